@@ -1,0 +1,205 @@
+package auth
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/labstack/echo/v4"
+
+	"tugi/app/audit"
+	"tugi/app/database"
+	"tugi/app/i18n"
+	"tugi/app/user"
+	"tugi/app/web"
+)
+
+// AccountPage is the data of the account page.
+type AccountPage struct {
+	User      *user.User
+	Sessions  []SessionInfo
+	Languages []struct{ Code, Name string }
+	MinLength int
+}
+
+// Account shows the person's profile, language, password form and sessions.
+func (h *Handler) Account(c echo.Context) error {
+	return h.renderAccount(c, http.StatusOK, web.Form{})
+}
+
+func (h *Handler) renderAccount(c echo.Context, status int, form web.Form) error {
+	ctx := c.Request().Context()
+	v := web.ViewerOf(c)
+	u, err := user.NewStore(h.db).ByID(ctx, v.UserID)
+	if err != nil {
+		return err
+	}
+	list, err := h.sessions.List(ctx, v.UserID)
+	if err != nil {
+		return err
+	}
+	p, err := h.render.NewPage(c, "Your account")
+	if err != nil {
+		return err
+	}
+	p.Form = form
+	p.Data = AccountPage{User: u, Sessions: list, Languages: i18n.Languages, MinLength: user.MinPasswordLength}
+	return c.Render(status, tplAccount, p)
+}
+
+type passwordForm struct {
+	Current string `form:"current_password" validate:"required,max=1000" trim:"no"`
+	New     string `form:"new_password" validate:"required,min=12,max=1000" trim:"no"`
+	Confirm string `form:"confirm_password" validate:"required,eqfield=New" trim:"no"`
+}
+
+// ChangePassword sets a new password after checking the current one, then ends the
+// person's other sessions and renews this one.
+func (h *Handler) ChangePassword(c echo.Context) error {
+	ctx := c.Request().Context()
+	v := web.ViewerOf(c)
+	var f passwordForm
+	form, err := h.validate.Bind(c, &f)
+	if err != nil {
+		return err
+	}
+	for _, k := range []string{"current_password", "new_password", "confirm_password"} {
+		form.Values.Del(k)
+	}
+	if form.Invalid() {
+		return h.renderAccount(c, http.StatusUnprocessableEntity, form)
+	}
+	u, err := user.NewStore(h.db).ByID(ctx, v.UserID)
+	if err != nil {
+		return err
+	}
+	actor := web.Actor(c)
+	blocked, err := h.throttle.Blocked(ctx, h.db, u.Email, actor.ClientIP)
+	if err != nil {
+		return err
+	}
+	if blocked || !user.CheckPassword(u.PasswordHash, f.Current) {
+		// A wrong current password counts as a failed sign-in: a borrowed session must
+		// not become a way to guess the password.
+		if !blocked {
+			err := database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
+				if err := h.throttle.Fail(ctx, tx, u.Email, actor.ClientIP); err != nil {
+					return err
+				}
+				return audit.Record(ctx, tx, actor, audit.Event{Action: "user.change_password_failed", ObjectType: "user",
+					ObjectID: strconv.FormatInt(u.ID, 10), OrgID: v.OrgID})
+			})
+			if err != nil {
+				return err
+			}
+		}
+		msg := "This is not your current password."
+		if blocked {
+			msg = "Too many failed sign-ins. Wait a few minutes and try again."
+		}
+		form.Fail("current_password", msg)
+		return h.renderAccount(c, http.StatusUnprocessableEntity, form)
+	}
+	if f.New == f.Current {
+		form.Fail("new_password", "Choose a password different from the current one.")
+		return h.renderAccount(c, http.StatusUnprocessableEntity, form)
+	}
+	hash, err := user.HashPassword(f.New)
+	if err != nil {
+		return err
+	}
+	var ended int64
+	err = database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
+		if err := user.NewStore(tx).SetPassword(ctx, u.ID, hash); err != nil {
+			return err
+		}
+		if ended, err = h.sessions.revokeExcept(ctx, tx, u.ID, v.SessionID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, audit.Event{Action: "user.change_password", ObjectType: "user",
+			ObjectID: strconv.FormatInt(u.ID, 10), OrgID: v.OrgID,
+			Changes: map[string]audit.Change{"other_sessions_ended": {New: ended}}})
+	})
+	if err != nil {
+		return err
+	}
+	if err := h.startSession(c, u, v.AuthMethod); err != nil {
+		return err
+	}
+	msg := i18n.T(v.Lang, "Your password has been changed.")
+	if ended > 0 {
+		msg = i18n.T(v.Lang, "Your password has been changed and your other sessions were signed out.")
+	}
+	if err := web.Flash(c, msg); err != nil {
+		return err
+	}
+	return web.Redirect(c, "/account")
+}
+
+type languageForm struct {
+	Language string `form:"language" validate:"required,oneof=en et"`
+}
+
+// SetLanguage changes the language the person reads Tugi in.
+func (h *Handler) SetLanguage(c echo.Context) error {
+	ctx := c.Request().Context()
+	v := web.ViewerOf(c)
+	var f languageForm
+	form, err := h.validate.Bind(c, &f)
+	if err != nil {
+		return err
+	}
+	if form.Invalid() {
+		return h.renderAccount(c, http.StatusUnprocessableEntity, form)
+	}
+	err = database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
+		if err := user.NewStore(tx).SetLanguage(ctx, v.UserID, f.Language); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, web.Actor(c), audit.Event{Action: "user.set_language", ObjectType: "user",
+			ObjectID: strconv.FormatInt(v.UserID, 10), OrgID: v.OrgID,
+			Changes: map[string]audit.Change{"language": {Old: v.Lang, New: f.Language}}})
+	})
+	if err != nil {
+		return err
+	}
+	if err := web.Flash(c, i18n.T(f.Language, "Language saved.")); err != nil {
+		return err
+	}
+	return web.Redirect(c, "/account")
+}
+
+// RevokeSession signs out one of the person's sessions (this one too, if they choose).
+func (h *Handler) RevokeSession(c echo.Context) error {
+	ctx := c.Request().Context()
+	v := web.ViewerOf(c)
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return echo.ErrNotFound
+	}
+	err = database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
+		ok, err := h.sessions.Revoke(ctx, tx, v.UserID, id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return echo.ErrNotFound
+		}
+		return audit.Record(ctx, tx, web.Actor(c), audit.Event{Action: "session.revoke", ObjectType: "session",
+			ObjectID: strconv.FormatInt(id, 10), OrgID: v.OrgID})
+	})
+	if errors.Is(err, echo.ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if id == v.SessionID {
+		return c.Redirect(http.StatusSeeOther, "/login")
+	}
+	if err := web.Flash(c, i18n.T(v.Lang, "That session has been signed out.")); err != nil {
+		return err
+	}
+	return web.Redirect(c, "/account")
+}

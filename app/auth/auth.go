@@ -1,0 +1,302 @@
+// Package auth signs people in and out, keeps their sessions, throttles guessing, and
+// enforces each route's access rule.
+package auth
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/sessions"
+	"github.com/jmoiron/sqlx"
+	"github.com/labstack/echo/v4"
+
+	"tugi/app/access"
+	"tugi/app/audit"
+	"tugi/app/database"
+	"tugi/app/i18n"
+	"tugi/app/user"
+	"tugi/app/web"
+)
+
+// CookieName is the session cookie's name.
+const CookieName = "tugi_session"
+
+// Template names.
+const (
+	tplLogin   = "auth/login"
+	tplAccount = "auth/account"
+)
+
+// Handler serves sign-in, sign-out and the person's own account page.
+type Handler struct {
+	db       *sqlx.DB
+	sessions *SessionStore
+	render   *web.Renderer
+	validate *web.Validator
+	throttle Throttle
+	log      *slog.Logger
+}
+
+// Options are the dependencies of a Handler.
+type Options struct {
+	DB        *sqlx.DB
+	Sessions  *SessionStore
+	Renderer  *web.Renderer
+	Validator *web.Validator
+	Throttle  Throttle
+	Log       *slog.Logger
+}
+
+// NewHandler returns the sign-in and account handlers.
+func NewHandler(o Options) *Handler {
+	return &Handler{db: o.DB, sessions: o.Sessions, render: o.Renderer, validate: o.Validator, throttle: o.Throttle, log: o.Log}
+}
+
+// LoadSession is middleware that finds the request's session and, when someone is
+// signed in, who: the Viewer. A session of a deactivated or deleted user is ended.
+func (h *Handler) LoadSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		sess, err := h.sessions.Get(r, CookieName)
+		if err != nil {
+			return err
+		}
+		web.SetSession(c, sess)
+		if uid, ok := sess.Values[keyUserID].(int64); ok {
+			u, err := user.NewStore(h.db).ByID(r.Context(), uid)
+			switch {
+			case errors.Is(err, user.ErrNotFound) || (err == nil && !u.Active):
+				sess.Options.MaxAge = -1
+				if err := sess.Save(r, c.Response()); err != nil {
+					return err
+				}
+				web.SetSession(c, nil)
+			case err != nil:
+				return err
+			default:
+				v := u.Viewer()
+				v.SessionID = RowID(sess)
+				v.AuthMethod, _ = sess.Values[keyAuthMethod].(string)
+				web.SetViewer(c, v)
+			}
+		}
+		return next(c)
+	}
+}
+
+// Require is middleware that lets a request through only when rule allows its viewer.
+// Nobody signed in: to the sign-in page, coming back here afterwards. Signed in without
+// the role: 403.
+func Require(rule access.Rule) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			v := web.ViewerOf(c)
+			if rule.Allows(v) {
+				return next(c)
+			}
+			if v == nil {
+				to := "/login"
+				if r := c.Request(); r.Method == http.MethodGet && r.URL.Path != "/" {
+					to += "?next=" + url.QueryEscape(r.URL.RequestURI())
+				}
+				if web.IsHTMX(c) {
+					c.Response().Header().Set("HX-Redirect", to)
+					return c.NoContent(http.StatusUnauthorized)
+				}
+				return c.Redirect(http.StatusSeeOther, to)
+			}
+			return echo.ErrForbidden
+		}
+	}
+}
+
+type loginForm struct {
+	Email    string `form:"email" validate:"required,email,max=254"`
+	Password string `form:"password" validate:"required,max=1000" trim:"no"`
+	Next     string `form:"next"`
+}
+
+// LoginPage shows the sign-in form; someone already signed in goes home.
+func (h *Handler) LoginPage(c echo.Context) error {
+	if web.ViewerOf(c) != nil {
+		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
+	}
+	p, err := h.render.NewPage(c, "Sign in")
+	if err != nil {
+		return err
+	}
+	p.Form.Values = url.Values{"next": {c.QueryParam("next")}}
+	return c.Render(http.StatusOK, tplLogin, p)
+}
+
+// Login checks the e-mail and password and starts a new session.
+func (h *Handler) Login(c echo.Context) error {
+	ctx := c.Request().Context()
+	var f loginForm
+	form, err := h.validate.Bind(c, &f)
+	if err != nil {
+		return err
+	}
+	form.Values.Del("password")
+	fail := func(status int, msg string) error {
+		form.Fail("form", msg)
+		p, err := h.render.NewPage(c, "Sign in")
+		if err != nil {
+			return err
+		}
+		p.Form = form
+		return c.Render(status, tplLogin, p)
+	}
+	if form.Invalid() {
+		return fail(http.StatusUnprocessableEntity, "Enter your e-mail address and password.")
+	}
+
+	actor := web.Actor(c)
+	blocked, err := h.throttle.Blocked(ctx, h.db, f.Email, actor.ClientIP)
+	if err != nil {
+		return err
+	}
+	u, err := user.NewStore(h.db).ByEmail(ctx, f.Email)
+	if err != nil && !errors.Is(err, user.ErrNotFound) {
+		return err
+	}
+	var ok bool
+	switch {
+	case blocked:
+	case u == nil:
+		ok = user.CheckNoAccount(f.Password)
+	default:
+		ok = user.CheckPassword(u.PasswordHash, f.Password) && u.Active
+	}
+	if !ok {
+		reason := "wrong_password"
+		switch {
+		case blocked:
+			reason = "throttled"
+		case u == nil:
+			reason = "unknown_account"
+		case !u.Active:
+			reason = "inactive"
+		}
+		ev := audit.Event{Action: "auth.sign_in_failed", ObjectType: "user",
+			Changes: map[string]audit.Change{"reason": {New: reason}}}
+		if u != nil {
+			ev.ObjectID = strconv.FormatInt(u.ID, 10)
+			actor.UserID, actor.Roles = u.ID, u.Roles.Strings()
+			if u.OrgID != nil {
+				ev.OrgID = *u.OrgID
+			}
+		} else {
+			actor.Job = "sign-in"
+		}
+		err := database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
+			if !blocked {
+				if err := h.throttle.Fail(ctx, tx, f.Email, actor.ClientIP); err != nil {
+					return err
+				}
+			}
+			return audit.Record(ctx, tx, actor, ev)
+		})
+		if err != nil {
+			return err
+		}
+		if blocked {
+			return fail(http.StatusTooManyRequests, "Too many failed sign-ins. Wait a few minutes and try again.")
+		}
+		return fail(http.StatusUnauthorized, "The e-mail or password is not right.")
+	}
+
+	if err := h.startSession(c, u, "password"); err != nil {
+		return err
+	}
+	actor.UserID, actor.Roles = u.ID, u.Roles.Strings()
+	err = database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
+		if err := h.throttle.Succeed(ctx, tx, f.Email); err != nil {
+			return err
+		}
+		if err := user.NewStore(tx).RecordSignIn(ctx, u.ID); err != nil {
+			return err
+		}
+		ev := audit.Event{Action: "auth.sign_in", ObjectType: "user", ObjectID: strconv.FormatInt(u.ID, 10),
+			Changes: map[string]audit.Change{"method": {New: "password"}}}
+		if u.OrgID != nil {
+			ev.OrgID = *u.OrgID
+		}
+		return audit.Record(ctx, tx, actor, ev)
+	})
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, safeNext(f.Next))
+}
+
+// startSession ends the request's current session and starts a new one for u, so a
+// session id known before sign-in (fixation) is worth nothing after it.
+func (h *Handler) startSession(c echo.Context, u *user.User, method string) error {
+	r, w := c.Request(), c.Response()
+	if old := web.SessionOf(c); old != nil && !old.IsNew {
+		old.Options.MaxAge = -1
+		if err := old.Save(r, w); err != nil {
+			return err
+		}
+	}
+	sess := sessions.NewSession(h.sessions, CookieName)
+	opts := h.sessions.options
+	sess.Options = &opts
+	sess.IsNew = true
+	sess.Values[keyUserID] = u.ID
+	sess.Values[keyAuthMethod] = method
+	sess.Values[keyClientIP] = c.RealIP()
+	if err := sess.Save(r, w); err != nil {
+		return err
+	}
+	web.SetSession(c, sess)
+	return nil
+}
+
+// Logout ends the session.
+func (h *Handler) Logout(c echo.Context) error {
+	ctx := c.Request().Context()
+	v := web.ViewerOf(c)
+	sess := web.SessionOf(c)
+	err := database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
+		if _, err := h.sessions.Revoke(ctx, tx, v.UserID, v.SessionID); err != nil {
+			return err
+		}
+		ev := audit.Event{Action: "auth.sign_out", ObjectType: "session", ObjectID: strconv.FormatInt(v.SessionID, 10), OrgID: v.OrgID}
+		return audit.Record(ctx, tx, web.Actor(c), ev)
+	})
+	if err != nil {
+		return err
+	}
+	sess.Options.MaxAge = -1
+	if err := sess.Save(c.Request(), c.Response()); err != nil {
+		return err
+	}
+	// A fresh anonymous session carries the goodbye to the sign-in page.
+	fresh := sessions.NewSession(h.sessions, CookieName)
+	opts := h.sessions.options
+	fresh.Options = &opts
+	web.SetSession(c, fresh)
+	if err := web.Flash(c, i18n.T(v.Lang, "You have signed out.")); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/login")
+}
+
+// safeNext returns next when it is a path on this site, and "/" otherwise, so the
+// sign-in form cannot be used to send people elsewhere.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Host != "" || u.Scheme != "" {
+		return "/"
+	}
+	return next
+}

@@ -1,0 +1,167 @@
+// Package config reads Tugi's settings from environment variables and validates them at
+// start, so a mistake is reported once, naming the variable, instead of surfacing later.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config is every setting of `tugi serve`. The README documents each variable.
+type Config struct {
+	DatabaseURL     string        // DATABASE_URL; empty: the embedded PostgreSQL under DataDir
+	DataDir         string        // TUGI_DATA_DIR
+	Addr            string        // TUGI_ADDR
+	PublicURL       *url.URL      // TUGI_PUBLIC_URL
+	TLSCert         string        // TUGI_TLS_CERT
+	TLSKey          string        // TUGI_TLS_KEY
+	TrustedProxies  []*net.IPNet  // TUGI_TRUSTED_PROXIES
+	SessionIdle     time.Duration // TUGI_SESSION_IDLE
+	SessionMax      time.Duration // TUGI_SESSION_MAX
+	ShutdownTimeout time.Duration // TUGI_SHUTDOWN_TIMEOUT
+	LogLevel        slog.Level    // TUGI_LOG_LEVEL
+	LogFormat       string        // TUGI_LOG_FORMAT: text or json
+}
+
+// Variable documents one setting; Variables is the list the README and `tugi serve -h` show.
+type Variable struct {
+	Name, Default, Help string
+}
+
+// Variables lists every environment variable Tugi reads, with its default.
+var Variables = []Variable{
+	{"DATABASE_URL", "", "PostgreSQL to use, e.g. postgres://tugi@db.internal/tugi?sslmode=verify-full. Unset: Tugi runs its own PostgreSQL under TUGI_DATA_DIR and loads the demo data once."},
+	{"TUGI_DATA_DIR", "./var", "where the embedded PostgreSQL keeps its files (only without DATABASE_URL)."},
+	{"TUGI_ADDR", "127.0.0.1:8080", "host:port to listen on."},
+	{"TUGI_PUBLIC_URL", "http://<TUGI_ADDR>, https://... with TLS", "the address people use, for links; https:// makes cookies Secure and sends HSTS (set it behind a TLS proxy)."},
+	{"TUGI_TLS_CERT", "", "PEM certificate chain file; with TUGI_TLS_KEY, Tugi serves HTTPS itself (TLS 1.2+)."},
+	{"TUGI_TLS_KEY", "", "PEM private key file for TUGI_TLS_CERT."},
+	{"TUGI_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client."},
+	{"TUGI_SESSION_IDLE", "2h", "a session ends after this long without a request."},
+	{"TUGI_SESSION_MAX", "12h", "a session ends this long after sign-in, however active."},
+	{"TUGI_SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may take to finish on SIGINT/SIGTERM."},
+	{"TUGI_LOG_LEVEL", "info", "debug, info, warn or error."},
+	{"TUGI_LOG_FORMAT", "text", "text or json."},
+}
+
+// FromEnv reads the configuration through getenv (os.Getenv in production) and returns
+// every problem found, each naming its variable.
+func FromEnv(getenv func(string) string) (*Config, error) {
+	get := func(name string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		for _, v := range Variables {
+			if v.Name == name && !strings.Contains(v.Default, "<") {
+				return v.Default
+			}
+		}
+		return ""
+	}
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	duration := func(name string) time.Duration {
+		d, err := time.ParseDuration(get(name))
+		if err != nil || d <= 0 {
+			bad(name, "%q is not a positive duration such as 30m or 2h", get(name))
+		}
+		return d
+	}
+
+	c := &Config{
+		DatabaseURL:     get("DATABASE_URL"),
+		DataDir:         get("TUGI_DATA_DIR"),
+		Addr:            get("TUGI_ADDR"),
+		TLSCert:         get("TUGI_TLS_CERT"),
+		TLSKey:          get("TUGI_TLS_KEY"),
+		SessionIdle:     duration("TUGI_SESSION_IDLE"),
+		SessionMax:      duration("TUGI_SESSION_MAX"),
+		ShutdownTimeout: duration("TUGI_SHUTDOWN_TIMEOUT"),
+		LogFormat:       strings.ToLower(get("TUGI_LOG_FORMAT")),
+	}
+
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") && !strings.Contains(c.DatabaseURL, "=") {
+		bad("DATABASE_URL", "expected postgres://user@host/dbname or key=value pairs such as host=/run/postgresql dbname=tugi")
+	}
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+		bad("TUGI_ADDR", "%q is not host:port, e.g. 127.0.0.1:8080 or :8080", c.Addr)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		bad("TUGI_TLS_CERT", "set TUGI_TLS_CERT and TUGI_TLS_KEY together")
+	}
+	for _, name := range []string{"TUGI_TLS_CERT", "TUGI_TLS_KEY"} {
+		if f := get(name); f != "" {
+			if _, err := os.Stat(f); err != nil {
+				bad(name, "cannot read %s: %v", f, errors.Unwrap(err))
+			}
+		}
+	}
+
+	public := get("TUGI_PUBLIC_URL")
+	if public == "" {
+		scheme := "http"
+		if c.TLSCert != "" {
+			scheme = "https"
+		}
+		host := c.Addr
+		if strings.HasPrefix(host, ":") {
+			host = "localhost" + host
+		}
+		public = scheme + "://" + host
+	}
+	if u, err := url.Parse(public); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("TUGI_PUBLIC_URL", "%q is not an http:// or https:// address", public)
+	} else {
+		u.Path = strings.TrimRight(u.Path, "/")
+		c.PublicURL = u
+	}
+
+	for _, p := range strings.Split(get("TUGI_TRUSTED_PROXIES"), ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if !strings.Contains(p, "/") {
+			if ip := net.ParseIP(p); ip != nil && ip.To4() != nil {
+				p += "/32"
+			} else {
+				p += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			bad("TUGI_TRUSTED_PROXIES", "%q is not an IP address or CIDR", p)
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+
+	if c.SessionIdle > 0 && c.SessionMax > 0 && c.SessionIdle > c.SessionMax {
+		bad("TUGI_SESSION_IDLE", "%s is longer than TUGI_SESSION_MAX (%s)", c.SessionIdle, c.SessionMax)
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(get("TUGI_LOG_LEVEL"))); err != nil {
+		bad("TUGI_LOG_LEVEL", "%q is not debug, info, warn or error", get("TUGI_LOG_LEVEL"))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("TUGI_LOG_FORMAT", "%q is not text or json", c.LogFormat)
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("configuration: %w", errors.Join(errs...))
+	}
+	return c, nil
+}
+
+// TLS reports whether Tugi serves HTTPS itself.
+func (c *Config) TLS() bool { return c.TLSCert != "" }
+
+// Secure reports whether people reach Tugi over HTTPS (itself or through a TLS proxy):
+// then cookies are marked Secure and HSTS is sent.
+func (c *Config) Secure() bool { return c.PublicURL.Scheme == "https" }

@@ -1,0 +1,72 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestFromEnvDefaults(t *testing.T) {
+	c, err := FromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./var" || c.DatabaseURL != "" {
+		t.Errorf("defaults: addr %q data dir %q database %q", c.Addr, c.DataDir, c.DatabaseURL)
+	}
+	if c.PublicURL.String() != "http://127.0.0.1:8080" || c.Secure() || c.TLS() {
+		t.Errorf("public URL %s, secure %v, tls %v", c.PublicURL, c.Secure(), c.TLS())
+	}
+	if c.SessionIdle != 2*time.Hour || c.SessionMax != 12*time.Hour {
+		t.Errorf("session timeouts %s / %s", c.SessionIdle, c.SessionMax)
+	}
+}
+
+func TestFromEnvProxyAndPublicURL(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{
+		"TUGI_PUBLIC_URL":      "https://support.example.com/",
+		"TUGI_TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16, ::1",
+		"TUGI_ADDR":            ":9000",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Secure() || c.PublicURL.String() != "https://support.example.com" {
+		t.Errorf("public URL %s secure %v", c.PublicURL, c.Secure())
+	}
+	if len(c.TrustedProxies) != 3 || c.TrustedProxies[0].String() != "10.0.0.1/32" {
+		t.Errorf("trusted proxies %v", c.TrustedProxies)
+	}
+}
+
+func TestFromEnvNamesEveryBadVariable(t *testing.T) {
+	_, err := FromEnv(env(map[string]string{
+		"TUGI_ADDR":            "8080",
+		"TUGI_SESSION_IDLE":    "soon",
+		"TUGI_LOG_LEVEL":       "loud",
+		"TUGI_LOG_FORMAT":      "xml",
+		"TUGI_TLS_CERT":        "/nonexistent/cert.pem",
+		"TUGI_TRUSTED_PROXIES": "proxy.example",
+		"TUGI_PUBLIC_URL":      "ftp://x",
+		"DATABASE_URL":         "mysql-ish",
+	}))
+	if err == nil {
+		t.Fatal("bad configuration accepted")
+	}
+	for _, name := range []string{"TUGI_ADDR", "TUGI_SESSION_IDLE", "TUGI_LOG_LEVEL", "TUGI_LOG_FORMAT", "TUGI_TLS_CERT", "TUGI_TRUSTED_PROXIES", "TUGI_PUBLIC_URL", "DATABASE_URL"} {
+		if !strings.Contains(err.Error(), name+":") {
+			t.Errorf("error does not name %s:\n%v", name, err)
+		}
+	}
+}
+
+func TestFromEnvIdleLongerThanMax(t *testing.T) {
+	_, err := FromEnv(env(map[string]string{"TUGI_SESSION_IDLE": "24h", "TUGI_SESSION_MAX": "1h"}))
+	if err == nil || !strings.Contains(err.Error(), "TUGI_SESSION_IDLE") {
+		t.Fatalf("err = %v", err)
+	}
+}

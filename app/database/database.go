@@ -1,0 +1,108 @@
+// Package database opens Tugi's PostgreSQL connection pool, runs transactions and the
+// schema migrations, and maps PostgreSQL errors to the few cases features care about.
+package database
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Queryer is what a store needs to run SQL. Both *sqlx.DB and *sqlx.Tx satisfy it, so a
+// service can pass one transaction to several stores and commit the change and its audit
+// event together.
+type Queryer interface {
+	sqlx.ExtContext
+	GetContext(ctx context.Context, dest any, query string, args ...any) error
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+}
+
+// Open connects to the database at dsn and checks that it answers.
+func Open(ctx context.Context, dsn string) (*sqlx.DB, error) {
+	db, err := sqlx.Open("postgres", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("database: open: %w", err)
+	}
+	db.SetMaxOpenConns(25)
+	db.SetMaxIdleConns(25)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("database: connect: %w", err)
+	}
+	return db, nil
+}
+
+// WithTx runs fn in one transaction: it commits when fn returns nil and rolls back
+// otherwise (and when fn panics).
+func WithTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("database: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("database: commit: %w", err)
+	}
+	return nil
+}
+
+// Errors a feature may want to tell apart; see Classify.
+var (
+	ErrUniqueViolation     = errors.New("unique violation")
+	ErrForeignKeyViolation = errors.New("foreign key violation")
+	ErrCheckViolation      = errors.New("check violation")
+)
+
+// Classify maps PostgreSQL's unique, foreign-key and check violations to the errors above,
+// naming the constraint, and returns any other error unchanged. It is the one place that
+// reads PostgreSQL error codes.
+func Classify(err error) error {
+	var pqErr *pq.Error
+	if !errors.As(err, &pqErr) {
+		return err
+	}
+	var kind error
+	switch pqErr.Code {
+	case "23505":
+		kind = ErrUniqueViolation
+	case "23503":
+		kind = ErrForeignKeyViolation
+	case "23514":
+		kind = ErrCheckViolation
+	default:
+		return err
+	}
+	return &ConstraintError{Kind: kind, Constraint: pqErr.Constraint, err: err}
+}
+
+// ConstraintError is a violated constraint, as returned by Classify.
+type ConstraintError struct {
+	Kind       error  // ErrUniqueViolation, ErrForeignKeyViolation or ErrCheckViolation
+	Constraint string // the constraint's or index's name
+	err        error
+}
+
+func (e *ConstraintError) Error() string {
+	return fmt.Sprintf("%v on %s: %v", e.Kind, e.Constraint, e.err)
+}
+
+// Is lets errors.Is(err, ErrUniqueViolation) and the like match.
+func (e *ConstraintError) Is(target error) bool { return target == e.Kind }
+
+func (e *ConstraintError) Unwrap() error { return e.err }
+
+// IsConstraint reports whether err is a violation of the named constraint.
+func IsConstraint(err error, name string) bool {
+	var ce *ConstraintError
+	return errors.As(Classify(err), &ce) && ce.Constraint == name
+}

@@ -1,0 +1,59 @@
+// Package home serves "/", the home page of each role.
+package home
+
+import (
+	"net/http"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/labstack/echo/v4"
+
+	"tugi/app/access"
+	"tugi/app/user"
+	"tugi/app/web"
+)
+
+const tplHome = "home/home"
+
+// Handler serves the home page.
+type Handler struct {
+	db     *sqlx.DB
+	render *web.Renderer
+}
+
+// NewHandler returns the home page handler.
+func NewHandler(db *sqlx.DB, render *web.Renderer) *Handler {
+	return &Handler{db: db, render: render}
+}
+
+// Page is the data of the home page: a section for each role the viewer holds.
+type Page struct {
+	Customer bool
+	Employee bool
+	Agent    bool
+	CISO     bool
+	Admin    *user.Counts
+}
+
+// Home shows the signed-in person's home page.
+func (h *Handler) Home(c echo.Context) error {
+	v := web.ViewerOf(c)
+	data := Page{
+		Customer: v.Has(access.Customer),
+		Employee: v.Has(access.Employee),
+		Agent:    v.Has(access.Agent),
+		CISO:     v.Has(access.CISO),
+	}
+	if v.Has(access.Admin) {
+		n, err := user.NewStore(h.db).Counts(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		data.Admin = &n
+	}
+	p, err := h.render.NewPage(c, "Home")
+	if err != nil {
+		return err
+	}
+	p.Data = data
+	return c.Render(http.StatusOK, tplHome, p)
+}

@@ -1,0 +1,172 @@
+// Package server wires Tugi's HTTP server: the middleware, and the route table in which
+// every route declares who may use it.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"tugi/app/access"
+	"tugi/app/auth"
+	"tugi/app/config"
+	"tugi/app/home"
+	"tugi/app/user"
+	"tugi/app/web"
+	"tugi/static"
+	"tugi/views"
+)
+
+// Options are what the server is built from.
+type Options struct {
+	DB       *sqlx.DB
+	Config   *config.Config
+	Log      *slog.Logger
+	Throttle auth.Throttle
+	Support  web.Support
+}
+
+// Server is Tugi's HTTP handler and the parts main needs to run beside it.
+type Server struct {
+	Echo     *echo.Echo
+	Sessions *auth.SessionStore
+	Routes   []Route
+}
+
+// Route is one entry of the route table.
+type Route struct {
+	Method  string
+	Path    string
+	Rule    access.Rule
+	Handler echo.HandlerFunc
+}
+
+// nav is the main navigation; each entry shows only to those its rule allows.
+var nav = []web.NavItem{
+	{Label: "Home", Path: "/", Rule: access.SignedIn},
+	{Label: "Users", Path: "/admin/users", Rule: access.AnyOf(access.Admin)},
+	{Label: "Organisations", Path: "/admin/organisations", Rule: access.AnyOf(access.Admin)},
+	{Label: "Account", Path: "/account", Rule: access.SignedIn},
+}
+
+// New builds the server. Templates are parsed here, so a broken one fails start-up.
+func New(o Options) (*Server, error) {
+	cfg := o.Config
+	assets, err := web.NewStatic(static.FS)
+	if err != nil {
+		return nil, err
+	}
+	renderer, err := web.NewRenderer(views.FS, assets, nav, o.Support)
+	if err != nil {
+		return nil, err
+	}
+	validate := web.NewValidator()
+	sessions := auth.NewSessionStore(o.DB, cfg.Secure(), cfg.SessionIdle, cfg.SessionMax)
+	authH := auth.NewHandler(auth.Options{DB: o.DB, Sessions: sessions, Renderer: renderer, Validator: validate, Throttle: o.Throttle, Log: o.Log})
+	admin := user.NewAdmin(o.DB, user.NewService(o.DB, sessions), renderer, validate)
+	homeH := home.NewHandler(o.DB, renderer)
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Renderer = renderer
+	e.HTTPErrorHandler = web.ErrorHandler(renderer, o.Log)
+	e.IPExtractor = ipExtractor(cfg)
+
+	skipInfra := func(c echo.Context) bool {
+		p := c.Request().URL.Path
+		return strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz"
+	}
+	e.Use(
+		middleware.RequestID(),
+		web.RequestLog(o.Log),
+		middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			o.Log.Error("panic", "request_id", web.RequestID(c), "error", err, "stack", string(stack))
+			return err
+		}}),
+		web.SecurityHeaders(cfg.Secure()),
+		middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024}),
+		middleware.BodyLimit("2M"),
+		middleware.CSRFWithConfig(middleware.CSRFConfig{
+			Skipper:        skipInfra,
+			TokenLookup:    "header:X-CSRF-Token,form:" + web.CSRFField,
+			ContextKey:     web.CSRFKey,
+			CookieName:     "tugi_csrf",
+			CookiePath:     "/",
+			CookieHTTPOnly: true,
+			CookieSecure:   cfg.Secure(),
+			CookieSameSite: http.SameSiteLaxMode,
+			CookieMaxAge:   int(cfg.SessionMax.Seconds()),
+			ErrorHandler:   web.CSRFError,
+		}),
+		func(next echo.HandlerFunc) echo.HandlerFunc {
+			withSession := authH.LoadSession(next)
+			return func(c echo.Context) error {
+				if skipInfra(c) {
+					return next(c)
+				}
+				return withSession(c)
+			}
+		},
+	)
+
+	ready := func(c echo.Context) error {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+		defer cancel()
+		if err := o.DB.PingContext(ctx); err != nil {
+			o.Log.Warn("not ready: database unreachable", "error", err)
+			return c.String(http.StatusServiceUnavailable, "database unreachable\n")
+		}
+		return c.String(http.StatusOK, "ready\n")
+	}
+
+	s := &Server{Echo: e, Sessions: sessions}
+	// The route table: every route and who may use it, in one place.
+	s.Routes = []Route{
+		{http.MethodGet, "/healthz", access.Public, func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") }},
+		{http.MethodGet, "/readyz", access.Public, ready},
+		{http.MethodGet, "/static/*", access.Public, assets.Handler},
+
+		{http.MethodGet, "/login", access.Public, authH.LoginPage},
+		{http.MethodPost, "/login", access.Public, authH.Login},
+		{http.MethodPost, "/logout", access.SignedIn, authH.Logout},
+		{http.MethodGet, "/", access.SignedIn, homeH.Home},
+
+		{http.MethodGet, "/account", access.SignedIn, authH.Account},
+		{http.MethodPost, "/account/password", access.SignedIn, authH.ChangePassword},
+		{http.MethodPost, "/account/language", access.SignedIn, authH.SetLanguage},
+		{http.MethodPost, "/account/sessions/:id/revoke", access.SignedIn, authH.RevokeSession},
+
+		{http.MethodGet, "/admin/users", access.AnyOf(access.Admin), admin.Users},
+		{http.MethodGet, "/admin/users/new", access.AnyOf(access.Admin), admin.NewUser},
+		{http.MethodPost, "/admin/users", access.AnyOf(access.Admin), admin.CreateUser},
+		{http.MethodGet, "/admin/users/:id", access.AnyOf(access.Admin), admin.User},
+		{http.MethodPost, "/admin/users/:id/roles", access.AnyOf(access.Admin), admin.SetRoles},
+		{http.MethodPost, "/admin/users/:id/deactivate", access.AnyOf(access.Admin), admin.Deactivate},
+		{http.MethodPost, "/admin/users/:id/activate", access.AnyOf(access.Admin), admin.Activate},
+		{http.MethodGet, "/admin/organisations", access.AnyOf(access.Admin), admin.Organisations},
+		{http.MethodPost, "/admin/organisations", access.AnyOf(access.Admin), admin.CreateOrganisation},
+	}
+	for _, r := range s.Routes {
+		e.Add(r.Method, r.Path, r.Handler, auth.Require(r.Rule))
+	}
+	return s, nil
+}
+
+// ipExtractor finds the client's address: from X-Forwarded-For when the request comes
+// through one of the trusted proxies, and from the connection otherwise.
+func ipExtractor(cfg *config.Config) echo.IPExtractor {
+	if len(cfg.TrustedProxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range cfg.TrustedProxies {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}

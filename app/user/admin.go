@@ -1,0 +1,326 @@
+package user
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/labstack/echo/v4"
+
+	"tugi/app/access"
+	"tugi/app/i18n"
+	"tugi/app/web"
+)
+
+// Template names of the admin pages.
+const (
+	tplUsers   = "admin/users"
+	tplUserNew = "admin/user_new"
+	tplUser    = "admin/user"
+	tplOrgs    = "admin/organisations"
+)
+
+const pageSize = 50
+
+// Admin serves the admin pages for users and organisations.
+type Admin struct {
+	db       *sqlx.DB
+	service  *Service
+	render   *web.Renderer
+	validate *web.Validator
+}
+
+// NewAdmin returns the admin handlers.
+func NewAdmin(db *sqlx.DB, service *Service, render *web.Renderer, validate *web.Validator) *Admin {
+	return &Admin{db: db, service: service, render: render, validate: validate}
+}
+
+// UsersPage is the data of the user list.
+type UsersPage struct {
+	Users  []User
+	Search string
+	Next   string // the query string of the next page, if there is one
+}
+
+// Users lists users, fifty at a time, optionally those matching a search.
+func (a *Admin) Users(c echo.Context) error {
+	search := c.QueryParam("q")
+	users, more, err := NewStore(a.db).List(c.Request().Context(), ListFilter{Search: search, After: c.QueryParam("after"), Limit: pageSize})
+	if err != nil {
+		return err
+	}
+	data := UsersPage{Users: users, Search: search}
+	if more {
+		data.Next = url.Values{"q": {search}, "after": {users[len(users)-1].Email}}.Encode()
+	}
+	p, err := a.render.NewPage(c, "Users")
+	if err != nil {
+		return err
+	}
+	p.Data = data
+	return c.Render(http.StatusOK, tplUsers, p)
+}
+
+// UserFormPage is the data of the new-user and user pages.
+type UserFormPage struct {
+	User          *User
+	Organisations []Organisation
+	Roles         []access.Role
+	MinLength     int
+}
+
+func (a *Admin) renderUserForm(c echo.Context, status int, tpl, title string, u *User, form web.Form) error {
+	orgs, err := NewStore(a.db).Organisations(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	p, err := a.render.NewPage(c, title)
+	if err != nil {
+		return err
+	}
+	if form.Values == nil && u != nil {
+		form.Values = url.Values{"roles": u.Roles.Strings()}
+		if u.OrgID != nil {
+			form.Values.Set("org_id", strconv.FormatInt(*u.OrgID, 10))
+		}
+	}
+	p.Form = form
+	p.Data = UserFormPage{User: u, Organisations: orgs, Roles: access.Roles, MinLength: MinPasswordLength}
+	return c.Render(status, tpl, p)
+}
+
+// NewUser shows the form for a new user.
+func (a *Admin) NewUser(c echo.Context) error {
+	return a.renderUserForm(c, http.StatusOK, tplUserNew, "New user", nil, web.Form{})
+}
+
+type newUserForm struct {
+	Email    string   `form:"email" validate:"required,email,max=254"`
+	Name     string   `form:"name" validate:"required,max=200"`
+	Roles    []string `form:"roles" validate:"min=1,dive,oneof=customer employee agent ciso admin"`
+	OrgID    string   `form:"org_id"`
+	Password string   `form:"password" validate:"required,min=12,max=1000" trim:"no"`
+}
+
+// CreateUser adds a user.
+func (a *Admin) CreateUser(c echo.Context) error {
+	var f newUserForm
+	form, err := a.validate.Bind(c, &f)
+	if err != nil {
+		return err
+	}
+	form.Values.Del("password")
+	roles, rerr := ParseRoles(f.Roles)
+	orgID, oerr := parseOrgID(f.OrgID)
+	if rerr != nil || oerr != nil {
+		form.Fail("roles", "Choose one of the options offered.")
+	}
+	if form.Invalid() {
+		return a.renderUserForm(c, http.StatusUnprocessableEntity, tplUserNew, "New user", nil, form)
+	}
+	hash, err := HashPassword(f.Password)
+	if err != nil {
+		return err
+	}
+	id, err := a.service.Create(c.Request().Context(), web.Actor(c), NewUser{Email: f.Email, Name: f.Name, Roles: roles, OrgID: orgID, PasswordHash: hash})
+	if field := fieldOf(err); field != "" {
+		form.Fail(field, errorMessage(err))
+		return a.renderUserForm(c, http.StatusUnprocessableEntity, tplUserNew, "New user", nil, form)
+	}
+	if err != nil {
+		return err
+	}
+	if err := web.Flash(c, i18n.T(web.ViewerOf(c).Lang, "User %s created.", f.Email)); err != nil {
+		return err
+	}
+	return web.Redirect(c, "/admin/users/"+strconv.FormatInt(id, 10))
+}
+
+func (a *Admin) loadUser(c echo.Context) (*User, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return nil, echo.ErrNotFound
+	}
+	u, err := NewStore(a.db).ByID(c.Request().Context(), id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, echo.ErrNotFound
+	}
+	return u, err
+}
+
+// User shows one user with forms to change their roles and to deactivate them.
+func (a *Admin) User(c echo.Context) error {
+	u, err := a.loadUser(c)
+	if err != nil {
+		return err
+	}
+	return a.renderUserForm(c, http.StatusOK, tplUser, u.Name, u, web.Form{})
+}
+
+type rolesForm struct {
+	Roles []string `form:"roles" validate:"min=1,dive,oneof=customer employee agent ciso admin"`
+	OrgID string   `form:"org_id"`
+}
+
+// SetRoles changes a user's roles and organisation.
+func (a *Admin) SetRoles(c echo.Context) error {
+	u, err := a.loadUser(c)
+	if err != nil {
+		return err
+	}
+	var f rolesForm
+	form, err := a.validate.Bind(c, &f)
+	if err != nil {
+		return err
+	}
+	roles, rerr := ParseRoles(f.Roles)
+	orgID, oerr := parseOrgID(f.OrgID)
+	if rerr != nil || oerr != nil {
+		form.Fail("roles", "Choose one of the options offered.")
+	}
+	if !form.Invalid() {
+		err = a.service.SetRoles(c.Request().Context(), web.Actor(c), u.ID, roles, orgID)
+		if field := fieldOf(err); field != "" {
+			form.Fail(field, errorMessage(err))
+		} else if err != nil {
+			return err
+		}
+	}
+	if form.Invalid() {
+		return a.renderUserForm(c, http.StatusUnprocessableEntity, tplUser, u.Name, u, form)
+	}
+	if err := web.Flash(c, i18n.T(web.ViewerOf(c).Lang, "Roles saved.")); err != nil {
+		return err
+	}
+	return web.Redirect(c, "/admin/users/"+strconv.FormatInt(u.ID, 10))
+}
+
+// Deactivate stops a user from signing in and ends their sessions.
+func (a *Admin) Deactivate(c echo.Context) error { return a.setActive(c, false) }
+
+// Activate lets a deactivated user sign in again.
+func (a *Admin) Activate(c echo.Context) error { return a.setActive(c, true) }
+
+func (a *Admin) setActive(c echo.Context, active bool) error {
+	u, err := a.loadUser(c)
+	if err != nil {
+		return err
+	}
+	lang := web.ViewerOf(c).Lang
+	msg := i18n.T(lang, "%s can sign in again.", u.Name)
+	if !active {
+		msg = i18n.T(lang, "%s is deactivated and signed out everywhere.", u.Name)
+	}
+	err = a.service.SetActive(c.Request().Context(), web.Actor(c), u.ID, active)
+	if errors.Is(err, ErrLastAdmin) {
+		msg, err = i18n.T(lang, errorMessage(ErrLastAdmin)), nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := web.Flash(c, msg); err != nil {
+		return err
+	}
+	return web.Redirect(c, "/admin/users/"+strconv.FormatInt(u.ID, 10))
+}
+
+// OrganisationsPage is the data of the organisations page.
+type OrganisationsPage struct {
+	Organisations []Organisation
+}
+
+// Organisations lists the customer organisations, with a form to add one.
+func (a *Admin) Organisations(c echo.Context) error {
+	return a.renderOrganisations(c, http.StatusOK, web.Form{})
+}
+
+func (a *Admin) renderOrganisations(c echo.Context, status int, form web.Form) error {
+	orgs, err := NewStore(a.db).Organisations(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	p, err := a.render.NewPage(c, "Organisations")
+	if err != nil {
+		return err
+	}
+	p.Form = form
+	p.Data = OrganisationsPage{Organisations: orgs}
+	return c.Render(status, tplOrgs, p)
+}
+
+type orgForm struct {
+	Name string `form:"name" validate:"required,max=200"`
+}
+
+// CreateOrganisation adds a customer organisation.
+func (a *Admin) CreateOrganisation(c echo.Context) error {
+	var f orgForm
+	form, err := a.validate.Bind(c, &f)
+	if err != nil {
+		return err
+	}
+	if !form.Invalid() {
+		_, err = a.service.CreateOrganisation(c.Request().Context(), web.Actor(c), f.Name)
+		if errors.Is(err, ErrOrgNameTaken) {
+			form.Fail("name", errorMessage(err))
+		} else if err != nil {
+			return err
+		}
+	}
+	if form.Invalid() {
+		return a.renderOrganisations(c, http.StatusUnprocessableEntity, form)
+	}
+	if err := web.Flash(c, i18n.T(web.ViewerOf(c).Lang, "Organisation %s created.", f.Name)); err != nil {
+		return err
+	}
+	return web.Redirect(c, "/admin/organisations")
+}
+
+func parseOrgID(s string) (*int64, error) {
+	if s == "" {
+		return nil, nil
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return nil, ErrNoSuchOrg
+	}
+	return &id, nil
+}
+
+// fieldOf names the form field a directory error is about, or "" for other errors.
+func fieldOf(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, ErrEmailTaken):
+		return "email"
+	case errors.Is(err, ErrNoRoles), errors.Is(err, ErrUnknownRole), errors.Is(err, ErrCustomerAlone), errors.Is(err, ErrLastAdmin):
+		return "roles"
+	case errors.Is(err, ErrCustomerNeedOrg), errors.Is(err, ErrStaffHaveNoOrg), errors.Is(err, ErrNoSuchOrg):
+		return "org_id"
+	}
+	return ""
+}
+
+// errorMessage is the sentence a person reads for a directory error.
+func errorMessage(err error) string {
+	switch {
+	case errors.Is(err, ErrEmailTaken):
+		return "A user with this e-mail address already exists."
+	case errors.Is(err, ErrOrgNameTaken):
+		return "An organisation with this name already exists."
+	case errors.Is(err, ErrCustomerAlone):
+		return "A customer user holds only the customer role."
+	case errors.Is(err, ErrCustomerNeedOrg):
+		return "Choose the customer's organisation."
+	case errors.Is(err, ErrStaffHaveNoOrg):
+		return "Staff do not belong to a customer organisation: choose none."
+	case errors.Is(err, ErrLastAdmin):
+		return "This is the last active admin. Make someone else admin first."
+	case errors.Is(err, ErrNoSuchOrg):
+		return "This organisation does not exist."
+	}
+	return "Choose at least one role."
+}

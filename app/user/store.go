@@ -1,0 +1,224 @@
+package user
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"tugi/app/database"
+)
+
+// Store reads and writes users and organisations. Make one per transaction.
+type Store struct{ q database.Queryer }
+
+// NewStore returns a store that runs its SQL through q.
+func NewStore(q database.Queryer) *Store { return &Store{q: q} }
+
+const userColumns = `u.id, u.email, u.name, u.roles, u.org_id, o.name AS org_name, u.password_hash,
+	u.language, u.active, u.created_at, u.last_sign_in_at`
+
+const getUserByID = `SELECT ` + userColumns + ` FROM users u LEFT JOIN organisations o ON o.id = u.org_id WHERE u.id = $1`
+
+const getUserByEmail = `SELECT ` + userColumns + ` FROM users u LEFT JOIN organisations o ON o.id = u.org_id WHERE u.email = lower($1)`
+
+// ByID returns the user with id, or ErrNotFound.
+func (s *Store) ByID(ctx context.Context, id int64) (*User, error) {
+	return s.get(ctx, getUserByID, id)
+}
+
+// ByEmail returns the user with e-mail address email (any case), or ErrNotFound.
+func (s *Store) ByEmail(ctx context.Context, email string) (*User, error) {
+	return s.get(ctx, getUserByEmail, email)
+}
+
+func (s *Store) get(ctx context.Context, query string, arg any) (*User, error) {
+	var u User
+	if err := s.q.GetContext(ctx, &u, query, arg); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ErrNotFound
+		}
+		return nil, fmt.Errorf("user store: get %v: %w", arg, err)
+	}
+	return &u, nil
+}
+
+// ListFilter selects a page of users, ordered by e-mail address.
+type ListFilter struct {
+	Search string // part of the name or e-mail address
+	After  string // the last e-mail address of the previous page
+	Limit  int
+}
+
+const listUsers = `
+SELECT ` + userColumns + `
+FROM users u LEFT JOIN organisations o ON o.id = u.org_id
+WHERE ($1 = '' OR u.email > $1)
+  AND ($2 = '' OR u.email ILIKE '%' || $2 || '%' OR u.name ILIKE '%' || $2 || '%')
+ORDER BY u.email
+LIMIT $3`
+
+// List returns up to f.Limit users after f.After, and whether more follow.
+func (s *Store) List(ctx context.Context, f ListFilter) ([]User, bool, error) {
+	var us []User
+	if err := s.q.SelectContext(ctx, &us, listUsers, f.After, escapeLike(f.Search), f.Limit+1); err != nil {
+		return nil, false, fmt.Errorf("user store: list: %w", err)
+	}
+	if len(us) > f.Limit {
+		return us[:f.Limit], true, nil
+	}
+	return us, false, nil
+}
+
+func escapeLike(s string) string {
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		if r == '%' || r == '_' || r == '\\' {
+			out = append(out, '\\')
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}
+
+// NewUser is what it takes to create a user.
+type NewUser struct {
+	Email        string
+	Name         string
+	Roles        RoleList
+	OrgID        *int64
+	PasswordHash string
+}
+
+const insertUser = `
+INSERT INTO users (email, name, roles, org_id, password_hash, password_changed_at)
+VALUES (lower($1), $2, $3, $4, $5, CASE WHEN $5 <> '' THEN now() END)
+RETURNING id`
+
+// Create inserts a user and returns its id.
+func (s *Store) Create(ctx context.Context, nu NewUser) (int64, error) {
+	var id int64
+	err := s.q.GetContext(ctx, &id, insertUser, nu.Email, nu.Name, nu.Roles, nu.OrgID, nu.PasswordHash)
+	switch {
+	case database.IsConstraint(err, "users_email_key"):
+		return 0, ErrEmailTaken
+	case database.IsConstraint(err, "users_org_id_fkey"):
+		return 0, ErrNoSuchOrg
+	case err != nil:
+		return 0, fmt.Errorf("user store: create %s: %w", nu.Email, err)
+	}
+	return id, nil
+}
+
+// exec runs a statement that must change exactly one row.
+func (s *Store) exec(ctx context.Context, what, query string, args ...any) error {
+	res, err := s.q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("user store: %s: %w", what, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// SetRoles replaces a user's roles and organisation.
+func (s *Store) SetRoles(ctx context.Context, id int64, roles RoleList, orgID *int64) error {
+	err := s.exec(ctx, "set roles", `UPDATE users SET roles = $2, org_id = $3 WHERE id = $1`, id, roles, orgID)
+	if database.IsConstraint(err, "users_org_id_fkey") {
+		return ErrNoSuchOrg
+	}
+	return err
+}
+
+// SetActive activates or deactivates a user.
+func (s *Store) SetActive(ctx context.Context, id int64, active bool) error {
+	return s.exec(ctx, "set active", `UPDATE users SET active = $2 WHERE id = $1`, id, active)
+}
+
+// SetPassword stores a new password hash.
+func (s *Store) SetPassword(ctx context.Context, id int64, hash string) error {
+	return s.exec(ctx, "set password", `UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1`, id, hash)
+}
+
+// SetLanguage stores the language a user reads Tugi in.
+func (s *Store) SetLanguage(ctx context.Context, id int64, lang string) error {
+	return s.exec(ctx, "set language", `UPDATE users SET language = $2 WHERE id = $1`, id, lang)
+}
+
+// RecordSignIn notes that a user has just signed in.
+func (s *Store) RecordSignIn(ctx context.Context, id int64) error {
+	return s.exec(ctx, "record sign-in", `UPDATE users SET last_sign_in_at = now() WHERE id = $1`, id)
+}
+
+// CountActiveAdmins counts active users with the admin role, except the user except.
+func (s *Store) CountActiveAdmins(ctx context.Context, except int64) (int, error) {
+	var n int
+	err := s.q.GetContext(ctx, &n, `SELECT count(*) FROM users WHERE active AND 'admin' = ANY (roles) AND id <> $1`, except)
+	if err != nil {
+		return 0, fmt.Errorf("user store: count admins: %w", err)
+	}
+	return n, nil
+}
+
+const listOrgs = `
+SELECT o.id, o.name, o.created_at, count(u.id) AS members
+FROM organisations o LEFT JOIN users u ON u.org_id = o.id
+GROUP BY o.id
+ORDER BY lower(o.name)`
+
+// Organisations lists the customer organisations with their number of users.
+func (s *Store) Organisations(ctx context.Context) ([]Organisation, error) {
+	var os []Organisation
+	if err := s.q.SelectContext(ctx, &os, listOrgs); err != nil {
+		return nil, fmt.Errorf("user store: list organisations: %w", err)
+	}
+	return os, nil
+}
+
+// OrganisationByName returns the organisation called name (any case), or ErrNotFound.
+func (s *Store) OrganisationByName(ctx context.Context, name string) (*Organisation, error) {
+	var o Organisation
+	err := s.q.GetContext(ctx, &o, `SELECT id, name, created_at FROM organisations WHERE lower(name) = lower($1)`, name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("user store: organisation %q: %w", name, err)
+	}
+	return &o, nil
+}
+
+// CreateOrganisation inserts an organisation and returns its id.
+func (s *Store) CreateOrganisation(ctx context.Context, name string) (int64, error) {
+	var id int64
+	err := s.q.GetContext(ctx, &id, `INSERT INTO organisations (name) VALUES ($1) RETURNING id`, name)
+	if database.IsConstraint(err, "organisations_name_key") {
+		return 0, ErrOrgNameTaken
+	}
+	if err != nil {
+		return 0, fmt.Errorf("user store: create organisation %q: %w", name, err)
+	}
+	return id, nil
+}
+
+// Counts sums up the directory.
+type Counts struct {
+	ActiveUsers   int `db:"active_users"`
+	Inactive      int `db:"inactive_users"`
+	Organisations int `db:"organisations"`
+}
+
+// Counts returns how many users (active and not) and organisations there are.
+func (s *Store) Counts(ctx context.Context) (Counts, error) {
+	var n Counts
+	err := s.q.GetContext(ctx, &n, `
+		SELECT count(*) FILTER (WHERE active) AS active_users,
+		       count(*) FILTER (WHERE NOT active) AS inactive_users,
+		       (SELECT count(*) FROM organisations) AS organisations
+		FROM users`)
+	if err != nil {
+		return n, fmt.Errorf("user store: counts: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,123 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"reflect"
+	"strings"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/labstack/echo/v4"
+)
+
+// Form is what a page needs to show a form again: the person's input and a message for
+// each field that needs fixing.
+type Form struct {
+	Values url.Values
+	Errors map[string]string
+}
+
+// Value returns the submitted value of field.
+func (f Form) Value(field string) string {
+	if v := f.Values[field]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// Has reports whether value was submitted for field (for checkboxes and multi-selects).
+func (f Form) Has(field, value string) bool {
+	for _, v := range f.Values[field] {
+		if v == value {
+			return true
+		}
+	}
+	return false
+}
+
+// Invalid reports whether any field has a message.
+func (f Form) Invalid() bool { return len(f.Errors) > 0 }
+
+// Fail adds a message for field.
+func (f *Form) Fail(field, msg string) {
+	if f.Errors == nil {
+		f.Errors = map[string]string{}
+	}
+	if _, ok := f.Errors[field]; !ok {
+		f.Errors[field] = msg
+	}
+}
+
+// Validator checks form structs with go-playground/validator, naming fields by their
+// `form` tag and turning each failure into a message a person understands.
+type Validator struct{ v *validator.Validate }
+
+// NewValidator returns the validator every form uses.
+func NewValidator() *Validator {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("form"), ",")
+		if name == "-" {
+			return ""
+		}
+		return name
+	})
+	return &Validator{v: v}
+}
+
+// Bind reads the request's form into dst, validates it, and returns the Form to show
+// again: the submitted values, and a message per invalid field.
+func (v *Validator) Bind(c echo.Context, dst any) (Form, error) {
+	params, err := c.FormParams()
+	if err != nil {
+		return Form{}, echo.NewHTTPError(400, "the form could not be read").SetInternal(err)
+	}
+	f := Form{Values: params}
+	if err := (&echo.DefaultBinder{}).BindBody(c, dst); err != nil {
+		return f, echo.NewHTTPError(400, "the form could not be read").SetInternal(err)
+	}
+	trimStrings(dst)
+	if err := v.v.Struct(dst); err != nil {
+		var ves validator.ValidationErrors
+		if !errors.As(err, &ves) {
+			return f, fmt.Errorf("web: validate %T: %w", dst, err)
+		}
+		for _, fe := range ves {
+			f.Fail(fe.Field(), message(fe))
+		}
+	}
+	return f, nil
+}
+
+// trimStrings removes surrounding white space from the string fields of the struct dst
+// points to, so " a@b.example " is accepted and stored as typed, without the spaces.
+func trimStrings(dst any) {
+	rv := reflect.ValueOf(dst).Elem()
+	for i := range rv.NumField() {
+		if f := rv.Field(i); f.Kind() == reflect.String && f.CanSet() && rv.Type().Field(i).Tag.Get("trim") != "no" {
+			f.SetString(strings.TrimSpace(f.String()))
+		}
+	}
+}
+
+func message(fe validator.FieldError) string {
+	switch fe.Tag() {
+	case "required":
+		return "Please fill this in."
+	case "email":
+		return "Enter an e-mail address such as name@example.com."
+	case "min":
+		if fe.Kind() == reflect.Slice {
+			return fmt.Sprintf("Choose at least %s.", fe.Param())
+		}
+		return fmt.Sprintf("Use at least %s characters.", fe.Param())
+	case "max":
+		return fmt.Sprintf("Use at most %s characters.", fe.Param())
+	case "eqfield":
+		return "The two entries do not match."
+	case "oneof", "dive":
+		return "Choose one of the options offered."
+	}
+	return "This value is not valid."
+}

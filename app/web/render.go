@@ -1,0 +1,157 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"tugi/app/access"
+	"tugi/app/i18n"
+)
+
+// NavItem is an entry of the main navigation, shown to those its Rule allows.
+type NavItem struct {
+	Label string
+	Path  string
+	Rule  access.Rule
+}
+
+// Support is the customer-support contact shown in the footer.
+type Support struct {
+	Phone string
+	Email string
+}
+
+// Page is what every page template receives.
+type Page struct {
+	Title     string
+	Viewer    *access.Viewer
+	Nav       []NavItem
+	Path      string
+	Flashes   []string
+	CSRF      string
+	RequestID string
+	Lang      string
+	Support   Support
+	Form      Form
+	Data      any
+}
+
+// T translates msg into the page's language (see package i18n).
+func (p *Page) T(msg string, args ...any) string { return i18n.T(p.Lang, msg, args...) }
+
+// Current reports whether the navigation entry at navPath is the page being shown.
+func (p *Page) Current(navPath string) bool {
+	return p.Path == navPath || (navPath != "/" && strings.HasPrefix(p.Path, navPath+"/"))
+}
+
+// Renderer renders Tugi's templates. It implements echo.Renderer.
+//
+// Templates come from one file system: layouts/ and partials/ form the base set, parsed
+// once; every other folder holds page files, each parsed into its own clone of the base,
+// because every page defines "content" and one shared set would keep only the last.
+// Parsing everything at start-up means a broken template stops start-up, not a request.
+type Renderer struct {
+	pages   map[string]*template.Template
+	nav     []NavItem
+	support Support
+}
+
+// NewRenderer parses every template in fsys.
+func NewRenderer(fsys fs.FS, static *Static, nav []NavItem, support Support) (*Renderer, error) {
+	funcs := template.FuncMap{
+		"static":    static.URL,
+		"roleLabel": func(r access.Role) string { return r.Label() },
+		"date": func(t time.Time) string {
+			return t.Format("2 Jan 2006 15:04 MST")
+		},
+	}
+	base, err := template.New("").Funcs(funcs).ParseFS(fsys, "layouts/*.html", "partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	files, err := fs.Glob(fsys, "*/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	r := &Renderer{pages: map[string]*template.Template{}, nav: nav, support: support}
+	for _, f := range files {
+		dir := path.Dir(f)
+		if dir == "layouts" || dir == "partials" {
+			continue
+		}
+		t, err := base.Clone()
+		if err != nil {
+			return nil, fmt.Errorf("templates: %w", err)
+		}
+		if t, err = t.ParseFS(fsys, f); err != nil {
+			return nil, fmt.Errorf("templates: %w", err)
+		}
+		if t.Lookup("content") == nil {
+			return nil, fmt.Errorf("templates: %s defines no \"content\"", f)
+		}
+		r.pages[strings.TrimSuffix(f, ".html")] = t
+	}
+	return r, nil
+}
+
+// NewPage starts the data of a page titled title for the request: who is viewing, the
+// navigation they may use, the CSRF token, and the flash messages kept for them.
+func (r *Renderer) NewPage(c echo.Context, title string) (*Page, error) {
+	v := ViewerOf(c)
+	p := &Page{
+		Title:     title,
+		Viewer:    v,
+		Path:      c.Request().URL.Path,
+		RequestID: RequestID(c),
+		Lang:      "en",
+		Support:   r.support,
+	}
+	p.CSRF, _ = c.Get(CSRFKey).(string)
+	if v != nil {
+		if v.Lang != "" {
+			p.Lang = v.Lang
+		}
+		for _, n := range r.nav {
+			if n.Rule.Allows(v) {
+				p.Nav = append(p.Nav, n)
+			}
+		}
+	}
+	flashes, err := takeFlashes(c)
+	if err != nil {
+		return nil, err
+	}
+	p.Flashes = flashes
+	return p, nil
+}
+
+// Render implements echo.Renderer. name is a page ("auth/login") or a page's fragment
+// ("admin/users#user-row"). For a page, a partial request (see IsPartial) gets its
+// "content" template and any other request the whole layout. Echo renders into a buffer
+// before writing, so a failing template never sends half a page.
+func (r *Renderer) Render(w io.Writer, name string, data any, c echo.Context) error {
+	page, fragment, _ := strings.Cut(name, "#")
+	t, ok := r.pages[page]
+	if !ok {
+		return fmt.Errorf("render: no template %q", page)
+	}
+	c.Response().Header().Add("Vary", "HX-Request")
+	switch {
+	case fragment != "":
+	case IsPartial(c):
+		fragment = "content"
+	default:
+		fragment = "layout"
+	}
+	if err := t.ExecuteTemplate(w, fragment, data); err != nil {
+		return fmt.Errorf("render %s#%s: %w", page, fragment, err)
+	}
+	return nil
+}

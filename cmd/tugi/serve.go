@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"tugi/app/auth"
+	"tugi/app/config"
+	"tugi/app/demo"
+	"tugi/app/server"
+	"tugi/app/user"
+	"tugi/app/web"
+)
+
+// The vendor's customer-support contact, from its information-security sheet.
+const (
+	supportPhone = "+372 671 8578"
+	supportEmail = "info@directo.ee"
+)
+
+func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", serveAbout(), stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stdout, cfg.LogLevel, cfg.LogFormat)
+
+	db, embedded, closeDB, err := openDatabase(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+
+	srv, err := server.New(server.Options{DB: db, Config: cfg, Log: log, Throttle: auth.DefaultThrottle,
+		Support: web.Support{Phone: supportPhone, Email: supportEmail}})
+	if err != nil {
+		return err
+	}
+	if embedded {
+		if err := loadDemoOnce(ctx, db, srv.Sessions, log); err != nil {
+			return err
+		}
+	}
+
+	httpSrv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           srv.Echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		TLSConfig: &tls.Config{
+			MinVersion:       tls.VersionTLS12,
+			CurvePreferences: []tls.CurveID{tls.X25519MLKEM768, tls.X25519, tls.CurveP256},
+		},
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (TUGI_ADDR): %w", cfg.Addr, err)
+	}
+
+	var wg sync.WaitGroup
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		srv.Sessions.RunCleanup(bgCtx, 10*time.Minute, log)
+	}()
+
+	serveErr := make(chan error, 1)
+	go func() {
+		if cfg.TLS() {
+			serveErr <- httpSrv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+		} else {
+			serveErr <- httpSrv.Serve(ln)
+		}
+	}()
+	log.Info("Tugi is ready", "url", cfg.PublicURL.String(), "listening", ln.Addr().String(), "tls", cfg.TLS(), "embedded_database", embedded)
+	if embedded {
+		log.Info("demo users: sign in as admin@tugi.example (or see the README) with password " + demo.Password)
+	}
+
+	select {
+	case err = <-serveErr:
+		err = fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+		log.Info("shutting down: letting requests in flight finish", "timeout", cfg.ShutdownTimeout)
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err = httpSrv.Shutdown(shutdownCtx); err != nil {
+			err = fmt.Errorf("shutdown: %w", err)
+		}
+	}
+	stopBackground()
+	wg.Wait()
+	if err == nil || errors.Is(err, http.ErrServerClosed) {
+		log.Info("Tugi stopped")
+		return nil
+	}
+	return err
+}
+
+// loadDemoOnce fills a database that has nobody in it with the demo data.
+func loadDemoOnce(ctx context.Context, db *sqlx.DB, sessions user.SessionRevoker, log *slog.Logger) error {
+	n, err := user.NewStore(db).Counts(ctx)
+	if err != nil {
+		return err
+	}
+	if n.ActiveUsers+n.Inactive > 0 {
+		return nil
+	}
+	if err := demo.Load(ctx, user.NewService(db, sessions)); err != nil {
+		return err
+	}
+	log.Info("demo data loaded into the embedded database")
+	return nil
+}
+
+func serveAbout() string {
+	var b strings.Builder
+	b.WriteString("Runs Tugi's web server. Without DATABASE_URL it starts its own PostgreSQL under TUGI_DATA_DIR\n")
+	b.WriteString("and loads the demo data on the first start. Stop it with Ctrl-C (SIGINT) or SIGTERM.\n\nEnvironment:\n")
+	for _, v := range config.Variables {
+		def := v.Default
+		if def == "" {
+			def = "unset"
+		}
+		fmt.Fprintf(&b, "  %-22s %s (default: %s)\n", v.Name, v.Help, def)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
