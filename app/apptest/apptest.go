@@ -1,0 +1,237 @@
+// Package apptest runs Tugi's real router, on a fresh database with the demo data, for
+// handler and browser tests: requests go through every middleware over real HTTP, and
+// pages are read with goquery.
+package apptest
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/jmoiron/sqlx"
+
+	"tugi/app/auth"
+	"tugi/app/config"
+	"tugi/app/demo"
+	"tugi/app/server"
+	"tugi/app/testdb"
+	"tugi/app/user"
+	"tugi/app/web"
+)
+
+// App is a running Tugi for one test.
+type App struct {
+	DB     *sqlx.DB
+	Server *server.Server
+	URL    string      // the test server's base address, http://127.0.0.1:port
+	Logs   *SafeBuffer // everything Tugi logged
+	Config *config.Config
+}
+
+// Options change the App a test gets.
+type Options struct {
+	Throttle  auth.Throttle        // default: auth.DefaultThrottle
+	Configure func(*config.Config) // adjusts the default configuration
+}
+
+// New starts Tugi with the default configuration on a fresh database holding the demo data.
+func New(t testing.TB) *App { return NewWith(t, Options{}) }
+
+// NewWith starts Tugi as o says.
+func NewWith(t testing.TB, o Options) *App {
+	t.Helper()
+	db := testdb.New(t)
+	cfg, err := config.FromEnv(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Configure != nil {
+		o.Configure(cfg)
+	}
+	if o.Throttle == (auth.Throttle{}) {
+		o.Throttle = auth.DefaultThrottle
+	}
+	logs := &SafeBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv, err := server.New(server.Options{DB: db, Config: cfg, Log: log, Throttle: o.Throttle,
+		Support: web.Support{Phone: "+372 671 8578", Email: "info@directo.ee"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.Load(context.Background(), user.NewService(db, srv.Sessions)); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Echo)
+	t.Cleanup(ts.Close)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("Tugi's log:\n%s", logs.String())
+		}
+	})
+	return &App{DB: db, Server: srv, URL: ts.URL, Logs: logs, Config: cfg}
+}
+
+// Client is a browser-like HTTP client with its own cookies. It does not follow
+// redirects, so tests see them.
+type Client struct {
+	t    testing.TB
+	app  *App
+	http *http.Client
+}
+
+// Client returns a new client with no cookies.
+func (a *App) Client(t testing.TB) *Client {
+	jar, _ := cookiejar.New(nil)
+	return &Client{t: t, app: a, http: &http.Client{
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// SignIn returns a client signed in as the demo user with e-mail email.
+func (a *App) SignIn(t testing.TB, email string) *Client {
+	t.Helper()
+	c := a.Client(t)
+	c.Get("/login")
+	p := c.Post("/login", url.Values{"email": {email}, "password": {demo.Password}})
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("sign-in as %s: status %d, want 303; page says: %s", email, p.Status, p.Text(".alert, main"))
+	}
+	return c
+}
+
+// Page is a response, with its HTML parsed.
+type Page struct {
+	Status int
+	Header http.Header
+	Body   string
+	Doc    *goquery.Document
+}
+
+// Text returns the trimmed text of the elements sel selects.
+func (p *Page) Text(sel string) string { return strings.TrimSpace(p.Doc.Find(sel).Text()) }
+
+// FieldError returns the message shown beside form field name ("" if none).
+func (p *Page) FieldError(name string) string { return p.Text("#" + name + "-error") }
+
+// InputValue returns the value attribute of the input named name.
+func (p *Page) InputValue(name string) string {
+	v, _ := p.Doc.Find(`[name="` + name + `"]`).Attr("value")
+	return v
+}
+
+// Location returns the redirect target, as a path.
+func (p *Page) Location() string {
+	loc := p.Header.Get("Location")
+	if u, err := url.Parse(loc); err == nil && u.Host != "" {
+		return u.RequestURI()
+	}
+	return loc
+}
+
+// Get requests path; header holds name, value pairs.
+func (c *Client) Get(path string, header ...string) *Page {
+	c.t.Helper()
+	return c.Do(http.MethodGet, path, nil, header...)
+}
+
+// Post submits form to path with the client's CSRF token, as a browser form would.
+func (c *Client) Post(path string, form url.Values, header ...string) *Page {
+	c.t.Helper()
+	f := url.Values{}
+	for k, v := range form {
+		f[k] = v
+	}
+	if f.Get(web.CSRFField) == "" {
+		f.Set(web.CSRFField, c.CSRF())
+	}
+	return c.Do(http.MethodPost, path, f, header...)
+}
+
+// Do sends a request exactly as given: form (if not nil) is the body, no token is added.
+func (c *Client) Do(method, path string, form url.Values, header ...string) *Page {
+	c.t.Helper()
+	var body *strings.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	} else {
+		body = strings.NewReader("")
+	}
+	req, err := http.NewRequest(method, c.app.URL+path, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(res.Body); err != nil {
+		c.t.Fatal(err)
+	}
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return &Page{Status: res.StatusCode, Header: res.Header, Body: buf.String(), Doc: doc}
+}
+
+// Cookie returns the value of the client's cookie name ("" if none).
+func (c *Client) Cookie(name string) string {
+	u, _ := url.Parse(c.app.URL)
+	for _, ck := range c.http.Jar.Cookies(u) {
+		if ck.Name == name {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+// SetCookie sets the client's cookie name to value (to replay an old session, say).
+func (c *Client) SetCookie(name, value string) {
+	u, _ := url.Parse(c.app.URL)
+	c.http.Jar.SetCookies(u, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
+}
+
+// CSRF returns the client's CSRF token, fetching the sign-in page first if it has none.
+func (c *Client) CSRF() string {
+	if tok := c.Cookie("tugi_csrf"); tok != "" {
+		return tok
+	}
+	c.Get("/login")
+	return c.Cookie("tugi_csrf")
+}
+
+// SafeBuffer is a bytes.Buffer safe for concurrent writes, for logs.
+type SafeBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *SafeBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns what was written.
+func (b *SafeBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
