@@ -1,0 +1,88 @@
+package audit_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/jmoiron/sqlx"
+
+	"tugi/app/audit"
+	"tugi/app/database"
+	"tugi/app/testdb"
+)
+
+func TestMain(m *testing.M) { testdb.Main(m) }
+
+func TestRecordWritesTheEvent(t *testing.T) {
+	db := testdb.New(t)
+	ctx := context.Background()
+	actor := audit.Actor{UserID: 42, Roles: []string{"admin"}, ClientIP: "192.0.2.1", RequestID: "req-1"}
+	ev := audit.Event{Action: "user.set_roles", ObjectType: "user", ObjectID: "7", OrgID: 0,
+		Changes: map[string]audit.Change{"roles": {Old: []string{"agent"}, New: []string{"agent", "admin"}}}}
+	if err := audit.Record(ctx, db, actor, ev); err != nil {
+		t.Fatal(err)
+	}
+	var row struct {
+		UserID    int64  `db:"actor_user_id"`
+		IP        string `db:"client_ip"`
+		RequestID string `db:"request_id"`
+		Action    string `db:"action"`
+		Changes   string `db:"changes"`
+	}
+	if err := db.Get(&row, `SELECT actor_user_id, client_ip, request_id, action, changes::text FROM audit_events`); err != nil {
+		t.Fatal(err)
+	}
+	if row.UserID != 42 || row.IP != "192.0.2.1" || row.RequestID != "req-1" || row.Action != "user.set_roles" ||
+		!strings.Contains(row.Changes, `"new": ["agent", "admin"]`) {
+		t.Errorf("stored %+v", row)
+	}
+}
+
+func TestTheLogIsAppendOnly(t *testing.T) {
+	db := testdb.New(t)
+	if err := audit.Record(context.Background(), db, audit.Job("test"), audit.Event{Action: "test.event"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		`UPDATE audit_events SET action = 'rewritten'`,
+		`DELETE FROM audit_events`,
+		`TRUNCATE audit_events`,
+	} {
+		if _, err := db.Exec(stmt); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: err = %v, want it refused", stmt, err)
+		}
+	}
+	var n int
+	if err := db.Get(&n, `SELECT count(*) FROM audit_events WHERE action = 'test.event'`); err != nil || n != 1 {
+		t.Errorf("the event is gone or changed: %d rows, %v", n, err)
+	}
+}
+
+func TestAnEventWithoutActorIsRefused(t *testing.T) {
+	db := testdb.New(t)
+	err := audit.Record(context.Background(), db, audit.Actor{}, audit.Event{Action: "nobody.did.this"})
+	if err == nil {
+		t.Error("an event with neither person nor job was written")
+	}
+}
+
+func TestAFailedChangeLeavesNoEvent(t *testing.T) {
+	db := testdb.New(t)
+	ctx := context.Background()
+	boom := errors.New("the change failed")
+	err := database.WithTx(ctx, db, func(tx *sqlx.Tx) error {
+		if err := audit.Record(ctx, tx, audit.Job("test"), audit.Event{Action: "org.create"}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v", err)
+	}
+	var n int
+	if err := db.Get(&n, `SELECT count(*) FROM audit_events`); err != nil || n != 0 {
+		t.Errorf("%d events after a rolled-back change (%v)", n, err)
+	}
+}
