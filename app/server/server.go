@@ -83,7 +83,7 @@ func New(o Options) (*Server, error) {
 		return strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz"
 	}
 	e.Use(
-		middleware.RequestID(),
+		web.AssignRequestID(),
 		web.RequestLog(o.Log),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			o.Log.Error("panic", "request_id", web.RequestID(c), "error", err, "stack", string(stack))

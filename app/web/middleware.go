@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"log/slog"
 	"time"
 
@@ -48,4 +50,37 @@ func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
 			return nil
 		},
 	})
+}
+
+// AssignRequestID gives every request an id, sent back as X-Request-ID, logged with every line
+// about the request and shown on error pages. An id from a proxy in front is kept when it
+// looks like one (8 to 64 letters, digits, '.', '_' or '-'); anything else is replaced, so
+// a client cannot write arbitrary text into the logs.
+func AssignRequestID() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			h := c.Request().Header
+			id := h.Get(echo.HeaderXRequestID)
+			if !validRequestID(id) {
+				b := make([]byte, 12)
+				_, _ = rand.Read(b) // crypto/rand.Read does not fail on Linux
+				id = hex.EncodeToString(b)
+				h.Del(echo.HeaderXRequestID)
+			}
+			c.Response().Header().Set(echo.HeaderXRequestID, id)
+			return next(c)
+		}
+	}
+}
+
+func validRequestID(id string) bool {
+	if len(id) < 8 || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
