@@ -36,6 +36,7 @@ type Options struct {
 type Server struct {
 	Echo     *echo.Echo
 	Sessions *auth.SessionStore
+	Renderer *web.Renderer
 	Routes   []Route
 }
 
@@ -47,8 +48,8 @@ type Route struct {
 	Handler echo.HandlerFunc
 }
 
-// nav is the main navigation; each entry shows only to those its rule allows.
-var nav = []web.NavItem{
+// Nav is the main navigation; each entry shows only to those its rule allows.
+var Nav = []web.NavItem{
 	{Label: "Home", Path: "/", Rule: access.SignedIn},
 	{Label: "Users", Path: "/admin/users", Rule: access.AnyOf(access.Admin)},
 	{Label: "Organisations", Path: "/admin/organisations", Rule: access.AnyOf(access.Admin)},
@@ -62,7 +63,7 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	renderer, err := web.NewRenderer(views.FS, assets, nav, o.Support)
+	renderer, err := web.NewRenderer(views.FS, assets, Nav, o.Support)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +126,7 @@ func New(o Options) (*Server, error) {
 		return c.String(http.StatusOK, "ready\n")
 	}
 
-	s := &Server{Echo: e, Sessions: sessions}
+	s := &Server{Echo: e, Sessions: sessions, Renderer: renderer}
 	// The route table: every route and who may use it, in one place.
 	s.Routes = []Route{
 		{http.MethodGet, "/healthz", access.Public, func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") }},

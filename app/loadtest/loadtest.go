@@ -1,0 +1,110 @@
+// Package loadtest drives an HTTP endpoint with a fixed number of concurrent clients for a
+// fixed time and reports throughput and latency percentiles. Benchmarks use it to compare
+// a page with a baseline measured in the same run; it only ever targets the address it is
+// given, which the benchmarks keep on loopback.
+package loadtest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Result is what one run measured.
+type Result struct {
+	Requests int
+	Errors   int // transport errors and responses with an unexpected status
+	Duration time.Duration
+	P50, P99 time.Duration
+}
+
+// RPS returns the successful requests per second.
+func (r Result) RPS() float64 { return float64(r.Requests-r.Errors) / r.Duration.Seconds() }
+
+func (r Result) String() string {
+	return fmt.Sprintf("%8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  (%d requests, %d errors)",
+		r.RPS(), ms(r.P50), ms(r.P99), r.Requests, r.Errors)
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// Request makes the request one worker sends; it is called for every request.
+type Request func(ctx context.Context) (*http.Request, error)
+
+// Get returns a Request for GET url with the given cookies.
+func Get(url string, cookies ...*http.Cookie) Request {
+	return func(ctx context.Context) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		return req, nil
+	}
+}
+
+// Run sends requests from concurrency workers for duration, each worker one request at a
+// time over kept-alive connections, and counts a response with another status than want
+// as an error.
+func Run(ctx context.Context, newRequest Request, want, concurrency int, duration time.Duration) Result {
+	client := &http.Client{
+		Transport: &http.Transport{MaxIdleConnsPerHost: concurrency, MaxConnsPerHost: concurrency},
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+	defer client.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(ctx, duration)
+	defer cancel()
+
+	var mu sync.Mutex
+	var all []time.Duration
+	errors := 0
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lat := make([]time.Duration, 0, 4096)
+			errs := 0
+			for ctx.Err() == nil {
+				req, err := newRequest(context.WithoutCancel(ctx))
+				if err != nil {
+					errs++
+					continue
+				}
+				t0 := time.Now()
+				res, err := client.Do(req)
+				if err == nil {
+					_, err = io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+					if res.StatusCode != want {
+						errs++
+					}
+				} else {
+					errs++
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			mu.Lock()
+			all = append(all, lat...)
+			errors += errs
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	r := Result{Requests: len(all), Errors: errors, Duration: time.Since(start)}
+	if len(all) > 0 {
+		slices.Sort(all)
+		r.P50 = all[len(all)*50/100]
+		r.P99 = all[min(len(all)-1, len(all)*99/100)]
+	}
+	return r
+}
