@@ -163,14 +163,24 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 
 	if wantMajor == "" {
 		log.Info("embedded PostgreSQL: creating the cluster (initdb)", "data", c.dataDir)
-		initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"),
-			"-D", c.dataDir, "-U", superuser, "--auth=trust", "-E", "UTF8", "--no-locale")
-		initdb.Dir = "/"
-		initdb.Env = serverEnv()
-		initdb.Stdout, initdb.Stderr = logFile, logFile
-		initdb.SysProcAttr = &syscall.SysProcAttr{Credential: runAs.credential()}
-		if err := initdb.Run(); err != nil {
-			return nil, fmt.Errorf("pgcluster: initdb %s: %w\n%s", c.dataDir, err, logTail(c.logPath))
+		initdb := func(locale ...string) error {
+			args := append([]string{"-D", c.dataDir, "-U", superuser, "--auth=trust", "-E", "UTF8"}, locale...)
+			cmd := exec.CommandContext(ctx, filepath.Join(bin, "initdb"), args...)
+			cmd.Dir = "/"
+			cmd.Env = serverEnv()
+			cmd.Stdout, cmd.Stderr = logFile, logFile
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: runAs.credential()}
+			return cmd.Run()
+		}
+		// Sorting stays C (byte order, fast), but character classes and case follow
+		// Unicode: with a C LC_CTYPE, lower() and ILIKE fold only ASCII letters, so
+		// "Õun OÜ" and "õun oü" would count as different organisation names. Without the
+		// C.UTF-8 locale on this system, plain C it is (initdb cleans up after a failure).
+		if err := initdb("--locale=C", "--lc-ctype=C.UTF-8"); err != nil {
+			log.Warn("embedded PostgreSQL: no C.UTF-8 locale here; lower() and ILIKE will fold only ASCII letters", "error", err)
+			if err := initdb("--no-locale"); err != nil {
+				return nil, fmt.Errorf("pgcluster: initdb %s: %w\n%s", c.dataDir, err, logTail(c.logPath))
+			}
 		}
 	}
 

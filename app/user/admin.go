@@ -114,8 +114,11 @@ func (a *Admin) CreateUser(c echo.Context) error {
 	form.Values.Del("password")
 	roles, rerr := ParseRoles(f.Roles)
 	orgID, oerr := parseOrgID(f.OrgID)
-	if rerr != nil || oerr != nil {
+	if rerr != nil {
 		form.Fail("roles", "Choose one of the options offered.")
+	}
+	if oerr != nil {
+		form.Fail("org_id", "Choose one of the options offered.")
 	}
 	if form.Invalid() {
 		return a.renderUserForm(c, http.StatusUnprocessableEntity, tplUserNew, "New user", nil, form)
@@ -177,8 +180,11 @@ func (a *Admin) SetRoles(c echo.Context) error {
 	}
 	roles, rerr := ParseRoles(f.Roles)
 	orgID, oerr := parseOrgID(f.OrgID)
-	if rerr != nil || oerr != nil {
+	if rerr != nil {
 		form.Fail("roles", "Choose one of the options offered.")
+	}
+	if oerr != nil {
+		form.Fail("org_id", "Choose one of the options offered.")
 	}
 	if !form.Invalid() {
 		err = a.service.SetRoles(c.Request().Context(), web.Actor(c), u.ID, roles, orgID)

@@ -152,11 +152,23 @@ func (s *Store) RecordSignIn(ctx context.Context, id int64) error {
 }
 
 // CountActiveAdmins counts active users with the admin role, except the user except.
+// It locks the active admins' rows until the transaction ends, so two transactions that
+// each take the admin role from a different one of the last two admins cannot both see
+// the other still there: the second waits for the first and then counts again.
 func (s *Store) CountActiveAdmins(ctx context.Context, except int64) (int, error) {
-	var n int
-	err := s.q.GetContext(ctx, &n, `SELECT count(*) FROM users WHERE active AND 'admin' = ANY (roles) AND id <> $1`, except)
+	// Lock every active admin, in id order, and leave except out only here: when the
+	// query itself left except out, each of two such transactions locked just the other
+	// admin's row, then updated its own, and they deadlocked (TestLastAdminRace).
+	var ids []int64
+	err := s.q.SelectContext(ctx, &ids, `SELECT id FROM users WHERE active AND 'admin' = ANY (roles) ORDER BY id FOR UPDATE`)
 	if err != nil {
 		return 0, fmt.Errorf("user store: count admins: %w", err)
+	}
+	n := 0
+	for _, id := range ids {
+		if id != except {
+			n++
+		}
 	}
 	return n, nil
 }

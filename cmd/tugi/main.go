@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -44,12 +45,15 @@ func main() {
 }
 
 func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	joined := strings.Join(args, " ")
+	// Match word by word: joined strings would take one argument "user add" (or "serve x")
+	// for the command, and then slice past the end of args.
 	for _, c := range commands {
-		if joined == c.name || strings.HasPrefix(joined, c.name+" ") {
-			return c.run(ctx, args[len(strings.Fields(c.name)):], stdin, stdout, stderr)
+		words := strings.Fields(c.name)
+		if len(args) >= len(words) && slices.Equal(args[:len(words)], words) {
+			return c.run(ctx, args[len(words):], stdin, stdout, stderr)
 		}
 	}
+	joined := strings.Join(args, " ")
 	usage(stderr)
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		return flag.ErrHelp

@@ -1,0 +1,701 @@
+package user_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/jmoiron/sqlx"
+
+	"tugi/app/apptest"
+	"tugi/app/audit"
+	"tugi/app/demo"
+	"tugi/app/testdb"
+	"tugi/app/user"
+)
+
+func TestMain(m *testing.M) { testdb.Main(m) }
+
+const adminEmail = "admin@tugi.example"
+
+// userID returns the id of the user with e-mail address email.
+func userID(t *testing.T, db *sqlx.DB, email string) int64 {
+	t.Helper()
+	var id int64
+	if err := db.Get(&id, `SELECT id FROM users WHERE email = $1`, email); err != nil {
+		t.Fatalf("user %s: %v", email, err)
+	}
+	return id
+}
+
+// count runs a SELECT count(*) query.
+func count(t *testing.T, db *sqlx.DB, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.Get(&n, query, args...); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+// snapshot counts what a failed operation must leave untouched.
+type snapshot struct{ users, orgs, audit int }
+
+func take(t *testing.T, db *sqlx.DB) snapshot {
+	t.Helper()
+	return snapshot{
+		users: count(t, db, `SELECT count(*) FROM users`),
+		orgs:  count(t, db, `SELECT count(*) FROM organisations`),
+		audit: count(t, db, `SELECT count(*) FROM audit_events`),
+	}
+}
+
+func (s snapshot) check(t *testing.T, db *sqlx.DB) {
+	t.Helper()
+	if now := take(t, db); now != s {
+		t.Errorf("something was written: before %+v, after %+v", s, now)
+	}
+}
+
+// auditEvent is an audit row as the tests read it.
+type auditEvent struct {
+	ActorUserID *int64 `db:"actor_user_id"`
+	ActorJob    string `db:"actor_job"`
+	RequestID   string `db:"request_id"`
+	ObjectID    string `db:"object_id"`
+	OrgID       *int64 `db:"org_id"`
+	Changes     []byte `db:"changes"`
+}
+
+// auditEvents returns the audit rows of action about object objectID, oldest first.
+func auditEvents(t *testing.T, db *sqlx.DB, action, objectID string) []auditEvent {
+	t.Helper()
+	var evs []auditEvent
+	err := db.Select(&evs, `SELECT actor_user_id, actor_job, request_id, object_id, org_id, changes
+		FROM audit_events WHERE action = $1 AND object_id = $2 ORDER BY id`, action, objectID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+// oneEvent returns the one audit row of action about objectID, done by the user actor.
+func oneEvent(t *testing.T, db *sqlx.DB, action string, objectID, actor int64) auditEvent {
+	t.Helper()
+	evs := auditEvents(t, db, action, strconv.FormatInt(objectID, 10))
+	if len(evs) != 1 {
+		t.Fatalf("%d audit events %s for %d, want 1", len(evs), action, objectID)
+	}
+	ev := evs[0]
+	if ev.ActorUserID == nil || *ev.ActorUserID != actor {
+		t.Errorf("%s: actor %v, want user %d", action, ev.ActorUserID, actor)
+	}
+	if ev.RequestID == "" {
+		t.Errorf("%s: no request id", action)
+	}
+	return ev
+}
+
+// changes decodes an audit row's changes.
+func (ev auditEvent) changes(t *testing.T) map[string]struct{ Old, New any } {
+	t.Helper()
+	var m map[string]struct{ Old, New any }
+	if err := json.Unmarshal(ev.Changes, &m); err != nil {
+		t.Fatalf("changes %s: %v", ev.Changes, err)
+	}
+	return m
+}
+
+// rows returns the texts of the first two cells (name, e-mail) of each row of the user list.
+func rows(p *apptest.Page) []string {
+	var out []string
+	p.Doc.Find("#users tbody tr").Each(func(_ int, tr *goquery.Selection) {
+		if tr.Find("td").Length() < 2 {
+			return // "No users match."
+		}
+		out = append(out, strings.TrimSpace(tr.Find("td").Eq(1).Text()))
+	})
+	return out
+}
+
+func signInWith(t *testing.T, app *apptest.App, email, password string) (*apptest.Client, *apptest.Page) {
+	t.Helper()
+	c := app.Client(t)
+	c.Get("/login")
+	return c, c.Post("/login", url.Values{"email": {email}, "password": {password}})
+}
+
+func orgID(t *testing.T, db *sqlx.DB, name string) string {
+	t.Helper()
+	var id int64
+	if err := db.Get(&id, `SELECT id FROM organisations WHERE name = $1`, name); err != nil {
+		t.Fatalf("organisation %s: %v", name, err)
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+func TestUserList(t *testing.T) {
+	app := apptest.New(t)
+	c := app.SignIn(t, adminEmail)
+
+	p := c.Get("/admin/users")
+	if p.Status != http.StatusOK {
+		t.Fatalf("/admin/users: %d", p.Status)
+	}
+	got := rows(p)
+	if len(got) != len(demo.People) {
+		t.Errorf("%d users listed, want the %d demo people: %v", len(got), len(demo.People), got)
+	}
+	for _, person := range demo.People {
+		if !slices.Contains(got, person.Email) {
+			t.Errorf("%s is not listed", person.Email)
+		}
+	}
+	if !strings.Contains(p.Text("#users"), "Mari Maasikas") || !strings.Contains(p.Text("#users"), "Demo Customer OÜ") {
+		t.Errorf("the list lacks a name or an organisation: %s", p.Text("#users"))
+	}
+	if p.Doc.Find(`a:contains("Next page")`).Length() != 0 {
+		t.Error("a Next page link with only seven users")
+	}
+
+	for _, tc := range []struct {
+		q    string
+		want []string
+	}{
+		{"agent", []string{"agent2@tugi.example", "agent@tugi.example"}},
+		{"MAASIKAS", []string{"customer@demo-customer.example"}}, // by name, any case
+		{"second-customer", []string{"customer@second-customer.example"}},
+		{"%", nil}, // a LIKE wildcard is matched literally
+		{"_", nil},
+		{"nobody-like-this", nil},
+	} {
+		p := c.Get("/admin/users?q=" + url.QueryEscape(tc.q))
+		got := rows(p)
+		slices.Sort(got)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("search %q: %v, want %v", tc.q, got, tc.want)
+		}
+		if v := p.InputValue("q"); v != tc.q {
+			t.Errorf("search %q: the search field holds %q", tc.q, v)
+		}
+		if tc.want == nil && !strings.Contains(p.Text("#users"), "No users match.") {
+			t.Errorf("search %q: no 'No users match.'", tc.q)
+		}
+	}
+}
+
+func TestUserListPages(t *testing.T) {
+	app := apptest.New(t)
+	svc := user.NewService(app.DB, app.Server.Sessions)
+	const extra = 60
+	for i := range extra {
+		_, err := svc.Create(context.Background(), audit.Job("test"), user.NewUser{
+			Email: fmt.Sprintf("bulk%02d@staff.example", i), Name: fmt.Sprintf("Bulk Person %02d", i),
+			Roles: user.RoleList{"employee"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := app.SignIn(t, adminEmail)
+
+	// Follows the Next page links from path and returns every page's rows.
+	walk := func(path string) [][]string {
+		t.Helper()
+		var pages [][]string
+		for path != "" && len(pages) < 5 {
+			p := c.Get(path)
+			if p.Status != http.StatusOK {
+				t.Fatalf("%s: %d", path, p.Status)
+			}
+			pages = append(pages, rows(p))
+			path, _ = p.Doc.Find(`a:contains("Next page")`).Attr("href")
+		}
+		return pages
+	}
+	check := func(name string, pages [][]string, total int, want func(string) bool) {
+		t.Helper()
+		if len(pages) != 2 || len(pages[0]) != 50 || len(pages[1]) != total-50 {
+			sizes := []int{}
+			for _, p := range pages {
+				sizes = append(sizes, len(p))
+			}
+			t.Fatalf("%s: pages of %v users, want [50 %d]", name, sizes, total-50)
+		}
+		all := slices.Concat(pages...)
+		if !slices.IsSorted(all) {
+			t.Errorf("%s: not in e-mail order across pages: %v", name, all)
+		}
+		if len(slices.Compact(slices.Clone(all))) != total {
+			t.Errorf("%s: a user is listed twice", name)
+		}
+		for _, e := range all {
+			if !want(e) {
+				t.Errorf("%s: %s should not be listed", name, e)
+			}
+		}
+	}
+	check("all users", walk("/admin/users"), extra+len(demo.People), func(string) bool { return true })
+	check("search", walk("/admin/users?q=bulk"), extra, func(e string) bool { return strings.HasPrefix(e, "bulk") })
+}
+
+func TestCreateUser(t *testing.T) {
+	app := apptest.New(t)
+	c := app.SignIn(t, adminEmail)
+	adminID := userID(t, app.DB, adminEmail)
+
+	p := c.Get("/admin/users/new")
+	if p.Status != http.StatusOK || p.Doc.Find("form#new-user").Length() != 1 {
+		t.Fatalf("/admin/users/new: %d, form found: %d", p.Status, p.Doc.Find("form#new-user").Length())
+	}
+
+	const password = "a long new password"
+	p = c.Post("/admin/users", url.Values{
+		"email": {" Pille.Porgand@Tugi.Example "}, "name": {"Pille Porgand"},
+		"roles": {"agent", "employee"}, "org_id": {""}, "password": {password},
+	})
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d, want 303; errors: %s", p.Status, p.Text(".field-error"))
+	}
+	id := userID(t, app.DB, "pille.porgand@tugi.example")
+	if want := "/admin/users/" + strconv.FormatInt(id, 10); p.Location() != want {
+		t.Errorf("redirect to %q, want %q", p.Location(), want)
+	}
+
+	p = c.Get(p.Location())
+	if flash := p.Text(".flash"); !strings.Contains(flash, "User") || !strings.Contains(flash, "created.") || !strings.Contains(strings.ToLower(flash), "pille.porgand@tugi.example") {
+		t.Errorf("flash %q, want 'User pille.porgand@tugi.example created.'", flash)
+	}
+	if h := p.Text("h1"); h != "Pille Porgand" {
+		t.Errorf("user page h1 %q", h)
+	}
+	if p.Doc.Find(`input[name=roles][value=agent][checked]`).Length() != 1 || p.Doc.Find(`input[name=roles][value=employee][checked]`).Length() != 1 {
+		t.Error("the user page does not show the roles agent and employee checked")
+	}
+	if p := c.Get("/admin/users/" + strconv.FormatInt(id, 10)); p.Text(".flash") != "" {
+		t.Errorf("the flash is shown again: %q", p.Text(".flash"))
+	}
+
+	var roles string
+	if err := app.DB.Get(&roles, `SELECT array_to_string(roles, ',') FROM users WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if roles != "employee,agent" {
+		t.Errorf("roles %q, want employee,agent", roles)
+	}
+
+	ev := oneEvent(t, app.DB, "user.create", id, adminID)
+	if ch := ev.changes(t); fmt.Sprint(ch["roles"].New) != "[employee agent]" {
+		t.Errorf("audited roles %v", ch["roles"].New)
+	}
+	if strings.Contains(string(ev.Changes), "argon2") || strings.Contains(string(ev.Changes), password) {
+		t.Errorf("the audit log holds the password: %s", ev.Changes)
+	}
+	if n := count(t, app.DB, `SELECT count(*) FROM audit_events WHERE action = 'user.create' AND actor_user_id = $1`, adminID); n != 1 {
+		t.Errorf("%d user.create events by the admin, want 1", n)
+	}
+
+	// The new person signs in with the password they were given, in any case of e-mail.
+	nc, p := signInWith(t, app, "PILLE.PORGAND@tugi.example", password)
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("the new user cannot sign in: %d %s", p.Status, p.Text(".alert"))
+	}
+	if p := nc.Get("/"); p.Text("h1") != "Welcome, Pille Porgand" {
+		t.Errorf("home of the new user: %q", p.Text("h1"))
+	}
+}
+
+func TestCreateUserInvalid(t *testing.T) {
+	app := apptest.New(t)
+	c := app.SignIn(t, adminEmail)
+	demoOrg := orgID(t, app.DB, "Demo Customer OÜ")
+
+	valid := func(changes ...string) url.Values {
+		f := url.Values{"email": {"new.person@tugi.example"}, "name": {"New Person"},
+			"roles": {"employee"}, "org_id": {""}, "password": {"secret password 1"}}
+		for i := 0; i+1 < len(changes); i += 2 {
+			if changes[i+1] == "<none>" {
+				f.Del(changes[i])
+			} else {
+				f[changes[i]] = strings.Split(changes[i+1], "+")
+			}
+		}
+		return f
+	}
+	for _, tc := range []struct {
+		name   string
+		form   url.Values
+		errors map[string]string // field: part of the message
+	}{
+		{"bad e-mail", valid("email", "not-an-address"), map[string]string{"email": "e-mail address"}},
+		{"empty name", valid("name", "   "), map[string]string{"name": "fill this in"}},
+		{"no roles", valid("roles", "<none>"), map[string]string{"roles": "at least"}},
+		{"short password", valid("password", "short"), map[string]string{"password": "12 characters"}},
+		{"everything wrong", valid("email", "x@", "name", "", "roles", "<none>", "password", "123"),
+			map[string]string{"email": "e-mail", "name": "fill", "roles": "at least", "password": "12"}},
+		{"unknown role", valid("roles", "employee+superuser"), map[string]string{"roles": "options offered"}},
+		{"duplicate e-mail", valid("email", "Admin@TUGI.example"), map[string]string{"email": "already exists"}},
+		{"customer without organisation", valid("roles", "customer"), map[string]string{"org_id": "organisation"}},
+		{"staff with an organisation", valid("org_id", demoOrg), map[string]string{"org_id": "Staff do not belong"}},
+		{"customer and agent", valid("roles", "customer+agent", "org_id", demoOrg), map[string]string{"roles": "only the customer role"}},
+		{"no such organisation", valid("roles", "customer", "org_id", "999999"), map[string]string{"org_id": "does not exist"}},
+		{"malformed organisation", valid("roles", "customer", "org_id", "abc"), map[string]string{"org_id": "options offered"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := take(t, app.DB)
+			p := c.Post("/admin/users", tc.form)
+			if p.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("status %d, want 422", p.Status)
+			}
+			for _, field := range []string{"email", "name", "roles", "org_id", "password"} {
+				msg := p.FieldError(field)
+				want, ok := tc.errors[field]
+				switch {
+				case ok && !strings.Contains(strings.ToLower(msg), strings.ToLower(want)):
+					t.Errorf("beside %s: %q, want a message with %q", field, msg, want)
+				case !ok && msg != "":
+					t.Errorf("beside %s: unexpected %q", field, msg)
+				}
+			}
+			if n := p.Doc.Find(".field-error").Length(); n != len(tc.errors) {
+				t.Errorf("%d messages on the page, want %d: %s", n, len(tc.errors), p.Text(".field-error"))
+			}
+			if got, want := p.InputValue("email"), tc.form.Get("email"); got != want {
+				t.Errorf("e-mail field holds %q, want the typed %q", got, want)
+			}
+			if got, want := p.InputValue("name"), tc.form.Get("name"); got != want {
+				t.Errorf("name field holds %q, want the typed %q", got, want)
+			}
+			for _, r := range tc.form["roles"] {
+				if r != "superuser" && p.Doc.Find(`input[name=roles][value=`+r+`][checked]`).Length() != 1 {
+					t.Errorf("role %s is no longer checked", r)
+				}
+			}
+			if o := tc.form.Get("org_id"); o == demoOrg {
+				if p.Doc.Find(`#org_id option[value="`+o+`"][selected]`).Length() != 1 {
+					t.Errorf("organisation %s is no longer selected", o)
+				}
+			}
+			if _, has := p.Doc.Find("#password").Attr("value"); has || strings.Contains(p.Body, tc.form.Get("password")) && len(tc.form.Get("password")) > 5 {
+				t.Error("the password is sent back")
+			}
+			before.check(t, app.DB)
+		})
+	}
+}
+
+func TestSetRoles(t *testing.T) {
+	app := apptest.New(t)
+	c := app.SignIn(t, adminEmail)
+	adminID := userID(t, app.DB, adminEmail)
+	eva := userID(t, app.DB, "employee@tugi.example")
+	evaPath := "/admin/users/" + strconv.FormatInt(eva, 10)
+
+	p := c.Get(evaPath)
+	if p.Status != http.StatusOK || p.Text("h1") != "Eva Employee" {
+		t.Fatalf("%s: %d %q", evaPath, p.Status, p.Text("h1"))
+	}
+	if p.Doc.Find(`#roles-form input[name=roles][value=employee][checked]`).Length() != 1 {
+		t.Error("Eva's role employee is not checked")
+	}
+
+	p = c.Post(evaPath+"/roles", url.Values{"roles": {"ciso", "employee"}, "org_id": {""}})
+	if p.Status != http.StatusSeeOther || p.Location() != evaPath {
+		t.Fatalf("set roles: %d to %q, want 303 to %s; %s", p.Status, p.Location(), evaPath, p.Text(".field-error"))
+	}
+	p = c.Get(evaPath)
+	if p.Text(".flash") != "Roles saved." {
+		t.Errorf("flash %q", p.Text(".flash"))
+	}
+	if p.Doc.Find(`#roles-form input[name=roles][value=ciso][checked]`).Length() != 1 {
+		t.Error("the new role ciso is not checked")
+	}
+	ev := oneEvent(t, app.DB, "user.set_roles", eva, adminID)
+	ch := ev.changes(t)
+	if fmt.Sprint(ch["roles"].Old) != "[employee]" || fmt.Sprint(ch["roles"].New) != "[employee ciso]" {
+		t.Errorf("audited roles %v -> %v, want [employee] -> [employee ciso]", ch["roles"].Old, ch["roles"].New)
+	}
+	if _, ok := ch["org_id"]; ok {
+		t.Errorf("an organisation change is audited where there was none: %s", ev.Changes)
+	}
+
+	// A customer moves to another organisation: the audit row says from where to where.
+	jaan := userID(t, app.DB, "customer@second-customer.example")
+	from, to := orgID(t, app.DB, "Second Customer AS"), orgID(t, app.DB, "Demo Customer OÜ")
+	p = c.Post(fmt.Sprintf("/admin/users/%d/roles", jaan), url.Values{"roles": {"customer"}, "org_id": {to}})
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("move customer: %d %s", p.Status, p.Text(".field-error"))
+	}
+	ch = oneEvent(t, app.DB, "user.set_roles", jaan, adminID).changes(t)
+	if fmt.Sprint(ch["org_id"].Old) != from || fmt.Sprint(ch["org_id"].New) != to {
+		t.Errorf("audited organisation %v -> %v, want %s -> %s", ch["org_id"].Old, ch["org_id"].New, from, to)
+	}
+
+	// Mistakes come back beside their field and change nothing.
+	for _, tc := range []struct {
+		form         url.Values
+		field, words string
+	}{
+		{url.Values{"org_id": {""}}, "roles", "at least"},
+		{url.Values{"roles": {"customer"}, "org_id": {""}}, "org_id", "organisation"},
+		{url.Values{"roles": {"employee"}, "org_id": {to}}, "org_id", "Staff do not belong"},
+		{url.Values{"roles": {"customer", "agent"}, "org_id": {to}}, "roles", "only the customer role"},
+		{url.Values{"roles": {"customer"}, "org_id": {"999999"}}, "org_id", "does not exist"},
+	} {
+		before := take(t, app.DB)
+		p := c.Post(evaPath+"/roles", tc.form)
+		if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.FieldError(tc.field), tc.words) {
+			t.Errorf("roles %v: %d, beside %s %q; want 422 and %q", tc.form, p.Status, tc.field, p.FieldError(tc.field), tc.words)
+		}
+		before.check(t, app.DB)
+	}
+	var roles string
+	if err := app.DB.Get(&roles, `SELECT array_to_string(roles, ',') FROM users WHERE id = $1`, eva); err != nil || roles != "employee,ciso" {
+		t.Errorf("Eva's roles after the mistakes: %q, %v", roles, err)
+	}
+}
+
+func TestLastAdmin(t *testing.T) {
+	app := apptest.New(t)
+	c := app.SignIn(t, adminEmail)
+	adminID := userID(t, app.DB, adminEmail)
+	self := "/admin/users/" + strconv.FormatInt(adminID, 10)
+	isActiveAdmin := func() bool {
+		return count(t, app.DB, `SELECT count(*) FROM users WHERE id = $1 AND active AND 'admin' = ANY (roles)`, adminID) == 1
+	}
+
+	before := take(t, app.DB)
+	p := c.Post(self+"/roles", url.Values{"roles": {"employee"}, "org_id": {""}})
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.FieldError("roles"), "last active admin") {
+		t.Errorf("removing the last admin's role: %d, beside roles %q", p.Status, p.FieldError("roles"))
+	}
+	if !isActiveAdmin() {
+		t.Fatal("the last admin lost the admin role")
+	}
+	before.check(t, app.DB)
+
+	p = c.Post(self+"/deactivate", nil)
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("deactivating the last admin: %d", p.Status)
+	}
+	if flash := c.Get(p.Location()).Text(".flash"); !strings.Contains(flash, "last active admin") {
+		t.Errorf("deactivating the last admin: flash %q", flash)
+	}
+	if !isActiveAdmin() {
+		t.Fatal("the last admin was deactivated")
+	}
+	before.check(t, app.DB)
+	if p := c.Get("/admin/users"); p.Status != http.StatusOK {
+		t.Errorf("the last admin can no longer manage users: %d", p.Status)
+	}
+
+	// With a second admin, the first may step down.
+	eva := userID(t, app.DB, "employee@tugi.example")
+	if p := c.Post(fmt.Sprintf("/admin/users/%d/roles", eva), url.Values{"roles": {"employee", "admin"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("make Eva admin: %d", p.Status)
+	}
+	if p := c.Post(self+"/roles", url.Values{"roles": {"employee"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("step down with another admin: %d %s", p.Status, p.FieldError("roles"))
+	}
+	if isActiveAdmin() {
+		t.Error("the admin role was not removed")
+	}
+	if p := c.Get("/admin/users"); p.Status != http.StatusForbidden {
+		t.Errorf("after stepping down, /admin/users: %d, want 403", p.Status)
+	}
+}
+
+func TestDeactivateAndActivate(t *testing.T) {
+	app := apptest.New(t)
+	c := app.SignIn(t, adminEmail)
+	adminID := userID(t, app.DB, adminEmail)
+	agent := userID(t, app.DB, "agent@tugi.example")
+	agentPath := "/admin/users/" + strconv.FormatInt(agent, 10)
+
+	ac := app.SignIn(t, "agent@tugi.example")
+	if p := ac.Get("/"); p.Status != http.StatusOK {
+		t.Fatalf("agent home: %d", p.Status)
+	}
+	oldCookie := ac.Cookie("tugi_session")
+
+	p := c.Post(agentPath+"/deactivate", nil)
+	if p.Status != http.StatusSeeOther || p.Location() != agentPath {
+		t.Fatalf("deactivate: %d to %q", p.Status, p.Location())
+	}
+	p = c.Get(agentPath)
+	if flash := p.Text(".flash"); flash != "Andres Agent is deactivated and signed out everywhere." {
+		t.Errorf("flash %q", flash)
+	}
+	if p.Text(".page-head .badge") != "Deactivated" {
+		t.Errorf("badge %q, want Deactivated", p.Text(".page-head .badge"))
+	}
+	if n := count(t, app.DB, `SELECT count(*) FROM sessions WHERE user_id = $1`, agent); n != 0 {
+		t.Errorf("the agent still has %d sessions", n)
+	}
+	if p := ac.Get("/"); p.Status != http.StatusSeeOther || p.Location() != "/login" {
+		t.Errorf("the agent's open session: %d to %q, want signed out", p.Status, p.Location())
+	}
+	if _, p := signInWith(t, app, "agent@tugi.example", demo.Password); p.Status == http.StatusSeeOther {
+		t.Error("a deactivated user signed in")
+	} else if !strings.Contains(p.Text(".alert"), "not right") {
+		t.Errorf("deactivated sign-in says %q", p.Text(".alert"))
+	}
+	ev := oneEvent(t, app.DB, "user.deactivate", agent, adminID)
+	if ch := ev.changes(t); fmt.Sprint(ch["sessions_ended"].New) != "1" || ch["active"].Old != true {
+		t.Errorf("deactivation audited as %s, want one session ended", ev.Changes)
+	}
+	if p := c.Get("/admin/users?q=agent@"); !strings.Contains(p.Text("#users"), "Deactivated") {
+		t.Error("the list does not show the agent as deactivated")
+	}
+
+	p = c.Post(agentPath+"/activate", nil)
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("activate: %d", p.Status)
+	}
+	if flash := c.Get(agentPath).Text(".flash"); flash != "Andres Agent can sign in again." {
+		t.Errorf("flash %q", flash)
+	}
+	oneEvent(t, app.DB, "user.activate", agent, adminID)
+
+	// The session ended at deactivation stays ended.
+	ac.SetCookie("tugi_session", oldCookie)
+	if p := ac.Get("/"); p.Status != http.StatusSeeOther {
+		t.Errorf("the old session works again after activation: %d", p.Status)
+	}
+	if _, p := signInWith(t, app, "agent@tugi.example", demo.Password); p.Status != http.StatusSeeOther {
+		t.Errorf("the activated agent cannot sign in: %d %s", p.Status, p.Text(".alert"))
+	}
+
+	// Activating someone active changes and audits nothing.
+	before := take(t, app.DB)
+	if p := c.Post(agentPath+"/activate", nil); p.Status != http.StatusSeeOther {
+		t.Errorf("activate again: %d", p.Status)
+	}
+	before.check(t, app.DB)
+
+	if p := c.Post("/admin/users/999999/deactivate", nil); p.Status != http.StatusNotFound {
+		t.Errorf("deactivate nobody: %d, want 404", p.Status)
+	}
+}
+
+func TestOrganisations(t *testing.T) {
+	app := apptest.New(t)
+	c := app.SignIn(t, adminEmail)
+	adminID := userID(t, app.DB, adminEmail)
+	members := func(p *apptest.Page) map[string]string {
+		m := map[string]string{}
+		p.Doc.Find("#organisations tbody tr").Each(func(_ int, tr *goquery.Selection) {
+			m[strings.TrimSpace(tr.Find("td").Eq(0).Text())] = strings.TrimSpace(tr.Find("td").Eq(1).Text())
+		})
+		return m
+	}
+
+	// A second customer of Demo Customer OÜ, so the counts differ.
+	svc := user.NewService(app.DB, app.Server.Sessions)
+	demoOrg, _ := strconv.ParseInt(orgID(t, app.DB, "Demo Customer OÜ"), 10, 64)
+	if _, err := svc.Create(context.Background(), audit.Job("test"), user.NewUser{Email: "second@demo-customer.example",
+		Name: "Teine Klient", Roles: user.RoleList{"customer"}, OrgID: &demoOrg}); err != nil {
+		t.Fatal(err)
+	}
+
+	p := c.Get("/admin/organisations")
+	if p.Status != http.StatusOK {
+		t.Fatalf("/admin/organisations: %d", p.Status)
+	}
+	if got, want := members(p), map[string]string{"Demo Customer OÜ": "2", "Second Customer AS": "1"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("organisations and members %v, want %v", got, want)
+	}
+
+	p = c.Post("/admin/organisations", url.Values{"name": {"  Kolmas Klient OÜ "}})
+	if p.Status != http.StatusSeeOther || p.Location() != "/admin/organisations" {
+		t.Fatalf("create: %d to %q; %s", p.Status, p.Location(), p.FieldError("name"))
+	}
+	p = c.Get(p.Location())
+	if flash := p.Text(".flash"); flash != "Organisation Kolmas Klient OÜ created." {
+		t.Errorf("flash %q", flash)
+	}
+	if m := members(p); m["Kolmas Klient OÜ"] != "0" {
+		t.Errorf("the new organisation is not listed with 0 users: %v", m)
+	}
+	id, _ := strconv.ParseInt(orgID(t, app.DB, "Kolmas Klient OÜ"), 10, 64)
+	ev := oneEvent(t, app.DB, "organisation.create", id, adminID)
+	if ev.OrgID == nil || *ev.OrgID != id {
+		t.Errorf("organisation.create: org_id %v, want %d", ev.OrgID, id)
+	}
+	// The new organisation is offered on the user form.
+	if c.Get("/admin/users/new").Doc.Find(`#org_id option:contains("Kolmas Klient OÜ")`).Length() != 1 {
+		t.Error("the new organisation is not offered for new users")
+	}
+
+	for _, tc := range []struct{ name, words string }{
+		{"second customer as", "already exists"},
+		{"KOLMAS KLIENT OÜ", "already exists"},
+		{"kolmas klient oü", "already exists"},
+		{"Demo Customer OÜ", "already exists"},
+		{"", "fill this in"},
+		{strings.Repeat("x", 201), "at most 200"},
+	} {
+		before := take(t, app.DB)
+		p := c.Post("/admin/organisations", url.Values{"name": {tc.name}})
+		if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.FieldError("name"), tc.words) {
+			t.Errorf("organisation %q: %d, beside name %q; want 422 and %q", tc.name, p.Status, p.FieldError("name"), tc.words)
+		}
+		if p.InputValue("name") != tc.name {
+			t.Errorf("organisation %q: the field holds %q", tc.name, p.InputValue("name"))
+		}
+		before.check(t, app.DB)
+	}
+}
+
+// TestAdminOnly proves that every /admin route in the route table refuses the other roles.
+func TestAdminOnly(t *testing.T) {
+	app := apptest.New(t)
+	eva := strconv.FormatInt(userID(t, app.DB, "employee@tugi.example"), 10)
+	var admin []string
+	for _, r := range app.Server.Routes {
+		if strings.HasPrefix(r.Path, "/admin") {
+			admin = append(admin, r.Method+" "+regexp.MustCompile(`:[a-z_]+`).ReplaceAllString(r.Path, eva))
+		}
+	}
+	if len(admin) < 9 {
+		t.Fatalf("only %d admin routes found: %v", len(admin), admin)
+	}
+	for _, email := range []string{"customer@demo-customer.example", "employee@tugi.example", "agent@tugi.example", "ciso@tugi.example"} {
+		c := app.SignIn(t, email)
+		before := take(t, app.DB) // after the sign-in, which is audited
+		for _, route := range admin {
+			method, path, _ := strings.Cut(route, " ")
+			var p *apptest.Page
+			if method == http.MethodGet {
+				p = c.Get(path)
+			} else {
+				p = c.Post(path, url.Values{"name": {"Sneaky OÜ"}, "email": {"sneaky@tugi.example"},
+					"roles": {"admin", "employee"}, "password": {"sneaky password 1"}})
+			}
+			if p.Status != http.StatusForbidden {
+				t.Errorf("%s: %s %s: %d, want 403", email, method, path, p.Status)
+			}
+		}
+		if p := c.Get("/"); p.Doc.Find(`.mainnav a[href^="/admin"]`).Length() != 0 {
+			t.Errorf("%s sees admin links in the navigation", email)
+		}
+		before.check(t, app.DB)
+	}
+	if n := count(t, app.DB, `SELECT count(*) FROM users WHERE 'admin' = ANY (roles)`); n != 1 {
+		t.Errorf("%d admins after the attempts, want 1", n)
+	}
+
+	// Nobody signed in is sent to sign in.
+	c := app.Client(t)
+	if p := c.Get("/admin/users"); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location(), "/login") {
+		t.Errorf("anonymous /admin/users: %d to %q", p.Status, p.Location())
+	}
+}
