@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/mail"
 	"os"
 	"strings"
 
@@ -62,9 +63,16 @@ func runUserAdd(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	*email, *name = strings.TrimSpace(*email), strings.TrimSpace(*name)
 	if *email == "" || *name == "" || len(roles) == 0 {
 		fs.Usage()
 		return errors.New("--email, --name and at least one --role are required")
+	}
+	if a, err := mail.ParseAddress(*email); err != nil || a.Address != *email || !strings.Contains(a.Address[strings.LastIndex(a.Address, "@"):], ".") {
+		return fmt.Errorf("--email %q is not an e-mail address such as name@example.com", *email)
+	}
+	if len([]rune(*name)) > 200 {
+		return errors.New("--name is longer than 200 characters")
 	}
 	if *password == "" {
 		p, err := readPassword(stdin, stderr)
@@ -90,7 +98,7 @@ func runUserAdd(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err != nil {
 		return err
 	}
-	nu := user.NewUser{Email: strings.TrimSpace(*email), Name: strings.TrimSpace(*name), Roles: rl}
+	nu := user.NewUser{Email: *email, Name: *name, Roles: rl}
 	if *org != "" {
 		o, err := user.NewStore(db).OrganisationByName(ctx, *org)
 		if errors.Is(err, user.ErrNotFound) {

@@ -174,6 +174,9 @@ func TestUserAddMistakes(t *testing.T) {
 		{"short password flag", "", []string{"--email", "a@b.example", "--name", "A", "--role", "agent", "--password", "eleven char"}, "at least 12 characters", false, ""},
 		{"no password at all", "", []string{"--email", "a@b.example", "--name", "A", "--role", "agent"}, "at least 12 characters", false, ""},
 		{"unknown flag", "", []string{"--email", "a@b.example", "--admin"}, "flag provided but not defined", true, ""},
+		{"not an e-mail", "long password 1\n", []string{"--email", "a@b", "--name", "A", "--role", "agent"}, "not an e-mail address", false, ""},
+		{"a display name", "long password 1\n", []string{"--email", "A <a@b.example>", "--name", "A", "--role", "agent"}, "not an e-mail address", false, ""},
+		{"a long name", "long password 1\n", []string{"--email", "a@b.example", "--name", strings.Repeat("n", 201), "--role", "agent"}, "longer than 200", false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, stderr, err := run(t, tc.stdin, append([]string{"user", "add"}, tc.args...)...)
