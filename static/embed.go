@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds the static files, by their path under static/.
 //
-//go:embed css/*.css js/*.js vendor/*.js
+//go:embed css/*.css js/*.js img/*.svg vendor/*.js
 var FS embed.FS

@@ -75,21 +75,20 @@ func (h *Handler) ChangePassword(c echo.Context) error {
 		return err
 	}
 	actor := web.Actor(c)
-	blocked, err := h.throttle.Blocked(ctx, h.db, u.Email, actor.ClientIP)
+	// A wrong current password counts as a failed sign-in: a borrowed session must not
+	// become a way to guess the password.
+	attempt, blocked, err := h.throttle.Attempt(ctx, h.db, u.Email, actor.ClientIP)
 	if err != nil {
 		return err
 	}
 	if blocked || !user.CheckPassword(u.PasswordHash, f.Current) {
-		// A wrong current password counts as a failed sign-in: a borrowed session must
-		// not become a way to guess the password.
-		if !blocked {
-			err := database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
-				if err := h.throttle.Fail(ctx, tx, u.Email, actor.ClientIP); err != nil {
-					return err
-				}
-				return audit.Record(ctx, tx, actor, audit.Event{Action: "user.change_password_failed", ObjectType: "user",
-					ObjectID: strconv.FormatInt(u.ID, 10), OrgID: v.OrgID})
-			})
+		if blocked {
+			if err := h.throttle.Forget(ctx, h.db, attempt); err != nil {
+				return err
+			}
+		} else {
+			err := audit.Record(ctx, h.db, actor, audit.Event{Action: "user.change_password_failed", ObjectType: "user",
+				ObjectID: strconv.FormatInt(u.ID, 10), OrgID: v.OrgID})
 			if err != nil {
 				return err
 			}
@@ -100,6 +99,9 @@ func (h *Handler) ChangePassword(c echo.Context) error {
 		}
 		form.Fail("current_password", msg)
 		return h.renderAccount(c, http.StatusUnprocessableEntity, form)
+	}
+	if err := h.throttle.Forget(ctx, h.db, attempt); err != nil { // the right password
+		return err
 	}
 	if f.New == f.Current {
 		form.Fail("new_password", "Choose a password different from the current one.")
@@ -195,8 +197,13 @@ func (h *Handler) RevokeSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if id == v.SessionID {
-		return c.Redirect(http.StatusSeeOther, "/login")
+	if id == v.SessionID { // signed out here: clear the cookie too
+		sess := web.SessionOf(c)
+		sess.Options.MaxAge = -1
+		if err := sess.Save(c.Request(), c.Response()); err != nil {
+			return err
+		}
+		return web.Redirect(c, "/login")
 	}
 	if err := web.Flash(c, i18n.T(v.Lang, "That session has been signed out.")); err != nil {
 		return err

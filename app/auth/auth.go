@@ -156,7 +156,7 @@ func (h *Handler) Login(c echo.Context) error {
 	}
 
 	actor := web.Actor(c)
-	blocked, err := h.throttle.Blocked(ctx, h.db, f.Email, actor.ClientIP)
+	attempt, blocked, err := h.throttle.Attempt(ctx, h.db, f.Email, actor.ClientIP)
 	if err != nil {
 		return err
 	}
@@ -167,7 +167,7 @@ func (h *Handler) Login(c echo.Context) error {
 	var ok bool
 	switch {
 	case blocked:
-	case u == nil:
+	case u == nil || u.PasswordHash == "":
 		ok = user.CheckNoAccount(f.Password)
 	default:
 		ok = user.CheckPassword(u.PasswordHash, f.Password) && u.Active
@@ -194,8 +194,8 @@ func (h *Handler) Login(c echo.Context) error {
 			actor.Job = "sign-in"
 		}
 		err := database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
-			if !blocked {
-				if err := h.throttle.Fail(ctx, tx, f.Email, actor.ClientIP); err != nil {
+			if blocked { // refused unchecked: not a guess
+				if err := h.throttle.Forget(ctx, tx, attempt); err != nil {
 					return err
 				}
 			}

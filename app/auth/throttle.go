@@ -21,26 +21,36 @@ type Throttle struct {
 // DefaultThrottle allows 5 failures per account and 30 per client address in 15 minutes.
 var DefaultThrottle = Throttle{PerAccount: 5, PerClient: 30, Window: 15 * time.Minute}
 
-// Blocked reports whether sign-in for email from clientIP is refused for now.
-func (t Throttle) Blocked(ctx context.Context, q database.Queryer, email, clientIP string) (bool, error) {
-	var blocked bool
-	err := q.GetContext(ctx, &blocked, `
-		SELECT (SELECT count(*) FROM signin_failures WHERE email = $1 AND at > now() - make_interval(secs => $3)) >= $4
-		    OR (SELECT count(*) FROM signin_failures WHERE client_ip = $2 AND at > now() - make_interval(secs => $3)) >= $5`,
-		normEmail(email), clientIP, t.Window.Seconds(), t.PerAccount, t.PerClient)
+// Attempt counts a sign-in attempt for email from clientIP before its password is checked,
+// and reports whether the other attempts already reach a limit. Counting first, then
+// checking, keeps concurrent guesses from all passing the check before any of them is
+// counted. q must not be a transaction: the count has to see every other attempt as soon
+// as it is made.
+//
+// The attempt stays counted as a failure unless it is taken back: with Forget when it is
+// refused unchecked (blocked) or its password was right, or with Succeed after a sign-in.
+func (t Throttle) Attempt(ctx context.Context, q database.Queryer, email, clientIP string) (id int64, blocked bool, err error) {
+	err = q.GetContext(ctx, &id, `INSERT INTO signin_failures (email, client_ip) VALUES ($1, $2) RETURNING id`, normEmail(email), clientIP)
 	if err != nil {
-		return false, fmt.Errorf("throttle: check: %w", err)
+		return 0, false, fmt.Errorf("throttle: count attempt: %w", err)
 	}
-	return blocked, nil
-}
-
-// Fail counts a failed sign-in, and forgets failures older than a day.
-func (t Throttle) Fail(ctx context.Context, q database.Queryer, email, clientIP string) error {
-	if _, err := q.ExecContext(ctx, `INSERT INTO signin_failures (email, client_ip) VALUES ($1, $2)`, normEmail(email), clientIP); err != nil {
-		return fmt.Errorf("throttle: count failure: %w", err)
+	err = q.GetContext(ctx, &blocked, `
+		SELECT (SELECT count(*) FROM signin_failures WHERE email = $1 AND at > now() - make_interval(secs => $3) AND id <> $6) >= $4
+		    OR (SELECT count(*) FROM signin_failures WHERE client_ip = $2 AND at > now() - make_interval(secs => $3) AND id <> $6) >= $5`,
+		normEmail(email), clientIP, t.Window.Seconds(), t.PerAccount, t.PerClient, id)
+	if err != nil {
+		return id, false, fmt.Errorf("throttle: check: %w", err)
 	}
 	if _, err := q.ExecContext(ctx, `DELETE FROM signin_failures WHERE at < now() - interval '1 day'`); err != nil {
-		return fmt.Errorf("throttle: forget old failures: %w", err)
+		return id, blocked, fmt.Errorf("throttle: forget old failures: %w", err)
+	}
+	return id, blocked, nil
+}
+
+// Forget takes back the attempt Attempt counted as id.
+func (t Throttle) Forget(ctx context.Context, q database.Queryer, id int64) error {
+	if _, err := q.ExecContext(ctx, `DELETE FROM signin_failures WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("throttle: forget attempt: %w", err)
 	}
 	return nil
 }

@@ -86,11 +86,12 @@ func New(o Options) (*Server, error) {
 	e.Use(
 		web.AssignRequestID(),
 		web.RequestLog(o.Log),
-		middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			o.Log.Error("panic", "request_id", web.RequestID(c), "error", err, "stack", string(stack))
 			return err
 		}}),
 		web.SecurityHeaders(cfg.Secure()),
+		web.KeepURLOnFailedSubmit(),
 		middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024}),
 		middleware.BodyLimit("2M"),
 		middleware.CSRFWithConfig(middleware.CSRFConfig{
@@ -104,6 +105,8 @@ func New(o Options) (*Server, error) {
 			CookieSameSite: http.SameSiteLaxMode,
 			CookieMaxAge:   int(cfg.SessionMax.Seconds()),
 			ErrorHandler:   web.CSRFError,
+
+			AllowSecFetchSiteFunc: web.CSRFSecFetchSite,
 		}),
 		func(next echo.HandlerFunc) echo.HandlerFunc {
 			withSession := authH.LoadSession(next)

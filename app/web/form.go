@@ -9,6 +9,8 @@ import (
 
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
+
+	"tugi/app/i18n"
 )
 
 // Form is what a page needs to show a form again: the person's input and a message for
@@ -83,8 +85,15 @@ func (v *Validator) Bind(c echo.Context, dst any) (Form, error) {
 		if !errors.As(err, &ves) {
 			return f, fmt.Errorf("web: validate %T: %w", dst, err)
 		}
+		lang := "en"
+		if v := ViewerOf(c); v != nil && v.Lang != "" {
+			lang = v.Lang
+		}
 		for _, fe := range ves {
-			f.Fail(fe.Field(), message(fe))
+			// An element of a list ("roles[1]", from dive) is reported on the list's field,
+			// where the form shows it.
+			field, _, _ := strings.Cut(fe.Field(), "[")
+			f.Fail(field, message(fe, lang))
 		}
 	}
 	return f, nil
@@ -101,23 +110,28 @@ func trimStrings(dst any) {
 	}
 }
 
-func message(fe validator.FieldError) string {
+// message is what a person reads about fe, in lang. Messages with a number are
+// translated with their format, then formatted, so the catalogue holds one entry each.
+func message(fe validator.FieldError, lang string) string {
 	switch fe.Tag() {
 	case "required":
-		return "Please fill this in."
+		return i18n.T(lang, "Please fill this in.")
 	case "email":
-		return "Enter an e-mail address such as name@example.com."
+		return i18n.T(lang, "Enter an e-mail address such as name@example.com.")
 	case "min":
-		if fe.Kind() == reflect.Slice {
-			return fmt.Sprintf("Choose at least %s.", fe.Param())
+		if fe.Kind() == reflect.Slice && fe.Param() == "1" {
+			return i18n.T(lang, "Choose at least one.")
 		}
-		return fmt.Sprintf("Use at least %s characters.", fe.Param())
+		if fe.Kind() == reflect.Slice {
+			return i18n.T(lang, "Choose at least %s.", fe.Param())
+		}
+		return i18n.T(lang, "Use at least %s characters.", fe.Param())
 	case "max":
-		return fmt.Sprintf("Use at most %s characters.", fe.Param())
+		return i18n.T(lang, "Use at most %s characters.", fe.Param())
 	case "eqfield":
-		return "The two entries do not match."
+		return i18n.T(lang, "The two entries do not match.")
 	case "oneof", "dive":
-		return "Choose one of the options offered."
+		return i18n.T(lang, "Choose one of the options offered.")
 	}
-	return "This value is not valid."
+	return i18n.T(lang, "This value is not valid.")
 }

@@ -124,11 +124,13 @@ func (r *Renderer) NewPage(c echo.Context, title string) (*Page, error) {
 			}
 		}
 	}
-	flashes, err := takeFlashes(c)
-	if err != nil {
-		return nil, err
+	if !IsPartial(c) { // a fragment has no place for them: keep them for the next page
+		flashes, err := takeFlashes(c)
+		if err != nil {
+			return nil, err
+		}
+		p.Flashes = flashes
 	}
-	p.Flashes = flashes
 	return p, nil
 }
 

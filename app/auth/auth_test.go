@@ -1,0 +1,891 @@
+package auth_test
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"tugi/app/apptest"
+	"tugi/app/auth"
+	"tugi/app/config"
+	"tugi/app/demo"
+	"tugi/app/testdb"
+)
+
+func TestMain(m *testing.M) { testdb.Main(m) }
+
+const (
+	customer  = "customer@demo-customer.example"   // Mari Maasikas, Demo Customer OÜ
+	customer2 = "customer@second-customer.example" // Jaan Tamm, Second Customer AS
+	admin     = "admin@tugi.example"
+	employee  = "employee@tugi.example"
+
+	wrongPassword  = "not-the-right-password-42"
+	msgWrong       = "The e-mail or password is not right."
+	msgThrottled   = "Too many failed sign-ins. Wait a few minutes and try again."
+	newPassword    = "correct horse battery staple"
+	signedOutFlash = "You have signed out."
+)
+
+// signIn submits the sign-in form from c.
+func signIn(c *apptest.Client, email, password string, extra ...string) *apptest.Page {
+	f := url.Values{"email": {email}, "password": {password}}
+	for i := 0; i+1 < len(extra); i += 2 {
+		f.Set(extra[i], extra[i+1])
+	}
+	return c.Post("/login", f)
+}
+
+// userID returns the id of the user with e-mail email.
+func userID(t *testing.T, app *apptest.App, email string) int64 {
+	t.Helper()
+	var id int64
+	if err := app.DB.Get(&id, `SELECT id FROM users WHERE email = $1`, email); err != nil {
+		t.Fatalf("user %s: %v", email, err)
+	}
+	return id
+}
+
+// sessionCount returns how many session rows the user with e-mail email has.
+func sessionCount(t *testing.T, app *apptest.App, email string) int {
+	t.Helper()
+	var n int
+	if err := app.DB.Get(&n, `SELECT count(*) FROM sessions WHERE user_id = $1`, userID(t, app, email)); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// signInFailures returns the reasons of the auth.sign_in_failed audit events, oldest first.
+func signInFailures(t *testing.T, app *apptest.App) []string {
+	t.Helper()
+	var reasons []string
+	err := app.DB.Select(&reasons, `SELECT changes->'reason'->>'new' FROM audit_events
+		WHERE action = 'auth.sign_in_failed' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reasons
+}
+
+// countEvents counts audit events with action about the user with e-mail email.
+func countEvents(t *testing.T, app *apptest.App, action, email string) int {
+	t.Helper()
+	var n int
+	err := app.DB.Get(&n, `SELECT count(*) FROM audit_events WHERE action = $1 AND object_id = $2`,
+		action, strconv.FormatInt(userID(t, app, email), 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func cookie(p *apptest.Page, name string) *http.Cookie {
+	var last *http.Cookie
+	for _, c := range (&http.Response{Header: p.Header}).Cookies() {
+		if c.Name == name {
+			last = c
+		}
+	}
+	return last
+}
+
+func TestSignIn(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+
+	t.Run("success goes home and shows the person's name", func(t *testing.T) {
+		t.Parallel()
+		c := app.Client(t)
+		c.Get("/login")
+		p := signIn(c, customer, demo.Password)
+		if p.Status != http.StatusSeeOther || p.Location() != "/" {
+			t.Fatalf("sign-in: %d to %q, want 303 to /", p.Status, p.Location())
+		}
+		home := c.Get("/")
+		if home.Status != http.StatusOK || home.Text("h1") != "Welcome, Mari Maasikas" || home.Text(".who-name") != "Mari Maasikas" {
+			t.Errorf("home: %d, h1 %q, name %q", home.Status, home.Text("h1"), home.Text(".who-name"))
+		}
+		if n := countEvents(t, app, "auth.sign_in", customer); n < 1 {
+			t.Error("no auth.sign_in audit event")
+		}
+		// Someone signed in who opens the sign-in page goes home.
+		if p := c.Get("/login"); p.Status != http.StatusSeeOther || p.Location() != "/" {
+			t.Errorf("sign-in page when signed in: %d to %q", p.Status, p.Location())
+		}
+	})
+
+	t.Run("e-mail in another case and with spaces", func(t *testing.T) {
+		t.Parallel()
+		c := app.Client(t)
+		if p := signIn(c, "  Customer@Demo-Customer.EXAMPLE ", demo.Password); p.Status != http.StatusSeeOther {
+			t.Fatalf("sign-in: %d, page says %q", p.Status, p.Text("#form-error"))
+		}
+	})
+
+	t.Run("next", func(t *testing.T) {
+		t.Parallel()
+		for next, want := range map[string]string{
+			"/account":              "/account",
+			"/admin/users?q=x":      "/admin/users?q=x",
+			"//evil.example":        "/",
+			"//evil.example/path":   "/",
+			"https://evil.example":  "/",
+			"http://evil.example/x": "/",
+			`/\evil.example`:        "/",
+			"javascript:alert(1)":   "/",
+			"account":               "/",
+		} {
+			c := app.Client(t)
+			p := signIn(c, admin, demo.Password, "next", next)
+			if p.Status != http.StatusSeeOther || p.Location() != want {
+				t.Errorf("next %q: %d to %q, want %q", next, p.Status, p.Location(), want)
+			}
+		}
+	})
+
+	t.Run("the sign-in page carries next through the form", func(t *testing.T) {
+		t.Parallel()
+		c := app.Client(t)
+		p := c.Get("/account")
+		if p.Status != http.StatusSeeOther || p.Location() != "/login?next=%2Faccount" {
+			t.Fatalf("/account anonymously: %d to %q", p.Status, p.Location())
+		}
+		login := c.Get(p.Location())
+		if v := login.InputValue("next"); v != "/account" {
+			t.Fatalf("hidden next = %q, want /account", v)
+		}
+		// A failed attempt keeps it too.
+		failed := signIn(c, customer, wrongPassword, "next", "/account")
+		if v := failed.InputValue("next"); v != "/account" {
+			t.Errorf("after a failure, hidden next = %q", v)
+		}
+		if p := signIn(c, customer, demo.Password, "next", login.InputValue("next")); p.Location() != "/account" {
+			t.Errorf("sign-in went to %q, want /account", p.Location())
+		}
+	})
+
+	t.Run("wrong password", func(t *testing.T) {
+		t.Parallel()
+		c := app.Client(t)
+		p := signIn(c, customer, wrongPassword)
+		if p.Status != http.StatusUnauthorized {
+			t.Fatalf("status %d, want 401", p.Status)
+		}
+		if got := p.Text("#form-error"); got != msgWrong {
+			t.Errorf("message %q, want %q", got, msgWrong)
+		}
+		if got := p.InputValue("email"); got != customer {
+			t.Errorf("e-mail input holds %q, want it kept", got)
+		}
+		if strings.Contains(p.Body, wrongPassword) || p.InputValue("password") != "" {
+			t.Error("the password typed is sent back in the page")
+		}
+		if c.Cookie(auth.CookieName) != "" {
+			t.Error("a failed sign-in left a session cookie")
+		}
+		if p := c.Get("/"); p.Status != http.StatusSeeOther {
+			t.Errorf("after a failed sign-in, home: %d, want a redirect to sign in", p.Status)
+		}
+	})
+
+	t.Run("unknown e-mail reads exactly like a wrong password", func(t *testing.T) {
+		t.Parallel()
+		c := app.Client(t)
+		known := signIn(c, employee, wrongPassword)
+		unknown := signIn(c, "nobody@tugi.example", wrongPassword)
+		if known.Status != unknown.Status || known.Status != http.StatusUnauthorized {
+			t.Errorf("status: known %d, unknown %d", known.Status, unknown.Status)
+		}
+		kh, _ := goquery.OuterHtml(known.Doc.Find("#form-error"))
+		uh, _ := goquery.OuterHtml(unknown.Doc.Find("#form-error"))
+		if kh == "" || kh != uh {
+			t.Errorf("messages differ:\nknown:   %s\nunknown: %s", kh, uh)
+		}
+		if unknown.InputValue("email") != "nobody@tugi.example" {
+			t.Errorf("unknown e-mail not kept: %q", unknown.InputValue("email"))
+		}
+	})
+
+	t.Run("empty fields", func(t *testing.T) {
+		t.Parallel()
+		c := app.Client(t)
+		p := signIn(c, "", "")
+		if p.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("status %d, want 422", p.Status)
+		}
+		if got := p.Text("#form-error"); got != "Enter your e-mail address and password." {
+			t.Errorf("form message %q", got)
+		}
+		for _, f := range []string{"email", "password"} {
+			if got := p.FieldError(f); got != "Please fill this in." {
+				t.Errorf("%s: message %q", f, got)
+			}
+		}
+		p = signIn(c, "not-an-address", demo.Password)
+		if p.Status != http.StatusUnprocessableEntity || p.FieldError("email") != "Enter an e-mail address such as name@example.com." {
+			t.Errorf("malformed e-mail: %d %q", p.Status, p.FieldError("email"))
+		}
+		if p.FieldError("password") != "" || strings.Contains(p.Body, demo.Password) {
+			t.Errorf("malformed e-mail: password field says %q or the password is echoed", p.FieldError("password"))
+		}
+	})
+
+	t.Run("deactivated user", func(t *testing.T) {
+		t.Parallel()
+		if _, err := app.DB.Exec(`UPDATE users SET active = false WHERE email = 'ciso@tugi.example'`); err != nil {
+			t.Fatal(err)
+		}
+		c := app.Client(t)
+		p := signIn(c, "ciso@tugi.example", demo.Password)
+		if p.Status != http.StatusUnauthorized || p.Text("#form-error") != msgWrong {
+			t.Errorf("deactivated: %d %q, want 401 %q", p.Status, p.Text("#form-error"), msgWrong)
+		}
+		if c.Get("/").Status != http.StatusSeeOther {
+			t.Error("deactivated user reached home")
+		}
+		var n int
+		app.DB.Get(&n, `SELECT count(*) FROM audit_events WHERE action = 'auth.sign_in_failed' AND changes->'reason'->>'new' = 'inactive'`)
+		if n != 1 {
+			t.Errorf("%d audit events with reason inactive, want 1", n)
+		}
+	})
+}
+
+// A session id known before sign-in is worth nothing after it.
+func TestSignInRenewsSession(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+
+	t.Run("anonymous session with a flash", func(t *testing.T) {
+		t.Parallel()
+		c := app.SignIn(t, customer)
+		if p := c.Post("/logout", nil); p.Status != http.StatusSeeOther {
+			t.Fatalf("sign-out: %d", p.Status)
+		}
+		before := c.Cookie(auth.CookieName)
+		if before == "" {
+			t.Fatal("sign-out left no session cookie to carry its message")
+		}
+		var rows int
+		app.DB.Get(&rows, `SELECT count(*) FROM sessions WHERE token_hash = sha256(convert_to($1, 'UTF8')) AND user_id IS NULL`, before)
+		if rows != 1 {
+			t.Fatalf("the anonymous session is not stored (%d rows): this test would prove nothing", rows)
+		}
+		if p := signIn(c, customer, demo.Password); p.Status != http.StatusSeeOther {
+			t.Fatalf("sign-in: %d", p.Status)
+		}
+		after := c.Cookie(auth.CookieName)
+		if after == "" || after == before {
+			t.Fatalf("session cookie not renewed at sign-in: before %q, after %q", before, after)
+		}
+		app.DB.Get(&rows, `SELECT count(*) FROM sessions WHERE token_hash = sha256(convert_to($1, 'UTF8'))`, before)
+		if rows != 0 {
+			t.Error("the pre-sign-in session still exists")
+		}
+		old := app.Client(t)
+		old.SetCookie(auth.CookieName, before)
+		if p := old.Get("/account"); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location(), "/login") {
+			t.Errorf("the pre-sign-in token: /account gave %d to %q, want the sign-in page", p.Status, p.Location())
+		}
+		if p := c.Get("/account"); p.Status != http.StatusOK {
+			t.Errorf("the new session: /account %d", p.Status)
+		}
+	})
+
+	t.Run("planted bogus token", func(t *testing.T) {
+		t.Parallel()
+		const planted = "planted-by-someone-else"
+		c := app.Client(t)
+		c.SetCookie(auth.CookieName, planted)
+		if p := signIn(c, customer, demo.Password); p.Status != http.StatusSeeOther {
+			t.Fatalf("sign-in: %d", p.Status)
+		}
+		if got := c.Cookie(auth.CookieName); got == "" || got == planted {
+			t.Fatalf("session cookie after sign-in: %q", got)
+		}
+		old := app.Client(t)
+		old.SetCookie(auth.CookieName, planted)
+		if p := old.Get("/"); p.Status != http.StatusSeeOther {
+			t.Errorf("planted token reaches home: %d", p.Status)
+		}
+	})
+}
+
+func TestThrottle(t *testing.T) {
+	t.Parallel()
+	throttle := apptest.Options{Throttle: auth.Throttle{PerAccount: 3, PerClient: 10, Window: time.Minute}}
+
+	t.Run("per account, even with the right password", func(t *testing.T) {
+		t.Parallel()
+		app := apptest.NewWith(t, throttle)
+		c := app.Client(t)
+		// The account is the address, whatever its case.
+		for i, email := range []string{customer, strings.ToUpper(customer), " " + customer} {
+			if p := signIn(c, email, wrongPassword); p.Status != http.StatusUnauthorized {
+				t.Fatalf("failure %d: status %d, want 401", i+1, p.Status)
+			}
+		}
+		p := signIn(c, "Customer@demo-customer.example", demo.Password)
+		if p.Status != http.StatusTooManyRequests || p.Text("#form-error") != msgThrottled {
+			t.Fatalf("right password after 3 failures: %d %q, want 429 %q", p.Status, p.Text("#form-error"), msgThrottled)
+		}
+		if c.Get("/").Status != http.StatusSeeOther {
+			t.Error("a throttled sign-in signed in")
+		}
+		// Another account from the same address is not affected.
+		if p := signIn(app.Client(t), customer2, demo.Password); p.Status != http.StatusSeeOther {
+			t.Errorf("another account: %d", p.Status)
+		}
+		want := []string{"wrong_password", "wrong_password", "wrong_password", "throttled"}
+		if got := signInFailures(t, app); !slices.Equal(got, want) {
+			t.Errorf("audit reasons %q, want %q", got, want)
+		}
+		var ip, rid string
+		app.DB.QueryRow(`SELECT client_ip, request_id FROM audit_events WHERE action = 'auth.sign_in_failed' ORDER BY id LIMIT 1`).Scan(&ip, &rid)
+		if ip != "127.0.0.1" || rid == "" {
+			t.Errorf("audit event: client_ip %q, request_id %q", ip, rid)
+		}
+	})
+
+	t.Run("an address without an account is throttled the same", func(t *testing.T) {
+		t.Parallel()
+		app := apptest.NewWith(t, throttle)
+		c := app.Client(t)
+		var known, unknown []string
+		for range 5 {
+			p := signIn(c, employee, wrongPassword)
+			known = append(known, strconv.Itoa(p.Status)+" "+p.Text("#form-error"))
+			p = signIn(c, "ghost@tugi.example", wrongPassword)
+			unknown = append(unknown, strconv.Itoa(p.Status)+" "+p.Text("#form-error"))
+		}
+		if !slices.Equal(known, unknown) {
+			t.Errorf("answers differ:\nknown:   %q\nunknown: %q", known, unknown)
+		}
+		if !strings.HasPrefix(unknown[3], "429 ") {
+			t.Errorf("4th attempt at an unknown address: %q, want 429", unknown[3])
+		}
+		reasons := signInFailures(t, app)
+		if !slices.Contains(reasons, "unknown_account") || !slices.Contains(reasons, "throttled") {
+			t.Errorf("audit reasons %q", reasons)
+		}
+	})
+
+	t.Run("per client address", func(t *testing.T) {
+		t.Parallel()
+		app := apptest.NewWith(t, throttle)
+		c := app.Client(t)
+		for i := range 10 {
+			if p := signIn(c, "guess"+strconv.Itoa(i)+"@tugi.example", wrongPassword); p.Status != http.StatusUnauthorized {
+				t.Fatalf("guess %d: %d, want 401", i, p.Status)
+			}
+		}
+		// The 11th attempt from this address is refused, whichever account and password.
+		p := signIn(app.Client(t), admin, demo.Password)
+		if p.Status != http.StatusTooManyRequests || p.Text("#form-error") != msgThrottled {
+			t.Errorf("after 10 failures from one address: %d %q", p.Status, p.Text("#form-error"))
+		}
+	})
+
+	t.Run("success resets the account's count", func(t *testing.T) {
+		t.Parallel()
+		app := apptest.NewWith(t, throttle)
+		for round := range 3 {
+			c := app.Client(t)
+			for i := range 2 {
+				if p := signIn(c, customer, wrongPassword); p.Status != http.StatusUnauthorized {
+					t.Fatalf("round %d failure %d: %d, want 401", round, i+1, p.Status)
+				}
+			}
+			if p := signIn(c, customer, demo.Password); p.Status != http.StatusSeeOther {
+				t.Fatalf("round %d: right password after 2 failures: %d %q", round, p.Status, p.Text("#form-error"))
+			}
+		}
+		if n := countEvents(t, app, "auth.sign_in", customer); n != 3 {
+			t.Errorf("%d auth.sign_in events, want 3", n)
+		}
+	})
+
+	// Guesses sent together are each counted before any password is checked, so no more
+	// than the limit are ever checked.
+	t.Run("concurrent guesses", func(t *testing.T) {
+		t.Parallel()
+		app := apptest.NewWith(t, apptest.Options{Throttle: auth.Throttle{PerAccount: 3, PerClient: 100, Window: time.Minute}})
+		clients := make([]*apptest.Client, 40)
+		for i := range clients {
+			clients[i] = app.Client(t)
+			clients[i].CSRF()
+		}
+		statuses := make([]int, len(clients))
+		var wg sync.WaitGroup
+		for i, c := range clients {
+			wg.Go(func() { statuses[i] = signIn(c, customer, wrongPassword).Status })
+		}
+		wg.Wait()
+		checked := 0
+		for _, s := range statuses {
+			if s == http.StatusUnauthorized {
+				checked++
+			}
+		}
+		if checked > 3 {
+			t.Errorf("%d of %d concurrent guesses were checked, limit 3", checked, len(clients))
+		}
+		// Refused guesses are not counted: once the window passes, the person may try again.
+		var n int
+		app.DB.Get(&n, `SELECT count(*) FROM signin_failures`)
+		if n != checked {
+			t.Errorf("%d failures counted, %d guesses checked", n, checked)
+		}
+	})
+
+	t.Run("a forged X-Forwarded-For does not escape the per-client limit", func(t *testing.T) {
+		t.Parallel()
+		app := apptest.NewWith(t, throttle)
+		c := app.Client(t)
+		for i := range 10 {
+			f := url.Values{"email": {"guess" + strconv.Itoa(i) + "@tugi.example"}, "password": {wrongPassword}}
+			c.Post("/login", f, "X-Forwarded-For", "203.0.113."+strconv.Itoa(i+1))
+		}
+		p := c.Post("/login", url.Values{"email": {admin}, "password": {demo.Password}}, "X-Forwarded-For", "198.51.100.7")
+		if p.Status != http.StatusTooManyRequests {
+			t.Errorf("with a fresh X-Forwarded-For: %d, want 429", p.Status)
+		}
+	})
+
+	t.Run("behind a trusted proxy each client is counted apart", func(t *testing.T) {
+		t.Parallel()
+		opts := throttle
+		opts.Configure = func(c *config.Config) {
+			_, loopback, _ := net.ParseCIDR("127.0.0.1/32")
+			c.TrustedProxies = []*net.IPNet{loopback}
+		}
+		app := apptest.NewWith(t, opts)
+		c := app.Client(t)
+		for i := range 10 {
+			f := url.Values{"email": {"guess" + strconv.Itoa(i) + "@tugi.example"}, "password": {wrongPassword}}
+			c.Post("/login", f, "X-Forwarded-For", "203.0.113.9")
+		}
+		if p := c.Post("/login", url.Values{"email": {admin}, "password": {demo.Password}}, "X-Forwarded-For", "203.0.113.9"); p.Status != http.StatusTooManyRequests {
+			t.Errorf("the guessing client: %d, want 429", p.Status)
+		}
+		if p := c.Post("/login", url.Values{"email": {admin}, "password": {demo.Password}}, "X-Forwarded-For", "198.51.100.7"); p.Status != http.StatusSeeOther {
+			t.Errorf("another client behind the proxy: %d, want 303", p.Status)
+		}
+		var ip string
+		app.DB.Get(&ip, `SELECT client_ip FROM audit_events WHERE action = 'auth.sign_in'`)
+		if ip != "198.51.100.7" {
+			t.Errorf("audit client_ip %q, want the client's, not the proxy's", ip)
+		}
+	})
+
+	t.Run("a wrong current password counts", func(t *testing.T) {
+		t.Parallel()
+		app := apptest.NewWith(t, throttle)
+		c := app.SignIn(t, customer)
+		for range 3 {
+			p := c.Post("/account/password", url.Values{"current_password": {wrongPassword},
+				"new_password": {newPassword}, "confirm_password": {newPassword}})
+			if p.FieldError("current_password") != "This is not your current password." {
+				t.Fatalf("wrong current: %d %q", p.Status, p.FieldError("current_password"))
+			}
+		}
+		p := c.Post("/account/password", url.Values{"current_password": {demo.Password},
+			"new_password": {newPassword}, "confirm_password": {newPassword}})
+		if p.Status != http.StatusUnprocessableEntity || p.FieldError("current_password") != msgThrottled {
+			t.Errorf("right current after 3 wrong: %d %q", p.Status, p.FieldError("current_password"))
+		}
+		if p := signIn(app.Client(t), customer, newPassword); p.Status == http.StatusSeeOther {
+			t.Error("the password was changed while throttled")
+		}
+	})
+}
+
+func TestSignOut(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	c := app.SignIn(t, customer)
+	token := c.Cookie(auth.CookieName)
+	p := c.Post("/logout", nil)
+	if p.Status != http.StatusSeeOther || p.Location() != "/login" {
+		t.Fatalf("sign-out: %d to %q", p.Status, p.Location())
+	}
+	login := c.Get("/login")
+	if login.Status != http.StatusOK || login.Text(".flash") != signedOutFlash {
+		t.Errorf("sign-in page after sign-out: %d, flash %q", login.Status, login.Text(".flash"))
+	}
+	if again := c.Get("/login"); again.Text(".flash") != "" {
+		t.Errorf("the flash shows twice: %q", again.Text(".flash"))
+	}
+	if p := c.Get("/"); p.Status != http.StatusSeeOther || p.Location() != "/login" {
+		t.Errorf("home after sign-out: %d to %q", p.Status, p.Location())
+	}
+	// The old cookie, kept by someone, no longer signs in.
+	replay := app.Client(t)
+	replay.SetCookie(auth.CookieName, token)
+	if p := replay.Get("/account"); p.Status != http.StatusSeeOther || p.Location() != "/login?next=%2Faccount" {
+		t.Errorf("replayed session: %d to %q", p.Status, p.Location())
+	}
+	if n := sessionCount(t, app, customer); n != 0 {
+		t.Errorf("%d sessions left for the person", n)
+	}
+	var n int
+	app.DB.Get(&n, `SELECT count(*) FROM audit_events WHERE action = 'auth.sign_out'`)
+	if n != 1 {
+		t.Errorf("%d auth.sign_out events, want 1", n)
+	}
+}
+
+func TestSessionTimeouts(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	idle := app.Config.SessionIdle
+
+	t.Run("idle", func(t *testing.T) {
+		t.Parallel()
+		c := app.SignIn(t, customer)
+		uid := userID(t, app, customer)
+		// Just inside the idle limit the session holds...
+		app.DB.MustExec(`UPDATE sessions SET last_seen_at = now() - make_interval(secs => $2) WHERE user_id = $1`,
+			uid, (idle - time.Minute).Seconds())
+		if p := c.Get("/account"); p.Status != http.StatusOK {
+			t.Fatalf("inside the idle limit: %d", p.Status)
+		}
+		// ...and that request counted as activity.
+		var fresh bool
+		app.DB.Get(&fresh, `SELECT last_seen_at > now() - interval '10 seconds' FROM sessions WHERE user_id = $1`, uid)
+		if !fresh {
+			t.Error("a request did not refresh last_seen_at")
+		}
+		app.DB.MustExec(`UPDATE sessions SET last_seen_at = now() - make_interval(secs => $2) WHERE user_id = $1`,
+			uid, (idle + time.Minute).Seconds())
+		p := c.Get("/account")
+		if p.Status != http.StatusSeeOther || p.Location() != "/login?next=%2Faccount" {
+			t.Errorf("past the idle limit: %d to %q", p.Status, p.Location())
+		}
+	})
+
+	t.Run("absolute", func(t *testing.T) {
+		t.Parallel()
+		c := app.SignIn(t, customer2)
+		app.DB.MustExec(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1`, userID(t, app, customer2))
+		p := c.Get("/account")
+		if p.Status != http.StatusSeeOther || p.Location() != "/login?next=%2Faccount" {
+			t.Errorf("past the session's end: %d to %q", p.Status, p.Location())
+		}
+	})
+
+	t.Run("new sessions end after TUGI_SESSION_MAX", func(t *testing.T) {
+		t.Parallel()
+		app.SignIn(t, employee)
+		var secs float64
+		app.DB.Get(&secs, `SELECT extract(epoch FROM expires_at - created_at) FROM sessions WHERE user_id = $1`, userID(t, app, employee))
+		if d := time.Duration(secs * float64(time.Second)); d < app.Config.SessionMax-time.Minute || d > app.Config.SessionMax+time.Minute {
+			t.Errorf("session lasts %s, want %s", d, app.Config.SessionMax)
+		}
+	})
+}
+
+func TestCookieAttributes(t *testing.T) {
+	t.Parallel()
+
+	t.Run("http", func(t *testing.T) {
+		t.Parallel()
+		app := apptest.New(t)
+		c := app.Client(t)
+		login := c.Get("/login")
+		p := signIn(c, customer, demo.Password)
+		for name, ck := range map[string]*http.Cookie{auth.CookieName: cookie(p, auth.CookieName), "tugi_csrf": cookie(login, "tugi_csrf")} {
+			if ck == nil {
+				t.Fatalf("no %s cookie set", name)
+			}
+			if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Secure || ck.Path != "/" {
+				t.Errorf("%s: HttpOnly %v, SameSite %v, Secure %v, Path %q; want HttpOnly, Lax, not Secure over http, /",
+					name, ck.HttpOnly, ck.SameSite, ck.Secure, ck.Path)
+			}
+		}
+		if ck := cookie(p, auth.CookieName); ck.MaxAge != 0 || !ck.Expires.IsZero() {
+			t.Errorf("session cookie persists (MaxAge %d, Expires %v); it should end with the browser", ck.MaxAge, ck.Expires)
+		}
+		if h := p.Header.Get("Strict-Transport-Security"); h != "" {
+			t.Errorf("HSTS over plain http: %q", h)
+		}
+	})
+
+	t.Run("https public address", func(t *testing.T) {
+		t.Parallel()
+		app := apptest.NewWith(t, apptest.Options{Configure: func(c *config.Config) {
+			u, _ := url.Parse("https://tugi.example")
+			c.PublicURL = u
+		}})
+		c := app.Client(t)
+		login := c.Get("/login")
+		if h := login.Header.Get("Strict-Transport-Security"); !strings.Contains(h, "max-age=") {
+			t.Errorf("no Strict-Transport-Security: %q", h)
+		}
+		csrf := cookie(login, "tugi_csrf")
+		if csrf == nil || !csrf.Secure {
+			t.Fatalf("CSRF cookie not Secure: %+v", csrf)
+		}
+		// The client will not send Secure cookies over http, so send the token by hand.
+		form := url.Values{"email": {customer}, "password": {demo.Password}, "_csrf": {csrf.Value}}
+		p := c.Do(http.MethodPost, "/login", form, "Cookie", "tugi_csrf="+csrf.Value)
+		if p.Status != http.StatusSeeOther {
+			t.Fatalf("sign-in: %d", p.Status)
+		}
+		sess := cookie(p, auth.CookieName)
+		if sess == nil || !sess.Secure || !sess.HttpOnly || sess.SameSite != http.SameSiteLaxMode {
+			t.Errorf("session cookie: %+v, want Secure, HttpOnly, SameSite=Lax", sess)
+		}
+		if h := p.Header.Get("Strict-Transport-Security"); h == "" {
+			t.Error("no HSTS on the sign-in response")
+		}
+	})
+}
+
+func TestAccountSessions(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+
+	t.Run("list and revoke another own session", func(t *testing.T) {
+		t.Parallel()
+		here := app.SignIn(t, customer)
+		there := app.SignIn(t, customer)
+		p := here.Get("/account")
+		if p.Status != http.StatusOK {
+			t.Fatalf("account: %d", p.Status)
+		}
+		if n := p.Doc.Find("#sessions tbody tr").Length(); n != 2 {
+			t.Fatalf("%d sessions listed, want 2", n)
+		}
+		if got := p.Text("#sessions .badge"); got != "This session" {
+			t.Errorf("current session marked %q", got)
+		}
+		forms := p.Doc.Find(`#sessions form[action^="/account/sessions/"]`)
+		if forms.Length() != 1 {
+			t.Fatalf("%d revoke forms, want 1 (not for this session)", forms.Length())
+		}
+		action, _ := forms.Attr("action")
+		r := here.Post(action, nil)
+		if r.Status != http.StatusSeeOther || r.Location() != "/account" {
+			t.Fatalf("revoke: %d to %q", r.Status, r.Location())
+		}
+		after := here.Get("/account")
+		if after.Text(".flash") != "That session has been signed out." {
+			t.Errorf("flash %q", after.Text(".flash"))
+		}
+		if n := after.Doc.Find("#sessions tbody tr").Length(); n != 1 {
+			t.Errorf("%d sessions listed after revoking, want 1", n)
+		}
+		if p := there.Get("/"); p.Status != http.StatusSeeOther || p.Location() != "/login" {
+			t.Errorf("revoked session: home %d to %q", p.Status, p.Location())
+		}
+		if p := here.Get("/"); p.Status != http.StatusOK {
+			t.Errorf("this session after revoking the other: %d", p.Status)
+		}
+	})
+
+	t.Run("another person's session is not found", func(t *testing.T) {
+		t.Parallel()
+		a := app.SignIn(t, "agent@tugi.example")
+		b := app.SignIn(t, customer2)
+		var bSession int64
+		if err := app.DB.Get(&bSession, `SELECT id FROM sessions WHERE user_id = $1`, userID(t, app, customer2)); err != nil {
+			t.Fatal(err)
+		}
+		p := a.Post("/account/sessions/"+strconv.FormatInt(bSession, 10)+"/revoke", nil)
+		if p.Status != http.StatusNotFound || p.Text("h1") != "Not found" {
+			t.Errorf("revoking another's session: %d %q, want 404", p.Status, p.Text("h1"))
+		}
+		if p := b.Get("/"); p.Status != http.StatusOK {
+			t.Errorf("the other person was signed out: %d", p.Status)
+		}
+		for _, id := range []string{"x", "-1", "99999999999999999999"} {
+			if p := a.Post("/account/sessions/"+id+"/revoke", nil); p.Status != http.StatusNotFound {
+				t.Errorf("revoke %q: %d, want 404", id, p.Status)
+			}
+		}
+	})
+
+	t.Run("customers of different organisations", func(t *testing.T) {
+		t.Parallel()
+		app := apptest.New(t)
+		a := app.SignIn(t, customer)
+		b := app.SignIn(t, customer2)
+		var bSession int64
+		app.DB.Get(&bSession, `SELECT id FROM sessions WHERE user_id = $1`, userID(t, app, customer2))
+		if p := a.Post("/account/sessions/"+strconv.FormatInt(bSession, 10)+"/revoke", nil); p.Status != http.StatusNotFound {
+			t.Errorf("customer A revoking customer B's session: %d, want 404", p.Status)
+		}
+		if p := b.Get("/account"); p.Status != http.StatusOK {
+			t.Errorf("customer B signed out by A: %d", p.Status)
+		}
+		if n := sessionCount(t, app, customer2); n != 1 {
+			t.Errorf("customer B has %d sessions, want 1", n)
+		}
+	})
+
+	t.Run("revoking this session signs out", func(t *testing.T) {
+		t.Parallel()
+		c := app.SignIn(t, "agent2@tugi.example")
+		var id int64
+		app.DB.Get(&id, `SELECT id FROM sessions WHERE user_id = $1`, userID(t, app, "agent2@tugi.example"))
+		if p := c.Post("/account/sessions/"+strconv.FormatInt(id, 10)+"/revoke", nil); p.Status != http.StatusSeeOther || p.Location() != "/login" {
+			t.Errorf("revoke own current session: %d to %q", p.Status, p.Location())
+		}
+		if p := c.Get("/"); p.Status != http.StatusSeeOther {
+			t.Errorf("still signed in: %d", p.Status)
+		}
+	})
+}
+
+func TestDeactivationEndsSessions(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	adm := app.SignIn(t, admin)
+	victim := app.SignIn(t, customer)
+	other := app.SignIn(t, customer2)
+	id := userID(t, app, customer)
+	p := adm.Post("/admin/users/"+strconv.FormatInt(id, 10)+"/deactivate", nil)
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("deactivate: %d", p.Status)
+	}
+	// Ended at once, not only at the person's next request.
+	if n := sessionCount(t, app, customer); n != 0 {
+		t.Errorf("%d sessions left after deactivation", n)
+	}
+	if p := victim.Get("/account"); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location(), "/login") {
+		t.Errorf("deactivated user's session: %d to %q", p.Status, p.Location())
+	}
+	if p := other.Get("/"); p.Status != http.StatusOK {
+		t.Errorf("another customer was signed out: %d", p.Status)
+	}
+	if p := adm.Get("/"); p.Status != http.StatusOK {
+		t.Errorf("the admin was signed out: %d", p.Status)
+	}
+	if p := signIn(app.Client(t), customer, demo.Password); p.Status != http.StatusUnauthorized {
+		t.Errorf("deactivated user signs in: %d", p.Status)
+	}
+}
+
+// A user deactivated behind the service's back (a direct database change) is signed out
+// at their next request.
+func TestInactiveUserSessionEnds(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	c := app.SignIn(t, customer)
+	app.DB.MustExec(`UPDATE users SET active = false WHERE email = $1`, customer)
+	if p := c.Get("/"); p.Status != http.StatusSeeOther {
+		t.Errorf("inactive user: home %d", p.Status)
+	}
+	if n := sessionCount(t, app, customer); n != 0 {
+		t.Errorf("%d sessions left", n)
+	}
+}
+
+func TestChangePassword(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	form := func(current, next, confirm string) url.Values {
+		return url.Values{"current_password": {current}, "new_password": {next}, "confirm_password": {confirm}}
+	}
+
+	t.Run("mistakes", func(t *testing.T) {
+		t.Parallel()
+		c := app.SignIn(t, employee)
+		for _, tt := range []struct {
+			name, current, next, confirm, field, msg string
+		}{
+			{"wrong current", wrongPassword, newPassword, newPassword, "current_password", "This is not your current password."},
+			{"confirmation differs", demo.Password, newPassword, newPassword + "x", "confirm_password", "The two entries do not match."},
+			{"too short", demo.Password, "short-pw", "short-pw", "new_password", "Use at least 12 characters."},
+			{"same as before", demo.Password, demo.Password, demo.Password, "new_password", "Choose a password different from the current one."},
+			{"empty current", "", newPassword, newPassword, "current_password", "Please fill this in."},
+		} {
+			p := c.Post("/account/password", form(tt.current, tt.next, tt.confirm))
+			if p.Status != http.StatusUnprocessableEntity {
+				t.Errorf("%s: status %d, want 422", tt.name, p.Status)
+			}
+			if got := p.FieldError(tt.field); got != tt.msg {
+				t.Errorf("%s: beside %s %q, want %q", tt.name, tt.field, got, tt.msg)
+			}
+			for _, pw := range []string{tt.current, tt.next, tt.confirm} {
+				if len(pw) > 4 && strings.Contains(p.Body, `value="`+pw) {
+					t.Errorf("%s: a password is sent back in the page", tt.name)
+				}
+			}
+		}
+		if p := signIn(app.Client(t), employee, demo.Password); p.Status != http.StatusSeeOther {
+			t.Errorf("after failed changes, the old password no longer works: %d", p.Status)
+		}
+	})
+
+	t.Run("success", func(t *testing.T) {
+		t.Parallel()
+		c := app.SignIn(t, customer)
+		other := app.SignIn(t, customer)
+		before := c.Cookie(auth.CookieName)
+		p := c.Post("/account/password", form(demo.Password, newPassword, newPassword))
+		if p.Status != http.StatusSeeOther || p.Location() != "/account" {
+			t.Fatalf("change: %d to %q; page says %q", p.Status, p.Location(), p.Text(".field-error"))
+		}
+		if c.Cookie(auth.CookieName) == before {
+			t.Error("the session was not renewed")
+		}
+		acc := c.Get("/account")
+		if acc.Status != http.StatusOK {
+			t.Fatalf("this session after the change: %d", acc.Status)
+		}
+		if got := acc.Text(".flash"); got != "Your password has been changed and your other sessions were signed out." {
+			t.Errorf("flash %q", got)
+		}
+		if p := other.Get("/"); p.Status != http.StatusSeeOther {
+			t.Errorf("the other session continues: %d", p.Status)
+		}
+		if p := signIn(app.Client(t), customer, newPassword); p.Status != http.StatusSeeOther {
+			t.Errorf("new password: %d", p.Status)
+		}
+		if p := signIn(app.Client(t), customer, demo.Password); p.Status != http.StatusUnauthorized {
+			t.Errorf("old password: %d, want 401", p.Status)
+		}
+		if n := countEvents(t, app, "user.change_password", customer); n != 1 {
+			t.Errorf("%d user.change_password events", n)
+		}
+	})
+
+	t.Run("with no other session", func(t *testing.T) {
+		t.Parallel()
+		c := app.SignIn(t, "ciso@tugi.example")
+		c.Post("/account/password", form(demo.Password, newPassword, newPassword))
+		if got := c.Get("/account").Text(".flash"); got != "Your password has been changed." {
+			t.Errorf("flash %q", got)
+		}
+	})
+}
+
+func TestSetLanguage(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	c := app.SignIn(t, customer)
+	if p := c.Post("/account/language", url.Values{"language": {"xx"}}); p.Status != http.StatusUnprocessableEntity {
+		t.Errorf("unknown language: %d", p.Status)
+	}
+	if p := c.Post("/account/language", url.Values{"language": {"et"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("set language: %d", p.Status)
+	}
+	p := c.Get("/account")
+	if lang, _ := p.Doc.Find("html").Attr("lang"); lang != "et" {
+		t.Errorf("html lang %q after choosing Estonian", lang)
+	}
+	if got := p.Text(".mainnav"); !strings.Contains(got, "Avaleht") {
+		t.Errorf("navigation not in Estonian: %q", got)
+	}
+}

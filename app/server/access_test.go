@@ -1,0 +1,228 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"tugi/app/access"
+	"tugi/app/apptest"
+	"tugi/app/demo"
+	"tugi/app/server"
+)
+
+// viewers are the demo people the access matrix signs in as, one per kind of person.
+var viewers = []string{
+	"customer@demo-customer.example",
+	"employee@tugi.example",
+	"agent@tugi.example",
+	"ciso@tugi.example",
+	"admin@tugi.example",
+}
+
+func person(email string) demo.Person {
+	for _, p := range demo.People {
+		if p.Email == email {
+			return p
+		}
+	}
+	panic("no demo person " + email)
+}
+
+// path fills a route's parameters: ids with id, a wildcard with nothing.
+func path(r server.Route, id int64) string {
+	parts := strings.Split(r.Path, "/")
+	for i, p := range parts {
+		if strings.HasPrefix(p, ":") {
+			parts[i] = strconv.FormatInt(id, 10)
+		}
+	}
+	return strings.TrimSuffix(strings.Join(parts, "/"), "*")
+}
+
+func hasParams(r server.Route) bool { return strings.ContainsAny(r.Path, ":*") }
+
+// Every route the server answers is in the route table, so every route has a rule.
+func TestEveryRouteHasARule(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	var table []string
+	for _, r := range app.Server.Routes {
+		table = append(table, r.Method+" "+r.Path)
+	}
+	for _, r := range app.Server.Echo.Routes() {
+		if !slices.Contains(table, r.Method+" "+r.Path) {
+			t.Errorf("%s %s is served but not in the route table", r.Method, r.Path)
+		}
+	}
+	public := 0
+	for _, r := range app.Server.Routes {
+		if strings.HasPrefix(r.Path, "/admin/") && r.Rule.String() != string(access.Admin) {
+			t.Errorf("%s %s is for %q, want admins only", r.Method, r.Path, r.Rule)
+		}
+		if r.Rule.IsPublic() {
+			public++
+			if !slices.Contains([]string{"/healthz", "/readyz", "/static/*", "/login"}, r.Path) {
+				t.Errorf("%s %s is public", r.Method, r.Path)
+			}
+		}
+	}
+	if public == 0 {
+		t.Error("no public routes: the sign-in page must be one")
+	}
+}
+
+func TestAnonymousIsSentToSignIn(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	c := app.Client(t)
+	checked := 0
+	for _, r := range app.Server.Routes {
+		if r.Rule.IsPublic() {
+			continue
+		}
+		p := path(r, 1)
+		switch r.Method {
+		case http.MethodGet:
+			want := "/login?next=" + url.QueryEscape(p)
+			if p == "/" {
+				want = "/login"
+			}
+			res := c.Get(p)
+			if res.Status != http.StatusSeeOther || res.Location() != want {
+				t.Errorf("GET %s: %d to %q, want 303 to %q", p, res.Status, res.Location(), want)
+			}
+			checked++
+		case http.MethodPost:
+			res := c.Post(p, url.Values{})
+			if res.Status != http.StatusSeeOther || res.Location() != "/login" {
+				t.Errorf("POST %s: %d to %q, want 303 to /login", p, res.Status, res.Location())
+			}
+		}
+	}
+	if checked < 5 {
+		t.Errorf("only %d GET routes checked", checked)
+	}
+	// With a query string, next keeps it.
+	if res := c.Get("/admin/users?q=mari"); res.Location() != "/login?next="+url.QueryEscape("/admin/users?q=mari") {
+		t.Errorf("next with a query: %q", res.Location())
+	}
+	// htmx is told where to go instead of following a redirect into a fragment.
+	res := c.Get("/account", "HX-Request", "true")
+	if res.Status != http.StatusUnauthorized || res.Header.Get("HX-Redirect") != "/login?next=%2Faccount" {
+		t.Errorf("htmx request: %d, HX-Redirect %q", res.Status, res.Header.Get("HX-Redirect"))
+	}
+}
+
+// TestAccessMatrix signs in as each kind of demo person and tries every route: a route
+// whose rule does not allow the person refuses them, and every page they may open opens.
+func TestAccessMatrix(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	for _, email := range viewers {
+		t.Run(email, func(t *testing.T) {
+			t.Parallel()
+			pp := person(email)
+			viewer := &access.Viewer{Email: pp.Email, Roles: pp.Roles}
+			c := app.SignIn(t, email)
+			var self int64
+			if err := app.DB.Get(&self, `SELECT id FROM users WHERE email = $1`, email); err != nil {
+				t.Fatal(err)
+			}
+			refused, opened := 0, 0
+			for _, r := range app.Server.Routes {
+				p := path(r, self)
+				if !r.Rule.Allows(viewer) {
+					var res *apptest.Page
+					if r.Method == http.MethodGet {
+						res = c.Get(p)
+					} else {
+						res = c.Post(p, url.Values{"name": {"Made by " + email}, "roles": {"admin"}})
+					}
+					if res.Status != http.StatusForbidden || res.Text("h1") != "No access" {
+						t.Errorf("%s %s (%s): %d %q, want 403 No access", r.Method, p, r.Rule, res.Status, res.Text("h1"))
+					}
+					refused++
+					continue
+				}
+				if r.Method != http.MethodGet || strings.HasSuffix(r.Path, "*") {
+					continue // changing things is for the features' own tests
+				}
+				res := c.Get(p)
+				switch {
+				case r.Path == "/login":
+					if res.Status != http.StatusSeeOther || res.Location() != "/" {
+						t.Errorf("GET /login signed in: %d to %q, want home", res.Status, res.Location())
+					}
+				case res.Status != http.StatusOK:
+					t.Errorf("GET %s (%s): %d, want 200", p, r.Rule, res.Status)
+				}
+				opened++
+			}
+			if opened < 3 {
+				t.Errorf("only %d pages opened", opened)
+			}
+			if !slices.Contains(pp.Roles, access.Admin) && refused == 0 {
+				t.Error("nothing refused to a non-admin: the matrix checks nothing")
+			}
+			var made int
+			app.DB.Get(&made, `SELECT count(*) FROM organisations WHERE name = $1`, "Made by "+email)
+			if made != 0 {
+				t.Errorf("a refused request created an organisation")
+			}
+		})
+	}
+}
+
+func TestCustomerCannotReachAdmin(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	c := app.SignIn(t, "customer@demo-customer.example")
+	var self int64
+	app.DB.Get(&self, `SELECT id FROM users WHERE email = 'customer@demo-customer.example'`)
+	before := orgCount(t, app)
+	checked := 0
+	for _, r := range app.Server.Routes {
+		if !strings.HasPrefix(r.Path, "/admin/") {
+			continue
+		}
+		p := path(r, self)
+		var res *apptest.Page
+		if r.Method == http.MethodGet {
+			res = c.Get(p)
+		} else {
+			res = c.Post(p, url.Values{"name": {"Customer's own"}, "roles": {"admin"}})
+		}
+		if res.Status != http.StatusForbidden {
+			t.Errorf("%s %s: %d, want 403", r.Method, p, res.Status)
+		}
+		checked++
+	}
+	if checked < 9 {
+		t.Errorf("only %d admin routes checked", checked)
+	}
+	if orgCount(t, app) != before {
+		t.Error("a customer created an organisation")
+	}
+	var roles string
+	app.DB.Get(&roles, `SELECT array_to_string(roles, ',') || active::text FROM users WHERE id = $1`, self)
+	if roles != "customertrue" {
+		t.Errorf("the customer changed their own account: %s", roles)
+	}
+	home := c.Get("/")
+	if nav := home.Text(".mainnav"); strings.Contains(nav, "Users") || strings.Contains(nav, "Organisations") {
+		t.Errorf("customer's navigation offers admin pages: %q", nav)
+	}
+}
+
+func orgCount(t *testing.T, app *apptest.App) int {
+	t.Helper()
+	var n int
+	if err := app.DB.Get(&n, `SELECT count(*) FROM organisations`); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

@@ -1,0 +1,114 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+
+	"tugi/app/apptest"
+	"tugi/app/auth"
+	"tugi/app/demo"
+)
+
+const expired = "This form has expired"
+
+func TestCSRF(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	const admin = "admin@tugi.example"
+
+	t.Run("sign-in without a token", func(t *testing.T) {
+		t.Parallel()
+		for _, fetchFirst := range []bool{false, true} {
+			c := app.Client(t)
+			if fetchFirst {
+				c.Get("/login") // has the CSRF cookie, but does not send the token
+			}
+			p := c.Do(http.MethodPost, "/login", url.Values{"email": {admin}, "password": {demo.Password}})
+			if p.Status != http.StatusForbidden || p.Text("h1") != expired {
+				t.Errorf("cookie %v: %d %q, want 403 %q", fetchFirst, p.Status, p.Text("h1"), expired)
+			}
+			if c.Cookie(auth.CookieName) != "" || c.Get("/").Status != http.StatusSeeOther {
+				t.Errorf("cookie %v: signed in without a token", fetchFirst)
+			}
+		}
+	})
+
+	t.Run("sign-out without a token", func(t *testing.T) {
+		t.Parallel()
+		c := app.SignIn(t, "agent@tugi.example")
+		if p := c.Do(http.MethodPost, "/logout", url.Values{}); p.Status != http.StatusForbidden || p.Text("h1") != expired {
+			t.Errorf("sign-out: %d %q", p.Status, p.Text("h1"))
+		}
+		if p := c.Get("/"); p.Status != http.StatusOK {
+			t.Errorf("signed out without a token: %d", p.Status)
+		}
+	})
+
+	t.Run("refused posts change nothing", func(t *testing.T) {
+		t.Parallel()
+		c := app.SignIn(t, admin)
+		token := c.CSRF()
+		for _, tt := range []struct {
+			name   string
+			form   url.Values
+			header []string
+		}{
+			{"no token", url.Values{"name": {"No Token OÜ"}}, nil},
+			{"wrong token", url.Values{"name": {"Wrong Token OÜ"}, "_csrf": {"x" + token}}, nil},
+			{"wrong header token", url.Values{"name": {"Wrong Header OÜ"}}, []string{"X-CSRF-Token", "x" + token}},
+			{"empty token", url.Values{"name": {"Empty Token OÜ"}, "_csrf": {""}}, nil},
+			{"cross-site", url.Values{"name": {"Cross Site OÜ"}, "_csrf": {token}}, []string{"Sec-Fetch-Site", "cross-site"}},
+			{"same-site without token", url.Values{"name": {"Same Site OÜ"}}, []string{"Sec-Fetch-Site", "same-site"}},
+		} {
+			p := c.Do(http.MethodPost, "/admin/organisations", tt.form, tt.header...)
+			if p.Status != http.StatusForbidden || p.Text("h1") != expired {
+				t.Errorf("%s: %d %q, want 403 %q", tt.name, p.Status, p.Text("h1"), expired)
+			}
+			var n int
+			app.DB.Get(&n, `SELECT count(*) FROM organisations WHERE name = $1`, tt.form.Get("name"))
+			if n != 0 {
+				t.Errorf("%s: the organisation was created", tt.name)
+			}
+		}
+	})
+
+	t.Run("token from another client", func(t *testing.T) {
+		t.Parallel()
+		c := app.SignIn(t, admin)
+		other := app.Client(t).CSRF()
+		p := c.Do(http.MethodPost, "/admin/organisations", url.Values{"name": {"Borrowed OÜ"}, "_csrf": {other}})
+		if p.Status != http.StatusForbidden {
+			t.Errorf("another client's token: %d, want 403", p.Status)
+		}
+	})
+
+	t.Run("htmx sends the token in a header", func(t *testing.T) {
+		t.Parallel()
+		c := app.SignIn(t, admin)
+		page := c.Get("/admin/organisations")
+		hdr, _ := page.Doc.Find("body").Attr("hx-headers")
+		if want := `{"X-CSRF-Token": "` + c.CSRF() + `"}`; hdr != want {
+			t.Fatalf("body hx-headers = %q, want %q", hdr, want)
+		}
+		p := c.Do(http.MethodPost, "/admin/organisations", url.Values{"name": {"Header Token OÜ"}},
+			"X-CSRF-Token", c.CSRF(), "HX-Request", "true")
+		if p.Status != http.StatusOK || p.Header.Get("HX-Redirect") != "/admin/organisations" {
+			t.Fatalf("htmx post: %d, HX-Redirect %q", p.Status, p.Header.Get("HX-Redirect"))
+		}
+		var n int
+		app.DB.Get(&n, `SELECT count(*) FROM organisations WHERE name = 'Header Token OÜ'`)
+		if n != 1 {
+			t.Error("the organisation was not created")
+		}
+	})
+
+	t.Run("a browser's same-origin form", func(t *testing.T) {
+		t.Parallel()
+		c := app.SignIn(t, admin)
+		p := c.Post("/admin/organisations", url.Values{"name": {"Same Origin OÜ"}}, "Sec-Fetch-Site", "same-origin")
+		if p.Status != http.StatusSeeOther {
+			t.Errorf("same-origin post: %d", p.Status)
+		}
+	})
+}

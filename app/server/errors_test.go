@@ -1,0 +1,111 @@
+package server_test
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"tugi/app/apptest"
+)
+
+func TestNotFound(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	for _, c := range []*apptest.Client{app.Client(t), app.SignIn(t, "customer@demo-customer.example")} {
+		p := c.Get("/no/such/page")
+		if p.Status != http.StatusNotFound || p.Text("h1") != "Not found" {
+			t.Fatalf("unknown path: %d %q", p.Status, p.Text("h1"))
+		}
+		rid := p.Header.Get(echo.HeaderXRequestID)
+		if rid == "" || p.Text(".request-id") != rid {
+			t.Errorf("request id shown %q, header %q", p.Text(".request-id"), rid)
+		}
+		for _, internal := range []string{"code=404", "message=", "Not Found"} {
+			if strings.Contains(p.Body, internal) {
+				t.Errorf("page shows internal text %q", internal)
+			}
+		}
+	}
+}
+
+// A server error shows a plain message and the request id; the error itself goes to the
+// log, with the same request id, and never to the person.
+func TestServerError(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	app.Server.Echo.GET("/test/fail", func(echo.Context) error {
+		return errors.New("pq: relation secret_table does not exist")
+	})
+	app.Server.Echo.GET("/test/panic", func(echo.Context) error {
+		panic("secret_panic_value")
+	})
+	app.Server.Echo.GET("/test/http-error", func(echo.Context) error {
+		return echo.NewHTTPError(http.StatusBadRequest, "secret_message").SetInternal(errors.New("secret_internal"))
+	})
+
+	for _, tt := range []struct {
+		path, secret, heading string
+		status                int
+	}{
+		{"/test/fail", "secret_table", "Something went wrong", http.StatusInternalServerError},
+		{"/test/panic", "secret_panic_value", "Something went wrong", http.StatusInternalServerError},
+		{"/test/http-error", "secret_internal", "Bad request", http.StatusBadRequest},
+	} {
+		for _, hx := range []bool{false, true} {
+			c := app.SignIn(t, "agent@tugi.example")
+			var p *apptest.Page
+			if hx {
+				p = c.Get(tt.path, "HX-Request", "true")
+			} else {
+				p = c.Get(tt.path)
+			}
+			if p.Status != tt.status || p.Text("h1") != tt.heading {
+				t.Errorf("%s (htmx %v): %d %q, want %d %q", tt.path, hx, p.Status, p.Text("h1"), tt.status, tt.heading)
+			}
+			rid := p.Header.Get(echo.HeaderXRequestID)
+			if rid == "" || p.Text(".request-id") != rid {
+				t.Errorf("%s: request id shown %q, header %q", tt.path, p.Text(".request-id"), rid)
+			}
+			for _, leak := range []string{"pq:", "secret_", "relation", "goroutine", ".go:"} {
+				if strings.Contains(p.Body, leak) {
+					t.Errorf("%s (htmx %v): the page shows %q", tt.path, hx, leak)
+				}
+			}
+			if hx {
+				if strings.Contains(p.Body, "<html") || p.Header.Get("HX-Retarget") != "#main" {
+					t.Errorf("%s: htmx error is not a fragment for #main (HX-Retarget %q)", tt.path, p.Header.Get("HX-Retarget"))
+				}
+			} else if p.Doc.Find("header.topbar .who-name").Text() != "Andres Agent" {
+				t.Errorf("%s: the error page lost who is signed in", tt.path)
+			}
+			var logged bool
+			for _, line := range strings.Split(app.Logs.String(), "\n") {
+				if strings.Contains(line, "request_id="+rid) && strings.Contains(line, tt.secret) {
+					logged = true
+				}
+			}
+			if !logged {
+				t.Errorf("%s: no log line holds both the request id %s and the error", tt.path, rid)
+			}
+		}
+	}
+	// The process survived the panic.
+	if p := app.Client(t).Get("/healthz"); p.Status != http.StatusOK {
+		t.Errorf("after a panic, /healthz: %d", p.Status)
+	}
+	if !strings.Contains(app.Logs.String(), "msg=panic") {
+		t.Error("the panic was not logged as one")
+	}
+}
+
+func TestMethodNotAllowed(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	p := app.SignIn(t, "agent@tugi.example").Get("/logout")
+	if p.Status != http.StatusMethodNotAllowed || p.Text("h1") != "Not allowed" {
+		t.Errorf("GET /logout: %d %q", p.Status, p.Text("h1"))
+	}
+}

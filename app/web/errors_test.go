@@ -1,0 +1,85 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+)
+
+func TestErrorHandler(t *testing.T) {
+	r := testRenderer(t)
+	var logs strings.Builder
+	handle := ErrorHandler(r, slog.New(slog.NewTextHandler(&logs, nil)))
+	for _, tt := range []struct {
+		name    string
+		method  string
+		err     error
+		status  int
+		heading string
+	}{
+		{"database error", http.MethodGet, errors.New("pq: secret"), 500, "Something went wrong"},
+		{"wrapped not found", http.MethodGet, echo.ErrNotFound.WithInternal(errors.New("secret")), 404, "Not found"},
+		{"forbidden", http.MethodGet, echo.ErrForbidden, 403, "No access"},
+		{"csrf", http.MethodPost, CSRFError(errors.New("secret"), nil), 403, "This form has expired"},
+		{"too large", http.MethodPost, echo.ErrStatusRequestEntityTooLarge, 413, "Too large"},
+		{"head", http.MethodHead, errors.New("pq: secret"), 500, ""},
+	} {
+		req := httptest.NewRequest(tt.method, "/x", nil)
+		rec := httptest.NewRecorder()
+		e := echo.New()
+		e.Renderer = r
+		c := e.NewContext(req, rec)
+		c.Response().Header().Set(echo.HeaderXRequestID, "rid-"+strings.ReplaceAll(tt.name, " ", "-"))
+		handle(tt.err, c)
+		if rec.Code != tt.status {
+			t.Errorf("%s: status %d, want %d", tt.name, rec.Code, tt.status)
+		}
+		body := rec.Body.String()
+		if tt.method == http.MethodHead {
+			if body != "" {
+				t.Errorf("%s: a body for HEAD", tt.name)
+			}
+			continue
+		}
+		if !strings.Contains(body, "<h1>"+tt.heading+"</h1>") || strings.Contains(body, "secret") {
+			t.Errorf("%s: want heading %q and no internal text; got %s", tt.name, tt.heading, body)
+		}
+		if !strings.Contains(body, "rid-"+strings.ReplaceAll(tt.name, " ", "-")) {
+			t.Errorf("%s: no request id on the page", tt.name)
+		}
+		if !strings.Contains(logs.String(), "request_id=rid-"+strings.ReplaceAll(tt.name, " ", "-")) {
+			t.Errorf("%s: not logged with its request id", tt.name)
+		}
+	}
+
+	// An answer already sent is left alone.
+	rec := httptest.NewRecorder()
+	c := echo.New().NewContext(httptest.NewRequest(http.MethodGet, "/", nil), rec)
+	c.String(http.StatusOK, "done")
+	handle(errors.New("late"), c)
+	if b, _ := io.ReadAll(rec.Body); string(b) != "done" {
+		t.Errorf("a committed response was changed: %q", b)
+	}
+}
+
+func TestCSRFSecFetchSite(t *testing.T) {
+	for site, fallBack := range map[string]bool{"same-site": true, "cross-site": false, "bogus": false} {
+		c := htmxContext("Sec-Fetch-Site", site)
+		allow, err := CSRFSecFetchSite(c)
+		if allow {
+			t.Errorf("%s: allowed without a token", site)
+		}
+		if fallBack != (err == nil) {
+			t.Errorf("%s: error %v; want the token check (no error) %v", site, err, fallBack)
+		}
+		if err != nil && !errors.Is(err, errCSRF) {
+			t.Errorf("%s: refused as %v, not as an expired form", site, err)
+		}
+	}
+}
