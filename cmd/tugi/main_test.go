@@ -292,17 +292,31 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-func TestServe(t *testing.T) {
+// startServe runs `tugi serve` on a fresh database and a free port until the test ends
+// or stop is called; it returns the address it listens on.
+func startServe(t *testing.T) (addr string, stop func() error, stdout *syncBuffer) {
+	t.Helper()
 	freshDatabase(t)
 	t.Setenv("TUGI_ADDR", "127.0.0.1:0")
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	var stdout, stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout = &syncBuffer{}
+	var stderr syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- dispatch(ctx, []string{"serve"}, strings.NewReader(""), &stdout, &stderr) }()
+	go func() { done <- dispatch(ctx, []string{"serve"}, strings.NewReader(""), stdout, &stderr) }()
+	stop = func() error {
+		cancel() // as SIGINT does
+		select {
+		case err := <-done:
+			done <- err
+			return err
+		case <-time.After(20 * time.Second):
+			t.Fatal("serve did not stop")
+			return nil
+		}
+	}
+	t.Cleanup(func() { stop() })
 
 	listening := regexp.MustCompile(`listening=(127\.0\.0\.1:\d+)`)
-	var addr string
 	for deadline := time.Now().Add(20 * time.Second); addr == "" && time.Now().Before(deadline); {
 		select {
 		case err := <-done:
@@ -316,6 +330,11 @@ func TestServe(t *testing.T) {
 	if addr == "" {
 		t.Fatalf("serve did not say where it listens:\n%s%s", stdout.String(), stderr.String())
 	}
+	return addr, stop, stdout
+}
+
+func TestServe(t *testing.T) {
+	addr, stop, stdout := startServe(t)
 	for _, path := range []string{"/healthz", "/readyz", "/login"} {
 		res, err := http.Get("http://" + addr + path)
 		if err != nil {
@@ -326,15 +345,8 @@ func TestServe(t *testing.T) {
 			t.Errorf("%s: %d", path, res.StatusCode)
 		}
 	}
-
-	stop() // as SIGINT does
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve after shutdown: %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not stop")
+	if err := stop(); err != nil {
+		t.Errorf("serve after shutdown: %v", err)
 	}
 	if !strings.Contains(stdout.String(), "Tugi stopped") {
 		t.Errorf("serve did not say it stopped:\n%s", stdout.String())

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// selfSigned writes a certificate for 127.0.0.1 and its key, and returns their paths and
+// a pool that trusts the certificate.
+func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "tugi test"},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
+}
+
+func TestServeTLS(t *testing.T) {
+	certFile, keyFile, pool := selfSigned(t)
+	t.Setenv("TUGI_TLS_CERT", certFile)
+	t.Setenv("TUGI_TLS_KEY", keyFile)
+	addr, _, _ := startServe(t)
+
+	client := func(maxVersion uint16) *http.Client {
+		return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MaxVersion: maxVersion}}}
+	}
+	res, err := client(tls.VersionTLS12).Get("https://" + addr + "/login")
+	if err != nil {
+		t.Fatalf("TLS 1.2: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || res.TLS == nil {
+		t.Fatalf("TLS 1.2: status %d", res.StatusCode)
+	}
+	if hsts := res.Header.Get("Strict-Transport-Security"); !strings.Contains(hsts, "max-age=") {
+		t.Errorf("no HSTS over HTTPS: %q", hsts)
+	}
+	for _, c := range res.Cookies() {
+		if !c.Secure {
+			t.Errorf("cookie %s is not Secure over HTTPS", c.Name)
+		}
+	}
+	if _, err := client(tls.VersionTLS11).Get("https://" + addr + "/login"); err == nil {
+		t.Error("a TLS 1.1 client was served")
+	}
+	if res, err := http.Get("http://" + addr + "/login"); err == nil {
+		res.Body.Close()
+		if res.StatusCode < 400 {
+			t.Errorf("plain HTTP on the TLS port answered %d", res.StatusCode)
+		}
+	}
+}
+
+// TestServeLetsRequestsInFlightFinish sends half a request, stops Tugi as Ctrl-C does,
+// sends the rest, and expects a whole answer: a request that had begun is not cut off.
+func TestServeLetsRequestsInFlightFinish(t *testing.T) {
+	addr, stop, _ := startServe(t)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := "email=nobody%40example.com&password=whatever-it-is"
+	fmt.Fprintf(conn, "POST /login HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s", addr, len(body), body[:10])
+	time.Sleep(100 * time.Millisecond) // the server is now reading the body
+
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	time.Sleep(300 * time.Millisecond)
+	select {
+	case err := <-stopped:
+		t.Fatalf("serve stopped while a request was still arriving: %v", err)
+	default:
+	}
+	fmt.Fprint(conn, body[10:])
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("the request in flight got no answer: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden { // no CSRF token: refused, but answered in full
+		t.Errorf("status %d", res.StatusCode)
+	}
+	if err := <-stopped; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+}
