@@ -210,11 +210,11 @@ func (c *Client) SetCookie(name, value string) {
 
 // CSRF returns the client's CSRF token, fetching the sign-in page first if it has none.
 func (c *Client) CSRF() string {
-	if tok := c.Cookie("tugi_csrf"); tok != "" {
+	if tok := c.Cookie(web.CSRFCookie); tok != "" {
 		return tok
 	}
 	c.Get("/login")
-	return c.Cookie("tugi_csrf")
+	return c.Cookie(web.CSRFCookie)
 }
 
 // SafeBuffer is a bytes.Buffer safe for concurrent writes, for logs.

@@ -255,6 +255,7 @@ func (h *Handler) startSession(c echo.Context, u *user.User, method string) erro
 		return err
 	}
 	web.SetSession(c, sess)
+	web.RenewCSRF(c)
 	return nil
 }
 
@@ -277,6 +278,7 @@ func (h *Handler) Logout(c echo.Context) error {
 	if err := sess.Save(c.Request(), c.Response()); err != nil {
 		return err
 	}
+	web.RenewCSRF(c)
 	// A fresh anonymous session carries the goodbye to the sign-in page.
 	fresh := sessions.NewSession(h.sessions, CookieName)
 	opts := h.sessions.options

@@ -18,6 +18,7 @@ import (
 	"tugi/app/config"
 	"tugi/app/demo"
 	"tugi/app/testdb"
+	"tugi/app/web"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
@@ -887,5 +888,25 @@ func TestSetLanguage(t *testing.T) {
 	}
 	if got := p.Text(".mainnav"); !strings.Contains(got, "Avaleht") {
 		t.Errorf("navigation not in Estonian: %q", got)
+	}
+}
+
+// A CSRF token seen before sign-in (or sign-out) is worth nothing after it.
+func TestCSRFTokenIsRenewedAtSignInAndOut(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	c := app.Client(t)
+	before := c.CSRF()
+	c.Post("/login", url.Values{"email": {"agent@tugi.example"}, "password": {demo.Password}})
+	if p := c.Post("/account/language", url.Values{"language": {"et"}, web.CSRFField: {before}}); p.Status != http.StatusForbidden {
+		t.Errorf("the token from before sign-in still works: %d", p.Status)
+	}
+	during := c.CSRF()
+	if during == before || during == "" {
+		t.Fatalf("token not renewed at sign-in: %q", during)
+	}
+	c.Post("/logout", nil)
+	if after := c.CSRF(); after == during {
+		t.Error("token not renewed at sign-out")
 	}
 }

@@ -98,7 +98,7 @@ func New(o Options) (*Server, error) {
 			Skipper:        skipInfra,
 			TokenLookup:    "header:X-CSRF-Token,form:" + web.CSRFField,
 			ContextKey:     web.CSRFKey,
-			CookieName:     "tugi_csrf",
+			CookieName:     web.CSRFCookie,
 			CookiePath:     "/",
 			CookieHTTPOnly: true,
 			CookieSecure:   cfg.Secure(),
