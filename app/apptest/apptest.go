@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/jmoiron/sqlx"
@@ -23,7 +24,6 @@ import (
 	"tugi/app/demo"
 	"tugi/app/server"
 	"tugi/app/testdb"
-	"tugi/app/user"
 	"tugi/app/web"
 )
 
@@ -40,6 +40,7 @@ type App struct {
 type Options struct {
 	Throttle  auth.Throttle        // default: auth.DefaultThrottle
 	Configure func(*config.Config) // adjusts the default configuration
+	Now       func() time.Time     // the clock of ticket SLAs; time.Now when nil
 }
 
 // New starts Tugi with the default configuration on a fresh database holding the demo data.
@@ -62,11 +63,11 @@ func NewWith(t testing.TB, o Options) *App {
 	logs := &SafeBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := server.New(server.Options{DB: db, Config: cfg, Log: log, Throttle: o.Throttle,
-		Support: web.Support{Phone: "+372 671 8578", Email: "info@directo.ee"}})
+		Support: web.Support{Phone: "+372 671 8578", Email: "info@directo.ee"}, Now: o.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := demo.Load(context.Background(), user.NewService(db, srv.Sessions)); err != nil {
+	if err := demo.Load(context.Background(), db, srv.Sessions); err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.Echo)
@@ -234,4 +235,35 @@ func (b *SafeBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// FormValues returns what a browser would submit from the form sel selects as it stands:
+// its inputs' values (checked ones only for checkboxes and radio buttons), the selected
+// option of each select, and its text areas. The CSRF field is left out; Post adds it.
+func (p *Page) FormValues(sel string) url.Values {
+	v := url.Values{}
+	form := p.Doc.Find(sel)
+	form.Find("input[name]").Each(func(_ int, in *goquery.Selection) {
+		name, _ := in.Attr("name")
+		typ, _ := in.Attr("type")
+		if name == web.CSRFField {
+			return
+		}
+		if (typ == "checkbox" || typ == "radio") && in.AttrOr("checked", "\x00") == "\x00" {
+			return
+		}
+		v.Add(name, in.AttrOr("value", ""))
+	})
+	form.Find("select[name]").Each(func(_ int, s *goquery.Selection) {
+		name, _ := s.Attr("name")
+		opt := s.Find("option[selected]").First()
+		if opt.Length() == 0 {
+			opt = s.Find("option").First()
+		}
+		v.Add(name, opt.AttrOr("value", opt.Text()))
+	})
+	form.Find("textarea[name]").Each(func(_ int, t *goquery.Selection) {
+		v.Add(t.AttrOr("name", ""), t.Text())
+	})
+	return v
 }

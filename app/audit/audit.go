@@ -1,6 +1,14 @@
 // Package audit writes Tugi's audit log: one event per operation, always in the same
-// transaction as the change it records, so neither can exist without the other. The table
-// refuses UPDATE, DELETE and TRUNCATE (see db/migrations).
+// transaction as the change it records, so neither can exist without the other.
+//
+// The log is append-only and tamper-evident. The database refuses UPDATE, DELETE and
+// TRUNCATE on it (a trigger, and for the application's role tugi_app, its privileges), and
+// chains the events: each carries seq (1, 2, 3 ... in commit order, without gaps) and
+// hash = SHA-256(prev_hash || canonical content), which a trigger computes on INSERT
+// (db/migrations/0002_audit_chain.sql; the content is defined by AppendCanonical). Verify
+// recomputes the chain from the stored columns, so an event edited, deleted or reordered
+// afterwards, even by a superuser, is found; signed checkpoints kept elsewhere expose a
+// rewrite of the whole chain.
 package audit
 
 import (
@@ -47,6 +55,18 @@ INSERT INTO audit_events
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 
 // Record writes ev by actor through q, which should be the transaction of the change.
+//
+// Make it the last statement of the transaction, just before the commit: appending to the
+// chain locks the chain's head until the transaction ends, so every other writer of the
+// log waits from this statement to the commit. q may also be the pool, for an operation
+// that changes nothing else (a failed sign-in, a download): the event is then committed
+// on its own.
+//
+// Never pass secrets (passwords, tokens, keys) in ev.Changes. Personal values (a changed
+// name or e-mail, a message's text) do not belong there either: the log names people by
+// id. When an event must record them, they are to be stored encrypted under the person's
+// own data key (DESIGN.md, crypto-shredding), so erasing the person leaves the chain
+// verifiable.
 func Record(ctx context.Context, q database.Queryer, actor Actor, ev Event) error {
 	changes := []byte("{}")
 	if len(ev.Changes) > 0 {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -27,6 +28,8 @@ type Config struct {
 	ShutdownTimeout time.Duration // TUGI_SHUTDOWN_TIMEOUT
 	LogLevel        slog.Level    // TUGI_LOG_LEVEL
 	LogFormat       string        // TUGI_LOG_FORMAT: text or json
+	Migrate         bool          // TUGI_MIGRATE: whether commands bring the schema up to date themselves
+	AuditSigningKey string        // TUGI_AUDIT_SIGNING_KEY: PEM file of the Ed25519 key that signs audit checkpoints
 }
 
 // Variable documents one setting; Variables is the list the README and `tugi serve -h` show.
@@ -48,6 +51,8 @@ var Variables = []Variable{
 	{"TUGI_SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may take to finish on SIGINT/SIGTERM."},
 	{"TUGI_LOG_LEVEL", "info", "debug, info, warn or error."},
 	{"TUGI_LOG_FORMAT", "text", "text or json."},
+	{"TUGI_MIGRATE", "true", "whether tugi serve (and the other commands) apply pending migrations at start; false: they refuse to start while any is pending, so Tugi can run as a role that may not change the schema (run tugi migrate as the owner)."},
+	{"TUGI_AUDIT_SIGNING_KEY", "", "PEM file (PKCS #8) of the Ed25519 key that signs audit checkpoints (tugi audit keygen makes one; tugi audit checkpoint needs it)."},
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production) and returns
@@ -86,6 +91,12 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		SessionMax:      duration("TUGI_SESSION_MAX"),
 		ShutdownTimeout: duration("TUGI_SHUTDOWN_TIMEOUT"),
 		LogFormat:       strings.ToLower(get("TUGI_LOG_FORMAT")),
+		AuditSigningKey: get("TUGI_AUDIT_SIGNING_KEY"),
+	}
+	if m, err := strconv.ParseBool(get("TUGI_MIGRATE")); err != nil {
+		bad("TUGI_MIGRATE", "%q is not true or false", get("TUGI_MIGRATE"))
+	} else {
+		c.Migrate = m
 	}
 
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") && !strings.Contains(c.DatabaseURL, "=") {
@@ -97,7 +108,7 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("TUGI_TLS_CERT", "set TUGI_TLS_CERT and TUGI_TLS_KEY together")
 	}
-	for _, name := range []string{"TUGI_TLS_CERT", "TUGI_TLS_KEY"} {
+	for _, name := range []string{"TUGI_TLS_CERT", "TUGI_TLS_KEY", "TUGI_AUDIT_SIGNING_KEY"} {
 		if f := get(name); f != "" {
 			if _, err := os.Stat(f); err != nil {
 				bad(name, "cannot read %s: %v", f, errors.Unwrap(err))

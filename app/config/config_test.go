@@ -70,3 +70,23 @@ func TestFromEnvIdleLongerThanMax(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestFromEnvMigrateAndAuditKey(t *testing.T) {
+	c, err := FromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Migrate || c.AuditSigningKey != "" {
+		t.Errorf("defaults: migrate %v, audit signing key %q; want true and none", c.Migrate, c.AuditSigningKey)
+	}
+	c, err = FromEnv(env(map[string]string{"TUGI_MIGRATE": "false"}))
+	if err != nil || c.Migrate {
+		t.Errorf("TUGI_MIGRATE=false: migrate %v, %v", c != nil && c.Migrate, err)
+	}
+	_, err = FromEnv(env(map[string]string{"TUGI_MIGRATE": "sometimes", "TUGI_AUDIT_SIGNING_KEY": "/nonexistent/audit.pem"}))
+	for _, name := range []string{"TUGI_MIGRATE", "TUGI_AUDIT_SIGNING_KEY"} {
+		if err == nil || !strings.Contains(err.Error(), name+":") {
+			t.Errorf("error does not name %s: %v", name, err)
+		}
+	}
+}

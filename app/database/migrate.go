@@ -91,19 +91,11 @@ func Migrate(ctx context.Context, dbx *sqlx.DB, log *slog.Logger) error {
 		applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
 		return fmt.Errorf("migrate: create schema_migrations: %w", err)
 	}
-	var applied []Migration
-	if err := conn.SelectContext(ctx, &applied, `SELECT version, name, sha256 AS sum FROM schema_migrations ORDER BY version`); err != nil {
-		return fmt.Errorf("migrate: read applied: %w", err)
+	pending, err := pending(ctx, conn, ms)
+	if err != nil {
+		return err
 	}
-	if len(applied) > len(ms) {
-		return fmt.Errorf("migrate: the database is at version %d but this binary knows only %d: run a newer tugi", len(applied), len(ms))
-	}
-	for i, a := range applied {
-		if a.Version != ms[i].Version || a.Sum != ms[i].Sum {
-			return fmt.Errorf("migrate: %s was applied but its file has changed since; migrations are forward-only: add a new one instead", ms[i].Name)
-		}
-	}
-	for _, m := range ms[len(applied):] {
+	for _, m := range pending {
 		tx, err := conn.BeginTxx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("migrate: %s: begin: %w", m.Name, err)
@@ -122,4 +114,41 @@ func Migrate(ctx context.Context, dbx *sqlx.DB, log *slog.Logger) error {
 		log.Info("migration applied", "migration", m.Name)
 	}
 	return nil
+}
+
+// Pending returns the migrations the database has not applied yet, without changing
+// anything, so that a role that may not change the schema can check it (TUGI_MIGRATE=false).
+// Like Migrate, it refuses a database whose applied migrations this binary does not know.
+func Pending(ctx context.Context, q Queryer) ([]Migration, error) {
+	ms, err := Migrations()
+	if err != nil {
+		return nil, err
+	}
+	var exists bool
+	if err := q.GetContext(ctx, &exists, `SELECT to_regclass('schema_migrations') IS NOT NULL`); err != nil {
+		return nil, fmt.Errorf("migrate: look for schema_migrations: %w", err)
+	}
+	if !exists {
+		return ms, nil
+	}
+	return pending(ctx, q, ms)
+}
+
+// pending compares the applied migrations with ms and returns those not applied.
+func pending(ctx context.Context, q interface {
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+}, ms []Migration) ([]Migration, error) {
+	var applied []Migration
+	if err := q.SelectContext(ctx, &applied, `SELECT version, name, sha256 AS sum FROM schema_migrations ORDER BY version`); err != nil {
+		return nil, fmt.Errorf("migrate: read applied: %w", err)
+	}
+	if len(applied) > len(ms) {
+		return nil, fmt.Errorf("migrate: the database is at version %d but this binary knows only %d: run a newer tugi", len(applied), len(ms))
+	}
+	for i, a := range applied {
+		if a.Version != ms[i].Version || a.Sum != ms[i].Sum {
+			return nil, fmt.Errorf("migrate: %s was applied but its file has changed since; migrations are forward-only: add a new one instead", ms[i].Name)
+		}
+	}
+	return ms[len(applied):], nil
 }

@@ -132,3 +132,27 @@ func TestClassify(t *testing.T) {
 		t.Errorf("customer without organisation: %v", err)
 	}
 }
+
+func TestPending(t *testing.T) {
+	ctx := context.Background()
+	ms, _ := database.Migrations()
+	db := testdb.New(t)
+	if p, err := database.Pending(ctx, db); err != nil || len(p) != 0 {
+		t.Errorf("a migrated database: %d pending, %v", len(p), err)
+	}
+	if _, err := db.Exec(`DELETE FROM schema_migrations WHERE version = $1`, len(ms)); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := database.Pending(ctx, db); err != nil || len(p) != 1 || p[0].Name != ms[len(ms)-1].Name {
+		t.Errorf("one migration not applied: pending %v, %v", p, err)
+	}
+	if _, err := db.Exec(`UPDATE schema_migrations SET sha256 = 'edited' WHERE version = 1`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := database.Pending(ctx, db); err == nil || !strings.Contains(err.Error(), "has changed") {
+		t.Errorf("an edited migration: %v", err)
+	}
+	if p, err := database.Pending(ctx, emptyDB(t)); err != nil || len(p) != len(ms) {
+		t.Errorf("an empty database: %d pending, %v; want all %d", len(p), err, len(ms))
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -160,13 +161,19 @@ func (tb *tab) navLabels() []string {
 	return eval[[]string](tb, `[...document.querySelectorAll(".mainnav a")].map(a => a.innerText.trim())`)
 }
 
+// screenshot saves the page as TUGI_SCREENSHOTS/tugi-<name>.png when that variable names
+// a folder, for a person to look at; otherwise it does nothing.
 func (tb *tab) screenshot(name string) {
 	tb.t.Helper()
+	dir := os.Getenv("TUGI_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
 	buf, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		tb.t.Fatalf("screenshot: %v", err)
 	}
-	path := "/tmp/tugi-" + name + ".png"
+	path := filepath.Join(dir, "tugi-"+name+".png")
 	if err := os.WriteFile(path, buf, 0o644); err != nil {
 		tb.t.Fatal(err)
 	}
@@ -364,6 +371,69 @@ func TestBrowser(t *testing.T) {
 		}
 		tb.screenshot("phone")
 		tb.checkConsole()
+	})
+
+	t.Run("a ticket from question to closing", func(t *testing.T) {
+		customer := newTab(t, b, app.URL)
+		customer.signIn("customer@demo-customer.example")
+		customer.do("go to Tickets", chromedp.Click(chromedp.CSS(`.mainnav a[href="/tickets"]`)))
+		customer.waitFor("the ticket list", `location.pathname === "/tickets" && document.querySelector("#tickets")`)
+		customer.do("open the new-ticket form", chromedp.Click(chromedp.CSS(`a[href="/tickets/new"]`)))
+		customer.waitFor("the new-ticket form", `document.querySelector("form#new-ticket")`)
+		customer.do("fill in the ticket",
+			chromedp.SendKeys(chromedp.ID("subject"), "Cannot log in to the mobile app"),
+			chromedp.SendKeys(chromedp.ID("body"), "Since the update the app says my password is wrong."),
+		)
+		eval[chromedp.Void](customer, `(() => { const s = document.querySelector("#category_id");
+			s.value = [...s.options].find(o => o.text === "Problem or error").value; })()`)
+		customer.do("send it", chromedp.Click(chromedp.CSS(`#new-ticket button[type=submit]`)))
+		customer.waitFor("the new ticket's page", `/^\/tickets\/\d+$/.test(location.pathname) && document.querySelector("#conversation")`)
+		if flash := customer.text(".flash"); !strings.Contains(flash, "has been received") {
+			t.Errorf("flash %q", flash)
+		}
+		ref := eval[string](customer, `document.querySelector("h1 .ref").innerText.trim()`)
+		ticketPath := customer.path()
+
+		agent := newTab(t, b, app.URL)
+		agent.signIn("agent@tugi.example")
+		agent.do("go to the queue", chromedp.Click(chromedp.CSS(`.mainnav a[href="/queue"]`)))
+		agent.waitFor("the unassigned queue", `location.pathname === "/queue" && document.querySelector("#queue-views a[aria-current=page]")?.innerText === "Unassigned"`)
+		row := fmt.Sprintf(`[...document.querySelectorAll("#queue tbody tr")].find(r => r.querySelector(".ref")?.innerText.trim() === %q)`, ref)
+		agent.waitFor("the new ticket in the queue", row)
+		agent.screenshot("queue")
+		eval[chromedp.Void](agent, `(`+row+`).querySelector("form.take button").click()`)
+		agent.waitFor("the ticket, taken", `location.pathname === `+fmt.Sprintf("%q", ticketPath)+` && document.querySelector("#assignee strong")?.innerText === "Andres Agent"`)
+
+		// A field changes without a page load: the panel is swapped in place.
+		eval[chromedp.Void](agent, `window.stillThisPage = true`)
+		eval[chromedp.Void](agent, `(() => { const s = document.querySelector("#priority"); s.value = "urgent";
+			s.dispatchEvent(new Event("change", {bubbles: true})); })()`)
+		agent.waitText("#ticket-priority", "Urgent")
+		if !eval[bool](agent, `window.stillThisPage === true`) {
+			t.Error("changing the priority loaded a new page")
+		}
+		agent.do("answer",
+			chromedp.SendKeys(chromedp.ID("body"), "Please update the app to version 4.2 and sign in again."),
+			chromedp.Click(chromedp.ID("reply-wait")),
+		)
+		agent.waitFor("the answer in the conversation", `[...document.querySelectorAll("#conversation .message")].some(m => m.innerText.includes("version 4.2"))`)
+		agent.waitText("#ticket-status", "Waiting for customer")
+		agent.screenshot("agent-ticket")
+		agent.checkConsole()
+
+		customer.do("look at the ticket again", chromedp.Navigate(app.URL+ticketPath))
+		customer.waitFor("the answer", `[...document.querySelectorAll("#conversation .message.from-staff")].some(m => m.innerText.includes("version 4.2"))`)
+		customer.waitText("#ticket-status", "Waiting for your reply")
+		customer.do("close the ticket", chromedp.Click(chromedp.CSS(`#close-form button`)))
+		customer.waitText("#ticket-status", "Closed")
+		if flash := customer.text(".flash"); !strings.Contains(flash, "is closed") {
+			t.Errorf("flash after closing %q", flash)
+		}
+		if eval[bool](customer, `!!document.querySelector("#reply-form")`) {
+			t.Error("a closed ticket still offers a reply")
+		}
+		customer.screenshot("customer-closed")
+		customer.checkConsole()
 	})
 
 	if d := time.Since(started); d > 60*time.Second {

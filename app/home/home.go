@@ -3,11 +3,14 @@ package home
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/labstack/echo/v4"
 
 	"tugi/app/access"
+	"tugi/app/sla"
+	"tugi/app/ticket"
 	"tugi/app/user"
 	"tugi/app/web"
 )
@@ -16,22 +19,25 @@ const tplHome = "home/home"
 
 // Handler serves the home page.
 type Handler struct {
-	db     *sqlx.DB
-	render *web.Renderer
+	db        *sqlx.DB
+	calendars *sla.Calendars
+	render    *web.Renderer
 }
 
 // NewHandler returns the home page handler.
-func NewHandler(db *sqlx.DB, render *web.Renderer) *Handler {
-	return &Handler{db: db, render: render}
+func NewHandler(db *sqlx.DB, calendars *sla.Calendars, render *web.Renderer) *Handler {
+	return &Handler{db: db, calendars: calendars, render: render}
 }
 
 // Page is the data of the home page: a section for each role the viewer holds.
 type Page struct {
+	Support  sla.Status // for customers: whether support is open now, or when it opens
 	Customer bool
 	Employee bool
 	Agent    bool
 	CISO     bool
 	Admin    *user.Counts
+	Tickets  *ticket.Counts // for agents: unassigned tickets, and theirs
 }
 
 // Home shows the signed-in person's home page.
@@ -42,6 +48,20 @@ func (h *Handler) Home(c echo.Context) error {
 		Employee: v.Has(access.Employee),
 		Agent:    v.Has(access.Agent),
 		CISO:     v.Has(access.CISO),
+	}
+	if data.Customer {
+		cal, err := h.calendars.Current(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		data.Support = sla.StatusAt(cal, time.Now())
+	}
+	if data.Agent {
+		n, err := ticket.NewStore(h.db).Counts(c.Request().Context(), ticket.ScopeOf(v))
+		if err != nil {
+			return err
+		}
+		data.Tickets = &n
 	}
 	if v.Has(access.Admin) {
 		n, err := user.NewStore(h.db).Counts(c.Request().Context())

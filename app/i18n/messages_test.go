@@ -16,9 +16,12 @@ import (
 	"sync"
 	"testing"
 	"text/template/parse"
+	"time"
 
 	"tugi/app/access"
 	"tugi/app/i18n"
+	"tugi/app/sla"
+	"tugi/app/ticket"
 )
 
 // The repository's folders, relative to this package.
@@ -182,6 +185,9 @@ var knownDynamic = []struct{ re, source string }{
 	{`^\.Label$`, "NavItem labels"},
 	{`^\.$`, "form field messages given to Fail"},
 	{`^\(?roleLabel .+$`, "Role.Label"}, // a parenthesised pipeline prints without its parentheses
+	{`^\.Priority\.Label$`, "sla.Priority.Label"},
+	{`^\.Weekday$`, "weekday names"},
+	{`^(\$t)?\.(Status\.(Label|CustomerLabel)|Priority\.Label|Impact\.Label|Channel\.Label)$`, "ticket labels (app/ticket)"},
 }
 
 func collectTemplates(m *messages) (errs []string) {
@@ -786,6 +792,28 @@ func forEachLiteralOf(f *ast.File, typeName string, fn func(fields map[string]as
 func collectRunTime(m *messages) (errs []string) {
 	for _, r := range access.Roles {
 		m.add("role labels (run time)", "access.Roles", r.Label())
+	}
+	for _, p := range sla.Priorities {
+		m.add("priority labels (run time)", "sla.Priorities", p.Label())
+	}
+	for _, r := range sla.Recipients {
+		m.add("SLA recipients (run time)", "sla.Recipients", r.Label())
+	}
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		m.add("weekday names (run time)", "time.Weekday", d.String())
+	}
+	for _, s := range ticket.Statuses {
+		m.add("ticket labels (run time)", "ticket.Statuses", s.Label())
+		m.add("ticket labels (run time)", "ticket.Statuses", s.CustomerLabel())
+	}
+	for _, i := range ticket.Impacts {
+		m.add("ticket labels (run time)", "ticket.Impacts", i.Label())
+	}
+	for _, c := range ticket.Channels {
+		m.add("ticket labels (run time)", "ticket.Channels", c.Label())
+	}
+	for _, mt := range ticket.Metrics {
+		m.add("ticket labels (run time)", "ticket.Metrics", mt.Label())
 	}
 	return errs
 }

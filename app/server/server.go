@@ -14,9 +14,12 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"tugi/app/access"
+	"tugi/app/audit/auditpage"
 	"tugi/app/auth"
 	"tugi/app/config"
 	"tugi/app/home"
+	"tugi/app/sla"
+	"tugi/app/ticket"
 	"tugi/app/user"
 	"tugi/app/web"
 	"tugi/static"
@@ -30,6 +33,7 @@ type Options struct {
 	Log      *slog.Logger
 	Throttle auth.Throttle
 	Support  web.Support
+	Now      func() time.Time // the clock of ticket SLAs; time.Now when nil (tests set it)
 }
 
 // Server is Tugi's HTTP handler and the parts main needs to run beside it.
@@ -51,8 +55,13 @@ type Route struct {
 // Nav is the main navigation; each entry shows only to those its rule allows.
 var Nav = []web.NavItem{
 	{Label: "Home", Path: "/", Rule: access.SignedIn},
+	{Label: "Tickets", Path: "/tickets", Rule: access.AnyOf(access.Customer)},
+	{Label: "Queue", Path: "/queue", Rule: access.AnyOf(access.Agent, access.CISO)},
 	{Label: "Users", Path: "/admin/users", Rule: access.AnyOf(access.Admin)},
 	{Label: "Organisations", Path: "/admin/organisations", Rule: access.AnyOf(access.Admin)},
+	{Label: "Service levels", Path: "/admin/sla", Rule: access.AnyOf(access.Admin)},
+	{Label: "Calendar", Path: "/admin/calendar", Rule: access.AnyOf(access.Admin)},
+	{Label: "Audit log", Path: "/audit", Rule: access.AnyOf(access.CISO, access.Admin)},
 	{Label: "Account", Path: "/account", Rule: access.SignedIn},
 }
 
@@ -71,7 +80,14 @@ func New(o Options) (*Server, error) {
 	sessions := auth.NewSessionStore(o.DB, cfg.Secure(), cfg.SessionIdle, cfg.SessionMax)
 	authH := auth.NewHandler(auth.Options{DB: o.DB, Sessions: sessions, Renderer: renderer, Validator: validate, Throttle: o.Throttle, Log: o.Log})
 	admin := user.NewAdmin(o.DB, user.NewService(o.DB, sessions), renderer, validate)
-	homeH := home.NewHandler(o.DB, renderer)
+	auditH := auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), renderer)
+	calendars := sla.NewCalendars(o.DB)
+	homeH := home.NewHandler(o.DB, calendars, renderer)
+	slaAdmin := sla.NewAdmin(o.DB, calendars, renderer, validate)
+	tickets := ticket.NewHandler(ticket.NewService(ticket.Options{DB: o.DB, Calendars: calendars, Now: o.Now}), renderer, validate)
+	customers := access.AnyOf(access.Customer)
+	agents := access.AnyOf(access.Agent, access.CISO)
+	ticketPeople := access.AnyOf(access.Customer, access.Agent, access.CISO) // the handler shows each their view
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -141,6 +157,23 @@ func New(o Options) (*Server, error) {
 		{http.MethodPost, "/logout", access.SignedIn, authH.Logout},
 		{http.MethodGet, "/", access.SignedIn, homeH.Home},
 
+		// Tickets: customers their organisation's (others' are not found), agents and the CISO all.
+		{http.MethodGet, "/tickets", customers, tickets.List},
+		{http.MethodGet, "/tickets/new", customers, tickets.New},
+		{http.MethodPost, "/tickets", customers, tickets.Create},
+		{http.MethodGet, "/tickets/:id", ticketPeople, tickets.Show},
+		{http.MethodPost, "/tickets/:id/reply", ticketPeople, tickets.Reply},
+		{http.MethodPost, "/tickets/:id/close", customers, tickets.Close},
+		{http.MethodPost, "/tickets/:id/reopen", customers, tickets.Reopen},
+		{http.MethodPost, "/tickets/:id/note", agents, tickets.Note},
+		{http.MethodPost, "/tickets/:id/fields", agents, tickets.SetFields},
+		{http.MethodPost, "/tickets/:id/take", agents, tickets.Take},
+		{http.MethodGet, "/queue", agents, tickets.Queue},
+		{http.MethodGet, "/queue/table", agents, tickets.QueueTable},
+
+		{http.MethodGet, "/audit", access.AnyOf(access.CISO, access.Admin), auditH.Audit},
+		{http.MethodGet, "/audit/export.csv", access.AnyOf(access.CISO, access.Admin), auditH.Export},
+
 		{http.MethodGet, "/account", access.SignedIn, authH.Account},
 		{http.MethodPost, "/account/password", access.SignedIn, authH.ChangePassword},
 		{http.MethodPost, "/account/language", access.SignedIn, authH.SetLanguage},
@@ -155,6 +188,12 @@ func New(o Options) (*Server, error) {
 		{http.MethodPost, "/admin/users/:id/activate", access.AnyOf(access.Admin), admin.Activate},
 		{http.MethodGet, "/admin/organisations", access.AnyOf(access.Admin), admin.Organisations},
 		{http.MethodPost, "/admin/organisations", access.AnyOf(access.Admin), admin.CreateOrganisation},
+		{http.MethodGet, "/admin/sla", access.AnyOf(access.Admin), slaAdmin.Policies},
+		{http.MethodPost, "/admin/sla", access.AnyOf(access.Admin), slaAdmin.SavePolicies},
+		{http.MethodGet, "/admin/calendar", access.AnyOf(access.Admin), slaAdmin.Calendar},
+		{http.MethodPost, "/admin/calendar/hours", access.AnyOf(access.Admin), slaAdmin.SaveHours},
+		{http.MethodPost, "/admin/calendar/exceptions", access.AnyOf(access.Admin), slaAdmin.AddException},
+		{http.MethodPost, "/admin/calendar/exceptions/remove", access.AnyOf(access.Admin), slaAdmin.RemoveException},
 	}
 	for _, r := range s.Routes {
 		e.Add(r.Method, r.Path, r.Handler, auth.Require(r.Rule))

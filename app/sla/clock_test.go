@@ -32,7 +32,9 @@ func (o officeHours) Add(start time.Time, d time.Duration) time.Time {
 	return t
 }
 
-func at(day, hour, minute int) time.Time { return time.Date(2026, 11, day, hour, minute, 0, 0, time.UTC) }
+func at(day, hour, minute int) time.Time {
+	return time.Date(2026, 11, day, hour, minute, 0, 0, time.UTC)
+}
 
 func TestClockRunsInBusinessTime(t *testing.T) {
 	cal := officeHours{}
@@ -120,7 +122,7 @@ func TestRetargetKeepsTimeUsed(t *testing.T) {
 	cal := officeHours{}
 	tm := Start(8*time.Hour, at(2, 9, 0))
 	tm = tm.Pause(cal, at(2, 11, 0)).Resume(at(2, 11, 0)) // two hours used so far
-	tm = tm.Retarget(4 * time.Hour)                      // priority raised
+	tm = tm.Retarget(4 * time.Hour)                       // priority raised
 	if due := tm.Due(cal); !due.Equal(at(2, 13, 0)) {
 		t.Errorf("due %v after raising the priority, want 13:00", due)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"tugi/app/access"
+	"tugi/app/audit"
 	"tugi/app/i18n"
 	"tugi/app/web"
 )
@@ -69,7 +70,11 @@ type UserFormPage struct {
 	Organisations []Organisation
 	Roles         []access.Role
 	MinLength     int
+	History       []audit.Entry // the user page's: what the audit log holds about the person
 }
+
+// historySize is how many events the user page shows from the person's history.
+const historySize = 20
 
 func (a *Admin) renderUserForm(c echo.Context, status int, tpl, title string, u *User, form web.Form) error {
 	orgs, err := NewStore(a.db).Organisations(c.Request().Context())
@@ -87,7 +92,17 @@ func (a *Admin) renderUserForm(c echo.Context, status int, tpl, title string, u 
 		}
 	}
 	p.Form = form
-	p.Data = UserFormPage{User: u, Organisations: orgs, Roles: access.Roles, MinLength: MinPasswordLength}
+	data := UserFormPage{User: u, Organisations: orgs, Roles: access.Roles, MinLength: MinPasswordLength}
+	if tpl == tplUser {
+		ctx := c.Request().Context()
+		if data.History, err = audit.History(ctx, a.db, "user", strconv.FormatInt(u.ID, 10), historySize); err != nil {
+			return err
+		}
+		if err := audit.Describe(ctx, NewAuditDirectory(a.db), p.Lang, data.History); err != nil {
+			return err
+		}
+	}
+	p.Data = data
 	return c.Render(status, tpl, p)
 }
 

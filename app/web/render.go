@@ -68,6 +68,7 @@ func NewRenderer(fsys fs.FS, static *Static, nav []NavItem, support Support) (*R
 	funcs := template.FuncMap{
 		"static":    static.URL,
 		"roleLabel": func(r access.Role) string { return r.Label() },
+		"list":      func(items ...string) []string { return items },
 		"date": func(t time.Time) string {
 			return t.Format("2 Jan 2006 15:04 MST")
 		},

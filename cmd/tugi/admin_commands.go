@@ -29,7 +29,7 @@ func runMigrate(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if err != nil {
 		return err
 	}
-	_, _, closeDB, err := openDatabase(ctx, cfg, newLogger(stderr, cfg.LogLevel, cfg.LogFormat))
+	_, _, closeDB, err := openDatabase(ctx, cfg, newLogger(stderr, cfg.LogLevel, cfg.LogFormat), true)
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func runUserAdd(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err != nil {
 		return err
 	}
-	db, _, closeDB, err := openDatabase(ctx, cfg, newLogger(stderr, cfg.LogLevel, cfg.LogFormat))
+	db, _, closeDB, err := openDatabase(ctx, cfg, newLogger(stderr, cfg.LogLevel, cfg.LogFormat), cfg.Migrate)
 	if err != nil {
 		return err
 	}
@@ -145,13 +145,13 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	db, _, closeDB, err := openDatabase(ctx, cfg, newLogger(stderr, cfg.LogLevel, cfg.LogFormat))
+	db, _, closeDB, err := openDatabase(ctx, cfg, newLogger(stderr, cfg.LogLevel, cfg.LogFormat), cfg.Migrate)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
 	sessions := auth.NewSessionStore(db, cfg.Secure(), cfg.SessionIdle, cfg.SessionMax)
-	err = demo.Load(ctx, user.NewService(db, sessions))
+	err = demo.Load(ctx, db, sessions)
 	if errors.Is(err, user.ErrOrgNameTaken) || errors.Is(err, user.ErrEmailTaken) {
 		return errors.New("the demo data is already loaded (a demo organisation or person exists)")
 	}

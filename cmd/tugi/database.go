@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -12,9 +14,10 @@ import (
 )
 
 // openDatabase connects to DATABASE_URL or, without it, to the embedded PostgreSQL under
-// TUGI_DATA_DIR, starting it when needed, and brings the schema up to date. close stops
-// what it started. embedded reports which of the two it is.
-func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger) (db *sqlx.DB, embedded bool, close func(), err error) {
+// TUGI_DATA_DIR, starting it when needed, and brings the schema up to date when migrate
+// is true; otherwise it refuses a schema that is not up to date. close stops what it
+// started. embedded reports which of the two it is.
+func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool) (db *sqlx.DB, embedded bool, close func(), err error) {
 	dsn := cfg.DatabaseURL
 	var cluster *pgcluster.Cluster
 	if dsn == "" {
@@ -34,10 +37,32 @@ func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger) (db
 		stopCluster()
 		return nil, false, nil, err
 	}
-	if err = database.Migrate(ctx, db, log); err != nil {
+	if migrate {
+		err = database.Migrate(ctx, db, log)
+	} else {
+		err = checkSchema(ctx, db)
+	}
+	if err != nil {
 		db.Close()
 		stopCluster()
 		return nil, false, nil, err
 	}
 	return db, cluster != nil, func() { db.Close(); stopCluster() }, nil
+}
+
+// checkSchema refuses to go on while migrations are pending (TUGI_MIGRATE=false).
+func checkSchema(ctx context.Context, db *sqlx.DB) error {
+	pending, err := database.Pending(ctx, db)
+	if err != nil {
+		return err
+	}
+	if len(pending) > 0 {
+		names := make([]string, len(pending))
+		for i, m := range pending {
+			names[i] = m.Name
+		}
+		return fmt.Errorf("the database schema is not up to date (%s pending) and TUGI_MIGRATE is false: run tugi migrate as the database's owner first",
+			strings.Join(names, ", "))
+	}
+	return nil
 }

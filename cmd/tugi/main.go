@@ -27,6 +27,9 @@ var commands = []command{
 	{"migrate", "bring the database schema up to date", runMigrate},
 	{"user add", "create a user, e.g. the first admin", runUserAdd},
 	{"demo", "load the demo organisations and people into the database", runDemo},
+	{"audit verify", "check that the audit log is an unbroken hash chain (and extends given checkpoints)", runAuditVerify},
+	{"audit checkpoint", "print a signed statement of the audit log's head, to keep elsewhere", runAuditCheckpoint},
+	{"audit keygen", "write a new key for signing audit checkpoints", runAuditKeygen},
 }
 
 func main() {
@@ -64,7 +67,7 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "Tugi: customer support and security incidents.\n\nUsage: tugi <command> [flags]\n\nCommands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'tugi <command> -h' for a command's flags. Settings come from environment variables (tugi serve -h).")
 }

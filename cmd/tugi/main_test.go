@@ -297,6 +297,13 @@ func (b *syncBuffer) String() string {
 func startServe(t *testing.T) (addr string, stop func() error, stdout *syncBuffer) {
 	t.Helper()
 	freshDatabase(t)
+	return serveHere(t)
+}
+
+// serveHere runs `tugi serve` as the environment says (DATABASE_URL and all) on a free
+// port until the test ends or stop is called; it returns the address it listens on.
+func serveHere(t *testing.T) (addr string, stop func() error, stdout *syncBuffer) {
+	t.Helper()
 	t.Setenv("TUGI_ADDR", "127.0.0.1:0")
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout = &syncBuffer{}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"tugi/app/audit"
 	"tugi/app/auth"
 	"tugi/app/config"
 	"tugi/app/demo"
@@ -41,7 +42,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	log := newLogger(stdout, cfg.LogLevel, cfg.LogFormat)
 
-	db, embedded, closeDB, err := openDatabase(ctx, cfg, log)
+	db, embedded, closeDB, err := openDatabase(ctx, cfg, log, cfg.Migrate)
 	if err != nil {
 		return err
 	}
@@ -81,6 +82,12 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	go func() {
 		defer wg.Done()
 		srv.Sessions.RunCleanup(bgCtx, 10*time.Minute, log)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		// The chain's head in the log, now and daily: a copy kept elsewhere exposes a rewrite.
+		audit.RunHeadLog(bgCtx, db, 24*time.Hour, log)
 	}()
 
 	serveErr := make(chan error, 1)
@@ -125,7 +132,7 @@ func loadDemoOnce(ctx context.Context, db *sqlx.DB, sessions user.SessionRevoker
 	if n.ActiveUsers+n.Inactive > 0 {
 		return nil
 	}
-	if err := demo.Load(ctx, user.NewService(db, sessions)); err != nil {
+	if err := demo.Load(ctx, db, sessions); err != nil {
 		return err
 	}
 	log.Info("demo data loaded into the embedded database")

@@ -1,0 +1,94 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"tugi/app/database"
+)
+
+// Head is the end of the chain: the last event's seq and hash (seq 0 and Genesis while
+// the log is empty).
+type Head struct {
+	Seq  int64
+	Hash Hash
+	At   time.Time // the last event's time; zero while the log is empty
+}
+
+// CurrentHead returns the head of the chain as the database keeps it (table audit_head).
+func CurrentHead(ctx context.Context, q database.Queryer) (Head, error) {
+	var row struct {
+		Seq  int64     `db:"seq"`
+		Hash []byte    `db:"hash"`
+		At   time.Time `db:"at"`
+	}
+	// -infinity, the time of an empty log, is not a time Go can scan.
+	err := q.GetContext(ctx, &row, `SELECT seq, hash, CASE WHEN seq = 0 THEN 'epoch' ELSE at END AS at FROM audit_head`)
+	if err != nil {
+		return Head{}, fmt.Errorf("audit: read the chain's head: %w", err)
+	}
+	h := Head{Seq: row.Seq}
+	if len(row.Hash) != HashSize {
+		return Head{}, fmt.Errorf("audit: the chain's head hash has %d bytes, not %d", len(row.Hash), HashSize)
+	}
+	copy(h.Hash[:], row.Hash)
+	if row.Seq > 0 {
+		h.At = row.At
+	}
+	return h, nil
+}
+
+// RunHeadLog writes the chain's head to log at once and then every interval (a day in
+// tugi serve) until ctx ends. A copy of these lines kept outside the database exposes a
+// rewrite of the whole chain: `tugi audit verify` would report another hash for that seq.
+func RunHeadLog(ctx context.Context, q database.Queryer, interval time.Duration, log *slog.Logger) {
+	logHead := func() {
+		h, err := CurrentHead(ctx, q)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Error("audit head: reading it failed", "error", err)
+			}
+			return
+		}
+		log.Info("audit head", "seq", h.Seq, "hash", h.Hash.String())
+	}
+	logHead()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			logHead()
+		}
+	}
+}
+
+// SignCheckpoint signs the chain's head at now with key, after checking that the head is
+// the last event (a log whose end was cut off is not signed).
+func SignCheckpoint(ctx context.Context, q database.Queryer, key ed25519.PrivateKey, now time.Time) (Checkpoint, error) {
+	h, err := CurrentHead(ctx, q)
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	var last struct {
+		Seq  int64  `db:"seq"`
+		Hash []byte `db:"hash"`
+	}
+	err = q.GetContext(ctx, &last, `SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) && h.Seq == 0:
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
+		return Checkpoint{}, fmt.Errorf("audit: read the last event: %w", err)
+	case last.Seq != h.Seq || !bytes.Equal(last.Hash, h.Hash[:]):
+		return Checkpoint{}, fmt.Errorf("%w: the chain's head (seq %d) is not its last event (seq %d): run tugi audit verify", ErrBroken, h.Seq, last.Seq)
+	}
+	return NewCheckpoint(key, h, now), nil
+}

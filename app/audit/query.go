@@ -1,0 +1,322 @@
+package audit
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	_ "time/tzdata" // Europe/Tallinn must be found on any machine
+
+	"github.com/lib/pq"
+
+	"tugi/app/access"
+	"tugi/app/database"
+	"tugi/app/i18n"
+)
+
+// TimeZone is the zone in which the audit pages read dates and show times: the support
+// calendar's.
+const TimeZone = "Europe/Tallinn"
+
+// zone is TimeZone, loaded once (from time/tzdata when the system has no zoneinfo).
+var zone = func() *time.Location {
+	loc, err := time.LoadLocation(TimeZone)
+	if err != nil {
+		panic("audit: " + err.Error())
+	}
+	return loc
+}()
+
+// Zone returns TimeZone's location.
+func Zone() *time.Location { return zone }
+
+// Named is an id and its name: an organisation, for the audit page's filter.
+type Named struct {
+	ID   int64  `db:"id"`
+	Name string `db:"name"`
+}
+
+// Scope is the part of the log a person may read.
+type Scope int
+
+const (
+	// ScopeNone: nothing (customers, employees, agents).
+	ScopeNone Scope = iota
+	// ScopeAdmin: events about people, organisations and settings, and sign-ins and
+	// sign-outs (auth.*), the administration an admin answers for; never an event about
+	// a ticket or an incident.
+	ScopeAdmin
+	// ScopeAll: the whole log (the CISO).
+	ScopeAll
+)
+
+// ScopeOf decides what part of the log v may read. It is the one place that decides it:
+// the audit page, its export and their tests go through it.
+func ScopeOf(v *access.Viewer) Scope {
+	switch {
+	case v.Has(access.CISO):
+		return ScopeAll
+	case v.Has(access.Admin):
+		return ScopeAdmin
+	}
+	return ScopeNone
+}
+
+// adminScope is what ScopeAdmin may read, in SQL. The partial index audit_events_admin_seq
+// (db/migrations/0002) has the same predicate, word for word, so that the planner uses it.
+const adminScope = `object_type IN ('user', 'organisation', 'settings') OR action LIKE 'auth.%'`
+
+// Filter selects events for the audit page and its export. Zero values select everything.
+type Filter struct {
+	ActorUserID int64  // the person who acted
+	ActorJob    string // or the job that acted
+	Action      string
+	ObjectType  string
+	ObjectID    string
+	OrgID       int64
+	From, To    time.Time // events at or after From, and before To
+	Before      int64     // keyset paging: only events with a seq below this
+	Limit       int       // at most this many (default 50)
+}
+
+// Entry is one event as pages show it.
+type Entry struct {
+	Seq         int64          `db:"seq"`
+	At          time.Time      `db:"at"`
+	ActorUserID sql.NullInt64  `db:"actor_user_id"`
+	ActorRoles  pq.StringArray `db:"actor_roles"`
+	ActorJob    string         `db:"actor_job"`
+	ClientIP    string         `db:"client_ip"`
+	RequestID   string         `db:"request_id"`
+	Action      string         `db:"action"`
+	ObjectType  string         `db:"object_type"`
+	ObjectID    string         `db:"object_id"`
+	OrgID       sql.NullInt64  `db:"org_id"`
+	RawChanges  []byte         `db:"changes"` // the JSON as stored
+	Hash        []byte         `db:"hash"`
+
+	// Filled in by Describe, for people to read.
+	Label     string        // the action, in the reader's language
+	ActorName string        // the person's current name; "" for a job or an unknown id
+	OrgName   string        // the organisation's name
+	Changes   []FieldChange // RawChanges, field by field
+}
+
+// FieldChange is one field of an event's changes, as text.
+type FieldChange struct {
+	Field, Old, New string
+}
+
+const entryColumns = `seq, at, actor_user_id, actor_roles, actor_job, client_ip, request_id, action,
+       object_type, object_id, org_id, changes, hash`
+
+// listEvents finds one page of events, newest first. Every filter ends in an index on
+// (..., seq), so the cost of a page does not grow with the log. A time range is turned
+// into bounds on seq: times never go back along the chain (the append trigger keeps them
+// in order, and verify checks it), so the events from From to To are exactly those from
+// the first at or after From to the last before To, both found in the index on (at, seq),
+// and the walk down seq starts at the right place.
+const listEvents = `
+SELECT ` + entryColumns + `
+FROM audit_events
+WHERE ($1::bigint IS NULL OR actor_user_id = $1)
+  AND ($2::text IS NULL OR (actor_job = $2 AND actor_job <> ''))
+  AND ($3::text IS NULL OR action = $3)
+  AND ($4::text IS NULL OR object_type = $4)
+  AND ($5::text IS NULL OR object_id = $5)
+  AND ($6::bigint IS NULL OR org_id = $6)
+  AND ($7::timestamptz IS NULL OR seq >= coalesce(
+        (SELECT seq FROM audit_events WHERE at >= $7 ORDER BY at, seq LIMIT 1), 9223372036854775807))
+  AND ($8::timestamptz IS NULL OR seq <= coalesce(
+        (SELECT seq FROM audit_events WHERE at < $8 ORDER BY at DESC, seq DESC LIMIT 1), 0))
+  AND ($9::bigint IS NULL OR seq < $9)
+  AND (NOT $10::boolean OR ` + adminScope + `)
+ORDER BY seq DESC
+LIMIT $11`
+
+// List returns the events f selects within scope, newest first, and whether older ones
+// follow. ScopeNone reads nothing.
+func List(ctx context.Context, q database.Queryer, scope Scope, f Filter) ([]Entry, bool, error) {
+	if scope == ScopeNone {
+		return nil, false, nil
+	}
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	null := func(v any, set bool) any {
+		if !set {
+			return nil
+		}
+		return v
+	}
+	var es []Entry
+	err := q.SelectContext(ctx, &es, listEvents,
+		null(f.ActorUserID, f.ActorUserID != 0), null(f.ActorJob, f.ActorJob != ""), null(f.Action, f.Action != ""),
+		null(f.ObjectType, f.ObjectType != ""), null(f.ObjectID, f.ObjectID != ""), null(f.OrgID, f.OrgID != 0),
+		null(f.From, !f.From.IsZero()), null(f.To, !f.To.IsZero()), null(f.Before, f.Before != 0),
+		scope == ScopeAdmin, f.Limit+1)
+	if err != nil {
+		return nil, false, fmt.Errorf("audit: list events: %w", err)
+	}
+	if len(es) > f.Limit {
+		return es[:f.Limit], true, nil
+	}
+	return es, false, nil
+}
+
+const historyEvents = `
+SELECT ` + entryColumns + `
+FROM audit_events
+WHERE object_type = $1 AND object_id = $2
+ORDER BY seq DESC
+LIMIT $3`
+
+// History returns the newest limit events about one object (a user, a ticket, an
+// incident), newest first, for the object's own page. Whether the reader may see that
+// object is for its feature to decide before calling.
+func History(ctx context.Context, q database.Queryer, objectType, objectID string, limit int) ([]Entry, error) {
+	var es []Entry
+	if err := q.SelectContext(ctx, &es, historyEvents, objectType, objectID, limit); err != nil {
+		return nil, fmt.Errorf("audit: history of %s %s: %w", objectType, objectID, err)
+	}
+	return es, nil
+}
+
+// Namer names the people and organisations the log refers to by id. The log keeps ids
+// only; pages show the names the directory (app/user) has for them now.
+type Namer interface {
+	Names(ctx context.Context, userIDs, orgIDs []int64) (people, orgs map[int64]string, err error)
+}
+
+// Describe prepares entries for people to read, in lang: the action's label, the names of
+// the person and the organisation (when names is not nil), the changes field by field, and
+// the time in TimeZone.
+func Describe(ctx context.Context, names Namer, lang string, es []Entry) error {
+	if names != nil && len(es) > 0 {
+		var users, orgs []int64
+		for _, e := range es {
+			if e.ActorUserID.Valid {
+				users = append(users, e.ActorUserID.Int64)
+			}
+			if e.OrgID.Valid {
+				orgs = append(orgs, e.OrgID.Int64)
+			}
+		}
+		slices.Sort(users)
+		slices.Sort(orgs)
+		people, orgNames, err := names.Names(ctx, slices.Compact(users), slices.Compact(orgs))
+		if err != nil {
+			return err
+		}
+		for i := range es {
+			es[i].ActorName = people[es[i].ActorUserID.Int64]
+			es[i].OrgName = orgNames[es[i].OrgID.Int64]
+		}
+	}
+	for i := range es {
+		e := &es[i]
+		e.At = e.At.In(zone)
+		e.Label = Label(lang, e.Action)
+		e.Changes = fieldChanges(e.RawChanges)
+	}
+	return nil
+}
+
+// fieldChanges turns the stored changes into text, field by field in name order.
+func fieldChanges(raw []byte) []FieldChange {
+	var m map[string]struct {
+		Old json.RawMessage `json:"old"`
+		New json.RawMessage `json:"new"`
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		if s := strings.TrimSpace(string(raw)); s != "" && s != "{}" {
+			return []FieldChange{{Field: "", New: s}}
+		}
+		return nil
+	}
+	out := make([]FieldChange, 0, len(m))
+	for k, v := range m {
+		out = append(out, FieldChange{Field: k, Old: valueText(v.Old), New: valueText(v.New)})
+	}
+	slices.SortFunc(out, func(a, b FieldChange) int { return strings.Compare(a.Field, b.Field) })
+	return out
+}
+
+// valueText shows a JSON value: a string without quotes, a list of strings separated by
+// commas, anything else as compact JSON; nothing for null or absent.
+func valueText(raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var list []string
+	if json.Unmarshal(raw, &list) == nil {
+		return strings.Join(list, ", ")
+	}
+	var v any
+	if json.Unmarshal(raw, &v) == nil {
+		if b, err := json.Marshal(v); err == nil {
+			return string(b)
+		}
+	}
+	return string(raw)
+}
+
+// Label is an action's name for people, in lang; an action without a label is shown by
+// its machine name.
+func Label(lang, action string) string {
+	if actionLabel(action) == "" {
+		return action
+	}
+	return i18n.T(lang, actionLabel(action))
+}
+
+// Actions lists the actions Tugi records that have a label, for the audit page's filter.
+func Actions() []string {
+	return []string{
+		"auth.sign_in", "auth.sign_in_failed", "auth.sign_out", "session.revoke",
+		"user.create", "user.set_roles", "user.activate", "user.deactivate",
+		"user.change_password", "user.change_password_failed", "user.set_language",
+		"organisation.create", "audit.export",
+	}
+}
+
+// actionLabel is an action's name for people, in English ("" for an action without one,
+// which pages show by its machine name). Add a label with each new action.
+func actionLabel(action string) string {
+	switch action {
+	case "auth.sign_in":
+		return "Signed in"
+	case "auth.sign_in_failed":
+		return "Sign-in failed"
+	case "auth.sign_out":
+		return "Signed out"
+	case "session.revoke":
+		return "Session ended"
+	case "user.create":
+		return "User created"
+	case "user.set_roles":
+		return "Roles changed"
+	case "user.activate":
+		return "User activated"
+	case "user.deactivate":
+		return "User deactivated"
+	case "user.change_password":
+		return "Password changed"
+	case "user.change_password_failed":
+		return "Password change refused"
+	case "user.set_language":
+		return "Language changed"
+	case "organisation.create":
+		return "Organisation created"
+	case "audit.export":
+		return "Audit log exported"
+	}
+	return ""
+}

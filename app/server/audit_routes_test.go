@@ -1,0 +1,244 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"tugi/app/access"
+	"tugi/app/apptest"
+	"tugi/app/audit"
+	"tugi/app/demo"
+	"tugi/app/user"
+)
+
+// auditSample is a request that performs a route's operation for real: who sends it,
+// with which form, and the status that shows it succeeded.
+type auditSample struct {
+	as     string     // the demo person who sends it; "" for nobody signed in
+	form   url.Values // the form sent (POST)
+	status int        // the status of success; default 303 See Other
+	// prepare, when set, makes what the operation needs (a ticket, a session) and
+	// returns the path to request, its ids filled in, and the form when it depends on
+	// the page.
+	prepare func(t *testing.T, app *apptest.App) (path string, form url.Values)
+}
+
+const (
+	mari   = "customer@demo-customer.example"
+	andres = "agent@tugi.example"
+	kadri  = "agent2@tugi.example"
+	sirje  = "ciso@tugi.example"
+	eva    = "employee@tugi.example"
+	toomas = "admin@tugi.example"
+)
+
+// auditedRoutes holds a sample request for every route that changes something, and for
+// the GET routes that must be audited too (exports, and later the views of incidents). A
+// route missing here fails TestEveryOperationIsAudited. The samples share one Tugi, so
+// each changes only what no other sample relies on.
+var auditedRoutes = map[string]auditSample{
+	"POST /login":  {form: url.Values{"email": {kadri}, "password": {demo.Password}}},
+	"POST /logout": {as: kadri},
+	"POST /account/password": {as: eva, form: url.Values{"current_password": {demo.Password},
+		"new_password": {"a new password for the route walk"}, "confirm_password": {"a new password for the route walk"}}},
+	"POST /account/language": {as: sirje, form: url.Values{"language": {"et"}}},
+	"POST /account/sessions/:id/revoke": {as: kadri, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		app.SignIn(t, kadri)
+		var id int64
+		if err := app.DB.Get(&id, `SELECT max(s.id) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = $1`, kadri); err != nil {
+			t.Fatal(err)
+		}
+		return "/account/sessions/" + strconv.FormatInt(id, 10) + "/revoke", nil
+	}},
+
+	"POST /admin/users": {as: toomas, form: url.Values{"email": {"walker@tugi.example"}, "name": {"Route Walker"},
+		"roles": {"employee"}, "password": {"a long enough password"}}},
+	"POST /admin/users/:id/roles": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return userPath(t, app, kadri, "roles"), url.Values{"roles": {"employee", "agent", "ciso"}}
+	}},
+	"POST /admin/users/:id/deactivate": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return userPath(t, app, "customer@second-customer.example", "deactivate"), nil
+	}},
+	"POST /admin/users/:id/activate": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		ctx := context.Background()
+		svc := user.NewService(app.DB, app.Server.Sessions)
+		id, err := svc.Create(ctx, audit.Job("test"), user.NewUser{Email: "gone@tugi.example", Name: "Gone", Roles: user.RoleList{access.Employee}})
+		if err == nil {
+			err = svc.SetActive(ctx, audit.Job("test"), id, false)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return "/admin/users/" + strconv.FormatInt(id, 10) + "/activate", nil
+	}},
+	"POST /admin/organisations": {as: toomas, form: url.Values{"name": {"Route Walk OÜ"}}},
+
+	"POST /admin/sla": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		form := pageForm(t, app, toomas, "/admin/sla", "/admin/sla")
+		for k, v := range form {
+			if strings.HasSuffix(k, "_warn") {
+				form.Set(k, map[bool]string{true: "77", false: "78"}[v[0] != "77"])
+				return "/admin/sla", form
+			}
+		}
+		t.Fatal("the SLA form has no warning percentage to change")
+		return "", nil
+	}},
+	"POST /admin/calendar/hours": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		form := pageForm(t, app, toomas, "/admin/calendar", "/admin/calendar/hours")
+		for k, v := range form {
+			if len(v) == 1 && v[0] == "" {
+				form.Set(k, "10:00-14:00")
+				return "/admin/calendar/hours", form
+			}
+		}
+		t.Fatal("the weekly hours have no closed day to open")
+		return "", nil
+	}},
+	"POST /admin/calendar/exceptions": {as: toomas, form: url.Values{"kind": {"closure"},
+		"date": {time.Now().AddDate(1, 0, 0).Format(time.DateOnly)}, "note": {"Route walk"}}},
+	"POST /admin/calendar/exceptions/remove": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		c := app.SignIn(t, toomas)
+		day := time.Now().AddDate(2, 0, 0).Format(time.DateOnly)
+		if p := c.Post("/admin/calendar/exceptions", url.Values{"kind": {"closure"}, "date": {day}}); p.Status != http.StatusSeeOther {
+			t.Fatalf("add a closure to remove: %d", p.Status)
+		}
+		return "/admin/calendar/exceptions/remove", c.Get("/admin/calendar").FormValues(`form[action="/admin/calendar/exceptions/remove"]:has(input[value="` + day + `"])`)
+	}},
+
+	"POST /tickets": {as: mari, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return "/tickets", ticketForm(t, app)
+	}},
+	"POST /tickets/:id/reply": {as: mari, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return newTicket(t, app) + "/reply", url.Values{"body": {"Any news?"}}
+	}},
+	"POST /tickets/:id/close": {as: mari, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return newTicket(t, app) + "/close", nil
+	}},
+	"POST /tickets/:id/reopen": {as: mari, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		path := newTicket(t, app)
+		if p := app.SignIn(t, mari).Post(path+"/close", nil); p.Status != http.StatusSeeOther {
+			t.Fatalf("close the ticket to reopen: %d", p.Status)
+		}
+		return path + "/reopen", nil
+	}},
+	"POST /tickets/:id/note": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return newTicket(t, app) + "/note", url.Values{"note": {"Checked the logs."}}
+	}},
+	"POST /tickets/:id/fields": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return newTicket(t, app) + "/fields", url.Values{"status": {"open"}}
+	}},
+	"POST /tickets/:id/take": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return newTicket(t, app) + "/take", nil
+	}},
+
+	"GET /audit/export.csv": {as: sirje, status: http.StatusOK},
+}
+
+func userPath(t *testing.T, app *apptest.App, email, action string) string {
+	t.Helper()
+	var id int64
+	if err := app.DB.Get(&id, `SELECT id FROM users WHERE email = $1`, email); err != nil {
+		t.Fatal(err)
+	}
+	return "/admin/users/" + strconv.FormatInt(id, 10) + "/" + action
+}
+
+// pageForm returns the form that posts to action on the page at path, as shown to as.
+func pageForm(t *testing.T, app *apptest.App, as, path, action string) url.Values {
+	t.Helper()
+	p := app.SignIn(t, as).Get(path)
+	if p.Status != http.StatusOK {
+		t.Fatalf("GET %s: %d", path, p.Status)
+	}
+	return p.FormValues(`form[action="` + action + `"]`)
+}
+
+func ticketForm(t *testing.T, app *apptest.App) url.Values {
+	t.Helper()
+	var category int64
+	if err := app.DB.Get(&category, `SELECT min(id) FROM categories`); err != nil {
+		t.Fatal(err)
+	}
+	return url.Values{"subject": {"Route walk"}, "body": {"Checking that this is audited."},
+		"category_id": {strconv.FormatInt(category, 10)}, "impact": {"one_person"}}
+}
+
+// newTicket opens a ticket as Mari and returns its path.
+func newTicket(t *testing.T, app *apptest.App) string {
+	t.Helper()
+	p := app.SignIn(t, mari).Post("/tickets", ticketForm(t, app))
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("open a ticket: %d %s", p.Status, p.Text("main"))
+	}
+	return p.Location()
+}
+
+// TestEveryOperationIsAudited walks the route table: every route that changes something
+// (every non-GET route) and every GET route listed in auditedRoutes is sent its sample
+// request, and must write at least one audit event in that very request.
+func TestEveryOperationIsAudited(t *testing.T) {
+	app := apptest.New(t)
+	seen := map[string]bool{}
+	for _, r := range app.Server.Routes {
+		key := r.Method + " " + r.Path
+		s, ok := auditedRoutes[key]
+		seen[key] = ok
+		if !ok {
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				t.Errorf("%s changes state but has no sample request: add one to auditedRoutes in app/server/audit_routes_test.go "+
+					"(who sends it, with which form), so that this test can check that it writes its audit event", key)
+			}
+			continue
+		}
+		t.Run(key, func(t *testing.T) {
+			path, form := r.Path, s.form
+			if s.prepare != nil {
+				path, form = s.prepare(t, app)
+			}
+			if strings.Contains(path, ":") {
+				t.Fatalf("the sample for %s needs a prepare that fills in the path's ids", key)
+			}
+			c := app.Client(t)
+			if s.as != "" {
+				c = app.SignIn(t, s.as)
+			}
+			var p *apptest.Page
+			if r.Method == http.MethodGet {
+				p = c.Get(path)
+			} else {
+				p = c.Post(path, form)
+			}
+			want := s.status
+			if want == 0 {
+				want = http.StatusSeeOther
+			}
+			if p.Status != want {
+				t.Fatalf("%s %s as %q: status %d, want %d (fix the sample so the operation succeeds): %s",
+					r.Method, path, s.as, p.Status, want, strings.Join(strings.Fields(p.Text("main")), " "))
+			}
+			rid := p.Header.Get("X-Request-Id")
+			var events []string
+			if err := app.DB.Select(&events, `SELECT action FROM audit_events WHERE request_id = $1 ORDER BY seq`, rid); err != nil {
+				t.Fatal(err)
+			}
+			if len(events) == 0 {
+				t.Errorf("%s %s as %q succeeded but wrote no audit event in that request (%s): record one with audit.Record in the transaction of the change",
+					r.Method, path, s.as, rid)
+			}
+		})
+	}
+	for key := range auditedRoutes {
+		if _, ok := seen[key]; !ok {
+			t.Errorf("auditedRoutes has a sample for %s, which is no route: remove or rename it", key)
+		}
+	}
+	if _, err := audit.Verify(context.Background(), app.DB, nil); err != nil {
+		t.Errorf("after the walk: %v", err)
+	}
+}

@@ -1,0 +1,423 @@
+package ticket
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"tugi/app/access"
+	"tugi/app/i18n"
+	"tugi/app/sla"
+	"tugi/app/web"
+)
+
+// AgentPage is the data of a ticket's page for staff.
+type AgentPage struct {
+	Ticket   *Ticket
+	Messages []Message
+	Panel    Panel
+}
+
+// Panel is the side panel of the agent's ticket page: the ticket's fields, each changed
+// by a small form that swaps the panel, and its SLA clocks.
+type Panel struct {
+	Ticket     *Ticket
+	Clocks     []ClockView
+	Statuses   []Status
+	Priorities []sla.Priority
+	Categories []Category
+	Agents     []Agent
+	Teams      []Team
+	AssigneeID int64 // 0: nobody
+	TeamID     int64 // 0: none
+	CanTake    bool  // the viewer is an agent and the ticket is not theirs
+	Saved      string
+}
+
+func (h *Handler) panel(c echo.Context, t *Ticket) (Panel, error) {
+	ctx := c.Request().Context()
+	v := web.ViewerOf(c)
+	st := NewStore(h.svc.db)
+	clocks, err := st.Clocks(ctx, ScopeOf(v), t.ID)
+	if err != nil {
+		return Panel{}, err
+	}
+	ps, err := h.svc.Policies(ctx)
+	if err != nil {
+		return Panel{}, err
+	}
+	ci, err := h.calendar(c)
+	if err != nil {
+		return Panel{}, err
+	}
+	cats, err := st.Categories(ctx)
+	if err != nil {
+		return Panel{}, err
+	}
+	agents, err := st.Agents(ctx)
+	if err != nil {
+		return Panel{}, err
+	}
+	teams, err := st.Teams(ctx)
+	if err != nil {
+		return Panel{}, err
+	}
+	t.localize(ci.cal.Location())
+	return Panel{
+		Ticket:     t,
+		Clocks:     clockViews(v.Lang, clocks, ci, ps[t.Priority], h.svc.Now()),
+		Statuses:   Statuses,
+		Priorities: sla.Priorities,
+		Categories: cats,
+		Agents:     agents,
+		Teams:      teams,
+		AssigneeID: deref(t.AssigneeID),
+		TeamID:     deref(t.TeamID),
+		CanTake:    v.Has(access.Agent) && !sameID(t.AssigneeID, v.UserID),
+	}, nil
+}
+
+func (h *Handler) renderAgent(c echo.Context, status int, t *Ticket, form web.Form, panelOnly bool) error {
+	ctx := c.Request().Context()
+	v := web.ViewerOf(c)
+	panel, err := h.panel(c, t)
+	if err != nil {
+		return err
+	}
+	p, err := h.render.NewPage(c, t.Reference()+" "+t.Subject)
+	if err != nil {
+		return err
+	}
+	p.Form = form
+	if panelOnly {
+		p.Data = AgentPage{Ticket: t, Panel: panel}
+		return c.Render(status, tplPanel, p)
+	}
+	ms, err := NewStore(h.svc.db).Messages(ctx, ScopeOf(v), t.ID)
+	if err != nil {
+		return err
+	}
+	for i := range ms {
+		ms[i].CreatedAt = ms[i].CreatedAt.In(t.CreatedAt.Location())
+	}
+	p.Data = AgentPage{Ticket: t, Messages: ms, Panel: panel}
+	return c.Render(status, tplAgent, p)
+}
+
+type noteForm struct {
+	Body string `form:"note" validate:"required,max=20000"`
+}
+
+// Note adds an internal note.
+func (h *Handler) Note(c echo.Context) error {
+	t, err := h.load(c)
+	if err != nil {
+		return err
+	}
+	var f noteForm
+	form, err := h.validate.Bind(c, &f)
+	if err != nil {
+		return err
+	}
+	if form.Invalid() {
+		return h.renderAgent(c, http.StatusUnprocessableEntity, t, form, false)
+	}
+	v := web.ViewerOf(c)
+	if err := h.svc.Note(c.Request().Context(), web.Actor(c), v, t.ID, f.Body); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return echo.ErrNotFound
+		}
+		return err
+	}
+	if err := web.Flash(c, i18n.T(v.Lang, "Internal note added.")); err != nil {
+		return err
+	}
+	return web.Redirect(c, ticketPath(t.ID))
+}
+
+// SetFields changes the fields the side panel's form sends: status, priority,
+// category_id, assignee_id, team_id (an empty assignee or team is none). An htmx request
+// gets the panel back; any other is redirected to the ticket.
+func (h *Handler) SetFields(c echo.Context) error {
+	t, err := h.load(c)
+	if err != nil {
+		return err
+	}
+	values, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest).SetInternal(err)
+	}
+	form := web.Form{Values: values}
+	var f Fields
+	if values.Has("status") {
+		s := Status(values.Get("status"))
+		if !s.Valid() {
+			form.Fail("status", "Choose one of the options offered.")
+		}
+		f.Status = &s
+	}
+	if values.Has("priority") {
+		p := sla.Priority(values.Get("priority"))
+		f.Priority = &p
+	}
+	for _, x := range []struct {
+		field string
+		dst   **int64
+		empty bool // may be empty: none
+	}{{"category_id", &f.CategoryID, false}, {"assignee_id", &f.AssigneeID, true}, {"team_id", &f.TeamID, true}} {
+		if !values.Has(x.field) {
+			continue
+		}
+		s := values.Get(x.field)
+		var id int64
+		if s != "" || !x.empty {
+			if id, err = strconv.ParseInt(s, 10, 64); err != nil || id <= 0 {
+				form.Fail(x.field, "Choose one of the options offered.")
+				continue
+			}
+		}
+		*x.dst = &id
+	}
+	v := web.ViewerOf(c)
+	if !form.Invalid() {
+		err = h.svc.SetFields(c.Request().Context(), web.Actor(c), v, t.ID, f)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return echo.ErrNotFound
+		case errors.Is(err, ErrInvalidStatus):
+			form.Fail("status", "Choose one of the options offered.")
+		case errors.Is(err, ErrInvalidPriority):
+			form.Fail("priority", "Choose one of the options offered.")
+		case errors.Is(err, ErrNoSuchCategory):
+			form.Fail("category_id", "Choose one of the options offered.")
+		case errors.Is(err, ErrNotAnAgent):
+			form.Fail("assignee_id", "Only an active support agent can be assigned.")
+		case errors.Is(err, ErrNoSuchTeam):
+			form.Fail("team_id", "Choose one of the options offered.")
+		case err != nil:
+			return err
+		}
+	}
+	partial := web.IsPartial(c)
+	if form.Invalid() {
+		return h.renderAgent(c, http.StatusUnprocessableEntity, t, form, partial)
+	}
+	if !partial {
+		if err := web.Flash(c, i18n.T(v.Lang, "Saved.")); err != nil {
+			return err
+		}
+		return web.Redirect(c, ticketPath(t.ID))
+	}
+	if t, err = h.load(c); err != nil {
+		return err
+	}
+	panel, err := h.panel(c, t)
+	if err != nil {
+		return err
+	}
+	panel.Saved = i18n.T(v.Lang, "Saved.")
+	p, err := h.render.NewPage(c, t.Reference()+" "+t.Subject)
+	if err != nil {
+		return err
+	}
+	p.Data = AgentPage{Ticket: t, Panel: panel}
+	return c.Render(http.StatusOK, tplPanel, p)
+}
+
+// Take assigns the ticket to the agent asking, and shows it to them.
+func (h *Handler) Take(c echo.Context) error {
+	t, err := h.load(c)
+	if err != nil {
+		return err
+	}
+	v := web.ViewerOf(c)
+	msg := i18n.T(v.Lang, "%s is yours now.", t.Reference())
+	err = h.svc.Take(c.Request().Context(), web.Actor(c), v, t.ID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return echo.ErrNotFound
+	case errors.Is(err, ErrNotAnAgent):
+		msg = i18n.T(v.Lang, "Only an active support agent can be assigned.")
+	case err != nil:
+		return err
+	}
+	if err := web.Flash(c, msg); err != nil {
+		return err
+	}
+	return web.Redirect(c, ticketPath(t.ID))
+}
+
+// ---- The agent queue ----
+
+// Queue views: the tabs of the queue page.
+const (
+	ViewUnassigned = "unassigned"
+	ViewMine       = "mine"
+	ViewTeam       = "team"
+	ViewBreaching  = "breaching"
+	ViewWaiting    = "waiting"
+	ViewAll        = "all"
+)
+
+var views = []string{ViewUnassigned, ViewMine, ViewTeam, ViewBreaching, ViewWaiting, ViewAll}
+
+// BreachingSoon is how much support time before its due time a ticket counts as
+// breaching soon.
+const BreachingSoon = 2 * time.Hour
+
+// QueuePage is the data of the agent queue.
+type QueuePage struct {
+	View          string
+	Sort          string // "due" or "updated"
+	Rows          []QueueItem
+	Query         string // the query string of this page, for the table's refresh
+	Next          string // the query string of the next page, if there is one
+	Filtered      bool
+	CanTake       bool // the viewer is an agent, who can take tickets
+	Organisations []Organisation
+	Categories    []Category
+	Priorities    []sla.Priority
+	Statuses      []Status
+	Agents        []Agent
+}
+
+// QueueItem is a row of the queue.
+type QueueItem struct {
+	QueueRow
+	Due      string // when its nearest clock is due
+	DueClass string // ok, warn or breach
+	Updated  string // when it last changed
+	Mine     bool
+}
+
+// Queue shows an agent queue.
+func (h *Handler) Queue(c echo.Context) error { return h.renderQueue(c, tplQueue) }
+
+// QueueTable is the queue's table alone, which the page refreshes every 30 seconds.
+func (h *Handler) QueueTable(c echo.Context) error { return h.renderQueue(c, tplTable) }
+
+func (h *Handler) renderQueue(c echo.Context, tpl string) error {
+	ctx := c.Request().Context()
+	v := web.ViewerOf(c)
+	qp := c.QueryParams()
+	ci, err := h.calendar(c)
+	if err != nil {
+		return err
+	}
+	now := h.svc.Now()
+	data := QueuePage{View: qp.Get("view"), Sort: qp.Get("sort"), Priorities: sla.Priorities, Statuses: Statuses, CanTake: v.Has(access.Agent)}
+	if !contains(views, data.View) {
+		data.View = ViewUnassigned
+	}
+	if data.Sort != "updated" {
+		data.Sort = "due"
+	}
+	q := QueueQuery{ByUpdated: data.Sort == "updated", Limit: pageSize}
+	q.OrgID, _ = strconv.ParseInt(qp.Get("org"), 10, 64)
+	q.CategoryID, _ = strconv.ParseInt(qp.Get("category"), 10, 64)
+	q.AssigneeID, _ = strconv.ParseInt(qp.Get("assignee"), 10, 64)
+	if p := sla.Priority(qp.Get("priority")); contains(sla.Priorities, p) {
+		q.Priority = p
+	}
+	if s := Status(qp.Get("status")); s.Valid() {
+		q.Status = s
+	}
+	data.Filtered = q.OrgID != 0 || q.CategoryID != 0 || q.AssigneeID != 0 || q.Priority != "" || q.Status != ""
+	switch data.View {
+	case ViewUnassigned:
+		q.Unassigned = true
+	case ViewMine:
+		q.AssigneeID = v.UserID
+	case ViewTeam:
+		q.TeamsOf = v.UserID
+	case ViewBreaching:
+		q.DueBefore = ci.cal.Add(now, BreachingSoon)
+	case ViewWaiting:
+		q.Status = Waiting
+	}
+	if key, id, ok := strings.Cut(qp.Get("after"), "_"); ok {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if _, terr := time.Parse(time.RFC3339Nano, key); err == nil && (terr == nil || key == "infinity") {
+			q.After = Cursor{Key: key, ID: n}
+		}
+	}
+	st := NewStore(h.svc.db)
+	rows, more, err := st.Queue(ctx, ScopeOf(v), q)
+	if err != nil {
+		return err
+	}
+	loc := ci.cal.Location()
+	for _, r := range rows {
+		r.localize(loc)
+		item := QueueItem{QueueRow: r, Mine: sameID(r.AssigneeID, v.UserID), Updated: ci.short(r.UpdatedAt, now)}
+		switch {
+		case r.Status == Waiting || r.NextDueAt == nil:
+		case now.After(*r.NextDueAt):
+			item.Due, item.DueClass = ci.short(*r.NextDueAt, now), "breach"
+		case r.NextWarnAt != nil && !now.Before(*r.NextWarnAt):
+			item.Due, item.DueClass = ci.short(*r.NextDueAt, now), "warn"
+		default:
+			item.Due, item.DueClass = ci.short(*r.NextDueAt, now), "ok"
+		}
+		data.Rows = append(data.Rows, item)
+	}
+	this := url.Values{}
+	for _, k := range []string{"view", "sort", "org", "category", "priority", "status", "assignee"} {
+		if s := qp.Get(k); s != "" {
+			this.Set(k, s)
+		}
+	}
+	this.Set("view", data.View)
+	if more {
+		next := url.Values{}
+		for k, vs := range this {
+			next[k] = vs
+		}
+		cur := CursorAfter(rows[len(rows)-1], q.ByUpdated)
+		next.Set("after", cur.Key+"_"+strconv.FormatInt(cur.ID, 10))
+		data.Next = next.Encode()
+	}
+	if s := qp.Get("after"); s != "" {
+		this.Set("after", s)
+	}
+	data.Query = this.Encode()
+	if tpl == tplQueue {
+		if data.Organisations, err = st.Organisations(ctx); err != nil {
+			return err
+		}
+		if data.Categories, err = st.Categories(ctx); err != nil {
+			return err
+		}
+		if data.Agents, err = st.Agents(ctx); err != nil {
+			return err
+		}
+	}
+	p, err := h.render.NewPage(c, "Queue")
+	if err != nil {
+		return err
+	}
+	p.Form = web.Form{Values: qp}
+	p.Data = data
+	return c.Render(http.StatusOK, tpl, p)
+}
+
+func contains[T comparable](list []T, v T) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func deref(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}

@@ -1,0 +1,573 @@
+package ticket_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"tugi/app/apptest"
+	"tugi/app/calendar"
+	"tugi/app/sla"
+)
+
+// queueRefs returns the references a queue page lists, following its pages.
+func queueRefs(t *testing.T, c *apptest.Client, query string) []string {
+	t.Helper()
+	var out []string
+	next := "/queue?" + query
+	for pages := 0; next != ""; pages++ {
+		if pages > 20 {
+			t.Fatalf("the pages of %s do not end", query)
+		}
+		p := c.Get(next)
+		if p.Status != http.StatusOK {
+			t.Fatalf("GET %s: %d", next, p.Status)
+		}
+		out = append(out, refs(p, "#queue")...)
+		next, _ = p.Doc.Find("#next-page").Attr("href")
+	}
+	return out
+}
+
+// dbRefs returns the references of the tickets a condition on tickets t selects, in the
+// queue's default order (SLA due time, then id).
+func dbRefs(t *testing.T, app *apptest.App, cond string, args ...any) []string {
+	t.Helper()
+	var out []string
+	err := app.DB.Select(&out, `SELECT 'T-' || extract(year FROM t.created_at AT TIME ZONE 'Europe/Tallinn') || '-' || lpad(t.id::text, 5, '0')
+		FROM tickets t WHERE `+cond+` ORDER BY coalesce(t.next_due_at, 'infinity'), t.id`, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestQueueViewsAndFilters(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	a := app.SignIn(t, andres)
+	andresID, kadriID := userID(t, app.DB, andres), userID(t, app.DB, kadri)
+	unresolved := `t.status IN ('new', 'open', 'waiting', 'on_hold')`
+
+	for _, tt := range []struct {
+		query string
+		cond  string
+		args  []any
+	}{
+		{"view=unassigned", unresolved + ` AND t.assignee_id IS NULL`, nil},
+		{"", unresolved + ` AND t.assignee_id IS NULL`, nil}, // the default view
+		{"view=mine", unresolved + ` AND t.assignee_id = $1`, []any{andresID}},
+		{"view=team", unresolved + ` AND t.team_id IN (SELECT team_id FROM team_members WHERE user_id = $1)`, []any{andresID}},
+		{"view=waiting", `t.status = 'waiting'`, nil},
+		{"view=all", unresolved, nil},
+		{"view=all&assignee=" + strconv.FormatInt(kadriID, 10), unresolved + ` AND t.assignee_id = $1`, []any{kadriID}},
+		{"view=all&status=solved", `t.status = 'solved'`, nil},
+		{"view=all&status=closed", `t.status = 'closed'`, nil},
+		{"view=all&priority=high", unresolved + ` AND t.priority = 'high'`, nil},
+		{"view=all&category=" + strconv.FormatInt(categoryID(t, app.DB, "Billing"), 10), unresolved + ` AND t.category_id = $1`, []any{categoryID(t, app.DB, "Billing")}},
+		{"view=all&org=" + orgID(t, app, jaan), unresolved + ` AND t.org_id = $1`, []any{orgID(t, app, jaan)}},
+	} {
+		got, want := queueRefs(t, a, tt.query), dbRefs(t, app, tt.cond, tt.args...)
+		if !slices.Equal(got, want) {
+			t.Errorf("queue %q lists %v, want %v", tt.query, got, want)
+		}
+		if len(want) == 0 && !strings.Contains(tt.query, "status=") {
+			t.Errorf("queue %q: the demo data has no ticket for it, so the test checks nothing", tt.query)
+		}
+	}
+}
+
+func orgID(t *testing.T, app *apptest.App, email string) string {
+	t.Helper()
+	var id int64
+	if err := app.DB.Get(&id, `SELECT org_id FROM users WHERE email = $1`, email); err != nil {
+		t.Fatal(err)
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+func TestQueuePagesAndRefreshes(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{t: nov(23, 9, 0)}
+	app := apptest.NewWith(t, apptest.Options{Now: clock.Now})
+	c := app.SignIn(t, jaan)
+	for i := range 40 {
+		clock.set(nov(23, 9, i))
+		open(t, app, c, fmt.Sprintf("Paged %02d", i))
+	}
+	a := app.SignIn(t, kadri)
+	unassigned := `t.status IN ('new', 'open', 'waiting', 'on_hold') AND t.assignee_id IS NULL`
+	want := dbRefs(t, app, unassigned)
+	if got := queueRefs(t, a, "view=unassigned"); !slices.Equal(got, want) {
+		t.Errorf("paging by due time: %d tickets %v, want %d %v", len(got), got, len(want), want)
+	}
+	first := a.Get("/queue?view=unassigned")
+	if n := len(refs(first, "#queue")); n != 25 {
+		t.Errorf("the first page has %d rows, want 25", n)
+	}
+
+	// By latest activity: newest first, and every ticket once.
+	var byUpdated []string
+	err := app.DB.Select(&byUpdated, `SELECT 'T-' || extract(year FROM t.created_at AT TIME ZONE 'Europe/Tallinn') || '-' || lpad(t.id::text, 5, '0')
+		FROM tickets t WHERE `+unassigned+` ORDER BY t.updated_at DESC, t.id DESC`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := queueRefs(t, a, "view=unassigned&sort=updated"); !slices.Equal(got, byUpdated) {
+		t.Errorf("paging by last update: %v, want %v", got, byUpdated)
+	}
+
+	// The table refreshes itself every 30 s from a route that sends the table alone.
+	tbl := first.Doc.Find("#queue-table")
+	if trig, _ := tbl.Attr("hx-trigger"); trig != "every 30s" {
+		t.Errorf("the table's hx-trigger is %q", trig)
+	}
+	src, _ := tbl.Attr("hx-get")
+	if !strings.HasPrefix(src, "/queue/table?") || !strings.Contains(src, "view=unassigned") {
+		t.Fatalf("the table refreshes from %q", src)
+	}
+	clock.set(nov(23, 10, 0))
+	fresh := open(t, app, c, "Arrived meanwhile")
+	frag := a.Get(src, "HX-Request", "true")
+	if frag.Status != http.StatusOK || strings.Contains(frag.Body, "<html") || frag.Doc.Find("#queue-filters").Length() != 0 {
+		t.Errorf("the refresh sends more than the table: %d", frag.Status)
+	}
+	if frag.Doc.Find("#queue-table[hx-trigger='every 30s']").Length() != 1 {
+		t.Error("the refreshed table no longer refreshes itself")
+	}
+	if !strings.Contains(frag.Body, `data-ticket="`+strconv.FormatInt(fresh, 10)+`"`) && len(refs(frag, "#queue")) < 25 {
+		t.Error("the refreshed table lacks the ticket that arrived")
+	}
+}
+
+func TestBreachingSoon(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{t: nov(23, 9, 0)}
+	app := apptest.NewWith(t, apptest.Options{Now: clock.Now})
+	c := app.SignIn(t, jaan)
+	early := open(t, app, c, "Early") // first response due 13:00
+	clock.set(nov(23, 12, 0))         //
+	late := open(t, app, c, "Later")  // due 16:00
+	a := app.SignIn(t, andres)        //
+	clock.set(nov(23, 12, 30))        // early is due within two business hours, late not
+	p := a.Get("/queue?view=breaching")
+	ids := func(p *apptest.Page) []string {
+		var out []string
+		p.Doc.Find("#queue tbody tr[data-ticket]").Each(func(_ int, s *goquery.Selection) { out = append(out, s.AttrOr("data-ticket", "")) })
+		return out
+	}
+	if got := ids(p); !slices.Contains(got, strconv.FormatInt(early, 10)) || slices.Contains(got, strconv.FormatInt(late, 10)) {
+		t.Errorf("breaching soon at 12:30 lists %v; want %d and not %d", got, early, late)
+	}
+	if cls, _ := p.Doc.Find(fmt.Sprintf(`tr[data-ticket="%d"] .due`, early)).Attr("class"); !strings.Contains(cls, "warn") {
+		t.Errorf("a clock past its warning point is shown as %q", cls)
+	}
+	clock.set(nov(23, 14, 30)) // early is breached, late due within two hours
+	p = a.Get("/queue?view=breaching")
+	if cls, _ := p.Doc.Find(fmt.Sprintf(`tr[data-ticket="%d"] .due`, early)).Attr("class"); !strings.Contains(cls, "breach") {
+		t.Errorf("a breached clock is shown as %q", cls)
+	}
+	if got := ids(p); !slices.Contains(got, strconv.FormatInt(late, 10)) {
+		t.Errorf("at 14:30 the ticket due at 16:00 is not breaching soon: %v", got)
+	}
+}
+
+func TestTakeIt(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	id := open(t, app, app.SignIn(t, mari), "Take me")
+	a := app.SignIn(t, kadri)
+	q := a.Get("/queue?view=unassigned")
+	form := q.Doc.Find(fmt.Sprintf(`tr[data-ticket="%d"] form.take`, id))
+	action, _ := form.Attr("action")
+	if action != path(id, "/take") {
+		t.Fatalf("the unassigned queue offers no Take it for the new ticket: %q", action)
+	}
+	p := a.Post(action, nil)
+	if p.Status != http.StatusSeeOther || p.Location() != path(id, "") {
+		t.Fatalf("take: %d to %q", p.Status, p.Location())
+	}
+	page := a.Get(path(id, ""))
+	if s := page.Text("#assignee strong"); s != "Kadri Kask" {
+		t.Errorf("assignee %q", s)
+	}
+	if page.Doc.Find("#take-form").Length() != 0 {
+		t.Error("Take it is still offered to the assignee")
+	}
+	if n := count(t, app.DB, `SELECT count(*) FROM audit_events WHERE action = 'ticket.assign' AND object_id = $1 AND actor_user_id = $2`,
+		strconv.FormatInt(id, 10), userID(t, app.DB, kadri)); n != 1 {
+		t.Errorf("%d ticket.assign events, want 1", n)
+	}
+	if got := refs(a.Get("/queue?view=unassigned"), "#queue"); slices.Contains(got, page.Text("h1 .ref")) {
+		t.Error("the taken ticket is still unassigned")
+	}
+	if got := refs(a.Get("/queue?view=mine"), "#queue"); !slices.Contains(got, page.Text("h1 .ref")) {
+		t.Error("the taken ticket is not in Mine")
+	}
+}
+
+func TestFieldChangesSwapThePanel(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{t: nov(23, 10, 0)}
+	app := apptest.NewWith(t, apptest.Options{Now: clock.Now})
+	id := open(t, app, app.SignIn(t, mari), "Fields")
+	a := app.SignIn(t, andres)
+	page := a.Get(path(id, ""))
+	for _, f := range []string{"#field-status", "#field-priority", "#field-category", "#field-assignee", "#field-team"} {
+		form := page.Doc.Find(f)
+		if post, _ := form.Attr("hx-post"); post != path(id, "/fields") {
+			t.Errorf("%s posts to %q", f, post)
+		}
+		if target, _ := form.Attr("hx-target"); target != "#ticket-panel" {
+			t.Errorf("%s swaps %q", f, target)
+		}
+	}
+	kadriID := strconv.FormatInt(userID(t, app.DB, kadri), 10)
+	billing := strconv.FormatInt(categoryID(t, app.DB, "Billing"), 10)
+	var team string
+	app.DB.Get(&team, `SELECT id::text FROM teams WHERE name = 'User Support'`)
+
+	for _, tt := range []struct {
+		field, value, action, shown string
+	}{
+		{"status", "on_hold", "ticket.status", "On hold"},
+		{"priority", "urgent", "ticket.priority", "Urgent"},
+		{"category_id", billing, "ticket.category", "Billing"},
+		{"assignee_id", kadriID, "ticket.assign", "Kadri Kask"},
+		{"assignee_id", "", "ticket.assign", "Nobody"},
+		{"team_id", "", "ticket.team", "No team"},
+		{"team_id", team, "ticket.team", "User Support"},
+		{"status", "solved", "ticket.status", "Solved"},
+		{"status", "open", "ticket.reopen", "Open"},
+	} {
+		before := count(t, app.DB, `SELECT count(*) FROM audit_events WHERE action = $1 AND object_id = $2`, tt.action, strconv.FormatInt(id, 10))
+		values := page.Doc.Find("#field-" + strings.TrimSuffix(tt.field, "_id")).Length()
+		if values != 1 {
+			t.Fatalf("no form for %s", tt.field)
+		}
+		p := a.Post(path(id, "/fields"), url.Values{tt.field: {tt.value}}, "HX-Request", "true")
+		if p.Status != http.StatusOK {
+			t.Fatalf("%s=%s: %d %s", tt.field, tt.value, p.Status, p.Text("body"))
+		}
+		if strings.Contains(p.Body, "<html") || strings.Contains(p.Body, "conversation") || p.Doc.Find("aside#ticket-panel").Length() != 1 {
+			t.Errorf("%s=%s: the answer is not the panel alone", tt.field, tt.value)
+		}
+		if s := p.Text(".saved"); s != "Saved." {
+			t.Errorf("%s=%s: the panel says %q", tt.field, tt.value, s)
+		}
+		sel := p.Doc.Find("#" + tt.field + " option[selected]")
+		if got := strings.TrimSpace(sel.Text()); got != tt.shown && !(tt.shown == "Nobody" || tt.shown == "No team") {
+			t.Errorf("%s=%s: the panel shows %q selected, want %q", tt.field, tt.value, got, tt.shown)
+		}
+		after := count(t, app.DB, `SELECT count(*) FROM audit_events WHERE action = $1 AND object_id = $2`, tt.action, strconv.FormatInt(id, 10))
+		if after != before+1 {
+			t.Errorf("%s=%s: %d new %s events, want 1", tt.field, tt.value, after-before, tt.action)
+		}
+	}
+	var got struct {
+		Status   string  `db:"status"`
+		Priority string  `db:"priority"`
+		Category string  `db:"category"`
+		Assignee *int64  `db:"assignee_id"`
+		Team     *string `db:"team"`
+	}
+	app.DB.Get(&got, `SELECT status, priority, category_id::text AS category, assignee_id, team_id::text AS team FROM tickets WHERE id = $1`, id)
+	if got.Status != "open" || got.Priority != "urgent" || got.Category != billing || got.Assignee != nil || got.Team == nil || *got.Team != team {
+		t.Errorf("ticket after the changes: %+v", got)
+	}
+
+	// Nothing changes when nothing is new: no event.
+	before := take(t, app.DB)
+	a.Post(path(id, "/fields"), url.Values{"priority": {"urgent"}}, "HX-Request", "true")
+	before.unchanged(t, app.DB, "setting the priority it has")
+
+	// Bad values come back as 422 with a message beside the field, and change nothing.
+	employee := strconv.FormatInt(userID(t, app.DB, eva), 10)
+	for _, tt := range []struct{ field, value string }{
+		{"status", "lost"}, {"status", "new"}, {"priority", "whenever"}, {"category_id", "999999"},
+		{"assignee_id", employee}, {"team_id", "999999"}, {"assignee_id", "x"},
+	} {
+		p := a.Post(path(id, "/fields"), url.Values{tt.field: {tt.value}}, "HX-Request", "true")
+		if p.Status != http.StatusUnprocessableEntity || p.FieldError(tt.field) == "" || p.Doc.Find("aside#ticket-panel").Length() != 1 {
+			t.Errorf("%s=%s: %d, message %q", tt.field, tt.value, p.Status, p.FieldError(tt.field))
+		}
+	}
+	before.unchanged(t, app.DB, "refused field changes")
+
+	// Without htmx, the form is redirected back to the ticket.
+	p := a.Post(path(id, "/fields"), url.Values{"priority": {"low"}})
+	if p.Status != http.StatusSeeOther || p.Location() != path(id, "") {
+		t.Errorf("plain form: %d to %q", p.Status, p.Location())
+	}
+}
+
+// TestClocksThroughATicketsLife drives a ticket through its life over HTTP with the
+// clock set, and checks the stored clocks against sla.Timer on the default calendar.
+func TestClocksThroughATicketsLife(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{t: nov(23, 10, 0)}
+	app := apptest.NewWith(t, apptest.Options{Now: clock.Now})
+	cal := calendar.Default()
+	ps, err := sla.NewStore(app.DB).Policies(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := map[sla.Priority]sla.Policy{}
+	for _, p := range ps {
+		policy[p.Priority] = p
+	}
+	normal, high := policy[sla.Normal], policy[sla.High]
+
+	c, a := app.SignIn(t, mari), app.SignIn(t, andres)
+	id := open(t, app, c, "Clocks") // normal priority
+
+	type stored struct {
+		Metric  string     `db:"metric"`
+		Due     *time.Time `db:"due_at"`
+		Warn    *time.Time `db:"warn_at"`
+		Stopped *time.Time `db:"stopped_at"`
+		Used    int64      `db:"used_seconds"`
+		Target  int64      `db:"target_seconds"`
+	}
+	clocks := func() map[string]stored {
+		var rows []stored
+		if err := app.DB.Select(&rows, `SELECT metric, due_at, warn_at, stopped_at, used_seconds, target_seconds FROM ticket_clocks WHERE ticket_id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]stored{}
+		for _, r := range rows {
+			m[r.Metric] = r
+		}
+		return m
+	}
+	nextDue := func() *time.Time {
+		var d *time.Time
+		app.DB.Get(&d, `SELECT next_due_at FROM tickets WHERE id = $1`, id)
+		return d
+	}
+	// expect checks a clock against a timer: its due and warning time, stop and use.
+	expect := func(step, metric string, tm sla.Timer, warnPercent int) {
+		t.Helper()
+		got, ok := clocks()[metric]
+		if !ok {
+			t.Errorf("%s: no %s clock", step, metric)
+			return
+		}
+		same := func(p *time.Time, want time.Time) bool {
+			return (p == nil && want.IsZero()) || (p != nil && p.Equal(want))
+		}
+		if !same(got.Due, tm.Due(cal)) || !same(got.Warn, tm.WarnAt(cal, warnPercent)) || !same(got.Stopped, tm.StoppedAt) ||
+			got.Used != int64(tm.Used/time.Second) || got.Target != int64(tm.Target/time.Second) {
+			t.Errorf("%s: %s stored as due %v, warn %v, stopped %v, used %ds of %ds; the timer says due %v, warn %v, stopped %v, used %v of %v",
+				step, metric, got.Due, got.Warn, got.Stopped, got.Used, got.Target, tm.Due(cal), tm.WarnAt(cal, warnPercent), tm.StoppedAt, tm.Used, tm.Target)
+		}
+	}
+
+	// Created Monday 10:00.
+	first := sla.Start(normal.FirstResponse, nov(23, 10, 0))
+	resolution := sla.Start(normal.Resolution, nov(23, 10, 0))
+	expect("created", "first_response", first, normal.WarnPercent)
+	expect("created", "resolution", resolution, normal.WarnPercent)
+	if !first.Due(cal).Equal(nov(23, 14, 0)) {
+		t.Errorf("the default policy changed: first response due %v", first.Due(cal))
+	}
+	if d := nextDue(); d == nil || !d.Equal(nov(23, 14, 0)) {
+		t.Errorf("next due %v, want the first response's", d)
+	}
+	// The agent's page says so, in support time.
+	if s := a.Get(path(id, "")).Text(`#clocks [data-metric="first_response"]`); !strings.Contains(s, "Due Monday 23 Nov 14:00 EET, in 4 h of support time") {
+		t.Errorf("the first-response clock reads %q", s)
+	}
+
+	// Monday 11:00: the agent replies and waits: first response met, resolution paused.
+	clock.set(nov(23, 11, 0))
+	a.Post(path(id, "/reply"), url.Values{"body": {"Which one?"}, "then": {"wait"}})
+	first = first.Stop(cal, nov(23, 11, 0))
+	resolution = resolution.Pause(cal, nov(23, 11, 0))
+	expect("answered", "first_response", first, normal.WarnPercent)
+	expect("waiting", "resolution", resolution, normal.WarnPercent)
+	if d := nextDue(); d != nil {
+		t.Errorf("next due %v while waiting for the customer, want none", d)
+	}
+	if s := a.Get(path(id, "")).Text(`#clocks [data-metric="resolution"]`); !strings.Contains(s, "Paused while waiting for the customer; 39 h of support time left") {
+		t.Errorf("the paused clock reads %q", s)
+	}
+
+	// Tuesday 10:00: the customer answers: next response starts, resolution resumes.
+	clock.set(nov(24, 10, 0))
+	c.Post(path(id, "/reply"), url.Values{"body": {"The big one."}})
+	next := sla.Start(normal.NextResponse, nov(24, 10, 0))
+	resolution = resolution.Resume(nov(24, 10, 0))
+	expect("customer answered", "next_response", next, normal.WarnPercent)
+	expect("customer answered", "resolution", resolution, normal.WarnPercent)
+	if d := nextDue(); d == nil || !d.Equal(next.Due(cal)) {
+		t.Errorf("next due %v, want the next response's %v", d, next.Due(cal))
+	}
+
+	// Tuesday 10:30: the priority goes up: the clocks that run are retargeted.
+	clock.set(nov(24, 10, 30))
+	a.Post(path(id, "/fields"), url.Values{"priority": {"high"}}, "HX-Request", "true")
+	next, resolution = next.Retarget(high.NextResponse), resolution.Retarget(high.Resolution)
+	first = first.Retarget(first.Target) // stopped: unchanged
+	expect("priority high", "next_response", next, high.WarnPercent)
+	expect("priority high", "resolution", resolution, high.WarnPercent)
+	expect("priority high", "first_response", first, high.WarnPercent)
+	if !next.Due(cal).Equal(nov(24, 14, 0)) {
+		t.Errorf("next response due %v after raising the priority, want 14:00", next.Due(cal))
+	}
+
+	// Tuesday 12:00: the agent replies and keeps it open: next response met.
+	clock.set(nov(24, 12, 0))
+	a.Post(path(id, "/reply"), url.Values{"body": {"Fixed, please try."}, "then": {"open"}})
+	next = next.Stop(cal, nov(24, 12, 0))
+	expect("replied", "next_response", next, high.WarnPercent)
+	expect("replied", "resolution", resolution, high.WarnPercent)
+
+	// Wednesday 09:30: solved: resolution stops.
+	clock.set(nov(25, 9, 30))
+	a.Post(path(id, "/fields"), url.Values{"status": {"solved"}}, "HX-Request", "true")
+	resolution = resolution.Stop(cal, nov(25, 9, 30))
+	expect("solved", "resolution", resolution, high.WarnPercent)
+	if d := nextDue(); d != nil {
+		t.Errorf("next due %v when solved", d)
+	}
+
+	// Thursday 10:00: the customer reopens it: resolution runs on from what it used.
+	clock.set(nov(26, 10, 0))
+	c.Post(path(id, "/reopen"), nil)
+	resolution.StoppedAt = time.Time{}
+	resolution = resolution.Resume(nov(26, 10, 0))
+	expect("reopened", "resolution", resolution, high.WarnPercent)
+	if d := nextDue(); d == nil || !d.Equal(resolution.Due(cal)) {
+		t.Errorf("next due %v after reopening, want %v", d, resolution.Due(cal))
+	}
+}
+
+func TestInternalNotesNeverReachCustomers(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	c := app.SignIn(t, mari)
+	id := open(t, app, c, "Notes")
+	a := app.SignIn(t, andres)
+	const secret = "INTERNAL-ONLY: the customer's admin broke it"
+	if p := a.Post(path(id, "/note"), url.Values{"note": {secret}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("note: %d %s", p.Status, p.Text("main"))
+	}
+	if n := count(t, app.DB, `SELECT count(*) FROM audit_events WHERE action = 'ticket.note' AND object_id = $1`, strconv.FormatInt(id, 10)); n != 1 {
+		t.Errorf("%d ticket.note events", n)
+	}
+	agentPage := a.Get(path(id, ""))
+	if note := agentPage.Doc.Find("#conversation .message.internal"); note.Length() != 1 || !strings.Contains(note.Text(), secret) || !strings.Contains(note.Text(), "Internal note") {
+		t.Errorf("the agent does not see the note marked internal: %q", note.Text())
+	}
+	a.Post(path(id, "/reply"), url.Values{"body": {"A public answer"}, "then": {"wait"}})
+
+	// Every page and fragment a customer can get of this ticket.
+	for _, r := range []struct {
+		name string
+		get  func() *apptest.Page
+	}{
+		{"ticket page", func() *apptest.Page { return c.Get(path(id, "")) }},
+		{"ticket fragment", func() *apptest.Page { return c.Get(path(id, ""), "HX-Request", "true") }},
+		{"boosted ticket page", func() *apptest.Page { return c.Get(path(id, ""), "HX-Request", "true", "HX-Boosted", "true") }},
+		{"list", func() *apptest.Page { return c.Get("/tickets") }},
+		{"list fragment", func() *apptest.Page { return c.Get("/tickets", "HX-Request", "true") }},
+		{"refused reply", func() *apptest.Page { return c.Post(path(id, "/reply"), url.Values{"body": {""}}) }},
+		{"refused reply fragment", func() *apptest.Page {
+			return c.Post(path(id, "/reply"), url.Values{"body": {""}}, "HX-Request", "true")
+		}},
+		{"home", func() *apptest.Page { return c.Get("/") }},
+	} {
+		p := r.get()
+		if strings.Contains(p.Body, "INTERNAL-ONLY") || strings.Contains(p.Body, "Internal note") {
+			t.Errorf("%s (%d) shows the internal note", r.name, p.Status)
+		}
+	}
+	if s := c.Get(path(id, "")).Text("#conversation"); !strings.Contains(s, "A public answer") {
+		t.Errorf("the customer does not see the public answer: %q", s)
+	}
+	// A customer cannot write one.
+	before := take(t, app.DB)
+	if p := c.Post(path(id, "/note"), url.Values{"note": {"mine"}}); p.Status != http.StatusForbidden {
+		t.Errorf("a customer's note: %d, want 403", p.Status)
+	}
+	before.unchanged(t, app.DB, "a customer's note")
+}
+
+func TestStaffWithoutTicketsAreRefused(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	id := open(t, app, app.SignIn(t, mari), "Private matter")
+	routes := map[string]string{
+		"GET /queue": "", "GET /queue/table": "", "GET /tickets": "", "GET /tickets/new": "",
+		"GET " + path(id, ""): "", "POST " + path(id, "/reply"): "", "POST " + path(id, "/note"): "",
+		"POST " + path(id, "/fields"): "", "POST " + path(id, "/take"): "", "POST " + path(id, "/close"): "",
+		"POST " + path(id, "/reopen"): "", "POST /tickets": "",
+	}
+	for _, email := range []string{eva, toomas} {
+		c := app.SignIn(t, email)
+		before := take(t, app.DB)
+		for r := range routes {
+			method, p, _ := strings.Cut(r, " ")
+			var res *apptest.Page
+			if method == http.MethodGet {
+				res = c.Get(p)
+			} else {
+				res = c.Post(p, url.Values{"body": {"x"}, "note": {"x"}, "status": {"closed"}, "subject": {"x"}})
+			}
+			if res.Status != http.StatusForbidden {
+				t.Errorf("%s: %s %s: %d, want 403", email, method, p, res.Status)
+			}
+			if strings.Contains(res.Body, "Private matter") {
+				t.Errorf("%s: %s %s shows the ticket", email, method, p)
+			}
+		}
+		before.unchanged(t, app.DB, email)
+		if nav := c.Get("/").Text(".mainnav"); strings.Contains(nav, "Queue") || strings.Contains(nav, "Tickets") {
+			t.Errorf("%s's navigation offers %q", email, nav)
+		}
+	}
+	// Agents and the CISO see the queue and the ticket; an agent may not open a ticket as
+	// a customer would.
+	for _, email := range []string{andres, sirje} {
+		c := app.SignIn(t, email)
+		if p := c.Get(path(id, "")); p.Status != http.StatusOK || !strings.Contains(p.Text("h1"), "Private matter") {
+			t.Errorf("%s: ticket page %d", email, p.Status)
+		}
+		if p := c.Get("/queue"); p.Status != http.StatusOK {
+			t.Errorf("%s: queue %d", email, p.Status)
+		}
+		if nav := c.Get("/").Text(".mainnav"); !strings.Contains(nav, "Queue") {
+			t.Errorf("%s's navigation lacks the queue: %q", email, nav)
+		}
+		if p := c.Get("/tickets/new"); p.Status != http.StatusForbidden {
+			t.Errorf("%s: new-ticket form %d, want 403", email, p.Status)
+		}
+	}
+}
+
+func TestAgentHomeCounts(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	a := app.SignIn(t, andres)
+	want := func(cond string, args ...any) string {
+		return strconv.Itoa(count(t, app.DB, `SELECT count(*) FROM tickets WHERE status IN ('new', 'open', 'waiting', 'on_hold') AND `+cond, args...))
+	}
+	p := a.Get("/")
+	var got []string
+	p.Doc.Find("#ticket-counts dd").Each(func(_ int, s *goquery.Selection) { got = append(got, s.Text()) })
+	exp := []string{want(`assignee_id IS NULL`), want(`assignee_id = $1`, userID(t, app.DB, andres))}
+	if !slices.Equal(got, exp) || exp[0] == "0" || exp[1] == "0" {
+		t.Errorf("agent home counts %v, want %v (unassigned, mine), neither zero in the demo data", got, exp)
+	}
+	if c := app.SignIn(t, mari).Get("/"); c.Doc.Find(`#home-customer a[href="/tickets/new"]`).Length() != 1 || c.Doc.Find(`#home-customer a[href="/tickets"]`).Length() != 1 {
+		t.Error("the customer's home does not link to their tickets and a new one")
+	}
+}

@@ -1,0 +1,377 @@
+package ticket
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"tugi/app/i18n"
+	"tugi/app/sla"
+	"tugi/app/web"
+)
+
+// Template names of the ticket pages.
+const (
+	tplList     = "ticket/list"
+	tplNew      = "ticket/new"
+	tplCustomer = "ticket/customer"
+	tplAgent    = "ticket/agent"
+	tplPanel    = "ticket/agent#panel"
+	tplQueue    = "ticket/queue"
+	tplTable    = "ticket/queue#queue-table"
+)
+
+// pageSize is the number of tickets a list or queue page shows.
+const pageSize = 25
+
+// Handler serves the ticket pages of customers and agents.
+type Handler struct {
+	svc      *Service
+	render   *web.Renderer
+	validate *web.Validator
+}
+
+// NewHandler returns the ticket handlers.
+func NewHandler(svc *Service, render *web.Renderer, validate *web.Validator) *Handler {
+	return &Handler{svc: svc, render: render, validate: validate}
+}
+
+func (h *Handler) calendar(c echo.Context) (*calendarInfo, error) {
+	cal, err := h.svc.Calendar(c.Request().Context())
+	if err != nil {
+		return nil, err
+	}
+	return &calendarInfo{cal: cal}, nil
+}
+
+// ---- The customer's list ----
+
+// ListData is the data of a customer's ticket list.
+type ListData struct {
+	Rows []ListRow
+	Next string // the query string of the next page, if there is one
+}
+
+// ListRow is a ticket in the customer's list.
+type ListRow struct {
+	*Ticket
+	Expect string // when to expect the next reply
+}
+
+// List shows the customer's organisation's tickets, latest activity first.
+func (h *Handler) List(c echo.Context) error {
+	ctx := c.Request().Context()
+	v := web.ViewerOf(c)
+	page := listCursor(c.QueryParam("after"))
+	ts, more, err := NewStore(h.svc.db).List(ctx, ScopeOf(v), page)
+	if err != nil {
+		return err
+	}
+	ci, err := h.calendar(c)
+	if err != nil {
+		return err
+	}
+	now := h.svc.Now()
+	data := ListData{}
+	for i := range ts {
+		t := &ts[i]
+		t.localize(ci.cal.Location())
+		data.Rows = append(data.Rows, ListRow{Ticket: t, Expect: ci.expect(v.Lang, t, now)})
+	}
+	if more {
+		last := ts[len(ts)-1]
+		data.Next = url.Values{"after": {last.UpdatedAt.UTC().Format(time.RFC3339Nano) + "_" + strconv.FormatInt(last.ID, 10)}}.Encode()
+	}
+	p, err := h.render.NewPage(c, "Your tickets")
+	if err != nil {
+		return err
+	}
+	p.Data = data
+	return c.Render(http.StatusOK, tplList, p)
+}
+
+// listCursor reads the keyset cursor of the customer's list ("" or a bad one: the first
+// page).
+func listCursor(after string) ListPage {
+	p := ListPage{Limit: pageSize}
+	key, id, ok := strings.Cut(after, "_")
+	if !ok {
+		return p
+	}
+	t, err := time.Parse(time.RFC3339Nano, key)
+	n, nerr := strconv.ParseInt(id, 10, 64)
+	if err != nil || nerr != nil {
+		return p
+	}
+	p.After, p.AfterID = t, n
+	return p
+}
+
+// ---- A new ticket ----
+
+// NewPage is the data of the new-ticket form.
+type NewPage struct {
+	Categories []Category
+	Impacts    []Impact
+	Support    sla.Status
+}
+
+// New shows the form for a new ticket.
+func (h *Handler) New(c echo.Context) error {
+	return h.renderNew(c, http.StatusOK, web.Form{Values: url.Values{"impact": {string(OnePerson)}}})
+}
+
+func (h *Handler) renderNew(c echo.Context, status int, form web.Form) error {
+	ctx := c.Request().Context()
+	cats, err := NewStore(h.svc.db).Categories(ctx)
+	if err != nil {
+		return err
+	}
+	cal, err := h.svc.Calendar(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := h.render.NewPage(c, "Open a ticket")
+	if err != nil {
+		return err
+	}
+	p.Form = form
+	p.Data = NewPage{Categories: cats, Impacts: Impacts, Support: sla.StatusAt(cal, h.svc.Now())}
+	return c.Render(status, tplNew, p)
+}
+
+type newForm struct {
+	Subject    string `form:"subject" validate:"required,max=200"`
+	Body       string `form:"body" validate:"required,max=20000"`
+	CategoryID string `form:"category_id" validate:"required"`
+	Impact     string `form:"impact" validate:"required,oneof=one_person several_people whole_organisation"`
+}
+
+// Create opens a ticket from the form.
+func (h *Handler) Create(c echo.Context) error {
+	var f newForm
+	form, err := h.validate.Bind(c, &f)
+	if err != nil {
+		return err
+	}
+	catID, cerr := strconv.ParseInt(f.CategoryID, 10, 64)
+	if f.CategoryID != "" && (cerr != nil || catID <= 0) {
+		form.Fail("category_id", "Choose one of the options offered.")
+	}
+	if form.Invalid() {
+		return h.renderNew(c, http.StatusUnprocessableEntity, form)
+	}
+	ctx := c.Request().Context()
+	v := web.ViewerOf(c)
+	t, err := h.svc.Create(ctx, web.Actor(c), v, Request{Subject: f.Subject, Body: f.Body, CategoryID: catID, Impact: Impact(f.Impact)})
+	if errors.Is(err, ErrNoSuchCategory) {
+		form.Fail("category_id", "Choose one of the options offered.")
+		return h.renderNew(c, http.StatusUnprocessableEntity, form)
+	}
+	if err != nil {
+		return err
+	}
+	if err := web.Flash(c, i18n.T(v.Lang, "Your ticket %s has been received.", t.Reference())); err != nil {
+		return err
+	}
+	cal, err := h.svc.Calendar(ctx)
+	if err != nil {
+		return err
+	}
+	if st := sla.StatusAt(cal, h.svc.Now()); !st.Open && !st.Never {
+		msg := i18n.T(v.Lang, "Support is closed now. It opens %s.", (&calendarInfo{cal: cal}).when(v.Lang, st.OpensAt, h.svc.Now()))
+		if err := web.Flash(c, msg); err != nil {
+			return err
+		}
+	}
+	return web.Redirect(c, ticketPath(t.ID))
+}
+
+func ticketPath(id int64) string { return "/tickets/" + strconv.FormatInt(id, 10) }
+
+// ---- One ticket ----
+
+// ticketID reads the route's :id; a malformed one is not found.
+func ticketID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, echo.ErrNotFound
+	}
+	return id, nil
+}
+
+// load returns the ticket of the route for the viewer, or a 404 when they may not see it
+// (whether or not it exists).
+func (h *Handler) load(c echo.Context) (*Ticket, error) {
+	id, err := ticketID(c)
+	if err != nil {
+		return nil, err
+	}
+	t, err := NewStore(h.svc.db).Get(c.Request().Context(), ScopeOf(web.ViewerOf(c)), id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, echo.ErrNotFound
+	}
+	return t, err
+}
+
+// Show shows a ticket: to its customer their conversation, to staff the agent's view.
+func (h *Handler) Show(c echo.Context) error {
+	t, err := h.load(c)
+	if err != nil {
+		return err
+	}
+	return h.renderTicket(c, http.StatusOK, t, web.Form{})
+}
+
+func (h *Handler) renderTicket(c echo.Context, status int, t *Ticket, form web.Form) error {
+	if ScopeOf(web.ViewerOf(c)).Staff() {
+		return h.renderAgent(c, status, t, form, false)
+	}
+	return h.renderCustomer(c, status, t, form)
+}
+
+// CustomerPage is the data of a ticket's page for its customer.
+type CustomerPage struct {
+	Ticket     *Ticket
+	Messages   []Message
+	Expect     string
+	Support    *sla.Status // when support is closed and the ticket awaits an answer
+	CanReply   bool
+	CanClose   bool
+	CanReopen  bool
+	TooLate    bool // resolved too long ago to reopen
+	ReopenDays int
+}
+
+func (h *Handler) renderCustomer(c echo.Context, status int, t *Ticket, form web.Form) error {
+	ctx := c.Request().Context()
+	v := web.ViewerOf(c)
+	ms, err := NewStore(h.svc.db).Messages(ctx, ScopeOf(v), t.ID)
+	if err != nil {
+		return err
+	}
+	ci, err := h.calendar(c)
+	if err != nil {
+		return err
+	}
+	now := h.svc.Now()
+	loc := ci.cal.Location()
+	t.localize(loc)
+	for i := range ms {
+		ms[i].CreatedAt = ms[i].CreatedAt.In(loc)
+	}
+	data := CustomerPage{Ticket: t, Messages: ms, Expect: ci.expect(v.Lang, t, now), ReopenDays: int(ReopenWindow / (24 * time.Hour))}
+	data.CanReopen = t.CanReopen(now)
+	data.TooLate = t.Status.Resolved() && !data.CanReopen
+	data.CanReply = t.Status != Closed && !data.TooLate
+	data.CanClose = t.Status != Closed
+	if t.Status == New || t.Status == Open {
+		if st := sla.StatusAt(ci.cal, now); !st.Open && !st.Never {
+			data.Support = &st
+		}
+	}
+	p, err := h.render.NewPage(c, t.Reference()+" "+t.Subject)
+	if err != nil {
+		return err
+	}
+	p.Form = form
+	p.Data = data
+	return c.Render(status, tplCustomer, p)
+}
+
+type replyForm struct {
+	Body string `form:"body" validate:"required,max=20000"`
+	Then string `form:"then" validate:"omitempty,oneof=wait open"`
+}
+
+// Reply adds a public message: the customer's, or an agent's reply.
+func (h *Handler) Reply(c echo.Context) error {
+	t, err := h.load(c) // first: another organisation's ticket is not found, whatever the form holds
+	if err != nil {
+		return err
+	}
+	var f replyForm
+	form, err := h.validate.Bind(c, &f)
+	if err != nil {
+		return err
+	}
+	if form.Invalid() {
+		return h.renderTicket(c, http.StatusUnprocessableEntity, t, form)
+	}
+	v := web.ViewerOf(c)
+	wait := f.Then != "open"
+	err = h.svc.Reply(c.Request().Context(), web.Actor(c), v, t.ID, f.Body, wait)
+	switch {
+	case errors.Is(err, ErrClosed):
+		form.Fail("body", "This ticket is closed. To ask more, open a new ticket.")
+	case errors.Is(err, ErrReopenExpired):
+		form.Fail("body", "This ticket was resolved too long ago to reopen. Please open a new ticket.")
+	case errors.Is(err, ErrNotFound):
+		return echo.ErrNotFound
+	case err != nil:
+		return err
+	}
+	if form.Invalid() {
+		return h.renderTicket(c, http.StatusUnprocessableEntity, t, form)
+	}
+	msg := i18n.T(v.Lang, "Your message has been sent.")
+	if ScopeOf(v).Staff() {
+		msg = i18n.T(v.Lang, "Reply sent.")
+		if wait {
+			msg = i18n.T(v.Lang, "Reply sent. The ticket now waits for the customer.")
+		}
+	}
+	if err := web.Flash(c, msg); err != nil {
+		return err
+	}
+	return web.Redirect(c, ticketPath(t.ID))
+}
+
+// Close closes the customer's ticket.
+func (h *Handler) Close(c echo.Context) error {
+	t, err := h.load(c)
+	if err != nil {
+		return err
+	}
+	v := web.ViewerOf(c)
+	if err := h.svc.Close(c.Request().Context(), web.Actor(c), v, t.ID); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return echo.ErrNotFound
+		}
+		return err
+	}
+	if err := web.Flash(c, i18n.T(v.Lang, "Ticket %s is closed. Thank you!", t.Reference())); err != nil {
+		return err
+	}
+	return web.Redirect(c, ticketPath(t.ID))
+}
+
+// Reopen reopens the customer's solved or closed ticket.
+func (h *Handler) Reopen(c echo.Context) error {
+	t, err := h.load(c)
+	if err != nil {
+		return err
+	}
+	v := web.ViewerOf(c)
+	msg := i18n.T(v.Lang, "Ticket %s is open again.", t.Reference())
+	err = h.svc.Reopen(c.Request().Context(), web.Actor(c), v, t.ID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return echo.ErrNotFound
+	case errors.Is(err, ErrReopenExpired):
+		msg = i18n.T(v.Lang, "This ticket was resolved too long ago to reopen. Please open a new ticket.")
+	case errors.Is(err, ErrNotResolved):
+		msg = i18n.T(v.Lang, "This ticket is already open.")
+	case err != nil:
+		return err
+	}
+	if err := web.Flash(c, msg); err != nil {
+		return err
+	}
+	return web.Redirect(c, ticketPath(t.ID))
+}

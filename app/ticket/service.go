@@ -1,0 +1,494 @@
+package ticket
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"tugi/app/access"
+	"tugi/app/audit"
+	"tugi/app/calendar"
+	"tugi/app/database"
+	"tugi/app/sla"
+)
+
+// CalendarSource gives the support calendar in force; sla.Calendars is one.
+type CalendarSource interface {
+	Current(ctx context.Context) (*calendar.Calendar, error)
+}
+
+// Options are what the service is built from.
+type Options struct {
+	DB        *sqlx.DB
+	Calendars CalendarSource
+	// Now tells the time; time.Now when nil. Tests set it to control the SLA clocks.
+	Now func() time.Time
+}
+
+// Service changes tickets. Each operation is one transaction: it locks the ticket (if the
+// person may see it at all), changes it, its messages and its SLA clocks, and writes its
+// audit event last, so all of it commits together or not at all.
+type Service struct {
+	db        *sqlx.DB
+	calendars CalendarSource
+	now       func() time.Time
+}
+
+// NewService returns the ticket service.
+func NewService(o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Service{db: o.DB, calendars: o.Calendars, now: o.Now}
+}
+
+// Now returns the time as the service counts it: whole seconds, as the clocks store time
+// used.
+func (s *Service) Now() time.Time { return s.now().Truncate(time.Second) }
+
+// Calendar returns the support calendar in force.
+func (s *Service) Calendar(ctx context.Context) (*calendar.Calendar, error) {
+	return s.calendars.Current(ctx)
+}
+
+// Policies returns the SLA policies by priority.
+func (s *Service) Policies(ctx context.Context) (map[sla.Priority]sla.Policy, error) {
+	return policies(ctx, s.db)
+}
+
+func policies(ctx context.Context, q database.Queryer) (map[sla.Priority]sla.Policy, error) {
+	ps, err := sla.NewStore(q).Policies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[sla.Priority]sla.Policy, len(ps))
+	for _, p := range ps {
+		out[p.Priority] = p
+	}
+	return out, nil
+}
+
+// Request is what a customer asks for in a new ticket.
+type Request struct {
+	Subject    string
+	Body       string
+	CategoryID int64
+	Impact     Impact
+	Channel    Channel
+}
+
+// Create opens a ticket for the customer v, with their description as its first message,
+// and starts its first-response and resolution clocks.
+func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewer, r Request) (*Ticket, error) {
+	if !v.IsCustomer() || v.OrgID == 0 {
+		return nil, ErrNotAllowed
+	}
+	if !r.Impact.Valid() {
+		return nil, fmt.Errorf("ticket: impact %q: %w", r.Impact, ErrNotAllowed)
+	}
+	if r.Channel == "" {
+		r.Channel = Web
+	}
+	cal, err := s.calendars.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	var id int64
+	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		st := NewStore(tx)
+		cat, err := st.Category(ctx, r.CategoryID)
+		if err != nil {
+			return err
+		}
+		team, err := st.DefaultTeam(ctx)
+		if err != nil {
+			return err
+		}
+		ps, err := policies(ctx, tx)
+		if err != nil {
+			return err
+		}
+		priority := InitialPriority(r.Impact, cat.Security)
+		policy, ok := ps[priority]
+		if !ok {
+			return fmt.Errorf("ticket: no SLA policy for priority %q", priority)
+		}
+		rules := SLA{Cal: cal, Policy: policy}
+		clocks := rules.Created(now)
+		if id, err = st.Create(ctx, NewTicket{OrgID: v.OrgID, RequesterID: v.UserID, CreatedBy: v.UserID, Subject: r.Subject,
+			CategoryID: cat.ID, Impact: r.Impact, Priority: priority, Channel: r.Channel, TeamID: team, At: now,
+			NextDueAt: clocks.NextDue(cal)}); err != nil {
+			return err
+		}
+		msgID, err := st.AddMessage(ctx, NewMessage{TicketID: id, OrgID: v.OrgID, AuthorID: v.UserID, Channel: r.Channel, Body: r.Body, At: now})
+		if err != nil {
+			return err
+		}
+		if err := st.SaveClocks(ctx, id, nil, clocks, cal, policy.WarnPercent); err != nil {
+			return err
+		}
+		changes := map[string]audit.Change{
+			"requester_id": {New: v.UserID},
+			"category_id":  {New: cat.ID},
+			"impact":       {New: r.Impact},
+			"priority":     {New: priority},
+			"status":       {New: New},
+			"channel":      {New: r.Channel},
+			"message_id":   {New: msgID},
+		}
+		if team != nil {
+			changes["team_id"] = audit.Change{New: *team}
+		}
+		return audit.Record(ctx, tx, actor, audit.Event{Action: "ticket.create", ObjectType: "ticket",
+			ObjectID: strconv.FormatInt(id, 10), OrgID: v.OrgID, Changes: changes})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return NewStore(s.db).Get(ctx, ScopeOf(v), id)
+}
+
+// change is one operation on a locked ticket: the ticket and its clocks as they were and
+// as they become, and the audit events it writes.
+type change struct {
+	now      time.Time
+	cal      *calendar.Calendar
+	policies map[sla.Priority]sla.Policy
+	scope    Scope
+	st       *Store
+	old      Ticket
+	t        *Ticket
+	oldClock Clocks
+	clocks   Clocks
+	touched  bool // the customer sees the change: it counts as activity (updated_at)
+	events   []audit.Event
+}
+
+func (c *change) rules() (SLA, error) {
+	p, ok := c.policies[c.t.Priority]
+	if !ok {
+		return SLA{}, fmt.Errorf("ticket: no SLA policy for priority %q", c.t.Priority)
+	}
+	return SLA{Cal: c.cal, Policy: p}, nil
+}
+
+func (c *change) record(action string, changes map[string]audit.Change) {
+	c.events = append(c.events, audit.Event{Action: action, ObjectType: "ticket",
+		ObjectID: strconv.FormatInt(c.t.ID, 10), OrgID: c.t.OrgID, Changes: changes})
+}
+
+// setStatus moves the ticket to status to, with its times and clocks.
+func (c *change) setStatus(to Status) error {
+	from := c.t.Status
+	if from == to {
+		return nil
+	}
+	rules, err := c.rules()
+	if err != nil {
+		return err
+	}
+	c.clocks = rules.StatusChanged(c.clocks, from, to, c.now)
+	c.t.Status = to
+	switch {
+	case to == Solved:
+		c.t.SolvedAt, c.t.ClosedAt = &c.now, nil
+	case to == Closed:
+		c.t.ClosedAt = &c.now
+	default:
+		c.t.SolvedAt, c.t.ClosedAt = nil, nil
+	}
+	c.touched = true
+	return nil
+}
+
+// apply runs fn on ticket id, which v must be able to see (ErrNotFound otherwise), in
+// one transaction; it stores what fn changed and records fn's audit events, last. When
+// fn records no event, nothing is written.
+func (s *Service) apply(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64, fn func(c *change) error) error {
+	scope := ScopeOf(v)
+	if scope.None() {
+		return ErrNotFound
+	}
+	cal, err := s.calendars.Current(ctx)
+	if err != nil {
+		return err
+	}
+	return database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		st := NewStore(tx)
+		t, err := st.Lock(ctx, scope, id)
+		if err != nil {
+			return err
+		}
+		clocks, err := st.Clocks(ctx, scope, id)
+		if err != nil {
+			return err
+		}
+		ps, err := policies(ctx, tx)
+		if err != nil {
+			return err
+		}
+		c := &change{now: s.Now(), cal: cal, policies: ps, scope: scope, st: st, old: *t, t: t, oldClock: clocks, clocks: clocks}
+		if err := fn(c); err != nil {
+			return err
+		}
+		if len(c.events) == 0 {
+			return nil
+		}
+		rules, err := c.rules()
+		if err != nil {
+			return err
+		}
+		if err := st.SaveClocks(ctx, id, c.oldClock, c.clocks, cal, rules.Policy.WarnPercent); err != nil {
+			return err
+		}
+		if next := c.clocks.NextDue(cal); next.IsZero() {
+			c.t.NextDueAt = nil
+		} else {
+			c.t.NextDueAt = &next
+		}
+		if c.touched {
+			c.t.UpdatedAt = c.now
+		}
+		if err := st.Save(ctx, c.t); err != nil {
+			return err
+		}
+		for _, ev := range c.events { // last: the audit append holds the chain until commit
+			if err := audit.Record(ctx, tx, actor, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Reply adds a public message by v to ticket id.
+//
+// A customer's message reopens a solved ticket (within ReopenWindow) and moves one that
+// waits for them, or is on hold, to open; once the first response was given, it starts
+// the next-response clock. A closed ticket takes no more messages (ErrClosed).
+//
+// An agent's reply stops the first-response clock (the first time) and the
+// next-response clock; with wait, the ticket then waits for the customer (its clocks
+// pause), and otherwise a new or waiting ticket becomes open.
+func (s *Service) Reply(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64, body string, wait bool) error {
+	return s.apply(ctx, actor, v, id, func(c *change) error {
+		if c.t.Status == Closed {
+			return ErrClosed
+		}
+		customer := !c.scope.Staff()
+		if customer && c.t.Status == Solved && !c.t.CanReopen(c.now) {
+			return ErrReopenExpired
+		}
+		msgID, err := c.st.AddMessage(ctx, NewMessage{TicketID: c.t.ID, OrgID: c.t.OrgID, AuthorID: v.UserID, Channel: Web, Body: body, At: c.now})
+		if err != nil {
+			return err
+		}
+		rules, err := c.rules()
+		if err != nil {
+			return err
+		}
+		to := c.t.Status
+		if customer {
+			if to == Waiting || to == Solved || to == OnHold {
+				to = Open
+			}
+			if err := c.setStatus(to); err != nil {
+				return err
+			}
+			c.clocks = rules.CustomerReplied(c.clocks, c.now)
+		} else {
+			c.clocks = rules.AgentReplied(c.clocks, c.now)
+			switch {
+			case wait:
+				to = Waiting
+			case to == New || to == Waiting:
+				to = Open
+			}
+			if err := c.setStatus(to); err != nil {
+				return err
+			}
+		}
+		c.touched = true
+		changes := map[string]audit.Change{"message_id": {New: msgID}}
+		if c.old.Status != c.t.Status {
+			changes["status"] = audit.Change{Old: c.old.Status, New: c.t.Status}
+		}
+		c.record("ticket.reply", changes)
+		return nil
+	})
+}
+
+// Note adds an internal note by the agent v to ticket id: staff read it, customers never
+// do. It changes no clock, and is no activity a customer sees.
+func (s *Service) Note(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64, body string) error {
+	return s.apply(ctx, actor, v, id, func(c *change) error {
+		if !c.scope.Staff() {
+			return ErrNotAllowed
+		}
+		msgID, err := c.st.AddMessage(ctx, NewMessage{TicketID: c.t.ID, OrgID: c.t.OrgID, AuthorID: v.UserID, Internal: true, Channel: Web, Body: body, At: c.now})
+		if err != nil {
+			return err
+		}
+		c.record("ticket.note", map[string]audit.Change{"message_id": {New: msgID}})
+		return nil
+	})
+}
+
+// Fields are the fields an agent changes on a ticket's side panel; nil leaves a field as
+// it is. An assignee or team of 0 is none.
+type Fields struct {
+	Status     *Status
+	Priority   *sla.Priority
+	CategoryID *int64
+	AssigneeID *int64
+	TeamID     *int64
+}
+
+// SetFields changes the fields f names on ticket id, for the agent v: each change is
+// audited on its own (ticket.status, ticket.priority, ticket.category, ticket.assign,
+// ticket.team). A new priority retargets the clocks that have not stopped.
+func (s *Service) SetFields(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64, f Fields) error {
+	return s.apply(ctx, actor, v, id, func(c *change) error {
+		if !c.scope.Staff() {
+			return ErrNotAllowed
+		}
+		if f.Status != nil && *f.Status != c.t.Status {
+			if !f.Status.Valid() || *f.Status == New {
+				return ErrInvalidStatus
+			}
+			if err := c.setStatus(*f.Status); err != nil {
+				return err
+			}
+			action := "ticket.status"
+			switch {
+			case *f.Status == Closed:
+				action = "ticket.close"
+			case c.old.Status.Resolved() && !f.Status.Resolved():
+				action = "ticket.reopen"
+			}
+			c.record(action, map[string]audit.Change{"status": {Old: c.old.Status, New: c.t.Status}})
+		}
+		if f.Priority != nil && *f.Priority != c.t.Priority {
+			if _, ok := c.policies[*f.Priority]; !ok {
+				return ErrInvalidPriority
+			}
+			c.t.Priority = *f.Priority
+			rules, err := c.rules()
+			if err != nil {
+				return err
+			}
+			c.clocks = rules.PriorityChanged(c.clocks)
+			c.touched = true
+			c.record("ticket.priority", map[string]audit.Change{"priority": {Old: c.old.Priority, New: c.t.Priority}})
+		}
+		if f.CategoryID != nil && *f.CategoryID != c.t.CategoryID {
+			if _, err := c.st.Category(ctx, *f.CategoryID); err != nil {
+				return err
+			}
+			c.t.CategoryID = *f.CategoryID
+			c.touched = true
+			c.record("ticket.category", map[string]audit.Change{"category_id": {Old: c.old.CategoryID, New: c.t.CategoryID}})
+		}
+		if f.AssigneeID != nil && !sameID(c.t.AssigneeID, *f.AssigneeID) {
+			if err := c.assign(ctx, *f.AssigneeID); err != nil {
+				return err
+			}
+		}
+		if f.TeamID != nil && !sameID(c.t.TeamID, *f.TeamID) {
+			c.t.TeamID = idOrNil(*f.TeamID)
+			c.record("ticket.team", map[string]audit.Change{"team_id": {Old: c.old.TeamID, New: c.t.TeamID}})
+		}
+		return nil
+	})
+}
+
+func (c *change) assign(ctx context.Context, to int64) error {
+	if to != 0 {
+		ok, err := c.st.IsAgent(ctx, to)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrNotAnAgent
+		}
+	}
+	c.t.AssigneeID = idOrNil(to)
+	c.record("ticket.assign", map[string]audit.Change{"assignee_id": {Old: c.old.AssigneeID, New: c.t.AssigneeID}})
+	return nil
+}
+
+// Take assigns ticket id to the agent v.
+func (s *Service) Take(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64) error {
+	return s.apply(ctx, actor, v, id, func(c *change) error {
+		if !c.scope.Staff() {
+			return ErrNotAllowed
+		}
+		if sameID(c.t.AssigneeID, v.UserID) {
+			return nil
+		}
+		return c.assign(ctx, v.UserID)
+	})
+}
+
+// Close closes ticket id for its customer v: they need no more help. Its clocks stop.
+func (s *Service) Close(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64) error {
+	return s.apply(ctx, actor, v, id, func(c *change) error {
+		if c.t.Status == Closed {
+			return nil
+		}
+		if err := c.setStatus(Closed); err != nil {
+			return err
+		}
+		c.record("ticket.close", map[string]audit.Change{"status": {Old: c.old.Status, New: Closed}})
+		return nil
+	})
+}
+
+// Reopen opens the solved or closed ticket id again for its customer v, within
+// ReopenWindow of its resolution (ErrReopenExpired after). Its resolution clock runs
+// again with the time it had used.
+func (s *Service) Reopen(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64) error {
+	return s.apply(ctx, actor, v, id, func(c *change) error {
+		if !c.t.Status.Resolved() {
+			return ErrNotResolved
+		}
+		if !c.t.CanReopen(c.now) {
+			return ErrReopenExpired
+		}
+		if err := c.setStatus(Open); err != nil {
+			return err
+		}
+		c.record("ticket.reopen", map[string]audit.Change{"status": {Old: c.old.Status, New: Open}})
+		return nil
+	})
+}
+
+// AddTeamMember puts the person userID in the team teamID, audited as team.add_member.
+func (s *Service) AddTeamMember(ctx context.Context, actor audit.Actor, teamID, userID int64) error {
+	return database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		added, err := NewStore(tx).AddTeamMember(ctx, teamID, userID)
+		if err != nil || !added {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, audit.Event{Action: "team.add_member", ObjectType: "team",
+			ObjectID: strconv.FormatInt(teamID, 10), Changes: map[string]audit.Change{"user_id": {New: userID}}})
+	})
+}
+
+func sameID(p *int64, id int64) bool {
+	if p == nil {
+		return id == 0
+	}
+	return *p == id
+}
+
+func idOrNil(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}

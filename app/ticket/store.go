@@ -1,0 +1,541 @@
+package ticket
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"tugi/app/database"
+	"tugi/app/sla"
+)
+
+// Store reads and writes tickets, their messages and their clocks. Every read of a
+// ticket or a message takes the Scope of the person it is for (see scope.go). Make one
+// per transaction.
+type Store struct{ q database.Queryer }
+
+// NewStore returns a store that runs its SQL through q.
+func NewStore(q database.Queryer) *Store { return &Store{q: q} }
+
+const ticketColumns = `t.id, t.org_id, o.name AS org_name, t.requester_id, r.name AS requester_name, t.subject,
+       t.category_id, c.id AS "category.id", c.name AS "category.name", c.translations AS "category.translations",
+       c.security AS "category.security", t.impact, t.priority, t.status, t.channel, t.team_id, tm.name AS team_name,
+       t.assignee_id, a.name AS assignee_name, t.created_at, t.updated_at, t.solved_at, t.closed_at, t.next_due_at`
+
+const ticketJoins = `
+JOIN organisations o ON o.id = t.org_id
+JOIN users r ON r.id = t.requester_id
+JOIN categories c ON c.id = t.category_id
+LEFT JOIN teams tm ON tm.id = t.team_id
+LEFT JOIN users a ON a.id = t.assignee_id`
+
+// replyDue is when the customer can expect the next reply: the due time of the running
+// first- or next-response clock (a clock has a due time only while it runs).
+const replyDue = `(SELECT min(k.due_at) FROM ticket_clocks k
+        WHERE k.ticket_id = t.id AND k.metric IN ('first_response', 'next_response') AND k.due_at IS NOT NULL) AS reply_due_at`
+
+// nextWarn is the earliest warning time of the running clocks, for the queue's colours.
+const nextWarn = `(SELECT min(k.warn_at) FROM ticket_clocks k WHERE k.ticket_id = t.id AND k.warn_at IS NOT NULL) AS next_warn_at`
+
+const getTicket = `SELECT ` + ticketColumns + `, ` + replyDue + `
+FROM tickets t` + ticketJoins + `
+WHERE ` + visible + ` AND t.id = $5`
+
+// Get returns ticket id if scope may see it, and ErrNotFound otherwise.
+func (s *Store) Get(ctx context.Context, scope Scope, id int64) (*Ticket, error) {
+	var t Ticket
+	err := s.q.GetContext(ctx, &t, getTicket, scope.args(id)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ticket store: get %d: %w", id, err)
+	}
+	return &t, nil
+}
+
+const lockTicket = getTicket + `
+FOR UPDATE OF t`
+
+// Lock locks ticket id until the transaction ends and returns it, if scope may see it;
+// ErrNotFound otherwise. Every change of a ticket starts here, so two changes of one
+// ticket (and of its clocks) happen one after the other.
+func (s *Store) Lock(ctx context.Context, scope Scope, id int64) (*Ticket, error) {
+	var t Ticket
+	err := s.q.GetContext(ctx, &t, lockTicket, scope.args(id)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ticket store: lock %d: %w", id, err)
+	}
+	return &t, nil
+}
+
+// ListPage selects a page of a customer's tickets, latest activity first.
+type ListPage struct {
+	After   time.Time // keyset: the updated_at and id of the last ticket of the previous page
+	AfterID int64
+	Limit   int
+}
+
+const listTickets = `SELECT ` + ticketColumns + `, ` + replyDue + `
+FROM tickets t` + ticketJoins + `
+WHERE ` + visible + `
+  AND ($5::timestamptz IS NULL OR (t.updated_at, t.id) < ($5::timestamptz, $6::bigint))
+ORDER BY t.updated_at DESC, t.id DESC
+LIMIT $7`
+
+// List returns up to p.Limit tickets scope may see, latest activity first, and whether
+// more follow.
+func (s *Store) List(ctx context.Context, scope Scope, p ListPage) ([]Ticket, bool, error) {
+	var after any
+	if !p.After.IsZero() {
+		after = p.After
+	}
+	var ts []Ticket
+	if err := s.q.SelectContext(ctx, &ts, listTickets, scope.args(after, p.AfterID, p.Limit+1)...); err != nil {
+		return nil, false, fmt.Errorf("ticket store: list: %w", err)
+	}
+	if len(ts) > p.Limit {
+		return ts[:p.Limit], true, nil
+	}
+	return ts, false, nil
+}
+
+// QueueRow is a ticket as the agent queue shows it.
+type QueueRow struct {
+	Ticket
+	NextWarnAt *time.Time `db:"next_warn_at"`
+}
+
+// QueueQuery selects a page of an agent queue. Zero values select everything.
+type QueueQuery struct {
+	Status     Status // one status; "" for every unresolved one
+	OrgID      int64
+	CategoryID int64
+	Priority   sla.Priority
+	AssigneeID int64     // assigned to this agent
+	Unassigned bool      // assigned to nobody
+	TeamsOf    int64     // in a team of this agent
+	DueBefore  time.Time // a running clock due before this (breaching soon, or breached)
+	ByUpdated  bool      // latest activity first, instead of SLA due time
+	After      Cursor
+	Limit      int
+}
+
+// Cursor is where a queue page starts: after the row with this sort key and id.
+type Cursor struct {
+	Key string // the sort key: an RFC 3339 time, or "infinity" for no due time
+	ID  int64
+}
+
+// The queue's SQL, in four shapes: every unresolved status or one status, sorted by SLA
+// due time or by latest activity. Each shape's WHERE and ORDER BY match an index of
+// db/migrations/0004 word for word (see there), so a page reads only its rows.
+const (
+	queueSelect = `SELECT ` + ticketColumns + `, ` + replyDue + `, ` + nextWarn + `
+FROM tickets t` + ticketJoins + `
+WHERE ` + visible + `
+  AND ($5::bigint IS NULL OR t.org_id = $5)
+  AND ($6::bigint IS NULL OR t.category_id = $6)
+  AND ($7::text IS NULL OR t.priority = $7)
+  AND ($8::bigint IS NULL OR t.assignee_id = $8)
+  AND (NOT $9::boolean OR t.assignee_id IS NULL)
+  AND ($10::bigint IS NULL OR t.team_id IN (SELECT team_id FROM team_members WHERE user_id = $10))
+  AND ($11::timestamptz IS NULL OR coalesce(t.next_due_at, 'infinity'::timestamptz) < $11)
+`
+	queueUnresolved = `  AND t.status IN ('new', 'open', 'waiting', 'on_hold') AND $12::text IS NULL
+`
+	queueOneStatus = `  AND t.status = $12
+`
+	queueByDue = `  AND ($13::timestamptz IS NULL OR (coalesce(t.next_due_at, 'infinity'::timestamptz), t.id) > ($13::timestamptz, $14::bigint))
+ORDER BY coalesce(t.next_due_at, 'infinity'::timestamptz), t.id
+LIMIT $15`
+	queueByUpdated = `  AND ($13::timestamptz IS NULL OR (t.updated_at, t.id) < ($13::timestamptz, $14::bigint))
+ORDER BY t.updated_at DESC, t.id DESC
+LIMIT $15`
+
+	queueUnresolvedByDue     = queueSelect + queueUnresolved + queueByDue
+	queueUnresolvedByUpdated = queueSelect + queueUnresolved + queueByUpdated
+	queueStatusByDue         = queueSelect + queueOneStatus + queueByDue
+	queueStatusByUpdated     = queueSelect + queueOneStatus + queueByUpdated
+)
+
+// Queue returns a page of the queue q describes and whether more follow. Only staff see
+// queues: any other scope gets nothing.
+func (s *Store) Queue(ctx context.Context, scope Scope, q QueueQuery) ([]QueueRow, bool, error) {
+	if !scope.Staff() {
+		return nil, false, nil
+	}
+	query := queueUnresolvedByDue
+	switch {
+	case q.Status == "" && q.ByUpdated:
+		query = queueUnresolvedByUpdated
+	case q.Status != "" && !q.ByUpdated:
+		query = queueStatusByDue
+	case q.Status != "" && q.ByUpdated:
+		query = queueStatusByUpdated
+	}
+	null := func(v any, set bool) any {
+		if set {
+			return v
+		}
+		return nil
+	}
+	args := scope.args(
+		null(q.OrgID, q.OrgID != 0), null(q.CategoryID, q.CategoryID != 0), null(string(q.Priority), q.Priority != ""),
+		null(q.AssigneeID, q.AssigneeID != 0), q.Unassigned, null(q.TeamsOf, q.TeamsOf != 0),
+		null(q.DueBefore, !q.DueBefore.IsZero()), null(string(q.Status), q.Status != ""),
+		null(q.After.Key, q.After.Key != ""), q.After.ID, q.Limit+1)
+	var rows []QueueRow
+	if err := s.q.SelectContext(ctx, &rows, query, args...); err != nil {
+		return nil, false, fmt.Errorf("ticket store: queue: %w", err)
+	}
+	if len(rows) > q.Limit {
+		return rows[:q.Limit], true, nil
+	}
+	return rows, false, nil
+}
+
+// CursorAfter returns the cursor of the page after row, for the queue's sort order.
+func CursorAfter(row QueueRow, byUpdated bool) Cursor {
+	switch {
+	case byUpdated:
+		return Cursor{Key: row.UpdatedAt.UTC().Format(time.RFC3339Nano), ID: row.ID}
+	case row.NextDueAt == nil:
+		return Cursor{Key: "infinity", ID: row.ID}
+	}
+	return Cursor{Key: row.NextDueAt.UTC().Format(time.RFC3339Nano), ID: row.ID}
+}
+
+// Counts are the figures of an agent's home page.
+type Counts struct {
+	Unassigned int `db:"unassigned"`
+	Mine       int `db:"mine"`
+}
+
+// CountLimit caps the counts: past it, a page says "more than".
+const CountLimit = 1000
+
+const countTickets = `
+SELECT (SELECT count(*) FROM (SELECT 1 FROM tickets t
+            WHERE t.status IN ('new', 'open', 'waiting', 'on_hold') AND t.assignee_id IS NULL LIMIT $2) s) AS unassigned,
+       (SELECT count(*) FROM (SELECT 1 FROM tickets t
+            WHERE t.status IN ('new', 'open', 'waiting', 'on_hold') AND t.assignee_id IS NOT NULL AND t.assignee_id = $1
+            LIMIT $2) s) AS mine`
+
+// Counts returns how many unresolved tickets nobody has, and how many the scope's person
+// has, each up to CountLimit+1. Only staff see them: any other scope gets zeros.
+func (s *Store) Counts(ctx context.Context, scope Scope) (Counts, error) {
+	var n Counts
+	if !scope.Staff() {
+		return n, nil
+	}
+	if err := s.q.GetContext(ctx, &n, countTickets, scope.UserID, CountLimit+1); err != nil {
+		return n, fmt.Errorf("ticket store: counts: %w", err)
+	}
+	return n, nil
+}
+
+const listMessages = `
+SELECT m.id, m.ticket_id, m.author_id, u.name AS author_name, (u.id IS NOT NULL AND u.org_id IS NULL) AS by_staff,
+       m.internal, m.channel, m.body, m.created_at
+FROM tickets t
+JOIN ticket_messages m ON m.ticket_id = t.id
+LEFT JOIN users u ON u.id = m.author_id
+WHERE ` + visibleMessage + ` AND t.id = $5
+ORDER BY m.id`
+
+// Messages returns the conversation of ticket id that scope may see, oldest first:
+// without internal notes for a customer.
+func (s *Store) Messages(ctx context.Context, scope Scope, id int64) ([]Message, error) {
+	var ms []Message
+	if err := s.q.SelectContext(ctx, &ms, listMessages, scope.args(id)...); err != nil {
+		return nil, fmt.Errorf("ticket store: messages of %d: %w", id, err)
+	}
+	return ms, nil
+}
+
+// clockRow is a row of ticket_clocks.
+type clockRow struct {
+	Metric            Metric       `db:"metric"`
+	TargetSeconds     int64        `db:"target_seconds"`
+	UsedSeconds       int64        `db:"used_seconds"`
+	StartedAt         time.Time    `db:"started_at"`
+	RunningSince      sql.NullTime `db:"running_since"`
+	StoppedAt         sql.NullTime `db:"stopped_at"`
+	Breached          bool         `db:"breached"`
+	WarningNotifiedAt sql.NullTime `db:"warning_notified_at"`
+	BreachNotifiedAt  sql.NullTime `db:"breach_notified_at"`
+}
+
+const listClocks = `
+SELECT k.metric, k.target_seconds, k.used_seconds, k.started_at, k.running_since, k.stopped_at, k.breached,
+       k.warning_notified_at, k.breach_notified_at
+FROM tickets t JOIN ticket_clocks k ON k.ticket_id = t.id
+WHERE ` + visible + ` AND t.id = $5`
+
+// Clocks returns the SLA clocks of ticket id, if scope may see it.
+func (s *Store) Clocks(ctx context.Context, scope Scope, id int64) (Clocks, error) {
+	var rows []clockRow
+	if err := s.q.SelectContext(ctx, &rows, listClocks, scope.args(id)...); err != nil {
+		return nil, fmt.Errorf("ticket store: clocks of %d: %w", id, err)
+	}
+	cs := Clocks{}
+	for _, r := range rows {
+		cs[r.Metric] = Clock{
+			Timer: sla.Timer{
+				Target:       time.Duration(r.TargetSeconds) * time.Second,
+				Used:         time.Duration(r.UsedSeconds) * time.Second,
+				RunningSince: r.RunningSince.Time,
+				StoppedAt:    r.StoppedAt.Time,
+				Breached:     r.Breached,
+			},
+			StartedAt:         r.StartedAt,
+			WarningNotifiedAt: r.WarningNotifiedAt.Time,
+			BreachNotifiedAt:  r.BreachNotifiedAt.Time,
+		}
+	}
+	return cs, nil
+}
+
+const saveClock = `
+INSERT INTO ticket_clocks (ticket_id, metric, target_seconds, used_seconds, started_at, running_since, due_at, warn_at,
+                           stopped_at, breached, warning_notified_at, breach_notified_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+ON CONFLICT (ticket_id, metric) DO UPDATE
+SET target_seconds = EXCLUDED.target_seconds, used_seconds = EXCLUDED.used_seconds, started_at = EXCLUDED.started_at,
+    running_since = EXCLUDED.running_since, due_at = EXCLUDED.due_at, warn_at = EXCLUDED.warn_at,
+    stopped_at = EXCLUDED.stopped_at, breached = EXCLUDED.breached,
+    warning_notified_at = EXCLUDED.warning_notified_at, breach_notified_at = EXCLUDED.breach_notified_at`
+
+// SaveClocks stores the clocks of ticket id that differ from old, with their due and
+// warning times on cal at the policy's warning percentage.
+func (s *Store) SaveClocks(ctx context.Context, id int64, old, cs Clocks, cal sla.Calendar, warnPercent int) error {
+	for _, m := range Metrics {
+		c, ok := cs[m]
+		if !ok {
+			continue
+		}
+		if o, had := old[m]; had && o.equal(c) {
+			continue
+		}
+		due, warn := nullTime(c.Due(cal)), nullTime(c.WarnAt(cal, warnPercent))
+		_, err := s.q.ExecContext(ctx, saveClock, id, m, int64(c.Target/time.Second), int64(c.Used/time.Second),
+			c.StartedAt, nullTime(c.RunningSince), due, warn, nullTime(c.StoppedAt), c.Breached,
+			nullTime(c.WarningNotifiedAt), nullTime(c.BreachNotifiedAt))
+		if err != nil {
+			return fmt.Errorf("ticket store: save clock %s of %d: %w", m, id, err)
+		}
+	}
+	return nil
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
+// NewTicket is what it takes to store a new ticket.
+type NewTicket struct {
+	OrgID       int64
+	RequesterID int64
+	CreatedBy   int64
+	Subject     string
+	CategoryID  int64
+	Impact      Impact
+	Priority    sla.Priority
+	Channel     Channel
+	TeamID      *int64
+	At          time.Time
+	NextDueAt   time.Time // the nearest due time of its clocks
+}
+
+const insertTicket = `
+INSERT INTO tickets (org_id, requester_id, created_by, subject, category_id, impact, priority, status, channel, team_id,
+                     created_at, updated_at, next_due_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, 'new', $8, $9, $10, $10, $11)
+RETURNING id`
+
+// Create inserts a ticket and returns its id.
+func (s *Store) Create(ctx context.Context, nt NewTicket) (int64, error) {
+	var id int64
+	err := s.q.GetContext(ctx, &id, insertTicket, nt.OrgID, nt.RequesterID, nt.CreatedBy, nt.Subject, nt.CategoryID,
+		nt.Impact, nt.Priority, nt.Channel, nt.TeamID, nt.At, nullTime(nt.NextDueAt))
+	switch {
+	case database.IsConstraint(err, "tickets_category_id_fkey"):
+		return 0, ErrNoSuchCategory
+	case err != nil:
+		return 0, fmt.Errorf("ticket store: create: %w", err)
+	}
+	return id, nil
+}
+
+const updateTicket = `
+UPDATE tickets
+SET category_id = $2, priority = $3, status = $4, team_id = $5, assignee_id = $6, updated_at = $7,
+    solved_at = $8, closed_at = $9, next_due_at = $10
+WHERE id = $1`
+
+// Save stores the changeable fields of t: category, priority, status, team, assignee,
+// the times of its last activity, solution and closing, and its next due time.
+func (s *Store) Save(ctx context.Context, t *Ticket) error {
+	_, err := s.q.ExecContext(ctx, updateTicket, t.ID, t.CategoryID, t.Priority, t.Status, t.TeamID, t.AssigneeID,
+		t.UpdatedAt, t.SolvedAt, t.ClosedAt, t.NextDueAt)
+	switch {
+	case database.IsConstraint(err, "tickets_category_id_fkey"):
+		return ErrNoSuchCategory
+	case database.IsConstraint(err, "tickets_team_id_fkey"):
+		return ErrNoSuchTeam
+	case database.IsConstraint(err, "tickets_assignee_id_fkey"):
+		return ErrNotAnAgent
+	case err != nil:
+		return fmt.Errorf("ticket store: save %d: %w", t.ID, err)
+	}
+	return nil
+}
+
+// NewMessage is what it takes to store a message.
+type NewMessage struct {
+	TicketID  int64
+	OrgID     int64
+	AuthorID  int64
+	Internal  bool
+	Channel   Channel
+	Body      string
+	MessageID string // the e-mail Message-ID; "" for none
+	At        time.Time
+}
+
+const insertMessage = `
+INSERT INTO ticket_messages (ticket_id, org_id, author_id, internal, channel, body, message_id, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, nullif($7, ''), $8)
+RETURNING id`
+
+// AddMessage inserts a message and returns its id.
+func (s *Store) AddMessage(ctx context.Context, nm NewMessage) (int64, error) {
+	var id int64
+	err := s.q.GetContext(ctx, &id, insertMessage, nm.TicketID, nm.OrgID, nm.AuthorID, nm.Internal, nm.Channel,
+		nm.Body, nm.MessageID, nm.At)
+	if err != nil {
+		return 0, fmt.Errorf("ticket store: add message to %d: %w", nm.TicketID, err)
+	}
+	return id, nil
+}
+
+const listCategories = `
+SELECT id, name, translations, security FROM categories WHERE active ORDER BY position, lower(name)`
+
+// Categories lists the categories customers may choose, in the order an admin gave them.
+func (s *Store) Categories(ctx context.Context) ([]Category, error) {
+	var cs []Category
+	if err := s.q.SelectContext(ctx, &cs, listCategories); err != nil {
+		return nil, fmt.Errorf("ticket store: categories: %w", err)
+	}
+	return cs, nil
+}
+
+// Category returns the active category id, or ErrNoSuchCategory.
+func (s *Store) Category(ctx context.Context, id int64) (*Category, error) {
+	var c Category
+	err := s.q.GetContext(ctx, &c, `SELECT id, name, translations, security FROM categories WHERE id = $1 AND active`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNoSuchCategory
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ticket store: category %d: %w", id, err)
+	}
+	return &c, nil
+}
+
+// Teams lists the teams by name.
+func (s *Store) Teams(ctx context.Context) ([]Team, error) {
+	var ts []Team
+	if err := s.q.SelectContext(ctx, &ts, `SELECT id, name FROM teams ORDER BY lower(name)`); err != nil {
+		return nil, fmt.Errorf("ticket store: teams: %w", err)
+	}
+	return ts, nil
+}
+
+// DefaultTeam returns the id of the team new tickets go to when no rule routes them, or
+// nil when there is none.
+func (s *Store) DefaultTeam(ctx context.Context) (*int64, error) {
+	var id int64
+	err := s.q.GetContext(ctx, &id, `SELECT id FROM teams WHERE is_default`)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ticket store: default team: %w", err)
+	}
+	return &id, nil
+}
+
+// TeamByName returns the id of the team called name (any case), or ErrNoSuchTeam.
+func (s *Store) TeamByName(ctx context.Context, name string) (int64, error) {
+	var id int64
+	err := s.q.GetContext(ctx, &id, `SELECT id FROM teams WHERE lower(name) = lower($1)`, name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNoSuchTeam
+	}
+	if err != nil {
+		return 0, fmt.Errorf("ticket store: team %q: %w", name, err)
+	}
+	return id, nil
+}
+
+// AddTeamMember puts a person in a team; it reports whether they were not in it yet.
+func (s *Store) AddTeamMember(ctx context.Context, teamID, userID int64) (bool, error) {
+	res, err := s.q.ExecContext(ctx, `INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, teamID, userID)
+	switch {
+	case database.IsConstraint(err, "team_members_team_id_fkey"):
+		return false, ErrNoSuchTeam
+	case database.IsConstraint(err, "team_members_user_id_fkey"):
+		return false, ErrNotAnAgent
+	case err != nil:
+		return false, fmt.Errorf("ticket store: add %d to team %d: %w", userID, teamID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+const listAgents = `SELECT id, name FROM users WHERE active AND 'agent' = ANY (roles) ORDER BY lower(name), id`
+
+// Agents lists the active agents, whom tickets can be assigned to.
+func (s *Store) Agents(ctx context.Context) ([]Agent, error) {
+	var as []Agent
+	if err := s.q.SelectContext(ctx, &as, listAgents); err != nil {
+		return nil, fmt.Errorf("ticket store: agents: %w", err)
+	}
+	return as, nil
+}
+
+// IsAgent reports whether user id is an active agent.
+func (s *Store) IsAgent(ctx context.Context, id int64) (bool, error) {
+	var ok bool
+	err := s.q.GetContext(ctx, &ok, `SELECT EXISTS (SELECT FROM users WHERE id = $1 AND active AND 'agent' = ANY (roles))`, id)
+	if err != nil {
+		return false, fmt.Errorf("ticket store: is %d an agent: %w", id, err)
+	}
+	return ok, nil
+}
+
+// Organisation is a customer organisation, for the queue's filter.
+type Organisation struct {
+	ID   int64  `db:"id"`
+	Name string `db:"name"`
+}
+
+// Organisations lists the customer organisations by name.
+func (s *Store) Organisations(ctx context.Context) ([]Organisation, error) {
+	var os []Organisation
+	if err := s.q.SelectContext(ctx, &os, `SELECT id, name FROM organisations ORDER BY lower(name)`); err != nil {
+		return nil, fmt.Errorf("ticket store: organisations: %w", err)
+	}
+	return os, nil
+}
