@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"tugi/app/audit"
 	"tugi/app/database"
@@ -89,5 +90,45 @@ func TestAFailedChangeLeavesNoEvent(t *testing.T) {
 	var n int
 	if err := db.Get(&n, `SELECT count(*) FROM audit_events`); err != nil || n != 0 {
 		t.Errorf("%d events after a rolled-back change (%v)", n, err)
+	}
+}
+
+// Record's values reach the log exactly as given, whatever they hold.
+func TestRecordStoresValuesVerbatim(t *testing.T) {
+	db := testdb.New(t)
+	ctx := context.Background()
+	odd := []string{`'); DROP TABLE audit_events; --`, `back\slash \' \\`, `"double" 'single'`, "tab\tnew\nline", "Õun 🍏", ""}
+	for _, v := range odd {
+		actor := audit.Actor{UserID: 1, Roles: []string{v, "agent"}, ClientIP: v, RequestID: v, Job: v}
+		ev := audit.Event{Action: "test.odd", ObjectType: v, ObjectID: v, Changes: map[string]audit.Change{v: {Old: v, New: v}}}
+		if err := audit.Record(ctx, db, actor, ev); err != nil {
+			t.Fatalf("%q: %v", v, err)
+		}
+		var row struct {
+			Roles   pq.StringArray `db:"actor_roles"`
+			IP      string         `db:"client_ip"`
+			Req     string         `db:"request_id"`
+			Job     string         `db:"actor_job"`
+			Type    string         `db:"object_type"`
+			ID      string         `db:"object_id"`
+			Changes string         `db:"changes"`
+		}
+		if err := db.Get(&row, `SELECT actor_roles, client_ip, request_id, actor_job, object_type, object_id, changes::text
+			FROM audit_events ORDER BY seq DESC LIMIT 1`); err != nil {
+			t.Fatal(err)
+		}
+		var changes map[string]struct{ Old, New string }
+		json.Unmarshal([]byte(row.Changes), &changes)
+		if strings.Join(row.Roles, "|") != v+"|agent" || row.IP != v || row.Req != v || row.Job != v || row.Type != v || row.ID != v ||
+			changes[v].Old != v || changes[v].New != v {
+			t.Errorf("stored %+v for %q", row, v)
+		}
+	}
+	err := audit.Record(ctx, db, audit.Job("test"), audit.Event{Action: "test.nul", ObjectID: "a\x00b"})
+	if err == nil {
+		t.Error("a value with a NUL was recorded")
+	}
+	if _, err := audit.Verify(ctx, db, nil); err != nil {
+		t.Errorf("afterwards: %v", err)
 	}
 }

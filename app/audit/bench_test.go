@@ -112,9 +112,13 @@ BEGIN
     UPDATE audit_head SET seq = s, hash = prev, at = t;
 END
 $$;
-ALTER TABLE audit_events ENABLE TRIGGER audit_events_chain;
-ANALYZE audit_events;`, n))
+ALTER TABLE audit_events ENABLE TRIGGER audit_events_chain;`, n))
 	if err != nil {
+		b.Fatal(err)
+	}
+	// As autovacuum would have left a log that grew over months, and so that it does not
+	// run during the measurement.
+	if _, err := db.Exec(`VACUUM ANALYZE audit_events`); err != nil {
 		b.Fatal(err)
 	}
 }
