@@ -334,6 +334,16 @@ var catalogues = map[string]map[string]string{
 		"opened %s":                         "avatud %s",
 		"via %s":                            "kanal: %s",
 
+		// E-mail notices about tickets (app/ticket/notify.go)
+		"Dear %s,":                 "Lugupeetud %s,",
+		"Read and answer it at %s": "Lugege ja vastake siin: %s",
+		"There is a new reply on your ticket %s:":                                                          "Teie pöördumisele %s on tulnud uus vastus:",
+		"Your ticket %s is waiting for your reply.":                                                        "Teie pöördumine %s ootab Teie vastust.",
+		"Your ticket %s has been solved. If you still need help, reply within %d days and it opens again.": "Teie pöördumine %s on lahendatud. Kui vajate veel abi, vastake %d päeva jooksul ja pöördumine avatakse uuesti.",
+		"Your ticket %s has been closed.":                                                                  "Teie pöördumine %s on suletud.",
+		"Ticket %s has been assigned to you: %s":                                                           "Pöördumine %s on määratud Teile: %s",
+		"%s (%s) replied on ticket %s:":                                                                    "%s (%s) vastas pöördumisele %s:",
+
 		// Audit log (app/audit, app/audit/auditpage, views/audit, views/partials/audit_history.html)
 		"Audit log": "Auditilogi",
 		"As an admin you see the events about people, organisations and settings, and sign-ins and sign-outs.": "Administraatorina näete sündmusi, mis puudutavad inimesi, organisatsioone ja seadeid, ning sisse- ja väljalogimisi.",
