@@ -67,10 +67,9 @@ func (w *Worker) Run(ctx context.Context) {
 	if w.cfg.SMTP == nil {
 		var n int
 		_ = w.db.GetContext(ctx, &n, countQueued)
-		w.log.Warn("e-mail is not sent: TUGI_SMTP_URL is unset, so mail stays queued in the table mail_outbox "+
-			"(see it with: SELECT to_address, subject, body_text FROM mail_outbox). "+
-			"To receive it in development, run `go tool mailpit` and set TUGI_SMTP_URL=smtp://127.0.0.1:1025?tls=none "+
-			"and TUGI_MAIL_FROM (see the README, E-mail)", "queued", n)
+		w.log.Warn("e-mail is not sent: TUGI_SMTP_URL is unset, so mail stays queued in the table mail_outbox. "+
+			"To read it in development: go tool mailpit --smtp 127.0.0.1:1025 --listen 127.0.0.1:8025, then start Tugi with "+
+			"TUGI_SMTP_URL='smtp://127.0.0.1:1025?tls=none' TUGI_MAIL_FROM='Tugi <tugi@localhost>' (README, E-mail)", "queued", n)
 		return
 	}
 	w.log.Info("sending e-mail", "server", w.cfg.SMTP.String(), "from", w.cfg.From.String())
@@ -231,6 +230,7 @@ func (w *Worker) compose(m outgoing) (*gomail.Msg, error) {
 	}
 	// RFC 3834: a notice, so out-of-office replies are not sent back to it.
 	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
+	msg.SetUserAgent("Tugi") // instead of go-mail's name and version
 	msg.SetDate()
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
 	return msg, nil
