@@ -13,6 +13,7 @@ import (
 	gomail "github.com/wneessen/go-mail"
 	gosmtp "github.com/wneessen/go-mail/smtp"
 
+	"tugi/app/audit"
 	"tugi/app/config"
 	"tugi/app/database"
 )
@@ -273,11 +274,20 @@ func shortError(err error) string {
 }
 
 // Purge clears the text of messages sent or given up on more than KeepBody ago, and
-// returns how many it cleared.
+// returns how many it cleared. Clearing is audited (mail.clear_bodies, by the job "mail",
+// with the number of messages), as personal data removed.
 func (w *Worker) Purge(ctx context.Context) (int64, error) {
-	res, err := w.db.ExecContext(ctx, purgeBodies, KeepBody.Seconds())
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
+	var n int64
+	err := database.WithTx(ctx, w.db, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, purgeBodies, KeepBody.Seconds())
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Job("mail"), audit.Event{Action: "mail.clear_bodies", ObjectType: "mail_outbox",
+			Changes: map[string]audit.Change{"messages": {New: n}}})
+	})
+	return n, err
 }

@@ -364,6 +364,15 @@ func TestPurgeClearsOldBodies(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("Purge = %d, %v; want 1", n, err)
 	}
+	if n := count(t, db, `SELECT count(*) FROM audit_events WHERE action = 'mail.clear_bodies' AND actor_job = 'mail' AND changes->'messages'->>'new' = '1'`); n != 1 {
+		t.Errorf("%d audit events of clearing one message, want 1", n)
+	}
+	if n, err := w.Purge(context.Background()); err != nil || n != 0 {
+		t.Errorf("second Purge = %d, %v; want nothing to clear", n, err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM audit_events WHERE action = 'mail.clear_bodies'`); n != 1 {
+		t.Errorf("a Purge that cleared nothing was audited (%d events)", n)
+	}
 	for id, want := range map[string]string{old: "", recent: "recent", queued: "queued"} {
 		var b string
 		if err := db.Get(&b, `SELECT body_text FROM mail_outbox WHERE message_id = $1`, id); err != nil || b != want {
