@@ -84,7 +84,13 @@ func (w *Worker) Run(ctx context.Context) {
 		case <-timer.C:
 		}
 		n, err := w.SendDue(ctx)
-		if err != nil && ctx.Err() == nil {
+		var down *UnreachableError
+		switch {
+		case ctx.Err() != nil:
+		case errors.As(err, &down):
+			w.log.Warn("mail server unreachable; the messages will be retried", "server", down.Server,
+				"messages", down.Messages, "error", shortError(down.Err))
+		case err != nil:
 			w.log.Error("mail: sending the outbox", "error", err)
 		}
 		if time.Since(lastPurge) > time.Hour {
@@ -143,11 +149,14 @@ type outgoing struct {
 // SendDue sends one batch of due messages and returns how many it claimed. Each is marked
 // sent, or failed with its next attempt (or given up), in the transaction that claimed it.
 // When ctx ends midway, the messages sent so far are still marked, and the rest left due.
+// When the mail server cannot be reached, every message of the batch is marked failed and
+// the error returned is an *UnreachableError.
 func (w *Worker) SendDue(ctx context.Context) (int, error) {
 	if w.cfg.SMTP == nil {
 		return 0, errors.New("mail: no mail server configured (TUGI_SMTP_URL)")
 	}
 	var claimed int
+	var unreachable error
 	// The transaction outlives ctx: what was sent must be recorded as sent.
 	err := database.WithTx(context.WithoutCancel(ctx), w.db, func(tx *sqlx.Tx) error {
 		var batch []outgoing
@@ -162,6 +171,9 @@ func (w *Worker) SendDue(ctx context.Context) (int, error) {
 		if conn != nil {
 			defer func() { _ = client.CloseWithSMTPClient(conn) }()
 		}
+		if dialErr != nil {
+			unreachable = &UnreachableError{Server: w.cfg.SMTP.String(), Messages: claimed, Err: dialErr}
+		}
 		for _, m := range batch {
 			if ctx.Err() != nil {
 				break
@@ -175,14 +187,31 @@ func (w *Worker) SendDue(ctx context.Context) (int, error) {
 					sendErr = client.SendWithSMTPClient(conn, msg)
 				}
 			}
-			if err := w.record(tx, m, sendErr, permanent); err != nil {
+			if err := w.record(tx, m, sendErr, permanent, dialErr != nil); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+	if err == nil {
+		err = unreachable
+	}
 	return claimed, err
 }
+
+// UnreachableError is a batch that could not be sent because connecting to the mail
+// server (or starting TLS, or signing in) failed.
+type UnreachableError struct {
+	Server   string // without the password
+	Messages int    // in the batch, each to be retried (or given up)
+	Err      error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("mail: cannot send through %s: %s", e.Server, shortError(e.Err))
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
 
 func (w *Worker) dial(ctx context.Context) (*gomail.Client, *gosmtp.Client, error) {
 	s := w.cfg.SMTP
@@ -239,7 +268,8 @@ func (w *Worker) compose(m outgoing) (*gomail.Msg, error) {
 
 // record stores the outcome of sending m: sent when sendErr is nil; otherwise one more
 // failed attempt, and the message given up after the last one, or at once when permanent.
-func (w *Worker) record(tx *sqlx.Tx, m outgoing, sendErr error, permanent bool) error {
+// A retry is logged unless quiet (the batch's failure to connect is logged once).
+func (w *Worker) record(tx *sqlx.Tx, m outgoing, sendErr error, permanent, quiet bool) error {
 	ctx := context.Background()
 	if sendErr == nil {
 		if _, err := tx.ExecContext(ctx, markSent, m.ID); err != nil {
@@ -256,7 +286,7 @@ func (w *Worker) record(tx *sqlx.Tx, m outgoing, sendErr error, permanent bool) 
 	}
 	if gaveUp {
 		w.log.Error("mail given up", "outbox_id", m.ID, "kind", m.Kind, "attempts", m.Attempts+1, "error", reason)
-	} else {
+	} else if !quiet {
 		w.log.Warn("mail not sent; will retry", "outbox_id", m.ID, "kind", m.Kind, "attempts", m.Attempts+1,
 			"retry_in", Backoff(m.Attempts+1), "error", reason)
 	}

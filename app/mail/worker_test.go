@@ -2,6 +2,7 @@ package mail_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"mime"
@@ -232,8 +233,9 @@ func TestWorkerRetriesWhileServerIsDown(t *testing.T) {
 
 	// Down: the attempt fails, and the message waits 1 minute, then 2.
 	for i, wait := range []time.Duration{time.Minute, 2 * time.Minute} {
-		if _, err := w.SendDue(context.Background()); err != nil {
-			t.Fatal(err)
+		var down *mail.UnreachableError
+		if _, err := w.SendDue(context.Background()); !errors.As(err, &down) || down.Messages != 1 {
+			t.Fatalf("SendDue with the server down: %v, want an UnreachableError for 1 message", err)
 		}
 		r := row(t, db, id)
 		if r.SentAt != nil || r.FailedAt != nil || r.Attempts != i+1 || r.LastError == "" {
@@ -270,8 +272,8 @@ func TestWorkerGivesUp(t *testing.T) {
 	w := worker(t, db, freeAddr(t), 3)
 	id := enqueue(t, db, mail.Message{To: mail.Address{Email: "agent@tugi.example"}, Subject: "Hello", Text: "Body", Kind: "test"})
 	for i := 1; i <= 3; i++ {
-		if _, err := w.SendDue(context.Background()); err != nil {
-			t.Fatal(err)
+		if _, err := w.SendDue(context.Background()); err == nil {
+			t.Fatal("SendDue with the server down reported no error")
 		}
 		r := row(t, db, id)
 		if r.Attempts != i || (r.FailedAt != nil) != (i == 3) {
@@ -339,8 +341,9 @@ func TestWorkerRefusesPlainTextWhenSTARTTLSIsRequired(t *testing.T) {
 	w := mail.NewWorker(db, config.Mail{SMTP: smtpCfg, From: &netmail.Address{Address: "support@tugi.example"}, Domain: "tugi.example", MaxAttempts: 5},
 		slog.New(slog.DiscardHandler))
 	id := enqueue(t, db, mail.Message{To: mail.Address{Email: "agent@tugi.example"}, Subject: "S", Text: "B", Kind: "test"})
-	if _, err := w.SendDue(context.Background()); err != nil {
-		t.Fatal(err)
+	_, err = w.SendDue(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "STARTTLS") || strings.Contains(err.Error(), "secret-password") {
+		t.Errorf("SendDue without STARTTLS: %v, want an error about STARTTLS, without the password", err)
 	}
 	if len(srv.received()) != 0 {
 		t.Fatal("mail went over a connection without TLS")
@@ -410,4 +413,41 @@ func count(t *testing.T, db *sqlx.DB, q string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+func TestRunSendsUntilStopped(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	srv := startSMTP(t, "127.0.0.1:0")
+	w := worker(t, db, srv.addr, 5)
+	w.Poll = 50 * time.Millisecond
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	// Queued while the loop runs: picked up on a later round, not only at start.
+	time.Sleep(100 * time.Millisecond)
+	enqueue(t, db, mail.Message{To: mail.Address{Email: "agent@tugi.example"}, Subject: "S", Text: "B", Kind: "test"})
+	for deadline := time.Now().Add(10 * time.Second); len(srv.received()) == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the running worker did not send the message within 10 s")
+		}
+	}
+	stop()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
+}
+
+func TestRunWithoutServerSaysSoAndReturns(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	var logs strings.Builder
+	w := mail.NewWorker(db, config.Mail{}, slog.New(slog.NewTextHandler(&logs, nil)))
+	enqueue(t, db, mail.Message{To: mail.Address{Email: "agent@tugi.example"}, Subject: "S", Text: "B", Kind: "test"})
+	w.Run(context.Background()) // returns at once
+	if !strings.Contains(logs.String(), "TUGI_SMTP_URL is unset") || !strings.Contains(logs.String(), "queued=1") {
+		t.Errorf("log: %s", logs.String())
+	}
 }
