@@ -248,10 +248,10 @@ func (w *Worker) compose(m outgoing) (*gomail.Msg, error) {
 	if err := msg.FromFormat(w.cfg.From.Name, w.cfg.From.Address); err != nil {
 		return nil, fmt.Errorf("sender: %w", err)
 	}
-	if err := msg.AddToFormat(m.ToName, m.To); err != nil {
+	if err := msg.AddToFormat(oneLine(m.ToName), m.To); err != nil {
 		return nil, fmt.Errorf("recipient %q is not a valid address", m.To)
 	}
-	msg.Subject(m.Subject)
+	msg.Subject(oneLine(m.Subject))
 	msg.SetMessageIDWithValue(m.MessageID + "@" + w.cfg.Domain)
 	if m.ThreadID != "" {
 		thread := "<" + m.ThreadID + "@" + w.cfg.Domain + ">"
@@ -291,6 +291,18 @@ func (w *Worker) record(tx *sqlx.Tx, m outgoing, sendErr error, permanent, quiet
 			"retry_in", Backoff(m.Attempts+1), "error", reason)
 	}
 	return nil
+}
+
+// oneLine is s with its line breaks and other control characters turned into spaces: a
+// header value from a form can never start a header of its own, nor make the message
+// unsendable.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 // shortError is err on one line of at most 300 bytes, for last_error. The SMTP password

@@ -451,3 +451,28 @@ func TestRunWithoutServerSaysSoAndReturns(t *testing.T) {
 		t.Errorf("log: %s", logs.String())
 	}
 }
+
+func TestHeadersCannotBeInjected(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	srv := startSMTP(t, "127.0.0.1:0")
+	enqueue(t, db, mail.Message{To: mail.Address{Name: "Mari\r\nBcc: evil@attacker.example", Email: "mari@demo-customer.example"},
+		Subject: "Hello\r\nBcc: evil@attacker.example\r\n\r\nfake body", Text: "B", Kind: "test"})
+	if _, err := worker(t, db, srv.addr, 5).SendDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := srv.received()
+	if len(got) != 1 || len(got[0].to) != 1 {
+		t.Fatalf("received %+v", got)
+	}
+	msg, err := netmail.ReadMessage(strings.NewReader(got[0].data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := msg.Header["Bcc"]; ok {
+		t.Errorf("a Bcc header was injected:\n%s", got[0].data)
+	}
+	if s := header(t, got[0].data, "Subject"); s != "Hello  Bcc: evil@attacker.example    fake body" {
+		t.Errorf("subject %q", s)
+	}
+}

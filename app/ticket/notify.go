@@ -38,7 +38,9 @@ type recipient struct {
 	Lang  string `db:"language"`
 }
 
-const selectRequester = `SELECT id, email, name, language FROM users WHERE id = $1 AND active`
+// selectRequester returns the requester $1 while they are active and still in the
+// ticket's organisation $2: someone moved to another organisation hears no more of it.
+const selectRequester = `SELECT id, email, name, language FROM users WHERE id = $1 AND org_id = $2 AND active`
 
 // selectAgentsToTell returns the assignee $1 when there is one, and otherwise the members
 // of team $2; active agents only, and never $3, who made the change.
@@ -82,11 +84,11 @@ func (n *notifier) enqueue(ctx context.Context, t *Ticket, r recipient, kind, bo
 
 func (n *notifier) requester(ctx context.Context, t *Ticket) (*recipient, error) {
 	var rs []recipient
-	if err := n.q.SelectContext(ctx, &rs, selectRequester, t.RequesterID); err != nil {
+	if err := n.q.SelectContext(ctx, &rs, selectRequester, t.RequesterID, t.OrgID); err != nil {
 		return nil, fmt.Errorf("ticket notice: requester of %d: %w", t.ID, err)
 	}
 	if len(rs) == 0 {
-		return nil, nil // deactivated: no mail
+		return nil, nil // deactivated, or moved: no mail
 	}
 	return &rs[0], nil
 }

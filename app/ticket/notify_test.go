@@ -209,3 +209,18 @@ func TestRolledBackChangeQueuesNoMail(t *testing.T) {
 		t.Errorf("a rolled-back reply left %d mails queued", n-mails)
 	}
 }
+
+func TestNoMailToARequesterMovedToAnotherOrganisation(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	c, a := app.SignIn(t, mari), app.SignIn(t, andres)
+	id := open(t, app, c, "Before the move")
+	n := len(outbox(t, app.DB, id))
+	if _, err := app.DB.Exec(`UPDATE users SET org_id = (SELECT org_id FROM users WHERE email = $2) WHERE email = $1`, mari, jaan); err != nil {
+		t.Fatal(err)
+	}
+	a.Post(path(id, "/reply"), url.Values{"body": {"An answer for Demo Customer OÜ only."}})
+	if qs := since(t, app.DB, id, n); len(qs) != 0 {
+		t.Errorf("a reply on Demo Customer OÜ's ticket was mailed to its requester, now of another organisation: %v", recipients(qs))
+	}
+}
