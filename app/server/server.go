@@ -176,7 +176,6 @@ func New(o Options) (*Server, error) {
 		{http.MethodPost, "/queue/phone", agents, tickets.CreatePhone},
 		{http.MethodGet, "/queue/canned", agents, tickets.CannedReplies},
 		{http.MethodPost, "/queue/canned", agents, tickets.CreateCanned},
-		{http.MethodGet, "/queue/canned/:canned", agents, tickets.EditCanned},
 		{http.MethodPost, "/queue/canned/:canned", agents, tickets.UpdateCanned},
 		{http.MethodPost, "/queue/canned/:canned/delete", agents, tickets.DeleteCanned},
 		{http.MethodGet, "/queue", agents, tickets.Queue},

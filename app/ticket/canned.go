@@ -143,49 +143,51 @@ func (s *Service) DeleteCanned(ctx context.Context, actor audit.Actor, v *access
 // ---- The pages ----
 
 const (
-	tplCanned     = "ticket/canned"
-	tplCannedEdit = "ticket/canned_edit"
-	tplReplyBox   = "ticket/agent#reply-box"
+	tplCanned   = "ticket/canned"
+	tplReplyBox = "ticket/agent#reply-box"
 )
 
-// CannedPage is the data of the canned replies page, and of the page that edits one.
+// CannedPage is the data of the canned replies page.
 type CannedPage struct {
 	Replies      []CannedReply
-	Editing      *CannedReply // the one being edited; nil on the list
+	Editing      *CannedReply // the one the form changes; nil: the form adds one
 	Placeholders []string
 }
 
-// CannedReplies lists the canned replies, with the form for a new one.
+// CannedReplies lists the canned replies, with the form for a new one; ?edit= gives the
+// form that changes one instead.
 func (h *Handler) CannedReplies(c echo.Context) error {
-	return h.renderCanned(c, http.StatusOK, nil, web.Form{})
+	edit := c.QueryParam("edit")
+	if edit == "" {
+		return h.renderCanned(c, http.StatusOK, nil, web.Form{})
+	}
+	id, err := strconv.ParseInt(edit, 10, 64)
+	if err != nil || id <= 0 {
+		return echo.ErrNotFound
+	}
+	r, err := h.cannedReply(c, id)
+	if err != nil {
+		return err
+	}
+	return h.renderCanned(c, http.StatusOK, r, web.Form{Values: map[string][]string{"title": {r.Title}, "body": {r.Body}}})
 }
 
 func (h *Handler) renderCanned(c echo.Context, status int, editing *CannedReply, form web.Form) error {
-	data := CannedPage{Editing: editing, Placeholders: Placeholders}
-	tpl, title := tplCannedEdit, "Edit canned reply"
-	if editing == nil {
-		rs, err := NewStore(h.svc.db).CannedReplies(c.Request().Context())
-		if err != nil {
-			return err
-		}
-		data.Replies, tpl, title = rs, tplCanned, "Canned replies"
+	rs, err := NewStore(h.svc.db).CannedReplies(c.Request().Context())
+	if err != nil {
+		return err
 	}
-	p, err := h.render.NewPage(c, title)
+	p, err := h.render.NewPage(c, "Canned replies")
 	if err != nil {
 		return err
 	}
 	p.Form = form
-	p.Data = data
-	return c.Render(status, tpl, p)
+	p.Data = CannedPage{Replies: rs, Editing: editing, Placeholders: Placeholders}
+	return c.Render(status, tplCanned, p)
 }
 
-// cannedID reads the route's :canned, and returns the reply; a malformed or unknown id
-// is not found.
-func (h *Handler) cannedReply(c echo.Context) (*CannedReply, error) {
-	id, err := strconv.ParseInt(c.Param("canned"), 10, 64)
-	if err != nil || id <= 0 {
-		return nil, echo.ErrNotFound
-	}
+// cannedReply returns canned reply id; an unknown one is not found.
+func (h *Handler) cannedReply(c echo.Context, id int64) (*CannedReply, error) {
 	r, err := NewStore(h.svc.db).CannedReply(c.Request().Context(), id)
 	if errors.Is(err, ErrNotFound) {
 		return nil, echo.ErrNotFound
@@ -193,13 +195,13 @@ func (h *Handler) cannedReply(c echo.Context) (*CannedReply, error) {
 	return r, err
 }
 
-// EditCanned shows the form that changes a canned reply.
-func (h *Handler) EditCanned(c echo.Context) error {
-	r, err := h.cannedReply(c)
-	if err != nil {
-		return err
+// routeCanned returns the canned reply of the route's :canned.
+func (h *Handler) routeCanned(c echo.Context) (*CannedReply, error) {
+	id, err := strconv.ParseInt(c.Param("canned"), 10, 64)
+	if err != nil || id <= 0 {
+		return nil, echo.ErrNotFound
 	}
-	return h.renderCanned(c, http.StatusOK, r, web.Form{Values: map[string][]string{"title": {r.Title}, "body": {r.Body}}})
+	return h.cannedReply(c, id)
 }
 
 type cannedForm struct {
@@ -212,7 +214,7 @@ func (h *Handler) CreateCanned(c echo.Context) error { return h.saveCanned(c, ni
 
 // UpdateCanned changes a canned reply.
 func (h *Handler) UpdateCanned(c echo.Context) error {
-	r, err := h.cannedReply(c)
+	r, err := h.routeCanned(c)
 	if err != nil {
 		return err
 	}
@@ -252,7 +254,7 @@ func (h *Handler) saveCanned(c echo.Context, editing *CannedReply) error {
 
 // DeleteCanned deletes a canned reply.
 func (h *Handler) DeleteCanned(c echo.Context) error {
-	r, err := h.cannedReply(c)
+	r, err := h.routeCanned(c)
 	if err != nil {
 		return err
 	}
@@ -284,6 +286,7 @@ func (h *Handler) InsertCanned(c echo.Context) error {
 	id, _ := strconv.ParseInt(values.Get("canned_id"), 10, 64)
 	r, err := NewStore(h.svc.db).CannedReply(c.Request().Context(), id)
 	switch {
+	case !values.Has("canned_id"): // nothing chosen: the page as it was
 	case errors.Is(err, ErrNotFound):
 		form.Fail("canned_id", "Choose one of the options offered.")
 	case err != nil:
