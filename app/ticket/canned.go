@@ -305,15 +305,11 @@ func (h *Handler) InsertCanned(c echo.Context) error {
 	if !web.IsPartial(c) {
 		return h.renderAgent(c, status, t, form, false)
 	}
-	tools, err := h.tools(c, t)
-	if err != nil {
-		return err
-	}
 	p, err := h.render.NewPage(c, t.Reference()+" "+t.Subject)
 	if err != nil {
 		return err
 	}
 	p.Form = form
-	p.Data = AgentPage{Ticket: t, Tools: tools}
+	p.Data = AgentPage{Ticket: t}
 	return c.Render(status, tplReplyBox, p)
 }

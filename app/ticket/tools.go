@@ -42,10 +42,71 @@ func (h *Handler) tools(c echo.Context, t *Ticket) (Tools, error) {
 	if tools.History, err = audit.History(ctx, h.svc.db, "ticket", strconv.FormatInt(t.ID, 10), historyLimit); err != nil {
 		return tools, err
 	}
-	if err := audit.Describe(ctx, user.NewAuditDirectory(h.svc.db), v.Lang, tools.History); err != nil {
+	names := user.NewAuditDirectory(h.svc.db)
+	if err := audit.Describe(ctx, names, v.Lang, tools.History); err != nil {
+		return tools, err
+	}
+	if err := nameChanges(c, names, st, tools.History); err != nil {
 		return tools, err
 	}
 	return tools, nil
+}
+
+// nameChanges shows the people, categories and teams that a ticket's events name by id
+// (assignee_id 7 → 12) by their names, as the agent reads them elsewhere on the page.
+func nameChanges(c echo.Context, names audit.Namer, st *Store, es []audit.Entry) error {
+	ctx := c.Request().Context()
+	var people []int64
+	for _, e := range es {
+		for _, fc := range e.Changes {
+			if fc.Field == "assignee_id" || fc.Field == "requester_id" {
+				for _, s := range []string{fc.Old, fc.New} {
+					if id, err := strconv.ParseInt(s, 10, 64); err == nil {
+						people = append(people, id)
+					}
+				}
+			}
+		}
+	}
+	byID := map[string]map[string]string{"assignee_id": {}, "requester_id": {}, "category_id": {}, "team_id": {}}
+	if len(people) > 0 {
+		named, _, err := names.Names(ctx, people, nil)
+		if err != nil {
+			return err
+		}
+		for id, name := range named {
+			byID["assignee_id"][strconv.FormatInt(id, 10)] = name
+			byID["requester_id"][strconv.FormatInt(id, 10)] = name
+		}
+	}
+	cats, err := st.Categories(ctx)
+	if err != nil {
+		return err
+	}
+	for _, cat := range cats {
+		byID["category_id"][strconv.FormatInt(cat.ID, 10)] = cat.Label(web.ViewerOf(c).Lang)
+	}
+	teams, err := st.Teams(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range teams {
+		byID["team_id"][strconv.FormatInt(t.ID, 10)] = t.Name
+	}
+	for i := range es {
+		for j := range es[i].Changes {
+			fc := &es[i].Changes[j]
+			if m, ok := byID[fc.Field]; ok {
+				if name, ok := m[fc.Old]; ok {
+					fc.Old = name
+				}
+				if name, ok := m[fc.New]; ok {
+					fc.New = name
+				}
+			}
+		}
+	}
+	return nil
 }
 
 type linkForm struct {

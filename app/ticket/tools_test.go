@@ -86,8 +86,8 @@ func TestTicketHistory(t *testing.T) {
 	if !slices.Equal(what, wantWhat) || !slices.Equal(who, wantWho) {
 		t.Errorf("history %v by %v, want %v by %v", what, who, wantWhat, wantWho)
 	}
-	if !strings.Contains(page.Text("#history"), "high") {
-		t.Error("the history does not show the new priority")
+	if h := page.Text("#history"); !strings.Contains(h, "high") || !strings.Contains(h, "assignee_id: Andres Agent") || !strings.Contains(h, "category_id: Question") {
+		t.Errorf("the history does not show the new priority, the assignee and the category by name: %s", strings.Join(strings.Fields(h), " "))
 	}
 	if c := app.SignIn(t, mari).Get(path(id, "")); c.Doc.Find("#history").Length() != 0 || strings.Contains(c.Body, "Priority changed") {
 		t.Error("the customer's page shows the ticket's audit history")
