@@ -21,6 +21,7 @@ type AgentPage struct {
 	Ticket   *Ticket
 	Messages []Message
 	Panel    Panel
+	Tools    // the agent's tools: history, links, canned replies (tools.go)
 }
 
 // Panel is the side panel of the agent's ticket page: the ticket's fields, each changed
@@ -105,7 +106,11 @@ func (h *Handler) renderAgent(c echo.Context, status int, t *Ticket, form web.Fo
 	for i := range ms {
 		ms[i].CreatedAt = ms[i].CreatedAt.In(t.CreatedAt.Location())
 	}
-	p.Data = AgentPage{Ticket: t, Messages: ms, Panel: panel}
+	tools, err := h.tools(c, t)
+	if err != nil {
+		return err
+	}
+	p.Data = AgentPage{Ticket: t, Messages: ms, Panel: panel, Tools: tools}
 	return c.Render(status, tplAgent, p)
 }
 
@@ -237,10 +242,15 @@ func (h *Handler) Take(c echo.Context) error {
 	}
 	v := web.ViewerOf(c)
 	msg := i18n.T(v.Lang, "%s is yours now.", t.Reference())
-	err = h.svc.Take(c.Request().Context(), web.Actor(c), v, t.ID)
+	// seen_assignee is who had the ticket on the page the agent took it from ("": nobody).
+	seen, _ := strconv.ParseInt(c.FormValue("seen_assignee"), 10, 64)
+	err = h.svc.Take(c.Request().Context(), web.Actor(c), v, t.ID, seen)
+	var taken *TakenError
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return echo.ErrNotFound
+	case errors.As(err, &taken):
+		msg = i18n.T(v.Lang, "%s took this ticket a moment ago.", taken.By)
 	case errors.Is(err, ErrNotAnAgent):
 		msg = i18n.T(v.Lang, "Only an active support agent can be assigned.")
 	case err != nil:

@@ -224,3 +224,27 @@ func TestNoMailToARequesterMovedToAnotherOrganisation(t *testing.T) {
 		t.Errorf("a reply on Demo Customer OÜ's ticket was mailed to its requester, now of another organisation: %v", recipients(qs))
 	}
 }
+
+func TestPhoneTicketAndLoggedCallNotifyTheCustomer(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	a := app.SignIn(t, andres)
+	p := a.Post("/queue/phone", url.Values{"requester_id": {strconv.FormatInt(userID(t, app.DB, mari), 10)}, "subject": {"Cannot print invoices"},
+		"body": {"Mari called: the print button does nothing."}, "category_id": {strconv.FormatInt(categoryID(t, app.DB, "Problem or error"), 10)},
+		"priority": {"high"}, "impact": {"one_person"}})
+	m := ticketPath.FindStringSubmatch(p.Location())
+	if p.Status != http.StatusSeeOther || m == nil {
+		t.Fatalf("log a phone call: %d to %q", p.Status, p.Location())
+	}
+	id, _ := strconv.ParseInt(m[1], 10, 64)
+	qs := outbox(t, app.DB, id)
+	if len(qs) != 1 || qs[0].To != mari || qs[0].Kind != "ticket.created" || !strings.Contains(qs[0].Body, reference(t, app.DB, id)) {
+		t.Fatalf("a phone ticket queued %v, want its reference to %s", recipients(qs), mari)
+	}
+	// A later call is the agent's public reply: the customer gets what was noted.
+	a.Post(path(id, "/call"), url.Values{"call": {"Called back: fixed by a driver update."}})
+	qs = since(t, app.DB, id, 1)
+	if len(qs) != 1 || qs[0].Kind != "ticket.reply" || !strings.Contains(qs[0].Body, "> Called back: fixed by a driver update.") {
+		t.Errorf("a logged call queued %v", recipients(qs))
+	}
+}
