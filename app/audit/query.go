@@ -320,6 +320,8 @@ func actionLabel(action string) string {
 		return "Organisation created"
 	case "audit.export":
 		return "Audit log exported"
+	case "mail.clear_bodies":
+		return "Text of old e-mail cleared"
 	case "ticket.create":
 		return "Ticket opened"
 	case "ticket.reply":

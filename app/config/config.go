@@ -30,6 +30,7 @@ type Config struct {
 	LogFormat       string        // TUGI_LOG_FORMAT: text or json
 	Migrate         bool          // TUGI_MIGRATE: whether commands bring the schema up to date themselves
 	AuditSigningKey string        // TUGI_AUDIT_SIGNING_KEY: PEM file of the Ed25519 key that signs audit checkpoints
+	Mail            Mail          // TUGI_SMTP_URL, TUGI_MAIL_*: outgoing e-mail (mail.go)
 }
 
 // Variable documents one setting; Variables is the list the README and `tugi serve -h` show.
@@ -53,6 +54,10 @@ var Variables = []Variable{
 	{"TUGI_LOG_FORMAT", "text", "text or json."},
 	{"TUGI_MIGRATE", "true", "whether tugi serve (and the other commands) apply pending migrations at start; false: they refuse to start while any is pending, so Tugi can run as a role that may not change the schema (run tugi migrate as the owner)."},
 	{"TUGI_AUDIT_SIGNING_KEY", "", "PEM file (PKCS #8) of the Ed25519 key that signs audit checkpoints (tugi audit keygen makes one; tugi audit checkpoint needs it)."},
+	{"TUGI_SMTP_URL", "", "the mail server: smtp://user:password@host:587 (STARTTLS, required), smtps://user:password@host:465 (TLS), or smtp://127.0.0.1:1025?tls=none (a local mail catcher). Unset: mail stays queued, unsent."},
+	{"TUGI_MAIL_FROM", "", "the sender of Tugi's mail, e.g. \"Tugi Support <support@example.com>\"; needed with TUGI_SMTP_URL."},
+	{"TUGI_MAIL_DOMAIN", "<the domain of TUGI_MAIL_FROM>", "the domain of the Message-IDs of Tugi's mail."},
+	{"TUGI_MAIL_MAX_ATTEMPTS", "53", "attempts to send a message before giving up on it (53 is about two days: pauses of 1, 2, 4 ... minutes, then hourly)."},
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production) and returns
@@ -164,6 +169,7 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("TUGI_LOG_FORMAT", "%q is not text or json", c.LogFormat)
 	}
+	c.readMail(get, bad)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("configuration: %w", errors.Join(errs...))
 	}

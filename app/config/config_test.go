@@ -90,3 +90,67 @@ func TestFromEnvMigrateAndAuditKey(t *testing.T) {
 		}
 	}
 }
+
+func TestSMTPURL(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want SMTP
+	}{
+		{"smtp://tugi:p%40ss@mail.example.com", SMTP{Host: "mail.example.com", Port: 587, Security: STARTTLS, Username: "tugi", Password: "p@ss"}},
+		{"smtp://tugi:pw@mail.example.com:2525", SMTP{Host: "mail.example.com", Port: 2525, Security: STARTTLS, Username: "tugi", Password: "pw"}},
+		{"smtps://tugi:pw@mail.example.com", SMTP{Host: "mail.example.com", Port: 465, Security: TLS, Username: "tugi", Password: "pw"}},
+		{"smtp://127.0.0.1:1025?tls=none", SMTP{Host: "127.0.0.1", Port: 1025, Security: NoTLS}},
+	} {
+		got, err := ParseSMTPURL(tt.in)
+		if err != nil || *got != tt.want {
+			t.Errorf("%s: %+v, %v; want %+v", tt.in, got, err, tt.want)
+			continue
+		}
+		if strings.Contains(got.String(), "pw") || strings.Contains(got.String(), "ss") {
+			t.Errorf("%s: String() shows the password: %s", tt.in, got)
+		}
+	}
+	for _, bad := range []string{
+		"mail.example.com:587", "http://mail.example.com", "smtp://", "smtp://host:99999",
+		"smtp://user:pw@127.0.0.1:1025?tls=none", // a password in clear
+		"smtps://host?tls=none", "smtp://host?tls=maybe", "smtp://host?auth=plain", "smtp://host/path",
+	} {
+		if s, err := ParseSMTPURL(bad); err == nil {
+			t.Errorf("%s accepted as %+v", bad, s)
+		}
+	}
+}
+
+func TestFromEnvMail(t *testing.T) {
+	c, err := FromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Mail.SMTP != nil || c.Mail.MaxAttempts != DefaultMailMaxAttempts {
+		t.Errorf("defaults: %+v", c.Mail)
+	}
+	c, err = FromEnv(env(map[string]string{
+		"TUGI_SMTP_URL":  "smtp://127.0.0.1:1025?tls=none",
+		"TUGI_MAIL_FROM": "Tugi Klienditugi <Support@Tugi.example>",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Mail.From.Name != "Tugi Klienditugi" || c.Mail.Domain != "tugi.example" || c.Mail.SMTP.Port != 1025 {
+		t.Errorf("mail: %+v from %+v", c.Mail, c.Mail.From)
+	}
+	_, err = FromEnv(env(map[string]string{
+		"TUGI_SMTP_URL":          "ftp://x",
+		"TUGI_MAIL_DOMAIN":       "not a domain",
+		"TUGI_MAIL_MAX_ATTEMPTS": "0",
+	}))
+	for _, name := range []string{"TUGI_SMTP_URL", "TUGI_MAIL_FROM", "TUGI_MAIL_DOMAIN", "TUGI_MAIL_MAX_ATTEMPTS"} {
+		if err == nil || !strings.Contains(err.Error(), name+":") {
+			t.Errorf("error does not name %s: %v", name, err)
+		}
+	}
+	_, err = FromEnv(env(map[string]string{"TUGI_SMTP_URL": "smtp://h:1?tls=none", "TUGI_MAIL_FROM": "nobody"}))
+	if err == nil || !strings.Contains(err.Error(), "TUGI_MAIL_FROM:") {
+		t.Errorf("a From without an address: %v", err)
+	}
+}

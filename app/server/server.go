@@ -84,7 +84,7 @@ func New(o Options) (*Server, error) {
 	calendars := sla.NewCalendars(o.DB)
 	homeH := home.NewHandler(o.DB, calendars, renderer)
 	slaAdmin := sla.NewAdmin(o.DB, calendars, renderer, validate)
-	tickets := ticket.NewHandler(ticket.NewService(ticket.Options{DB: o.DB, Calendars: calendars, Now: o.Now}), renderer, validate)
+	tickets := ticket.NewHandler(ticket.NewService(ticket.Options{DB: o.DB, Calendars: calendars, Now: o.Now, PublicURL: cfg.PublicURL.String()}), renderer, validate)
 	customers := access.AnyOf(access.Customer)
 	agents := access.AnyOf(access.Agent, access.CISO)
 	ticketPeople := access.AnyOf(access.Customer, access.Agent, access.CISO) // the handler shows each their view

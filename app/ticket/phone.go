@@ -171,6 +171,9 @@ func (s *Service) CreateByPhone(ctx context.Context, actor audit.Actor, v *acces
 		if team != nil {
 			changes["team_id"] = audit.Change{New: *team}
 		}
+		if err := s.notifyCreated(ctx, tx, &Ticket{ID: id, OrgID: contact.OrgID, RequesterID: contact.ID, Subject: call.Subject, CreatedAt: now}, cal); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, actor, audit.Event{Action: "ticket.create", ObjectType: "ticket",
 			ObjectID: strconv.FormatInt(id, 10), OrgID: contact.OrgID, Changes: changes})
 	})

@@ -26,6 +26,9 @@ type Options struct {
 	Calendars CalendarSource
 	// Now tells the time; time.Now when nil. Tests set it to control the SLA clocks.
 	Now func() time.Time
+	// PublicURL is the address people use (TUGI_PUBLIC_URL), for links in e-mail
+	// notices (notify.go); "" queues no notices (the demo loader).
+	PublicURL string
 }
 
 // Service changes tickets. Each operation is one transaction: it locks the ticket (if the
@@ -35,6 +38,7 @@ type Service struct {
 	db        *sqlx.DB
 	calendars CalendarSource
 	now       func() time.Time
+	publicURL string
 }
 
 // NewService returns the ticket service.
@@ -42,7 +46,7 @@ func NewService(o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{db: o.DB, calendars: o.Calendars, now: o.Now}
+	return &Service{db: o.DB, calendars: o.Calendars, now: o.Now, publicURL: o.PublicURL}
 }
 
 // Now returns the time as the service counts it: whole seconds, as the clocks store time
@@ -142,6 +146,9 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 		}
 		if team != nil {
 			changes["team_id"] = audit.Change{New: *team}
+		}
+		if err := s.notifyCreated(ctx, tx, &Ticket{ID: id, OrgID: v.OrgID, RequesterID: v.UserID, Subject: r.Subject, CreatedAt: now}, cal); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, actor, audit.Event{Action: "ticket.create", ObjectType: "ticket",
 			ObjectID: strconv.FormatInt(id, 10), OrgID: v.OrgID, Changes: changes})
@@ -254,6 +261,9 @@ func (s *Service) apply(ctx context.Context, actor audit.Actor, v *access.Viewer
 			c.t.UpdatedAt = c.now
 		}
 		if err := st.Save(ctx, c.t); err != nil {
+			return err
+		}
+		if err := s.notify(ctx, tx, c, v); err != nil {
 			return err
 		}
 		for _, ev := range c.events { // last: the audit append holds the chain until commit

@@ -20,6 +20,7 @@ import (
 	"tugi/app/auth"
 	"tugi/app/config"
 	"tugi/app/demo"
+	"tugi/app/mail"
 	"tugi/app/server"
 	"tugi/app/user"
 	"tugi/app/web"
@@ -88,6 +89,11 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		defer wg.Done()
 		// The chain's head in the log, now and daily: a copy kept elsewhere exposes a rewrite.
 		audit.RunHeadLog(bgCtx, db, 24*time.Hour, log)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		mail.NewWorker(db, cfg.Mail, log).Run(bgCtx) // sends the outbox; without TUGI_SMTP_URL says so once
 	}()
 
 	serveErr := make(chan error, 1)

@@ -1,0 +1,335 @@
+package mail
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	gomail "github.com/wneessen/go-mail"
+	gosmtp "github.com/wneessen/go-mail/smtp"
+
+	"tugi/app/audit"
+	"tugi/app/config"
+	"tugi/app/database"
+)
+
+// The worker's defaults.
+const (
+	DefaultBatch = 10              // messages claimed, and sent over one connection, at a time
+	DefaultPoll  = 3 * time.Second // how often it looks for due mail
+	// KeepBody is how long the text of a sent (or given-up) message is kept; then it is
+	// cleared, as personal data no longer needed. The row, without it, stays as a record.
+	KeepBody = 7 * 24 * time.Hour
+	// sendTimeout bounds connecting and each SMTP command, so a hanging server cannot hold
+	// claimed rows for long.
+	sendTimeout = 30 * time.Second
+)
+
+// Worker sends the outbox's due messages over SMTP. Any number of workers, in any number
+// of processes, may run against one outbox: each batch is claimed with FOR UPDATE SKIP
+// LOCKED in a transaction that also records the outcome, so no two send one message.
+type Worker struct {
+	db    *sqlx.DB
+	cfg   config.Mail
+	log   *slog.Logger
+	Batch int
+	Poll  time.Duration
+}
+
+// NewWorker returns a worker sending through the server cfg names.
+func NewWorker(db *sqlx.DB, cfg config.Mail, log *slog.Logger) *Worker {
+	if cfg.MaxAttempts < 1 {
+		cfg.MaxAttempts = config.DefaultMailMaxAttempts
+	}
+	return &Worker{db: db, cfg: cfg, log: log, Batch: DefaultBatch, Poll: DefaultPoll}
+}
+
+// Backoff is the pause after a message's attempts-th failed attempt: 1 minute, doubling,
+// at most an hour.
+func Backoff(attempts int) time.Duration {
+	if attempts < 1 {
+		attempts = 1
+	}
+	if attempts > 7 {
+		return time.Hour
+	}
+	return min(time.Minute<<(attempts-1), time.Hour)
+}
+
+// Run sends due mail every Poll (at once again after a full batch) and clears old bodies
+// hourly, until ctx ends. Without a mail server configured it says once that mail stays
+// queued, and returns.
+func (w *Worker) Run(ctx context.Context) {
+	if w.cfg.SMTP == nil {
+		var n int
+		_ = w.db.GetContext(ctx, &n, countQueued)
+		w.log.Warn("e-mail is not sent: TUGI_SMTP_URL is unset, so mail stays queued in the table mail_outbox. "+
+			"To read it in development: go tool mailpit --smtp 127.0.0.1:1025 --listen 127.0.0.1:8025, then start Tugi with "+
+			"TUGI_SMTP_URL='smtp://127.0.0.1:1025?tls=none' TUGI_MAIL_FROM='Tugi <tugi@localhost>' (README, E-mail)", "queued", n)
+		return
+	}
+	w.log.Info("sending e-mail", "server", w.cfg.SMTP.String(), "from", w.cfg.From.String())
+	var lastPurge time.Time
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		n, err := w.SendDue(ctx)
+		var down *UnreachableError
+		switch {
+		case ctx.Err() != nil:
+		case errors.As(err, &down):
+			w.log.Warn("mail server unreachable; the messages will be retried", "server", down.Server,
+				"messages", down.Messages, "error", shortError(down.Err))
+		case err != nil:
+			w.log.Error("mail: sending the outbox", "error", err)
+		}
+		if time.Since(lastPurge) > time.Hour {
+			if _, err := w.Purge(ctx); err != nil && ctx.Err() == nil {
+				w.log.Error("mail: clearing old message bodies", "error", err)
+			}
+			lastPurge = time.Now()
+		}
+		wait := w.Poll
+		if n == w.Batch && err == nil {
+			wait = 0
+		}
+		timer.Reset(wait)
+	}
+}
+
+const countQueued = `SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL`
+
+// claimDue locks up to $1 due messages that no other worker holds.
+const claimDue = `
+SELECT id, message_id, coalesce(thread_id, '') AS thread_id, to_address, to_name, subject, body_text, kind, attempts
+FROM mail_outbox
+WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
+ORDER BY next_attempt_at, id
+LIMIT $1
+FOR UPDATE SKIP LOCKED`
+
+const markSent = `UPDATE mail_outbox SET sent_at = now(), attempts = attempts + 1, last_error = '' WHERE id = $1`
+
+// markFailed counts a failed attempt: the next one waits $3 seconds; after $4 attempts (or
+// at once when $5, a message that can never be sent) it is given up.
+const markFailed = `
+UPDATE mail_outbox
+SET attempts = attempts + 1, last_error = $2, next_attempt_at = now() + make_interval(secs => $3),
+    failed_at = CASE WHEN $5 OR attempts + 1 >= $4 THEN now() END
+WHERE id = $1
+RETURNING failed_at IS NOT NULL`
+
+// purgeBodies clears the text of messages sent or given up on more than $1 seconds ago.
+const purgeBodies = `
+UPDATE mail_outbox SET body_text = ''
+WHERE body_text <> '' AND coalesce(sent_at, failed_at) < now() - make_interval(secs => $1)`
+
+type outgoing struct {
+	ID        int64  `db:"id"`
+	MessageID string `db:"message_id"`
+	ThreadID  string `db:"thread_id"`
+	To        string `db:"to_address"`
+	ToName    string `db:"to_name"`
+	Subject   string `db:"subject"`
+	Body      string `db:"body_text"`
+	Kind      string `db:"kind"`
+	Attempts  int    `db:"attempts"`
+}
+
+// SendDue sends one batch of due messages and returns how many it claimed. Each is marked
+// sent, or failed with its next attempt (or given up), in the transaction that claimed it.
+// When ctx ends midway, the messages sent so far are still marked, and the rest left due.
+// When the mail server cannot be reached, every message of the batch is marked failed and
+// the error returned is an *UnreachableError.
+func (w *Worker) SendDue(ctx context.Context) (int, error) {
+	if w.cfg.SMTP == nil {
+		return 0, errors.New("mail: no mail server configured (TUGI_SMTP_URL)")
+	}
+	var claimed int
+	var unreachable error
+	// The transaction outlives ctx: what was sent must be recorded as sent.
+	err := database.WithTx(context.WithoutCancel(ctx), w.db, func(tx *sqlx.Tx) error {
+		var batch []outgoing
+		if err := tx.SelectContext(ctx, &batch, claimDue, w.Batch); err != nil {
+			return fmt.Errorf("mail: claim: %w", err)
+		}
+		claimed = len(batch)
+		if claimed == 0 {
+			return nil
+		}
+		client, conn, dialErr := w.dial(ctx)
+		if conn != nil {
+			defer func() { _ = client.CloseWithSMTPClient(conn) }()
+		}
+		if dialErr != nil {
+			unreachable = &UnreachableError{Server: w.cfg.SMTP.String(), Messages: claimed, Err: dialErr}
+		}
+		for _, m := range batch {
+			if ctx.Err() != nil {
+				break
+			}
+			sendErr, permanent := dialErr, false
+			if sendErr == nil {
+				var msg *gomail.Msg
+				if msg, sendErr = w.compose(m); sendErr != nil {
+					permanent = true
+				} else {
+					sendErr = client.SendWithSMTPClient(conn, msg)
+				}
+			}
+			if err := w.record(tx, m, sendErr, permanent, dialErr != nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = unreachable
+	}
+	return claimed, err
+}
+
+// UnreachableError is a batch that could not be sent because connecting to the mail
+// server (or starting TLS, or signing in) failed.
+type UnreachableError struct {
+	Server   string // without the password
+	Messages int    // in the batch, each to be retried (or given up)
+	Err      error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("mail: cannot send through %s: %s", e.Server, shortError(e.Err))
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+func (w *Worker) dial(ctx context.Context) (*gomail.Client, *gosmtp.Client, error) {
+	s := w.cfg.SMTP
+	opts := []gomail.Option{gomail.WithPort(s.Port), gomail.WithTimeout(sendTimeout), gomail.WithHELO(w.cfg.Domain),
+		gomail.WithTLSConfig(&tls.Config{ServerName: s.Host, MinVersion: tls.VersionTLS12})}
+	switch s.Security {
+	case config.TLS:
+		opts = append(opts, gomail.WithSSL())
+	case config.STARTTLS:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	case config.NoTLS:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	}
+	if s.Username != "" {
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover), gomail.WithUsername(s.Username),
+			gomail.WithPassword(s.Password))
+	}
+	client, err := gomail.NewClient(s.Host, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	conn, err := client.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return client, conn, nil
+}
+
+// compose builds the message m: From the configuration, the Message-ID of its row, and
+// when it belongs to a thread, In-Reply-To and References naming the thread's first
+// message. The body is plain UTF-8 text, quoted-printable.
+func (w *Worker) compose(m outgoing) (*gomail.Msg, error) {
+	msg := gomail.NewMsg(gomail.WithCharset(gomail.CharsetUTF8), gomail.WithEncoding(gomail.EncodingQP))
+	if err := msg.FromFormat(w.cfg.From.Name, w.cfg.From.Address); err != nil {
+		return nil, fmt.Errorf("sender: %w", err)
+	}
+	if err := msg.AddToFormat(oneLine(m.ToName), m.To); err != nil {
+		return nil, fmt.Errorf("recipient %q is not a valid address", m.To)
+	}
+	msg.Subject(oneLine(m.Subject))
+	msg.SetMessageIDWithValue(m.MessageID + "@" + w.cfg.Domain)
+	if m.ThreadID != "" {
+		thread := "<" + m.ThreadID + "@" + w.cfg.Domain + ">"
+		msg.SetGenHeader(gomail.HeaderInReplyTo, thread)
+		msg.SetGenHeader(gomail.HeaderReferences, thread)
+	}
+	// RFC 3834: a notice, so out-of-office replies are not sent back to it.
+	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
+	msg.SetUserAgent("Tugi") // instead of go-mail's name and version
+	msg.SetDate()
+	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
+	return msg, nil
+}
+
+// record stores the outcome of sending m: sent when sendErr is nil; otherwise one more
+// failed attempt, and the message given up after the last one, or at once when permanent.
+// A retry is logged unless quiet (the batch's failure to connect is logged once).
+func (w *Worker) record(tx *sqlx.Tx, m outgoing, sendErr error, permanent, quiet bool) error {
+	ctx := context.Background()
+	if sendErr == nil {
+		if _, err := tx.ExecContext(ctx, markSent, m.ID); err != nil {
+			return fmt.Errorf("mail: mark %d sent: %w", m.ID, err)
+		}
+		w.log.Debug("mail sent", "outbox_id", m.ID, "kind", m.Kind)
+		return nil
+	}
+	reason := shortError(sendErr)
+	var gaveUp bool
+	err := tx.GetContext(ctx, &gaveUp, markFailed, m.ID, reason, Backoff(m.Attempts+1).Seconds(), w.cfg.MaxAttempts, permanent)
+	if err != nil {
+		return fmt.Errorf("mail: mark %d failed: %w", m.ID, err)
+	}
+	if gaveUp {
+		w.log.Error("mail given up", "outbox_id", m.ID, "kind", m.Kind, "attempts", m.Attempts+1, "error", reason)
+	} else if !quiet {
+		w.log.Warn("mail not sent; will retry", "outbox_id", m.ID, "kind", m.Kind, "attempts", m.Attempts+1,
+			"retry_in", Backoff(m.Attempts+1), "error", reason)
+	}
+	return nil
+}
+
+// oneLine is s with its line breaks and other control characters turned into spaces: a
+// header value from a form can never start a header of its own, nor make the message
+// unsendable.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// shortError is err on one line of at most 300 bytes, for last_error. The SMTP password
+// is never part of an error: go-mail does not log or wrap authentication data.
+func shortError(err error) string {
+	s := strings.Join(strings.Fields(err.Error()), " ")
+	if len(s) > 300 {
+		s = strings.ToValidUTF8(s[:300], "") + "…"
+	}
+	return s
+}
+
+// Purge clears the text of messages sent or given up on more than KeepBody ago, and
+// returns how many it cleared. Clearing is audited (mail.clear_bodies, by the job "mail",
+// with the number of messages), as personal data removed.
+func (w *Worker) Purge(ctx context.Context) (int64, error) {
+	var n int64
+	err := database.WithTx(ctx, w.db, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, purgeBodies, KeepBody.Seconds())
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Job("mail"), audit.Event{Action: "mail.clear_bodies", ObjectType: "mail_outbox",
+			Changes: map[string]audit.Change{"messages": {New: n}}})
+	})
+	return n, err
+}

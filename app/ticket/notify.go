@@ -1,0 +1,241 @@
+package ticket
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"tugi/app/access"
+	"tugi/app/calendar"
+	"tugi/app/database"
+	"tugi/app/i18n"
+	"tugi/app/mail"
+	"tugi/app/sla"
+)
+
+// E-mail notices about tickets. They are queued in the outbox (app/mail) in the
+// transaction of the change they tell about, before its audit event, so a notice exists
+// exactly when its change does:
+//
+//   - to the customer who asked (the requester): their ticket was received (with when
+//     support opens, when it is closed now); an agent replied publicly (never for an
+//     internal note); an agent set the ticket waiting, solved or closed;
+//   - to agents: the assignee, when someone else assigns the ticket to them; the assignee
+//     (or, while nobody has it, the members of its team) when the customer replies.
+//
+// Nobody is told of their own change, and only active people are told. A customer's
+// notice holds only what their ticket page shows them: their ticket, and public messages.
+// Every notice is in its recipient's language, its subject starts with the ticket's
+// reference, and it belongs to the ticket's mail thread, so mail clients group them.
+
+// recipient is a person a notice goes to.
+type recipient struct {
+	ID    int64  `db:"id"`
+	Email string `db:"email"`
+	Name  string `db:"name"`
+	Lang  string `db:"language"`
+}
+
+// selectRequester returns the requester $1 while they are active and still in the
+// ticket's organisation $2: someone moved to another organisation hears no more of it.
+const selectRequester = `SELECT id, email, name, language FROM users WHERE id = $1 AND org_id = $2 AND active`
+
+// selectAgentsToTell returns the assignee $1 when there is one, and otherwise the members
+// of team $2; active agents only, and never $3, who made the change.
+const selectAgentsToTell = `
+SELECT u.id, u.email, u.name, u.language FROM users u
+WHERE u.active AND 'agent' = ANY (u.roles) AND u.id <> $3
+  AND CASE WHEN $1::bigint IS NOT NULL THEN u.id = $1
+           ELSE u.id IN (SELECT user_id FROM team_members WHERE team_id = $2) END
+ORDER BY u.id`
+
+const setMessageMailID = `UPDATE ticket_messages SET message_id = $2 WHERE id = $1 AND message_id IS NULL`
+
+const selectMessageBody = `SELECT body FROM ticket_messages WHERE id = $1 AND ticket_id = $2 AND NOT internal`
+
+// notifier writes the notices; it has what the text needs besides the ticket.
+type notifier struct {
+	q         database.Queryer
+	publicURL string
+	now       time.Time
+}
+
+func (n *notifier) link(id int64) string { return n.publicURL + ticketPath(id) }
+
+// enqueue queues one notice about ticket t to r; body is the text between the greeting
+// and the link.
+func (n *notifier) enqueue(ctx context.Context, t *Ticket, r recipient, kind, body string) (string, error) {
+	text := i18n.T(r.Lang, "Dear %s,", r.Name) + "\n\n" + body + "\n\n" +
+		i18n.T(r.Lang, "Read and answer it at %s", n.link(t.ID)) + "\n"
+	return mail.Enqueue(ctx, n.q, mail.Message{
+		To:         mail.Address{Name: r.Name, Email: r.Email},
+		Subject:    "[" + Reference(t.ID, t.CreatedAt) + "] " + t.Subject,
+		Text:       text,
+		Thread:     mail.ThreadOf("ticket", strconv.FormatInt(t.ID, 10)),
+		Kind:       kind,
+		ObjectType: "ticket",
+		ObjectID:   strconv.FormatInt(t.ID, 10),
+		OrgID:      t.OrgID,
+		UserID:     r.ID,
+	})
+}
+
+func (n *notifier) requester(ctx context.Context, t *Ticket) (*recipient, error) {
+	var rs []recipient
+	if err := n.q.SelectContext(ctx, &rs, selectRequester, t.RequesterID, t.OrgID); err != nil {
+		return nil, fmt.Errorf("ticket notice: requester of %d: %w", t.ID, err)
+	}
+	if len(rs) == 0 {
+		return nil, nil // deactivated, or moved: no mail
+	}
+	return &rs[0], nil
+}
+
+// quote indents a message as mail quotes it.
+func quote(body string) string {
+	lines := strings.Split(strings.TrimRight(strings.ReplaceAll(body, "\r\n", "\n"), "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = "> " + l
+	}
+	return strings.Join(lines, "\n")
+}
+
+// notifyCreated tells the customer that their new ticket t was received.
+func (s *Service) notifyCreated(ctx context.Context, q database.Queryer, t *Ticket, cal *calendar.Calendar) error {
+	if s.publicURL == "" {
+		return nil
+	}
+	n := &notifier{q: q, publicURL: s.publicURL, now: t.CreatedAt}
+	r, err := n.requester(ctx, t)
+	if err != nil || r == nil {
+		return err
+	}
+	ref := Reference(t.ID, t.CreatedAt)
+	body := i18n.T(r.Lang, "Your ticket %s has been received.", ref)
+	if st := sla.StatusAt(cal, n.now); !st.Open && !st.Never {
+		body += "\n\n" + i18n.T(r.Lang, "Support is closed now. It opens %s.", (&calendarInfo{cal: cal}).when(r.Lang, st.OpensAt, n.now))
+	}
+	_, err = n.enqueue(ctx, t, *r, "ticket.created", body)
+	return err
+}
+
+// notify queues the notices of change c, made by v.
+func (s *Service) notify(ctx context.Context, q database.Queryer, c *change, v *access.Viewer) error {
+	if s.publicURL == "" {
+		return nil
+	}
+	n := &notifier{q: q, publicURL: s.publicURL, now: c.now}
+	t := c.t
+	ref := Reference(t.ID, t.CreatedAt)
+	byUserID, replied := v.UserID, false
+	for _, ev := range c.events {
+		switch ev.Action {
+		case "ticket.reply":
+			replied = true
+			msgID, ok := ev.Changes["message_id"].New.(int64)
+			if !ok {
+				return fmt.Errorf("ticket notice: reply on %d without its message id", t.ID)
+			}
+			var body string
+			if err := q.GetContext(ctx, &body, selectMessageBody, msgID, t.ID); err != nil {
+				return fmt.Errorf("ticket notice: message %d: %w", msgID, err)
+			}
+			if c.scope.Staff() {
+				if err := n.agentReplied(ctx, t, msgID, body); err != nil {
+					return err
+				}
+			} else if err := n.customerReplied(ctx, t, v, body); err != nil {
+				return err
+			}
+		case "ticket.assign":
+			if t.AssigneeID == nil || *t.AssigneeID == byUserID {
+				continue // unassigned, or taken by the agent themself
+			}
+			var rs []recipient
+			if err := q.SelectContext(ctx, &rs, selectAgentsToTell, *t.AssigneeID, nil, byUserID); err != nil {
+				return fmt.Errorf("ticket notice: assignee of %d: %w", t.ID, err)
+			}
+			for _, r := range rs {
+				if _, err := n.enqueue(ctx, t, r, "ticket.assign", i18n.T(r.Lang, "Ticket %s has been assigned to you: %s", ref, t.Subject)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	// An agent's change of status the customer should act on or know of; a reply tells
+	// of its own change of status.
+	if c.scope.Staff() && !replied && c.old.Status != t.Status {
+		if err := n.statusChanged(ctx, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// statusLine is what the customer reads of their ticket's new status, or "" for a
+// status they need not hear of.
+func statusLine(lang string, t *Ticket) string {
+	ref := Reference(t.ID, t.CreatedAt)
+	switch t.Status {
+	case Waiting:
+		return i18n.T(lang, "Your ticket %s is waiting for your reply.", ref)
+	case Solved:
+		return i18n.T(lang, "Your ticket %s has been solved. If you still need help, reply within %d days and it opens again.",
+			ref, int(ReopenWindow/(24*time.Hour)))
+	case Closed:
+		return i18n.T(lang, "Your ticket %s has been closed.", ref)
+	}
+	return ""
+}
+
+func (n *notifier) statusChanged(ctx context.Context, t *Ticket) error {
+	r, err := n.requester(ctx, t)
+	if err != nil || r == nil {
+		return err
+	}
+	line := statusLine(r.Lang, t)
+	if line == "" {
+		return nil
+	}
+	_, err = n.enqueue(ctx, t, *r, "ticket.status", line)
+	return err
+}
+
+// agentReplied sends the agent's public reply to the customer, and records its
+// Message-ID on the message: the reply is that e-mail.
+func (n *notifier) agentReplied(ctx context.Context, t *Ticket, msgID int64, body string) error {
+	r, err := n.requester(ctx, t)
+	if err != nil || r == nil {
+		return err
+	}
+	text := i18n.T(r.Lang, "There is a new reply on your ticket %s:", Reference(t.ID, t.CreatedAt)) + "\n\n" + quote(body)
+	if line := statusLine(r.Lang, t); line != "" {
+		text += "\n\n" + line
+	}
+	id, err := n.enqueue(ctx, t, *r, "ticket.reply", text)
+	if err != nil {
+		return err
+	}
+	if _, err := n.q.ExecContext(ctx, setMessageMailID, msgID, id); err != nil {
+		return fmt.Errorf("ticket notice: message id of %d: %w", msgID, err)
+	}
+	return nil
+}
+
+// customerReplied tells the assignee, or while nobody has the ticket its team, of the
+// customer's message.
+func (n *notifier) customerReplied(ctx context.Context, t *Ticket, v *access.Viewer, body string) error {
+	var rs []recipient
+	if err := n.q.SelectContext(ctx, &rs, selectAgentsToTell, t.AssigneeID, t.TeamID, v.UserID); err != nil {
+		return fmt.Errorf("ticket notice: agents of %d: %w", t.ID, err)
+	}
+	for _, r := range rs {
+		text := i18n.T(r.Lang, "%s (%s) replied on ticket %s:", v.Name, t.OrgName, Reference(t.ID, t.CreatedAt)) + "\n\n" + quote(body)
+		if _, err := n.enqueue(ctx, t, r, "ticket.customer_reply", text); err != nil {
+			return err
+		}
+	}
+	return nil
+}
