@@ -283,7 +283,7 @@ func Actions() []string {
 		"auth.sign_in", "auth.sign_in_failed", "auth.sign_out", "session.revoke",
 		"user.create", "user.set_roles", "user.activate", "user.deactivate",
 		"user.change_password", "user.change_password_failed", "user.set_language",
-		"organisation.create", "audit.export",
+		"organisation.create", "audit.export", "ticket.attachment_download",
 	}
 }
 
@@ -317,6 +317,8 @@ func actionLabel(action string) string {
 		return "Organisation created"
 	case "audit.export":
 		return "Audit log exported"
+	case "ticket.attachment_download":
+		return "Attachment downloaded"
 	}
 	return ""
 }

@@ -21,6 +21,9 @@ type AgentPage struct {
 	Ticket   *Ticket
 	Messages []Message
 	Panel    Panel
+	// Attachments are the files of each message, by message id.
+	Attachments map[int64][]Attachment
+	Upload      UploadHint
 }
 
 // Panel is the side panel of the agent's ticket page: the ticket's fields, each changed
@@ -105,7 +108,11 @@ func (h *Handler) renderAgent(c echo.Context, status int, t *Ticket, form web.Fo
 	for i := range ms {
 		ms[i].CreatedAt = ms[i].CreatedAt.In(t.CreatedAt.Location())
 	}
-	p.Data = AgentPage{Ticket: t, Messages: ms, Panel: panel}
+	atts, err := NewStore(h.svc.db).Attachments(ctx, ScopeOf(v), t.ID)
+	if err != nil {
+		return err
+	}
+	p.Data = AgentPage{Ticket: t, Messages: ms, Panel: panel, Attachments: atts, Upload: h.uploadHint(c)}
 	return c.Render(status, tplAgent, p)
 }
 
@@ -124,11 +131,16 @@ func (h *Handler) Note(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	files, err := h.uploads(c, &form, "note_files")
+	if err != nil {
+		return err
+	}
 	if form.Invalid() {
+		filesLost(c, &form, "note_files", files)
 		return h.renderAgent(c, http.StatusUnprocessableEntity, t, form, false)
 	}
 	v := web.ViewerOf(c)
-	if err := h.svc.Note(c.Request().Context(), web.Actor(c), v, t.ID, f.Body); err != nil {
+	if err := h.svc.Note(c.Request().Context(), web.Actor(c), v, t.ID, f.Body, files...); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return echo.ErrNotFound
 		}

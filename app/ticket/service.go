@@ -10,6 +10,7 @@ import (
 
 	"tugi/app/access"
 	"tugi/app/audit"
+	"tugi/app/blob"
 	"tugi/app/calendar"
 	"tugi/app/database"
 	"tugi/app/sla"
@@ -26,6 +27,10 @@ type Options struct {
 	Calendars CalendarSource
 	// Now tells the time; time.Now when nil. Tests set it to control the SLA clocks.
 	Now func() time.Time
+	// Blobs keeps attachments' bytes; blob.Postgres when nil.
+	Blobs blob.Store
+	// Attachments limits the files of one message; DefaultAttachmentLimits when zero.
+	Attachments AttachmentLimits
 }
 
 // Service changes tickets. Each operation is one transaction: it locks the ticket (if the
@@ -35,6 +40,8 @@ type Service struct {
 	db        *sqlx.DB
 	calendars CalendarSource
 	now       func() time.Time
+	blobs     blob.Store
+	limits    AttachmentLimits
 }
 
 // NewService returns the ticket service.
@@ -42,7 +49,13 @@ func NewService(o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{db: o.DB, calendars: o.Calendars, now: o.Now}
+	if o.Blobs == nil {
+		o.Blobs = blob.Postgres{}
+	}
+	if o.Attachments == (AttachmentLimits{}) {
+		o.Attachments = DefaultAttachmentLimits
+	}
+	return &Service{db: o.DB, calendars: o.Calendars, now: o.Now, blobs: o.Blobs, limits: o.Attachments}
 }
 
 // Now returns the time as the service counts it: whole seconds, as the clocks store time
@@ -78,6 +91,7 @@ type Request struct {
 	CategoryID int64
 	Impact     Impact
 	Channel    Channel
+	Files      []File // attached to the description
 }
 
 // Create opens a ticket for the customer v, with their description as its first message,
@@ -91,6 +105,10 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 	}
 	if r.Channel == "" {
 		r.Channel = Web
+	}
+	files, err := s.limits.Check(r.Files)
+	if err != nil {
+		return nil, err
 	}
 	cal, err := s.calendars.Current(ctx)
 	if err != nil {
@@ -128,6 +146,10 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 		if err != nil {
 			return err
 		}
+		attached, err := st.attach(ctx, s.blobs, id, v.OrgID, msgID, v.UserID, files, now)
+		if err != nil {
+			return err
+		}
 		if err := st.SaveClocks(ctx, id, nil, clocks, cal, policy.WarnPercent); err != nil {
 			return err
 		}
@@ -142,6 +164,9 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 		}
 		if team != nil {
 			changes["team_id"] = audit.Change{New: *team}
+		}
+		if len(attached) > 0 {
+			changes["attachment_ids"] = audit.Change{New: attached}
 		}
 		return audit.Record(ctx, tx, actor, audit.Event{Action: "ticket.create", ObjectType: "ticket",
 			ObjectID: strconv.FormatInt(id, 10), OrgID: v.OrgID, Changes: changes})
@@ -274,7 +299,14 @@ func (s *Service) apply(ctx context.Context, actor audit.Actor, v *access.Viewer
 // An agent's reply stops the first-response clock (the first time) and the
 // next-response clock; with wait, the ticket then waits for the customer (its clocks
 // pause), and otherwise a new or waiting ticket becomes open.
-func (s *Service) Reply(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64, body string, wait bool) error {
+//
+// The files are attached to the message, after AttachmentLimits.Check (a *FileError
+// refuses them all, and nothing is written).
+func (s *Service) Reply(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64, body string, wait bool, files ...File) error {
+	checked, err := s.limits.Check(files)
+	if err != nil {
+		return err
+	}
 	return s.apply(ctx, actor, v, id, func(c *change) error {
 		if c.t.Status == Closed {
 			return ErrClosed
@@ -284,6 +316,10 @@ func (s *Service) Reply(ctx context.Context, actor audit.Actor, v *access.Viewer
 			return ErrReopenExpired
 		}
 		msgID, err := c.st.AddMessage(ctx, NewMessage{TicketID: c.t.ID, OrgID: c.t.OrgID, AuthorID: v.UserID, Channel: Web, Body: body, At: c.now})
+		if err != nil {
+			return err
+		}
+		attached, err := c.st.attach(ctx, s.blobs, c.t.ID, c.t.OrgID, msgID, v.UserID, checked, c.now)
 		if err != nil {
 			return err
 		}
@@ -314,6 +350,9 @@ func (s *Service) Reply(ctx context.Context, actor audit.Actor, v *access.Viewer
 		}
 		c.touched = true
 		changes := map[string]audit.Change{"message_id": {New: msgID}}
+		if len(attached) > 0 {
+			changes["attachment_ids"] = audit.Change{New: attached}
+		}
 		if c.old.Status != c.t.Status {
 			changes["status"] = audit.Change{Old: c.old.Status, New: c.t.Status}
 		}
@@ -324,7 +363,12 @@ func (s *Service) Reply(ctx context.Context, actor audit.Actor, v *access.Viewer
 
 // Note adds an internal note by the agent v to ticket id: staff read it, customers never
 // do. It changes no clock, and is no activity a customer sees.
-func (s *Service) Note(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64, body string) error {
+// Files attached to a note are internal too.
+func (s *Service) Note(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64, body string, files ...File) error {
+	checked, err := s.limits.Check(files)
+	if err != nil {
+		return err
+	}
 	return s.apply(ctx, actor, v, id, func(c *change) error {
 		if !c.scope.Staff() {
 			return ErrNotAllowed
@@ -333,7 +377,15 @@ func (s *Service) Note(ctx context.Context, actor audit.Actor, v *access.Viewer,
 		if err != nil {
 			return err
 		}
-		c.record("ticket.note", map[string]audit.Change{"message_id": {New: msgID}})
+		attached, err := c.st.attach(ctx, s.blobs, c.t.ID, c.t.OrgID, msgID, v.UserID, checked, c.now)
+		if err != nil {
+			return err
+		}
+		changes := map[string]audit.Change{"message_id": {New: msgID}}
+		if len(attached) > 0 {
+			changes["attachment_ids"] = audit.Change{New: attached}
+		}
+		c.record("ticket.note", changes)
 		return nil
 	})
 }
