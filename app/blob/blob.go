@@ -60,6 +60,14 @@ func (Postgres) Put(ctx context.Context, q database.Queryer, r io.Reader) (Ref, 
 		return Ref{}, fmt.Errorf("blob: read: %w", err)
 	}
 	ref := Ref{SHA256: hex.EncodeToString(h.Sum(nil)), Size: n}
+	// Content stored already is not sent again: 10 MiB take some 150 ms to send.
+	var stored bool
+	if err := q.GetContext(ctx, &stored, `SELECT EXISTS (SELECT FROM blobs WHERE sha256 = $1)`, ref.SHA256); err != nil {
+		return Ref{}, fmt.Errorf("blob: look up %s: %w", ref.SHA256, err)
+	}
+	if stored {
+		return ref, nil
+	}
 	if _, err := q.ExecContext(ctx, insertBlob, ref.SHA256, ref.Size, buf.Bytes()); err != nil {
 		return Ref{}, fmt.Errorf("blob: put %s: %w", ref.SHA256, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -71,19 +72,19 @@ var fileTypes = []fileType{
 	{"message/rfc822", []string{".eml"}},
 }
 
-// AcceptHint is the file input's accept attribute: the name endings Tugi takes. The
+// acceptHint is the file input's accept attribute: the name endings Tugi takes. The
 // browser only suggests them; the server decides from the bytes.
-var AcceptHint = func() string {
+func acceptHint() string {
 	var exts []string
 	for _, t := range fileTypes {
 		for _, e := range t.exts {
-			if !strings.Contains(","+strings.Join(exts, ",")+",", ","+e+",") {
+			if !slices.Contains(exts, e) {
 				exts = append(exts, e)
 			}
 		}
 	}
 	return strings.Join(exts, ",")
-}()
+}
 
 // Why a file is refused.
 const (
@@ -142,10 +143,8 @@ func detect(name string, data []byte) (string, bool) {
 		if !m.Is(t.mime) {
 			continue
 		}
-		for _, e := range t.exts {
-			if e == ext {
-				return m.String(), true
-			}
+		if slices.Contains(t.exts, ext) {
+			return m.String(), true
 		}
 	}
 	return "", false

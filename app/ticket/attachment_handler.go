@@ -146,5 +146,5 @@ type UploadHint struct {
 
 func (h *Handler) uploadHint(c echo.Context) UploadHint {
 	l := h.svc.limits
-	return UploadHint{Accept: AcceptHint, MaxFiles: l.MaxFiles, MaxSize: FormatSize(web.ViewerOf(c).Lang, l.MaxSize)}
+	return UploadHint{Accept: acceptHint(), MaxFiles: l.MaxFiles, MaxSize: FormatSize(web.ViewerOf(c).Lang, l.MaxSize)}
 }
