@@ -9,6 +9,9 @@ import (
 	"io"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq"
+
 	"tugi/app/blob"
 	"tugi/app/testdb"
 )
@@ -64,5 +67,30 @@ func TestPostgresStoresContentOnceByItsHash(t *testing.T) {
 	tx.Rollback()
 	if err := db.Get(&n, `SELECT count(*) FROM blobs`); err != nil || n != 2 {
 		t.Errorf("%d blobs after a rollback, want 2", n)
+	}
+}
+
+// Tugi runs as a member of tugi_app (db/migrations/0002): that role stores and reads
+// contents.
+func TestTheAppRoleStoresContents(t *testing.T) {
+	t.Parallel()
+	db, err := sqlx.Open("postgres", testdb.AppRoleDSN(t, testdb.NewDSN(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ctx := context.Background()
+	ref, err := blob.Postgres{}.Put(ctx, db, bytes.NewReader([]byte("as tugi_app")))
+	if err != nil {
+		t.Fatalf("put as tugi_app: %v", err)
+	}
+	r, err := blob.Postgres{}.Open(ctx, db, ref.SHA256)
+	if err != nil {
+		t.Fatalf("open as tugi_app: %v", err)
+	}
+	r.Close()
+	var ok bool
+	if err := db.Get(&ok, `SELECT has_table_privilege('ticket_attachments', 'INSERT') AND has_table_privilege('ticket_attachments', 'SELECT')`); err != nil || !ok {
+		t.Errorf("tugi_app may not insert and read ticket_attachments: %v %v", ok, err)
 	}
 }
