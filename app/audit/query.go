@@ -283,7 +283,10 @@ func Actions() []string {
 		"auth.sign_in", "auth.sign_in_failed", "auth.sign_out", "session.revoke",
 		"user.create", "user.set_roles", "user.activate", "user.deactivate",
 		"user.change_password", "user.change_password_failed", "user.set_language",
-		"organisation.create", "audit.export", "ticket.attachment_download",
+		"organisation.create", "audit.export",
+		"ticket.create", "ticket.reply", "ticket.note", "ticket.status", "ticket.priority", "ticket.category",
+		"ticket.assign", "ticket.team", "ticket.close", "ticket.reopen", "ticket.link", "ticket.unlink",
+		"team.add_member", "canned.create", "canned.update", "canned.delete", "ticket.attachment_download",
 	}
 }
 
@@ -317,6 +320,38 @@ func actionLabel(action string) string {
 		return "Organisation created"
 	case "audit.export":
 		return "Audit log exported"
+	case "ticket.create":
+		return "Ticket opened"
+	case "ticket.reply":
+		return "Reply"
+	case "ticket.note":
+		return "Internal note added"
+	case "ticket.status":
+		return "Status changed"
+	case "ticket.priority":
+		return "Priority changed"
+	case "ticket.category":
+		return "Category changed"
+	case "ticket.assign":
+		return "Assignee changed"
+	case "ticket.team":
+		return "Team changed"
+	case "ticket.close":
+		return "Ticket closed"
+	case "ticket.reopen":
+		return "Ticket reopened"
+	case "ticket.link":
+		return "Ticket linked"
+	case "ticket.unlink":
+		return "Link removed"
+	case "team.add_member":
+		return "Added to team"
+	case "canned.create":
+		return "Canned reply created"
+	case "canned.update":
+		return "Canned reply changed"
+	case "canned.delete":
+		return "Canned reply deleted"
 	case "ticket.attachment_download":
 		return "Attachment downloaded"
 	}

@@ -44,7 +44,7 @@ type Store interface {
 }
 
 // Postgres is the Store that keeps contents in PostgreSQL's blobs table
-// (db/migrations/0006_attachments.sql). It reads each content into memory: callers limit
+// (db/migrations/0007_attachments.sql). It reads each content into memory: callers limit
 // sizes (attachments: 10 MiB by default).
 type Postgres struct{}
 

@@ -176,7 +176,7 @@ func loadTickets(ctx context.Context, db *sqlx.DB, actor audit.Actor, people map
 			v := people[s.who]
 			switch {
 			case s.take:
-				err = svc.Take(ctx, actor, v, t.ID)
+				err = svc.Take(ctx, actor, v, t.ID, 0) // a new ticket: nobody has it yet
 			case s.reply != "":
 				err = svc.Reply(ctx, actor, v, t.ID, s.reply, s.wait)
 			}

@@ -187,7 +187,7 @@ var knownDynamic = []struct{ re, source string }{
 	{`^\(?roleLabel .+$`, "Role.Label"}, // a parenthesised pipeline prints without its parentheses
 	{`^\.Priority\.Label$`, "sla.Priority.Label"},
 	{`^\.Weekday$`, "weekday names"},
-	{`^(\$t)?\.(Status\.(Label|CustomerLabel)|Priority\.Label|Impact\.Label|Channel\.Label)$`, "ticket labels (app/ticket)"},
+	{`^(\$t)?\.(Status\.(Label|CustomerLabel)|OtherStatus\.Label|Priority\.Label|Impact\.Label|Channel\.Label)$`, "ticket labels (app/ticket)"},
 }
 
 func collectTemplates(m *messages) (errs []string) {
@@ -508,6 +508,7 @@ func collectGo(m *messages) (errs []string) {
 		{"app/web", "", "message", "validation messages (message)"},
 		{"app/user", "", "errorMessage", "directory errors (errorMessage)"},
 		{"app/access", "Role", "Label", "role labels (Role.Label)"},
+		{"app/ticket", "Link", "Label", "ticket link labels (Link.Label)"},
 	}
 	for _, nf := range named {
 		found := false

@@ -136,6 +136,41 @@ var auditedRoutes = map[string]auditSample{
 	"POST /tickets/:id/take": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		return newTicket(t, app) + "/take", nil
 	}},
+	"POST /tickets/:id/call": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return newTicket(t, app) + "/call", url.Values{"call": {"Talked it through on the phone."}, "then": {"open"}}
+	}},
+	"POST /tickets/:id/links": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		other := strings.TrimPrefix(newTicket(t, app), "/tickets/")
+		return newTicket(t, app) + "/links", url.Values{"reference": {other}, "kind": {"related"}}
+	}},
+	"POST /tickets/:id/links/:link/delete": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		path, other := newTicket(t, app), strings.TrimPrefix(newTicket(t, app), "/tickets/")
+		if p := app.SignIn(t, andres).Post(path+"/links", url.Values{"reference": {other}, "kind": {"duplicate"}}); p.Status != http.StatusSeeOther {
+			t.Fatalf("link the tickets to unlink: %d", p.Status)
+		}
+		var id int64
+		if err := app.DB.Get(&id, `SELECT max(id) FROM ticket_links`); err != nil {
+			t.Fatal(err)
+		}
+		return path + "/links/" + strconv.FormatInt(id, 10) + "/delete", nil
+	}},
+	"POST /queue/phone": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		form := ticketForm(t, app)
+		var mariID int64
+		if err := app.DB.Get(&mariID, `SELECT id FROM users WHERE email = $1`, mari); err != nil {
+			t.Fatal(err)
+		}
+		form.Set("requester_id", strconv.FormatInt(mariID, 10))
+		form.Set("priority", "normal")
+		return "/queue/phone", form
+	}},
+	"POST /queue/canned": {as: andres, form: url.Values{"title": {"Route walk"}, "body": {"Hello {{customer_name}}"}}},
+	"POST /queue/canned/:canned": {as: kadri, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return cannedPath(t, app, "Route walk edit"), url.Values{"title": {"Route walk edited"}, "body": {"Changed."}}
+	}},
+	"POST /queue/canned/:canned/delete": {as: kadri, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return cannedPath(t, app, "Route walk delete") + "/delete", nil
+	}},
 
 	// Downloads of attachments are audited: customer data leaving Tugi.
 	"GET /tickets/:id/attachments/:aid/:name": {as: andres, status: http.StatusOK, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
@@ -179,6 +214,19 @@ func ticketForm(t *testing.T, app *apptest.App) url.Values {
 	}
 	return url.Values{"subject": {"Route walk"}, "body": {"Checking that this is audited."},
 		"category_id": {strconv.FormatInt(category, 10)}, "impact": {"one_person"}}
+}
+
+// cannedPath adds a canned reply titled title as Andres and returns its path.
+func cannedPath(t *testing.T, app *apptest.App, title string) string {
+	t.Helper()
+	if p := app.SignIn(t, andres).Post("/queue/canned", url.Values{"title": {title}, "body": {"Text"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("add a canned reply: %d", p.Status)
+	}
+	var id int64
+	if err := app.DB.Get(&id, `SELECT id FROM canned_replies WHERE title = $1`, title); err != nil {
+		t.Fatal(err)
+	}
+	return "/queue/canned/" + strconv.FormatInt(id, 10)
 }
 
 // newTicket opens a ticket as Mari and returns its path.

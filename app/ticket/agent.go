@@ -21,6 +21,7 @@ type AgentPage struct {
 	Ticket   *Ticket
 	Messages []Message
 	Panel    Panel
+	Tools    // the agent's tools: history, links, canned replies (tools.go)
 	// Attachments are the files of each message, by message id.
 	Attachments map[int64][]Attachment
 	Upload      UploadHint
@@ -108,11 +109,15 @@ func (h *Handler) renderAgent(c echo.Context, status int, t *Ticket, form web.Fo
 	for i := range ms {
 		ms[i].CreatedAt = ms[i].CreatedAt.In(t.CreatedAt.Location())
 	}
+	tools, err := h.tools(c, t)
+	if err != nil {
+		return err
+	}
 	atts, err := NewStore(h.svc.db).Attachments(ctx, ScopeOf(v), t.ID)
 	if err != nil {
 		return err
 	}
-	p.Data = AgentPage{Ticket: t, Messages: ms, Panel: panel, Attachments: atts, Upload: h.uploadHint(c)}
+	p.Data = AgentPage{Ticket: t, Messages: ms, Panel: panel, Tools: tools, Attachments: atts, Upload: h.uploadHint(c)}
 	return c.Render(status, tplAgent, p)
 }
 
@@ -249,10 +254,15 @@ func (h *Handler) Take(c echo.Context) error {
 	}
 	v := web.ViewerOf(c)
 	msg := i18n.T(v.Lang, "%s is yours now.", t.Reference())
-	err = h.svc.Take(c.Request().Context(), web.Actor(c), v, t.ID)
+	// seen_assignee is who had the ticket on the page the agent took it from ("": nobody).
+	seen, _ := strconv.ParseInt(c.FormValue("seen_assignee"), 10, 64)
+	err = h.svc.Take(c.Request().Context(), web.Actor(c), v, t.ID, seen)
+	var taken *TakenError
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return echo.ErrNotFound
+	case errors.As(err, &taken):
+		msg = i18n.T(v.Lang, "%s took this ticket a moment ago.", taken.By)
 	case errors.Is(err, ErrNotAnAgent):
 		msg = i18n.T(v.Lang, "Only an active support agent can be assigned.")
 	case err != nil:

@@ -303,6 +303,11 @@ func (s *Service) apply(ctx context.Context, actor audit.Actor, v *access.Viewer
 // The files are attached to the message, after AttachmentLimits.Check (a *FileError
 // refuses them all, and nothing is written).
 func (s *Service) Reply(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64, body string, wait bool, files ...File) error {
+	return s.reply(ctx, actor, v, id, body, wait, Web, files...)
+}
+
+// reply is Reply by channel ch: Web, or Phone for a call an agent logs (LogCall).
+func (s *Service) reply(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64, body string, wait bool, ch Channel, files ...File) error {
 	checked, err := s.limits.Check(files)
 	if err != nil {
 		return err
@@ -315,7 +320,7 @@ func (s *Service) Reply(ctx context.Context, actor audit.Actor, v *access.Viewer
 		if customer && c.t.Status == Solved && !c.t.CanReopen(c.now) {
 			return ErrReopenExpired
 		}
-		msgID, err := c.st.AddMessage(ctx, NewMessage{TicketID: c.t.ID, OrgID: c.t.OrgID, AuthorID: v.UserID, Channel: Web, Body: body, At: c.now})
+		msgID, err := c.st.AddMessage(ctx, NewMessage{TicketID: c.t.ID, OrgID: c.t.OrgID, AuthorID: v.UserID, Channel: ch, Body: body, At: c.now})
 		if err != nil {
 			return err
 		}
@@ -352,6 +357,9 @@ func (s *Service) Reply(ctx context.Context, actor audit.Actor, v *access.Viewer
 		changes := map[string]audit.Change{"message_id": {New: msgID}}
 		if len(attached) > 0 {
 			changes["attachment_ids"] = audit.Change{New: attached}
+		}
+		if ch != Web {
+			changes["channel"] = audit.Change{New: ch}
 		}
 		if c.old.Status != c.t.Status {
 			changes["status"] = audit.Change{Old: c.old.Status, New: c.t.Status}
@@ -473,14 +481,19 @@ func (c *change) assign(ctx context.Context, to int64) error {
 	return nil
 }
 
-// Take assigns ticket id to the agent v.
-func (s *Service) Take(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64) error {
+// Take assigns ticket id to the agent v, who saw it assigned to seen (0: nobody). When
+// someone else has taken it since, Take writes nothing and returns a *TakenError naming
+// them (see take.go).
+func (s *Service) Take(ctx context.Context, actor audit.Actor, v *access.Viewer, id, seen int64) error {
 	return s.apply(ctx, actor, v, id, func(c *change) error {
 		if !c.scope.Staff() {
 			return ErrNotAllowed
 		}
 		if sameID(c.t.AssigneeID, v.UserID) {
 			return nil
+		}
+		if err := takenSince(c.t, seen); err != nil {
+			return err
 		}
 		return c.assign(ctx, v.UserID)
 	})

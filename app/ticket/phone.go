@@ -1,0 +1,350 @@
+package ticket
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/labstack/echo/v4"
+
+	"tugi/app/access"
+	"tugi/app/audit"
+	"tugi/app/database"
+	"tugi/app/i18n"
+	"tugi/app/sla"
+	"tugi/app/web"
+)
+
+// Contact is a customer an agent may open a ticket for.
+type Contact struct {
+	ID      int64  `db:"id"`
+	Name    string `db:"name"`
+	Email   string `db:"email"`
+	OrgID   int64  `db:"org_id"`
+	OrgName string `db:"org_name"`
+	Active  bool   `db:"active"`
+}
+
+// Errors of a phone ticket's contact.
+var (
+	ErrNoSuchContact   = errors.New("ticket: no such customer")
+	ErrContactInactive = errors.New("ticket: the customer's account is deactivated")
+)
+
+// contactLimit caps the contacts a search offers: the agent types more to narrow it.
+const contactLimit = 20
+
+// searchContacts finds active customers whose name or e-mail address starts with $1: the
+// first $2 of each in the prefix indexes of db/migrations/0009, read in index order (the
+// ~<~ ordering of text_pattern_ops) so that a short prefix matching thousands of people
+// still reads only $2 entries of each. The predicates are the indexes', word for word.
+const searchContacts = `
+SELECT u.id, u.name, u.email, u.org_id, o.name AS org_name, u.active
+FROM ((SELECT id FROM users WHERE org_id IS NOT NULL AND active AND lower(name) LIKE $1 || '%' ORDER BY lower(name) USING ~<~ LIMIT $2)
+      UNION
+      (SELECT id FROM users WHERE org_id IS NOT NULL AND active AND email LIKE $1 || '%' ORDER BY email USING ~<~ LIMIT $2)) m
+JOIN users u ON u.id = m.id
+JOIN organisations o ON o.id = u.org_id
+ORDER BY lower(u.name), u.id
+LIMIT $2`
+
+// SearchContacts returns up to contactLimit active customers whose name or e-mail
+// address starts with q (any case); none for an empty q.
+func (s *Store) SearchContacts(ctx context.Context, q string) ([]Contact, error) {
+	q = strings.ToLower(strings.TrimSpace(q))
+	if q == "" {
+		return nil, nil
+	}
+	// LIKE's own characters are matched literally.
+	q = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q)
+	var cs []Contact
+	if err := s.q.SelectContext(ctx, &cs, searchContacts, q, contactLimit); err != nil {
+		return nil, fmt.Errorf("ticket store: search contacts: %w", err)
+	}
+	return cs, nil
+}
+
+// Contact returns the customer id (active or not), or ErrNoSuchContact.
+func (s *Store) Contact(ctx context.Context, id int64) (*Contact, error) {
+	var c Contact
+	err := s.q.GetContext(ctx, &c, `
+		SELECT u.id, u.name, u.email, u.org_id, o.name AS org_name, u.active
+		FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.id = $1 AND u.org_id IS NOT NULL`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNoSuchContact
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ticket store: contact %d: %w", id, err)
+	}
+	return &c, nil
+}
+
+// PhoneCall is a call an agent took, to open a ticket for the customer who called.
+type PhoneCall struct {
+	RequesterID int64
+	Subject     string
+	Body        string // what was said
+	CategoryID  int64
+	Priority    sla.Priority
+	Impact      Impact
+}
+
+// CreateByPhone opens a ticket with channel phone for the customer who called the agent
+// v: the customer is its requester, v created it and has it (it is open), and what was
+// said is its first message, public and by v.
+//
+// The SLA clocks start as for a web ticket, and the call itself is the first response:
+// the customer spoke to an agent, so the first-response clock stops at once (met). This
+// follows Zendesk, where a ticket an agent opens with a public comment has its first
+// reply at creation. The resolution clock runs from the call.
+func (s *Service) CreateByPhone(ctx context.Context, actor audit.Actor, v *access.Viewer, call PhoneCall) (*Ticket, error) {
+	scope := ScopeOf(v)
+	if !scope.Staff() {
+		return nil, ErrNotAllowed
+	}
+	if !call.Impact.Valid() {
+		return nil, fmt.Errorf("ticket: impact %q: %w", call.Impact, ErrNotAllowed)
+	}
+	cal, err := s.calendars.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	var id int64
+	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		st := NewStore(tx)
+		contact, err := st.Contact(ctx, call.RequesterID)
+		if err != nil {
+			return err
+		}
+		if !contact.Active {
+			return ErrContactInactive
+		}
+		cat, err := st.Category(ctx, call.CategoryID)
+		if err != nil {
+			return err
+		}
+		team, err := st.DefaultTeam(ctx)
+		if err != nil {
+			return err
+		}
+		ps, err := policies(ctx, tx)
+		if err != nil {
+			return err
+		}
+		policy, ok := ps[call.Priority]
+		if !ok {
+			return ErrInvalidPriority
+		}
+		rules := SLA{Cal: cal, Policy: policy}
+		clocks := rules.AgentReplied(rules.Created(now), now)
+		if id, err = st.Create(ctx, NewTicket{OrgID: contact.OrgID, RequesterID: contact.ID, CreatedBy: v.UserID,
+			Subject: call.Subject, CategoryID: cat.ID, Impact: call.Impact, Priority: call.Priority, Channel: Phone,
+			TeamID: team, At: now, NextDueAt: clocks.NextDue(cal)}); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE tickets SET status = 'open', assignee_id = $2 WHERE id = $1`, id, v.UserID); err != nil {
+			return fmt.Errorf("ticket store: open phone ticket %d: %w", id, err)
+		}
+		msgID, err := st.AddMessage(ctx, NewMessage{TicketID: id, OrgID: contact.OrgID, AuthorID: v.UserID, Channel: Phone, Body: call.Body, At: now})
+		if err != nil {
+			return err
+		}
+		if err := st.SaveClocks(ctx, id, nil, clocks, cal, policy.WarnPercent); err != nil {
+			return err
+		}
+		changes := map[string]audit.Change{
+			"requester_id": {New: contact.ID},
+			"category_id":  {New: cat.ID},
+			"impact":       {New: call.Impact},
+			"priority":     {New: call.Priority},
+			"status":       {New: Open},
+			"channel":      {New: Phone},
+			"assignee_id":  {New: v.UserID},
+			"message_id":   {New: msgID},
+		}
+		if team != nil {
+			changes["team_id"] = audit.Change{New: *team}
+		}
+		return audit.Record(ctx, tx, actor, audit.Event{Action: "ticket.create", ObjectType: "ticket",
+			ObjectID: strconv.FormatInt(id, 10), OrgID: contact.OrgID, Changes: changes})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return NewStore(s.db).Get(ctx, scope, id)
+}
+
+// LogCall adds what was said on a phone call with the customer to ticket id, as a public
+// message of the agent v with channel phone. It is v's reply, with its effect on the
+// status and the clocks (see Reply).
+func (s *Service) LogCall(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64, body string, wait bool) error {
+	if !ScopeOf(v).Staff() {
+		return ErrNotAllowed
+	}
+	return s.reply(ctx, actor, v, id, body, wait, Phone)
+}
+
+// ---- The pages ----
+
+const (
+	tplPhone         = "ticket/phone"
+	tplPhoneContacts = "ticket/phone#contacts"
+)
+
+// PhonePage is the data of "Log a phone call".
+type PhonePage struct {
+	Query      string    // what the agent searched for
+	Searched   bool      // a search was made
+	Contacts   []Contact // its results
+	Chosen     *Contact  // the contact chosen, kept when the form comes back
+	Categories []Category
+	Priorities []sla.Priority
+	Impacts    []Impact
+}
+
+// Phone shows the form that logs a phone call as a new ticket. ?q= searches the
+// customers; htmx asks for the search results alone as the agent types.
+func (h *Handler) Phone(c echo.Context) error {
+	form := web.Form{Values: c.QueryParams()}
+	if !form.Values.Has("priority") {
+		form.Values.Set("priority", string(sla.Normal))
+	}
+	if !form.Values.Has("impact") {
+		form.Values.Set("impact", string(OnePerson))
+	}
+	if web.IsPartial(c) {
+		return h.renderPhone(c, http.StatusOK, form, tplPhoneContacts)
+	}
+	return h.renderPhone(c, http.StatusOK, form, tplPhone)
+}
+
+func (h *Handler) renderPhone(c echo.Context, status int, form web.Form, tpl string) error {
+	ctx := c.Request().Context()
+	st := NewStore(h.svc.db)
+	data := PhonePage{Query: strings.TrimSpace(form.Value("q")), Priorities: sla.Priorities, Impacts: Impacts}
+	if data.Query != "" {
+		cs, err := st.SearchContacts(ctx, data.Query)
+		if err != nil {
+			return err
+		}
+		data.Contacts, data.Searched = cs, true
+	}
+	if id, _ := strconv.ParseInt(form.Value("requester_id"), 10, 64); id > 0 {
+		ct, err := st.Contact(ctx, id)
+		switch {
+		case errors.Is(err, ErrNoSuchContact):
+		case err != nil:
+			return err
+		case ct.Active:
+			data.Chosen = ct
+		}
+	}
+	if tpl == tplPhone {
+		cats, err := st.Categories(ctx)
+		if err != nil {
+			return err
+		}
+		data.Categories = cats
+	}
+	p, err := h.render.NewPage(c, "Log a phone call")
+	if err != nil {
+		return err
+	}
+	p.Form = form
+	p.Data = data
+	return c.Render(status, tpl, p)
+}
+
+type phoneForm struct {
+	RequesterID string `form:"requester_id"`
+	Subject     string `form:"subject" validate:"required,max=200"`
+	Body        string `form:"body" validate:"required,max=20000"`
+	CategoryID  string `form:"category_id" validate:"required"`
+	Priority    string `form:"priority" validate:"required,oneof=urgent high normal low"`
+	Impact      string `form:"impact" validate:"required,oneof=one_person several_people whole_organisation"`
+}
+
+// CreatePhone opens the ticket of a phone call from the form.
+func (h *Handler) CreatePhone(c echo.Context) error {
+	var f phoneForm
+	form, err := h.validate.Bind(c, &f)
+	if err != nil {
+		return err
+	}
+	requester, rerr := strconv.ParseInt(f.RequesterID, 10, 64)
+	if rerr != nil || requester <= 0 {
+		form.Fail("requester_id", "Find the customer who called, and choose them.")
+	}
+	catID, cerr := strconv.ParseInt(f.CategoryID, 10, 64)
+	if f.CategoryID != "" && (cerr != nil || catID <= 0) {
+		form.Fail("category_id", "Choose one of the options offered.")
+	}
+	v := web.ViewerOf(c)
+	var t *Ticket
+	if !form.Invalid() {
+		t, err = h.svc.CreateByPhone(c.Request().Context(), web.Actor(c), v, PhoneCall{RequesterID: requester, Subject: f.Subject,
+			Body: f.Body, CategoryID: catID, Priority: sla.Priority(f.Priority), Impact: Impact(f.Impact)})
+		switch {
+		case errors.Is(err, ErrNoSuchContact):
+			form.Fail("requester_id", "Find the customer who called, and choose them.")
+		case errors.Is(err, ErrContactInactive):
+			form.Fail("requester_id", "This customer's account is deactivated: no ticket can be opened for them.")
+		case errors.Is(err, ErrNoSuchCategory):
+			form.Fail("category_id", "Choose one of the options offered.")
+		case errors.Is(err, ErrInvalidPriority):
+			form.Fail("priority", "Choose one of the options offered.")
+		case err != nil:
+			return err
+		}
+	}
+	if form.Invalid() {
+		return h.renderPhone(c, http.StatusUnprocessableEntity, form, tplPhone)
+	}
+	if err := web.Flash(c, i18n.T(v.Lang, "Phone call logged as %s.", t.Reference())); err != nil {
+		return err
+	}
+	return web.Redirect(c, ticketPath(t.ID))
+}
+
+type callForm struct {
+	Body string `form:"call" validate:"required,max=20000"`
+	Then string `form:"then" validate:"omitempty,oneof=wait open"`
+}
+
+// LogCall adds a phone call with the customer to the ticket, as the agent's reply.
+func (h *Handler) LogCall(c echo.Context) error {
+	t, err := h.load(c)
+	if err != nil {
+		return err
+	}
+	var f callForm
+	form, err := h.validate.Bind(c, &f)
+	if err != nil {
+		return err
+	}
+	v := web.ViewerOf(c)
+	if !form.Invalid() {
+		err = h.svc.LogCall(c.Request().Context(), web.Actor(c), v, t.ID, f.Body, f.Then != "open")
+		switch {
+		case errors.Is(err, ErrClosed):
+			form.Fail("call", "This ticket is closed. To ask more, open a new ticket.")
+		case errors.Is(err, ErrNotFound):
+			return echo.ErrNotFound
+		case err != nil:
+			return err
+		}
+	}
+	if form.Invalid() {
+		return h.renderAgent(c, http.StatusUnprocessableEntity, t, form, false)
+	}
+	if err := web.Flash(c, i18n.T(v.Lang, "Phone call logged.")); err != nil {
+		return err
+	}
+	return web.Redirect(c, ticketPath(t.ID))
+}

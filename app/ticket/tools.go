@@ -1,0 +1,175 @@
+package ticket
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"tugi/app/audit"
+	"tugi/app/i18n"
+	"tugi/app/user"
+	"tugi/app/web"
+)
+
+// historyLimit is how many of a ticket's newest audit events its page shows.
+const historyLimit = 50
+
+// Tools are the agent's tools on a ticket's page, beside its conversation and panel.
+type Tools struct {
+	History   []audit.Entry // the ticket's own audit events, newest first
+	Links     []Link
+	LinkKinds []LinkKind
+	Canned    []CannedReply
+}
+
+// tools loads the agent's tools for ticket t.
+func (h *Handler) tools(c echo.Context, t *Ticket) (Tools, error) {
+	ctx := c.Request().Context()
+	v := web.ViewerOf(c)
+	st := NewStore(h.svc.db)
+	tools := Tools{LinkKinds: []LinkKind{Related, Duplicate}}
+	var err error
+	if tools.Links, err = st.Links(ctx, ScopeOf(v), t.ID); err != nil {
+		return tools, err
+	}
+	if tools.Canned, err = st.CannedReplies(ctx); err != nil {
+		return tools, err
+	}
+	// The page is staff's (the ticket's scope decided who sees it); the history is the
+	// ticket's alone, read in the index on (object_type, object_id, seq).
+	if tools.History, err = audit.History(ctx, h.svc.db, "ticket", strconv.FormatInt(t.ID, 10), historyLimit); err != nil {
+		return tools, err
+	}
+	names := user.NewAuditDirectory(h.svc.db)
+	if err := audit.Describe(ctx, names, v.Lang, tools.History); err != nil {
+		return tools, err
+	}
+	if err := nameChanges(c, names, st, tools.History); err != nil {
+		return tools, err
+	}
+	return tools, nil
+}
+
+// nameChanges shows the people, categories and teams that a ticket's events name by id
+// (assignee_id 7 → 12) by their names, as the agent reads them elsewhere on the page.
+func nameChanges(c echo.Context, names audit.Namer, st *Store, es []audit.Entry) error {
+	ctx := c.Request().Context()
+	var people []int64
+	for _, e := range es {
+		for _, fc := range e.Changes {
+			if fc.Field == "assignee_id" || fc.Field == "requester_id" {
+				for _, s := range []string{fc.Old, fc.New} {
+					if id, err := strconv.ParseInt(s, 10, 64); err == nil {
+						people = append(people, id)
+					}
+				}
+			}
+		}
+	}
+	byID := map[string]map[string]string{"assignee_id": {}, "requester_id": {}, "category_id": {}, "team_id": {}}
+	if len(people) > 0 {
+		named, _, err := names.Names(ctx, people, nil)
+		if err != nil {
+			return err
+		}
+		for id, name := range named {
+			byID["assignee_id"][strconv.FormatInt(id, 10)] = name
+			byID["requester_id"][strconv.FormatInt(id, 10)] = name
+		}
+	}
+	cats, err := st.Categories(ctx)
+	if err != nil {
+		return err
+	}
+	for _, cat := range cats {
+		byID["category_id"][strconv.FormatInt(cat.ID, 10)] = cat.Label(web.ViewerOf(c).Lang)
+	}
+	teams, err := st.Teams(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range teams {
+		byID["team_id"][strconv.FormatInt(t.ID, 10)] = t.Name
+	}
+	for i := range es {
+		for j := range es[i].Changes {
+			fc := &es[i].Changes[j]
+			if m, ok := byID[fc.Field]; ok {
+				if name, ok := m[fc.Old]; ok {
+					fc.Old = name
+				}
+				if name, ok := m[fc.New]; ok {
+					fc.New = name
+				}
+			}
+		}
+	}
+	return nil
+}
+
+type linkForm struct {
+	Reference string `form:"reference" validate:"required,max=40"`
+	Kind      string `form:"kind" validate:"required,oneof=related duplicate"`
+}
+
+// Link links the ticket to another by its reference or id.
+func (h *Handler) Link(c echo.Context) error {
+	t, err := h.load(c)
+	if err != nil {
+		return err
+	}
+	var f linkForm
+	form, err := h.validate.Bind(c, &f)
+	if err != nil {
+		return err
+	}
+	v := web.ViewerOf(c)
+	if !form.Invalid() {
+		err = h.svc.Link(c.Request().Context(), web.Actor(c), v, t.ID, f.Reference, LinkKind(f.Kind))
+		switch {
+		case errors.Is(err, ErrLinkTarget):
+			form.Fail("reference", "No ticket has this reference.")
+		case errors.Is(err, ErrLinkSelf):
+			form.Fail("reference", "A ticket cannot be linked to itself.")
+		case errors.Is(err, ErrLinkExists):
+			form.Fail("reference", "These tickets are linked already.")
+		case errors.Is(err, ErrNotFound):
+			return echo.ErrNotFound
+		case err != nil:
+			return err
+		}
+	}
+	if form.Invalid() {
+		return h.renderAgent(c, http.StatusUnprocessableEntity, t, form, false)
+	}
+	if err := web.Flash(c, i18n.T(v.Lang, "Tickets linked.")); err != nil {
+		return err
+	}
+	return web.Redirect(c, ticketPath(t.ID))
+}
+
+// Unlink removes a link of the ticket.
+func (h *Handler) Unlink(c echo.Context) error {
+	t, err := h.load(c)
+	if err != nil {
+		return err
+	}
+	linkID, err := strconv.ParseInt(c.Param("link"), 10, 64)
+	if err != nil || linkID <= 0 {
+		return echo.ErrNotFound
+	}
+	v := web.ViewerOf(c)
+	err = h.svc.Unlink(c.Request().Context(), web.Actor(c), v, t.ID, linkID)
+	if errors.Is(err, ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if err := web.Flash(c, i18n.T(v.Lang, "Link removed.")); err != nil {
+		return err
+	}
+	return web.Redirect(c, ticketPath(t.ID))
+}

@@ -1,0 +1,471 @@
+package ticket_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"tugi/app/apptest"
+	"tugi/app/audit"
+)
+
+func flashes(p *apptest.Page) string { return p.Text(".flash") }
+
+// TestTakeRefusesATicketTakenMeanwhile: Andres and Kadri both see a ticket nobody has;
+// Kadri takes it first, and Andres's Take it is refused, naming her, and writes nothing.
+func TestTakeRefusesATicketTakenMeanwhile(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	id := open(t, app, app.SignIn(t, mari), "Wanted by two")
+	a, k := app.SignIn(t, andres), app.SignIn(t, kadri)
+	andresForm := a.Get(path(id, "")).FormValues("#take-form")
+	kadriForm := k.Get("/queue?view=unassigned").FormValues(fmt.Sprintf(`tr[data-ticket="%d"] form.take`, id))
+	if !andresForm.Has("seen_assignee") || !kadriForm.Has("seen_assignee") {
+		t.Fatalf("the Take it forms do not say whom the agent saw: page %v, queue %v", andresForm, kadriForm)
+	}
+	if p := k.Post(path(id, "/take"), kadriForm); p.Status != http.StatusSeeOther {
+		t.Fatalf("Kadri takes it: %d", p.Status)
+	}
+	before := take(t, app.DB)
+	p := a.Post(path(id, "/take"), andresForm)
+	if p.Status != http.StatusSeeOther || p.Location() != path(id, "") {
+		t.Fatalf("Andres's late take: %d to %q", p.Status, p.Location())
+	}
+	before.unchanged(t, app.DB, "a take of a ticket taken meanwhile")
+	page := a.Get(path(id, ""))
+	if got := flashes(page); got != "Kadri Kask took this ticket a moment ago." {
+		t.Errorf("Andres is told %q", got)
+	}
+	if s := page.Text("#assignee strong"); s != "Kadri Kask" {
+		t.Errorf("assignee %q, want Kadri Kask", s)
+	}
+	// Having seen that Kadri has it, Andres may still take it over, deliberately.
+	if p := a.Post(path(id, "/take"), page.FormValues("#take-form")); p.Status != http.StatusSeeOther {
+		t.Fatalf("take over: %d", p.Status)
+	}
+	if s := a.Get(path(id, "")).Text("#assignee strong"); s != "Andres Agent" {
+		t.Errorf("after a deliberate take-over the assignee is %q", s)
+	}
+}
+
+// TestTicketHistory: the agent's page shows the ticket's audit events, newest first,
+// with readable labels and names; the customer's page never does.
+func TestTicketHistory(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	id := open(t, app, app.SignIn(t, mari), "With a past")
+	a := app.SignIn(t, andres)
+	steps := []struct {
+		path string
+		form url.Values
+	}{
+		{"/take", nil},
+		{"/fields", url.Values{"priority": {"high"}}},
+		{"/note", url.Values{"note": {"Looked at it."}}},
+		{"/reply", url.Values{"body": {"Done?"}, "then": {"wait"}}},
+	}
+	for _, s := range steps {
+		if p := a.Post(path(id, s.path), s.form); p.Status != http.StatusSeeOther {
+			t.Fatalf("POST %s: %d", s.path, p.Status)
+		}
+	}
+	page := a.Get(path(id, ""))
+	var what, who []string
+	page.Doc.Find("#history tbody tr").Each(func(_ int, tr *goquery.Selection) {
+		what = append(what, strings.TrimSpace(tr.Find("td").Eq(1).Text()))
+		who = append(who, strings.TrimSpace(tr.Find("td").Eq(2).Text()))
+	})
+	wantWhat := []string{"Reply", "Internal note added", "Priority changed", "Assignee changed", "Ticket opened"}
+	wantWho := []string{"Andres Agent", "Andres Agent", "Andres Agent", "Andres Agent", "Mari Maasikas"}
+	if !slices.Equal(what, wantWhat) || !slices.Equal(who, wantWho) {
+		t.Errorf("history %v by %v, want %v by %v", what, who, wantWhat, wantWho)
+	}
+	if h := page.Text("#history"); !strings.Contains(h, "high") || !strings.Contains(h, "assignee_id: Andres Agent") || !strings.Contains(h, "category_id: Question") {
+		t.Errorf("the history does not show the new priority, the assignee and the category by name: %s", strings.Join(strings.Fields(h), " "))
+	}
+	if c := app.SignIn(t, mari).Get(path(id, "")); c.Doc.Find("#history").Length() != 0 || strings.Contains(c.Body, "Priority changed") {
+		t.Error("the customer's page shows the ticket's audit history")
+	}
+
+	// Every action recorded on tickets has a label, in English and in Estonian.
+	var actions []string
+	if err := app.DB.Select(&actions, `SELECT DISTINCT action FROM audit_events WHERE object_type = 'ticket'`); err != nil {
+		t.Fatal(err)
+	}
+	if len(actions) < 6 {
+		t.Fatalf("the demo data and this test recorded only %v", actions)
+	}
+	for _, action := range append(actions, "ticket.link", "ticket.unlink", "canned.create", "canned.update", "canned.delete") {
+		if audit.Label("en", action) == action || audit.Label("et", action) == audit.Label("en", action) {
+			t.Errorf("%s has no label (en %q, et %q)", action, audit.Label("en", action), audit.Label("et", action))
+		}
+	}
+
+	// Only the newest 50 events are shown.
+	for i := range 50 {
+		if p := a.Post(path(id, "/note"), url.Values{"note": {fmt.Sprintf("Note %d", i)}}); p.Status != http.StatusSeeOther {
+			t.Fatalf("note %d: %d", i, p.Status)
+		}
+	}
+	if n := a.Get(path(id, "")).Doc.Find("#history tbody tr").Length(); n != 50 {
+		t.Errorf("the history shows %d events, want the newest 50", n)
+	}
+}
+
+// TestPhoneTicket: an agent finds the customer who called, logs the call as a ticket for
+// them, and the customer sees it with its channel.
+func TestPhoneTicket(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	a := app.SignIn(t, andres)
+	mariID, andresID := userID(t, app.DB, mari), userID(t, app.DB, andres)
+
+	// The search: by the start of the name or the e-mail address, customers only.
+	for q, want := range map[string]string{"mari": "Mari Maasikas", "MARI m": "Mari Maasikas", "customer@second": "Jaan Tamm"} {
+		p := a.Get("/queue/phone?" + url.Values{"q": {q}}.Encode())
+		if got := p.Text("#contacts label"); !strings.Contains(got, want) {
+			t.Errorf("search %q offers %q, want %s", q, got, want)
+		}
+	}
+	for _, q := range []string{"andres", "eva", "agent@", "%", "aari"} {
+		if p := a.Get("/queue/phone?" + url.Values{"q": {q}}.Encode()); p.Doc.Find("#contacts input").Length() != 0 || p.Text("#no-contacts") == "" {
+			t.Errorf("search %q offers %q", q, p.Text("#contacts"))
+		}
+	}
+	// As the agent types, htmx gets the results alone.
+	frag := a.Get("/queue/phone?q=jaan", "HX-Request", "true")
+	if frag.Doc.Find("#contacts input[name=requester_id]").Length() != 1 || frag.Doc.Find("form, nav").Length() != 0 {
+		t.Errorf("the htmx search answers %s", frag.Body)
+	}
+
+	// Logged: a phone ticket for Mari, entered and held by Andres, open, first response given.
+	form := url.Values{"q": {"mari"}, "requester_id": {strconv.FormatInt(mariID, 10)}, "subject": {"Cannot print invoices"},
+		"body": {"Mari called: the print button does nothing."}, "category_id": {strconv.FormatInt(categoryID(t, app.DB, "Problem or error"), 10)},
+		"priority": {"high"}, "impact": {"several_people"}}
+	p := a.Post("/queue/phone", form)
+	m := ticketPath.FindStringSubmatch(p.Location())
+	if p.Status != http.StatusSeeOther || m == nil {
+		t.Fatalf("log a phone call: %d to %q: %s", p.Status, p.Location(), p.Text("main"))
+	}
+	id, _ := strconv.ParseInt(m[1], 10, 64)
+	var row struct {
+		Channel, Status, Priority string
+		Requester, CreatedBy      int64
+		Assignee                  *int64
+	}
+	if err := app.DB.Get(&row, `SELECT channel, status, priority, requester_id AS requester, created_by AS createdby, assignee_id AS assignee FROM tickets WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if row.Channel != "phone" || row.Status != "open" || row.Priority != "high" || row.Requester != mariID || row.CreatedBy != andresID ||
+		row.Assignee == nil || *row.Assignee != andresID {
+		t.Errorf("the phone ticket is %+v", row)
+	}
+	if n := count(t, app.DB, `SELECT count(*) FROM ticket_clocks WHERE ticket_id = $1 AND metric = 'first_response' AND stopped_at IS NOT NULL AND NOT breached`, id); n != 1 {
+		t.Error("the call is not the ticket's first response")
+	}
+	if n := count(t, app.DB, `SELECT count(*) FROM ticket_clocks WHERE ticket_id = $1 AND metric = 'resolution' AND running_since IS NOT NULL AND stopped_at IS NULL`, id); n != 1 {
+		t.Error("the resolution clock does not run")
+	}
+	if n := count(t, app.DB, `SELECT count(*) FROM audit_events WHERE action = 'ticket.create' AND object_id = $1 AND actor_user_id = $2
+		AND org_id = (SELECT org_id FROM users WHERE id = $3) AND changes->'channel'->>'new' = 'phone'`, strconv.FormatInt(id, 10), andresID, mariID); n != 1 {
+		t.Errorf("%d ticket.create events with channel phone by Andres, want 1", n)
+	}
+	if got := a.Get(path(id, "")).Text("#ticket-meta"); !strings.Contains(got, "via Phone") {
+		t.Errorf("the agent's page says %q", got)
+	}
+	cp := app.SignIn(t, mari).Get(path(id, ""))
+	if cp.Status != http.StatusOK || !strings.Contains(cp.Text("#ticket-meta"), "via Phone") || !strings.Contains(cp.Text("#conversation"), "the print button does nothing") ||
+		!strings.Contains(cp.Text("#conversation .badge"), "Phone call") {
+		t.Errorf("Mari's page: %d, %q, %q", cp.Status, cp.Text("#ticket-meta"), cp.Text("#conversation"))
+	}
+	if app.SignIn(t, jaan).Get(path(id, "")).Status != http.StatusNotFound {
+		t.Error("another organisation's customer sees the phone ticket")
+	}
+
+	// Refused: nobody chosen, an employee, a deactivated customer; the input is kept.
+	if _, err := app.DB.Exec(`UPDATE users SET active = false WHERE email = $1`, jaan); err != nil {
+		t.Fatal(err)
+	}
+	before := take(t, app.DB)
+	for requester, msg := range map[string]string{
+		"": "Find the customer who called, and choose them.",
+		strconv.FormatInt(userID(t, app.DB, eva), 10):  "Find the customer who called, and choose them.",
+		strconv.FormatInt(userID(t, app.DB, jaan), 10): "This customer's account is deactivated: no ticket can be opened for them.",
+	} {
+		f := url.Values{}
+		for k, v := range form {
+			f[k] = v
+		}
+		f.Set("requester_id", requester)
+		p := a.Post("/queue/phone", f)
+		if p.Status != http.StatusUnprocessableEntity || p.FieldError("requester_id") != msg {
+			t.Errorf("requester %q: %d %q", requester, p.Status, p.FieldError("requester_id"))
+		}
+		if p.InputValue("subject") != "Cannot print invoices" || !strings.Contains(p.Text("#body"), "print button") {
+			t.Errorf("requester %q: the input is lost", requester)
+		}
+	}
+	f := url.Values{"requester_id": {strconv.FormatInt(mariID, 10)}, "priority": {"high"}, "impact": {"one_person"}}
+	if p := a.Post("/queue/phone", f); p.Status != http.StatusUnprocessableEntity || p.FieldError("subject") == "" || p.FieldError("body") == "" || p.FieldError("category_id") == "" {
+		t.Errorf("an empty call: %d, errors %q %q %q", p.Status, p.FieldError("subject"), p.FieldError("body"), p.FieldError("category_id"))
+	}
+	before.unchanged(t, app.DB, "refused phone calls")
+}
+
+// TestLogACall: a call logged on a ticket is the agent's public reply, by phone.
+func TestLogACall(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	id := open(t, app, app.SignIn(t, mari), "Call me")
+	a := app.SignIn(t, andres)
+	form := a.Get(path(id, "")).FormValues("#call-form")
+	form.Set("call", "Called Mari back and explained the setting.")
+	if p := a.Post(path(id, "/call"), form); p.Status != http.StatusSeeOther {
+		t.Fatalf("log a call: %d %s", p.Status, p.Text("main"))
+	}
+	if n := count(t, app.DB, `SELECT count(*) FROM ticket_messages WHERE ticket_id = $1 AND channel = 'phone' AND NOT internal AND author_id = $2`, id, userID(t, app.DB, andres)); n != 1 {
+		t.Errorf("%d public phone messages by Andres, want 1", n)
+	}
+	if n := count(t, app.DB, `SELECT count(*) FROM ticket_clocks WHERE ticket_id = $1 AND metric = 'first_response' AND stopped_at IS NOT NULL`, id); n != 1 {
+		t.Error("the call did not count as the first response")
+	}
+	if n := count(t, app.DB, `SELECT count(*) FROM audit_events WHERE action = 'ticket.reply' AND object_id = $1 AND changes->'channel'->>'new' = 'phone'`, strconv.FormatInt(id, 10)); n != 1 {
+		t.Errorf("%d ticket.reply events with channel phone, want 1", n)
+	}
+	if cp := app.SignIn(t, mari).Get(path(id, "")); !strings.Contains(cp.Text("#conversation"), "explained the setting") || !strings.Contains(cp.Text("#conversation .badge"), "Phone call") {
+		t.Errorf("Mari's conversation: %q", cp.Text("#conversation"))
+	}
+	before := take(t, app.DB)
+	if p := a.Post(path(id, "/call"), url.Values{"call": {"  "}}); p.Status != http.StatusUnprocessableEntity || p.FieldError("call") == "" {
+		t.Errorf("an empty call: %d %q", p.Status, p.FieldError("call"))
+	}
+	before.unchanged(t, app.DB, "an empty call")
+}
+
+// TestCannedReplies: agents share prepared replies, and insert one into a reply with its
+// placeholders filled, with htmx and without.
+func TestCannedReplies(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	a, k := app.SignIn(t, andres), app.SignIn(t, kadri)
+	body := "Hello {{customer_name}}, about {{ticket_reference}}: {{.Viewer}} {{agent_name}}"
+	if p := a.Post("/queue/canned", url.Values{"title": {"Greeting"}, "body": {body}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("add: %d %s", p.Status, p.Text("main"))
+	}
+	list := k.Get("/queue/canned")
+	if !strings.Contains(list.Text("#canned"), "Greeting") {
+		t.Fatalf("Kadri does not see Andres's canned reply: %q", list.Text("main"))
+	}
+	var cannedID int64
+	if err := app.DB.Get(&cannedID, `SELECT id FROM canned_replies WHERE title = 'Greeting'`); err != nil {
+		t.Fatal(err)
+	}
+	cpath := "/queue/canned/" + strconv.FormatInt(cannedID, 10)
+	before := take(t, app.DB)
+	if p := a.Post("/queue/canned", url.Values{"title": {"greeting"}, "body": {"Again"}}); p.Status != http.StatusUnprocessableEntity || p.FieldError("title") != "Another canned reply has this title." {
+		t.Errorf("a second Greeting: %d %q", p.Status, p.FieldError("title"))
+	}
+	if p := a.Post("/queue/canned", url.Values{"title": {"Empty"}}); p.Status != http.StatusUnprocessableEntity || p.FieldError("body") == "" || p.InputValue("title") != "Empty" {
+		t.Errorf("no text: %d %q", p.Status, p.FieldError("body"))
+	}
+	before.unchanged(t, app.DB, "refused canned replies")
+	// Kadri edits it from the list.
+	edit := k.Get("/queue/canned?edit=" + strconv.FormatInt(cannedID, 10))
+	f := edit.FormValues("#canned-form")
+	if f.Get("title") != "Greeting" || f.Get("body") != body {
+		t.Fatalf("the edit form holds %v", f)
+	}
+	f.Set("body", body+"\nBest regards")
+	if p := k.Post(cpath, f); p.Status != http.StatusSeeOther {
+		t.Fatalf("edit: %d", p.Status)
+	}
+
+	id := open(t, app, app.SignIn(t, mari), "Greet me")
+	ref := a.Get(path(id, "")).Text("h1 .ref")
+	want := "Hello Mari Maasikas, about " + ref + ": {{.Viewer}} Andres Agent\nBest regards"
+	// Without JavaScript: the Insert button GETs the page with the text in the box, after
+	// what the agent typed.
+	page := a.Get(path(id, ""))
+	rf := page.FormValues("#reply-form")
+	if rf.Get("canned_id") != strconv.FormatInt(cannedID, 10) {
+		t.Fatalf("the reply form offers %v", rf)
+	}
+	action, _ := page.Doc.Find("#canned-button").Attr("formaction")
+	rf.Set("body", "Thanks for waiting.")
+	p := a.Get(action + "?" + rf.Encode())
+	if p.Status != http.StatusOK || p.Text("#body") != "Thanks for waiting.\n\n"+want {
+		t.Errorf("inserted without JS: %d %q", p.Status, p.Text("#body"))
+	}
+	// With htmx: the reply box alone.
+	frag := a.Get(path(id, "/canned?")+url.Values{"canned_id": {strconv.FormatInt(cannedID, 10)}, "body": {""}}.Encode(), "HX-Request", "true")
+	if frag.Status != http.StatusOK || frag.Text("#reply-box #body") != want || frag.Doc.Find("#conversation, nav").Length() != 0 {
+		t.Errorf("inserted with htmx: %d %s", frag.Status, frag.Body)
+	}
+	if p := a.Get(path(id, "/canned?canned_id=999999&body=Mine"), "HX-Request", "true"); p.Status != http.StatusUnprocessableEntity || p.FieldError("canned_id") == "" || p.Text("#body") != "Mine" {
+		t.Errorf("an unknown canned reply: %d %q %q", p.Status, p.FieldError("canned_id"), p.Text("#body"))
+	}
+	// Customers reach neither the list nor the insert, even on their own ticket.
+	c := app.SignIn(t, mari)
+	for _, u := range []string{"/queue/canned", path(id, "/canned?canned_id=") + strconv.FormatInt(cannedID, 10)} {
+		if p := c.Get(u); p.Status != http.StatusForbidden || strings.Contains(p.Body, "Best regards") {
+			t.Errorf("customer GET %s: %d", u, p.Status)
+		}
+	}
+
+	if p := a.Post(cpath+"/delete", nil); p.Status != http.StatusSeeOther {
+		t.Fatalf("delete: %d", p.Status)
+	}
+	if strings.Contains(a.Get("/queue/canned").Text("#canned, #no-canned"), "Greeting") {
+		t.Error("the deleted reply is still listed")
+	}
+	if p := a.Post(cpath+"/delete", nil); p.Status != http.StatusNotFound {
+		t.Errorf("delete again: %d, want 404", p.Status)
+	}
+	var actions []string
+	if err := app.DB.Select(&actions, `SELECT action FROM audit_events WHERE object_type = 'canned_reply' AND object_id = $1 ORDER BY seq`,
+		strconv.FormatInt(cannedID, 10)); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(actions, []string{"canned.create", "canned.update", "canned.delete"}) {
+		t.Errorf("audited %v", actions)
+	}
+}
+
+// TestLinkedTickets: an agent links two tickets by reference; both agent pages show the
+// link, customers see none, and unlinking removes it from both; all of it audited on both.
+func TestLinkedTickets(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	first := open(t, app, app.SignIn(t, mari), "The original")
+	dup := open(t, app, app.SignIn(t, mari), "The same again")
+	other := open(t, app, app.SignIn(t, jaan), "Another organisation's")
+	a := app.SignIn(t, andres)
+	firstRef, otherRef := a.Get(path(first, "")).Text("h1 .ref"), a.Get(path(other, "")).Text("h1 .ref")
+
+	if p := a.Post(path(dup, "/links"), url.Values{"reference": {strings.ToLower(firstRef)}, "kind": {"duplicate"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("link: %d %s", p.Status, p.Text("main"))
+	}
+	if p := a.Post(path(dup, "/links"), url.Values{"reference": {strconv.FormatInt(other, 10)}, "kind": {"related"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("link by id: %d %s", p.Status, p.Text("main"))
+	}
+	dupPage := a.Get(path(dup, ""))
+	if got := dupPage.Text("#links li"); !strings.Contains(got, "Duplicate of "+firstRef) || !strings.Contains(got, "Related to "+otherRef) {
+		t.Errorf("the duplicate's links: %q", got)
+	}
+	if got := a.Get(path(first, "")).Text("#links li"); !strings.Contains(got, "Duplicated by ") {
+		t.Errorf("the original's links: %q", got)
+	}
+	if got := a.Get(path(other, "")).Text("#links li"); !strings.Contains(got, "Related to ") {
+		t.Errorf("the other organisation's ticket's links: %q", got)
+	}
+	for _, tt := range []struct{ who string }{{mari}, {jaan}} {
+		for _, id := range []int64{first, dup, other} {
+			p := app.SignIn(t, tt.who).Get(path(id, ""))
+			if p.Status == http.StatusOK && (p.Doc.Find("#links").Length() != 0 || strings.Contains(p.Body, otherRef) && id != other) {
+				t.Errorf("%s sees links on ticket %d", tt.who, id)
+			}
+		}
+	}
+
+	before := take(t, app.DB)
+	links := count(t, app.DB, `SELECT count(*) FROM ticket_links`)
+	dupID := strconv.FormatInt(dup, 10)
+	for _, tt := range []struct {
+		from     int64
+		ref, msg string
+	}{
+		{first, dupID, "These tickets are linked already."}, // made the other way round: the same link
+		{dup, strings.ToLower(firstRef), "These tickets are linked already."},
+		{dup, dupID, "A ticket cannot be linked to itself."},
+		{first, "T-2001-" + firstRef[7:], "No ticket has this reference."},
+		{first, "T-2026-99999", "No ticket has this reference."},
+		{first, "nonsense", "No ticket has this reference."},
+	} {
+		p := a.Post(path(tt.from, "/links"), url.Values{"reference": {tt.ref}, "kind": {"related"}})
+		if p.Status != http.StatusUnprocessableEntity || p.FieldError("reference") != tt.msg {
+			t.Errorf("link %d to %q: %d %q, want %q", tt.from, tt.ref, p.Status, p.FieldError("reference"), tt.msg)
+		}
+		if p.InputValue("reference") != tt.ref {
+			t.Errorf("link to %q: the input is lost", tt.ref)
+		}
+	}
+	if p := a.Post(path(first, "/links"), url.Values{"reference": {""}, "kind": {"related"}}); p.Status != http.StatusUnprocessableEntity || p.FieldError("reference") == "" {
+		t.Errorf("link to nothing: %d %q", p.Status, p.FieldError("reference"))
+	}
+	if n := count(t, app.DB, `SELECT count(*) FROM ticket_links`); n != links {
+		t.Errorf("refused links wrote %d links", n-links)
+	}
+	before.unchanged(t, app.DB, "refused links")
+
+	// Unlinked from the original's side: gone from both.
+	linkID, _ := a.Get(path(first, "")).Doc.Find("#links li").First().Attr("data-link")
+	if p := a.Post(path(other, "/links/"+linkID+"/delete"), nil); p.Status != http.StatusNotFound {
+		t.Errorf("unlink through a ticket the link is not on: %d, want 404", p.Status)
+	}
+	if p := a.Post(path(first, "/links/"+linkID+"/delete"), nil); p.Status != http.StatusSeeOther {
+		t.Fatalf("unlink: %d", p.Status)
+	}
+	if got := a.Get(path(dup, "")).Text("#links li"); strings.Contains(got, firstRef) || !strings.Contains(got, otherRef) {
+		t.Errorf("after unlinking, the duplicate's links: %q", got)
+	}
+	for id, linked := range map[int64]int64{first: dup, dup: first} {
+		var actions []string
+		app.DB.Select(&actions, `SELECT action FROM audit_events WHERE object_type = 'ticket' AND object_id = $1 AND action LIKE 'ticket.%link'
+			AND coalesce(changes->'linked_ticket_id'->>'new', changes->'linked_ticket_id'->>'old') = $2 ORDER BY seq`,
+			strconv.FormatInt(id, 10), strconv.FormatInt(linked, 10))
+		if !slices.Equal(actions, []string{"ticket.link", "ticket.unlink"}) {
+			t.Errorf("ticket %d audited %v about %d", id, actions, linked)
+		}
+	}
+}
+
+// TestAgentToolsRefuseOthers: customers, employees and admins reach none of the agent
+// tools; nothing is written.
+func TestAgentToolsRefuseOthers(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	id := open(t, app, app.SignIn(t, mari), "Mine alone")
+	other := open(t, app, app.SignIn(t, mari), "Mine too")
+	if p := app.SignIn(t, andres).Post("/queue/canned", url.Values{"title": {"Kept"}, "body": {"Kept"}}); p.Status != http.StatusSeeOther {
+		t.Fatal(p.Status)
+	}
+	var cannedID string
+	app.DB.Get(&cannedID, `SELECT id::text FROM canned_replies WHERE title = 'Kept'`)
+	routes := []string{
+		"GET /queue/phone?q=mari", "POST /queue/phone", "GET /queue/canned", "POST /queue/canned",
+		"POST /queue/canned/" + cannedID, "POST /queue/canned/" + cannedID + "/delete",
+		"GET " + path(id, "/canned?canned_id="+cannedID), "POST " + path(id, "/call"), "POST " + path(id, "/links"),
+		"POST " + path(id, "/links/1/delete"),
+	}
+	form := url.Values{"call": {"x"}, "reference": {strconv.FormatInt(other, 10)}, "kind": {"related"}, "title": {"x"}, "body": {"x"},
+		"requester_id": {strconv.FormatInt(userID(t, app.DB, mari), 10)}, "subject": {"x"}, "category_id": {"1"}, "priority": {"low"}, "impact": {"one_person"}}
+	for _, email := range []string{mari, jaan, eva, toomas} {
+		c := app.SignIn(t, email)
+		before := take(t, app.DB)
+		for _, r := range routes {
+			method, p, _ := strings.Cut(r, " ")
+			var res *apptest.Page
+			if method == http.MethodGet {
+				res = c.Get(p)
+			} else {
+				res = c.Post(p, form)
+			}
+			if res.Status != http.StatusForbidden {
+				t.Errorf("%s: %s: %d, want 403", email, r, res.Status)
+			}
+			if strings.Contains(res.Body, "Kept") {
+				t.Errorf("%s: %s shows what it should not", email, r)
+			}
+		}
+		before.unchanged(t, app.DB, email)
+		if n := count(t, app.DB, `SELECT count(*) FROM canned_replies`); n != 1 {
+			t.Errorf("%s changed the canned replies: %d", email, n)
+		}
+	}
+}
