@@ -110,7 +110,10 @@ func New(o Options) (*Server, error) {
 		}}),
 		web.SecurityHeaders(cfg.Secure()),
 		web.KeepURLOnFailedSubmit(),
-		middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024}),
+		middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024,
+			// Attachments are mostly compressed already (images, PDF, ZIP, office files):
+			// sent as stored, with their length.
+			Skipper: func(c echo.Context) bool { return c.Path() == "/tickets/:id/attachments/:aid/:name" }}),
 		// Forms that carry files may be as large as their files allow; every other request
 		// 2 MB. Both limits act before CSRF, the first reader of a form.
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "2M", Skipper: uploadForm}),

@@ -20,7 +20,7 @@ import (
 // Files as people attach them: the bytes decide the type, the name must fit it.
 var (
 	pngData  = append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"), bytes.Repeat([]byte{0}, 64)...)
-	pdfData  = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+	pdfData  = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n" + strings.Repeat("% padding, so a download is long enough to be worth compressing\n", 40) + "trailer << /Root 1 0 R >>\n%%EOF\n")
 	logData  = []byte("2026-11-25 10:00:01 ERROR printer spooler stopped\n")
 	htmlData = []byte("<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>")
 	svgData  = []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`)
@@ -152,6 +152,7 @@ func TestAttachmentsFromCustomerToAgentAndBack(t *testing.T) {
 			"X-Content-Type-Options":  "nosniff",
 			"Cache-Control":           "private, no-store",
 			"Content-Security-Policy": "sandbox; default-src 'none'",
+			"Content-Length":          strconv.Itoa(len(pdfData)),
 		} {
 			if got := d.Header.Get(h); got != want {
 				t.Errorf("%s: %s %q, want %q", who, h, got, want)
