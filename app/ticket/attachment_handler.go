@@ -85,7 +85,8 @@ func filesLost(c echo.Context, form *web.Form, field string, files []File) {
 const downloadPolicy = "sandbox; default-src 'none'"
 
 // Download sends an attachment to someone who may see its ticket (and, for an internal
-// note's, who is staff); to anyone else it is not found. Every download is audited.
+// note's, who is staff); to anyone else it is not found. Every download is audited. The
+// name at the end of the path is for people and their browsers; the id finds the file.
 func (h *Handler) Download(c echo.Context) error {
 	id, err := ticketID(c)
 	if err != nil {
