@@ -176,6 +176,12 @@ func (c *Client) Do(method, path string, form url.Values, header ...string) *Pag
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
+	return c.send(req)
+}
+
+// send sends req and reads the answer.
+func (c *Client) send(req *http.Request) *Page {
+	c.t.Helper()
 	res, err := c.http.Do(req)
 	if err != nil {
 		c.t.Fatal(err)

@@ -286,7 +286,7 @@ func Actions() []string {
 		"organisation.create", "audit.export",
 		"ticket.create", "ticket.reply", "ticket.note", "ticket.status", "ticket.priority", "ticket.category",
 		"ticket.assign", "ticket.team", "ticket.close", "ticket.reopen", "ticket.link", "ticket.unlink",
-		"team.add_member", "canned.create", "canned.update", "canned.delete",
+		"team.add_member", "canned.create", "canned.update", "canned.delete", "ticket.attachment_download",
 	}
 }
 
@@ -354,6 +354,8 @@ func actionLabel(action string) string {
 		return "Canned reply changed"
 	case "canned.delete":
 		return "Canned reply deleted"
+	case "ticket.attachment_download":
+		return "Attachment downloaded"
 	}
 	return ""
 }

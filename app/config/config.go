@@ -16,21 +16,23 @@ import (
 
 // Config is every setting of `tugi serve`. The README documents each variable.
 type Config struct {
-	DatabaseURL     string        // DATABASE_URL; empty: the embedded PostgreSQL under DataDir
-	DataDir         string        // TUGI_DATA_DIR
-	Addr            string        // TUGI_ADDR
-	PublicURL       *url.URL      // TUGI_PUBLIC_URL
-	TLSCert         string        // TUGI_TLS_CERT
-	TLSKey          string        // TUGI_TLS_KEY
-	TrustedProxies  []*net.IPNet  // TUGI_TRUSTED_PROXIES
-	SessionIdle     time.Duration // TUGI_SESSION_IDLE
-	SessionMax      time.Duration // TUGI_SESSION_MAX
-	ShutdownTimeout time.Duration // TUGI_SHUTDOWN_TIMEOUT
-	LogLevel        slog.Level    // TUGI_LOG_LEVEL
-	LogFormat       string        // TUGI_LOG_FORMAT: text or json
-	Migrate         bool          // TUGI_MIGRATE: whether commands bring the schema up to date themselves
-	AuditSigningKey string        // TUGI_AUDIT_SIGNING_KEY: PEM file of the Ed25519 key that signs audit checkpoints
-	Mail            Mail          // TUGI_SMTP_URL, TUGI_MAIL_*: outgoing e-mail (mail.go)
+	DatabaseURL        string        // DATABASE_URL; empty: the embedded PostgreSQL under DataDir
+	DataDir            string        // TUGI_DATA_DIR
+	Addr               string        // TUGI_ADDR
+	PublicURL          *url.URL      // TUGI_PUBLIC_URL
+	TLSCert            string        // TUGI_TLS_CERT
+	TLSKey             string        // TUGI_TLS_KEY
+	TrustedProxies     []*net.IPNet  // TUGI_TRUSTED_PROXIES
+	SessionIdle        time.Duration // TUGI_SESSION_IDLE
+	SessionMax         time.Duration // TUGI_SESSION_MAX
+	ShutdownTimeout    time.Duration // TUGI_SHUTDOWN_TIMEOUT
+	LogLevel           slog.Level    // TUGI_LOG_LEVEL
+	LogFormat          string        // TUGI_LOG_FORMAT: text or json
+	Migrate            bool          // TUGI_MIGRATE: whether commands bring the schema up to date themselves
+	AuditSigningKey    string        // TUGI_AUDIT_SIGNING_KEY: PEM file of the Ed25519 key that signs audit checkpoints
+	Mail               Mail          // TUGI_SMTP_URL, TUGI_MAIL_*: outgoing e-mail (mail.go)
+	AttachmentMaxSize  int64         // TUGI_ATTACHMENT_MAX_SIZE: bytes per attached file
+	AttachmentMaxFiles int           // TUGI_ATTACHMENT_MAX_FILES: files per message
 }
 
 // Variable documents one setting; Variables is the list the README and `tugi serve -h` show.
@@ -58,6 +60,8 @@ var Variables = []Variable{
 	{"TUGI_MAIL_FROM", "", "the sender of Tugi's mail, e.g. \"Tugi Support <support@example.com>\"; needed with TUGI_SMTP_URL."},
 	{"TUGI_MAIL_DOMAIN", "<the domain of TUGI_MAIL_FROM>", "the domain of the Message-IDs of Tugi's mail."},
 	{"TUGI_MAIL_MAX_ATTEMPTS", "53", "attempts to send a message before giving up on it (53 is about two days: pauses of 1, 2, 4 ... minutes, then hourly)."},
+	{"TUGI_ATTACHMENT_MAX_SIZE", "10MiB", "the largest file a message may carry: bytes, or a number with KiB or MiB (at most 100MiB)."},
+	{"TUGI_ATTACHMENT_MAX_FILES", "5", "how many files one message may carry (1 to 20)."},
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production) and returns
@@ -160,6 +164,17 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		c.TrustedProxies = append(c.TrustedProxies, n)
 	}
 
+	if n, ok := parseSize(get("TUGI_ATTACHMENT_MAX_SIZE")); !ok || n < 1 || n > 100<<20 {
+		bad("TUGI_ATTACHMENT_MAX_SIZE", "%q is not a size from 1 byte to 100MiB, such as 10MiB or 512KiB", get("TUGI_ATTACHMENT_MAX_SIZE"))
+	} else {
+		c.AttachmentMaxSize = n
+	}
+	if n, err := strconv.Atoi(get("TUGI_ATTACHMENT_MAX_FILES")); err != nil || n < 1 || n > 20 {
+		bad("TUGI_ATTACHMENT_MAX_FILES", "%q is not a number from 1 to 20", get("TUGI_ATTACHMENT_MAX_FILES"))
+	} else {
+		c.AttachmentMaxFiles = n
+	}
+
 	if c.SessionIdle > 0 && c.SessionMax > 0 && c.SessionIdle > c.SessionMax {
 		bad("TUGI_SESSION_IDLE", "%s is longer than TUGI_SESSION_MAX (%s)", c.SessionIdle, c.SessionMax)
 	}
@@ -174,6 +189,22 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		return nil, fmt.Errorf("configuration: %w", errors.Join(errs...))
 	}
 	return c, nil
+}
+
+// parseSize reads a size in bytes: "1048576", "512KiB", "10MiB".
+func parseSize(s string) (int64, bool) {
+	mult := int64(1)
+	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20} {
+		if strings.HasSuffix(s, suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, suffix)), m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n > 1<<40 {
+		return 0, false
+	}
+	return n * mult, true
 }
 
 // TLS reports whether Tugi serves HTTPS itself.

@@ -154,3 +154,25 @@ func TestFromEnvMail(t *testing.T) {
 		t.Errorf("a From without an address: %v", err)
 	}
 }
+
+func TestFromEnvAttachmentLimits(t *testing.T) {
+	c, err := FromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AttachmentMaxSize != 10<<20 || c.AttachmentMaxFiles != 5 {
+		t.Errorf("default limits: %d bytes, %d files; want 10 MiB and 5", c.AttachmentMaxSize, c.AttachmentMaxFiles)
+	}
+	for in, want := range map[string]int64{"512KiB": 512 << 10, "2MiB": 2 << 20, "1000": 1000} {
+		c, err := FromEnv(env(map[string]string{"TUGI_ATTACHMENT_MAX_SIZE": in, "TUGI_ATTACHMENT_MAX_FILES": "3"}))
+		if err != nil || c.AttachmentMaxSize != want || c.AttachmentMaxFiles != 3 {
+			t.Errorf("%s: %v, %v", in, c, err)
+		}
+	}
+	for _, bad := range [][2]string{{"TUGI_ATTACHMENT_MAX_SIZE", "10MB"}, {"TUGI_ATTACHMENT_MAX_SIZE", "0"}, {"TUGI_ATTACHMENT_MAX_SIZE", "101MiB"},
+		{"TUGI_ATTACHMENT_MAX_FILES", "0"}, {"TUGI_ATTACHMENT_MAX_FILES", "many"}} {
+		if _, err := FromEnv(env(map[string]string{bad[0]: bad[1]})); err == nil || !strings.Contains(err.Error(), bad[0]+":") {
+			t.Errorf("%s=%s: %v", bad[0], bad[1], err)
+		}
+	}
+}

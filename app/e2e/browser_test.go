@@ -386,10 +386,20 @@ func TestBrowser(t *testing.T) {
 		)
 		eval[chromedp.Void](customer, `(() => { const s = document.querySelector("#category_id");
 			s.value = [...s.options].find(o => o.text === "Problem or error").value; })()`)
+		// A screenshot of the error goes with it, chosen in the file input.
+		shot := filepath.Join(t.TempDir(), "app-error.png")
+		png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"), make([]byte, 64)...)
+		if err := os.WriteFile(shot, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		customer.do("attach a screenshot", chromedp.SetUploadFiles(chromedp.ID("files"), []string{shot}))
 		customer.do("send it", chromedp.Click(chromedp.CSS(`#new-ticket button[type=submit]`)))
 		customer.waitFor("the new ticket's page", `/^\/tickets\/\d+$/.test(location.pathname) && document.querySelector("#conversation")`)
 		if flash := customer.text(".flash"); !strings.Contains(flash, "has been received") {
 			t.Errorf("flash %q", flash)
+		}
+		if name := customer.text("#conversation .message .attachments a"); name != "app-error.png" {
+			t.Errorf("the customer's first message lists the attachment %q, want app-error.png", name)
 		}
 		ref := eval[string](customer, `document.querySelector("h1 .ref").innerText.trim()`)
 		ticketPath := customer.path()
@@ -403,6 +413,17 @@ func TestBrowser(t *testing.T) {
 		agent.screenshot("queue")
 		eval[chromedp.Void](agent, `(`+row+`).querySelector("form.take button").click()`)
 		agent.waitFor("the ticket, taken", `location.pathname === `+fmt.Sprintf("%q", ticketPath)+` && document.querySelector("#assignee strong")?.innerText === "Andres Agent"`)
+		// The agent sees the customer's screenshot under their message, and gets it whole.
+		if name := agent.text("#conversation .message .attachments a"); name != "app-error.png" {
+			t.Errorf("the agent sees the attachment %q, want app-error.png", name)
+		}
+		href := eval[string](agent, `document.querySelector("#conversation .message .attachments a").getAttribute("href")`)
+		if !regexp.MustCompile(`^/tickets/\d+/attachments/\d+/app-error\.png$`).MatchString(href) {
+			t.Errorf("the attachment links to %q", href)
+		}
+		if got := app.SignIn(t, "agent@tugi.example").Get(href); got.Status != 200 || got.Body != string(png) || got.Header.Get("Content-Type") != "image/png" {
+			t.Errorf("the agent's download: %d, %q, %d bytes", got.Status, got.Header.Get("Content-Type"), len(got.Body))
+		}
 
 		// A field changes without a page load: the panel is swapped in place.
 		eval[chromedp.Void](agent, `window.stillThisPage = true`)

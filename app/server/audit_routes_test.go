@@ -172,6 +172,18 @@ var auditedRoutes = map[string]auditSample{
 		return cannedPath(t, app, "Route walk delete") + "/delete", nil
 	}},
 
+	// Downloads of attachments are audited: customer data leaving Tugi.
+	"GET /tickets/:id/attachments/:aid/:name": {as: andres, status: http.StatusOK, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		p := app.SignIn(t, mari).PostFiles("/tickets", ticketForm(t, app), []apptest.Upload{{Field: "files", Name: "walk.txt", Data: []byte("route walk\n")}})
+		if p.Status != http.StatusSeeOther {
+			t.Fatalf("open a ticket with a file: %d %s", p.Status, p.Text("main"))
+		}
+		var aid int64
+		if err := app.DB.Get(&aid, `SELECT max(id) FROM ticket_attachments`); err != nil {
+			t.Fatal(err)
+		}
+		return p.Location() + "/attachments/" + strconv.FormatInt(aid, 10) + "/walk.txt", nil
+	}},
 	"GET /audit/export.csv": {as: sirje, status: http.StatusOK},
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,7 +85,8 @@ func New(o Options) (*Server, error) {
 	calendars := sla.NewCalendars(o.DB)
 	homeH := home.NewHandler(o.DB, calendars, renderer)
 	slaAdmin := sla.NewAdmin(o.DB, calendars, renderer, validate)
-	tickets := ticket.NewHandler(ticket.NewService(ticket.Options{DB: o.DB, Calendars: calendars, Now: o.Now, PublicURL: cfg.PublicURL.String()}), renderer, validate)
+	attachments := ticket.AttachmentLimits{MaxSize: cfg.AttachmentMaxSize, MaxFiles: cfg.AttachmentMaxFiles}
+	tickets := ticket.NewHandler(ticket.NewService(ticket.Options{DB: o.DB, Calendars: calendars, Now: o.Now, PublicURL: cfg.PublicURL.String(), Attachments: attachments}), renderer, validate)
 	customers := access.AnyOf(access.Customer)
 	agents := access.AnyOf(access.Agent, access.CISO)
 	ticketPeople := access.AnyOf(access.Customer, access.Agent, access.CISO) // the handler shows each their view
@@ -108,8 +110,15 @@ func New(o Options) (*Server, error) {
 		}}),
 		web.SecurityHeaders(cfg.Secure()),
 		web.KeepURLOnFailedSubmit(),
-		middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024}),
-		middleware.BodyLimit("2M"),
+		middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024,
+			// Attachments are mostly compressed already (images, PDF, ZIP, office files):
+			// sent as stored, with their length.
+			Skipper: func(c echo.Context) bool { return c.Path() == "/tickets/:id/attachments/:aid/:name" }}),
+		// Forms that carry files may be as large as their files allow; every other request
+		// 2 MB. Both limits act before CSRF, the first reader of a form.
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "2M", Skipper: uploadForm}),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.FormatInt(attachments.MaxRequest(), 10),
+			Skipper: func(c echo.Context) bool { return !uploadForm(c) }}),
 		middleware.CSRFWithConfig(middleware.CSRFConfig{
 			Skipper:        skipInfra,
 			TokenLookup:    "header:X-CSRF-Token,form:" + web.CSRFField,
@@ -168,6 +177,7 @@ func New(o Options) (*Server, error) {
 		{http.MethodPost, "/tickets/:id/note", agents, tickets.Note},
 		{http.MethodPost, "/tickets/:id/fields", agents, tickets.SetFields},
 		{http.MethodPost, "/tickets/:id/take", agents, tickets.Take},
+		{http.MethodGet, "/tickets/:id/attachments/:aid/:name", ticketPeople, tickets.Download},
 		{http.MethodPost, "/tickets/:id/call", agents, tickets.LogCall},
 		{http.MethodPost, "/tickets/:id/links", agents, tickets.Link},
 		{http.MethodPost, "/tickets/:id/links/:link/delete", agents, tickets.Unlink},
@@ -209,6 +219,18 @@ func New(o Options) (*Server, error) {
 		e.Add(r.Method, r.Path, r.Handler, auth.Require(r.Rule))
 	}
 	return s, nil
+}
+
+// uploadForm reports whether the request posts a form that may carry files.
+func uploadForm(c echo.Context) bool {
+	if c.Request().Method != http.MethodPost {
+		return false
+	}
+	switch c.Path() {
+	case "/tickets", "/tickets/:id/reply", "/tickets/:id/note":
+		return true
+	}
+	return false
 }
 
 // ipExtractor finds the client's address: from X-Forwarded-For when the request comes

@@ -22,6 +22,9 @@ type AgentPage struct {
 	Messages []Message
 	Panel    Panel
 	Tools    // the agent's tools: history, links, canned replies (tools.go)
+	// Attachments are the files of each message, by message id.
+	Attachments map[int64][]Attachment
+	Upload      UploadHint
 }
 
 // Panel is the side panel of the agent's ticket page: the ticket's fields, each changed
@@ -110,7 +113,11 @@ func (h *Handler) renderAgent(c echo.Context, status int, t *Ticket, form web.Fo
 	if err != nil {
 		return err
 	}
-	p.Data = AgentPage{Ticket: t, Messages: ms, Panel: panel, Tools: tools}
+	atts, err := NewStore(h.svc.db).Attachments(ctx, ScopeOf(v), t.ID)
+	if err != nil {
+		return err
+	}
+	p.Data = AgentPage{Ticket: t, Messages: ms, Panel: panel, Tools: tools, Attachments: atts, Upload: h.uploadHint(c)}
 	return c.Render(status, tplAgent, p)
 }
 
@@ -129,11 +136,16 @@ func (h *Handler) Note(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	files, err := h.uploads(c, &form, "note_files")
+	if err != nil {
+		return err
+	}
 	if form.Invalid() {
+		filesLost(c, &form, "note_files", files)
 		return h.renderAgent(c, http.StatusUnprocessableEntity, t, form, false)
 	}
 	v := web.ViewerOf(c)
-	if err := h.svc.Note(c.Request().Context(), web.Actor(c), v, t.ID, f.Body); err != nil {
+	if err := h.svc.Note(c.Request().Context(), web.Actor(c), v, t.ID, f.Body, files...); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return echo.ErrNotFound
 		}

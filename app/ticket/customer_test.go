@@ -270,7 +270,14 @@ func TestOtherOrganisationsTicketsAreNotFound(t *testing.T) {
 	routes := customerRoutes(t, app)
 	for _, tt := range []struct{ who, victim string }{{mari, jaan}, {jaan, mari}} {
 		c := app.SignIn(t, tt.who)
-		open(t, app, app.SignIn(t, tt.victim), "A secret of "+tt.victim)
+		secret := openWithFiles(t, app, app.SignIn(t, tt.victim), "A secret of "+tt.victim, file("secret.pdf", pdfData))
+		// The attachment route is tried with the victim's real attachment, named as its
+		// link names it.
+		var aid int64
+		if err := app.DB.Get(&aid, `SELECT id FROM ticket_attachments WHERE ticket_id = $1`, secret); err != nil {
+			t.Fatal(err)
+		}
+		params := strings.NewReplacer(":aid", strconv.FormatInt(aid, 10), ":name", "secret.pdf")
 		var ids []int64
 		if err := app.DB.Select(&ids, `SELECT t.id FROM tickets t JOIN users u ON u.org_id = t.org_id WHERE u.email = $1`, tt.victim); err != nil {
 			t.Fatal(err)
@@ -283,7 +290,7 @@ func TestOtherOrganisationsTicketsAreNotFound(t *testing.T) {
 		before := take(t, app.DB)
 		for _, id := range append(ids, 999999) {
 			for _, r := range routes {
-				p := strings.Replace(r.Path, ":id", strconv.FormatInt(id, 10), 1)
+				p := params.Replace(strings.Replace(r.Path, ":id", strconv.FormatInt(id, 10), 1))
 				var res *apptest.Page
 				if r.Method == http.MethodGet {
 					res = c.Get(p)

@@ -119,6 +119,7 @@ type NewPage struct {
 	Categories []Category
 	Impacts    []Impact
 	Support    sla.Status
+	Upload     UploadHint
 }
 
 // New shows the form for a new ticket.
@@ -141,7 +142,7 @@ func (h *Handler) renderNew(c echo.Context, status int, form web.Form) error {
 		return err
 	}
 	p.Form = form
-	p.Data = NewPage{Categories: cats, Impacts: Impacts, Support: sla.StatusAt(cal, h.svc.Now())}
+	p.Data = NewPage{Categories: cats, Impacts: Impacts, Support: sla.StatusAt(cal, h.svc.Now()), Upload: h.uploadHint(c)}
 	return c.Render(status, tplNew, p)
 }
 
@@ -163,14 +164,20 @@ func (h *Handler) Create(c echo.Context) error {
 	if f.CategoryID != "" && (cerr != nil || catID <= 0) {
 		form.Fail("category_id", "Choose one of the options offered.")
 	}
+	files, err := h.uploads(c, &form, "files")
+	if err != nil {
+		return err
+	}
 	if form.Invalid() {
+		filesLost(c, &form, "files", files)
 		return h.renderNew(c, http.StatusUnprocessableEntity, form)
 	}
 	ctx := c.Request().Context()
 	v := web.ViewerOf(c)
-	t, err := h.svc.Create(ctx, web.Actor(c), v, Request{Subject: f.Subject, Body: f.Body, CategoryID: catID, Impact: Impact(f.Impact)})
+	t, err := h.svc.Create(ctx, web.Actor(c), v, Request{Subject: f.Subject, Body: f.Body, CategoryID: catID, Impact: Impact(f.Impact), Files: files})
 	if errors.Is(err, ErrNoSuchCategory) {
 		form.Fail("category_id", "Choose one of the options offered.")
+		filesLost(c, &form, "files", files)
 		return h.renderNew(c, http.StatusUnprocessableEntity, form)
 	}
 	if err != nil {
@@ -246,6 +253,9 @@ type CustomerPage struct {
 	CanReopen  bool
 	TooLate    bool // resolved too long ago to reopen
 	ReopenDays int
+	// Attachments are the files of each message, by message id.
+	Attachments map[int64][]Attachment
+	Upload      UploadHint
 }
 
 func (h *Handler) renderCustomer(c echo.Context, status int, t *Ticket, form web.Form) error {
@@ -266,6 +276,10 @@ func (h *Handler) renderCustomer(c echo.Context, status int, t *Ticket, form web
 		ms[i].CreatedAt = ms[i].CreatedAt.In(loc)
 	}
 	data := CustomerPage{Ticket: t, Messages: ms, Expect: ci.expect(v.Lang, t, now), ReopenDays: int(ReopenWindow / (24 * time.Hour))}
+	if data.Attachments, err = NewStore(h.svc.db).Attachments(ctx, ScopeOf(v), t.ID); err != nil {
+		return err
+	}
+	data.Upload = h.uploadHint(c)
 	data.CanReopen = t.CanReopen(now)
 	data.TooLate = t.Status.Resolved() && !data.CanReopen
 	data.CanReply = t.Status != Closed && !data.TooLate
@@ -300,12 +314,17 @@ func (h *Handler) Reply(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	files, err := h.uploads(c, &form, "files")
+	if err != nil {
+		return err
+	}
 	if form.Invalid() {
+		filesLost(c, &form, "files", files)
 		return h.renderTicket(c, http.StatusUnprocessableEntity, t, form)
 	}
 	v := web.ViewerOf(c)
 	wait := f.Then != "open"
-	err = h.svc.Reply(c.Request().Context(), web.Actor(c), v, t.ID, f.Body, wait)
+	err = h.svc.Reply(c.Request().Context(), web.Actor(c), v, t.ID, f.Body, wait, files...)
 	switch {
 	case errors.Is(err, ErrClosed):
 		form.Fail("body", "This ticket is closed. To ask more, open a new ticket.")
@@ -317,6 +336,7 @@ func (h *Handler) Reply(c echo.Context) error {
 		return err
 	}
 	if form.Invalid() {
+		filesLost(c, &form, "files", files)
 		return h.renderTicket(c, http.StatusUnprocessableEntity, t, form)
 	}
 	msg := i18n.T(v.Lang, "Your message has been sent.")

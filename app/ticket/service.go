@@ -10,6 +10,7 @@ import (
 
 	"tugi/app/access"
 	"tugi/app/audit"
+	"tugi/app/blob"
 	"tugi/app/calendar"
 	"tugi/app/database"
 	"tugi/app/sla"
@@ -29,6 +30,10 @@ type Options struct {
 	// PublicURL is the address people use (TUGI_PUBLIC_URL), for links in e-mail
 	// notices (notify.go); "" queues no notices (the demo loader).
 	PublicURL string
+	// Blobs keeps attachments' bytes; blob.Postgres when nil.
+	Blobs blob.Store
+	// Attachments limits the files of one message; DefaultAttachmentLimits when zero.
+	Attachments AttachmentLimits
 }
 
 // Service changes tickets. Each operation is one transaction: it locks the ticket (if the
@@ -39,6 +44,8 @@ type Service struct {
 	calendars CalendarSource
 	now       func() time.Time
 	publicURL string
+	blobs     blob.Store
+	limits    AttachmentLimits
 }
 
 // NewService returns the ticket service.
@@ -46,7 +53,13 @@ func NewService(o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{db: o.DB, calendars: o.Calendars, now: o.Now, publicURL: o.PublicURL}
+	if o.Blobs == nil {
+		o.Blobs = blob.Postgres{}
+	}
+	if o.Attachments == (AttachmentLimits{}) {
+		o.Attachments = DefaultAttachmentLimits
+	}
+	return &Service{db: o.DB, calendars: o.Calendars, now: o.Now, publicURL: o.PublicURL, blobs: o.Blobs, limits: o.Attachments}
 }
 
 // Now returns the time as the service counts it: whole seconds, as the clocks store time
@@ -82,6 +95,7 @@ type Request struct {
 	CategoryID int64
 	Impact     Impact
 	Channel    Channel
+	Files      []File // attached to the description
 }
 
 // Create opens a ticket for the customer v, with their description as its first message,
@@ -95,6 +109,10 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 	}
 	if r.Channel == "" {
 		r.Channel = Web
+	}
+	files, err := s.limits.Check(r.Files)
+	if err != nil {
+		return nil, err
 	}
 	cal, err := s.calendars.Current(ctx)
 	if err != nil {
@@ -132,6 +150,10 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 		if err != nil {
 			return err
 		}
+		attached, err := st.attach(ctx, s.blobs, id, v.OrgID, msgID, v.UserID, files, now)
+		if err != nil {
+			return err
+		}
 		if err := st.SaveClocks(ctx, id, nil, clocks, cal, policy.WarnPercent); err != nil {
 			return err
 		}
@@ -149,6 +171,9 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 		}
 		if err := s.notifyCreated(ctx, tx, &Ticket{ID: id, OrgID: v.OrgID, RequesterID: v.UserID, Subject: r.Subject, CreatedAt: now}, cal); err != nil {
 			return err
+		}
+		if len(attached) > 0 {
+			changes["attachment_ids"] = audit.Change{New: attached}
 		}
 		return audit.Record(ctx, tx, actor, audit.Event{Action: "ticket.create", ObjectType: "ticket",
 			ObjectID: strconv.FormatInt(id, 10), OrgID: v.OrgID, Changes: changes})
@@ -284,12 +309,19 @@ func (s *Service) apply(ctx context.Context, actor audit.Actor, v *access.Viewer
 // An agent's reply stops the first-response clock (the first time) and the
 // next-response clock; with wait, the ticket then waits for the customer (its clocks
 // pause), and otherwise a new or waiting ticket becomes open.
-func (s *Service) Reply(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64, body string, wait bool) error {
-	return s.reply(ctx, actor, v, id, body, wait, Web)
+//
+// The files are attached to the message, after AttachmentLimits.Check (a *FileError
+// refuses them all, and nothing is written).
+func (s *Service) Reply(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64, body string, wait bool, files ...File) error {
+	return s.reply(ctx, actor, v, id, body, wait, Web, files...)
 }
 
 // reply is Reply by channel ch: Web, or Phone for a call an agent logs (LogCall).
-func (s *Service) reply(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64, body string, wait bool, ch Channel) error {
+func (s *Service) reply(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64, body string, wait bool, ch Channel, files ...File) error {
+	checked, err := s.limits.Check(files)
+	if err != nil {
+		return err
+	}
 	return s.apply(ctx, actor, v, id, func(c *change) error {
 		if c.t.Status == Closed {
 			return ErrClosed
@@ -299,6 +331,10 @@ func (s *Service) reply(ctx context.Context, actor audit.Actor, v *access.Viewer
 			return ErrReopenExpired
 		}
 		msgID, err := c.st.AddMessage(ctx, NewMessage{TicketID: c.t.ID, OrgID: c.t.OrgID, AuthorID: v.UserID, Channel: ch, Body: body, At: c.now})
+		if err != nil {
+			return err
+		}
+		attached, err := c.st.attach(ctx, s.blobs, c.t.ID, c.t.OrgID, msgID, v.UserID, checked, c.now)
 		if err != nil {
 			return err
 		}
@@ -329,6 +365,9 @@ func (s *Service) reply(ctx context.Context, actor audit.Actor, v *access.Viewer
 		}
 		c.touched = true
 		changes := map[string]audit.Change{"message_id": {New: msgID}}
+		if len(attached) > 0 {
+			changes["attachment_ids"] = audit.Change{New: attached}
+		}
 		if ch != Web {
 			changes["channel"] = audit.Change{New: ch}
 		}
@@ -342,7 +381,12 @@ func (s *Service) reply(ctx context.Context, actor audit.Actor, v *access.Viewer
 
 // Note adds an internal note by the agent v to ticket id: staff read it, customers never
 // do. It changes no clock, and is no activity a customer sees.
-func (s *Service) Note(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64, body string) error {
+// Files attached to a note are internal too.
+func (s *Service) Note(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64, body string, files ...File) error {
+	checked, err := s.limits.Check(files)
+	if err != nil {
+		return err
+	}
 	return s.apply(ctx, actor, v, id, func(c *change) error {
 		if !c.scope.Staff() {
 			return ErrNotAllowed
@@ -351,7 +395,15 @@ func (s *Service) Note(ctx context.Context, actor audit.Actor, v *access.Viewer,
 		if err != nil {
 			return err
 		}
-		c.record("ticket.note", map[string]audit.Change{"message_id": {New: msgID}})
+		attached, err := c.st.attach(ctx, s.blobs, c.t.ID, c.t.OrgID, msgID, v.UserID, checked, c.now)
+		if err != nil {
+			return err
+		}
+		changes := map[string]audit.Change{"message_id": {New: msgID}}
+		if len(attached) > 0 {
+			changes["attachment_ids"] = audit.Change{New: attached}
+		}
+		c.record("ticket.note", changes)
 		return nil
 	})
 }

@@ -1,0 +1,314 @@
+package ticket
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gabriel-vasile/mimetype"
+
+	"tugi/app/access"
+	"tugi/app/audit"
+	"tugi/app/blob"
+)
+
+// AttachmentLimits are how large a file, and how many files, one message may carry.
+type AttachmentLimits struct {
+	MaxSize  int64 // bytes per file
+	MaxFiles int   // files per message
+}
+
+// DefaultAttachmentLimits are the limits when the configuration sets none.
+var DefaultAttachmentLimits = AttachmentLimits{MaxSize: 10 << 20, MaxFiles: 5}
+
+// MaxRequest is the largest request body a form carrying files may have: every file at
+// its limit, and room for the rest of the form and the multipart framing.
+func (l AttachmentLimits) MaxRequest() int64 { return int64(l.MaxFiles)*l.MaxSize + 1<<20 }
+
+// File is a file as a person attached it: its name as their computer gave it, and its
+// bytes.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// fileType is a type of file people may attach: the MIME type Tugi detects from the
+// bytes (github.com/gabriel-vasile/mimetype), and the name endings that type may carry.
+// Both must match, so neither a renamed program nor an HTML page called notes.txt gets
+// in. HTML, SVG and scripts are not here at all: served from Tugi's origin they could
+// run script (stored XSS), whatever the download headers say.
+type fileType struct {
+	mime string
+	exts []string
+}
+
+var fileTypes = []fileType{
+	{"image/png", []string{".png"}},
+	{"image/jpeg", []string{".jpg", ".jpeg"}},
+	{"image/gif", []string{".gif"}},
+	{"image/webp", []string{".webp"}},
+	{"application/pdf", []string{".pdf"}},
+	// Plain text: logs, CSV that does not look like a table, and e-mails whose first
+	// header the detector does not know.
+	{"text/plain", []string{".txt", ".log", ".csv", ".eml"}},
+	{"text/csv", []string{".csv", ".txt"}},
+	{"application/zip", []string{".zip"}},
+	{"application/vnd.oasis.opendocument.text", []string{".odt"}},
+	{"application/vnd.oasis.opendocument.spreadsheet", []string{".ods"}},
+	{"application/vnd.openxmlformats-officedocument.wordprocessingml.document", []string{".docx"}},
+	{"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", []string{".xlsx"}},
+	{"application/vnd.openxmlformats-officedocument.presentationml.presentation", []string{".pptx"}},
+	{"message/rfc822", []string{".eml"}},
+}
+
+// acceptHint is the file input's accept attribute: the name endings Tugi takes. The
+// browser only suggests them; the server decides from the bytes.
+func acceptHint() string {
+	var exts []string
+	for _, t := range fileTypes {
+		for _, e := range t.exts {
+			if !slices.Contains(exts, e) {
+				exts = append(exts, e)
+			}
+		}
+	}
+	return strings.Join(exts, ",")
+}
+
+// Why a file is refused.
+const (
+	TooManyFiles = "too_many"
+	FileTooLarge = "too_large"
+	FileEmpty    = "empty"
+	FileType     = "type"
+)
+
+// FileError is a refused file: which (its cleaned name; "" for too many files) and why.
+type FileError struct {
+	Name   string
+	Reason string
+}
+
+func (e *FileError) Error() string {
+	return fmt.Sprintf("ticket: file %q refused: %s", e.Name, e.Reason)
+}
+
+// checkedFile is a file that passed Check: its name cleaned for display and its
+// detected type.
+type checkedFile struct {
+	name, mime string
+	data       []byte
+}
+
+// Check checks files against the limits and the accepted types, and returns the first
+// refusal as a *FileError.
+func (l AttachmentLimits) Check(files []File) ([]checkedFile, error) {
+	if len(files) > l.MaxFiles {
+		return nil, &FileError{Reason: TooManyFiles}
+	}
+	out := make([]checkedFile, 0, len(files))
+	for _, f := range files {
+		name := CleanFilename(f.Name)
+		switch {
+		case int64(len(f.Data)) > l.MaxSize:
+			return nil, &FileError{Name: name, Reason: FileTooLarge}
+		case len(f.Data) == 0:
+			return nil, &FileError{Name: name, Reason: FileEmpty}
+		}
+		mime, ok := detect(name, f.Data)
+		if !ok {
+			return nil, &FileError{Name: name, Reason: FileType}
+		}
+		out = append(out, checkedFile{name: name, mime: mime, data: f.Data})
+	}
+	return out, nil
+}
+
+// detect returns the type of a file called name holding data, if Tugi accepts it.
+func detect(name string, data []byte) (string, bool) {
+	m := mimetype.Detect(data)
+	ext := strings.ToLower(path.Ext(name))
+	for _, t := range fileTypes {
+		if !m.Is(t.mime) {
+			continue
+		}
+		if slices.Contains(t.exts, ext) {
+			return m.String(), true
+		}
+	}
+	return "", false
+}
+
+// CleanFilename makes an uploaded file's name safe to show and to send back: its last
+// path element only, valid UTF-8 without control or bidirectional-override characters,
+// at most 255 bytes, and "attachment" when nothing is left.
+func CleanFilename(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.ToValidUTF8(name, "\uFFFD")
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\uFEFF' {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimSpace(name)
+	if len(name) > 255 {
+		ext := path.Ext(name)
+		if len(ext) > 16 {
+			ext = ""
+		}
+		cut := 255 - len(ext)
+		for cut > 0 && !utf8.RuneStart(name[cut]) {
+			cut--
+		}
+		name = name[:cut] + ext
+	}
+	if name == "" || name == "." || name == ".." {
+		return "attachment"
+	}
+	return name
+}
+
+// Attachment is a file attached to a message of a ticket.
+type Attachment struct {
+	ID          int64     `db:"id"`
+	TicketID    int64     `db:"ticket_id"`
+	OrgID       int64     `db:"org_id"`
+	MessageID   int64     `db:"message_id"`
+	Filename    string    `db:"filename"`
+	ContentType string    `db:"content_type"`
+	Size        int64     `db:"size"`
+	SHA256      string    `db:"sha256"`
+	Internal    bool      `db:"internal"`
+	CreatedAt   time.Time `db:"created_at"`
+}
+
+// URL is where the attachment is downloaded.
+func (a Attachment) URL() string {
+	return "/tickets/" + strconv.FormatInt(a.TicketID, 10) + "/attachments/" + strconv.FormatInt(a.ID, 10) + "/" +
+		url.PathEscape(a.Filename)
+}
+
+// SizeText writes the attachment's size as people read it, in lang: "12 KB", "1.5 MB".
+func (a Attachment) SizeText(lang string) string { return FormatSize(lang, a.Size) }
+
+// FormatSize writes n bytes compactly: bytes, KB or MB (of 1024), with one decimal below
+// ten, and the decimal comma in Estonian.
+func FormatSize(lang string, n int64) string {
+	units := []string{"B", "KB", "MB", "GB"}
+	v, u := float64(n), 0
+	for v >= 1024 && u < len(units)-1 {
+		v /= 1024
+		u++
+	}
+	s := strconv.FormatFloat(v, 'f', 0, 64)
+	if u > 0 && v < 10 {
+		s = strings.TrimSuffix(strconv.FormatFloat(v, 'f', 1, 64), ".0")
+	}
+	if lang == "et" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s + " " + units[u]
+}
+
+const insertAttachment = `
+INSERT INTO ticket_attachments (ticket_id, org_id, message_id, filename, content_type, size, sha256, uploaded_by, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+RETURNING id`
+
+// attach stores files (checked) on message msgID of ticket ticketID, by the person by, in the
+// transaction of st: each content in blobs (once), and an attachment row for each.
+func (st *Store) attach(ctx context.Context, blobs blob.Store, ticketID, orgID, msgID, by int64, files []checkedFile, at time.Time) ([]int64, error) {
+	var ids []int64
+	for _, f := range files {
+		ref, err := blobs.Put(ctx, st.q, bytes.NewReader(f.data))
+		if err != nil {
+			return nil, err
+		}
+		var id int64
+		if err := st.q.GetContext(ctx, &id, insertAttachment, ticketID, orgID, msgID, f.name, f.mime, ref.Size, ref.SHA256, by, at); err != nil {
+			return nil, fmt.Errorf("ticket store: attach to message %d: %w", msgID, err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+const attachmentColumns = `a.id, a.ticket_id, a.org_id, a.message_id, a.filename, a.content_type, a.size, a.sha256, m.internal, a.created_at`
+
+const attachmentJoins = `
+FROM tickets t
+JOIN ticket_messages m ON m.ticket_id = t.id
+JOIN ticket_attachments a ON a.message_id = m.id AND a.ticket_id = t.id AND a.org_id = t.org_id
+WHERE ` + visibleMessage + ` AND t.id = $5`
+
+const listAttachments = `SELECT ` + attachmentColumns + attachmentJoins + `
+ORDER BY a.id`
+
+// Attachments returns the attachments of ticket id that scope may see, by message id:
+// none of an internal note for a customer.
+func (s *Store) Attachments(ctx context.Context, scope Scope, id int64) (map[int64][]Attachment, error) {
+	var as []Attachment
+	if err := s.q.SelectContext(ctx, &as, listAttachments, scope.args(id)...); err != nil {
+		return nil, fmt.Errorf("ticket store: attachments of %d: %w", id, err)
+	}
+	out := map[int64][]Attachment{}
+	for _, a := range as {
+		out[a.MessageID] = append(out[a.MessageID], a)
+	}
+	return out, nil
+}
+
+const getAttachment = `SELECT ` + attachmentColumns + attachmentJoins + ` AND a.id = $6`
+
+// Attachment returns attachment aid of ticket id if scope may see it (the ticket, and
+// the message it belongs to), and ErrNotFound otherwise.
+func (s *Store) Attachment(ctx context.Context, scope Scope, id, aid int64) (*Attachment, error) {
+	var a Attachment
+	err := s.q.GetContext(ctx, &a, getAttachment, scope.args(id, aid)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ticket store: attachment %d of %d: %w", aid, id, err)
+	}
+	return &a, nil
+}
+
+// Download returns attachment aid of ticket id with its content, for v, who must be
+// allowed to see it (ErrNotFound otherwise, whether or not it exists), and records the
+// download in the audit log (ticket.attachment_download) before the content is sent.
+func (s *Service) Download(ctx context.Context, actor audit.Actor, v *access.Viewer, id, aid int64) (*Attachment, io.ReadCloser, error) {
+	scope := ScopeOf(v)
+	if scope.None() {
+		return nil, nil, ErrNotFound
+	}
+	a, err := NewStore(s.db).Attachment(ctx, scope, id, aid)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := s.blobs.Open(ctx, s.db, a.SHA256)
+	if err != nil {
+		return nil, nil, err
+	}
+	err = audit.Record(ctx, s.db, actor, audit.Event{Action: "ticket.attachment_download", ObjectType: "ticket",
+		ObjectID: strconv.FormatInt(id, 10), OrgID: a.OrgID, Changes: map[string]audit.Change{"attachment_id": {New: a.ID}}})
+	if err != nil {
+		r.Close()
+		return nil, nil, err
+	}
+	return a, r, nil
+}
