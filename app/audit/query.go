@@ -317,6 +317,24 @@ func actionLabel(action string) string {
 		return "Organisation created"
 	case "audit.export":
 		return "Audit log exported"
+	case "routing.rule_create":
+		return "Routing rule added"
+	case "routing.rule_update":
+		return "Routing rule changed"
+	case "routing.rule_move":
+		return "Routing rule moved"
+	case "routing.rule_delete":
+		return "Routing rule deleted"
+	case "team.add_member":
+		return "Team member added"
+	case "team.remove_member":
+		return "Team member removed"
+	case "team.set_cap":
+		return "Assignment cap changed"
+	case "user.availability":
+		return "Availability changed"
+	case "ticket.hand_back":
+		return "Ticket handed back"
 	}
 	return ""
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -12,6 +13,7 @@ import (
 	"tugi/app/audit"
 	"tugi/app/calendar"
 	"tugi/app/database"
+	"tugi/app/routing"
 	"tugi/app/sla"
 )
 
@@ -26,6 +28,9 @@ type Options struct {
 	Calendars CalendarSource
 	// Now tells the time; time.Now when nil. Tests set it to control the SLA clocks.
 	Now func() time.Time
+	// PublicURL is the address people use (https://support.example.com), for links in
+	// e-mail.
+	PublicURL string
 }
 
 // Service changes tickets. Each operation is one transaction: it locks the ticket (if the
@@ -35,6 +40,7 @@ type Service struct {
 	db        *sqlx.DB
 	calendars CalendarSource
 	now       func() time.Time
+	publicURL string
 }
 
 // NewService returns the ticket service.
@@ -42,7 +48,7 @@ func NewService(o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{db: o.DB, calendars: o.Calendars, now: o.Now}
+	return &Service{db: o.DB, calendars: o.Calendars, now: o.Now, publicURL: strings.TrimSuffix(o.PublicURL, "/")}
 }
 
 // Now returns the time as the service counts it: whole seconds, as the clocks store time
@@ -104,15 +110,22 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 		if err != nil {
 			return err
 		}
-		team, err := st.DefaultTeam(ctx)
-		if err != nil {
-			return err
-		}
 		ps, err := policies(ctx, tx)
 		if err != nil {
 			return err
 		}
-		priority := InitialPriority(r.Impact, cat.Security)
+		route, err := routing.Route(ctx, tx, routing.Facts{CategoryID: cat.ID, Security: cat.Security, OrgID: v.OrgID,
+			Priority: InitialPriority(r.Impact, cat.Security), Subject: r.Subject})
+		if err != nil {
+			return err
+		}
+		team, priority := route.TeamID, route.Priority
+		var assignee *int64
+		if team != nil {
+			if assignee, err = routing.Assign(ctx, tx, *team, 0); err != nil {
+				return err
+			}
+		}
 		policy, ok := ps[priority]
 		if !ok {
 			return fmt.Errorf("ticket: no SLA policy for priority %q", priority)
@@ -120,7 +133,7 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 		rules := SLA{Cal: cal, Policy: policy}
 		clocks := rules.Created(now)
 		if id, err = st.Create(ctx, NewTicket{OrgID: v.OrgID, RequesterID: v.UserID, CreatedBy: v.UserID, Subject: r.Subject,
-			CategoryID: cat.ID, Impact: r.Impact, Priority: priority, Channel: r.Channel, TeamID: team, At: now,
+			CategoryID: cat.ID, Impact: r.Impact, Priority: priority, Channel: r.Channel, TeamID: team, AssigneeID: assignee, At: now,
 			NextDueAt: clocks.NextDue(cal)}); err != nil {
 			return err
 		}
@@ -142,6 +155,18 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 		}
 		if team != nil {
 			changes["team_id"] = audit.Change{New: *team}
+		}
+		if route.RuleID != nil {
+			changes["rule_id"] = audit.Change{New: *route.RuleID}
+		}
+		if assignee != nil {
+			changes["assignee_id"] = audit.Change{New: *assignee}
+		}
+		if route.Security {
+			if err := routing.NotifyCISO(ctx, tx, routing.Concern{TicketID: id, OrgID: v.OrgID, Reference: Reference(id, now),
+				Subject: r.Subject, URL: s.publicURL + "/tickets/" + strconv.FormatInt(id, 10)}); err != nil {
+				return err
+			}
 		}
 		return audit.Record(ctx, tx, actor, audit.Event{Action: "ticket.create", ObjectType: "ticket",
 			ObjectID: strconv.FormatInt(id, 10), OrgID: v.OrgID, Changes: changes})
