@@ -205,7 +205,7 @@ func TestRulePriorityIsRaisedNeverLowered(t *testing.T) {
 		impact  ticket.Impact
 		want    sla.Priority
 	}{
-		{"Outage in Tartu", ticket.OnePerson, sla.High},            // normal raised to high
+		{"Outage in Tartu", ticket.OnePerson, sla.High},             // normal raised to high
 		{"Outage everywhere", ticket.WholeOrganisation, sla.Urgent}, // urgent stays urgent
 		{"Everything down", ticket.WholeOrganisation, sla.Urgent},   // a rule to "low" lowers nothing
 		{"Printer", ticket.OnePerson, sla.Normal},                   // no rule: as the impact says
