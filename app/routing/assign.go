@@ -89,10 +89,13 @@ func SetAvailable(ctx context.Context, db *sqlx.DB, actor audit.Actor, userID in
 }
 
 // setAvailable stores the agent's availability and returns the audit event of the
-// change, or nil when there was none.
+// change, or nil when there was none. The row lock is FOR NO KEY UPDATE: a ticket being
+// assigned to the agent at the same moment (whose foreign key takes FOR KEY SHARE while
+// it holds its team's lock) does not wait for it, so a hand-back, which takes team locks
+// after this one, cannot deadlock with it.
 func setAvailable(ctx context.Context, tx *sqlx.Tx, userID int64, available bool) (*audit.Event, error) {
 	var was bool
-	err := tx.GetContext(ctx, &was, `SELECT available FROM users WHERE id = $1 AND 'agent' = ANY (roles) FOR UPDATE`, userID)
+	err := tx.GetContext(ctx, &was, `SELECT available FROM users WHERE id = $1 AND 'agent' = ANY (roles) FOR NO KEY UPDATE`, userID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotAnAgent
 	}

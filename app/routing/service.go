@@ -211,7 +211,7 @@ func RemoveMember(ctx context.Context, db *sqlx.DB, actor audit.Actor, teamID, u
 func SetCap(ctx context.Context, db *sqlx.DB, actor audit.Actor, teamID int64, limit int) error {
 	return database.WithTx(ctx, db, func(tx *sqlx.Tx) error {
 		var old sql.NullInt64
-		err := tx.GetContext(ctx, &old, `SELECT assign_cap FROM teams WHERE id = $1 FOR UPDATE`, teamID)
+		err := tx.GetContext(ctx, &old, `SELECT assign_cap FROM teams WHERE id = $1 FOR NO KEY UPDATE`, teamID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNoSuchTeam
 		}
