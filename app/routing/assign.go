@@ -112,6 +112,14 @@ func setAvailable(ctx context.Context, tx *sqlx.Tx, userID int64, available bool
 		Changes: map[string]audit.Change{"available": {Old: was, New: available}}}, nil
 }
 
+// handBackTeams are the teams of the agent and of their unresolved tickets, in order.
+const handBackTeams = `
+SELECT team_id FROM team_members WHERE user_id = $1
+UNION
+SELECT coalesce(t.team_id, (SELECT id FROM teams WHERE is_default)) FROM tickets t
+WHERE t.assignee_id = $1 AND t.status IN ('new', 'open', 'waiting', 'on_hold') AND (t.team_id IS NOT NULL OR EXISTS (SELECT FROM teams WHERE is_default))
+ORDER BY 1`
+
 // handBackTickets are the agent's unresolved tickets, locked, in the order of their
 // teams so that the team locks of Assign are always taken in one order.
 const handBackTickets = `
@@ -135,6 +143,18 @@ func HandBack(ctx context.Context, db *sqlx.DB, actor audit.Actor, userID int64)
 		var events []audit.Event
 		if ev != nil {
 			events = append(events, *ev)
+		}
+		// Lock every team the tickets may go back to before reading them: a ticket being
+		// assigned to this agent right now is committed (and handed back) first, and none
+		// is assigned to them after, as they are unavailable by then.
+		var teams []int64
+		if err := tx.SelectContext(ctx, &teams, handBackTeams, userID); err != nil {
+			return fmt.Errorf("routing: teams of %d: %w", userID, err)
+		}
+		for _, team := range teams {
+			if _, err := tx.ExecContext(ctx, lockTeam, lockClass, team); err != nil {
+				return fmt.Errorf("routing: lock team %d: %w", team, err)
+			}
 		}
 		var ts []struct {
 			ID     int64  `db:"id"`

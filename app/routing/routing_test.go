@@ -397,3 +397,48 @@ func TestConcurrentCreationsNeverExceedTheCap(t *testing.T) {
 		t.Errorf("%d tickets wait unassigned, want %d", got, n-6)
 	}
 }
+
+// A hand-back while tickets are being created: no deadlock, no error, and nothing stays
+// with the agent who handed back.
+func TestHandBackDuringCreations(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	team := newTeam(t, app.DB, "Busy", 1000)
+	a := newAgent(t, app, "Agent A", team, true)
+	newAgent(t, app, "Agent B", team, true)
+	addRule(t, app.DB, routing.Rule{TeamID: team})
+	m := customer(t, app.DB, mari)
+	for i := range 4 {
+		create(t, app, m, fmt.Sprintf("Before %d", i), "Question", ticket.OnePerson)
+	}
+	const n = 24
+	var wg sync.WaitGroup
+	errs := make(chan error, n+1)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := service(app).Create(ctx, audit.Actor{UserID: m.UserID}, m, ticket.Request{Subject: fmt.Sprintf("During %d", i),
+				Body: "At once", CategoryID: categoryID(t, app.DB, "Question"), Impact: ticket.OnePerson})
+			errs <- err
+		}()
+		if i == n/2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _, err := routing.HandBack(ctx, app.DB, audit.Actor{UserID: a}, a)
+				errs <- err
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := id(t, app.DB, `SELECT count(*) FROM tickets WHERE assignee_id = $1`, a); got != 0 {
+		t.Errorf("agent A still has %d tickets after handing back", got)
+	}
+}
