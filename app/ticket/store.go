@@ -463,20 +463,6 @@ func (s *Store) Teams(ctx context.Context) ([]Team, error) {
 	return ts, nil
 }
 
-// DefaultTeam returns the id of the team new tickets go to when no rule routes them, or
-// nil when there is none.
-func (s *Store) DefaultTeam(ctx context.Context) (*int64, error) {
-	var id int64
-	err := s.q.GetContext(ctx, &id, `SELECT id FROM teams WHERE is_default`)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("ticket store: default team: %w", err)
-	}
-	return &id, nil
-}
-
 // TeamByName returns the id of the team called name (any case), or ErrNoSuchTeam.
 func (s *Store) TeamByName(ctx context.Context, name string) (int64, error) {
 	var id int64
