@@ -346,8 +346,6 @@ func actionLabel(action string) string {
 		return "Ticket linked"
 	case "ticket.unlink":
 		return "Link removed"
-	case "team.add_member":
-		return "Added to team"
 	case "canned.create":
 		return "Canned reply created"
 	case "canned.update":
@@ -356,6 +354,24 @@ func actionLabel(action string) string {
 		return "Canned reply deleted"
 	case "ticket.attachment_download":
 		return "Attachment downloaded"
+	case "routing.rule_create":
+		return "Routing rule added"
+	case "routing.rule_update":
+		return "Routing rule changed"
+	case "routing.rule_move":
+		return "Routing rule moved"
+	case "routing.rule_delete":
+		return "Routing rule deleted"
+	case "team.add_member":
+		return "Team member added"
+	case "team.remove_member":
+		return "Team member removed"
+	case "team.set_cap":
+		return "Assignment cap changed"
+	case "user.availability":
+		return "Availability changed"
+	case "ticket.hand_back":
+		return "Ticket handed back"
 	}
 	return ""
 }

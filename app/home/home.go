@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"tugi/app/access"
+	"tugi/app/routing"
 	"tugi/app/sla"
 	"tugi/app/ticket"
 	"tugi/app/user"
@@ -38,6 +39,8 @@ type Page struct {
 	CISO     bool
 	Admin    *user.Counts
 	Tickets  *ticket.Counts // for agents: unassigned tickets, and theirs
+	// Available is, for agents, whether new tickets are assigned to them.
+	Available bool
 }
 
 // Home shows the signed-in person's home page.
@@ -62,6 +65,9 @@ func (h *Handler) Home(c echo.Context) error {
 			return err
 		}
 		data.Tickets = &n
+		if data.Available, err = routing.Available(c.Request().Context(), h.db, v.UserID); err != nil {
+			return err
+		}
 	}
 	if v.Has(access.Admin) {
 		n, err := user.NewStore(h.db).Counts(c.Request().Context())

@@ -185,6 +185,69 @@ var auditedRoutes = map[string]auditSample{
 		return p.Location() + "/attachments/" + strconv.FormatInt(aid, 10) + "/walk.txt", nil
 	}},
 	"GET /audit/export.csv": {as: sirje, status: http.StatusOK},
+
+	"POST /admin/routing": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return "/admin/routing", url.Values{"team_id": {teamID(t, app)}, "words": {"walk"}}
+	}},
+	"POST /admin/routing/:id": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return routingRule(t, app, ""), url.Values{"team_id": {teamID(t, app)}, "words": {"changed"}}
+	}},
+	"POST /admin/routing/:id/move": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		routingRule(t, app, "")
+		return routingRule(t, app, "/move"), url.Values{"direction": {"up"}}
+	}},
+	"POST /admin/routing/:id/delete": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return routingRule(t, app, "/delete"), nil
+	}},
+	"POST /admin/teams/:id/members": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		id, err := user.NewService(app.DB, app.Server.Sessions).Create(context.Background(), audit.Job("test"),
+			user.NewUser{Email: "new-agent@tugi.example", Name: "New Agent", Roles: user.RoleList{access.Agent}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return "/admin/teams/" + teamID(t, app) + "/members", url.Values{"user_id": {strconv.FormatInt(id, 10)}}
+	}},
+	"POST /admin/teams/:id/members/remove": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return "/admin/teams/" + teamID(t, app) + "/members/remove", url.Values{"user_id": {userID(t, app, andres)}}
+	}},
+	"POST /admin/teams/:id/cap": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return "/admin/teams/" + teamID(t, app) + "/cap", url.Values{"cap": {"7"}}
+	}},
+	"POST /availability": {as: kadri, form: url.Values{"available": {"true"}}},
+	"POST /hand-back":    {as: andres},
+}
+
+// teamID returns the id of the default team, as a form value.
+func teamID(t *testing.T, app *apptest.App) string {
+	t.Helper()
+	var id int64
+	if err := app.DB.Get(&id, `SELECT id FROM teams WHERE is_default`); err != nil {
+		t.Fatal(err)
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+func userID(t *testing.T, app *apptest.App, email string) string {
+	t.Helper()
+	var id int64
+	if err := app.DB.Get(&id, `SELECT id FROM users WHERE email = $1`, email); err != nil {
+		t.Fatal(err)
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+// routingRule adds a routing rule as Toomas and returns its path with suffix.
+func routingRule(t *testing.T, app *apptest.App, suffix string) string {
+	t.Helper()
+	p := app.SignIn(t, toomas).Post("/admin/routing", url.Values{"team_id": {teamID(t, app)}, "words": {"sample"}})
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("add a routing rule: %d %s", p.Status, p.Text("main"))
+	}
+	var id int64
+	if err := app.DB.Get(&id, `SELECT max(id) FROM routing_rules`); err != nil {
+		t.Fatal(err)
+	}
+	return "/admin/routing/" + strconv.FormatInt(id, 10) + suffix
 }
 
 func userPath(t *testing.T, app *apptest.App, email, action string) string {

@@ -19,6 +19,7 @@ import (
 	"tugi/app/auth"
 	"tugi/app/config"
 	"tugi/app/home"
+	"tugi/app/routing"
 	"tugi/app/sla"
 	"tugi/app/ticket"
 	"tugi/app/user"
@@ -62,6 +63,8 @@ var Nav = []web.NavItem{
 	{Label: "Organisations", Path: "/admin/organisations", Rule: access.AnyOf(access.Admin)},
 	{Label: "Service levels", Path: "/admin/sla", Rule: access.AnyOf(access.Admin)},
 	{Label: "Calendar", Path: "/admin/calendar", Rule: access.AnyOf(access.Admin)},
+	{Label: "Routing", Path: "/admin/routing", Rule: access.AnyOf(access.Admin)},
+	{Label: "Teams", Path: "/admin/teams", Rule: access.AnyOf(access.Admin)},
 	{Label: "Audit log", Path: "/audit", Rule: access.AnyOf(access.CISO, access.Admin)},
 	{Label: "Account", Path: "/account", Rule: access.SignedIn},
 }
@@ -87,6 +90,7 @@ func New(o Options) (*Server, error) {
 	slaAdmin := sla.NewAdmin(o.DB, calendars, renderer, validate)
 	attachments := ticket.AttachmentLimits{MaxSize: cfg.AttachmentMaxSize, MaxFiles: cfg.AttachmentMaxFiles}
 	tickets := ticket.NewHandler(ticket.NewService(ticket.Options{DB: o.DB, Calendars: calendars, Now: o.Now, PublicURL: cfg.PublicURL.String(), Attachments: attachments}), renderer, validate)
+	routingH := routing.NewAdmin(o.DB, renderer, validate)
 	customers := access.AnyOf(access.Customer)
 	agents := access.AnyOf(access.Agent, access.CISO)
 	ticketPeople := access.AnyOf(access.Customer, access.Agent, access.CISO) // the handler shows each their view
@@ -214,6 +218,21 @@ func New(o Options) (*Server, error) {
 		{http.MethodPost, "/admin/calendar/hours", access.AnyOf(access.Admin), slaAdmin.SaveHours},
 		{http.MethodPost, "/admin/calendar/exceptions", access.AnyOf(access.Admin), slaAdmin.AddException},
 		{http.MethodPost, "/admin/calendar/exceptions/remove", access.AnyOf(access.Admin), slaAdmin.RemoveException},
+
+		// Routing rules and teams (admins); availability and hand-back (each agent their own).
+		{http.MethodGet, "/admin/routing", access.AnyOf(access.Admin), routingH.Rules},
+		{http.MethodPost, "/admin/routing", access.AnyOf(access.Admin), routingH.CreateRule},
+		{http.MethodGet, "/admin/routing/:id", access.AnyOf(access.Admin), routingH.Rule},
+		{http.MethodPost, "/admin/routing/:id", access.AnyOf(access.Admin), routingH.UpdateRule},
+		{http.MethodPost, "/admin/routing/:id/move", access.AnyOf(access.Admin), routingH.MoveRule},
+		{http.MethodPost, "/admin/routing/:id/delete", access.AnyOf(access.Admin), routingH.DeleteRule},
+		{http.MethodGet, "/admin/teams", access.AnyOf(access.Admin), routingH.Teams},
+		{http.MethodPost, "/admin/teams/:id/members", access.AnyOf(access.Admin), routingH.AddMember},
+		{http.MethodPost, "/admin/teams/:id/members/remove", access.AnyOf(access.Admin), routingH.RemoveMember},
+		{http.MethodPost, "/admin/teams/:id/cap", access.AnyOf(access.Admin), routingH.SetCap},
+		{http.MethodPost, "/availability", access.AnyOf(access.Agent), routingH.SetAvailability},
+		{http.MethodGet, "/hand-back", access.AnyOf(access.Agent), routingH.HandBackForm},
+		{http.MethodPost, "/hand-back", access.AnyOf(access.Agent), routingH.HandBack},
 	}
 	for _, r := range s.Routes {
 		e.Add(r.Method, r.Path, r.Handler, auth.Require(r.Rule))

@@ -12,6 +12,7 @@ import (
 
 	"tugi/app/access"
 	"tugi/app/i18n"
+	"tugi/app/routing"
 	"tugi/app/sla"
 	"tugi/app/web"
 )
@@ -306,6 +307,7 @@ type QueuePage struct {
 	Priorities    []sla.Priority
 	Statuses      []Status
 	Agents        []Agent
+	Available     bool // the viewer (an agent) takes new tickets now
 }
 
 // QueueItem is a row of the queue.
@@ -335,6 +337,11 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 	data := QueuePage{View: qp.Get("view"), Sort: qp.Get("sort"), Priorities: sla.Priorities, Statuses: Statuses, CanTake: v.Has(access.Agent)}
 	if !contains(views, data.View) {
 		data.View = ViewUnassigned
+	}
+	if data.CanTake && tpl == tplQueue {
+		if data.Available, err = routing.Available(ctx, h.svc.db, v.UserID); err != nil {
+			return err
+		}
 	}
 	if data.Sort != "updated" {
 		data.Sort = "due"

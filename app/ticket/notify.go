@@ -102,23 +102,29 @@ func quote(body string) string {
 	return strings.Join(lines, "\n")
 }
 
-// notifyCreated tells the customer that their new ticket t was received.
+// notifyCreated tells the customer that their new ticket t was received, and the agent
+// routing assigned it to, if any, that it is theirs.
 func (s *Service) notifyCreated(ctx context.Context, q database.Queryer, t *Ticket, cal *calendar.Calendar) error {
 	if s.publicURL == "" {
 		return nil
 	}
 	n := &notifier{q: q, publicURL: s.publicURL, now: t.CreatedAt}
 	r, err := n.requester(ctx, t)
-	if err != nil || r == nil {
+	if err != nil {
 		return err
+	}
+	if r == nil {
+		return n.assigned(ctx, t, 0)
 	}
 	ref := Reference(t.ID, t.CreatedAt)
 	body := i18n.T(r.Lang, "Your ticket %s has been received.", ref)
 	if st := sla.StatusAt(cal, n.now); !st.Open && !st.Never {
 		body += "\n\n" + i18n.T(r.Lang, "Support is closed now. It opens %s.", (&calendarInfo{cal: cal}).when(r.Lang, st.OpensAt, n.now))
 	}
-	_, err = n.enqueue(ctx, t, *r, "ticket.created", body)
-	return err
+	if _, err := n.enqueue(ctx, t, *r, "ticket.created", body); err != nil {
+		return err
+	}
+	return n.assigned(ctx, t, 0) // routing gave it to an agent
 }
 
 // notify queues the notices of change c, made by v.
@@ -128,7 +134,6 @@ func (s *Service) notify(ctx context.Context, q database.Queryer, c *change, v *
 	}
 	n := &notifier{q: q, publicURL: s.publicURL, now: c.now}
 	t := c.t
-	ref := Reference(t.ID, t.CreatedAt)
 	byUserID, replied := v.UserID, false
 	for _, ev := range c.events {
 		switch ev.Action {
@@ -150,17 +155,8 @@ func (s *Service) notify(ctx context.Context, q database.Queryer, c *change, v *
 				return err
 			}
 		case "ticket.assign":
-			if t.AssigneeID == nil || *t.AssigneeID == byUserID {
-				continue // unassigned, or taken by the agent themself
-			}
-			var rs []recipient
-			if err := q.SelectContext(ctx, &rs, selectAgentsToTell, *t.AssigneeID, nil, byUserID); err != nil {
-				return fmt.Errorf("ticket notice: assignee of %d: %w", t.ID, err)
-			}
-			for _, r := range rs {
-				if _, err := n.enqueue(ctx, t, r, "ticket.assign", i18n.T(r.Lang, "Ticket %s has been assigned to you: %s", ref, t.Subject)); err != nil {
-					return err
-				}
+			if err := n.assigned(ctx, t, byUserID); err != nil {
+				return err
 			}
 		}
 	}
@@ -168,6 +164,25 @@ func (s *Service) notify(ctx context.Context, q database.Queryer, c *change, v *
 	// of its own change of status.
 	if c.scope.Staff() && !replied && c.old.Status != t.Status {
 		if err := n.statusChanged(ctx, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// assigned tells t's assignee that the ticket is theirs now, unless they took it
+// themself (by is who made the change; 0 for routing).
+func (n *notifier) assigned(ctx context.Context, t *Ticket, by int64) error {
+	if t.AssigneeID == nil || *t.AssigneeID == by {
+		return nil
+	}
+	var rs []recipient
+	if err := n.q.SelectContext(ctx, &rs, selectAgentsToTell, *t.AssigneeID, nil, by); err != nil {
+		return fmt.Errorf("ticket notice: assignee of %d: %w", t.ID, err)
+	}
+	ref := Reference(t.ID, t.CreatedAt)
+	for _, r := range rs {
+		if _, err := n.enqueue(ctx, t, r, "ticket.assign", i18n.T(r.Lang, "Ticket %s has been assigned to you: %s", ref, t.Subject)); err != nil {
 			return err
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"tugi/app/audit"
 	"tugi/app/database"
 	"tugi/app/i18n"
+	"tugi/app/routing"
 	"tugi/app/sla"
 	"tugi/app/web"
 )
@@ -129,22 +130,29 @@ func (s *Service) CreateByPhone(ctx context.Context, actor audit.Actor, v *acces
 		if err != nil {
 			return err
 		}
-		team, err := st.DefaultTeam(ctx)
-		if err != nil {
-			return err
-		}
 		ps, err := policies(ctx, tx)
 		if err != nil {
 			return err
 		}
-		policy, ok := ps[call.Priority]
+		if _, ok := ps[call.Priority]; !ok {
+			return ErrInvalidPriority
+		}
+		// The routing rules choose the team (and may raise the priority the agent chose),
+		// as for a ticket the customer opens; the agent on the phone keeps it.
+		route, err := routing.Route(ctx, tx, routing.Facts{CategoryID: cat.ID, Security: cat.Security, OrgID: contact.OrgID,
+			Priority: call.Priority, Subject: call.Subject})
+		if err != nil {
+			return err
+		}
+		team, priority := route.TeamID, route.Priority
+		policy, ok := ps[priority]
 		if !ok {
 			return ErrInvalidPriority
 		}
 		rules := SLA{Cal: cal, Policy: policy}
 		clocks := rules.AgentReplied(rules.Created(now), now)
 		if id, err = st.Create(ctx, NewTicket{OrgID: contact.OrgID, RequesterID: contact.ID, CreatedBy: v.UserID,
-			Subject: call.Subject, CategoryID: cat.ID, Impact: call.Impact, Priority: call.Priority, Channel: Phone,
+			Subject: call.Subject, CategoryID: cat.ID, Impact: call.Impact, Priority: priority, Channel: Phone,
 			TeamID: team, At: now, NextDueAt: clocks.NextDue(cal)}); err != nil {
 			return err
 		}
@@ -162,7 +170,7 @@ func (s *Service) CreateByPhone(ctx context.Context, actor audit.Actor, v *acces
 			"requester_id": {New: contact.ID},
 			"category_id":  {New: cat.ID},
 			"impact":       {New: call.Impact},
-			"priority":     {New: call.Priority},
+			"priority":     {New: priority},
 			"status":       {New: Open},
 			"channel":      {New: Phone},
 			"assignee_id":  {New: v.UserID},
@@ -170,6 +178,15 @@ func (s *Service) CreateByPhone(ctx context.Context, actor audit.Actor, v *acces
 		}
 		if team != nil {
 			changes["team_id"] = audit.Change{New: *team}
+		}
+		if route.RuleID != nil {
+			changes["rule_id"] = audit.Change{New: *route.RuleID}
+		}
+		if route.Security {
+			if err := routing.NotifyCISO(ctx, tx, routing.Concern{TicketID: id, OrgID: contact.OrgID, Reference: Reference(id, now),
+				Subject: call.Subject, URL: s.publicURL + ticketPath(id)}); err != nil {
+				return err
+			}
 		}
 		if err := s.notifyCreated(ctx, tx, &Ticket{ID: id, OrgID: contact.OrgID, RequesterID: contact.ID, Subject: call.Subject, CreatedAt: now}, cal); err != nil {
 			return err

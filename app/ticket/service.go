@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -13,6 +14,7 @@ import (
 	"tugi/app/blob"
 	"tugi/app/calendar"
 	"tugi/app/database"
+	"tugi/app/routing"
 	"tugi/app/sla"
 )
 
@@ -59,7 +61,7 @@ func NewService(o Options) *Service {
 	if o.Attachments == (AttachmentLimits{}) {
 		o.Attachments = DefaultAttachmentLimits
 	}
-	return &Service{db: o.DB, calendars: o.Calendars, now: o.Now, publicURL: o.PublicURL, blobs: o.Blobs, limits: o.Attachments}
+	return &Service{db: o.DB, calendars: o.Calendars, now: o.Now, publicURL: strings.TrimSuffix(o.PublicURL, "/"), blobs: o.Blobs, limits: o.Attachments}
 }
 
 // Now returns the time as the service counts it: whole seconds, as the clocks store time
@@ -126,15 +128,22 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 		if err != nil {
 			return err
 		}
-		team, err := st.DefaultTeam(ctx)
-		if err != nil {
-			return err
-		}
 		ps, err := policies(ctx, tx)
 		if err != nil {
 			return err
 		}
-		priority := InitialPriority(r.Impact, cat.Security)
+		route, err := routing.Route(ctx, tx, routing.Facts{CategoryID: cat.ID, Security: cat.Security, OrgID: v.OrgID,
+			Priority: InitialPriority(r.Impact, cat.Security), Subject: r.Subject})
+		if err != nil {
+			return err
+		}
+		team, priority := route.TeamID, route.Priority
+		var assignee *int64
+		if team != nil {
+			if assignee, err = routing.Assign(ctx, tx, *team, 0); err != nil {
+				return err
+			}
+		}
 		policy, ok := ps[priority]
 		if !ok {
 			return fmt.Errorf("ticket: no SLA policy for priority %q", priority)
@@ -142,7 +151,7 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 		rules := SLA{Cal: cal, Policy: policy}
 		clocks := rules.Created(now)
 		if id, err = st.Create(ctx, NewTicket{OrgID: v.OrgID, RequesterID: v.UserID, CreatedBy: v.UserID, Subject: r.Subject,
-			CategoryID: cat.ID, Impact: r.Impact, Priority: priority, Channel: r.Channel, TeamID: team, At: now,
+			CategoryID: cat.ID, Impact: r.Impact, Priority: priority, Channel: r.Channel, TeamID: team, AssigneeID: assignee, At: now,
 			NextDueAt: clocks.NextDue(cal)}); err != nil {
 			return err
 		}
@@ -169,11 +178,23 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 		if team != nil {
 			changes["team_id"] = audit.Change{New: *team}
 		}
-		if err := s.notifyCreated(ctx, tx, &Ticket{ID: id, OrgID: v.OrgID, RequesterID: v.UserID, Subject: r.Subject, CreatedAt: now}, cal); err != nil {
+		if err := s.notifyCreated(ctx, tx, &Ticket{ID: id, OrgID: v.OrgID, RequesterID: v.UserID, AssigneeID: assignee, Subject: r.Subject, CreatedAt: now}, cal); err != nil {
 			return err
 		}
 		if len(attached) > 0 {
 			changes["attachment_ids"] = audit.Change{New: attached}
+		}
+		if route.RuleID != nil {
+			changes["rule_id"] = audit.Change{New: *route.RuleID}
+		}
+		if assignee != nil {
+			changes["assignee_id"] = audit.Change{New: *assignee}
+		}
+		if route.Security {
+			if err := routing.NotifyCISO(ctx, tx, routing.Concern{TicketID: id, OrgID: v.OrgID, Reference: Reference(id, now),
+				Subject: r.Subject, URL: s.publicURL + "/tickets/" + strconv.FormatInt(id, 10)}); err != nil {
+				return err
+			}
 		}
 		return audit.Record(ctx, tx, actor, audit.Event{Action: "ticket.create", ObjectType: "ticket",
 			ObjectID: strconv.FormatInt(id, 10), OrgID: v.OrgID, Changes: changes})

@@ -352,21 +352,22 @@ type NewTicket struct {
 	Priority    sla.Priority
 	Channel     Channel
 	TeamID      *int64
+	AssigneeID  *int64
 	At          time.Time
 	NextDueAt   time.Time // the nearest due time of its clocks
 }
 
 const insertTicket = `
 INSERT INTO tickets (org_id, requester_id, created_by, subject, category_id, impact, priority, status, channel, team_id,
-                     created_at, updated_at, next_due_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, 'new', $8, $9, $10, $10, $11)
+                     created_at, updated_at, next_due_at, assignee_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, 'new', $8, $9, $10, $10, $11, $12)
 RETURNING id`
 
 // Create inserts a ticket and returns its id.
 func (s *Store) Create(ctx context.Context, nt NewTicket) (int64, error) {
 	var id int64
 	err := s.q.GetContext(ctx, &id, insertTicket, nt.OrgID, nt.RequesterID, nt.CreatedBy, nt.Subject, nt.CategoryID,
-		nt.Impact, nt.Priority, nt.Channel, nt.TeamID, nt.At, nullTime(nt.NextDueAt))
+		nt.Impact, nt.Priority, nt.Channel, nt.TeamID, nt.At, nullTime(nt.NextDueAt), nt.AssigneeID)
 	switch {
 	case database.IsConstraint(err, "tickets_category_id_fkey"):
 		return 0, ErrNoSuchCategory
@@ -460,20 +461,6 @@ func (s *Store) Teams(ctx context.Context) ([]Team, error) {
 		return nil, fmt.Errorf("ticket store: teams: %w", err)
 	}
 	return ts, nil
-}
-
-// DefaultTeam returns the id of the team new tickets go to when no rule routes them, or
-// nil when there is none.
-func (s *Store) DefaultTeam(ctx context.Context) (*int64, error) {
-	var id int64
-	err := s.q.GetContext(ctx, &id, `SELECT id FROM teams WHERE is_default`)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("ticket store: default team: %w", err)
-	}
-	return &id, nil
 }
 
 // TeamByName returns the id of the team called name (any case), or ErrNoSuchTeam.

@@ -1,0 +1,469 @@
+package routing
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/labstack/echo/v4"
+
+	"tugi/app/i18n"
+	"tugi/app/sla"
+	"tugi/app/web"
+)
+
+// Template names of the routing pages.
+const (
+	tplRules    = "admin/routing"
+	tplRule     = "admin/routing_rule"
+	tplTeams    = "admin/teams"
+	tplHandBack = "routing/hand_back"
+)
+
+// Limits of a rule's subject words.
+const (
+	maxWords   = 20
+	maxWordLen = 50
+)
+
+// Admin serves the admin pages of routing rules and teams, and the agents' availability.
+type Admin struct {
+	db       *sqlx.DB
+	render   *web.Renderer
+	validate *web.Validator
+}
+
+// NewAdmin returns the routing handlers.
+func NewAdmin(db *sqlx.DB, render *web.Renderer, validate *web.Validator) *Admin {
+	return &Admin{db: db, render: render, validate: validate}
+}
+
+// RulesPage is the data of the routing rules page and of a rule's page.
+type RulesPage struct {
+	Rules         []Rule
+	Rule          *Rule // the rule being edited; nil on the list
+	Categories    []Option
+	Organisations []Option
+	Teams         []Option
+	Priorities    []sla.Priority
+}
+
+// Rules lists the routing rules in order, with a form for a new one.
+func (a *Admin) Rules(c echo.Context) error {
+	return a.renderRules(c, http.StatusOK, tplRules, nil, web.Form{})
+}
+
+func (a *Admin) renderRules(c echo.Context, status int, tpl string, r *Rule, form web.Form) error {
+	ctx := c.Request().Context()
+	st := NewStore(a.db)
+	data := RulesPage{Rule: r, Priorities: sla.Priorities}
+	var err error
+	if data.Rules, err = st.Rules(ctx); err != nil {
+		return err
+	}
+	for i := range data.Rules {
+		data.Rules[i].Number = i + 1
+	}
+	if data.Categories, err = st.Categories(ctx); err != nil {
+		return err
+	}
+	if data.Organisations, err = st.Organisations(ctx); err != nil {
+		return err
+	}
+	if data.Teams, err = st.TeamOptions(ctx); err != nil {
+		return err
+	}
+	if form.Values == nil && r != nil {
+		form.Values = ruleValues(r)
+	}
+	title := "Routing"
+	if tpl == tplRule {
+		title = "Routing rule"
+	}
+	p, err := a.render.NewPage(c, title)
+	if err != nil {
+		return err
+	}
+	p.Form = form
+	p.Data = data
+	return c.Render(status, tpl, p)
+}
+
+// ruleValues writes r as the rule form's fields.
+func ruleValues(r *Rule) url.Values {
+	v := url.Values{}
+	if r.CategoryID != nil {
+		v.Set("category_id", strconv.FormatInt(*r.CategoryID, 10))
+	}
+	if r.OrgID != nil {
+		v.Set("org_id", strconv.FormatInt(*r.OrgID, 10))
+	}
+	if r.Priority != nil {
+		v.Set("priority", string(*r.Priority))
+	}
+	v.Set("words", strings.Join(r.Words, " "))
+	v.Set("team_id", strconv.FormatInt(r.TeamID, 10))
+	if r.RaiseTo != nil {
+		v.Set("raise_to", string(*r.RaiseTo))
+	}
+	return v
+}
+
+type ruleForm struct {
+	CategoryID string `form:"category_id"`
+	OrgID      string `form:"org_id"`
+	Priority   string `form:"priority"`
+	Words      string `form:"words" validate:"max=1000"`
+	TeamID     string `form:"team_id" validate:"required"`
+	RaiseTo    string `form:"raise_to"`
+}
+
+// readRule reads and checks the rule form; the Form says what is wrong.
+func (a *Admin) readRule(c echo.Context) (*Rule, web.Form, error) {
+	var f ruleForm
+	form, err := a.validate.Bind(c, &f)
+	if err != nil {
+		return nil, form, err
+	}
+	ctx := c.Request().Context()
+	st := NewStore(a.db)
+	r := &Rule{}
+	choose := "Choose one of the options offered."
+	pick := func(field, value string, list func() ([]Option, error), dst **int64) error {
+		if value == "" {
+			return nil
+		}
+		options, err := list()
+		if err != nil {
+			return err
+		}
+		id, perr := strconv.ParseInt(value, 10, 64)
+		if perr != nil || !slices.ContainsFunc(options, func(o Option) bool { return o.ID == id }) {
+			form.Fail(field, choose)
+			return nil
+		}
+		*dst = &id
+		return nil
+	}
+	if err := pick("category_id", f.CategoryID, func() ([]Option, error) { return st.Categories(ctx) }, &r.CategoryID); err != nil {
+		return nil, form, err
+	}
+	if err := pick("org_id", f.OrgID, func() ([]Option, error) { return st.Organisations(ctx) }, &r.OrgID); err != nil {
+		return nil, form, err
+	}
+	var team *int64
+	if err := pick("team_id", f.TeamID, func() ([]Option, error) { return st.TeamOptions(ctx) }, &team); err != nil {
+		return nil, form, err
+	}
+	if team != nil {
+		r.TeamID = *team
+	}
+	for _, p := range []struct {
+		field, value string
+		dst          **sla.Priority
+	}{{"priority", f.Priority, &r.Priority}, {"raise_to", f.RaiseTo, &r.RaiseTo}} {
+		if p.value != "" && !slices.Contains(sla.Priorities, sla.Priority(p.value)) {
+			form.Fail(p.field, choose)
+		}
+		*p.dst = priorityPtr(p.value)
+	}
+	words, ok := parseWords(f.Words)
+	if !ok {
+		form.Fail("words", "Write up to 20 words of letters and digits, separated by spaces or commas.")
+	}
+	r.Words = words
+	return r, form, nil
+}
+
+// parseWords reads the subject words of a rule: separated by white space or commas, in
+// lower case, each once, in the order given.
+func parseWords(s string) ([]string, bool) {
+	var out []string
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\t' || r == '\n' || r == '\r' }) {
+		lw := Words(w)
+		if len(lw) != 1 || lw[0] != strings.ToLower(w) || len([]rune(w)) > maxWordLen {
+			return nil, false
+		}
+		if !slices.Contains(out, lw[0]) {
+			out = append(out, lw[0])
+		}
+	}
+	return out, len(out) <= maxWords
+}
+
+// CreateRule adds a rule at the end of the list.
+func (a *Admin) CreateRule(c echo.Context) error {
+	r, form, err := a.readRule(c)
+	if err != nil {
+		return err
+	}
+	if form.Invalid() {
+		return a.renderRules(c, http.StatusUnprocessableEntity, tplRules, nil, form)
+	}
+	if _, err := CreateRule(c.Request().Context(), a.db, web.Actor(c), r); err != nil {
+		return err
+	}
+	return a.done(c, "Routing rule added.")
+}
+
+func (a *Admin) done(c echo.Context, msg string) error {
+	if err := web.Flash(c, i18n.T(web.ViewerOf(c).Lang, msg)); err != nil {
+		return err
+	}
+	return web.Redirect(c, "/admin/routing")
+}
+
+func (a *Admin) loadRule(c echo.Context) (*Rule, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return nil, echo.ErrNotFound
+	}
+	r, err := NewStore(a.db).Rule(c.Request().Context(), id, false)
+	if errors.Is(err, ErrNotFound) {
+		return nil, echo.ErrNotFound
+	}
+	return r, err
+}
+
+// Rule shows a rule's form.
+func (a *Admin) Rule(c echo.Context) error {
+	r, err := a.loadRule(c)
+	if err != nil {
+		return err
+	}
+	return a.renderRules(c, http.StatusOK, tplRule, r, web.Form{})
+}
+
+// UpdateRule saves a rule's conditions and action.
+func (a *Admin) UpdateRule(c echo.Context) error {
+	old, err := a.loadRule(c)
+	if err != nil {
+		return err
+	}
+	r, form, err := a.readRule(c)
+	if err != nil {
+		return err
+	}
+	if form.Invalid() {
+		return a.renderRules(c, http.StatusUnprocessableEntity, tplRule, old, form)
+	}
+	r.ID = old.ID
+	err = UpdateRule(c.Request().Context(), a.db, web.Actor(c), r)
+	if errors.Is(err, ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	return a.done(c, "Routing rule saved.")
+}
+
+// MoveRule moves a rule one place up or down (direction=up or down).
+func (a *Admin) MoveRule(c echo.Context) error {
+	r, err := a.loadRule(c)
+	if err != nil {
+		return err
+	}
+	dir := c.FormValue("direction")
+	if dir != "up" && dir != "down" {
+		return echo.NewHTTPError(http.StatusBadRequest, "direction must be up or down")
+	}
+	err = MoveRule(c.Request().Context(), a.db, web.Actor(c), r.ID, dir == "up")
+	if errors.Is(err, ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	return a.done(c, "Routing rule moved.")
+}
+
+// DeleteRule removes a rule.
+func (a *Admin) DeleteRule(c echo.Context) error {
+	r, err := a.loadRule(c)
+	if err != nil {
+		return err
+	}
+	err = DeleteRule(c.Request().Context(), a.db, web.Actor(c), r.ID)
+	if errors.Is(err, ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	return a.done(c, "Routing rule deleted.")
+}
+
+// ---- Teams ----
+
+// TeamsPage is the data of the teams page.
+type TeamsPage struct {
+	Teams  []Team
+	Agents []Option
+}
+
+// Teams lists the teams with their members and assignment caps.
+func (a *Admin) Teams(c echo.Context) error {
+	return a.renderTeams(c, http.StatusOK, web.Form{})
+}
+
+func (a *Admin) renderTeams(c echo.Context, status int, form web.Form) error {
+	ctx := c.Request().Context()
+	st := NewStore(a.db)
+	ts, err := st.Teams(ctx)
+	if err != nil {
+		return err
+	}
+	agents, err := st.Agents(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := a.render.NewPage(c, "Teams")
+	if err != nil {
+		return err
+	}
+	p.Form = form
+	p.Data = TeamsPage{Teams: ts, Agents: agents}
+	return c.Render(status, tplTeams, p)
+}
+
+func teamID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return 0, echo.ErrNotFound
+	}
+	return id, nil
+}
+
+// AddMember puts an agent in the team.
+func (a *Admin) AddMember(c echo.Context) error {
+	id, err := teamID(c)
+	if err != nil {
+		return err
+	}
+	field := "user_id_" + strconv.FormatInt(id, 10)
+	user, perr := strconv.ParseInt(c.FormValue("user_id"), 10, 64)
+	if perr == nil {
+		err = AddMember(c.Request().Context(), a.db, web.Actor(c), id, user)
+	}
+	switch {
+	case errors.Is(err, ErrNoSuchTeam):
+		return echo.ErrNotFound
+	case perr != nil || errors.Is(err, ErrNotAnAgent):
+		params, _ := c.FormParams()
+		form := web.Form{Values: url.Values{field: params["user_id"]}}
+		form.Fail(field, "Choose one of the options offered.")
+		return a.renderTeams(c, http.StatusUnprocessableEntity, form)
+	case err != nil:
+		return err
+	}
+	return a.teamsDone(c, "Team member added.")
+}
+
+// RemoveMember takes a person out of the team.
+func (a *Admin) RemoveMember(c echo.Context) error {
+	id, err := teamID(c)
+	if err != nil {
+		return err
+	}
+	user, err := strconv.ParseInt(c.FormValue("user_id"), 10, 64)
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "no such member")
+	}
+	if err := RemoveMember(c.Request().Context(), a.db, web.Actor(c), id, user); err != nil {
+		return err
+	}
+	return a.teamsDone(c, "Team member removed.")
+}
+
+// SetCap sets the team's assignment cap.
+func (a *Admin) SetCap(c echo.Context) error {
+	id, err := teamID(c)
+	if err != nil {
+		return err
+	}
+	field := "cap_" + strconv.FormatInt(id, 10)
+	value := strings.TrimSpace(c.FormValue("cap"))
+	n, perr := strconv.Atoi(value)
+	if perr != nil || n < 0 || n > 1000 {
+		form := web.Form{Values: url.Values{field: {value}}}
+		form.Fail(field, "Enter a whole number from 0 to 1000.")
+		return a.renderTeams(c, http.StatusUnprocessableEntity, form)
+	}
+	err = SetCap(c.Request().Context(), a.db, web.Actor(c), id, n)
+	if errors.Is(err, ErrNoSuchTeam) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	return a.teamsDone(c, "Assignment cap saved.")
+}
+
+func (a *Admin) teamsDone(c echo.Context, msg string) error {
+	if err := web.Flash(c, i18n.T(web.ViewerOf(c).Lang, msg)); err != nil {
+		return err
+	}
+	return web.Redirect(c, "/admin/teams")
+}
+
+// ---- The agent's availability ----
+
+// SetAvailability marks the signed-in agent available for new tickets or not
+// (available=true or false), and returns them to the page they came from.
+func (a *Admin) SetAvailability(c echo.Context) error {
+	v := web.ViewerOf(c)
+	on := c.FormValue("available") == "true"
+	if err := SetAvailable(c.Request().Context(), a.db, web.Actor(c), v.UserID, on); err != nil {
+		return err
+	}
+	msg := "You are unavailable: no new tickets are assigned to you."
+	if on {
+		msg = "You are available: new tickets are assigned to you."
+	}
+	if err := web.Flash(c, i18n.T(v.Lang, msg)); err != nil {
+		return err
+	}
+	back := c.FormValue("back")
+	if back != "/queue" {
+		back = "/"
+	}
+	return web.Redirect(c, back)
+}
+
+// HandBackPage is the data of the hand-back confirmation.
+type HandBackPage struct {
+	Open int
+}
+
+// HandBackForm asks the agent to confirm handing back their unresolved tickets.
+func (a *Admin) HandBackForm(c echo.Context) error {
+	n, err := OpenAssigned(c.Request().Context(), a.db, web.ViewerOf(c).UserID)
+	if err != nil {
+		return err
+	}
+	p, err := a.render.NewPage(c, "Hand back my tickets")
+	if err != nil {
+		return err
+	}
+	p.Data = HandBackPage{Open: n}
+	return c.Render(http.StatusOK, tplHandBack, p)
+}
+
+// HandBack makes the agent unavailable and gives their unresolved tickets back to their
+// teams.
+func (a *Admin) HandBack(c echo.Context) error {
+	v := web.ViewerOf(c)
+	moved, waiting, err := HandBack(c.Request().Context(), a.db, web.Actor(c), v.UserID)
+	if err != nil {
+		return err
+	}
+	if err := web.Flash(c, i18n.T(v.Lang, "You are unavailable. %d tickets went to available colleagues; %d wait unassigned in the queue.", moved, waiting)); err != nil {
+		return err
+	}
+	return web.Redirect(c, "/")
+}

@@ -1,0 +1,58 @@
+package routing_test
+
+import (
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"tugi/app/apptest"
+	"tugi/app/audit"
+	"tugi/app/routing"
+	"tugi/app/ticket"
+)
+
+// BenchmarkCreateRouted creates tickets from 8 goroutines (2 cores × 4): with ten routing
+// rules of which none matches, first with nobody available (the ticket waits in the queue),
+// then with three available agents (each ticket is assigned under the team's lock). The
+// difference is the cost of automatic assignment.
+func BenchmarkCreateRouted(b *testing.B) {
+	for _, available := range []bool{false, true} {
+		b.Run(fmt.Sprintf("available=%v", available), func(b *testing.B) {
+			app := apptest.New(b)
+			team := defaultTeam(b, app.DB)
+			if _, err := app.DB.Exec(`UPDATE teams SET assign_cap = 1000000 WHERE id = $1`, team); err != nil {
+				b.Fatal(err)
+			}
+			other := newTeam(b, app.DB, "Elsewhere", nil)
+			for i := range 10 {
+				addRule(b, app.DB, routing.Rule{Words: []string{fmt.Sprintf("nomatch%d", i)}, TeamID: other})
+			}
+			for i := range 3 {
+				newAgent(b, app, fmt.Sprintf("Bench Agent %d", i), team, available)
+			}
+			m := customer(b, app.DB, mari)
+			svc := service(app)
+			cat := categoryID(b, app.DB, "Question")
+			var n atomic.Int64
+			b.SetParallelism(4)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					_, err := svc.Create(ctx, audit.Actor{UserID: m.UserID}, m, ticket.Request{Subject: fmt.Sprintf("Bench %d", n.Add(1)),
+						Body: "Benchmark", CategoryID: cat, Impact: ticket.OnePerson})
+					if err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tickets/s")
+			b.StopTimer()
+			var assigned int64
+			app.DB.Get(&assigned, `SELECT count(*) FROM tickets WHERE assignee_id IS NOT NULL AND subject LIKE 'Bench %'`)
+			if available && assigned == 0 {
+				b.Error("no ticket was assigned")
+			}
+		})
+	}
+}
