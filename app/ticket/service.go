@@ -123,86 +123,98 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 	now := s.Now()
 	var id int64
 	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		st := NewStore(tx)
-		cat, err := st.Category(ctx, r.CategoryID)
-		if err != nil {
+		var ev audit.Event
+		var err error
+		if id, ev, err = s.create(ctx, tx, v, r, files, cal, now); err != nil {
 			return err
 		}
-		ps, err := policies(ctx, tx)
-		if err != nil {
-			return err
-		}
-		route, err := routing.Route(ctx, tx, routing.Facts{CategoryID: cat.ID, Security: cat.Security, OrgID: v.OrgID,
-			Priority: InitialPriority(r.Impact, cat.Security), Subject: r.Subject})
-		if err != nil {
-			return err
-		}
-		team, priority := route.TeamID, route.Priority
-		var assignee *int64
-		if team != nil {
-			if assignee, err = routing.Assign(ctx, tx, *team, 0); err != nil {
-				return err
-			}
-		}
-		policy, ok := ps[priority]
-		if !ok {
-			return fmt.Errorf("ticket: no SLA policy for priority %q", priority)
-		}
-		rules := SLA{Cal: cal, Policy: policy}
-		clocks := rules.Created(now)
-		if id, err = st.Create(ctx, NewTicket{OrgID: v.OrgID, RequesterID: v.UserID, CreatedBy: v.UserID, Subject: r.Subject,
-			CategoryID: cat.ID, Impact: r.Impact, Priority: priority, Channel: r.Channel, TeamID: team, AssigneeID: assignee, At: now,
-			NextDueAt: clocks.NextDue(cal)}); err != nil {
-			return err
-		}
-		msgID, err := st.AddMessage(ctx, NewMessage{TicketID: id, OrgID: v.OrgID, AuthorID: v.UserID, Channel: r.Channel, Body: r.Body, At: now})
-		if err != nil {
-			return err
-		}
-		attached, err := st.attach(ctx, s.blobs, id, v.OrgID, msgID, v.UserID, files, now)
-		if err != nil {
-			return err
-		}
-		if err := st.SaveClocks(ctx, id, nil, clocks, cal, policy.WarnPercent); err != nil {
-			return err
-		}
-		changes := map[string]audit.Change{
-			"requester_id": {New: v.UserID},
-			"category_id":  {New: cat.ID},
-			"impact":       {New: r.Impact},
-			"priority":     {New: priority},
-			"status":       {New: New},
-			"channel":      {New: r.Channel},
-			"message_id":   {New: msgID},
-		}
-		if team != nil {
-			changes["team_id"] = audit.Change{New: *team}
-		}
-		if err := s.notifyCreated(ctx, tx, &Ticket{ID: id, OrgID: v.OrgID, RequesterID: v.UserID, AssigneeID: assignee, Subject: r.Subject, CreatedAt: now}, cal); err != nil {
-			return err
-		}
-		if len(attached) > 0 {
-			changes["attachment_ids"] = audit.Change{New: attached}
-		}
-		if route.RuleID != nil {
-			changes["rule_id"] = audit.Change{New: *route.RuleID}
-		}
-		if assignee != nil {
-			changes["assignee_id"] = audit.Change{New: *assignee}
-		}
-		if route.Security {
-			if err := routing.NotifyCISO(ctx, tx, routing.Concern{TicketID: id, OrgID: v.OrgID, Reference: Reference(id, now),
-				Subject: r.Subject, URL: s.publicURL + "/tickets/" + strconv.FormatInt(id, 10)}); err != nil {
-				return err
-			}
-		}
-		return audit.Record(ctx, tx, actor, audit.Event{Action: "ticket.create", ObjectType: "ticket",
-			ObjectID: strconv.FormatInt(id, 10), OrgID: v.OrgID, Changes: changes})
+		return audit.Record(ctx, tx, actor, ev) // last: it holds the chain's head until commit
 	})
 	if err != nil {
 		return nil, err
 	}
 	return NewStore(s.db).Get(ctx, ScopeOf(v), id)
+}
+
+// create writes the new ticket of Create in tx, its message, files, clocks and notices,
+// and returns its id and the audit event that Create records last.
+func (s *Service) create(ctx context.Context, tx *sqlx.Tx, v *access.Viewer, r Request, files []checkedFile, cal *calendar.Calendar, now time.Time) (int64, audit.Event, error) {
+	var id int64
+	st := NewStore(tx)
+	cat, err := st.Category(ctx, r.CategoryID)
+	if err != nil {
+		return 0, audit.Event{}, err
+	}
+	ps, err := policies(ctx, tx)
+	if err != nil {
+		return 0, audit.Event{}, err
+	}
+	route, err := routing.Route(ctx, tx, routing.Facts{CategoryID: cat.ID, Security: cat.Security, OrgID: v.OrgID,
+		Priority: InitialPriority(r.Impact, cat.Security), Subject: r.Subject})
+	if err != nil {
+		return 0, audit.Event{}, err
+	}
+	team, priority := route.TeamID, route.Priority
+	var assignee *int64
+	if team != nil {
+		if assignee, err = routing.Assign(ctx, tx, *team, 0); err != nil {
+			return 0, audit.Event{}, err
+		}
+	}
+	policy, ok := ps[priority]
+	if !ok {
+		return 0, audit.Event{}, fmt.Errorf("ticket: no SLA policy for priority %q", priority)
+	}
+	rules := SLA{Cal: cal, Policy: policy}
+	clocks := rules.Created(now)
+	if id, err = st.Create(ctx, NewTicket{OrgID: v.OrgID, RequesterID: v.UserID, CreatedBy: v.UserID, Subject: r.Subject,
+		CategoryID: cat.ID, Impact: r.Impact, Priority: priority, Channel: r.Channel, TeamID: team, AssigneeID: assignee, At: now,
+		NextDueAt: clocks.NextDue(cal)}); err != nil {
+		return 0, audit.Event{}, err
+	}
+	msgID, err := st.AddMessage(ctx, NewMessage{TicketID: id, OrgID: v.OrgID, AuthorID: v.UserID, Channel: r.Channel, Body: r.Body, At: now})
+	if err != nil {
+		return 0, audit.Event{}, err
+	}
+	attached, err := st.attach(ctx, s.blobs, id, v.OrgID, msgID, v.UserID, files, now)
+	if err != nil {
+		return 0, audit.Event{}, err
+	}
+	if err := st.SaveClocks(ctx, id, nil, clocks, cal, policy.WarnPercent); err != nil {
+		return 0, audit.Event{}, err
+	}
+	changes := map[string]audit.Change{
+		"requester_id": {New: v.UserID},
+		"category_id":  {New: cat.ID},
+		"impact":       {New: r.Impact},
+		"priority":     {New: priority},
+		"status":       {New: New},
+		"channel":      {New: r.Channel},
+		"message_id":   {New: msgID},
+	}
+	if team != nil {
+		changes["team_id"] = audit.Change{New: *team}
+	}
+	if err := s.notifyCreated(ctx, tx, &Ticket{ID: id, OrgID: v.OrgID, RequesterID: v.UserID, AssigneeID: assignee, Subject: r.Subject, CreatedAt: now}, cal); err != nil {
+		return 0, audit.Event{}, err
+	}
+	if len(attached) > 0 {
+		changes["attachment_ids"] = audit.Change{New: attached}
+	}
+	if route.RuleID != nil {
+		changes["rule_id"] = audit.Change{New: *route.RuleID}
+	}
+	if assignee != nil {
+		changes["assignee_id"] = audit.Change{New: *assignee}
+	}
+	if route.Security {
+		if err := routing.NotifyCISO(ctx, tx, routing.Concern{TicketID: id, OrgID: v.OrgID, Reference: Reference(id, now),
+			Subject: r.Subject, URL: s.publicURL + "/tickets/" + strconv.FormatInt(id, 10)}); err != nil {
+			return 0, audit.Event{}, err
+		}
+	}
+	return id, audit.Event{Action: "ticket.create", ObjectType: "ticket",
+		ObjectID: strconv.FormatInt(id, 10), OrgID: v.OrgID, Changes: changes}, nil
 }
 
 // change is one operation on a locked ticket: the ticket and its clocks as they were and
