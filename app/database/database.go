@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -22,7 +24,17 @@ type Queryer interface {
 }
 
 // Open connects to the database at dsn and checks that it answers.
+//
+// Unless dsn says otherwise, it asks lib/pq for binary_parameters: a query with
+// parameters then takes one round trip to the server instead of two (lib/pq otherwise
+// prepares it and waits for the description before binding), which halves the latency
+// of most of Tugi's statements. Its one effect on what is sent: a []byte argument goes
+// as binary, which suits bytea and text columns, so JSON is passed as a string.
 func Open(ctx context.Context, dsn string) (*sqlx.DB, error) {
+	dsn, err := withBinaryParameters(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
 	db, err := sqlx.Open("postgres", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("database: open: %w", err)
@@ -37,6 +49,27 @@ func Open(ctx context.Context, dsn string) (*sqlx.DB, error) {
 		return nil, fmt.Errorf("database: connect: %w", err)
 	}
 	return db, nil
+}
+
+// withBinaryParameters returns dsn, a postgres:// URL or a key=value connection string,
+// with binary_parameters=yes unless it sets binary_parameters itself.
+func withBinaryParameters(dsn string) (string, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "", fmt.Errorf("parse database URL: %w", err)
+		}
+		q := u.Query()
+		if !q.Has("binary_parameters") {
+			q.Set("binary_parameters", "yes")
+			u.RawQuery = q.Encode()
+		}
+		return u.String(), nil
+	}
+	if strings.Contains(dsn, "binary_parameters") {
+		return dsn, nil
+	}
+	return strings.TrimSpace(dsn + " binary_parameters=yes"), nil
 }
 
 // WithTx runs fn in one transaction: it commits when fn returns nil and rolls back

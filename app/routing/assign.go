@@ -19,6 +19,14 @@ const lockClass = 7007
 
 const lockTeam = `SELECT pg_advisory_xact_lock($1, $2::integer)`
 
+// teamAssigns tells whether team $1 assigns tickets automatically and has an available
+// agent (other than $2) to take one.
+const teamAssigns = `
+SELECT coalesce(t.assign_cap, 0) > 0 AND EXISTS (
+    SELECT FROM team_members m JOIN users u ON u.id = m.user_id
+    WHERE m.team_id = t.id AND u.active AND u.available AND 'agent' = ANY (u.roles) AND u.id <> $2)
+FROM teams t WHERE t.id = $1`
+
 // nextAgent is the team's available agent assigned longest ago (never first) who has
 // fewer unresolved tickets than the cap. The count reads the tickets_assignee_due index.
 const nextAgent = `
@@ -41,6 +49,17 @@ LIMIT 1`
 // created at once are assigned one after the other, each counting the other's: nobody
 // goes beyond the cap. The caller must store the assignment in the same transaction.
 func Assign(ctx context.Context, q database.Queryer, teamID int64, except int64) (*int64, error) {
+	// Most tickets of a team that assigns nothing, or whose agents are all away, need no
+	// lock: it would make every creation in the team wait for the one before to commit.
+	// An agent who becomes available meanwhile misses this ticket, as if it had come a
+	// moment earlier.
+	var assigns bool
+	if err := q.GetContext(ctx, &assigns, teamAssigns, teamID, except); err != nil {
+		return nil, fmt.Errorf("routing: does team %d assign: %w", teamID, err)
+	}
+	if !assigns {
+		return nil, nil
+	}
 	if _, err := q.ExecContext(ctx, lockTeam, lockClass, teamID); err != nil {
 		return nil, fmt.Errorf("routing: lock team %d: %w", teamID, err)
 	}

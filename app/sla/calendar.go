@@ -108,7 +108,7 @@ func (cs *Calendars) SaveCalendar(ctx context.Context, actor audit.Actor, change
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO settings (key, value) VALUES ($1, $2)
 			ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = clock_timestamp()`,
-			calendarKey, cfg.Format()); err != nil {
+			calendarKey, string(cfg.Format())); err != nil { // a string: JSON, not binary
 			return fmt.Errorf("sla: save calendar: %w", err)
 		}
 		return audit.Record(ctx, tx, actor, audit.Event{Action: "settings.calendar", ObjectType: "settings", ObjectID: calendarKey,

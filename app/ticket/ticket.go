@@ -272,10 +272,11 @@ func (tr *Translations) Scan(src any) error {
 
 // Value implements driver.Valuer.
 func (tr Translations) Value() (driver.Value, error) {
-	if tr == nil {
-		return []byte("{}"), nil
+	if len(tr) == 0 {
+		return "{}", nil
 	}
-	return json.Marshal(map[string]string(tr))
+	b, err := json.Marshal(map[string]string(tr))
+	return string(b), err // a string: the column is jsonb, which binary parameters would misread
 }
 
 // Team is a team of agents.
