@@ -64,9 +64,12 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		Addr:              cfg.Addr,
 		Handler:           srv.Echo,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		// Long enough for a message's attachments (5 × 10 MiB by default) to arrive, or
+		// be downloaded, over a line of about 2 Mbit/s; a slow client's headers still get
+		// only ReadHeaderTimeout.
+		ReadTimeout:  5 * time.Minute,
+		WriteTimeout: 5 * time.Minute,
+		IdleTimeout:  2 * time.Minute,
 		TLSConfig: &tls.Config{
 			MinVersion:       tls.VersionTLS12,
 			CurvePreferences: []tls.CurveID{tls.X25519MLKEM768, tls.X25519, tls.CurveP256},
