@@ -284,6 +284,7 @@ func Actions() []string {
 		"user.create", "user.set_roles", "user.activate", "user.deactivate",
 		"user.change_password", "user.change_password_failed", "user.set_language",
 		"organisation.create", "audit.export",
+		"ticket.sla_warning", "ticket.sla_breach", "sla.recompute",
 	}
 }
 
@@ -317,6 +318,12 @@ func actionLabel(action string) string {
 		return "Organisation created"
 	case "audit.export":
 		return "Audit log exported"
+	case "ticket.sla_warning":
+		return "SLA warning sent"
+	case "ticket.sla_breach":
+		return "SLA breach sent"
+	case "sla.recompute":
+		return "Due times recomputed"
 	}
 	return ""
 }

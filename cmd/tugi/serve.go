@@ -21,6 +21,8 @@ import (
 	"tugi/app/config"
 	"tugi/app/demo"
 	"tugi/app/server"
+	"tugi/app/sla"
+	"tugi/app/ticket"
 	"tugi/app/user"
 	"tugi/app/web"
 )
@@ -88,6 +90,13 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		defer wg.Done()
 		// The chain's head in the log, now and daily: a copy kept elsewhere exposes a rewrite.
 		audit.RunHeadLog(bgCtx, db, 24*time.Hour, log)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		// SLA warnings and breaches told, and due times recomputed after a settings change.
+		ticket.NewSLAJob(ticket.JobOptions{DB: db, Calendars: sla.NewCalendars(db), BaseURL: cfg.PublicURL.String(), Log: log}).
+			Run(bgCtx, ticket.SLAJobEvery)
 	}()
 
 	serveErr := make(chan error, 1)
