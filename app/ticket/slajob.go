@@ -72,7 +72,7 @@ const SLAJobEvery = 20 * time.Second
 // The sizes of the job's transactions: clocks told, and tickets recomputed, in one.
 const (
 	notifyBatch    = 50
-	recomputeBatch = 200
+	recomputeBatch = 500
 )
 
 // recomputeFor bounds the recomputation in one run, so notices are not held up behind
@@ -330,9 +330,15 @@ FOR UPDATE OF t`
 SELECT ticket_id, metric, target_seconds, used_seconds, started_at, running_since, stopped_at, breached,
        warning_notified_at, breach_notified_at, due_at, warn_at
 FROM ticket_clocks WHERE ticket_id = ANY ($1) AND stopped_at IS NULL`
-	retimeClock = `
-UPDATE ticket_clocks SET target_seconds = $3, due_at = $4, warn_at = $5 WHERE ticket_id = $1 AND metric = $2`
-	retimeTicket     = `UPDATE tickets SET next_due_at = $2 WHERE id = $1`
+	// A batch's changes in one statement each: round trips, not arithmetic, are the cost.
+	retimeClocks = `
+UPDATE ticket_clocks k SET target_seconds = v.target, due_at = v.due, warn_at = v.warn
+FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::timestamptz[], $5::timestamptz[]) AS v (ticket_id, metric, target, due, warn)
+WHERE k.ticket_id = v.ticket_id AND k.metric = v.metric`
+	retimeTickets = `
+UPDATE tickets t SET next_due_at = v.due
+FROM unnest($1::bigint[], $2::timestamptz[]) AS v (id, due)
+WHERE t.id = v.id`
 	advanceRecompute = `
 UPDATE sla_recomputes SET after_id = $2, tickets = tickets + $3,
        finished_at = CASE WHEN $4::boolean THEN now() END
@@ -463,6 +469,16 @@ func (j *SLAJob) retime(ctx context.Context, tx *sqlx.Tx, afterID int64) ([]int6
 		times[r.TicketID][r.Metric] = stored{r.DueAt, r.WarnAt}
 	}
 	var changed []int64
+	var k struct {
+		ids       []int64
+		metrics   []string
+		targets   []int64
+		due, warn []sql.NullString
+	}
+	var tk struct {
+		ids []int64
+		due []sql.NullString
+	}
 	for _, t := range ts {
 		p, ok := ps[t.Priority]
 		if !ok {
@@ -477,22 +493,38 @@ func (j *SLAJob) retime(ctx context.Context, tx *sqlx.Tx, afterID int64) ([]int6
 			if c.Target == old[m].Target && sameTime(was.due, due) && sameTime(was.warn, warn) {
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, retimeClock, t.ID, m, int64(c.Target/time.Second), nullTime(due), nullTime(warn)); err != nil {
-				return nil, 0, fmt.Errorf("sla job: retime %s of %d: %w", m, t.ID, err)
-			}
+			k.ids, k.metrics, k.targets = append(k.ids, t.ID), append(k.metrics, string(m)), append(k.targets, int64(c.Target/time.Second))
+			k.due, k.warn = append(k.due, timeText(due)), append(k.warn, timeText(warn))
 			moved = true
 		}
 		if next := cs.NextDue(cal); !sameTime(t.NextDueAt, next) {
-			if _, err := tx.ExecContext(ctx, retimeTicket, t.ID, nullTime(next)); err != nil {
-				return nil, 0, fmt.Errorf("sla job: retime %d: %w", t.ID, err)
-			}
+			tk.ids, tk.due = append(tk.ids, t.ID), append(tk.due, timeText(next))
 			moved = true
 		}
 		if moved {
 			changed = append(changed, t.ID)
 		}
 	}
+	if len(k.ids) > 0 {
+		if _, err := tx.ExecContext(ctx, retimeClocks, pq.Array(k.ids), pq.Array(k.metrics), pq.Array(k.targets),
+			pq.Array(k.due), pq.Array(k.warn)); err != nil {
+			return nil, 0, fmt.Errorf("sla job: retime clocks: %w", err)
+		}
+	}
+	if len(tk.ids) > 0 {
+		if _, err := tx.ExecContext(ctx, retimeTickets, pq.Array(tk.ids), pq.Array(tk.due)); err != nil {
+			return nil, 0, fmt.Errorf("sla job: retime tickets: %w", err)
+		}
+	}
 	return changed, ts[len(ts)-1].ID, nil
+}
+
+// timeText writes t for a timestamptz array: NULL for the zero time.
+func timeText(t time.Time) sql.NullString {
+	if t.IsZero() {
+		return sql.NullString{}
+	}
+	return sql.NullString{String: t.UTC().Format(time.RFC3339Nano), Valid: true}
 }
 
 // sameTime reports whether a stored time is t (NULL being the zero time).

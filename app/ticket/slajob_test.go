@@ -248,6 +248,28 @@ func TestSLAJobWarnsThenBreachesOnceToWhomThePolicyNames(t *testing.T) {
 	if cls, ok := q.Doc.Find(fmt.Sprintf(`#queue tr[data-ticket="%d"] .due`, id)).Attr("class"); !ok || !strings.Contains(cls, "breach") {
 		t.Errorf("the breaching-soon queue shows %s with class %q (listed: %v), want breach", ref, cls, refs(q, "#queue"))
 	}
+
+	// A closure added for Monday afterwards moves the due time to Tuesday 13:00: the
+	// breach stays a breach (marked), on the page and in the queue, and is not told again.
+	admin := e.app.SignIn(t, toomas)
+	if p := admin.Post("/admin/calendar/exceptions", url.Values{"kind": {"closure"}, "date": {"2026-11-16"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("add closure: %d %s", p.Status, p.Text("main"))
+	}
+	e.run(t, nov(16, 15, 30))
+	if c := clockOf(t, e, id, ticket.FirstResponse); !same(c.Due, nov(17, 13, 0)) || !c.Breached {
+		t.Fatalf("after the closure the clock is %+v, want due Tuesday 13:00 and still breached", c)
+	}
+	p = e.agent.Get(path(id, ""))
+	if cls, _ := p.Doc.Find(`#clocks li[data-metric="first_response"]`).Attr("class"); !strings.Contains(cls, "breach") {
+		t.Errorf("after the closure the first-response clock has class %q, want breach", cls)
+	}
+	q = e.agent.Get("/queue?view=all")
+	if cls, ok := q.Doc.Find(fmt.Sprintf(`#queue tr[data-ticket="%d"] .due`, id)).Attr("class"); !ok || !strings.Contains(cls, "breach") {
+		t.Errorf("after the closure the queue shows %s with class %q, want breach", ref, cls)
+	}
+	if n := len(mails(t, e, id)); n != 1+len(team) {
+		t.Errorf("%d mails after the closure, want still %d", n, 1+len(team))
+	}
 }
 
 func TestSLAJobTellsALateClockOnlyOfItsBreach(t *testing.T) {
