@@ -75,10 +75,6 @@ const (
 	recomputeBatch = 500
 )
 
-// recomputeFor bounds the recomputation in one run, so notices are not held up behind
-// a long walk: it goes on in the next run where it stopped.
-const recomputeFor = 15 * time.Second
-
 // Run runs the job every interval until ctx ends.
 func (j *SLAJob) Run(ctx context.Context, every time.Duration) {
 	tick := time.NewTicker(every)
@@ -106,19 +102,29 @@ type JobResult struct {
 	Recomputed int // tickets whose clocks got new due times
 }
 
-// RunOnce tells the warnings and breaches due now, then recomputes (for at most 15
-// seconds) and tells what the new due times made due.
+// RunOnce tells the warnings and breaches due now, then does the recomputations
+// requested, telling what the new due times made due, and what fell due meanwhile every
+// ten seconds of a long walk.
 func (j *SLAJob) RunOnce(ctx context.Context) (JobResult, error) {
 	var r JobResult
 	if err := j.notify(ctx, &r); err != nil {
 		return r, err
 	}
-	n, err := j.Recompute(ctx, time.Now().Add(recomputeFor))
-	r.Recomputed = n
-	if err != nil || n == 0 {
-		return r, err
+	told, dirty := time.Now(), false
+	for more := true; more; {
+		n, m, err := j.recomputeBatch(ctx)
+		if err != nil {
+			return r, err
+		}
+		more, r.Recomputed, dirty = m, r.Recomputed+n, dirty || n > 0
+		if dirty && (!more || time.Since(told) >= SLAJobEvery/2) {
+			if err := j.notify(ctx, &r); err != nil {
+				return r, err
+			}
+			told, dirty = time.Now(), false
+		}
 	}
-	return r, j.notify(ctx, &r)
+	return r, nil
 }
 
 func (j *SLAJob) notify(ctx context.Context, r *JobResult) error {
@@ -186,20 +192,28 @@ LIMIT $2
 FOR UPDATE OF k, t SKIP LOCKED`
 
 	// A breach marks the warning as passed too, so it is not told after the breach.
-	markBreach = `
-UPDATE ticket_clocks SET breached = true, breach_notified_at = $3, warning_notified_at = coalesce(warning_notified_at, $3)
-WHERE ticket_id = $1 AND metric = $2`
-	markWarning = `UPDATE ticket_clocks SET warning_notified_at = $3 WHERE ticket_id = $1 AND metric = $2`
+	markBreaches = `
+UPDATE ticket_clocks k SET breached = true, breach_notified_at = $3, warning_notified_at = coalesce(k.warning_notified_at, $3)
+FROM unnest($1::bigint[], $2::text[]) AS v (ticket_id, metric)
+WHERE k.ticket_id = v.ticket_id AND k.metric = v.metric`
+	markWarnings = `
+UPDATE ticket_clocks k SET warning_notified_at = $3
+FROM unnest($1::bigint[], $2::text[]) AS v (ticket_id, metric)
+WHERE k.ticket_id = v.ticket_id AND k.metric = v.metric`
 
-	// Who is told: the active staff the policy names, each once.
+	// Who is told about each clock of a batch (by its place n in the batch, from 1): the
+	// active staff its policy names, each once.
 	listRecipients = `
-SELECT u.id, u.name, u.email, u.language FROM users u
-WHERE u.active AND u.org_id IS NULL
-  AND ((u.id = $1 AND $2::boolean) OR ($3::boolean AND u.id IN (SELECT m.user_id FROM team_members m WHERE m.team_id = $4)))
-ORDER BY u.id`
+SELECT x.n, u.id, u.name, u.email, u.language
+FROM unnest($1::bigint[], $2::boolean[], $3::boolean[], $4::bigint[]) WITH ORDINALITY AS x (assignee_id, to_assignee, to_team, team_id, n)
+JOIN users u ON u.active AND u.org_id IS NULL
+ AND ((u.id = x.assignee_id AND x.to_assignee)
+      OR (x.to_team AND u.id IN (SELECT m.user_id FROM team_members m WHERE m.team_id = x.team_id)))
+ORDER BY x.n, u.id`
 )
 
 type recipient struct {
+	N        int    `db:"n"`
 	ID       int64  `db:"id"`
 	Name     string `db:"name"`
 	Email    string `db:"email"`
@@ -216,9 +230,9 @@ func (j *SLAJob) notifyBatch(ctx context.Context, now time.Time, breach bool) (i
 	ci := &calendarInfo{cal: cal}
 	var n int
 	err = database.WithTx(ctx, j.db, func(tx *sqlx.Tx) error {
-		claim, mark, action := claimWarnings, markWarning, "ticket.sla_warning"
+		claim, mark, action := claimWarnings, markWarnings, "ticket.sla_warning"
 		if breach {
-			claim, mark, action = claimBreaches, markBreach, "ticket.sla_breach"
+			claim, mark, action = claimBreaches, markBreaches, "ticket.sla_breach"
 		}
 		var ns []notice
 		if err := tx.SelectContext(ctx, &ns, claim, now, notifyBatch); err != nil {
@@ -231,34 +245,46 @@ func (j *SLAJob) notifyBatch(ctx context.Context, now time.Time, breach bool) (i
 		if err != nil {
 			return err
 		}
-		events := make([]audit.Event, 0, len(ns))
+		var (
+			tickets            []int64
+			metrics            []string
+			assignees, teams   []sql.NullInt64
+			toAssignee, toTeam []bool
+		)
 		for _, x := range ns {
-			if _, err := tx.ExecContext(ctx, mark, x.TicketID, x.Metric, now); err != nil {
-				return fmt.Errorf("sla job: mark %s of %d: %w", x.Metric, x.TicketID, err)
-			}
 			who := ps[x.Priority].NotifyWarning
 			if breach {
 				who = ps[x.Priority].NotifyBreach
 			}
-			var rs []recipient
-			if err := tx.SelectContext(ctx, &rs, listRecipients, x.AssigneeID, who.Has(sla.Assignee), who.Has(sla.Team), x.TeamID); err != nil {
-				return fmt.Errorf("sla job: recipients of %d: %w", x.TicketID, err)
-			}
+			tickets, metrics = append(tickets, x.TicketID), append(metrics, string(x.Metric))
+			assignees, teams = append(assignees, nullID(x.AssigneeID)), append(teams, nullID(x.TeamID))
+			toAssignee, toTeam = append(toAssignee, who.Has(sla.Assignee)), append(toTeam, who.Has(sla.Team))
+		}
+		if _, err := tx.ExecContext(ctx, mark, pq.Array(tickets), pq.Array(metrics), now); err != nil {
+			return fmt.Errorf("sla job: mark: %w", err)
+		}
+		var rs []recipient
+		if err := tx.SelectContext(ctx, &rs, listRecipients, pq.Array(assignees), pq.Array(toAssignee), pq.Array(toTeam), pq.Array(teams)); err != nil {
+			return fmt.Errorf("sla job: recipients: %w", err)
+		}
+		kind := "sla.warning"
+		if breach {
+			kind = "sla.breach"
+		}
+		for _, r := range rs {
+			x := ns[r.N-1]
 			id := strconv.FormatInt(x.TicketID, 10)
-			for _, r := range rs {
-				subject, text := j.message(r.Language, x, breach, ci, now)
-				kind := "sla.warning"
-				if breach {
-					kind = "sla.breach"
-				}
-				if _, err := mail.Enqueue(ctx, tx, mail.Message{To: mail.Address{Name: r.Name, Email: r.Email},
-					Subject: subject, Text: text, Thread: mail.ThreadOf("ticket", id), Kind: kind,
-					ObjectType: "ticket", ObjectID: id, OrgID: x.OrgID, UserID: r.ID}); err != nil {
-					return err
-				}
+			subject, text := j.message(r.Language, x, breach, ci, now)
+			if _, err := mail.Enqueue(ctx, tx, mail.Message{To: mail.Address{Name: r.Name, Email: r.Email},
+				Subject: subject, Text: text, Thread: mail.ThreadOf("ticket", id), Kind: kind,
+				ObjectType: "ticket", ObjectID: id, OrgID: x.OrgID, UserID: r.ID}); err != nil {
+				return err
 			}
-			events = append(events, audit.Event{Action: action, ObjectType: "ticket", ObjectID: id, OrgID: x.OrgID,
-				Changes: map[string]audit.Change{"metric": {New: x.Metric}, "due_at": {New: x.DueAt.UTC()}}})
+		}
+		events := make([]audit.Event, len(ns))
+		for i, x := range ns {
+			events[i] = audit.Event{Action: action, ObjectType: "ticket", ObjectID: strconv.FormatInt(x.TicketID, 10), OrgID: x.OrgID,
+				Changes: map[string]audit.Change{"metric": {New: x.Metric}, "due_at": {New: x.DueAt.UTC()}}}
 		}
 		for _, ev := range events { // last: the audit append holds the chain until commit
 			if err := audit.Record(ctx, tx, audit.Job("sla"), ev); err != nil {
@@ -344,21 +370,6 @@ UPDATE sla_recomputes SET after_id = $2, tickets = tickets + $3,
        finished_at = CASE WHEN $4::boolean THEN now() END
 WHERE id = $1`
 )
-
-// Recompute walks the tickets for the pending recomputations, a batch per transaction,
-// until none is left or the time is until; it returns how many tickets' clocks it
-// changed. Another process walking meanwhile makes it return at once.
-func (j *SLAJob) Recompute(ctx context.Context, until time.Time) (int, error) {
-	total := 0
-	for time.Now().Before(until) {
-		n, more, err := j.recomputeBatch(ctx)
-		total += n
-		if err != nil || !more {
-			return total, err
-		}
-	}
-	return total, nil
-}
 
 // recomputeBatch does one batch of the oldest recomputation under way, or starts the
 // newest one requested (which makes those requested before it unnecessary). It reports
@@ -517,6 +528,14 @@ func (j *SLAJob) retime(ctx context.Context, tx *sqlx.Tx, afterID int64) ([]int6
 		}
 	}
 	return changed, ts[len(ts)-1].ID, nil
+}
+
+// nullID is an optional id for an array parameter.
+func nullID(id *int64) sql.NullInt64 {
+	if id == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: *id, Valid: true}
 }
 
 // timeText writes t for a timestamptz array: NULL for the zero time.
