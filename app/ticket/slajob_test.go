@@ -276,6 +276,12 @@ func TestSLAJobTellsALateClockOnlyOfItsBreach(t *testing.T) {
 	t.Parallel()
 	e := newSLAEnv(t)
 	id := open(t, e.app, e.mari, "Nobody looked in time")
+	if _, err := e.app.DB.Exec(`UPDATE users SET active = false WHERE email = $1`, kadri); err != nil {
+		t.Fatal(err)
+	}
+	if team := teamEmails(t, e, id); slices.Contains(team, kadri) || len(team) == 0 {
+		t.Fatalf("the active team is %v; want it without Kadri, who left, and not empty", team)
+	}
 
 	// The job did not run between the warning point and the due time (Tugi was down).
 	e.run(t, nov(16, 13, 30))
@@ -284,7 +290,7 @@ func TestSLAJobTellsALateClockOnlyOfItsBreach(t *testing.T) {
 		t.Errorf("a late clock was warned too: %v", got)
 	}
 	if got, want := recipientsOf(ms, "sla.breach"), teamEmails(t, e, id); !slices.Equal(got, want) {
-		t.Errorf("the breach of an unassigned ticket went to %v, want its team %v", got, want)
+		t.Errorf("the breach of an unassigned ticket went to %v, want its active team %v", got, want)
 	}
 	if c := clockOf(t, e, id, ticket.FirstResponse); c.Warned == nil || c.Told == nil || !c.Breached {
 		t.Errorf("the late clock is %+v: want its warning marked as passed and its breach told", c)
