@@ -287,6 +287,7 @@ func Actions() []string {
 		"ticket.create", "ticket.reply", "ticket.note", "ticket.status", "ticket.priority", "ticket.category",
 		"ticket.assign", "ticket.team", "ticket.close", "ticket.reopen", "ticket.link", "ticket.unlink",
 		"team.add_member", "canned.create", "canned.update", "canned.delete", "ticket.attachment_download",
+		"ticket.sla_warning", "ticket.sla_breach", "sla.recompute",
 	}
 }
 
@@ -372,6 +373,12 @@ func actionLabel(action string) string {
 		return "Availability changed"
 	case "ticket.hand_back":
 		return "Ticket handed back"
+	case "ticket.sla_warning":
+		return "SLA warning sent"
+	case "ticket.sla_breach":
+		return "SLA breach sent"
+	case "sla.recompute":
+		return "Due times recomputed"
 	}
 	return ""
 }

@@ -111,6 +111,9 @@ func (cs *Calendars) SaveCalendar(ctx context.Context, actor audit.Actor, change
 			calendarKey, string(cfg.Format())); err != nil { // a string: JSON, not binary
 			return fmt.Errorf("sla: save calendar: %w", err)
 		}
+		if err := requestRecompute(ctx, tx, RecomputeCalendar); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, actor, audit.Event{Action: "settings.calendar", ObjectType: "settings", ObjectID: calendarKey,
 			Changes: map[string]audit.Change{
 				"change":   {New: change},

@@ -179,6 +179,11 @@ func SavePolicies(ctx context.Context, db *sqlx.DB, actor audit.Actor, policies 
 			changed = append(changed, p.Priority)
 			events = append(events, audit.Event{Action: "settings.sla_policy", ObjectType: "settings", ObjectID: "sla_policy/" + string(p.Priority), Changes: ch})
 		}
+		if retimes(events) {
+			if err := requestRecompute(ctx, tx, RecomputePolicy); err != nil {
+				return err
+			}
+		}
 		for _, ev := range events { // last: the audit append holds the chain until commit
 			if err := audit.Record(ctx, tx, actor, ev); err != nil {
 				return err
@@ -187,6 +192,19 @@ func SavePolicies(ctx context.Context, db *sqlx.DB, actor audit.Actor, policies 
 		return nil
 	})
 	return changed, err
+}
+
+// retimes reports whether the policy changes of events move due or warning times: a
+// target or a warning point changed, not only who is told.
+func retimes(events []audit.Event) bool {
+	for _, ev := range events {
+		for k := range ev.Changes {
+			if k != "notify_warning" && k != "notify_breach" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func diff(o, n Policy) map[string]audit.Change {

@@ -386,7 +386,7 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 		item := QueueItem{QueueRow: r, Mine: sameID(r.AssigneeID, v.UserID), Updated: ci.short(r.UpdatedAt, now)}
 		switch {
 		case r.Status == Waiting || r.NextDueAt == nil:
-		case now.After(*r.NextDueAt):
+		case now.After(*r.NextDueAt) || r.Breached:
 			item.Due, item.DueClass = ci.short(*r.NextDueAt, now), "breach"
 		case r.NextWarnAt != nil && !now.Before(*r.NextWarnAt):
 			item.Due, item.DueClass = ci.short(*r.NextDueAt, now), "warn"

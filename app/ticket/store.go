@@ -36,6 +36,12 @@ LEFT JOIN users a ON a.id = t.assignee_id`
 const replyDue = `(SELECT min(k.due_at) FROM ticket_clocks k
         WHERE k.ticket_id = t.id AND k.metric IN ('first_response', 'next_response') AND k.due_at IS NOT NULL) AS reply_due_at`
 
+// runningBreached says whether a running clock has been marked breached (by the SLA job,
+// or before a pause): the queue shows it red even when a new calendar moved its due
+// time later.
+const runningBreached = `coalesce((SELECT bool_or(k.breached) FROM ticket_clocks k
+        WHERE k.ticket_id = t.id AND k.due_at IS NOT NULL), false) AS running_breached`
+
 // nextWarn is the earliest warning time of the running clocks, for the queue's colours.
 const nextWarn = `(SELECT min(k.warn_at) FROM ticket_clocks k WHERE k.ticket_id = t.id AND k.warn_at IS NOT NULL) AS next_warn_at`
 
@@ -109,6 +115,7 @@ func (s *Store) List(ctx context.Context, scope Scope, p ListPage) ([]Ticket, bo
 type QueueRow struct {
 	Ticket
 	NextWarnAt *time.Time `db:"next_warn_at"`
+	Breached   bool       `db:"running_breached"`
 }
 
 // QueueQuery selects a page of an agent queue. Zero values select everything.
@@ -136,7 +143,7 @@ type Cursor struct {
 // due time or by latest activity. Each shape's WHERE and ORDER BY match an index of
 // db/migrations/0004 word for word (see there), so a page reads only its rows.
 const (
-	queueSelect = `SELECT ` + ticketColumns + `, ` + replyDue + `, ` + nextWarn + `
+	queueSelect = `SELECT ` + ticketColumns + `, ` + replyDue + `, ` + nextWarn + `, ` + runningBreached + `
 FROM tickets t` + ticketJoins + `
 WHERE ` + visible + `
   AND ($5::bigint IS NULL OR t.org_id = $5)
@@ -272,6 +279,22 @@ type clockRow struct {
 	BreachNotifiedAt  sql.NullTime `db:"breach_notified_at"`
 }
 
+// clock returns the clock r stores.
+func (r clockRow) clock() Clock {
+	return Clock{
+		Timer: sla.Timer{
+			Target:       time.Duration(r.TargetSeconds) * time.Second,
+			Used:         time.Duration(r.UsedSeconds) * time.Second,
+			RunningSince: r.RunningSince.Time,
+			StoppedAt:    r.StoppedAt.Time,
+			Breached:     r.Breached,
+		},
+		StartedAt:         r.StartedAt,
+		WarningNotifiedAt: r.WarningNotifiedAt.Time,
+		BreachNotifiedAt:  r.BreachNotifiedAt.Time,
+	}
+}
+
 const listClocks = `
 SELECT k.metric, k.target_seconds, k.used_seconds, k.started_at, k.running_since, k.stopped_at, k.breached,
        k.warning_notified_at, k.breach_notified_at
@@ -286,18 +309,7 @@ func (s *Store) Clocks(ctx context.Context, scope Scope, id int64) (Clocks, erro
 	}
 	cs := Clocks{}
 	for _, r := range rows {
-		cs[r.Metric] = Clock{
-			Timer: sla.Timer{
-				Target:       time.Duration(r.TargetSeconds) * time.Second,
-				Used:         time.Duration(r.UsedSeconds) * time.Second,
-				RunningSince: r.RunningSince.Time,
-				StoppedAt:    r.StoppedAt.Time,
-				Breached:     r.Breached,
-			},
-			StartedAt:         r.StartedAt,
-			WarningNotifiedAt: r.WarningNotifiedAt.Time,
-			BreachNotifiedAt:  r.BreachNotifiedAt.Time,
-		}
+		cs[r.Metric] = r.clock()
 	}
 	return cs, nil
 }

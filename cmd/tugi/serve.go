@@ -22,6 +22,8 @@ import (
 	"tugi/app/demo"
 	"tugi/app/mail"
 	"tugi/app/server"
+	"tugi/app/sla"
+	"tugi/app/ticket"
 	"tugi/app/user"
 	"tugi/app/web"
 )
@@ -97,6 +99,13 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	go func() {
 		defer wg.Done()
 		mail.NewWorker(db, cfg.Mail, log).Run(bgCtx) // sends the outbox; without TUGI_SMTP_URL says so once
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		// SLA warnings and breaches told, and due times recomputed after a settings change.
+		ticket.NewSLAJob(ticket.JobOptions{DB: db, Calendars: sla.NewCalendars(db), BaseURL: cfg.PublicURL.String(), Log: log}).
+			Run(bgCtx, ticket.SLAJobEvery)
 	}()
 
 	serveErr := make(chan error, 1)
