@@ -381,5 +381,16 @@ var catalogues = map[string]map[string]string{
 		"Language changed":        "Keel muudetud",
 		"Organisation created":    "Organisatsioon loodud",
 		"Audit log exported":      "Auditilogi eksporditud",
+
+		// Ticket search
+		"Search tickets":                  "Otsi pöördumisi",
+		"Words in a subject or a message": "Sõnad pealkirjas või sõnumis",
+		"Words match as written, in any language. Use \"quotes\" for a phrase, or between words for either, and -word to leave a word out.": "Sõnad leitakse nii, nagu need on kirjutatud, mis tahes keeles. Fraasi otsimiseks kasutage \"jutumärke\", ühe või teise sõna leidmiseks nende vahel or ja sõna välja jätmiseks -sõna.",
+		"Type a word or two to search for.": "Sisestage otsimiseks sõna või kaks.",
+		"Type at least %d characters.":      "Sisestage vähemalt %d tähemärki.",
+		"Type at most %d characters.":       "Sisestage kõige rohkem %d tähemärki.",
+		"Many tickets match: these are among the most recent matches. Add words to narrow the search.": "Sobivaid pöördumisi on palju: siin on neist mõned viimased. Otsingu kitsendamiseks lisage sõnu.",
+		"No tickets match.": "Ükski pöördumine ei sobi.",
+		"More results":      "Veel tulemusi",
 	},
 }
