@@ -389,7 +389,7 @@ var catalogues = map[string]map[string]string{
 		"Type a word or two to search for.": "Sisestage otsimiseks sõna või kaks.",
 		"Type at least %d characters.":      "Sisestage vähemalt %d tähemärki.",
 		"Type at most %d characters.":       "Sisestage kõige rohkem %d tähemärki.",
-		"Many tickets match: these are among the most recent matches. Add words to narrow the search.": "Sobivaid pöördumisi on palju: siin on neist mõned viimased. Otsingu kitsendamiseks lisage sõnu.",
+		"Many tickets match, and only some of them are shown. Add words to narrow the search.": "Sobivaid pöördumisi on palju ja siin on neist ainult osa. Otsingu kitsendamiseks lisage sõnu.",
 		"No tickets match.": "Ükski pöördumine ei sobi.",
 		"More results":      "Veel tulemusi",
 	},

@@ -10,17 +10,20 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/labstack/echo/v4"
 
+	"tugi/app/database"
 	"tugi/app/i18n"
 	"tugi/app/web"
 )
 
 const tplSearch = "ticket/search"
 
-// SearchCap is how many of the newest matching messages, and of the newest tickets
-// whose subject matches, a search considers. It caps the work a common word costs: the
-// page sorts those candidates by last activity, and says when the cap was reached.
+// SearchCap is how many matching messages, and how many tickets whose subject matches, a
+// search considers at most: the first found through the GIN indexes. It caps the work a
+// common word costs; the page sorts the candidates by last activity, and says when the
+// cap was reached.
 const SearchCap = 500
 
 // The markers ts_headline puts around a matched word: two characters of Unicode's
@@ -80,25 +83,22 @@ func (r SearchRow) Parts() []Part {
 	return parts
 }
 
-// The search. matches takes the newest messages whose body matches (the GIN index on
-// body_tsv for a rare word; the primary key walked backwards, or the organisation's
-// index for a customer, when the word is common: PostgreSQL chooses by the word's
-// frequency) and the newest tickets whose subject matches, SearchCap of each. Only then
-// are their tickets joined, checked with visible, sorted by last activity and cut to a
-// page, and only the page's rows get a snippet. A customer never matches an internal
-// note nor another organisation's message (searchableMessage).
+// The search. matches takes up to SearchCap messages whose body matches and as many
+// tickets whose subject matches, in no order, so that the scan can stop there (see Search
+// for how it is kept on the GIN indexes). Only then are their tickets joined, checked
+// with visible, sorted by last activity and cut to a page, and only the page's rows get a
+// snippet, from the newest matching message. A customer never matches an internal note
+// nor another organisation's message (searchableMessage).
 const searchTickets = `
 WITH matches AS MATERIALIZED (
     (SELECT m.ticket_id, m.id AS message_id
      FROM ticket_messages m
      WHERE m.body_tsv @@ websearch_to_tsquery('simple', $5::text) AND ` + searchableMessage + `
-     ORDER BY m.id DESC
      LIMIT $6)
     UNION ALL
     (SELECT t.id, NULL
      FROM tickets t
      WHERE t.subject_tsv @@ websearch_to_tsquery('simple', $5::text) AND ` + visible + `
-     ORDER BY t.id DESC
      LIMIT $6)
 ), hits AS (
     SELECT ticket_id, max(message_id) AS message_id FROM matches GROUP BY ticket_id
@@ -120,8 +120,17 @@ JOIN tickets t ON t.id = p.id` + ticketJoins + `
 LEFT JOIN ticket_messages m ON m.id = p.message_id
 ORDER BY t.updated_at DESC, t.id DESC`
 
+// searchPlan keeps a search on the GIN indexes. PostgreSQL knows the frequency of common
+// words only; it guesses a word it has no statistics for (any rare word, the very kind a
+// search is for) to be in half a per cent of the rows, and may then read the whole table
+// rather than the few rows the index names. Without sequential scans for the transaction,
+// it reads the index: for a rare word a few pages, for a common one the index's list and
+// SearchCap rows.
+const searchPlan = `SET LOCAL enable_seqscan = off`
+
 // Search returns up to q.Limit tickets scope may see that match q.Text in their subject
-// or in a message scope may see, latest activity first, and whether more follow.
+// or in a message scope may see, latest activity first, and whether more follow. It runs
+// in a transaction of its own (or the store's, if it has one): see searchPlan.
 func (s *Store) Search(ctx context.Context, scope Scope, q SearchQuery) ([]SearchRow, bool, error) {
 	if scope.None() {
 		return nil, false, nil
@@ -131,7 +140,18 @@ func (s *Store) Search(ctx context.Context, scope Scope, q SearchQuery) ([]Searc
 		after = q.After
 	}
 	var rows []SearchRow
-	err := s.q.SelectContext(ctx, &rows, searchTickets, scope.args(q.Text, SearchCap, after, q.AfterID, q.Limit+1, headlineOptions)...)
+	run := func(tx database.Queryer) error {
+		if _, err := tx.ExecContext(ctx, searchPlan); err != nil {
+			return err
+		}
+		return tx.SelectContext(ctx, &rows, searchTickets, scope.args(q.Text, SearchCap, after, q.AfterID, q.Limit+1, headlineOptions)...)
+	}
+	var err error
+	if db, ok := s.q.(*sqlx.DB); ok {
+		err = database.WithTx(ctx, db, func(tx *sqlx.Tx) error { return run(tx) })
+	} else {
+		err = run(s.q)
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("ticket store: search: %w", err)
 	}

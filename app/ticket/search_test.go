@@ -259,3 +259,23 @@ func TestSearchIsForTicketPeopleOnly(t *testing.T) {
 		t.Errorf("anonymous: %d", p.Status)
 	}
 }
+
+func TestSearchSaysWhenManyMatch(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	m := app.SignIn(t, mari)
+	id := openWith(t, app, m, "Many messages", "The first mentions capybarix.")
+	if p := search(t, m, "capybarix"); p.Doc.Find("#search-capped").Length() != 0 {
+		t.Error("one match, and the page says many match")
+	}
+	// More messages with the word than a search considers (set up directly in SQL).
+	_, err := app.DB.Exec(`INSERT INTO ticket_messages (ticket_id, org_id, author_id, channel, body, created_at)
+		SELECT t.id, t.org_id, t.requester_id, 'web', 'Again capybarix ' || g, now() FROM tickets t, generate_series(1, 500) g WHERE t.id = $1`, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := search(t, m, "capybarix")
+	if got := found(p); !slices.Equal(got, []int64{id}) || p.Doc.Find("#search-capped").Length() != 1 {
+		t.Errorf("501 matching messages: found %v, capped notice %d", got, p.Doc.Find("#search-capped").Length())
+	}
+}
