@@ -550,5 +550,16 @@ var catalogues = map[string]map[string]string{
 		"Assigned to nobody yet.": "Pole veel kellelegi määratud.",
 		"Tickets under way get new due times within a minute of a change.":                                                                      "Pooleli pöördumiste tähtajad arvutatakse muudatuse järel minuti jooksul ümber.",
 		"Tickets under way get the new targets and due times within a minute of saving; warnings and breaches already told are not told again.": "Pooleli pöördumised saavad uued eesmärgid ja tähtajad minuti jooksul pärast salvestamist; juba saadetud hoiatusi ja rikkumisteateid uuesti ei saadeta.",
+
+		// Ticket search
+		"Search tickets":                  "Otsi pöördumisi",
+		"Words in a subject or a message": "Sõnad pealkirjas või sõnumis",
+		"Words match as written, in any language. Use \"quotes\" for a phrase, or between words for either, and -word to leave a word out.": "Sõnad leitakse nii, nagu need on kirjutatud, mis tahes keeles. Fraasi otsimiseks kasutage \"jutumärke\", ühe või teise sõna leidmiseks nende vahel or ja sõna välja jätmiseks -sõna.",
+		"Type a word or two to search for.": "Sisestage otsimiseks sõna või kaks.",
+		"Type at least %d characters.":      "Sisestage vähemalt %d tähemärki.",
+		"Type at most %d characters.":       "Sisestage kõige rohkem %d tähemärki.",
+		"Many tickets match, and only some of them are shown. Add words to narrow the search.": "Sobivaid pöördumisi on palju ja siin on neist ainult osa. Otsingu kitsendamiseks lisage sõnu.",
+		"No tickets match.": "Ükski pöördumine ei sobi.",
+		"More results":      "Veel tulemusi",
 	},
 }

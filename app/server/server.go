@@ -174,6 +174,7 @@ func New(o Options) (*Server, error) {
 		{http.MethodGet, "/tickets", customers, tickets.List},
 		{http.MethodGet, "/tickets/new", customers, tickets.New},
 		{http.MethodPost, "/tickets", customers, tickets.Create},
+		{http.MethodGet, "/tickets/search", ticketPeople, tickets.Search},
 		{http.MethodGet, "/tickets/:id", ticketPeople, tickets.Show},
 		{http.MethodPost, "/tickets/:id/reply", ticketPeople, tickets.Reply},
 		{http.MethodPost, "/tickets/:id/close", customers, tickets.Close},

@@ -193,6 +193,20 @@ func ensureTemplate(ctx context.Context, maint *sqlx.DB, maintDSN string) (strin
 	if err != nil {
 		return "", err
 	}
+	return name, ensure(ctx, maint, maintDSN, name, "template0", func(ctx context.Context, dsn string) error {
+		db, err := database.Open(ctx, dsn)
+		if err != nil {
+			return err
+		}
+		defer db.Close() // CREATE DATABASE ... TEMPLATE refuses a template anyone is connected to
+		return database.Migrate(ctx, db, slog.New(slog.DiscardHandler))
+	})
+}
+
+// ensure builds the template database name, unless the server has it: a copy of the
+// database from, changed by build (given its connection string, and done with it when it
+// returns), and published under name only when complete.
+func ensure(ctx context.Context, maint *sqlx.DB, maintDSN, name, from string, build func(ctx context.Context, dsn string) error) error {
 	exists := func(q interface {
 		GetContext(context.Context, any, string, ...any) error
 	}) (bool, error) {
@@ -204,22 +218,22 @@ func ensureTemplate(ctx context.Context, maint *sqlx.DB, maintDSN string) (strin
 		return ok, nil
 	}
 	if ok, err := exists(maint); err != nil || ok {
-		return name, err
+		return err
 	}
 
 	// One builder at a time across the test binaries sharing this server; the others wait
 	// here and then find the template built.
 	conn, err := maint.Connx(ctx)
 	if err != nil {
-		return "", fmt.Errorf("template: %w", err)
+		return fmt.Errorf("template: %w", err)
 	}
 	defer conn.Close()
 	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, templateLockKey); err != nil {
-		return "", fmt.Errorf("template: lock: %w", err)
+		return fmt.Errorf("template: lock: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, templateLockKey) //nolint:errcheck // closing the connection releases it too
 	if ok, err := exists(conn); err != nil || ok {
-		return name, err
+		return err
 	}
 
 	building := name + "_building"
@@ -228,31 +242,25 @@ func ensureTemplate(ctx context.Context, maint *sqlx.DB, maintDSN string) (strin
 	var leftoverIsTemplate bool
 	err = conn.GetContext(ctx, &leftoverIsTemplate, `SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1 AND datistemplate)`, building)
 	if err != nil {
-		return "", fmt.Errorf("template: look for leftover %s: %w", building, err)
+		return fmt.Errorf("template: look for leftover %s: %w", building, err)
 	}
 	if leftoverIsTemplate {
 		if _, err := conn.ExecContext(ctx, `ALTER DATABASE `+qb+` WITH IS_TEMPLATE false`); err != nil {
-			return "", fmt.Errorf("template: unmark leftover %s: %w", building, err)
+			return fmt.Errorf("template: unmark leftover %s: %w", building, err)
 		}
 	}
 	if _, err := conn.ExecContext(ctx, `DROP DATABASE IF EXISTS `+qb+` WITH (FORCE)`); err != nil {
-		return "", fmt.Errorf("template: drop leftover %s: %w", building, err)
+		return fmt.Errorf("template: drop leftover %s: %w", building, err)
 	}
-	if _, err := conn.ExecContext(ctx, `CREATE DATABASE `+qb+` TEMPLATE template0 ENCODING 'UTF8'`); err != nil {
-		return "", fmt.Errorf("template: create %s: %w", building, err)
+	if _, err := conn.ExecContext(ctx, `CREATE DATABASE `+qb+` TEMPLATE `+pq.QuoteIdentifier(from)+` ENCODING 'UTF8'`); err != nil {
+		return fmt.Errorf("template: create %s: %w", building, err)
 	}
 	dsn, err := withDBName(maintDSN, building)
 	if err != nil {
-		return "", fmt.Errorf("template: %w", err)
+		return fmt.Errorf("template: %w", err)
 	}
-	db, err := database.Open(ctx, dsn)
-	if err != nil {
-		return "", fmt.Errorf("template: %w", err)
-	}
-	err = database.Migrate(ctx, db, slog.New(slog.DiscardHandler))
-	db.Close() // CREATE DATABASE ... TEMPLATE refuses a template anyone is connected to
-	if err != nil {
-		return "", fmt.Errorf("template: %w", err)
+	if err := build(ctx, dsn); err != nil {
+		return fmt.Errorf("template: %w", err)
 	}
 	// Nobody may connect to the finished template (that would make every clone fail), and
 	// the rename publishes it only when complete.
@@ -261,10 +269,10 @@ func ensureTemplate(ctx context.Context, maint *sqlx.DB, maintDSN string) (strin
 		`ALTER DATABASE ` + qb + ` RENAME TO ` + qn,
 	} {
 		if _, err := conn.ExecContext(ctx, stmt); err != nil {
-			return "", fmt.Errorf("template: %s: %w", stmt, err)
+			return fmt.Errorf("template: %s: %w", stmt, err)
 		}
 	}
-	return name, nil
+	return nil
 }
 
 // withDBName returns dsn, a postgres:// URL or a key=value connection string, with its

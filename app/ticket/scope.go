@@ -51,3 +51,10 @@ const visible = `($1::boolean OR (t.org_id = $2::bigint AND ($4::boolean OR t.re
 // visibleMessage is the SQL condition that the scope may see the message aliased m of the
 // ticket aliased t: the ticket is visible, and internal notes are for staff only.
 const visibleMessage = visible + ` AND m.ticket_id = t.id AND ($1::boolean OR NOT m.internal)`
+
+// searchableMessage is the SQL condition that the scope may see the message aliased m,
+// by the message's own columns (its organisation, whether it is an internal note), so
+// that a search can walk the messages' indexes before it reaches their tickets. It is
+// no less strict than visibleMessage for an organisation-wide scope; a search applies
+// visible to each matching message's ticket as well, which adds the requester rule.
+const searchableMessage = `($1::boolean OR (m.org_id = $2::bigint AND NOT m.internal))`

@@ -1,0 +1,281 @@
+package ticket_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"tugi/app/apptest"
+)
+
+// openWith creates a ticket as the customer c with the given first message.
+func openWith(t testing.TB, app *apptest.App, c *apptest.Client, subject, body string) int64 {
+	t.Helper()
+	p := c.Post("/tickets", url.Values{
+		"subject":     {subject},
+		"body":        {body},
+		"category_id": {strconv.FormatInt(categoryID(t, app.DB, "Question"), 10)},
+		"impact":      {"one_person"},
+	})
+	m := ticketPath.FindStringSubmatch(p.Location())
+	if p.Status != http.StatusSeeOther || m == nil {
+		t.Fatalf("open %q: %d to %q; page says %s", subject, p.Status, p.Location(), p.Text("main"))
+	}
+	id, _ := strconv.ParseInt(m[1], 10, 64)
+	return id
+}
+
+// search runs a search as c and returns the page, failing unless it is a 200.
+func search(t testing.TB, c *apptest.Client, q string) *apptest.Page {
+	t.Helper()
+	p := c.Get("/tickets/search?" + url.Values{"q": {q}}.Encode())
+	if p.Status != http.StatusOK {
+		t.Fatalf("search %q: %d; page says %s", q, p.Status, p.Text("main"))
+	}
+	return p
+}
+
+// found returns the ids of the tickets a search page lists, in order.
+func found(p *apptest.Page) []int64 {
+	var ids []int64
+	p.Doc.Find("#search-results tbody tr[data-ticket]").Each(func(_ int, s *goquery.Selection) {
+		id, _ := strconv.ParseInt(s.AttrOr("data-ticket", ""), 10, 64)
+		ids = append(ids, id)
+	})
+	return ids
+}
+
+func TestSearchKeepsCustomersToTheirOrganisationAndWithoutNotes(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	m, j, a := app.SignIn(t, mari), app.SignIn(t, jaan), app.SignIn(t, andres)
+	mine := openWith(t, app, m, "Invoices do not print", "The printer says zanzibarite when we print invoices.")
+	theirs := openWith(t, app, j, "Exports fail", "Our export stops with zanzibarite as well.")
+	if p := a.Post(path(mine, "/note"), url.Values{"note": {"Looks like the quokkafix bug again."}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("note: %d %s", p.Status, p.Text("main"))
+	}
+
+	// Mari finds her organisation's ticket by a word of its message, not Second Customer's.
+	p := search(t, m, "zanzibarite")
+	if got := found(p); !slices.Equal(got, []int64{mine}) {
+		t.Errorf("Mari's search for a word in both organisations' messages found %v, want only her ticket %d", got, mine)
+	}
+	if p.Doc.Find("#search-results th").FilterFunction(func(_ int, s *goquery.Selection) bool {
+		return strings.TrimSpace(s.Text()) == "Organisation"
+	}).Length() != 0 {
+		t.Error("a customer's results show the organisation column")
+	}
+	if got := found(search(t, j, "zanzibarite")); !slices.Equal(got, []int64{theirs}) {
+		t.Errorf("Jaan found %v, want only his ticket %d", got, theirs)
+	}
+	// A word only in an internal note: never for the customer, even on their own ticket.
+	p = search(t, m, "quokkafix")
+	if got := found(p); len(got) != 0 {
+		t.Errorf("Mari's search for a word only in an internal note found %v", got)
+	}
+	if strings.Contains(p.Body, "quokkafix bug") {
+		t.Error("the note's text reached the customer's page")
+	}
+
+	// The agent finds across organisations, and in notes, with the organisation named.
+	p = search(t, a, "zanzibarite")
+	if got := found(p); !slices.Equal(slicesSorted(got), slicesSorted([]int64{mine, theirs})) {
+		t.Errorf("the agent found %v, want %d and %d", got, mine, theirs)
+	}
+	if row := p.Doc.Find(fmt.Sprintf(`tr[data-ticket="%d"]`, theirs)); !strings.Contains(row.Text(), "Second Customer AS") {
+		t.Errorf("the agent's row does not name the organisation: %q", row.Text())
+	}
+	p = search(t, a, "quokkafix")
+	row := p.Doc.Find(fmt.Sprintf(`tr[data-ticket="%d"]`, mine))
+	if got := found(p); !slices.Equal(got, []int64{mine}) || !strings.Contains(row.Find(".snippet").Text(), "Internal note") {
+		t.Errorf("the agent's search in notes found %v, snippet %q", got, row.Find(".snippet").Text())
+	}
+	// The CISO too.
+	if got := found(search(t, app.SignIn(t, sirje), "quokkafix")); !slices.Equal(got, []int64{mine}) {
+		t.Errorf("the CISO found %v", got)
+	}
+}
+
+func slicesSorted(s []int64) []int64 {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
+}
+
+func TestSearchBySubject(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	m := app.SignIn(t, mari)
+	id := openWith(t, app, m, "Arved ei jõua raamatupidajani", "Saatsime eile kolm tükki.")
+	p := search(t, m, "raamatupidajani")
+	if got := found(p); !slices.Equal(got, []int64{id}) {
+		t.Fatalf("search by a word of the subject found %v, want %d", got, id)
+	}
+	if mark := p.Doc.Find(".snippet mark").Text(); mark != "raamatupidajani" {
+		t.Errorf("the snippet marks %q, want the subject's word", mark)
+	}
+	// Case does not matter; Estonian letters are kept.
+	if got := found(search(t, m, "ARVED jõua")); !slices.Equal(got, []int64{id}) {
+		t.Errorf("upper case and õ: found %v", got)
+	}
+}
+
+func TestSearchHighlightEscapesHTML(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	m := app.SignIn(t, mari)
+	id := openWith(t, app, m, "Odd characters", `Pasting <script>alert("x")</script> into the kolibrium field & <b>saving</b> breaks it.`)
+	p := search(t, m, "kolibrium")
+	if got := found(p); !slices.Equal(got, []int64{id}) {
+		t.Fatalf("found %v, want %d", got, id)
+	}
+	snippet := p.Doc.Find(fmt.Sprintf(`tr[data-ticket="%d"] .snippet`, id))
+	if n := snippet.Find("script, b").Length(); n != 0 {
+		t.Errorf("the message's markup became %d elements of the page: %s", n, p.Body)
+	}
+	if marks := snippet.Find("mark"); marks.Length() != 1 || marks.Text() != "kolibrium" {
+		t.Errorf("marks: %d, %q; want one around kolibrium", marks.Length(), marks.Text())
+	}
+	if !strings.Contains(p.Body, "&lt;script&gt;") || !strings.Contains(p.Body, "<mark>kolibrium</mark>") {
+		t.Errorf("the snippet is not the escaped text with the word marked: %s", snippet.Nodes[0].Data)
+	}
+	if !strings.Contains(snippet.Text(), `<script>alert("x")</script>`) {
+		t.Errorf("the snippet does not read as the message was written: %q", snippet.Text())
+	}
+
+	// A message cannot forge a marker: the private-use characters are taken out.
+	openWith(t, app, m, "Forged", "tucanoid \ue000forged\ue001 text")
+	p = search(t, m, "tucanoid")
+	if marks := p.Doc.Find(".snippet mark"); marks.Text() != "tucanoid" {
+		t.Errorf("marks %q, want only the searched word", marks.Text())
+	}
+}
+
+func TestSearchWebSyntax(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	m := app.SignIn(t, mari)
+	blue := openWith(t, app, m, "Printer one", "The blue plotterix jams on every page.")
+	red := openWith(t, app, m, "Printer two", "The red plotterix is fine, but blue paper jams.")
+	scanner := openWith(t, app, m, "Scanner", "The scannerix is slow.")
+	for _, tc := range []struct {
+		q    string
+		want []int64
+	}{
+		{"plotterix", []int64{blue, red}},
+		{`"blue plotterix"`, []int64{blue}},
+		{"plotterix -red", []int64{blue}},
+		{"plotterix red", []int64{red}},
+		{"scannerix OR red", []int64{red, scanner}},
+		{"scannerix plotterix", nil},
+		{`"unbalanced quote plotterix`, nil}, // no error: websearch_to_tsquery never fails
+		{"!!! ???", nil},
+	} {
+		if got := found(search(t, m, tc.q)); !slices.Equal(slicesSorted(got), slicesSorted(tc.want)) {
+			t.Errorf("search %q found %v, want %v", tc.q, got, tc.want)
+		}
+	}
+}
+
+func TestSearchNeedsAWord(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	a := app.SignIn(t, andres)
+	for q, want := range map[string]string{
+		"":                       "Type a word or two to search for.",
+		"   ":                    "Type a word or two to search for.",
+		"x":                      "Type at least 2 characters.",
+		strings.Repeat("a", 201): "Type at most 200 characters.",
+	} {
+		p := search(t, a, q)
+		if got := p.Text("#search-problem"); got != want {
+			t.Errorf("search %q says %q, want %q", q, got, want)
+		}
+		if p.Doc.Find("#search-results").Length() != 0 {
+			t.Errorf("search %q shows results", q)
+		}
+	}
+	// Estonian too.
+	a.Post("/account/language", url.Values{"language": {"et"}})
+	if got := search(t, a, "").Text("#search-problem"); got != "Sisestage otsimiseks sõna või kaks." {
+		t.Errorf("in Estonian: %q", got)
+	}
+}
+
+func TestSearchPages(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	m := app.SignIn(t, mari)
+	var ids []int64
+	for i := range 27 {
+		ids = append(ids, openWith(t, app, m, fmt.Sprintf("Paging %d", i), "Every one mentions the wombatron."))
+	}
+	p := search(t, m, "wombatron")
+	first := found(p)
+	next, ok := p.Doc.Find("#next-page").Attr("href")
+	if len(first) != 25 || !ok {
+		t.Fatalf("first page: %d rows, next link %v", len(first), ok)
+	}
+	if first[0] != ids[26] {
+		t.Errorf("the first row is %d, want the latest ticket %d", first[0], ids[26])
+	}
+	p = m.Get(next)
+	second := found(p)
+	if len(second) != 2 || p.Doc.Find("#next-page").Length() != 0 {
+		t.Fatalf("second page: %v, next link %d", second, p.Doc.Find("#next-page").Length())
+	}
+	all := slicesSorted(append(first, second...))
+	if !slices.Equal(all, ids) {
+		t.Errorf("the two pages hold %v, want every ticket once: %v", all, ids)
+	}
+}
+
+func TestSearchIsForTicketPeopleOnly(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	for _, email := range []string{eva, toomas} {
+		c := app.SignIn(t, email)
+		if p := c.Get("/tickets/search?q=invoice"); p.Status != http.StatusForbidden {
+			t.Errorf("%s: %d, want 403", email, p.Status)
+		}
+	}
+	for email, from := range map[string]string{mari: "/tickets", andres: "/queue"} {
+		c := app.SignIn(t, email)
+		if c.Get(from).Doc.Find(`form#ticket-search[action="/tickets/search"] input[name=q]`).Length() != 1 {
+			t.Errorf("%s has no search box on %s", email, from)
+		}
+		if p := c.Get("/tickets/search?q=invoice"); p.Status != http.StatusOK {
+			t.Errorf("%s: %d, want 200", email, p.Status)
+		}
+	}
+	// Anonymous: to the sign-in page.
+	if p := app.Client(t).Get("/tickets/search?q=x"); p.Status != http.StatusSeeOther {
+		t.Errorf("anonymous: %d", p.Status)
+	}
+}
+
+func TestSearchSaysWhenManyMatch(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	m := app.SignIn(t, mari)
+	id := openWith(t, app, m, "Many messages", "The first mentions capybarix.")
+	if p := search(t, m, "capybarix"); p.Doc.Find("#search-capped").Length() != 0 {
+		t.Error("one match, and the page says many match")
+	}
+	// More messages with the word than a search considers (set up directly in SQL).
+	_, err := app.DB.Exec(`INSERT INTO ticket_messages (ticket_id, org_id, author_id, channel, body, created_at)
+		SELECT t.id, t.org_id, t.requester_id, 'web', 'Again capybarix ' || g, now() FROM tickets t, generate_series(1, 500) g WHERE t.id = $1`, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := search(t, m, "capybarix")
+	if got := found(p); !slices.Equal(got, []int64{id}) || p.Doc.Find("#search-capped").Length() != 1 {
+		t.Errorf("501 matching messages: found %v, capped notice %d", got, p.Doc.Find("#search-capped").Length())
+	}
+}
