@@ -195,6 +195,7 @@ func New(o Options) (*Server, error) {
 		{http.MethodPost, "/queue/canned/:canned/delete", agents, tickets.DeleteCanned},
 		{http.MethodGet, "/queue", agents, tickets.Queue},
 		{http.MethodGet, "/queue/table", agents, tickets.QueueTable},
+		{http.MethodGet, "/queue/organisations", agents, tickets.OrganisationOptions},
 
 		{http.MethodGet, "/audit", access.AnyOf(access.CISO, access.Admin), auditH.Audit},
 		{http.MethodGet, "/audit/export.csv", access.AnyOf(access.CISO, access.Admin), auditH.Export},

@@ -295,19 +295,19 @@ const BreachingSoon = 2 * time.Hour
 
 // QueuePage is the data of the agent queue.
 type QueuePage struct {
-	View          string
-	Sort          string // "due" or "updated"
-	Rows          []QueueItem
-	Query         string // the query string of this page, for the table's refresh
-	Next          string // the query string of the next page, if there is one
-	Filtered      bool
-	CanTake       bool // the viewer is an agent, who can take tickets
-	Organisations []Organisation
-	Categories    []Category
-	Priorities    []sla.Priority
-	Statuses      []Status
-	Agents        []Agent
-	Available     bool // the viewer (an agent) takes new tickets now
+	View       string
+	Sort       string // "due" or "updated"
+	Rows       []QueueItem
+	Query      string // the query string of this page, for the table's refresh
+	Next       string // the query string of the next page, if there is one
+	Filtered   bool
+	CanTake    bool   // the viewer is an agent, who can take tickets
+	OrgName    string // the organisation filtered on
+	Categories []Category
+	Priorities []sla.Priority
+	Statuses   []Status
+	Agents     []Agent
+	Available  bool // the viewer (an agent) takes new tickets now
 }
 
 // QueueItem is a row of the queue.
@@ -347,7 +347,11 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 		data.Sort = "due"
 	}
 	q := QueueQuery{ByUpdated: data.Sort == "updated", Limit: pageSize}
-	q.OrgID, _ = strconv.ParseInt(qp.Get("org"), 10, 64)
+	st := NewStore(h.svc.db)
+	form := web.Form{Values: qp}
+	if data.OrgName, q.OrgID, err = h.organisationFilter(c, st, &form); err != nil {
+		return err
+	}
 	q.CategoryID, _ = strconv.ParseInt(qp.Get("category"), 10, 64)
 	q.AssigneeID, _ = strconv.ParseInt(qp.Get("assignee"), 10, 64)
 	if p := sla.Priority(qp.Get("priority")); contains(sla.Priorities, p) {
@@ -375,7 +379,6 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 			q.After = Cursor{Key: key, ID: n}
 		}
 	}
-	st := NewStore(h.svc.db)
 	rows, more, err := st.Queue(ctx, ScopeOf(v), q)
 	if err != nil {
 		return err
@@ -396,7 +399,7 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 		data.Rows = append(data.Rows, item)
 	}
 	this := url.Values{}
-	for _, k := range []string{"view", "sort", "org", "category", "priority", "status", "assignee"} {
+	for _, k := range []string{"view", "sort", "org_name", "category", "priority", "status", "assignee"} {
 		if s := qp.Get(k); s != "" {
 			this.Set(k, s)
 		}
@@ -416,9 +419,6 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 	}
 	data.Query = this.Encode()
 	if tpl == tplQueue {
-		if data.Organisations, err = st.Organisations(ctx); err != nil {
-			return err
-		}
 		if data.Categories, err = st.Categories(ctx); err != nil {
 			return err
 		}
@@ -430,9 +430,58 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 	if err != nil {
 		return err
 	}
-	p.Form = web.Form{Values: qp}
+	p.Form = form
 	p.Data = data
 	return c.Render(http.StatusOK, tpl, p)
+}
+
+// organisationFilter reads the queue's organisation filter: a name typed in org_name (an
+// organisation called so, or the only one whose name begins so), or an id in org (a
+// link). It returns the organisation's name and id (0: no filter), and tells the person
+// beside the field when the name fits no organisation, or several.
+func (h *Handler) organisationFilter(c echo.Context, st *Store, form *web.Form) (string, int64, error) {
+	ctx := c.Request().Context()
+	if id, err := strconv.ParseInt(c.QueryParam("org"), 10, 64); err == nil && c.QueryParam("org_name") == "" {
+		o, err := st.Organisation(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			return "", 0, nil
+		}
+		if err != nil {
+			return "", 0, err
+		}
+		form.Values.Set("org_name", o.Name)
+		return o.Name, o.ID, nil
+	}
+	name := strings.TrimSpace(c.QueryParam("org_name"))
+	if name == "" {
+		return "", 0, nil
+	}
+	os, err := st.OrganisationsNamed(ctx, name, 2)
+	if err != nil {
+		return "", 0, err
+	}
+	switch {
+	case len(os) > 0 && strings.EqualFold(os[0].Name, name), len(os) == 1:
+		return os[0].Name, os[0].ID, nil
+	case len(os) == 0:
+		form.Fail("org_name", "No organisation has a name beginning so.")
+	default:
+		form.Fail("org_name", "Several organisations have a name beginning so: type more of it.")
+	}
+	return name, -1, nil // no organisation: no tickets
+}
+
+// OrganisationOptions suggests organisations for the queue's filter as the agent types
+// (the options of its datalist).
+func (h *Handler) OrganisationOptions(c echo.Context) error {
+	var os []Organisation
+	if name := strings.TrimSpace(c.QueryParam("org_name")); name != "" {
+		var err error
+		if os, err = NewStore(h.svc.db).OrganisationsNamed(c.Request().Context(), name, 20); err != nil {
+			return err
+		}
+	}
+	return c.Render(http.StatusOK, tplOrgOptions, os)
 }
 
 func contains[T comparable](list []T, v T) bool {

@@ -73,6 +73,8 @@ func TestQueueViewsAndFilters(t *testing.T) {
 		{"view=all&priority=high", unresolved + ` AND t.priority = 'high'`, nil},
 		{"view=all&category=" + strconv.FormatInt(categoryID(t, app.DB, "Billing"), 10), unresolved + ` AND t.category_id = $1`, []any{categoryID(t, app.DB, "Billing")}},
 		{"view=all&org=" + orgID(t, app, jaan), unresolved + ` AND t.org_id = $1`, []any{orgID(t, app, jaan)}},
+		{"view=all&org_name=second+customer+as", unresolved + ` AND t.org_id = $1`, []any{orgID(t, app, jaan)}}, // named, in any case
+		{"view=all&org_name=Sec", unresolved + ` AND t.org_id = $1`, []any{orgID(t, app, jaan)}},                // the only one beginning so
 	} {
 		got, want := queueRefs(t, a, tt.query), dbRefs(t, app, tt.cond, tt.args...)
 		if !slices.Equal(got, want) {
@@ -81,6 +83,46 @@ func TestQueueViewsAndFilters(t *testing.T) {
 		if len(want) == 0 && !strings.Contains(tt.query, "status=") {
 			t.Errorf("queue %q: the demo data has no ticket for it, so the test checks nothing", tt.query)
 		}
+	}
+}
+
+// An organisation is chosen by typing its name, with suggestions: a list of thousands of
+// organisations in every queue page would cost more than the tickets.
+func TestQueueOrganisationFilterByName(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	a := app.SignIn(t, andres)
+	if _, err := app.DB.Exec(`INSERT INTO organisations (name) VALUES ('Second Customer Holding'), ('50% Off & Co_')`); err != nil {
+		t.Fatal(err)
+	}
+	for query, msg := range map[string]string{
+		"view=all&org_name=Nobody":          "No organisation has a name beginning so.",
+		"view=all&org_name=Second+Customer": "Several organisations have a name beginning so: type more of it.",
+		"view=all&org_name=%25":             "No organisation has a name beginning so.", // % is a letter, not a pattern
+	} {
+		p := a.Get("/queue?" + query)
+		if p.Status != http.StatusOK || p.FieldError("org_name") != msg {
+			t.Errorf("%s: %d, message %q, want %q", query, p.Status, p.FieldError("org_name"), msg)
+		}
+		if v := p.InputValue("org_name"); v == "" {
+			t.Errorf("%s: the typed name is not kept", query)
+		}
+		if got := refs(p, "#queue"); len(got) != 0 {
+			t.Errorf("%s lists %v, want nothing", query, got)
+		}
+	}
+	p := a.Get("/queue/organisations?org_name=second")
+	var got []string
+	p.Doc.Find("option").Each(func(_ int, o *goquery.Selection) { got = append(got, o.AttrOr("value", "")) })
+	if want := []string{"Second Customer AS", "Second Customer Holding"}; !slices.Equal(got, want) {
+		t.Errorf("suggestions for 'second': %q, want %q", got, want)
+	}
+	if p := a.Get("/queue/organisations?org_name=50%25"); p.Doc.Find("option").AttrOr("value", "") != "50% Off & Co_" {
+		t.Errorf("suggestions for '50%%': %s", p.Body)
+	}
+	// A link by id shows the organisation's name in the field.
+	if p := a.Get("/queue?view=all&org=" + orgID(t, app, jaan)); p.InputValue("org_name") != "Second Customer AS" {
+		t.Errorf("filtered by id, the field shows %q", p.InputValue("org_name"))
 	}
 }
 

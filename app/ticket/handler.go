@@ -17,13 +17,14 @@ import (
 
 // Template names of the ticket pages.
 const (
-	tplList     = "ticket/list"
-	tplNew      = "ticket/new"
-	tplCustomer = "ticket/customer"
-	tplAgent    = "ticket/agent"
-	tplPanel    = "ticket/agent#panel"
-	tplQueue    = "ticket/queue"
-	tplTable    = "ticket/queue#queue-table"
+	tplList       = "ticket/list"
+	tplNew        = "ticket/new"
+	tplCustomer   = "ticket/customer"
+	tplAgent      = "ticket/agent"
+	tplPanel      = "ticket/agent#panel"
+	tplQueue      = "ticket/queue"
+	tplTable      = "ticket/queue#queue-table"
+	tplOrgOptions = "ticket/queue#org-options"
 )
 
 // pageSize is the number of tickets a list or queue page shows.

@@ -385,10 +385,6 @@ func bareServer(b *testing.B, db *sqlx.DB, agent, customer *access.Viewer, queue
 		b.Fatal(err)
 	}
 	st := ticket.NewStore(db)
-	orgs, err := st.Organisations(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
 	cats, err := st.Categories(ctx)
 	if err != nil {
 		b.Fatal(err)
@@ -411,7 +407,7 @@ func bareServer(b *testing.B, db *sqlx.DB, agent, customer *access.Viewer, queue
 	}
 	loc, _ := time.LoadLocation("Europe/Tallinn")
 	qp := ticket.QueuePage{View: ticket.ViewUnassigned, Sort: "due", Query: "view=unassigned", Next: "after=x_1&view=unassigned",
-		CanTake: true, Organisations: orgs, Categories: cats, Priorities: sla.Priorities, Statuses: ticket.Statuses, Agents: agents}
+		CanTake: true, Categories: cats, Priorities: sla.Priorities, Statuses: ticket.Statuses, Agents: agents}
 	for _, r := range queue {
 		due := r.NextDueAt.In(loc).Format("2 Jan 15:04 MST")
 		qp.Rows = append(qp.Rows, ticket.QueueItem{QueueRow: r, Due: due, DueClass: "ok", Updated: r.UpdatedAt.In(loc).Format("2 Jan 15:04 MST")})

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"tugi/app/database"
@@ -530,11 +531,32 @@ type Organisation struct {
 	Name string `db:"name"`
 }
 
-// Organisations lists the customer organisations by name.
-func (s *Store) Organisations(ctx context.Context) ([]Organisation, error) {
+// OrganisationsNamed lists at most limit customer organisations whose name begins with
+// name, in any case: the one called exactly so first, then by name.
+func (s *Store) OrganisationsNamed(ctx context.Context, name string, limit int) ([]Organisation, error) {
 	var os []Organisation
-	if err := s.q.SelectContext(ctx, &os, `SELECT id, name FROM organisations ORDER BY lower(name)`); err != nil {
-		return nil, fmt.Errorf("ticket store: organisations: %w", err)
+	if err := s.q.SelectContext(ctx, &os, selectOrganisationsNamed, strings.TrimSpace(name), limit); err != nil {
+		return nil, fmt.Errorf("ticket store: organisations named %q: %w", name, err)
 	}
 	return os, nil
+}
+
+// selectOrganisationsNamed: the organisations whose name begins with $1 (in any case),
+// the one called exactly so first. (left(), not LIKE: the name may hold % or _.)
+const selectOrganisationsNamed = `
+SELECT id, name FROM organisations
+WHERE left(lower(name), length($1)) = lower($1)
+ORDER BY lower(name) = lower($1) DESC, lower(name), id
+LIMIT $2`
+
+// Organisation returns organisation id.
+func (s *Store) Organisation(ctx context.Context, id int64) (*Organisation, error) {
+	var o Organisation
+	if err := s.q.GetContext(ctx, &o, `SELECT id, name FROM organisations WHERE id = $1`, id); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ErrNotFound
+		}
+		return nil, fmt.Errorf("ticket store: organisation %d: %w", id, err)
+	}
+	return &o, nil
 }
