@@ -20,17 +20,21 @@ type Store struct{ q database.Queryer }
 // NewStore returns a store that runs its SQL through q.
 func NewStore(q database.Queryer) *Store { return &Store{q: q} }
 
-const ticketColumns = `t.id, t.org_id, o.name AS org_name, t.requester_id, r.name AS requester_name, t.subject,
+// ticketColumns and ticketJoins read a ticket aliased t with the names it shows. The names
+// of its organisation, requester, team and assignee are scalar subqueries, not joins:
+// each is one primary-key probe either way, but with five joins PostgreSQL spent about
+// 5 ms choosing a join order for every queue page (planning took five times as long as
+// running the query); with one join it takes under 2.
+const ticketColumns = `t.id, t.org_id, (SELECT o.name FROM organisations o WHERE o.id = t.org_id) AS org_name,
+       t.requester_id, (SELECT r.name FROM users r WHERE r.id = t.requester_id) AS requester_name, t.subject,
        t.category_id, c.id AS "category.id", c.name AS "category.name", c.translations AS "category.translations",
-       c.security AS "category.security", t.impact, t.priority, t.status, t.channel, t.team_id, tm.name AS team_name,
-       t.assignee_id, a.name AS assignee_name, t.created_at, t.updated_at, t.solved_at, t.closed_at, t.next_due_at`
+       c.security AS "category.security", t.impact, t.priority, t.status, t.channel, t.team_id,
+       (SELECT tm.name FROM teams tm WHERE tm.id = t.team_id) AS team_name,
+       t.assignee_id, (SELECT a.name FROM users a WHERE a.id = t.assignee_id) AS assignee_name,
+       t.created_at, t.updated_at, t.solved_at, t.closed_at, t.next_due_at`
 
 const ticketJoins = `
-JOIN organisations o ON o.id = t.org_id
-JOIN users r ON r.id = t.requester_id
-JOIN categories c ON c.id = t.category_id
-LEFT JOIN teams tm ON tm.id = t.team_id
-LEFT JOIN users a ON a.id = t.assignee_id`
+JOIN categories c ON c.id = t.category_id`
 
 // replyDue is when the customer can expect the next reply: the due time of the running
 // first- or next-response clock (a clock has a due time only while it runs).
@@ -248,12 +252,15 @@ func (s *Store) Counts(ctx context.Context, scope Scope) (Counts, error) {
 	return n, nil
 }
 
+// listMessages names each message's author by a subquery rather than a join, which
+// PostgreSQL planned as a hash of every user (0.7 ms for 4,000 users, however short the
+// conversation).
 const listMessages = `
-SELECT m.id, m.ticket_id, m.author_id, u.name AS author_name, (u.id IS NOT NULL AND u.org_id IS NULL) AS by_staff,
+SELECT m.id, m.ticket_id, m.author_id, (SELECT u.name FROM users u WHERE u.id = m.author_id) AS author_name,
+       coalesce((SELECT u.org_id IS NULL FROM users u WHERE u.id = m.author_id), false) AS by_staff,
        m.internal, m.channel, m.body, m.created_at
 FROM tickets t
 JOIN ticket_messages m ON m.ticket_id = t.id
-LEFT JOIN users u ON u.id = m.author_id
 WHERE ` + visibleMessage + ` AND t.id = $5
 ORDER BY m.id`
 
