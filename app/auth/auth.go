@@ -34,6 +34,7 @@ const (
 // Handler serves sign-in, sign-out and the person's own account page.
 type Handler struct {
 	db       *sqlx.DB
+	reads    *database.Prepared // who is signed in, read on every request
 	sessions *SessionStore
 	render   *web.Renderer
 	validate *web.Validator
@@ -53,7 +54,7 @@ type Options struct {
 
 // NewHandler returns the sign-in and account handlers.
 func NewHandler(o Options) *Handler {
-	return &Handler{db: o.DB, sessions: o.Sessions, render: o.Renderer, validate: o.Validator, throttle: o.Throttle, log: o.Log}
+	return &Handler{db: o.DB, reads: database.NewPrepared(o.DB), sessions: o.Sessions, render: o.Renderer, validate: o.Validator, throttle: o.Throttle, log: o.Log}
 }
 
 // LoadSession is middleware that finds the request's session and, when someone is
@@ -67,7 +68,7 @@ func (h *Handler) LoadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		web.SetSession(c, sess)
 		if uid, ok := sess.Values[keyUserID].(int64); ok {
-			u, err := user.NewStore(h.db).ByID(r.Context(), uid)
+			u, err := user.NewStore(h.reads).ByID(r.Context(), uid)
 			switch {
 			case errors.Is(err, user.ErrNotFound) || (err == nil && !u.Active):
 				sess.Options.MaxAge = -1

@@ -38,6 +38,7 @@ const touchEvery = time.Minute
 // session's values. A session ends after Idle without requests or Max after it began.
 type SessionStore struct {
 	db      *sqlx.DB
+	reads   *database.Prepared // the lookup every request makes, prepared once per connection
 	options sessions.Options
 	Idle    time.Duration
 	Max     time.Duration
@@ -46,7 +47,8 @@ type SessionStore struct {
 // NewSessionStore returns a store whose cookies are Secure when secure is true.
 func NewSessionStore(db *sqlx.DB, secure bool, idle, max time.Duration) *SessionStore {
 	return &SessionStore{
-		db: db,
+		db:    db,
+		reads: database.NewPrepared(db),
 		options: sessions.Options{
 			Path:     "/",
 			HttpOnly: true,
@@ -80,7 +82,7 @@ func (s *SessionStore) New(r *http.Request, name string) (*sessions.Session, err
 		LastSeen time.Time `db:"last_seen_at"`
 		Now      time.Time `db:"now"`
 	}
-	err = s.db.GetContext(r.Context(), &row, `
+	err = s.reads.GetContext(r.Context(), &row, `
 		SELECT id, data, last_seen_at, now() AS now FROM sessions
 		WHERE token_hash = $1 AND expires_at > now() AND last_seen_at > now() - make_interval(secs => $2)`,
 		hashToken(c.Value), s.Idle.Seconds())

@@ -47,7 +47,7 @@ type Panel struct {
 func (h *Handler) panel(c echo.Context, t *Ticket) (Panel, error) {
 	ctx := c.Request().Context()
 	v := web.ViewerOf(c)
-	st := NewStore(h.svc.db)
+	st := NewStore(h.svc.reads)
 	clocks, err := st.Clocks(ctx, ScopeOf(v), t.ID)
 	if err != nil {
 		return Panel{}, err
@@ -103,7 +103,7 @@ func (h *Handler) renderAgent(c echo.Context, status int, t *Ticket, form web.Fo
 		p.Data = AgentPage{Ticket: t, Panel: panel}
 		return c.Render(status, tplPanel, p)
 	}
-	ms, err := NewStore(h.svc.db).Messages(ctx, ScopeOf(v), t.ID)
+	ms, err := NewStore(h.svc.reads).Messages(ctx, ScopeOf(v), t.ID)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (h *Handler) renderAgent(c echo.Context, status int, t *Ticket, form web.Fo
 	if err != nil {
 		return err
 	}
-	atts, err := NewStore(h.svc.db).Attachments(ctx, ScopeOf(v), t.ID)
+	atts, err := NewStore(h.svc.reads).Attachments(ctx, ScopeOf(v), t.ID)
 	if err != nil {
 		return err
 	}
@@ -339,7 +339,7 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 		data.View = ViewUnassigned
 	}
 	if data.CanTake && tpl == tplQueue {
-		if data.Available, err = routing.Available(ctx, h.svc.db, v.UserID); err != nil {
+		if data.Available, err = routing.Available(ctx, h.svc.reads, v.UserID); err != nil {
 			return err
 		}
 	}
@@ -347,7 +347,7 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 		data.Sort = "due"
 	}
 	q := QueueQuery{ByUpdated: data.Sort == "updated", Limit: pageSize}
-	st := NewStore(h.svc.db)
+	st := NewStore(h.svc.reads)
 	form := web.Form{Values: qp}
 	if data.OrgName, q.OrgID, err = h.organisationFilter(c, st, &form); err != nil {
 		return err
@@ -477,7 +477,7 @@ func (h *Handler) OrganisationOptions(c echo.Context) error {
 	var os []Organisation
 	if name := strings.TrimSpace(c.QueryParam("org_name")); name != "" {
 		var err error
-		if os, err = NewStore(h.svc.db).OrganisationsNamed(c.Request().Context(), name, 20); err != nil {
+		if os, err = NewStore(h.svc.reads).OrganisationsNamed(c.Request().Context(), name, 20); err != nil {
 			return err
 		}
 	}

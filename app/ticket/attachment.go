@@ -296,7 +296,7 @@ func (s *Service) Download(ctx context.Context, actor audit.Actor, v *access.Vie
 	if scope.None() {
 		return nil, nil, ErrNotFound
 	}
-	a, err := NewStore(s.db).Attachment(ctx, scope, id, aid)
+	a, err := NewStore(s.reads).Attachment(ctx, scope, id, aid)
 	if err != nil {
 		return nil, nil, err
 	}

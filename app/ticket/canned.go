@@ -173,7 +173,7 @@ func (h *Handler) CannedReplies(c echo.Context) error {
 }
 
 func (h *Handler) renderCanned(c echo.Context, status int, editing *CannedReply, form web.Form) error {
-	rs, err := NewStore(h.svc.db).CannedReplies(c.Request().Context())
+	rs, err := NewStore(h.svc.reads).CannedReplies(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -188,7 +188,7 @@ func (h *Handler) renderCanned(c echo.Context, status int, editing *CannedReply,
 
 // cannedReply returns canned reply id; an unknown one is not found.
 func (h *Handler) cannedReply(c echo.Context, id int64) (*CannedReply, error) {
-	r, err := NewStore(h.svc.db).CannedReply(c.Request().Context(), id)
+	r, err := NewStore(h.svc.reads).CannedReply(c.Request().Context(), id)
 	if errors.Is(err, ErrNotFound) {
 		return nil, echo.ErrNotFound
 	}
@@ -284,7 +284,7 @@ func (h *Handler) InsertCanned(c echo.Context) error {
 	values := c.QueryParams()
 	form := web.Form{Values: map[string][]string{"body": {values.Get("body")}, "canned_id": {values.Get("canned_id")}}}
 	id, _ := strconv.ParseInt(values.Get("canned_id"), 10, 64)
-	r, err := NewStore(h.svc.db).CannedReply(c.Request().Context(), id)
+	r, err := NewStore(h.svc.reads).CannedReply(c.Request().Context(), id)
 	switch {
 	case !values.Has("canned_id"): // nothing chosen: the page as it was
 	case errors.Is(err, ErrNotFound):

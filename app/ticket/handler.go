@@ -69,7 +69,7 @@ func (h *Handler) List(c echo.Context) error {
 	ctx := c.Request().Context()
 	v := web.ViewerOf(c)
 	page := listCursor(c.QueryParam("after"))
-	ts, more, err := NewStore(h.svc.db).List(ctx, ScopeOf(v), page)
+	ts, more, err := NewStore(h.svc.reads).List(ctx, ScopeOf(v), page)
 	if err != nil {
 		return err
 	}
@@ -130,7 +130,7 @@ func (h *Handler) New(c echo.Context) error {
 
 func (h *Handler) renderNew(c echo.Context, status int, form web.Form) error {
 	ctx := c.Request().Context()
-	cats, err := NewStore(h.svc.db).Categories(ctx)
+	cats, err := NewStore(h.svc.reads).Categories(ctx)
 	if err != nil {
 		return err
 	}
@@ -220,7 +220,7 @@ func (h *Handler) load(c echo.Context) (*Ticket, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := NewStore(h.svc.db).Get(c.Request().Context(), ScopeOf(web.ViewerOf(c)), id)
+	t, err := NewStore(h.svc.reads).Get(c.Request().Context(), ScopeOf(web.ViewerOf(c)), id)
 	if errors.Is(err, ErrNotFound) {
 		return nil, echo.ErrNotFound
 	}
@@ -262,7 +262,7 @@ type CustomerPage struct {
 func (h *Handler) renderCustomer(c echo.Context, status int, t *Ticket, form web.Form) error {
 	ctx := c.Request().Context()
 	v := web.ViewerOf(c)
-	ms, err := NewStore(h.svc.db).Messages(ctx, ScopeOf(v), t.ID)
+	ms, err := NewStore(h.svc.reads).Messages(ctx, ScopeOf(v), t.ID)
 	if err != nil {
 		return err
 	}
@@ -277,7 +277,7 @@ func (h *Handler) renderCustomer(c echo.Context, status int, t *Ticket, form web
 		ms[i].CreatedAt = ms[i].CreatedAt.In(loc)
 	}
 	data := CustomerPage{Ticket: t, Messages: ms, Expect: ci.expect(v.Lang, t, now), ReopenDays: int(ReopenWindow / (24 * time.Hour))}
-	if data.Attachments, err = NewStore(h.svc.db).Attachments(ctx, ScopeOf(v), t.ID); err != nil {
+	if data.Attachments, err = NewStore(h.svc.reads).Attachments(ctx, ScopeOf(v), t.ID); err != nil {
 		return err
 	}
 	data.Upload = h.uploadHint(c)

@@ -197,7 +197,7 @@ func (s *Service) CreateByPhone(ctx context.Context, actor audit.Actor, v *acces
 	if err != nil {
 		return nil, err
 	}
-	return NewStore(s.db).Get(ctx, scope, id)
+	return NewStore(s.reads).Get(ctx, scope, id)
 }
 
 // LogCall adds what was said on a phone call with the customer to ticket id, as a public
@@ -246,7 +246,7 @@ func (h *Handler) Phone(c echo.Context) error {
 
 func (h *Handler) renderPhone(c echo.Context, status int, form web.Form, tpl string) error {
 	ctx := c.Request().Context()
-	st := NewStore(h.svc.db)
+	st := NewStore(h.svc.reads)
 	data := PhonePage{Query: strings.TrimSpace(form.Value("q")), Priorities: sla.Priorities, Impacts: Impacts}
 	if data.Query != "" {
 		cs, err := st.SearchContacts(ctx, data.Query)

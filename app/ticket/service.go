@@ -43,6 +43,7 @@ type Options struct {
 // audit event last, so all of it commits together or not at all.
 type Service struct {
 	db        *sqlx.DB
+	reads     *database.Prepared // the pool, for the pages' reads as prepared statements
 	calendars CalendarSource
 	now       func() time.Time
 	publicURL string
@@ -61,7 +62,7 @@ func NewService(o Options) *Service {
 	if o.Attachments == (AttachmentLimits{}) {
 		o.Attachments = DefaultAttachmentLimits
 	}
-	return &Service{db: o.DB, calendars: o.Calendars, now: o.Now, publicURL: strings.TrimSuffix(o.PublicURL, "/"), blobs: o.Blobs, limits: o.Attachments}
+	return &Service{db: o.DB, reads: database.NewPrepared(o.DB), calendars: o.Calendars, now: o.Now, publicURL: strings.TrimSuffix(o.PublicURL, "/"), blobs: o.Blobs, limits: o.Attachments}
 }
 
 // Now returns the time as the service counts it: whole seconds, as the clocks store time
@@ -133,7 +134,7 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 	if err != nil {
 		return nil, err
 	}
-	return NewStore(s.db).Get(ctx, ScopeOf(v), id)
+	return NewStore(s.reads).Get(ctx, ScopeOf(v), id)
 }
 
 // create writes the new ticket of Create in tx, its message, files, clocks and notices,

@@ -28,7 +28,7 @@ type Tools struct {
 func (h *Handler) tools(c echo.Context, t *Ticket) (Tools, error) {
 	ctx := c.Request().Context()
 	v := web.ViewerOf(c)
-	st := NewStore(h.svc.db)
+	st := NewStore(h.svc.reads)
 	tools := Tools{LinkKinds: []LinkKind{Related, Duplicate}}
 	var err error
 	if tools.Links, err = st.Links(ctx, ScopeOf(v), t.ID); err != nil {
@@ -39,10 +39,10 @@ func (h *Handler) tools(c echo.Context, t *Ticket) (Tools, error) {
 	}
 	// The page is staff's (the ticket's scope decided who sees it); the history is the
 	// ticket's alone, read in the index on (object_type, object_id, seq).
-	if tools.History, err = audit.History(ctx, h.svc.db, "ticket", strconv.FormatInt(t.ID, 10), historyLimit); err != nil {
+	if tools.History, err = audit.History(ctx, h.svc.reads, "ticket", strconv.FormatInt(t.ID, 10), historyLimit); err != nil {
 		return tools, err
 	}
-	names := user.NewAuditDirectory(h.svc.db)
+	names := user.NewAuditDirectory(h.svc.reads)
 	if err := audit.Describe(ctx, names, v.Lang, tools.History); err != nil {
 		return tools, err
 	}

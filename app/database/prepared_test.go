@@ -1,0 +1,54 @@
+package database_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"tugi/app/database"
+	"tugi/app/testdb"
+)
+
+// Prepared answers as the pool does, keeps one statement per query text under
+// concurrent use, and reports a query that cannot be prepared.
+func TestPrepared(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.New(t)
+	p := database.NewPrepared(db)
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Go(func() {
+			var n int
+			if err := p.GetContext(ctx, &n, `SELECT $1::int + 1`, i); err != nil || n != i+1 {
+				t.Errorf("GetContext %d: %d, %v", i, n, err)
+			}
+		})
+	}
+	wg.Wait()
+	var prepared int
+	if err := db.Get(&prepared, `SELECT count(*) FROM pg_prepared_statements WHERE statement = 'SELECT $1::int + 1'`); err != nil {
+		t.Fatal(err)
+	}
+	// pg_prepared_statements shows this session's only: at most one per connection.
+	if prepared > 1 {
+		t.Errorf("%d statements prepared on one connection, want at most 1", prepared)
+	}
+	var names []string
+	if err := p.SelectContext(ctx, &names, `SELECT name FROM organisations WHERE name LIKE $1 ORDER BY name`, "%"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.ExecContext(ctx, `INSERT INTO organisations (name) VALUES ($1)`, "Prepared OÜ"); err != nil {
+		t.Fatal(err)
+	}
+	var after []string
+	if err := p.SelectContext(ctx, &after, `SELECT name FROM organisations WHERE name LIKE $1 ORDER BY name`, "%"); err != nil || len(after) != len(names)+1 {
+		t.Errorf("after an insert: %v, %v (before: %v)", after, err, names)
+	}
+	if err := p.GetContext(ctx, &names, `SELECT FROM no_such_table`); err == nil {
+		t.Error("a query on a missing table was prepared")
+	}
+	var n int
+	if err := p.QueryRowxContext(ctx, `SELECT FROM no_such_table`).Scan(&n); err == nil {
+		t.Error("QueryRowxContext on a missing table gave no error")
+	}
+}
