@@ -249,13 +249,14 @@ func collectTemplates(m *messages) (errs []string) {
 	return errs
 }
 
-// isT reports whether n is the page's T method: .T or $.T.
+// isT reports whether n is the page's T method: .T or $.T, or .Page.T and $.Page.T in a
+// partial given a web.Field.
 func isT(n parse.Node) bool {
 	switch n := n.(type) {
 	case *parse.FieldNode:
-		return slices.Equal(n.Ident, []string{"T"})
+		return slices.Equal(n.Ident, []string{"T"}) || slices.Equal(n.Ident, []string{"Page", "T"})
 	case *parse.VariableNode:
-		return slices.Equal(n.Ident, []string{"$", "T"})
+		return slices.Equal(n.Ident, []string{"$", "T"}) || slices.Equal(n.Ident, []string{"$", "Page", "T"})
 	}
 	return false
 }

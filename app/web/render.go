@@ -43,6 +43,18 @@ type Page struct {
 	Data      any
 }
 
+// Field is one field of a page's form, for a partial that draws it: the page (its input
+// and messages), the field's name and its label, already translated. Templates make one
+// with the "field" function: {{template "files-field" (field . "files" (.T "Attachments"))}}.
+type Field struct {
+	Page  *Page
+	Name  string
+	Label string
+}
+
+// Error is the message beside the field, if any.
+func (f Field) Error() string { return f.Page.Form.Errors[f.Name] }
+
 // T translates msg into the page's language (see package i18n).
 func (p *Page) T(msg string, args ...any) string { return i18n.T(p.Lang, msg, args...) }
 
@@ -69,6 +81,7 @@ func NewRenderer(fsys fs.FS, static *Static, nav []NavItem, support Support) (*R
 		"static":    static.URL,
 		"roleLabel": func(r access.Role) string { return r.Label() },
 		"list":      func(items ...string) []string { return items },
+		"field":     func(p *Page, name, label string) Field { return Field{Page: p, Name: name, Label: label} },
 		"date": func(t time.Time) string {
 			return t.Format("2 Jan 2006 15:04 MST")
 		},
