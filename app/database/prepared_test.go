@@ -2,6 +2,7 @@ package database_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -51,5 +52,19 @@ func TestPrepared(t *testing.T) {
 	var n int
 	if err := p.QueryRowxContext(ctx, `SELECT FROM no_such_table`).Scan(&n); err == nil {
 		t.Error("QueryRowxContext on a missing table gave no error")
+	}
+
+	// Past MaxPrepared texts, a new one still answers, unprepared.
+	for i := range database.MaxPrepared + 8 {
+		var got int
+		if err := p.GetContext(ctx, &got, fmt.Sprintf(`SELECT %d`, i)); err != nil || got != i {
+			t.Fatalf("SELECT %d: %d, %v", i, got, err)
+		}
+	}
+	if err := db.Get(&prepared, `SELECT count(*) FROM pg_prepared_statements`); err != nil {
+		t.Fatal(err)
+	}
+	if prepared != database.MaxPrepared {
+		t.Errorf("%d statements prepared, want the cap, %d", prepared, database.MaxPrepared)
 	}
 }

@@ -303,20 +303,46 @@ type QueuePage struct {
 	Filtered   bool
 	CanTake    bool   // the viewer is an agent, who can take tickets
 	OrgName    string // the organisation filtered on
-	Categories []Category
-	Priorities []sla.Priority
-	Statuses   []Status
-	Agents     []Agent
+	Categories []web.Option
+	Priorities []web.Option
+	Statuses   []web.Option
+	Agents     []web.Option
 	Available  bool // the viewer (an agent) takes new tickets now
 }
 
-// QueueItem is a row of the queue.
+// QueueItem is a row of the queue, every cell ready to print: html/template pays for
+// each field, method and function it evaluates with reflection, and a page has 25 rows.
 type QueueItem struct {
-	QueueRow
-	Due      string // when its nearest clock is due
-	DueClass string // ok, warn or breach
-	Updated  string // when it last changed
-	Mine     bool
+	ID            int64
+	Path          string // the ticket page
+	Reference     string
+	Subject       string
+	OrgName       string
+	Status        Status
+	StatusLabel   string // translated
+	Priority      sla.Priority
+	PriorityLabel string // translated
+	Assignee      string // "" while nobody has it
+	Due           string // when its nearest clock is due; "" when no clock runs
+	DueClass      string // ok, warn or breach
+	Paused        bool   // waiting for the customer: its clocks are paused
+	Updated       string // when it last changed
+	Take          bool   // the viewer can take it: an agent, and not theirs already
+	SeenAssignee  string // the assignee's id as the page shows it, for "Take it"
+}
+
+// NewQueueItem is the row of r for an agent viewer in lang.
+func NewQueueItem(r QueueRow, lang string, take bool) QueueItem {
+	item := QueueItem{ID: r.ID, Path: ticketPath(r.ID), Reference: r.Reference(), Subject: r.Subject, OrgName: r.OrgName,
+		Status: r.Status, StatusLabel: i18n.T(lang, r.Status.Label()), Priority: r.Priority, PriorityLabel: i18n.T(lang, r.Priority.Label()),
+		Paused: r.Status == Waiting, Take: take}
+	if r.Assignee != nil {
+		item.Assignee = *r.Assignee
+	}
+	if r.AssigneeID != nil {
+		item.SeenAssignee = strconv.FormatInt(*r.AssigneeID, 10)
+	}
+	return item
 }
 
 // Queue shows an agent queue.
@@ -334,7 +360,7 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 		return err
 	}
 	now := h.svc.Now()
-	data := QueuePage{View: qp.Get("view"), Sort: qp.Get("sort"), Priorities: sla.Priorities, Statuses: Statuses, CanTake: v.Has(access.Agent)}
+	data := QueuePage{View: qp.Get("view"), Sort: qp.Get("sort"), CanTake: v.Has(access.Agent)}
 	if !contains(views, data.View) {
 		data.View = ViewUnassigned
 	}
@@ -386,7 +412,8 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 	loc := ci.cal.Location()
 	for _, r := range rows {
 		r.localize(loc)
-		item := QueueItem{QueueRow: r, Mine: sameID(r.AssigneeID, v.UserID), Updated: ci.short(r.UpdatedAt, now)}
+		item := NewQueueItem(r, v.Lang, data.CanTake && !sameID(r.AssigneeID, v.UserID))
+		item.Updated = ci.short(r.UpdatedAt, now)
 		switch {
 		case r.Status == Waiting || r.NextDueAt == nil:
 		case now.After(*r.NextDueAt) || r.Breached:
@@ -419,12 +446,16 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 	}
 	data.Query = this.Encode()
 	if tpl == tplQueue {
-		if data.Categories, err = st.Categories(ctx); err != nil {
+		cats, err := st.Categories(ctx)
+		if err != nil {
 			return err
 		}
-		if data.Agents, err = st.Agents(ctx); err != nil {
+		agents, err := st.Agents(ctx)
+		if err != nil {
 			return err
 		}
+		data.Categories, data.Agents = CategoryOptions(cats, v.Lang), AgentOptions(agents)
+		data.Priorities, data.Statuses = PriorityOptions(sla.Priorities, v.Lang), StatusOptions(Statuses, v.Lang)
 	}
 	p, err := h.render.NewPage(c, "Queue")
 	if err != nil {

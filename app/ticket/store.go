@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,15 +41,6 @@ JOIN categories c ON c.id = t.category_id`
 // first- or next-response clock (a clock has a due time only while it runs).
 const replyDue = `(SELECT min(k.due_at) FROM ticket_clocks k
         WHERE k.ticket_id = t.id AND k.metric IN ('first_response', 'next_response') AND k.due_at IS NOT NULL) AS reply_due_at`
-
-// runningBreached says whether a running clock has been marked breached (by the SLA job,
-// or before a pause): the queue shows it red even when a new calendar moved its due
-// time later.
-const runningBreached = `coalesce((SELECT bool_or(k.breached) FROM ticket_clocks k
-        WHERE k.ticket_id = t.id AND k.due_at IS NOT NULL), false) AS running_breached`
-
-// nextWarn is the earliest warning time of the running clocks, for the queue's colours.
-const nextWarn = `(SELECT min(k.warn_at) FROM ticket_clocks k WHERE k.ticket_id = t.id AND k.warn_at IS NOT NULL) AS next_warn_at`
 
 const getTicket = `SELECT ` + ticketColumns + `, ` + replyDue + `
 FROM tickets t` + ticketJoins + `
@@ -144,37 +136,84 @@ type Cursor struct {
 	ID  int64
 }
 
-// The queue's SQL, in four shapes: every unresolved status or one status, sorted by SLA
-// due time or by latest activity. Each shape's WHERE and ORDER BY match an index of
-// db/migrations/0004 word for word (see there), so a page reads only its rows.
-const (
-	queueSelect = `SELECT ` + ticketColumns + `, ` + replyDue + `, ` + nextWarn + `, ` + runningBreached + `
-FROM tickets t` + ticketJoins + `
-WHERE ` + visible + `
-  AND ($5::bigint IS NULL OR t.org_id = $5)
-  AND ($6::bigint IS NULL OR t.category_id = $6)
-  AND ($7::text IS NULL OR t.priority = $7)
-  AND ($8::bigint IS NULL OR t.assignee_id = $8)
-  AND (NOT $9::boolean OR t.assignee_id IS NULL)
-  AND ($10::bigint IS NULL OR t.team_id IN (SELECT team_id FROM team_members WHERE user_id = $10))
-  AND ($11::timestamptz IS NULL OR coalesce(t.next_due_at, 'infinity'::timestamptz) < $11)
-`
-	queueUnresolved = `  AND t.status IN ('new', 'open', 'waiting', 'on_hold') AND $12::text IS NULL
-`
-	queueOneStatus = `  AND t.status = $12
-`
-	queueByDue = `  AND ($13::timestamptz IS NULL OR (coalesce(t.next_due_at, 'infinity'::timestamptz), t.id) > ($13::timestamptz, $14::bigint))
-ORDER BY coalesce(t.next_due_at, 'infinity'::timestamptz), t.id
-LIMIT $15`
-	queueByUpdated = `  AND ($13::timestamptz IS NULL OR (t.updated_at, t.id) < ($13::timestamptz, $14::bigint))
-ORDER BY t.updated_at DESC, t.id DESC
-LIMIT $15`
+// queueClocks are the queue's figures from a ticket's clocks, read by one lookup of the
+// ticket's clocks instead of one for each: when the customer can expect the next reply
+// (see replyDue), the earliest warning time of the running clocks (for the queue's
+// colours), and whether a running clock has been marked breached (by the SLA job, or
+// before a pause), which the queue shows red even when a new calendar moved its due time
+// later.
+const queueClocks = `
+CROSS JOIN LATERAL (
+    SELECT min(k.due_at) FILTER (WHERE k.metric IN ('first_response', 'next_response')) AS reply_due_at,
+           min(k.warn_at) AS next_warn_at,
+           coalesce(bool_or(k.breached) FILTER (WHERE k.due_at IS NOT NULL), false) AS running_breached
+    FROM ticket_clocks k WHERE k.ticket_id = t.id) k`
 
-	queueUnresolvedByDue     = queueSelect + queueUnresolved + queueByDue
-	queueUnresolvedByUpdated = queueSelect + queueUnresolved + queueByUpdated
-	queueStatusByDue         = queueSelect + queueOneStatus + queueByDue
-	queueStatusByUpdated     = queueSelect + queueOneStatus + queueByUpdated
-)
+// queueSelect has no visible condition: queues are for staff only, who see every ticket
+// (Queue returns nothing for any other scope), and "$1 OR ..." would keep PostgreSQL
+// from trusting one plan for every run.
+const queueSelect = `SELECT ` + ticketColumns + `, k.reply_due_at, k.next_warn_at, k.running_breached
+FROM tickets t` + ticketJoins + queueClocks + `
+WHERE true`
+
+// queueSQL returns the SQL of the queue page q describes and its arguments. The text
+// names only the filters q sets, each plainly (t.assignee_id IS NULL, not "$9 OR ..."),
+// so that every combination is a statement of its own: its WHERE and ORDER BY match an
+// index of db/migrations/0004, and PostgreSQL can keep one plan for it (it is run through
+// database.Prepared) instead of planning every page, which cost as much as running it.
+// There are at most a few hundred combinations; Prepared caps what it keeps.
+func queueSQL(q QueueQuery) (string, []any) {
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	var b strings.Builder
+	b.WriteString(queueSelect)
+	and := func(cond string) { b.WriteString("\n  AND " + cond) }
+	if q.OrgID != 0 {
+		and("t.org_id = " + arg(q.OrgID))
+	}
+	if q.CategoryID != 0 {
+		and("t.category_id = " + arg(q.CategoryID))
+	}
+	if q.Priority != "" {
+		and("t.priority = " + arg(string(q.Priority)))
+	}
+	if q.AssigneeID != 0 {
+		and("t.assignee_id = " + arg(q.AssigneeID))
+	}
+	if q.Unassigned {
+		and("t.assignee_id IS NULL")
+	}
+	if q.TeamsOf != 0 {
+		and("t.team_id IN (SELECT team_id FROM team_members WHERE user_id = " + arg(q.TeamsOf) + ")")
+	}
+	if !q.DueBefore.IsZero() {
+		and("coalesce(t.next_due_at, 'infinity'::timestamptz) < " + arg(q.DueBefore))
+	}
+	if q.Status == "" {
+		and("t.status IN ('new', 'open', 'waiting', 'on_hold')")
+	} else {
+		and("t.status = " + arg(string(q.Status)))
+	}
+	switch {
+	case q.ByUpdated:
+		if q.After.Key != "" {
+			and("(t.updated_at, t.id) < (" + arg(q.After.Key) + "::timestamptz, " + arg(q.After.ID) + "::bigint)")
+		}
+		b.WriteString("\nORDER BY t.updated_at DESC, t.id DESC")
+	default:
+		if q.After.Key != "" {
+			and("(coalesce(t.next_due_at, 'infinity'::timestamptz), t.id) > (" + arg(q.After.Key) + "::timestamptz, " + arg(q.After.ID) + "::bigint)")
+		}
+		b.WriteString("\nORDER BY coalesce(t.next_due_at, 'infinity'::timestamptz), t.id")
+	}
+	// The page's length is the code's, not a person's: written in, so that the plan is
+	// made for it.
+	b.WriteString("\nLIMIT " + strconv.Itoa(q.Limit+1))
+	return b.String(), args
+}
 
 // Queue returns a page of the queue q describes and whether more follow. Only staff see
 // queues: any other scope gets nothing.
@@ -182,26 +221,7 @@ func (s *Store) Queue(ctx context.Context, scope Scope, q QueueQuery) ([]QueueRo
 	if !scope.Staff() {
 		return nil, false, nil
 	}
-	query := queueUnresolvedByDue
-	switch {
-	case q.Status == "" && q.ByUpdated:
-		query = queueUnresolvedByUpdated
-	case q.Status != "" && !q.ByUpdated:
-		query = queueStatusByDue
-	case q.Status != "" && q.ByUpdated:
-		query = queueStatusByUpdated
-	}
-	null := func(v any, set bool) any {
-		if set {
-			return v
-		}
-		return nil
-	}
-	args := scope.args(
-		null(q.OrgID, q.OrgID != 0), null(q.CategoryID, q.CategoryID != 0), null(string(q.Priority), q.Priority != ""),
-		null(q.AssigneeID, q.AssigneeID != 0), q.Unassigned, null(q.TeamsOf, q.TeamsOf != 0),
-		null(q.DueBefore, !q.DueBefore.IsZero()), null(string(q.Status), q.Status != ""),
-		null(q.After.Key, q.After.Key != ""), q.After.ID, q.Limit+1)
+	query, args := queueSQL(q)
 	var rows []QueueRow
 	if err := s.q.SelectContext(ctx, &rows, query, args...); err != nil {
 		return nil, false, fmt.Errorf("ticket store: queue: %w", err)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"html"
 	"html/template"
 	"io"
 	"io/fs"
@@ -52,6 +53,33 @@ type Field struct {
 	Label string
 }
 
+// Option is one choice of a <select>: its value and its label, already translated.
+type Option struct {
+	Value string
+	Label string
+}
+
+// options writes the <option> elements of a select, the one whose value is selected
+// marked so. Templates call it as {{options .Data.Categories (.Form.Value "category")}}:
+// a select of fifty agents is then one action instead of two hundred, each of which
+// html/template runs through reflection and an escaper (a tenth of a queue page's cost).
+// Values and labels are escaped here, as the template would have escaped them.
+func options(opts []Option, selected string) template.HTML {
+	var b strings.Builder
+	for _, o := range opts {
+		b.WriteString(`<option value="`)
+		b.WriteString(html.EscapeString(o.Value))
+		b.WriteString(`"`)
+		if o.Value == selected {
+			b.WriteString(" selected")
+		}
+		b.WriteString(">")
+		b.WriteString(html.EscapeString(o.Label))
+		b.WriteString("</option>")
+	}
+	return template.HTML(b.String())
+}
+
 // Error is the message beside the field, if any.
 func (f Field) Error() string { return f.Page.Form.Errors[f.Name] }
 
@@ -81,6 +109,7 @@ func NewRenderer(fsys fs.FS, static *Static, nav []NavItem, support Support) (*R
 		"static":    static.URL,
 		"roleLabel": func(r access.Role) string { return r.Label() },
 		"list":      func(items ...string) []string { return items },
+		"options":   options,
 		"field":     func(p *Page, name, label string) Field { return Field{Page: p, Name: name, Label: label} },
 		"date": func(t time.Time) string {
 			return t.Format("2 Jan 2006 15:04 MST")

@@ -165,3 +165,18 @@ func TestNewRendererRefusesBrokenTemplates(t *testing.T) {
 		}
 	}
 }
+
+// options marks the chosen option and escapes values and labels as the template would:
+// a label or value cannot close the element or add an attribute.
+func TestOptions(t *testing.T) {
+	got := string(options([]Option{{"1", "Billing"}, {`2" onclick="x`, "<b>Tom & Jerry</b>"}, {"3", "Third"}}, "3"))
+	want := `<option value="1">Billing</option>` +
+		`<option value="2&#34; onclick=&#34;x">&lt;b&gt;Tom &amp; Jerry&lt;/b&gt;</option>` +
+		`<option value="3" selected>Third</option>`
+	if got != want {
+		t.Errorf("options:\n got %s\nwant %s", got, want)
+	}
+	if got := options(nil, ""); got != "" {
+		t.Errorf("no options: %q", got)
+	}
+}
