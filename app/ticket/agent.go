@@ -33,11 +33,11 @@ type AgentPage struct {
 type Panel struct {
 	Ticket     *Ticket
 	Clocks     []ClockView
-	Statuses   []Status
-	Priorities []sla.Priority
-	Categories []Category
-	Agents     []Agent
-	Teams      []Team
+	Statuses   []web.Option // those the ticket can be set to
+	Priorities []web.Option
+	Categories []web.Option
+	Agents     []web.Option
+	Teams      []web.Option
 	AssigneeID int64 // 0: nobody
 	TeamID     int64 // 0: none
 	CanTake    bool  // the viewer is an agent and the ticket is not theirs
@@ -76,15 +76,30 @@ func (h *Handler) panel(c echo.Context, t *Ticket) (Panel, error) {
 	return Panel{
 		Ticket:     t,
 		Clocks:     clockViews(v.Lang, clocks, ci, ps[t.Priority], h.svc.Now()),
-		Statuses:   Statuses,
-		Priorities: sla.Priorities,
-		Categories: cats,
-		Agents:     agents,
-		Teams:      teams,
+		Statuses:   StatusOptions(settable(t.Status), v.Lang),
+		Priorities: PriorityOptions(sla.Priorities, v.Lang),
+		Categories: CategoryOptions(cats, v.Lang),
+		Agents:     AgentOptions(agents),
+		Teams:      TeamOptions(teams),
 		AssigneeID: deref(t.AssigneeID),
 		TeamID:     deref(t.TeamID),
 		CanTake:    v.Has(access.Agent) && !sameID(t.AssigneeID, v.UserID),
 	}, nil
+}
+
+// settable are the statuses an agent can choose for a ticket in status now: any but
+// "new", which a ticket only leaves.
+func settable(now Status) []Status {
+	if now == New {
+		return Statuses
+	}
+	var ss []Status
+	for _, s := range Statuses {
+		if s != New {
+			ss = append(ss, s)
+		}
+	}
+	return ss
 }
 
 func (h *Handler) renderAgent(c echo.Context, status int, t *Ticket, form web.Form, panelOnly bool) error {
@@ -110,7 +125,7 @@ func (h *Handler) renderAgent(c echo.Context, status int, t *Ticket, form web.Fo
 	for i := range ms {
 		ms[i].CreatedAt = ms[i].CreatedAt.In(t.CreatedAt.Location())
 	}
-	tools, err := h.tools(c, t)
+	tools, err := h.tools(c, t, panel)
 	if err != nil {
 		return err
 	}

@@ -58,10 +58,22 @@ type ListData struct {
 	Next string // the query string of the next page, if there is one
 }
 
-// ListRow is a ticket in the customer's list.
+// ListRow is a ticket in the customer's list, every cell ready to print (see QueueItem).
 type ListRow struct {
-	*Ticket
-	Expect string // when to expect the next reply
+	ID          int64
+	Path        string
+	Reference   string
+	Subject     string
+	Status      Status
+	StatusLabel string // as customers name it, translated
+	Updated     string
+	Expect      string // when to expect the next reply
+}
+
+// NewListRow is the row of t, localised, in lang.
+func NewListRow(t *Ticket, lang string) ListRow {
+	return ListRow{ID: t.ID, Path: ticketPath(t.ID), Reference: t.Reference(), Subject: t.Subject, Status: t.Status,
+		StatusLabel: i18n.T(lang, t.Status.CustomerLabel()), Updated: web.Date(t.UpdatedAt)}
 }
 
 // List shows the customer's organisation's tickets, latest activity first.
@@ -82,7 +94,9 @@ func (h *Handler) List(c echo.Context) error {
 	for i := range ts {
 		t := &ts[i]
 		t.localize(ci.cal.Location())
-		data.Rows = append(data.Rows, ListRow{Ticket: t, Expect: ci.expect(v.Lang, t, now)})
+		row := NewListRow(t, v.Lang)
+		row.Expect = ci.expect(v.Lang, t, now)
+		data.Rows = append(data.Rows, row)
 	}
 	if more {
 		last := ts[len(ts)-1]

@@ -435,13 +435,16 @@ func bareServer(b *testing.B, db *sqlx.DB, agent, customer *access.Viewer, queue
 	}
 	ld := ticket.ListData{Next: "after=x_1"}
 	for i := range list {
-		ld.Rows = append(ld.Rows, ticket.ListRow{Ticket: &list[i], Expect: "Tuesday 24 Nov 10:30 EET"})
+		row := ticket.NewListRow(&list[i], "en")
+		row.Expect = "Tuesday 24 Nov 10:30 EET"
+		ld.Rows = append(ld.Rows, row)
 	}
 	ap := ticket.AgentPage{Ticket: tk, Messages: msgs, Panel: ticket.Panel{Ticket: tk,
 		Clocks: []ticket.ClockView{
 			{Metric: "first_response", Label: "First response", Class: "met", Text: "Met Monday 23 Nov 10:07 EET"},
 			{Metric: "resolution", Label: "Resolution", Class: "ok", Text: "Due Friday 27 Nov 15:00 EET, in 20 h 13 min of support time"}},
-		Statuses: ticket.Statuses, Priorities: sla.Priorities, Categories: cats, Agents: agents, Teams: teams,
+		Statuses: ticket.StatusOptions(ticket.Statuses[1:], "en"), Priorities: ticket.PriorityOptions(sla.Priorities, "en"),
+		Categories: ticket.CategoryOptions(cats, "en"), Agents: ticket.AgentOptions(agents), Teams: ticket.TeamOptions(teams),
 		AssigneeID: *tk.AssigneeID, TeamID: *tk.TeamID, CanTake: true}}
 	sp := ticket.SearchPage{Query: scaleRareWord, Ran: true, Staff: true, Rows: found, Next: "q=x&after=x_1"}
 

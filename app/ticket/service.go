@@ -76,7 +76,7 @@ func (s *Service) Calendar(ctx context.Context) (*calendar.Calendar, error) {
 
 // Policies returns the SLA policies by priority.
 func (s *Service) Policies(ctx context.Context) (map[sla.Priority]sla.Policy, error) {
-	return policies(ctx, s.db)
+	return policies(ctx, s.reads)
 }
 
 func policies(ctx context.Context, q database.Queryer) (map[sla.Priority]sla.Policy, error) {

@@ -25,7 +25,7 @@ type Tools struct {
 }
 
 // tools loads the agent's tools for ticket t.
-func (h *Handler) tools(c echo.Context, t *Ticket) (Tools, error) {
+func (h *Handler) tools(c echo.Context, t *Ticket, panel Panel) (Tools, error) {
 	ctx := c.Request().Context()
 	v := web.ViewerOf(c)
 	st := NewStore(h.svc.reads)
@@ -46,15 +46,16 @@ func (h *Handler) tools(c echo.Context, t *Ticket) (Tools, error) {
 	if err := audit.Describe(ctx, names, v.Lang, tools.History); err != nil {
 		return tools, err
 	}
-	if err := nameChanges(c, names, st, tools.History); err != nil {
+	if err := nameChanges(c, names, panel, tools.History); err != nil {
 		return tools, err
 	}
 	return tools, nil
 }
 
 // nameChanges shows the people, categories and teams that a ticket's events name by id
-// (assignee_id 7 → 12) by their names, as the agent reads them elsewhere on the page.
-func nameChanges(c echo.Context, names audit.Namer, st *Store, es []audit.Entry) error {
+// (assignee_id 7 → 12) by their names, as the agent reads them elsewhere on the page:
+// categories and teams as the panel's selects name them.
+func nameChanges(c echo.Context, names audit.Namer, panel Panel, es []audit.Entry) error {
 	ctx := c.Request().Context()
 	var people []int64
 	for _, e := range es {
@@ -79,19 +80,11 @@ func nameChanges(c echo.Context, names audit.Namer, st *Store, es []audit.Entry)
 			byID["requester_id"][strconv.FormatInt(id, 10)] = name
 		}
 	}
-	cats, err := st.Categories(ctx)
-	if err != nil {
-		return err
+	for _, o := range panel.Categories {
+		byID["category_id"][o.Value] = o.Label
 	}
-	for _, cat := range cats {
-		byID["category_id"][strconv.FormatInt(cat.ID, 10)] = cat.Label(web.ViewerOf(c).Lang)
-	}
-	teams, err := st.Teams(ctx)
-	if err != nil {
-		return err
-	}
-	for _, t := range teams {
-		byID["team_id"][strconv.FormatInt(t.ID, 10)] = t.Name
+	for _, o := range panel.Teams {
+		byID["team_id"][o.Value] = o.Label
 	}
 	for i := range es {
 		for j := range es[i].Changes {

@@ -111,9 +111,7 @@ func NewRenderer(fsys fs.FS, static *Static, nav []NavItem, support Support) (*R
 		"list":      func(items ...string) []string { return items },
 		"options":   options,
 		"field":     func(p *Page, name, label string) Field { return Field{Page: p, Name: name, Label: label} },
-		"date": func(t time.Time) string {
-			return t.Format("2 Jan 2006 15:04 MST")
-		},
+		"date":      Date,
 	}
 	base, err := template.New("").Funcs(funcs).ParseFS(fsys, "layouts/*.html", "partials/*.html")
 	if err != nil {
@@ -143,6 +141,9 @@ func NewRenderer(fsys fs.FS, static *Static, nav []NavItem, support Support) (*R
 	}
 	return r, nil
 }
+
+// Date is how pages print a moment: 25 Nov 2026 15:04 EET (in the time's own zone).
+func Date(t time.Time) string { return t.Format("2 Jan 2006 15:04 MST") }
 
 // NewPage starts the data of a page titled title for the request: who is viewing, the
 // navigation they may use, the CSRF token, and the flash messages kept for them.
