@@ -22,9 +22,10 @@ import (
 // without bound. It satisfies Queryer, so a store reads through it as through the pool;
 // writes belong in transactions (WithTx), which do not use it.
 type Prepared struct {
-	db    *sqlx.DB
-	mu    sync.Mutex
-	stmts map[string]*sqlx.Stmt
+	db      *sqlx.DB
+	mu      sync.Mutex
+	stmts   map[string]*sqlx.Stmt
+	pending map[string]bool // being prepared for a transaction (see Tx)
 }
 
 // MaxPrepared is how many distinct query texts a Prepared keeps prepared.
@@ -35,7 +36,7 @@ var errFull = errors.New("database: prepared statement cache full")
 
 // NewPrepared returns a Prepared on db.
 func NewPrepared(db *sqlx.DB) *Prepared {
-	return &Prepared{db: db, stmts: map[string]*sqlx.Stmt{}}
+	return &Prepared{db: db, stmts: map[string]*sqlx.Stmt{}, pending: map[string]bool{}}
 }
 
 func (p *Prepared) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
@@ -142,4 +143,93 @@ func (p *Prepared) Rebind(query string) string { return p.db.Rebind(query) }
 // BindNamed is the pool's.
 func (p *Prepared) BindNamed(query string, arg any) (string, []any, error) {
 	return p.db.BindNamed(query, arg)
+}
+
+// Tx returns a Queryer that runs statements in tx, each as the statement Prepared keeps
+// for its text: on the transaction's connection it is prepared once and then reused, so
+// the writes of a busy transaction are not parsed and planned again at every run
+// (ticket creation spent a fifth of the machine there). Statements past MaxPrepared, and
+// those that cannot be prepared, run in tx as they are.
+func (p *Prepared) Tx(tx *sqlx.Tx) Queryer { return preparedTx{p: p, tx: tx} }
+
+type preparedTx struct {
+	p  *Prepared
+	tx *sqlx.Tx
+}
+
+// stmt is query's statement in the transaction, or nil to run query as it is. It is
+// closed with the transaction: closing it earlier would wait for rows still being read.
+//
+// A text met for the first time runs as it is, and is prepared meanwhile on a connection
+// of its own: preparing it here would take a second connection while the transaction
+// holds one, and with every connection in a transaction doing the same, none would come.
+func (t preparedTx) stmt(ctx context.Context, query string) *sqlx.Stmt {
+	p := t.p
+	p.mu.Lock()
+	s := p.stmts[query]
+	prepare := s == nil && !p.pending[query] && len(p.stmts)+len(p.pending) < MaxPrepared
+	if prepare {
+		p.pending[query] = true
+	}
+	p.mu.Unlock()
+	if prepare {
+		go func() {
+			p.stmt(context.WithoutCancel(ctx), query) // an error leaves the text unprepared: it runs as it is
+			p.mu.Lock()
+			delete(p.pending, query)
+			p.mu.Unlock()
+		}()
+	}
+	if s == nil {
+		return nil
+	}
+	return t.tx.StmtxContext(ctx, s)
+}
+
+func (t preparedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s := t.stmt(ctx, query); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, query, args...)
+}
+
+func (t preparedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := t.stmt(ctx, query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, query, args...)
+}
+
+func (t preparedTx) QueryxContext(ctx context.Context, query string, args ...any) (*sqlx.Rows, error) {
+	if s := t.stmt(ctx, query); s != nil {
+		return s.QueryxContext(ctx, args...)
+	}
+	return t.tx.QueryxContext(ctx, query, args...)
+}
+
+func (t preparedTx) QueryRowxContext(ctx context.Context, query string, args ...any) *sqlx.Row {
+	if s := t.stmt(ctx, query); s != nil {
+		return s.QueryRowxContext(ctx, args...)
+	}
+	return t.tx.QueryRowxContext(ctx, query, args...)
+}
+
+func (t preparedTx) GetContext(ctx context.Context, dest any, query string, args ...any) error {
+	if s := t.stmt(ctx, query); s != nil {
+		return s.GetContext(ctx, dest, args...)
+	}
+	return t.tx.GetContext(ctx, dest, query, args...)
+}
+
+func (t preparedTx) SelectContext(ctx context.Context, dest any, query string, args ...any) error {
+	if s := t.stmt(ctx, query); s != nil {
+		return s.SelectContext(ctx, dest, args...)
+	}
+	return t.tx.SelectContext(ctx, dest, query, args...)
+}
+
+func (t preparedTx) DriverName() string         { return t.tx.DriverName() }
+func (t preparedTx) Rebind(query string) string { return t.tx.Rebind(query) }
+func (t preparedTx) BindNamed(query string, arg any) (string, []any, error) {
+	return t.tx.BindNamed(query, arg)
 }

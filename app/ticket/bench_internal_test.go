@@ -51,11 +51,12 @@ func BenchmarkCreateAudited(b *testing.B) {
 			r := Request{Subject: fmt.Sprintf("Bench ticket %d", n.Add(1)), Body: "The export stops half-way.",
 				CategoryID: categoryID, Impact: OnePerson, Channel: Web}
 			return database.WithTx(ctx, db, func(tx *sqlx.Tx) error {
-				_, ev, err := s.create(ctx, tx, v, r, nil, cal, s.Now())
+				q := s.reads.Tx(tx)
+				_, ev, err := s.create(ctx, q, v, r, nil, cal, s.Now())
 				if err != nil || !audited {
 					return err
 				}
-				return audit.Record(ctx, tx, actor, ev)
+				return audit.Record(ctx, q, actor, ev)
 			})
 		}
 	}

@@ -124,12 +124,13 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 	now := s.Now()
 	var id int64
 	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		q := s.reads.Tx(tx)
 		var ev audit.Event
 		var err error
-		if id, ev, err = s.create(ctx, tx, v, r, files, cal, now); err != nil {
+		if id, ev, err = s.create(ctx, q, v, r, files, cal, now); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, actor, ev) // last: it holds the chain's head until commit
+		return audit.Record(ctx, q, actor, ev) // last: it holds the chain's head until commit
 	})
 	if err != nil {
 		return nil, err
@@ -137,9 +138,9 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 	return NewStore(s.reads).Get(ctx, ScopeOf(v), id)
 }
 
-// create writes the new ticket of Create in tx, its message, files, clocks and notices,
+// create writes the new ticket of Create in the transaction tx, its message, files, clocks and notices,
 // and returns its id and the audit event that Create records last.
-func (s *Service) create(ctx context.Context, tx *sqlx.Tx, v *access.Viewer, r Request, files []checkedFile, cal *calendar.Calendar, now time.Time) (int64, audit.Event, error) {
+func (s *Service) create(ctx context.Context, tx database.Queryer, v *access.Viewer, r Request, files []checkedFile, cal *calendar.Calendar, now time.Time) (int64, audit.Event, error) {
 	var id int64
 	st := NewStore(tx)
 	cat, err := st.Category(ctx, r.CategoryID)
@@ -283,7 +284,8 @@ func (s *Service) apply(ctx context.Context, actor audit.Actor, v *access.Viewer
 	if err != nil {
 		return err
 	}
-	return database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	return database.WithTx(ctx, s.db, func(sqltx *sqlx.Tx) error {
+		tx := s.reads.Tx(sqltx)
 		st := NewStore(tx)
 		t, err := st.Lock(ctx, scope, id)
 		if err != nil {
