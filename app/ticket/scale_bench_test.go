@@ -1,6 +1,8 @@
 package ticket_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -12,8 +14,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -54,20 +59,7 @@ func BenchmarkScale(b *testing.B) {
 	}
 	say("BenchmarkScale %s", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 
-	t0 := time.Now()
-	dsn, built := testdb.NewFilledDSN(b, "scale_"+scaleFillVersion, func(ctx context.Context, dsn string) error {
-		return fillScale(ctx, dsn, func(f string, a ...any) { say(f, a...) })
-	})
-	if built {
-		say("filled the database and kept it as a template, and cloned it, in %s", time.Since(t0).Round(time.Second))
-	} else {
-		say("cloned the filled template (kept from an earlier run) in %s", time.Since(t0).Round(time.Second))
-	}
-	db, err := database.Open(ctx, dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	dsn, db := scaleDB(b, scaleFull, say)
 	var sizes struct {
 		Tickets  int64  `db:"tickets"`
 		Messages int64  `db:"messages"`
@@ -76,7 +68,7 @@ func BenchmarkScale(b *testing.B) {
 		Free     int64  `db:"unassigned"`
 		Size     string `db:"size"`
 	}
-	err = db.GetContext(ctx, &sizes, `SELECT (SELECT count(*) FROM tickets) AS tickets, (SELECT count(*) FROM ticket_messages) AS messages,
+	err := db.GetContext(ctx, &sizes, `SELECT (SELECT count(*) FROM tickets) AS tickets, (SELECT count(*) FROM ticket_messages) AS messages,
 		(SELECT count(*) FROM ticket_messages WHERE body_tsv @@ to_tsquery('simple', $1)) AS rare,
 		(SELECT count(*) FROM tickets WHERE status IN ('new', 'open', 'waiting', 'on_hold')) AS unresolved,
 		(SELECT count(*) FROM tickets WHERE status IN ('new', 'open', 'waiting', 'on_hold') AND assignee_id IS NULL) AS unassigned,
@@ -118,79 +110,33 @@ func BenchmarkScale(b *testing.B) {
 		b.Fatalf("list: %d rows, %v", len(list), err)
 	}
 	explainList := rec.last
-	// The search sets a planner setting for its transaction (see ticket.Store.Search): it
-	// is explained in that transaction.
-	tx, err := db.BeginTxx(ctx, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer tx.Rollback()
-	txRec := &recorder{Queryer: tx}
-	found, _, err := ticket.NewStore(txRec).Search(ctx, ticket.ScopeOf(agent), ticket.SearchQuery{Text: scaleRareWord, Limit: 25})
+	found, _, err := st.Search(ctx, ticket.ScopeOf(agent), ticket.SearchQuery{Text: scaleRareWord, Limit: 25})
 	if err != nil || len(found) == 0 {
 		b.Fatalf("search: %d rows, %v", len(found), err)
 	}
+	explainSearch := rec.last
 
 	for _, e := range []struct {
 		what string
-		on   database.Queryer
 		q    recorded
 	}{
-		{"the unassigned queue (an agent, sorted by SLA due time)", db, explainQueue},
-		{"a customer's ticket list", db, explainList},
-		{"the search for " + strconv.Quote(scaleRareWord) + " (an agent)", tx, txRec.last},
+		{"the unassigned queue (an agent, sorted by SLA due time)", explainQueue},
+		{"a customer's ticket list", explainList},
+		{"the search for " + strconv.Quote(scaleRareWord) + " (an agent)", explainSearch},
 	} {
-		plan, err := explain(ctx, e.on, e.q)
+		plan, err := explain(ctx, db, e.q)
 		if err != nil {
 			b.Fatal(err)
 		}
 		say("\nEXPLAIN (ANALYZE, BUFFERS) of %s:\n%s", e.what, plan)
 	}
-	tx.Rollback()
-
-	// In a database in use, the SLA job has long told about every clock that breached or
-	// warned before today; in the fill (made once and kept) they pile up, and the job would
-	// spend the measurement telling 50 agents of each. Mark them told, as of now.
-	res, err := db.ExecContext(ctx, `UPDATE ticket_clocks SET
-		warning_notified_at = coalesce(warning_notified_at, CASE WHEN warn_at <= now() + interval '1 hour' THEN now() END),
-		breach_notified_at = coalesce(breach_notified_at, CASE WHEN due_at <= now() + interval '1 hour' THEN now() END),
-		breached = breached OR due_at <= now()
-		WHERE stopped_at IS NULL AND running_since IS NOT NULL AND
-		      ((warning_notified_at IS NULL AND warn_at <= now() + interval '1 hour') OR (breach_notified_at IS NULL AND due_at <= now() + interval '1 hour'))`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	told, _ := res.RowsAffected()
-	if _, err := db.ExecContext(ctx, `VACUUM ANALYZE ticket_clocks`); err != nil {
-		b.Fatal(err)
-	}
-	say("marked %d clocks due or warning before the next hour as told, as the SLA job would have", told)
 
 	// The real binary, in its own process.
-	bin := filepath.Join(b.TempDir(), "tugi")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/tugi")
-	build.Dir = "../.."
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
-	addr := freeAddr(b)
-	logFile, err := os.Create(filepath.Join(b.TempDir(), "serve.log"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer logFile.Close()
-	serve := exec.Command(bin, "serve")
-	serve.Env = append(os.Environ(), "DATABASE_URL="+dsn, "TUGI_ADDR="+addr, "TUGI_MIGRATE=true", "TUGI_LOG_LEVEL=info")
-	serve.Stdout, serve.Stderr = logFile, logFile
-	if err := serve.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() {
-		serve.Process.Signal(os.Interrupt)
-		serve.Wait()
-	}()
-	base := "http://" + addr
-	waitReady(b, base, logFile.Name())
+	bin := buildTugi(b)
+	base, logName, stopServe := serveTugi(b, bin, dsn)
+	var stopOnce sync.Once
+	stop := func() { stopOnce.Do(stopServe) }
+	defer stop()
 	agentCookies := signIn(b, base, agentEmail)
 	customerCookies := signIn(b, base, customerEmail)
 	creatorCookies := signIn(b, base, creatorEmail)
@@ -215,12 +161,14 @@ func BenchmarkScale(b *testing.B) {
 	}
 	say("\n%s tickets, %s messages; c%d for %s each; Tugi in its own process (go build ./cmd/tugi), the bare pages in the benchmark's",
 		thousands(sizes.Tickets), thousands(sizes.Messages), concurrency, duration)
+	atFull := map[string]loadtest.Result{} // by metric, for the comparison across sizes below
 	for _, r := range rows {
 		bare := loadtest.Run(ctx, loadtest.Get(bareURL+r.path), http.StatusOK, concurrency, duration)
 		full := loadtest.Run(ctx, loadtest.Get(base+r.path, r.cookies...), http.StatusOK, concurrency, duration)
 		if bare.Errors > 0 || full.Errors > 0 {
-			b.Fatalf("%s: errors: bare %d, full %d (see %s)", r.what, bare.Errors, full.Errors, logFile.Name())
+			b.Fatalf("%s: errors: bare %d, full %d (see %s)", r.what, bare.Errors, full.Errors, logName)
 		}
+		atFull[r.metric] = full
 		ratio := full.RPS() / bare.RPS()
 		say("%-28s %s", r.what, full)
 		say("%-28s %s", "  bare render", bare)
@@ -253,12 +201,67 @@ func BenchmarkScale(b *testing.B) {
 	}
 	created := loadtest.Run(ctx, create, http.StatusSeeOther, writers, duration)
 	if created.Errors > 0 {
-		b.Fatalf("ticket creation: %d errors (see %s)", created.Errors, logFile.Name())
+		b.Fatalf("ticket creation: %d errors (see %s)", created.Errors, logName)
 	}
 	say("%-28s %s", fmt.Sprintf("ticket creation, c%d", writers), created)
 	say("%-28s %.0f tickets/s (target at least 1,000), p99 %.1f ms (target at most 25 ms)", "", created.RPS(), ms(created.P99))
 	b.ReportMetric(created.RPS(), "create-req/s")
 	b.ReportMetric(ms(created.P99), "create-p99-ms")
+
+	// Page weight: what a browser downloads, compressed, for a page: on a first visit the
+	// page with its stylesheet and htmx, on a later one the page alone (the static files
+	// are cached for a year under content-hashed URLs).
+	say("")
+	for _, w := range []struct {
+		what, path string
+		cookies    []*http.Cookie
+	}{
+		{"agent queue", "/queue?view=unassigned", agentCookies},
+		{"one ticket (agent's page)", "/tickets/" + strconv.FormatInt(ticketID, 10), agentCookies},
+		{"customer's ticket list", "/tickets", customerCookies},
+	} {
+		page, assets := pageWeight(b, base, w.path, w.cookies)
+		say("page weight, compressed, %-26s first visit %5.1f KB (target at most 100 KB), a later page %5.1f KB (target at most 20 KB)",
+			w.what+":", float64(page+assets)/1024, float64(page)/1024)
+	}
+	stop() // the next servers have the machine to themselves
+
+	// The queue and the customer's list at 10,000 and 100,000 tickets, with the same
+	// density (500 tickets an organisation, so full pages): their cost should not grow
+	// with the tables.
+	type sized struct {
+		tickets     int
+		queue, list loadtest.Result
+	}
+	sizesRun := []sized{{scaleFull.Tickets, atFull["queue"], atFull["list"]}}
+	for _, n := range []int{10_000, 100_000} {
+		say("")
+		dsnN, _ := scaleDB(b, scaleFull.smaller(n), say)
+		baseN, logN, stopN := serveTugi(b, bin, dsnN)
+		queue := loadtest.Run(ctx, loadtest.Get(baseN+"/queue?view=unassigned", signIn(b, baseN, agentEmail)...), http.StatusOK, concurrency, duration)
+		list := loadtest.Run(ctx, loadtest.Get(baseN+"/tickets", signIn(b, baseN, customerEmail)...), http.StatusOK, concurrency, duration)
+		stopN()
+		if queue.Errors > 0 || list.Errors > 0 {
+			b.Fatalf("%d tickets: errors: queue %d, list %d (see %s)", n, queue.Errors, list.Errors, logN)
+		}
+		sizesRun = append(sizesRun, sized{n, queue, list})
+	}
+	slices.SortFunc(sizesRun, func(a, b sized) int { return a.tickets - b.tickets })
+	say("\nthe same pages by the size of the database (c%d, %s each)", concurrency, duration)
+	for _, r := range sizesRun {
+		say("%9s tickets  queue %6.0f req/s, p99 %5.1f ms   customer's list %6.0f req/s, p99 %5.1f ms",
+			thousands(int64(r.tickets)), r.queue.RPS(), ms(r.queue.P99), r.list.RPS(), ms(r.list.P99))
+	}
+	for _, page := range []struct {
+		what string
+		rps  func(sized) float64
+	}{{"queue", func(r sized) float64 { return r.queue.RPS() }}, {"customer's list", func(r sized) float64 { return r.list.RPS() }}} {
+		lo, hi := page.rps(sizesRun[0]), page.rps(sizesRun[0])
+		for _, r := range sizesRun[1:] {
+			lo, hi = min(lo, page.rps(r)), max(hi, page.rps(r))
+		}
+		say("%-28s slowest size at %.0f %% of the fastest (target: within 20 %%)", page.what, 100*lo/hi)
+	}
 
 	if err := os.MkdirAll("../../var/bench", 0o755); err != nil {
 		b.Fatal(err)
@@ -266,6 +269,126 @@ func BenchmarkScale(b *testing.B) {
 	if err := os.WriteFile("../../var/bench/scale.txt", []byte(report.String()), 0o644); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// staticRef finds the stylesheet, scripts and icon a page loads (their URLs carry a
+// version: /static/css/tugi.css?v=35ba401265ea).
+var staticRef = regexp.MustCompile(`(?:href|src)="(/static/[^"?]+\.(?:css|js|svg)(?:\?v=[0-9a-f]+)?)"`)
+
+// pageWeight returns the compressed size of the page at path, and of the static files it
+// loads, as a browser asking for gzip receives them.
+func pageWeight(b *testing.B, base, path string, cookies []*http.Cookie) (page, assets int) {
+	get := func(path string) (compressed int, body []byte) {
+		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		res, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer res.Body.Close()
+		raw, err := io.ReadAll(res.Body)
+		if err != nil || res.StatusCode != http.StatusOK {
+			b.Fatalf("GET %s: %d, %v", path, res.StatusCode, err)
+		}
+		body = raw
+		if res.Header.Get("Content-Encoding") == "gzip" {
+			zr, err := gzip.NewReader(bytes.NewReader(raw))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if body, err = io.ReadAll(zr); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return len(raw), body
+	}
+	page, html := get(path)
+	for _, m := range staticRef.FindAllSubmatch(html, -1) {
+		n, _ := get(string(m[1]))
+		assets += n
+	}
+	return page, assets
+}
+
+// scaleDB returns a database of size for the benchmark: a clone of its filled template
+// (filled first when there is none for these migrations and this generator), with the
+// clocks already due marked told.
+func scaleDB(b *testing.B, size scaleSize, say func(string, ...any)) (string, *sqlx.DB) {
+	ctx := context.Background()
+	name := "scale_" + scaleFillVersion
+	if size != scaleFull {
+		name += "_" + strconv.Itoa(size.Tickets)
+	}
+	t0 := time.Now()
+	dsn, built := testdb.NewFilledDSN(b, name, func(ctx context.Context, dsn string) error {
+		return fillScale(ctx, dsn, size, say)
+	})
+	if built {
+		say("filled a database of %s tickets, kept it as a template and cloned it, in %s", thousands(int64(size.Tickets)), time.Since(t0).Round(time.Second))
+	} else {
+		say("cloned the filled template of %s tickets (kept from an earlier run) in %s", thousands(int64(size.Tickets)), time.Since(t0).Round(time.Second))
+	}
+	db, err := database.Open(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	// In a database in use, the SLA job has long told about every clock that breached or
+	// warned before today; in the fill (made once and kept) they pile up, and the job would
+	// spend the measurement telling 50 agents of each. Mark them told, as of now.
+	res, err := db.ExecContext(ctx, `UPDATE ticket_clocks SET
+		warning_notified_at = coalesce(warning_notified_at, CASE WHEN warn_at <= now() + interval '1 hour' THEN now() END),
+		breach_notified_at = coalesce(breach_notified_at, CASE WHEN due_at <= now() + interval '1 hour' THEN now() END),
+		breached = breached OR due_at <= now()
+		WHERE stopped_at IS NULL AND running_since IS NOT NULL AND
+		      ((warning_notified_at IS NULL AND warn_at <= now() + interval '1 hour') OR (breach_notified_at IS NULL AND due_at <= now() + interval '1 hour'))`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	told, _ := res.RowsAffected()
+	if _, err := db.ExecContext(ctx, `VACUUM ANALYZE ticket_clocks`); err != nil {
+		b.Fatal(err)
+	}
+	say("marked %d clocks due or warning before the next hour as told, as the SLA job would have", told)
+	return dsn, db
+}
+
+// buildTugi builds ./cmd/tugi and returns the binary's path.
+func buildTugi(b *testing.B) string {
+	bin := filepath.Join(b.TempDir(), "tugi")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/tugi")
+	build.Dir = "../.."
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// serveTugi starts `tugi serve` on dsn, in its own process, and returns its base URL, its
+// log's path and a function that stops it.
+func serveTugi(b *testing.B, bin, dsn string) (base, logName string, stop func()) {
+	addr := freeAddr(b)
+	logFile, err := os.Create(filepath.Join(b.TempDir(), "serve.log"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	serve := exec.Command(bin, "serve")
+	serve.Env = append(os.Environ(), "DATABASE_URL="+dsn, "TUGI_ADDR="+addr, "TUGI_MIGRATE=true", "TUGI_LOG_LEVEL=info")
+	serve.Stdout, serve.Stderr = logFile, logFile
+	if err := serve.Start(); err != nil {
+		b.Fatal(err)
+	}
+	stop = func() {
+		serve.Process.Signal(os.Interrupt)
+		serve.Wait()
+		logFile.Close()
+	}
+	base = "http://" + addr
+	waitReady(b, base, logFile.Name())
+	return base, logFile.Name(), stop
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

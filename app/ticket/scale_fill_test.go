@@ -16,10 +16,8 @@ import (
 
 // The scale of BenchmarkScale's database (PERFORMANCE.md).
 const (
-	scaleOrgs       = 2000
 	scaleCustomers  = 2 // per organisation
 	scaleAgents     = 50
-	scaleTickets    = 1_000_000
 	scaleMaxPerTick = 9 // messages per ticket: 1 to 9, 5 on average, so about 5,000,000
 	scaleRareWord   = "zanzibar"
 	scalePassword   = "bench-password-not-secret"
@@ -27,6 +25,21 @@ const (
 	// whenever fillScale changes, so an old template is not reused.
 	scaleFillVersion = "v1"
 )
+
+// scaleSize is how big a database fillScale makes: PERFORMANCE.md's is scaleFull, and
+// the smaller ones keep its density (500 tickets an organisation), so that a customer's
+// list and the queues have full pages at every size and only the tables' size changes.
+type scaleSize struct {
+	Tickets int
+	Orgs    int
+}
+
+var scaleFull = scaleSize{Tickets: 1_000_000, Orgs: 2000}
+
+// smaller returns the size with n tickets and the same density.
+func (s scaleSize) smaller(n int) scaleSize {
+	return scaleSize{Tickets: n, Orgs: n * s.Orgs / s.Tickets}
+}
 
 // The ids fillScale gives: agents 1 to 50, and the customers of organisation o (1 to
 // 2,000) scaleCustomerID(o, 0) and (o, 1). Ticket g (1 to 1,000,000) has id g; its
@@ -98,14 +111,15 @@ func sqlArray(items []string) string {
 	return "(ARRAY[" + strings.Join(quoted, ", ") + "])"
 }
 
-// fillScale fills a migrated database: 2,000 organisations with two customers each, 50
-// agents in the default team, 1,000,000 tickets over about three years (the latest
-// 60,000 mostly unresolved, about 1 % of the older ones still open; the rest closed),
-// with SLA clocks for the unresolved ones and 1 to 9 messages each (about 5,000,000,
-// a fifth of them internal notes). scaleRareWord is in a few hundred messages. Every
-// statement is set-based; the tables' secondary indexes are dropped first and built
-// again afterwards (two at a time), then the tables are vacuumed and analysed.
-func fillScale(ctx context.Context, dsn string, logf func(string, ...any)) error {
+// fillScale fills a migrated database of the given size; for scaleFull: 2,000
+// organisations with two customers each, 50 agents in the default team, 1,000,000
+// tickets over about three years (the latest 6 %, 60,000, mostly unresolved, about 1 %
+// of the older ones still open; the rest closed), with SLA clocks for the unresolved ones
+// and 1 to 9 messages each (about 5,000,000, a fifth of them internal notes).
+// scaleRareWord is in one message in 15,000. Every statement is set-based; the tables'
+// secondary indexes are dropped first and built again afterwards (two at a time), then
+// the tables are vacuumed and analysed.
+func fillScale(ctx context.Context, dsn string, size scaleSize, logf func(string, ...any)) error {
 	db, err := database.Open(ctx, dsn)
 	if err != nil {
 		return err
@@ -164,7 +178,7 @@ WHERE schemaname = 'public' AND tablename IN ('tickets', 'ticket_messages', 'tic
 	steps := []struct{ what, query string }{
 		{"organisations", fmt.Sprintf(`
 INSERT INTO organisations (id, name) OVERRIDING SYSTEM VALUE
-SELECT o, format('Customer %%s OÜ', lpad(o::text, 4, '0')) FROM generate_series(1, %d) o`, scaleOrgs)},
+SELECT o, format('Customer %%s OÜ', lpad(o::text, 4, '0')) FROM generate_series(1, %d) o`, size.Orgs)},
 		{"users", fmt.Sprintf(`
 INSERT INTO users (id, email, name, roles, org_id, password_hash) OVERRIDING SYSTEM VALUE
 SELECT a, format('agent%%s@bench.example', lpad(a::text, 2, '0')), format('Agent %%s', a), '{agent}'::text[], NULL::bigint, $1
@@ -172,7 +186,7 @@ FROM generate_series(1, %[1]d) a
 UNION ALL
 SELECT 1000 + o * %[2]d + k, format('c%%s-%%s@bench.example', lpad(o::text, 4, '0'), k), format('Customer %%s-%%s', o, k),
        '{customer}', o, $1
-FROM generate_series(1, %[3]d) o, generate_series(0, %[2]d - 1) k`, scaleAgents, scaleCustomers, scaleOrgs)},
+FROM generate_series(1, %[3]d) o, generate_series(0, %[2]d - 1) k`, scaleAgents, scaleCustomers, size.Orgs)},
 		{"team members", `INSERT INTO team_members (team_id, user_id) SELECT (SELECT id FROM teams WHERE is_default), id FROM users WHERE 'agent' = ANY (roles)`},
 		{"tickets", fmt.Sprintf(`
 INSERT INTO tickets (id, org_id, requester_id, created_by, subject, category_id, impact, priority, status, channel, team_id,
@@ -189,7 +203,7 @@ FROM (
            %[5]s[1 + g %% %[6]d] AS subj,
            CASE WHEN (g * 31) %% 100 < 5 THEN 'urgent' WHEN (g * 31) %% 100 < 25 THEN 'high'
                 WHEN (g * 31) %% 100 < 85 THEN 'normal' ELSE 'low' END AS prio,
-           CASE WHEN g > %[1]d - 60000 THEN
+           CASE WHEN g > %[1]d - %[8]d THEN
                     CASE WHEN h < 15 THEN 'new' WHEN h < 55 THEN 'open' WHEN h < 75 THEN 'waiting'
                          WHEN h < 80 THEN 'on_hold' WHEN h < 95 THEN 'solved' ELSE 'closed' END
                 WHEN h = 0 THEN 'open' ELSE 'closed' END AS st,
@@ -197,7 +211,8 @@ FROM (
     FROM (SELECT g, 1 + g %% %[4]d AS o, (g * 7919) %% 100 AS h,
                  now() - interval '10 days' - (%[1]d - g) * interval '90 seconds' AS ca
           FROM generate_series(1::bigint, %[1]d) g) s
-) s`, scaleTickets, scaleAgents, scaleCustomers, scaleOrgs, sqlArray(scaleSubjects), len(scaleSubjects), scaleMaxPerTick)},
+) s`, size.Tickets, scaleAgents, scaleCustomers, size.Orgs, sqlArray(scaleSubjects), len(scaleSubjects), scaleMaxPerTick,
+			size.Tickets*6/100)},
 		{"clocks", `
 INSERT INTO ticket_clocks (ticket_id, metric, target_seconds, used_seconds, started_at, running_since, due_at, warn_at, stopped_at)
 SELECT id, 'resolution', 144000, 0, created_at,
@@ -237,10 +252,12 @@ SELECT t.id * 10 + k, t.id, t.org_id,
 FROM (SELECT %[4]s AS s) sentences,
      tickets t, generate_series(1, 1 + (t.id * 13) %% %[5]d) k
 WHERE t.id BETWEEN $1 AND $2`, scaleAgents, len(scaleSentences), scaleRareWord, sqlArray(scaleSentences), scaleMaxPerTick)
-	half := int64(scaleTickets / 2)
-	err = parallel(func() error { return onConn(ctx, db, "messages of tickets 1-500000", messages, exec, 1, half) },
+	half, all := int64(size.Tickets/2), int64(size.Tickets)
+	err = parallel(func() error {
+		return onConn(ctx, db, fmt.Sprintf("messages of tickets 1-%d", half), messages, exec, 1, half)
+	},
 		func() error {
-			return onConn(ctx, db, "messages of tickets 500001-1000000", messages, exec, half+1, scaleTickets)
+			return onConn(ctx, db, fmt.Sprintf("messages of tickets %d-%d", half+1, all), messages, exec, half+1, all)
 		})
 	if err != nil {
 		return err
