@@ -60,15 +60,7 @@ func (h *Handler) panel(c echo.Context, t *Ticket) (Panel, error) {
 	if err != nil {
 		return Panel{}, err
 	}
-	cats, err := st.Categories(ctx)
-	if err != nil {
-		return Panel{}, err
-	}
-	agents, err := st.Agents(ctx)
-	if err != nil {
-		return Panel{}, err
-	}
-	teams, err := st.Teams(ctx)
+	ch, err := st.Choices(ctx)
 	if err != nil {
 		return Panel{}, err
 	}
@@ -78,9 +70,9 @@ func (h *Handler) panel(c echo.Context, t *Ticket) (Panel, error) {
 		Clocks:     clockViews(v.Lang, clocks, ci, ps[t.Priority], h.svc.Now()),
 		Statuses:   StatusOptions(settable(t.Status), v.Lang),
 		Priorities: PriorityOptions(sla.Priorities, v.Lang),
-		Categories: CategoryOptions(cats, v.Lang),
-		Agents:     AgentOptions(agents),
-		Teams:      TeamOptions(teams),
+		Categories: CategoryOptions(ch.Categories, v.Lang),
+		Agents:     AgentOptions(ch.Agents),
+		Teams:      TeamOptions(ch.Teams),
 		AssigneeID: deref(t.AssigneeID),
 		TeamID:     deref(t.TeamID),
 		CanTake:    v.Has(access.Agent) && !sameID(t.AssigneeID, v.UserID),
@@ -461,15 +453,11 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 	}
 	data.Query = this.Encode()
 	if tpl == tplQueue {
-		cats, err := st.Categories(ctx)
+		ch, err := st.Choices(ctx)
 		if err != nil {
 			return err
 		}
-		agents, err := st.Agents(ctx)
-		if err != nil {
-			return err
-		}
-		data.Categories, data.Agents = CategoryOptions(cats, v.Lang), AgentOptions(agents)
+		data.Categories, data.Agents = CategoryOptions(ch.Categories, v.Lang), AgentOptions(ch.Agents)
 		data.Priorities, data.Statuses = PriorityOptions(sla.Priorities, v.Lang), StatusOptions(Statuses, v.Lang)
 	}
 	p, err := h.render.NewPage(c, "Queue")

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,6 +59,9 @@ func BenchmarkScale(b *testing.B) {
 		report.WriteString(line + "\n")
 	}
 	say("BenchmarkScale %s", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	// The bare pages run in this process with the collector's target tugi serve has
+	// (ServeGCPercent in cmd/tugi), so that both sides of a ratio are tuned alike.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 
 	dsn, db := scaleDB(b, scaleFull, say)
 	var sizes struct {

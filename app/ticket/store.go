@@ -509,6 +509,53 @@ func (s *Store) Category(ctx context.Context, id int64) (*Category, error) {
 	return &c, nil
 }
 
+// Choices are the lists the agent's pages offer in their selects: the categories
+// customers may choose (Categories), the active agents (Agents) and the teams (Teams),
+// each in its own order.
+type Choices struct {
+	Categories []Category
+	Agents     []Agent
+	Teams      []Team
+}
+
+// listChoices reads the three lists of Choices in one round trip instead of three.
+const listChoices = `
+SELECT 'category' AS kind, n, id, name, translations, security
+FROM (SELECT row_number() OVER (ORDER BY position, lower(name)) AS n, id, name, translations, security
+      FROM categories WHERE active) c
+UNION ALL
+SELECT 'agent', n, id, name, '{}'::jsonb, false
+FROM (SELECT row_number() OVER (ORDER BY lower(name), id) AS n, id, name
+      FROM users WHERE active AND 'agent' = ANY (roles)) a
+UNION ALL
+SELECT 'team', n, id, name, '{}'::jsonb, false
+FROM (SELECT row_number() OVER (ORDER BY lower(name)) AS n, id, name FROM teams) t
+ORDER BY kind, n`
+
+// Choices reads the lists of Choices.
+func (s *Store) Choices(ctx context.Context) (Choices, error) {
+	var rows []struct {
+		Kind string `db:"kind"`
+		N    int64  `db:"n"`
+		Category
+	}
+	var ch Choices
+	if err := s.q.SelectContext(ctx, &rows, listChoices); err != nil {
+		return ch, fmt.Errorf("ticket store: choices: %w", err)
+	}
+	for _, r := range rows {
+		switch r.Kind {
+		case "category":
+			ch.Categories = append(ch.Categories, r.Category)
+		case "agent":
+			ch.Agents = append(ch.Agents, Agent{ID: r.ID, Name: r.Name})
+		case "team":
+			ch.Teams = append(ch.Teams, Team{ID: r.ID, Name: r.Name})
+		}
+	}
+	return ch, nil
+}
+
 // Teams lists the teams by name.
 func (s *Store) Teams(ctx context.Context) ([]Team, error) {
 	var ts []Team
