@@ -53,6 +53,7 @@ type Viewer struct {
 	Lang       string
 	SessionID  int64
 	AuthMethod string // how this session signed in: "password" (later also "totp", "idcard")
+	Available  bool   // an agent taking new tickets now (app/routing), as the request began
 }
 
 // Has reports whether v holds role r.

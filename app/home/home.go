@@ -9,7 +9,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"tugi/app/access"
-	"tugi/app/routing"
 	"tugi/app/sla"
 	"tugi/app/ticket"
 	"tugi/app/user"
@@ -65,9 +64,7 @@ func (h *Handler) Home(c echo.Context) error {
 			return err
 		}
 		data.Tickets = &n
-		if data.Available, err = routing.Available(c.Request().Context(), h.db, v.UserID); err != nil {
-			return err
-		}
+		data.Available = v.Available
 	}
 	if v.Has(access.Admin) {
 		n, err := user.NewStore(h.db).Counts(c.Request().Context())

@@ -270,7 +270,7 @@ func TestHandBack(t *testing.T) {
 	if want := []int64{b, 0, b}; got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
 		t.Errorf("after hand-back: assignees %v, want %v", got, want)
 	}
-	if ok, _ := routing.Available(ctx, app.DB, a); ok {
+	if count(t, app, `SELECT count(*) FROM users WHERE id = $1 AND available`, a) != 0 {
 		t.Error("A is still available after handing back")
 	}
 	if n := count(t, app, `SELECT count(*) FROM audit_events WHERE action = 'ticket.hand_back' AND actor_user_id = $1 AND (changes->'assignee_id'->>'old')::bigint = $1`, a); n != 2 {

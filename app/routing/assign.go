@@ -86,15 +86,6 @@ func Assign(ctx context.Context, q database.Queryer, teamID int64, except int64)
 	return &id, nil
 }
 
-// Available reports whether agent userID takes new tickets now.
-func Available(ctx context.Context, q database.Queryer, userID int64) (bool, error) {
-	var ok bool
-	if err := q.GetContext(ctx, &ok, `SELECT available FROM users WHERE id = $1`, userID); err != nil {
-		return false, fmt.Errorf("routing: availability of %d: %w", userID, err)
-	}
-	return ok, nil
-}
-
 // SetAvailable marks the agent userID available for new tickets or not, audited as
 // user.availability when it changes.
 func SetAvailable(ctx context.Context, db *sqlx.DB, actor audit.Actor, userID int64, available bool) error {

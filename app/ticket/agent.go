@@ -12,7 +12,6 @@ import (
 
 	"tugi/app/access"
 	"tugi/app/i18n"
-	"tugi/app/routing"
 	"tugi/app/sla"
 	"tugi/app/web"
 )
@@ -372,9 +371,7 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 		data.View = ViewUnassigned
 	}
 	if data.CanTake && tpl == tplQueue {
-		if data.Available, err = routing.Available(ctx, h.svc.reads, v.UserID); err != nil {
-			return err
-		}
+		data.Available = v.Available
 	}
 	if data.Sort != "updated" {
 		data.Sort = "due"

@@ -16,7 +16,7 @@ type Store struct{ q database.Queryer }
 func NewStore(q database.Queryer) *Store { return &Store{q: q} }
 
 const userColumns = `u.id, u.email, u.name, u.roles, u.org_id, o.name AS org_name, u.password_hash,
-	u.language, u.active, u.created_at, u.last_sign_in_at`
+	u.language, u.active, u.available, u.created_at, u.last_sign_in_at`
 
 const getUserByID = `SELECT ` + userColumns + ` FROM users u LEFT JOIN organisations o ON o.id = u.org_id WHERE u.id = $1`
 

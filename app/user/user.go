@@ -26,13 +26,14 @@ type User struct {
 	PasswordHash string     `db:"password_hash"`
 	Language     string     `db:"language"`
 	Active       bool       `db:"active"`
+	Available    bool       `db:"available"` // an agent taking new tickets (app/routing)
 	CreatedAt    time.Time  `db:"created_at"`
 	LastSignInAt *time.Time `db:"last_sign_in_at"`
 }
 
 // Viewer returns the access.Viewer that u acts as.
 func (u *User) Viewer() *access.Viewer {
-	v := &access.Viewer{UserID: u.ID, Email: u.Email, Name: u.Name, Roles: u.Roles, Lang: u.Language}
+	v := &access.Viewer{UserID: u.ID, Email: u.Email, Name: u.Name, Roles: u.Roles, Lang: u.Language, Available: u.Available}
 	if u.OrgID != nil {
 		v.OrgID = *u.OrgID
 	}
