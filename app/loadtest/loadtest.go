@@ -20,6 +20,41 @@ type Result struct {
 	Errors   int // transport errors and responses with an unexpected status
 	Duration time.Duration
 	P50, P99 time.Duration
+	latency  []time.Duration // of every request, sorted
+}
+
+// Combine returns the result of runs taken together, as if one run: their requests,
+// errors and time added up, and the percentiles of all their requests.
+func Combine(runs ...Result) Result {
+	var r Result
+	for _, run := range runs {
+		r.Requests += run.Requests
+		r.Errors += run.Errors
+		r.Duration += run.Duration
+		r.latency = append(r.latency, run.latency...)
+	}
+	slices.Sort(r.latency)
+	r.percentiles()
+	return r
+}
+
+func (r *Result) percentiles() {
+	if n := len(r.latency); n > 0 {
+		r.P50 = r.latency[n*50/100]
+		r.P99 = r.latency[min(n-1, n*99/100)]
+	}
+}
+
+// Compare runs a and b in turn, rounds times each for duration/rounds, and returns their
+// combined results: both then see the machine as it was over the whole time, which on a
+// shared machine matters more than how long each runs.
+func Compare(a, b func(d time.Duration) Result, rounds int, duration time.Duration) (Result, Result) {
+	var as, bs []Result
+	for range rounds {
+		as = append(as, a(duration/time.Duration(rounds)))
+		bs = append(bs, b(duration/time.Duration(rounds)))
+	}
+	return Combine(as...), Combine(bs...)
 }
 
 // RPS returns the successful requests per second.
@@ -100,11 +135,8 @@ func Run(ctx context.Context, newRequest Request, want, concurrency int, duratio
 		}()
 	}
 	wg.Wait()
-	r := Result{Requests: len(all), Errors: errors, Duration: time.Since(start)}
-	if len(all) > 0 {
-		slices.Sort(all)
-		r.P50 = all[len(all)*50/100]
-		r.P99 = all[min(len(all)-1, len(all)*99/100)]
-	}
+	slices.Sort(all)
+	r := Result{Requests: len(all), Errors: errors, Duration: time.Since(start), latency: all}
+	r.percentiles()
 	return r
 }

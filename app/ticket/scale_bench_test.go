@@ -19,7 +19,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -138,9 +137,7 @@ func BenchmarkScale(b *testing.B) {
 	// The real binary, in its own process.
 	bin := buildTugi(b)
 	base, logName, stopServe := serveTugi(b, bin, dsn)
-	var stopOnce sync.Once
-	stop := func() { stopOnce.Do(stopServe) }
-	defer stop()
+	defer stopServe()
 	agentCookies := signIn(b, base, agentEmail)
 	customerCookies := signIn(b, base, customerEmail)
 	creatorCookies := signIn(b, base, creatorEmail)
@@ -148,7 +145,9 @@ func BenchmarkScale(b *testing.B) {
 	// The bare pages: the same templates, rendered from the data above held in memory.
 	bareURL := bareServer(b, db, agent, customer, queue, list, found, ticketID)
 
-	const concurrency, duration = 16, 20 * time.Second
+	// Each page and its bare render take turns, rounds times, for duration each in all:
+	// on this shared machine, both sides of a ratio then see the same conditions.
+	const concurrency, duration, rounds = 16, 20 * time.Second, 4
 	type row struct {
 		what, path   string
 		metric       string
@@ -163,16 +162,19 @@ func BenchmarkScale(b *testing.B) {
 		{"one ticket (agent's page)", "/tickets/" + strconv.FormatInt(ticketID, 10), "ticket", agentCookies, 0.25, 30, 0},
 		{"search, a selective word", searchPath, "search", agentCookies, 0, 100, 1000},
 	}
-	say("\n%s tickets, %s messages; c%d for %s each; Tugi in its own process (go build ./cmd/tugi), the bare pages in the benchmark's",
-		thousands(sizes.Tickets), thousands(sizes.Messages), concurrency, duration)
-	atFull := map[string]loadtest.Result{} // by metric, for the comparison across sizes below
+	say("\n%s tickets, %s messages; c%d for %s each, in %d turns with the bare render; Tugi in its own process (go build ./cmd/tugi), the bare pages in the benchmark's",
+		thousands(sizes.Tickets), thousands(sizes.Messages), concurrency, duration, rounds)
 	for _, r := range rows {
-		bare := loadtest.Run(ctx, loadtest.Get(bareURL+r.path), http.StatusOK, concurrency, duration)
-		full := loadtest.Run(ctx, loadtest.Get(base+r.path, r.cookies...), http.StatusOK, concurrency, duration)
+		full, bare := loadtest.Compare(
+			func(d time.Duration) loadtest.Result {
+				return loadtest.Run(ctx, loadtest.Get(base+r.path, r.cookies...), http.StatusOK, concurrency, d)
+			},
+			func(d time.Duration) loadtest.Result {
+				return loadtest.Run(ctx, loadtest.Get(bareURL+r.path), http.StatusOK, concurrency, d)
+			}, rounds, duration)
 		if bare.Errors > 0 || full.Errors > 0 {
 			b.Fatalf("%s: errors: bare %d, full %d (see %s)", r.what, bare.Errors, full.Errors, logName)
 		}
-		atFull[r.metric] = full
 		ratio := full.RPS() / bare.RPS()
 		say("%-28s %s", r.what, full)
 		say("%-28s %s", "  bare render", bare)
@@ -228,38 +230,47 @@ func BenchmarkScale(b *testing.B) {
 		say("page weight, compressed, %-26s first visit %5.1f KB (target at most 100 KB), a later page %5.1f KB (target at most 20 KB)",
 			w.what+":", float64(page+assets)/1024, float64(page)/1024)
 	}
-	stop() // the next servers have the machine to themselves
 
 	// The queue and the customer's list at 10,000 and 100,000 tickets, with the same
 	// density (500 tickets an organisation, so full pages): their cost should not grow
-	// with the tables.
+	// with the tables. A server runs on each size, and the sizes take turns.
 	type sized struct {
-		tickets     int
-		queue, list loadtest.Result
+		tickets             int
+		base                string
+		agent, customer     []*http.Cookie
+		queueRuns, listRuns []loadtest.Result
+		queue, list         loadtest.Result
 	}
-	sizesRun := []sized{{scaleFull.Tickets, atFull["queue"], atFull["list"]}}
+	sizesRun := []*sized{{tickets: scaleFull.Tickets, base: base, agent: agentCookies, customer: customerCookies}}
 	for _, n := range []int{10_000, 100_000} {
 		say("")
 		dsnN, _ := scaleDB(b, scaleFull.smaller(n), say)
-		baseN, logN, stopN := serveTugi(b, bin, dsnN)
-		queue := loadtest.Run(ctx, loadtest.Get(baseN+"/queue?view=unassigned", signIn(b, baseN, agentEmail)...), http.StatusOK, concurrency, duration)
-		list := loadtest.Run(ctx, loadtest.Get(baseN+"/tickets", signIn(b, baseN, customerEmail)...), http.StatusOK, concurrency, duration)
-		stopN()
-		if queue.Errors > 0 || list.Errors > 0 {
-			b.Fatalf("%d tickets: errors: queue %d, list %d (see %s)", n, queue.Errors, list.Errors, logN)
-		}
-		sizesRun = append(sizesRun, sized{n, queue, list})
+		baseN, _, stopN := serveTugi(b, bin, dsnN)
+		defer stopN()
+		sizesRun = append(sizesRun, &sized{tickets: n, base: baseN, agent: signIn(b, baseN, agentEmail), customer: signIn(b, baseN, customerEmail)})
 	}
-	slices.SortFunc(sizesRun, func(a, b sized) int { return a.tickets - b.tickets })
-	say("\nthe same pages by the size of the database (c%d, %s each)", concurrency, duration)
+	for range rounds {
+		for _, r := range sizesRun {
+			r.queueRuns = append(r.queueRuns, loadtest.Run(ctx, loadtest.Get(r.base+"/queue?view=unassigned", r.agent...), http.StatusOK, concurrency, duration/rounds))
+			r.listRuns = append(r.listRuns, loadtest.Run(ctx, loadtest.Get(r.base+"/tickets", r.customer...), http.StatusOK, concurrency, duration/rounds))
+		}
+	}
+	for _, r := range sizesRun {
+		r.queue, r.list = loadtest.Combine(r.queueRuns...), loadtest.Combine(r.listRuns...)
+		if r.queue.Errors > 0 || r.list.Errors > 0 {
+			b.Fatalf("%d tickets: errors: queue %d, list %d", r.tickets, r.queue.Errors, r.list.Errors)
+		}
+	}
+	slices.SortFunc(sizesRun, func(a, b *sized) int { return a.tickets - b.tickets })
+	say("\nthe same pages by the size of the database (c%d, %s each, the sizes in %d turns)", concurrency, duration, rounds)
 	for _, r := range sizesRun {
 		say("%9s tickets  queue %6.0f req/s, p99 %5.1f ms   customer's list %6.0f req/s, p99 %5.1f ms",
 			thousands(int64(r.tickets)), r.queue.RPS(), ms(r.queue.P99), r.list.RPS(), ms(r.list.P99))
 	}
 	for _, page := range []struct {
 		what string
-		rps  func(sized) float64
-	}{{"queue", func(r sized) float64 { return r.queue.RPS() }}, {"customer's list", func(r sized) float64 { return r.list.RPS() }}} {
+		rps  func(*sized) float64
+	}{{"queue", func(r *sized) float64 { return r.queue.RPS() }}, {"customer's list", func(r *sized) float64 { return r.list.RPS() }}} {
 		lo, hi := page.rps(sizesRun[0]), page.rps(sizesRun[0])
 		for _, r := range sizesRun[1:] {
 			lo, hi = min(lo, page.rps(r)), max(hi, page.rps(r))
