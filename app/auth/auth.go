@@ -68,7 +68,10 @@ func (h *Handler) LoadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		web.SetSession(c, sess)
 		if uid, ok := sess.Values[keyUserID].(int64); ok {
-			u, err := user.NewStore(h.reads).ByID(r.Context(), uid)
+			u := sessionUser(sess, uid)
+			if u == nil {
+				u, err = user.NewStore(h.reads).ByID(r.Context(), uid)
+			}
 			switch {
 			case errors.Is(err, user.ErrNotFound) || (err == nil && !u.Active):
 				sess.Options.MaxAge = -1

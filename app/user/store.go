@@ -18,6 +18,16 @@ func NewStore(q database.Queryer) *Store { return &Store{q: q} }
 const userColumns = `u.id, u.email, u.name, u.roles, u.org_id, o.name AS org_name, u.password_hash,
 	u.language, u.active, u.available, u.created_at, u.last_sign_in_at`
 
+// JoinedColumns are the columns of a User read beside another table's, from users u
+// LEFT JOIN organisations o: each is named "user.<column>" (for a struct field tagged
+// db:"user"), and a row without a user reads as a User with ID 0.
+const JoinedColumns = `coalesce(u.id, 0) AS "user.id", coalesce(u.email, '') AS "user.email",
+	coalesce(u.name, '') AS "user.name", coalesce(u.roles, '{}') AS "user.roles", u.org_id AS "user.org_id",
+	o.name AS "user.org_name", coalesce(u.password_hash, '') AS "user.password_hash",
+	coalesce(u.language, '') AS "user.language", coalesce(u.active, false) AS "user.active",
+	coalesce(u.available, false) AS "user.available", coalesce(u.created_at, 'epoch') AS "user.created_at",
+	u.last_sign_in_at AS "user.last_sign_in_at"`
+
 const getUserByID = `SELECT ` + userColumns + ` FROM users u LEFT JOIN organisations o ON o.id = u.org_id WHERE u.id = $1`
 
 const getUserByEmail = `SELECT ` + userColumns + ` FROM users u LEFT JOIN organisations o ON o.id = u.org_id WHERE u.email = lower($1)`
