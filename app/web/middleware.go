@@ -3,9 +3,13 @@ package web
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
+	"github.com/klauspost/compress/gzhttp"
+	"github.com/klauspost/compress/gzip"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 )
@@ -83,4 +87,34 @@ func validRequestID(id string) bool {
 		}
 	}
 	return true
+}
+
+// Compress gzips responses of 1 KiB or more for clients that accept it, at the fastest
+// level, with klauspost/compress's gzhttp: its deflate takes about half the CPU of the
+// standard library's, and compression was 8 % of the machine serving the customer's
+// list. Responses skip names are sent as they are. A handler's error reaches the error
+// handler (see RequestLog) after this middleware, with nothing written, and the error
+// page is sent uncompressed.
+func Compress(skip func(echo.Context) bool) (echo.MiddlewareFunc, error) {
+	wrap, err := gzhttp.NewWrapper(gzhttp.MinSize(1024), gzhttp.CompressionLevel(gzip.BestSpeed))
+	if err != nil {
+		return nil, fmt.Errorf("compress: %w", err)
+	}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if skip(c) {
+				return next(c)
+			}
+			res := c.Response()
+			raw := res.Writer
+			var err error
+			wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				res.Writer = w
+				c.SetRequest(r)
+				err = next(c)
+			})).ServeHTTP(raw, c.Request())
+			res.Writer = raw
+			return err
+		}
+	}, nil
 }
