@@ -94,7 +94,7 @@ func validRequestID(id string) bool {
 // standard library's, and compression was 8 % of the machine serving the customer's
 // list. Responses skip names are sent as they are. A handler's error reaches the error
 // handler (see RequestLog) after this middleware, with nothing written, and the error
-// page is sent uncompressed.
+// page is sent uncompressed; so does a panic's, which Recover turns into an error.
 func Compress(skip func(echo.Context) bool) (echo.MiddlewareFunc, error) {
 	wrap, err := gzhttp.NewWrapper(gzhttp.MinSize(1024), gzhttp.CompressionLevel(gzip.BestSpeed))
 	if err != nil {
@@ -107,13 +107,13 @@ func Compress(skip func(echo.Context) bool) (echo.MiddlewareFunc, error) {
 			}
 			res := c.Response()
 			raw := res.Writer
+			defer func() { res.Writer = raw }() // also when the handler panics: Recover's page needs it
 			var err error
 			wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				res.Writer = w
 				c.SetRequest(r)
 				err = next(c)
 			})).ServeHTTP(raw, c.Request())
-			res.Writer = raw
 			return err
 		}
 	}, nil
