@@ -340,7 +340,8 @@ type QueueItem struct {
 // NewQueueItem is the row of r for an agent viewer in lang.
 func NewQueueItem(r QueueRow, lang string, take bool) QueueItem {
 	item := QueueItem{ID: r.ID, Path: ticketPath(r.ID), Reference: r.Reference(), Subject: r.Subject, OrgName: r.OrgName,
-		Status: r.Status, StatusLabel: i18n.T(lang, r.Status.Label()), Priority: r.Priority, PriorityLabel: i18n.T(lang, r.Priority.Label()),
+		Status: r.Status, StatusLabel: i18n.T(lang, r.Status.Label()),
+		Priority: r.Priority, PriorityLabel: i18n.T(lang, r.Priority.Label()),
 		Paused: r.Status == Waiting, Take: take}
 	if r.Assignee != nil {
 		item.Assignee = *r.Assignee

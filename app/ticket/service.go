@@ -138,8 +138,9 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 	return NewStore(s.reads).Get(ctx, ScopeOf(v), id)
 }
 
-// create writes the new ticket of Create in the transaction tx, its message, files, clocks and notices,
-// and returns its id and the audit event that Create records last.
+// create writes the new ticket of Create in the transaction tx (a Prepared.Tx), its
+// message, files, clocks and notices, and returns its id and the audit event that Create
+// records last.
 func (s *Service) create(ctx context.Context, tx database.Queryer, v *access.Viewer, r Request, files []checkedFile, cal *calendar.Calendar, now time.Time) (int64, audit.Event, error) {
 	var id int64
 	st := NewStore(tx)

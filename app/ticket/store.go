@@ -155,9 +155,9 @@ CROSS JOIN LATERAL (
 
 // The queue's SQL: an inner query picks the page's tickets (queueInner, then the
 // filters, the order and the limit queueSQL writes), and only then are the names the
-// queue shows and the clocks looked up (queueOuter), for the page's rows alone. In one query PostgreSQL may
-// join first and sort after: on a small table it did, and looked up the clocks of all
-// 208 unassigned tickets to show 25.
+// queue shows and the clocks looked up (queueOuter), for the page's rows alone. In one
+// query PostgreSQL may join first and sort after: on a small table it did, and looked
+// up the clocks of all 208 unassigned tickets to show 25.
 //
 // The inner query has no visible condition: queues are for staff only, who see every
 // ticket (Queue returns nothing for any other scope), and "$1 OR ..." would keep
