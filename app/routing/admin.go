@@ -13,6 +13,7 @@ import (
 
 	"tugi/app/i18n"
 	"tugi/app/sla"
+	"tugi/app/user"
 	"tugi/app/web"
 )
 
@@ -44,12 +45,11 @@ func NewAdmin(db *sqlx.DB, render *web.Renderer, validate *web.Validator) *Admin
 
 // RulesPage is the data of the routing rules page and of a rule's page.
 type RulesPage struct {
-	Rules         []Rule
-	Rule          *Rule // the rule being edited; nil on the list
-	Categories    []Option
-	Organisations []Option
-	Teams         []Option
-	Priorities    []sla.Priority
+	Rules      []Rule
+	Rule       *Rule // the rule being edited; nil on the list
+	Categories []Option
+	Teams      []Option
+	Priorities []sla.Priority
 }
 
 // Rules lists the routing rules in order, with a form for a new one.
@@ -69,9 +69,6 @@ func (a *Admin) renderRules(c echo.Context, status int, tpl string, r *Rule, for
 		data.Rules[i].Number = i + 1
 	}
 	if data.Categories, err = st.Categories(ctx); err != nil {
-		return err
-	}
-	if data.Organisations, err = st.Organisations(ctx); err != nil {
 		return err
 	}
 	if data.Teams, err = st.TeamOptions(ctx); err != nil {
@@ -99,8 +96,8 @@ func ruleValues(r *Rule) url.Values {
 	if r.CategoryID != nil {
 		v.Set("category_id", strconv.FormatInt(*r.CategoryID, 10))
 	}
-	if r.OrgID != nil {
-		v.Set("org_id", strconv.FormatInt(*r.OrgID, 10))
+	if r.Org != nil {
+		v.Set("org_name", *r.Org)
 	}
 	if r.Priority != nil {
 		v.Set("priority", string(*r.Priority))
@@ -115,7 +112,7 @@ func ruleValues(r *Rule) url.Values {
 
 type ruleForm struct {
 	CategoryID string `form:"category_id"`
-	OrgID      string `form:"org_id"`
+	OrgName    string `form:"org_name" validate:"max=200"`
 	Priority   string `form:"priority"`
 	Words      string `form:"words" validate:"max=1000"`
 	TeamID     string `form:"team_id" validate:"required"`
@@ -152,8 +149,14 @@ func (a *Admin) readRule(c echo.Context) (*Rule, web.Form, error) {
 	if err := pick("category_id", f.CategoryID, func() ([]Option, error) { return st.Categories(ctx) }, &r.CategoryID); err != nil {
 		return nil, form, err
 	}
-	if err := pick("org_id", f.OrgID, func() ([]Option, error) { return st.Organisations(ctx) }, &r.OrgID); err != nil {
-		return nil, form, err
+	if strings.TrimSpace(f.OrgName) != "" {
+		o, ok, err := user.ReadOrganisation(ctx, a.db, &form, "org_name", f.OrgName)
+		if err != nil {
+			return nil, form, err
+		}
+		if ok {
+			r.OrgID = &o.ID
+		}
 	}
 	var team *int64
 	if err := pick("team_id", f.TeamID, func() ([]Option, error) { return st.TeamOptions(ctx) }, &team); err != nil {
@@ -193,6 +196,19 @@ func parseWords(s string) ([]string, bool) {
 		}
 	}
 	return out, len(out) <= maxWords
+}
+
+// OrganisationOptions suggests the organisations whose name begins with ?org_name=, for
+// the rule form's organisation field.
+func (a *Admin) OrganisationOptions(c echo.Context) error {
+	var os []user.OrgName
+	if name := strings.TrimSpace(c.QueryParam("org_name")); name != "" {
+		var err error
+		if os, err = user.OrganisationsNamed(c.Request().Context(), a.db, name, 20); err != nil {
+			return err
+		}
+	}
+	return c.Render(http.StatusOK, tplRules+"#org-options", os)
 }
 
 // CreateRule adds a rule at the end of the list.

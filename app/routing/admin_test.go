@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"tugi/app/apptest"
 	"tugi/app/routing"
 )
@@ -284,5 +286,54 @@ func TestHandBack(t *testing.T) {
 		if p := app.SignIn(t, who).Post("/hand-back", nil); p.Status != http.StatusForbidden {
 			t.Errorf("%s: %d, want 403", who, p.Status)
 		}
+	}
+}
+
+// A rule names its organisation by typing it, with suggestions, instead of choosing from
+// a list of every customer: the organisation called so, or the only one whose name begins
+// so; otherwise a message beside the field, the input kept and nothing written.
+func TestRuleOrganisationTyped(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	if _, err := app.DB.Exec(`INSERT INTO organisations (name) VALUES ('Second Hand OÜ'), ('50% Off & Co_')`); err != nil {
+		t.Fatal(err)
+	}
+	c := app.SignIn(t, toomas)
+	team := strconv.FormatInt(defaultTeam(t, app.DB), 10)
+	demo := count(t, app, `SELECT id FROM organisations WHERE name = 'Demo Customer OÜ'`)
+
+	for _, bad := range []struct{ typed, message string }{
+		{"second", "Several organisations have a name beginning so: type more of it."},
+		{"Nobody Inc", "No organisation has a name beginning so."},
+	} {
+		p := c.Post("/admin/routing", url.Values{"team_id": {team}, "org_name": {bad.typed}})
+		if p.Status != http.StatusUnprocessableEntity || p.FieldError("org_name") != bad.message || p.InputValue("org_name") != bad.typed {
+			t.Errorf("%q: %d, %q beside the field, input %q", bad.typed, p.Status, p.FieldError("org_name"), p.InputValue("org_name"))
+		}
+	}
+	if n := count(t, app, `SELECT count(*) FROM routing_rules`); n != 0 {
+		t.Fatalf("%d rules stored from bad input", n)
+	}
+
+	if p := c.Post("/admin/routing", url.Values{"team_id": {team}, "org_name": {"demo cust"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("a unique beginning: %d %s", p.Status, p.Text("main"))
+	}
+	rule := ruleOrder(t, app)[0]
+	if got := count(t, app, `SELECT org_id FROM routing_rules WHERE id = $1`, rule); got != demo {
+		t.Errorf("rule for organisation %d, want Demo Customer OÜ (%d)", got, demo)
+	}
+	if v := c.Get("/admin/routing/" + strconv.FormatInt(rule, 10)).InputValue("org_name"); v != "Demo Customer OÜ" {
+		t.Errorf("the rule's form shows %q for its organisation", v)
+	}
+
+	var offered []string
+	c.Get("/admin/routing/organisations?org_name=50%25", "HX-Request", "true").Doc.Find("option").Each(func(_ int, s *goquery.Selection) {
+		offered = append(offered, s.AttrOr("value", ""))
+	})
+	if len(offered) != 1 || offered[0] != "50% Off & Co_" {
+		t.Errorf("suggestions for %q: %q", "50%", offered)
+	}
+	if p := app.SignIn(t, andres).Get("/admin/routing/organisations?org_name=demo"); p.Status != http.StatusForbidden {
+		t.Errorf("an agent asking for the rule form's suggestions: %d, want 403", p.Status)
 	}
 }

@@ -144,11 +144,6 @@ func (s *Store) Categories(ctx context.Context) ([]Option, error) {
 	return s.options(ctx, "categories", `SELECT id, name FROM categories WHERE active ORDER BY position, lower(name)`)
 }
 
-// Organisations lists the customer organisations by name.
-func (s *Store) Organisations(ctx context.Context) ([]Option, error) {
-	return s.options(ctx, "organisations", `SELECT id, name FROM organisations ORDER BY lower(name)`)
-}
-
 // TeamOptions lists the teams by name.
 func (s *Store) TeamOptions(ctx context.Context) ([]Option, error) {
 	return s.options(ctx, "teams", `SELECT id, name FROM teams ORDER BY lower(name)`)

@@ -227,6 +227,7 @@ func New(o Options) (*Server, error) {
 		// Routing rules and teams (admins); availability and hand-back (each agent their own).
 		{http.MethodGet, "/admin/routing", access.AnyOf(access.Admin), routingH.Rules},
 		{http.MethodPost, "/admin/routing", access.AnyOf(access.Admin), routingH.CreateRule},
+		{http.MethodGet, "/admin/routing/organisations", access.AnyOf(access.Admin), routingH.OrganisationOptions},
 		{http.MethodGet, "/admin/routing/:id", access.AnyOf(access.Admin), routingH.Rule},
 		{http.MethodPost, "/admin/routing/:id", access.AnyOf(access.Admin), routingH.UpdateRule},
 		{http.MethodPost, "/admin/routing/:id/move", access.AnyOf(access.Admin), routingH.MoveRule},

@@ -13,6 +13,7 @@ import (
 	"tugi/app/access"
 	"tugi/app/i18n"
 	"tugi/app/sla"
+	"tugi/app/user"
 	"tugi/app/web"
 )
 
@@ -488,28 +489,20 @@ func (h *Handler) organisationFilter(c echo.Context, st *Store, form *web.Form) 
 	if name == "" {
 		return "", 0, nil
 	}
-	os, err := st.OrganisationsNamed(ctx, name, 2)
-	if err != nil {
-		return "", 0, err
+	o, ok, err := user.ReadOrganisation(ctx, h.svc.reads, form, "org_name", name)
+	if err != nil || !ok {
+		return name, -1, err // no organisation: no tickets
 	}
-	switch {
-	case len(os) > 0 && strings.EqualFold(os[0].Name, name), len(os) == 1:
-		return os[0].Name, os[0].ID, nil
-	case len(os) == 0:
-		form.Fail("org_name", "No organisation has a name beginning so.")
-	default:
-		form.Fail("org_name", "Several organisations have a name beginning so: type more of it.")
-	}
-	return name, -1, nil // no organisation: no tickets
+	return o.Name, o.ID, nil
 }
 
 // OrganisationOptions suggests organisations for the queue's filter as the agent types
 // (the options of its datalist).
 func (h *Handler) OrganisationOptions(c echo.Context) error {
-	var os []Organisation
+	var os []user.OrgName
 	if name := strings.TrimSpace(c.QueryParam("org_name")); name != "" {
 		var err error
-		if os, err = NewStore(h.svc.reads).OrganisationsNamed(c.Request().Context(), name, 20); err != nil {
+		if os, err = user.OrganisationsNamed(c.Request().Context(), h.svc.reads, name, 20); err != nil {
 			return err
 		}
 	}

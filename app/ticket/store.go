@@ -620,24 +620,6 @@ type Organisation struct {
 	Name string `db:"name"`
 }
 
-// OrganisationsNamed lists at most limit customer organisations whose name begins with
-// name, in any case: the one called exactly so first, then by name.
-func (s *Store) OrganisationsNamed(ctx context.Context, name string, limit int) ([]Organisation, error) {
-	var os []Organisation
-	if err := s.q.SelectContext(ctx, &os, selectOrganisationsNamed, strings.TrimSpace(name), limit); err != nil {
-		return nil, fmt.Errorf("ticket store: organisations named %q: %w", name, err)
-	}
-	return os, nil
-}
-
-// selectOrganisationsNamed: the organisations whose name begins with $1 (in any case),
-// the one called exactly so first. (left(), not LIKE: the name may hold % or _.)
-const selectOrganisationsNamed = `
-SELECT id, name FROM organisations
-WHERE left(lower(name), length($1)) = lower($1)
-ORDER BY lower(name) = lower($1) DESC, lower(name), id
-LIMIT $2`
-
 // Organisation returns organisation id.
 func (s *Store) Organisation(ctx context.Context, id int64) (*Organisation, error) {
 	var o Organisation

@@ -45,12 +45,15 @@ type Page struct {
 }
 
 // Field is one field of a page's form, for a partial that draws it: the page (its input
-// and messages), the field's name and its label, already translated. Templates make one
-// with the "field" function: {{template "files-field" (field . "files" (.T "Attachments"))}}.
+// and messages), the field's name and its label, already translated, and for a field that
+// suggests values, where it gets them. Templates make one with the "field" function:
+// {{template "files-field" (field . "files" (.T "Attachments"))}}, or
+// {{template "org-field" (field . "org_name" (.T "Organisation") "/queue/organisations")}}.
 type Field struct {
 	Page  *Page
 	Name  string
 	Label string
+	URL   string // where a field that suggests values gets them, if it does
 }
 
 // Option is one choice of a <select>: its value and its label, already translated.
@@ -110,8 +113,10 @@ func NewRenderer(fsys fs.FS, static *Static, nav []NavItem, support Support) (*R
 		"roleLabel": func(r access.Role) string { return r.Label() },
 		"list":      func(items ...string) []string { return items },
 		"options":   options,
-		"field":     func(p *Page, name, label string) Field { return Field{Page: p, Name: name, Label: label} },
-		"date":      Date,
+		"field": func(p *Page, name, label string, url ...string) Field {
+			return Field{Page: p, Name: name, Label: label, URL: strings.Join(url, "")}
+		},
+		"date": Date,
 	}
 	base, err := template.New("").Funcs(funcs).ParseFS(fsys, "layouts/*.html", "partials/*.html")
 	if err != nil {
