@@ -202,6 +202,7 @@ func New(o Options) (*Server, error) {
 
 		{http.MethodGet, "/audit", access.AnyOf(access.CISO, access.Admin), auditH.Audit},
 		{http.MethodGet, "/audit/export.csv", access.AnyOf(access.CISO, access.Admin), auditH.Export},
+		{http.MethodGet, "/audit/organisations", access.AnyOf(access.CISO, access.Admin), auditH.OrganisationOptions},
 
 		{http.MethodGet, "/account", access.SignedIn, authH.Account},
 		{http.MethodPost, "/account/password", access.SignedIn, authH.ChangePassword},

@@ -10,6 +10,7 @@ import (
 
 	"tugi/app/audit"
 	"tugi/app/database"
+	"tugi/app/web"
 )
 
 // AuditDirectory answers the audit pages' questions about the people and organisations
@@ -58,11 +59,19 @@ func (d AuditDirectory) Names(ctx context.Context, userIDs, orgIDs []int64) (peo
 	return people, orgs, nil
 }
 
-// Organisations lists the organisations by name, for the audit page's filter.
-func (d AuditDirectory) Organisations(ctx context.Context) ([]audit.Named, error) {
-	var os []audit.Named
-	if err := d.q.SelectContext(ctx, &os, `SELECT id, name FROM organisations ORDER BY lower(name)`); err != nil {
-		return nil, fmt.Errorf("user directory: organisations: %w", err)
+// ReadOrganisation reads the organisation typed in the form's field (see the function
+// ReadOrganisation).
+func (d AuditDirectory) ReadOrganisation(ctx context.Context, form *web.Form, field, typed string) (int64, bool, error) {
+	o, ok, err := ReadOrganisation(ctx, d.q, form, field, typed)
+	return o.ID, ok, err
+}
+
+// OrganisationsNamed suggests at most limit organisations whose name begins with name.
+func (d AuditDirectory) OrganisationsNamed(ctx context.Context, name string, limit int) ([]audit.Named, error) {
+	os, err := OrganisationsNamed(ctx, d.q, name, limit)
+	named := make([]audit.Named, len(os))
+	for i, o := range os {
+		named[i] = audit.Named{ID: o.ID, Name: o.Name}
 	}
-	return os, nil
+	return named, err
 }

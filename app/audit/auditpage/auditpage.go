@@ -34,7 +34,11 @@ const exportBatch = 1000
 type Directory interface {
 	audit.Namer
 	UserIDByEmail(ctx context.Context, email string) (id int64, ok bool, err error)
-	Organisations(ctx context.Context) ([]audit.Named, error)
+	// ReadOrganisation reads the organisation typed in the form's field: the one called
+	// so, or the only one whose name begins so; otherwise it says so beside the field.
+	ReadOrganisation(ctx context.Context, form *web.Form, field, typed string) (id int64, ok bool, err error)
+	// OrganisationsNamed suggests at most limit organisations whose name begins so.
+	OrganisationsNamed(ctx context.Context, name string, limit int) ([]audit.Named, error)
 }
 
 // Handler serves the audit page and its export.
@@ -51,16 +55,15 @@ func NewHandler(db *sqlx.DB, dir Directory, render *web.Renderer) *Handler {
 
 // Page is the data of the audit page.
 type Page struct {
-	Entries       []audit.Entry
-	Head          audit.Head
-	Older         string // the address of the next, older page; "" on the last
-	Newest        string // the address of the first page, when this is a later one
-	Export        string // the address of the CSV export of this filter
-	Organisations []audit.Named
-	Actions       []Option
-	ObjectTypes   []string
-	AdminScope    bool   // the viewer sees only the administration's events
-	Zone          string // the zone times are shown and dates read in
+	Entries     []audit.Entry
+	Head        audit.Head
+	Older       string // the address of the next, older page; "" on the last
+	Newest      string // the address of the first page, when this is a later one
+	Export      string // the address of the CSV export of this filter
+	Actions     []Option
+	ObjectTypes []string
+	AdminScope  bool   // the viewer sees only the administration's events
+	Zone        string // the zone times are shown and dates read in
 }
 
 // Option is an entry of a filter's list.
@@ -115,12 +118,30 @@ func (h *Handler) readFilter(c echo.Context) (filter, error) {
 	if fl.f.ObjectID != "" && fl.f.ObjectType == "" {
 		fl.form.Fail("object_type", "Choose the type of object too.")
 	}
-	if o := get("org"); o != "" {
+	// The organisation is typed (org_name), or named by id in a link (org): the form then
+	// shows its name, and the page's own links carry that.
+	if o := get("org"); o != "" && strings.TrimSpace(q.Get("org_name")) == "" {
+		fl.form.Values.Del("org")
 		id, err := strconv.ParseInt(o, 10, 64)
-		if err != nil || id <= 0 {
-			fl.form.Fail("org", "Choose one of the options offered.")
+		_, orgs, nerr := h.dir.Names(c.Request().Context(), nil, []int64{id})
+		switch {
+		case nerr != nil:
+			return fl, nerr
+		case err != nil || orgs[id] == "":
+			fl.form.Values.Set("org_name", o)
+			fl.form.Fail("org_name", "No organisation has a name beginning so.")
+		default:
+			fl.form.Values.Set("org_name", orgs[id])
 		}
 		fl.f.OrgID = id
+	} else if n := get("org_name"); n != "" {
+		id, ok, err := h.dir.ReadOrganisation(c.Request().Context(), &fl.form, "org_name", n)
+		if err != nil {
+			return fl, err
+		}
+		if ok {
+			fl.f.OrgID = id
+		}
 	}
 	day := func(name string) time.Time {
 		v := get(name)
@@ -211,9 +232,6 @@ func (h *Handler) renderPage(c echo.Context, sc audit.Scope, fl filter) error {
 	if data.Head, err = audit.CurrentHead(ctx, h.db); err != nil {
 		return err
 	}
-	if data.Organisations, err = h.dir.Organisations(ctx); err != nil {
-		return err
-	}
 	for _, a := range audit.Actions() {
 		data.Actions = append(data.Actions, Option{Value: a, Label: audit.Label(lang, a)})
 	}
@@ -245,6 +263,19 @@ func withParam(v url.Values, name, value string) string {
 // csvColumns are the export's columns.
 var csvColumns = []string{"seq", "time", "actor_user_id", "actor_name", "actor_roles", "actor_job", "client_ip",
 	"request_id", "action", "object_type", "object_id", "org_id", "organisation", "changes", "hash"}
+
+// OrganisationOptions suggests the organisations whose name begins with ?org_name=, for
+// the filter's organisation field.
+func (h *Handler) OrganisationOptions(c echo.Context) error {
+	var os []audit.Named
+	if name := strings.TrimSpace(c.QueryParam("org_name")); name != "" {
+		var err error
+		if os, err = h.dir.OrganisationsNamed(c.Request().Context(), name, 20); err != nil {
+			return err
+		}
+	}
+	return c.Render(http.StatusOK, "audit/audit#org-options", os)
+}
 
 // Export sends every event the filter selects as CSV, newest first, streamed. The export
 // is itself an audited operation: its event, with the filter, is written first.

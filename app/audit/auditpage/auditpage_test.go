@@ -190,6 +190,8 @@ func TestFilters(t *testing.T) {
 		{"object_type=user&object_id=" + strconv.FormatInt(agent, 10), count(`object_type = 'user' AND object_id = $1`, strconv.FormatInt(agent, 10))},
 		{"org=" + strconv.FormatInt(demoOrg, 10), count(`org_id = $1`, demoOrg)},
 		{"action=user.create&org=" + strconv.FormatInt(demoOrg, 10), 1},
+		{"org_name=demo+cust", count(`org_id = $1`, demoOrg)},
+		{"org_name=DEMO+CUSTOMER+O%C3%9C&action=user.create", 1},
 		{"from=" + today + "&to=" + today, count(`true`)},
 		{"to=2020-01-31", 0},
 		{"from=2999-01-01", 0},
@@ -204,15 +206,24 @@ func TestFilters(t *testing.T) {
 	}
 	// The form keeps what was asked.
 	p := c.Get("/audit?person=demo&action=user.create&org=" + strconv.FormatInt(demoOrg, 10))
-	if p.InputValue("person") != "demo" || p.InputValue("action") != "user.create" || p.Text("#org option[selected]") != "Demo Customer OÜ" {
-		t.Errorf("the filter form shows person %q action %q org %q", p.InputValue("person"), p.InputValue("action"), p.Text("#org option[selected]"))
+	if p.InputValue("person") != "demo" || p.InputValue("action") != "user.create" || p.InputValue("org_name") != "Demo Customer OÜ" {
+		t.Errorf("the filter form shows person %q action %q org %q", p.InputValue("person"), p.InputValue("action"), p.InputValue("org_name"))
+	}
+	// The organisation is typed, with suggestions, not chosen from every customer.
+	var offered []string
+	c.Get("/audit/organisations?org_name=second", "HX-Request", "true").Doc.Find("option").Each(func(_ int, s *goquery.Selection) {
+		offered = append(offered, s.AttrOr("value", ""))
+	})
+	if len(offered) != 1 || offered[0] != "Second Customer AS" {
+		t.Errorf("suggestions for %q: %q", "second", offered)
 	}
 	for _, tc := range []struct{ query, field, msg string }{
 		{"person=nobody@example.com", "person", "No one has this e-mail address."},
 		{"from=yesterday", "from", "Enter a date as YYYY-MM-DD."},
 		{"from=2026-05-02&to=2026-05-01", "to", "The end date is before the start date."},
 		{"object_id=7", "object_type", "Choose the type of object too."},
-		{"org=x", "org", "Choose one of the options offered."},
+		{"org=x", "org_name", "No organisation has a name beginning so."},
+		{"org_name=Nobody+Inc", "org_name", "No organisation has a name beginning so."},
 	} {
 		p := c.Get("/audit?" + tc.query)
 		if p.Status != http.StatusUnprocessableEntity || p.FieldError(tc.field) != tc.msg || len(seqs(t, p)) != 0 {
