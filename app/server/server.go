@@ -217,6 +217,7 @@ func New(o Options) (*Server, error) {
 		{http.MethodPost, "/admin/users/:id/deactivate", access.AnyOf(access.Admin), admin.Deactivate},
 		{http.MethodPost, "/admin/users/:id/activate", access.AnyOf(access.Admin), admin.Activate},
 		{http.MethodGet, "/admin/organisations", access.AnyOf(access.Admin), admin.Organisations},
+		{http.MethodGet, "/admin/organisations/names", access.AnyOf(access.Admin), admin.OrganisationOptions},
 		{http.MethodPost, "/admin/organisations", access.AnyOf(access.Admin), admin.CreateOrganisation},
 		{http.MethodGet, "/admin/sla", access.AnyOf(access.Admin), slaAdmin.Policies},
 		{http.MethodPost, "/admin/sla", access.AnyOf(access.Admin), slaAdmin.SavePolicies},

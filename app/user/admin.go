@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/labstack/echo/v4"
@@ -66,33 +67,28 @@ func (a *Admin) Users(c echo.Context) error {
 
 // UserFormPage is the data of the new-user and user pages.
 type UserFormPage struct {
-	User          *User
-	Organisations []Organisation
-	Roles         []access.Role
-	MinLength     int
-	History       []audit.Entry // the user page's: what the audit log holds about the person
+	User      *User
+	Roles     []access.Role
+	MinLength int
+	History   []audit.Entry // the user page's: what the audit log holds about the person
 }
 
 // historySize is how many events the user page shows from the person's history.
 const historySize = 20
 
 func (a *Admin) renderUserForm(c echo.Context, status int, tpl, title string, u *User, form web.Form) error {
-	orgs, err := NewStore(a.db).Organisations(c.Request().Context())
-	if err != nil {
-		return err
-	}
 	p, err := a.render.NewPage(c, title)
 	if err != nil {
 		return err
 	}
 	if form.Values == nil && u != nil {
 		form.Values = url.Values{"roles": u.Roles.Strings()}
-		if u.OrgID != nil {
-			form.Values.Set("org_id", strconv.FormatInt(*u.OrgID, 10))
+		if u.OrgName != nil {
+			form.Values.Set("org_name", *u.OrgName)
 		}
 	}
 	p.Form = form
-	data := UserFormPage{User: u, Organisations: orgs, Roles: access.Roles, MinLength: MinPasswordLength}
+	data := UserFormPage{User: u, Roles: access.Roles, MinLength: MinPasswordLength}
 	if tpl == tplUser {
 		ctx := c.Request().Context()
 		if data.History, err = audit.History(ctx, a.db, "user", strconv.FormatInt(u.ID, 10), historySize); err != nil {
@@ -115,7 +111,7 @@ type newUserForm struct {
 	Email    string   `form:"email" validate:"required,email,max=254"`
 	Name     string   `form:"name" validate:"required,max=200"`
 	Roles    []string `form:"roles" validate:"min=1,dive,oneof=customer employee agent ciso admin"`
-	OrgID    string   `form:"org_id"`
+	OrgName  string   `form:"org_name" validate:"max=200"`
 	Password string   `form:"password" validate:"required,min=12,max=1000" trim:"no"`
 }
 
@@ -128,12 +124,12 @@ func (a *Admin) CreateUser(c echo.Context) error {
 	}
 	form.Values.Del("password")
 	roles, rerr := ParseRoles(f.Roles)
-	orgID, oerr := parseOrgID(f.OrgID)
 	if rerr != nil {
 		form.Fail("roles", "Choose one of the options offered.")
 	}
-	if oerr != nil {
-		form.Fail("org_id", "Choose one of the options offered.")
+	orgID, err := a.readOrganisation(c, &form, f.OrgName)
+	if err != nil {
+		return err
 	}
 	if form.Invalid() {
 		return a.renderUserForm(c, http.StatusUnprocessableEntity, tplUserNew, "New user", nil, form)
@@ -178,8 +174,8 @@ func (a *Admin) User(c echo.Context) error {
 }
 
 type rolesForm struct {
-	Roles []string `form:"roles" validate:"min=1,dive,oneof=customer employee agent ciso admin"`
-	OrgID string   `form:"org_id"`
+	Roles   []string `form:"roles" validate:"min=1,dive,oneof=customer employee agent ciso admin"`
+	OrgName string   `form:"org_name" validate:"max=200"`
 }
 
 // SetRoles changes a user's roles and organisation.
@@ -194,12 +190,12 @@ func (a *Admin) SetRoles(c echo.Context) error {
 		return err
 	}
 	roles, rerr := ParseRoles(f.Roles)
-	orgID, oerr := parseOrgID(f.OrgID)
 	if rerr != nil {
 		form.Fail("roles", "Choose one of the options offered.")
 	}
-	if oerr != nil {
-		form.Fail("org_id", "Choose one of the options offered.")
+	orgID, err := a.readOrganisation(c, &form, f.OrgName)
+	if err != nil {
+		return err
 	}
 	if !form.Invalid() {
 		err = a.service.SetRoles(c.Request().Context(), web.Actor(c), u.ID, roles, orgID)
@@ -299,15 +295,31 @@ func (a *Admin) CreateOrganisation(c echo.Context) error {
 	return web.Redirect(c, "/admin/organisations")
 }
 
-func parseOrgID(s string) (*int64, error) {
-	if s == "" {
+// readOrganisation reads the user form's organisation: none (staff) when empty, or the
+// organisation typed (see ReadOrganisation), which says beside the field when it fits
+// none or several.
+func (a *Admin) readOrganisation(c echo.Context, form *web.Form, typed string) (*int64, error) {
+	if strings.TrimSpace(typed) == "" {
 		return nil, nil
 	}
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		return nil, ErrNoSuchOrg
+	o, ok, err := ReadOrganisation(c.Request().Context(), a.db, form, "org_name", typed)
+	if err != nil || !ok {
+		return nil, err
 	}
-	return &id, nil
+	return &o.ID, nil
+}
+
+// OrganisationOptions suggests the organisations whose name begins with ?org_name=, for
+// the user forms' organisation field.
+func (a *Admin) OrganisationOptions(c echo.Context) error {
+	var os []OrgName
+	if name := strings.TrimSpace(c.QueryParam("org_name")); name != "" {
+		var err error
+		if os, err = OrganisationsNamed(c.Request().Context(), a.db, name, 20); err != nil {
+			return err
+		}
+	}
+	return c.Render(http.StatusOK, tplUserNew+"#org-options", os)
 }
 
 // fieldOf names the form field a directory error is about, or "" for other errors.
@@ -320,7 +332,7 @@ func fieldOf(err error) string {
 	case errors.Is(err, ErrNoRoles), errors.Is(err, ErrUnknownRole), errors.Is(err, ErrCustomerAlone), errors.Is(err, ErrLastAdmin):
 		return "roles"
 	case errors.Is(err, ErrCustomerNeedOrg), errors.Is(err, ErrStaffHaveNoOrg), errors.Is(err, ErrNoSuchOrg):
-		return "org_id"
+		return "org_name"
 	}
 	return ""
 }

@@ -260,7 +260,7 @@ func TestCreateUser(t *testing.T) {
 	const password = "a long new password"
 	p = c.Post("/admin/users", url.Values{
 		"email": {" Pille.Porgand@Tugi.Example "}, "name": {"Pille Porgand"},
-		"roles": {"agent", "employee"}, "org_id": {""}, "password": {password},
+		"roles": {"agent", "employee"}, "org_name": {""}, "password": {password},
 	})
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("create: %d, want 303; errors: %s", p.Status, p.Text(".field-error"))
@@ -316,11 +316,14 @@ func TestCreateUser(t *testing.T) {
 func TestCreateUserInvalid(t *testing.T) {
 	app := apptest.New(t)
 	c := app.SignIn(t, adminEmail)
-	demoOrg := orgID(t, app.DB, "Demo Customer OÜ")
+	// A second organisation whose name begins as the demo's, so that "Demo" fits two.
+	if _, err := app.DB.Exec(`INSERT INTO organisations (name) VALUES ('Demo Kaks OÜ')`); err != nil {
+		t.Fatal(err)
+	}
 
 	valid := func(changes ...string) url.Values {
 		f := url.Values{"email": {"new.person@tugi.example"}, "name": {"New Person"},
-			"roles": {"employee"}, "org_id": {""}, "password": {"secret password 1"}}
+			"roles": {"employee"}, "org_name": {""}, "password": {"secret password 1"}}
 		for i := 0; i+1 < len(changes); i += 2 {
 			if changes[i+1] == "<none>" {
 				f.Del(changes[i])
@@ -343,11 +346,11 @@ func TestCreateUserInvalid(t *testing.T) {
 			map[string]string{"email": "e-mail", "name": "fill", "roles": "at least", "password": "12"}},
 		{"unknown role", valid("roles", "employee+superuser"), map[string]string{"roles": "options offered"}},
 		{"duplicate e-mail", valid("email", "Admin@TUGI.example"), map[string]string{"email": "already exists"}},
-		{"customer without organisation", valid("roles", "customer"), map[string]string{"org_id": "organisation"}},
-		{"staff with an organisation", valid("org_id", demoOrg), map[string]string{"org_id": "Staff do not belong"}},
-		{"customer and agent", valid("roles", "customer+agent", "org_id", demoOrg), map[string]string{"roles": "only the customer role"}},
-		{"no such organisation", valid("roles", "customer", "org_id", "999999"), map[string]string{"org_id": "does not exist"}},
-		{"malformed organisation", valid("roles", "customer", "org_id", "abc"), map[string]string{"org_id": "options offered"}},
+		{"customer without organisation", valid("roles", "customer"), map[string]string{"org_name": "organisation"}},
+		{"staff with an organisation", valid("org_name", "Demo Customer OÜ"), map[string]string{"org_name": "Staff do not belong"}},
+		{"customer and agent", valid("roles", "customer+agent", "org_name", "demo cust"), map[string]string{"roles": "only the customer role"}},
+		{"no such organisation", valid("roles", "customer", "org_name", "Nobody Inc"), map[string]string{"org_name": "No organisation has a name beginning so"}},
+		{"several organisations", valid("roles", "customer", "org_name", "Demo"), map[string]string{"org_name": "Several organisations"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := take(t, app.DB)
@@ -355,7 +358,7 @@ func TestCreateUserInvalid(t *testing.T) {
 			if p.Status != http.StatusUnprocessableEntity {
 				t.Fatalf("status %d, want 422", p.Status)
 			}
-			for _, field := range []string{"email", "name", "roles", "org_id", "password"} {
+			for _, field := range []string{"email", "name", "roles", "org_name", "password"} {
 				msg := p.FieldError(field)
 				want, ok := tc.errors[field]
 				switch {
@@ -379,10 +382,8 @@ func TestCreateUserInvalid(t *testing.T) {
 					t.Errorf("role %s is no longer checked", r)
 				}
 			}
-			if o := tc.form.Get("org_id"); o == demoOrg {
-				if p.Doc.Find(`#org_id option[value="`+o+`"][selected]`).Length() != 1 {
-					t.Errorf("organisation %s is no longer selected", o)
-				}
+			if got, want := p.InputValue("org_name"), tc.form.Get("org_name"); got != want {
+				t.Errorf("organisation field holds %q, want the typed %q", got, want)
 			}
 			if _, has := p.Doc.Find("#password").Attr("value"); has || strings.Contains(p.Body, tc.form.Get("password")) && len(tc.form.Get("password")) > 5 {
 				t.Error("the password is sent back")
@@ -407,7 +408,7 @@ func TestSetRoles(t *testing.T) {
 		t.Error("Eva's role employee is not checked")
 	}
 
-	p = c.Post(evaPath+"/roles", url.Values{"roles": {"ciso", "employee"}, "org_id": {""}})
+	p = c.Post(evaPath+"/roles", url.Values{"roles": {"ciso", "employee"}, "org_name": {""}})
 	if p.Status != http.StatusSeeOther || p.Location() != evaPath {
 		t.Fatalf("set roles: %d to %q, want 303 to %s; %s", p.Status, p.Location(), evaPath, p.Text(".field-error"))
 	}
@@ -430,7 +431,10 @@ func TestSetRoles(t *testing.T) {
 	// A customer moves to another organisation: the audit row says from where to where.
 	jaan := userID(t, app.DB, "customer@second-customer.example")
 	from, to := orgID(t, app.DB, "Second Customer AS"), orgID(t, app.DB, "Demo Customer OÜ")
-	p = c.Post(fmt.Sprintf("/admin/users/%d/roles", jaan), url.Values{"roles": {"customer"}, "org_id": {to}})
+	if v := c.Get(fmt.Sprintf("/admin/users/%d", jaan)).InputValue("org_name"); v != "Second Customer AS" {
+		t.Errorf("the customer's form shows organisation %q", v)
+	}
+	p = c.Post(fmt.Sprintf("/admin/users/%d/roles", jaan), url.Values{"roles": {"customer"}, "org_name": {"Demo Customer OÜ"}})
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("move customer: %d %s", p.Status, p.Text(".field-error"))
 	}
@@ -444,11 +448,11 @@ func TestSetRoles(t *testing.T) {
 		form         url.Values
 		field, words string
 	}{
-		{url.Values{"org_id": {""}}, "roles", "at least"},
-		{url.Values{"roles": {"customer"}, "org_id": {""}}, "org_id", "organisation"},
-		{url.Values{"roles": {"employee"}, "org_id": {to}}, "org_id", "Staff do not belong"},
-		{url.Values{"roles": {"customer", "agent"}, "org_id": {to}}, "roles", "only the customer role"},
-		{url.Values{"roles": {"customer"}, "org_id": {"999999"}}, "org_id", "does not exist"},
+		{url.Values{"org_name": {""}}, "roles", "at least"},
+		{url.Values{"roles": {"customer"}, "org_name": {""}}, "org_name", "organisation"},
+		{url.Values{"roles": {"employee"}, "org_name": {"Demo Customer OÜ"}}, "org_name", "Staff do not belong"},
+		{url.Values{"roles": {"customer", "agent"}, "org_name": {"Demo Customer OÜ"}}, "roles", "only the customer role"},
+		{url.Values{"roles": {"customer"}, "org_name": {"Nobody Inc"}}, "org_name", "No organisation has a name beginning so"},
 	} {
 		before := take(t, app.DB)
 		p := c.Post(evaPath+"/roles", tc.form)
@@ -630,9 +634,12 @@ func TestOrganisations(t *testing.T) {
 	if ev.OrgID == nil || *ev.OrgID != id {
 		t.Errorf("organisation.create: org_id %v, want %d", ev.OrgID, id)
 	}
-	// The new organisation is offered on the user form.
-	if c.Get("/admin/users/new").Doc.Find(`#org_id option:contains("Kolmas Klient OÜ")`).Length() != 1 {
-		t.Error("the new organisation is not offered for new users")
+	// The new organisation is suggested on the user form, as its name is typed.
+	if v := c.Get("/admin/organisations/names?org_name=kolm", "HX-Request", "true").Doc.Find("option").AttrOr("value", ""); v != "Kolmas Klient OÜ" {
+		t.Errorf("the user form suggests %q for \"kolm\", want the new organisation", v)
+	}
+	if p := app.SignIn(t, "agent@tugi.example").Get("/admin/organisations/names?org_name=kolm"); p.Status != http.StatusForbidden {
+		t.Errorf("an agent asking for the user form's suggestions: %d, want 403", p.Status)
 	}
 
 	for _, tc := range []struct{ name, words string }{

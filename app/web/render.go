@@ -46,14 +46,16 @@ type Page struct {
 
 // Field is one field of a page's form, for a partial that draws it: the page (its input
 // and messages), the field's name and its label, already translated, and for a field that
-// suggests values, where it gets them. Templates make one with the "field" function:
-// {{template "files-field" (field . "files" (.T "Attachments"))}}, or
-// {{template "org-field" (field . "org_name" (.T "Organisation") "/queue/organisations")}}.
+// suggests values, where it gets them and what leaving it empty means. Templates make
+// one with the "field" function: {{template "files-field" (field . "files" (.T
+// "Attachments"))}}, or {{template "org-field" (field . "org_name" (.T "Organisation")
+// "/queue/organisations" (.T "Any"))}}.
 type Field struct {
 	Page  *Page
 	Name  string
 	Label string
 	URL   string // where a field that suggests values gets them, if it does
+	Empty string // what an empty field means, translated (a placeholder), if it says
 }
 
 // Option is one choice of a <select>: its value and its label, already translated.
@@ -113,8 +115,15 @@ func NewRenderer(fsys fs.FS, static *Static, nav []NavItem, support Support) (*R
 		"roleLabel": func(r access.Role) string { return r.Label() },
 		"list":      func(items ...string) []string { return items },
 		"options":   options,
-		"field": func(p *Page, name, label string, url ...string) Field {
-			return Field{Page: p, Name: name, Label: label, URL: strings.Join(url, "")}
+		"field": func(p *Page, name, label string, suggest ...string) Field {
+			f := Field{Page: p, Name: name, Label: label}
+			if len(suggest) > 0 {
+				f.URL = suggest[0]
+			}
+			if len(suggest) > 1 {
+				f.Empty = suggest[1]
+			}
+			return f
 		},
 		"date": Date,
 	}
