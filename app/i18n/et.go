@@ -117,10 +117,12 @@ var catalogues = map[string]map[string]string{
 		"%s is deactivated and signed out everywhere.": "%s on deaktiveeritud ja kõikjalt välja logitud.",
 
 		// Administration: organisations
-		"No organisations yet.":    "Organisatsioone veel ei ole.",
-		"New organisation":         "Uus organisatsioon",
-		"Create organisation":      "Loo organisatsioon",
-		"Organisation %s created.": "Organisatsioon %s on loodud.",
+		"No organisations yet.":              "Organisatsioone veel ei ole.",
+		"No organisation's name holds this.": "Ühegi organisatsiooni nimes seda ei ole.",
+		"Search organisations":               "Otsi organisatsioone",
+		"New organisation":                   "Uus organisatsioon",
+		"Create organisation":                "Loo organisatsioon",
+		"Organisation %s created.":           "Organisatsioon %s on loodud.",
 
 		// Directory errors (user.errorMessage)
 		"A user with this e-mail address already exists.":               "Selle e-posti aadressiga kasutaja on juba olemas.",

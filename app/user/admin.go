@@ -246,24 +246,32 @@ func (a *Admin) setActive(c echo.Context, active bool) error {
 // OrganisationsPage is the data of the organisations page.
 type OrganisationsPage struct {
 	Organisations []Organisation
+	Search        string
+	Next          string // the query string of the next page, if there is one
 }
 
-// Organisations lists the customer organisations, with a form to add one.
+// Organisations lists the customer organisations, fifty at a time by name, optionally
+// those whose name holds a search, with a form to add one.
 func (a *Admin) Organisations(c echo.Context) error {
 	return a.renderOrganisations(c, http.StatusOK, web.Form{})
 }
 
 func (a *Admin) renderOrganisations(c echo.Context, status int, form web.Form) error {
-	orgs, err := NewStore(a.db).Organisations(c.Request().Context())
+	search := strings.TrimSpace(c.QueryParam("q"))
+	orgs, more, err := NewStore(a.db).Organisations(c.Request().Context(), OrgFilter{Search: search, After: c.QueryParam("after"), Limit: pageSize})
 	if err != nil {
 		return err
+	}
+	data := OrganisationsPage{Organisations: orgs, Search: search}
+	if more {
+		data.Next = url.Values{"q": {search}, "after": {orgs[len(orgs)-1].Name}}.Encode()
 	}
 	p, err := a.render.NewPage(c, "Organisations")
 	if err != nil {
 		return err
 	}
 	p.Form = form
-	p.Data = OrganisationsPage{Organisations: orgs}
+	p.Data = data
 	return c.Render(status, tplOrgs, p)
 }
 

@@ -706,3 +706,47 @@ func TestAdminOnly(t *testing.T) {
 		t.Errorf("anonymous /admin/users: %d to %q", p.Status, p.Location())
 	}
 }
+
+// The organisations page shows fifty at a time by name, whatever their number, and finds
+// them by a part of their name (a % typed is a %).
+func TestOrganisationsPaged(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	if _, err := app.DB.Exec(`INSERT INTO organisations (name) SELECT format('Klient %s OÜ', lpad(g::text, 3, '0')) FROM generate_series(1, 120) g`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.DB.Exec(`INSERT INTO organisations (name) VALUES ('100% Puit AS')`); err != nil {
+		t.Fatal(err)
+	}
+	c := app.SignIn(t, adminEmail)
+	names := func(p *apptest.Page) []string {
+		var out []string
+		p.Doc.Find("#organisations tbody tr td:first-child").Each(func(_ int, td *goquery.Selection) {
+			out = append(out, strings.TrimSpace(td.Text()))
+		})
+		return out
+	}
+	var seen []string
+	path := "/admin/organisations"
+	for pages := 0; path != ""; pages++ {
+		if pages > 5 {
+			t.Fatal("more than 5 pages for 123 organisations")
+		}
+		p := c.Get(path)
+		got := names(p)
+		if len(got) > 50 {
+			t.Fatalf("%s: %d organisations on a page, want at most 50", path, len(got))
+		}
+		seen = append(seen, got...)
+		path = p.Doc.Find("#next-page").AttrOr("href", "")
+	}
+	if len(seen) != 123 || !slices.IsSortedFunc(seen, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) }) {
+		t.Errorf("%d organisations over the pages (want 123), in name order: %v", len(seen), slices.IsSorted(seen))
+	}
+	if got := names(c.Get("/admin/organisations?q=klient+11")); len(got) != 10 || got[0] != "Klient 110 OÜ" {
+		t.Errorf("search for \"klient 11\": %q", got)
+	}
+	if got := names(c.Get("/admin/organisations?q=0%25")); len(got) != 1 || got[0] != "100% Puit AS" {
+		t.Errorf("search for \"0%%\": %q", got)
+	}
+}

@@ -183,19 +183,34 @@ func (s *Store) CountActiveAdmins(ctx context.Context, except int64) (int, error
 	return n, nil
 }
 
-const listOrgs = `
-SELECT o.id, o.name, o.created_at, count(u.id) AS members
-FROM organisations o LEFT JOIN users u ON u.org_id = o.id
-GROUP BY o.id
-ORDER BY lower(o.name)`
+// OrgFilter selects a page of organisations, ordered by name.
+type OrgFilter struct {
+	Search string // part of the name
+	After  string // the last name of the previous page
+	Limit  int
+}
 
-// Organisations lists the customer organisations with their number of users.
-func (s *Store) Organisations(ctx context.Context) ([]Organisation, error) {
+// listOrgs walks organisations_name_key from the page's start, and counts the members of
+// the page's organisations alone.
+const listOrgs = `
+SELECT o.id, o.name, o.created_at, (SELECT count(*) FROM users u WHERE u.org_id = o.id) AS members
+FROM organisations o
+WHERE ($1 = '' OR lower(o.name) > lower($1))
+  AND ($2 = '' OR o.name ILIKE '%' || $2 || '%')
+ORDER BY lower(o.name)
+LIMIT $3`
+
+// Organisations lists a page of the customer organisations with their number of users,
+// and whether more follow.
+func (s *Store) Organisations(ctx context.Context, f OrgFilter) ([]Organisation, bool, error) {
 	var os []Organisation
-	if err := s.q.SelectContext(ctx, &os, listOrgs); err != nil {
-		return nil, fmt.Errorf("user store: list organisations: %w", err)
+	if err := s.q.SelectContext(ctx, &os, listOrgs, f.After, escapeLike(f.Search), f.Limit+1); err != nil {
+		return nil, false, fmt.Errorf("user store: list organisations: %w", err)
 	}
-	return os, nil
+	if len(os) > f.Limit {
+		return os[:f.Limit], true, nil
+	}
+	return os, false, nil
 }
 
 // OrganisationByName returns the organisation called name (any case), or ErrNotFound.
