@@ -541,18 +541,11 @@ func bareServer(b *testing.B, db *sqlx.DB, agent, customer *access.Viewer, queue
 		b.Fatal(err)
 	}
 	st := ticket.NewStore(db)
-	cats, err := st.Categories(ctx)
+	ch, err := st.Choices(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}
-	agents, err := st.Agents(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	teams, err := st.Teams(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
+	cats, agents, teams := ch.Categories, ch.Agents, ch.Teams
 	tk, err := st.Get(ctx, ticket.ScopeOf(agent), ticketID)
 	if err != nil {
 		b.Fatal(err)

@@ -121,10 +121,11 @@ ORDER BY t.updated_at DESC, t.id DESC`
 // Search returns up to q.Limit tickets scope may see that match q.Text in their subject
 // or in a message scope may see, latest activity first, and whether more follow.
 //
-// The pages run it through database.Prepared, so PostgreSQL soon keeps one generic plan
-// for it, made without the words: a bitmap scan of the GIN indexes, which for a rare
-// word reads a few pages (BenchmarkScale prints the plan). A common word reads its whole
-// list in the index before the cap applies.
+// The pages run it through database.Prepared, but PostgreSQL still plans each run for
+// the words given (a plan made without them looks costlier). For a rare word, even one
+// it has no statistics for, it reads the GIN indexes, a few pages (BenchmarkScale prints
+// the plan); a common word it reads by a scan of the messages that stops at SearchCap
+// matches, which is quicker than the word's whole list in the index.
 func (s *Store) Search(ctx context.Context, scope Scope, q SearchQuery) ([]SearchRow, bool, error) {
 	if scope.None() {
 		return nil, false, nil

@@ -556,15 +556,6 @@ func (s *Store) Choices(ctx context.Context) (Choices, error) {
 	return ch, nil
 }
 
-// Teams lists the teams by name.
-func (s *Store) Teams(ctx context.Context) ([]Team, error) {
-	var ts []Team
-	if err := s.q.SelectContext(ctx, &ts, `SELECT id, name FROM teams ORDER BY lower(name)`); err != nil {
-		return nil, fmt.Errorf("ticket store: teams: %w", err)
-	}
-	return ts, nil
-}
-
 // TeamByName returns the id of the team called name (any case), or ErrNoSuchTeam.
 func (s *Store) TeamByName(ctx context.Context, name string) (int64, error) {
 	var id int64
@@ -591,17 +582,6 @@ func (s *Store) AddTeamMember(ctx context.Context, teamID, userID int64) (bool, 
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
-}
-
-const listAgents = `SELECT id, name FROM users WHERE active AND 'agent' = ANY (roles) ORDER BY lower(name), id`
-
-// Agents lists the active agents, whom tickets can be assigned to.
-func (s *Store) Agents(ctx context.Context) ([]Agent, error) {
-	var as []Agent
-	if err := s.q.SelectContext(ctx, &as, listAgents); err != nil {
-		return nil, fmt.Errorf("ticket store: agents: %w", err)
-	}
-	return as, nil
 }
 
 // IsAgent reports whether user id is an active agent.
