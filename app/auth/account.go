@@ -39,10 +39,7 @@ func (h *Handler) renderAccount(c echo.Context, status int, form web.Form) error
 	if err != nil {
 		return err
 	}
-	p, err := h.render.NewPage(c, "Your account")
-	if err != nil {
-		return err
-	}
+	p := h.render.NewPage(c, "Your account")
 	p.Form = form
 	p.Data = AccountPage{User: u, Sessions: list, Languages: i18n.Languages, MinLength: user.MinPasswordLength}
 	return c.Render(status, tplAccount, p)
@@ -133,9 +130,7 @@ func (h *Handler) ChangePassword(c echo.Context) error {
 	if ended > 0 {
 		msg = i18n.T(v.Lang, "Your password has been changed and your other sessions were signed out.")
 	}
-	if err := web.Flash(c, msg); err != nil {
-		return err
-	}
+	web.Flash(c, msg)
 	return web.Redirect(c, "/account")
 }
 
@@ -166,9 +161,7 @@ func (h *Handler) SetLanguage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := web.Flash(c, i18n.T(f.Language, "Language saved.")); err != nil {
-		return err
-	}
+	web.Flash(c, i18n.T(f.Language, "Language saved."))
 	return web.Redirect(c, "/account")
 }
 
@@ -205,8 +198,6 @@ func (h *Handler) RevokeSession(c echo.Context) error {
 		}
 		return web.Redirect(c, "/login")
 	}
-	if err := web.Flash(c, i18n.T(v.Lang, "That session has been signed out.")); err != nil {
-		return err
-	}
+	web.Flash(c, i18n.T(v.Lang, "That session has been signed out."))
 	return web.Redirect(c, "/account")
 }

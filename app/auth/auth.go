@@ -129,10 +129,7 @@ func (h *Handler) LoginPage(c echo.Context) error {
 	if web.ViewerOf(c) != nil {
 		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
 	}
-	p, err := h.render.NewPage(c, "Sign in")
-	if err != nil {
-		return err
-	}
+	p := h.render.NewPage(c, "Sign in")
 	p.Form.Values = url.Values{"next": {c.QueryParam("next")}}
 	return c.Render(http.StatusOK, tplLogin, p)
 }
@@ -148,10 +145,7 @@ func (h *Handler) Login(c echo.Context) error {
 	form.Values.Del("password")
 	fail := func(status int, msg string) error {
 		form.Fail("form", msg)
-		p, err := h.render.NewPage(c, "Sign in")
-		if err != nil {
-			return err
-		}
+		p := h.render.NewPage(c, "Sign in")
 		p.Form = form
 		return c.Render(status, tplLogin, p)
 	}
@@ -283,14 +277,8 @@ func (h *Handler) Logout(c echo.Context) error {
 		return err
 	}
 	web.RenewCSRF(c)
-	// A fresh anonymous session carries the goodbye to the sign-in page.
-	fresh := sessions.NewSession(h.sessions, CookieName)
-	opts := h.sessions.options
-	fresh.Options = &opts
-	web.SetSession(c, fresh)
-	if err := web.Flash(c, i18n.T(v.Lang, "You have signed out.")); err != nil {
-		return err
-	}
+	web.SetSession(c, nil)
+	web.Flash(c, i18n.T(v.Lang, "You have signed out."))
 	return c.Redirect(http.StatusSeeOther, "/login")
 }
 

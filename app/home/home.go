@@ -73,10 +73,7 @@ func (h *Handler) Home(c echo.Context) error {
 		}
 		data.Admin = &n
 	}
-	p, err := h.render.NewPage(c, "Home")
-	if err != nil {
-		return err
-	}
+	p := h.render.NewPage(c, "Home")
 	p.Data = data
 	return c.Render(http.StatusOK, tplHome, p)
 }

@@ -81,10 +81,7 @@ func (a *Admin) renderRules(c echo.Context, status int, tpl string, r *Rule, for
 	if tpl == tplRule {
 		title = "Routing rule"
 	}
-	p, err := a.render.NewPage(c, title)
-	if err != nil {
-		return err
-	}
+	p := a.render.NewPage(c, title)
 	p.Form = form
 	p.Data = data
 	return c.Render(status, tpl, p)
@@ -227,9 +224,7 @@ func (a *Admin) CreateRule(c echo.Context) error {
 }
 
 func (a *Admin) done(c echo.Context, msg string) error {
-	if err := web.Flash(c, i18n.T(web.ViewerOf(c).Lang, msg)); err != nil {
-		return err
-	}
+	web.Flash(c, i18n.T(web.ViewerOf(c).Lang, msg))
 	return web.Redirect(c, "/admin/routing")
 }
 
@@ -338,10 +333,7 @@ func (a *Admin) renderTeams(c echo.Context, status int, form web.Form) error {
 	if err != nil {
 		return err
 	}
-	p, err := a.render.NewPage(c, "Teams")
-	if err != nil {
-		return err
-	}
+	p := a.render.NewPage(c, "Teams")
 	p.Form = form
 	p.Data = TeamsPage{Teams: ts, Agents: agents}
 	return c.Render(status, tplTeams, p)
@@ -421,9 +413,7 @@ func (a *Admin) SetCap(c echo.Context) error {
 }
 
 func (a *Admin) teamsDone(c echo.Context, msg string) error {
-	if err := web.Flash(c, i18n.T(web.ViewerOf(c).Lang, msg)); err != nil {
-		return err
-	}
+	web.Flash(c, i18n.T(web.ViewerOf(c).Lang, msg))
 	return web.Redirect(c, "/admin/teams")
 }
 
@@ -441,9 +431,7 @@ func (a *Admin) SetAvailability(c echo.Context) error {
 	if on {
 		msg = "You are available: new tickets are assigned to you."
 	}
-	if err := web.Flash(c, i18n.T(v.Lang, msg)); err != nil {
-		return err
-	}
+	web.Flash(c, i18n.T(v.Lang, msg))
 	back := c.FormValue("back")
 	if back != "/queue" {
 		back = "/"
@@ -462,10 +450,7 @@ func (a *Admin) HandBackForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := a.render.NewPage(c, "Hand back my tickets")
-	if err != nil {
-		return err
-	}
+	p := a.render.NewPage(c, "Hand back my tickets")
 	p.Data = HandBackPage{Open: n}
 	return c.Render(http.StatusOK, tplHandBack, p)
 }
@@ -478,8 +463,6 @@ func (a *Admin) HandBack(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := web.Flash(c, i18n.T(v.Lang, "You are unavailable. %d tickets went to available colleagues; %d wait unassigned in the queue.", moved, waiting)); err != nil {
-		return err
-	}
+	web.Flash(c, i18n.T(v.Lang, "You are unavailable. %d tickets went to available colleagues; %d wait unassigned in the queue.", moved, waiting))
 	return web.Redirect(c, "/")
 }

@@ -47,10 +47,7 @@ func BenchmarkAdminUsersPage(b *testing.B) {
 	bare.Renderer = app.Server.Renderer
 	bare.GET("/admin/users", func(c echo.Context) error {
 		web.SetViewer(c, admin.Viewer())
-		p, err := app.Server.Renderer.NewPage(c, "Users")
-		if err != nil {
-			return err
-		}
+		p := app.Server.Renderer.NewPage(c, "Users")
 		p.Data = user.UsersPage{Users: users, Next: "after=x"}
 		return c.Render(http.StatusOK, "admin/users", p)
 	})

@@ -47,10 +47,7 @@ func (a *Admin) renderPolicies(c echo.Context, status int, form web.Form) error 
 	if form.Values == nil {
 		form.Values = policyValues(policies)
 	}
-	p, err := a.render.NewPage(c, "Service levels")
-	if err != nil {
-		return err
-	}
+	p := a.render.NewPage(c, "Service levels")
 	p.Form = form
 	p.Data = PoliciesPage{Policies: policies, Recipients: Recipients}
 	return c.Render(status, tplPolicies, p)
@@ -126,9 +123,7 @@ func (a *Admin) SavePolicies(c echo.Context) error {
 	if len(changed) > 0 {
 		msg = i18n.T(lang, "Service levels saved.")
 	}
-	if err := web.Flash(c, msg); err != nil {
-		return err
-	}
+	web.Flash(c, msg)
 	return web.Redirect(c, "/admin/sla")
 }
 

@@ -143,10 +143,7 @@ func (a *Admin) renderCalendar(c echo.Context, status int, form web.Form) error 
 		}
 	}
 
-	p, err := a.render.NewPage(c, "Support calendar")
-	if err != nil {
-		return err
-	}
+	p := a.render.NewPage(c, "Support calendar")
 	p.Form = form
 	p.Data = data
 	if web.IsPartial(c) && c.Request().Method == http.MethodGet && q.Has("arrival") {
@@ -258,9 +255,7 @@ func (a *Admin) saveCalendar(c echo.Context, form web.Form, cfg calendar.Config,
 	if err != nil {
 		return err
 	}
-	if err := web.Flash(c, i18n.T(web.ViewerOf(c).Lang, "Support calendar saved.")); err != nil {
-		return err
-	}
+	web.Flash(c, i18n.T(web.ViewerOf(c).Lang, "Support calendar saved."))
 	return web.Redirect(c, "/admin/calendar")
 }
 

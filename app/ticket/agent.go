@@ -101,10 +101,7 @@ func (h *Handler) renderAgent(c echo.Context, status int, t *Ticket, form web.Fo
 	if err != nil {
 		return err
 	}
-	p, err := h.render.NewPage(c, t.Reference()+" "+t.Subject)
-	if err != nil {
-		return err
-	}
+	p := h.render.NewPage(c, t.Reference()+" "+t.Subject)
 	p.Form = form
 	if panelOnly {
 		p.Data = AgentPage{Ticket: t, Panel: panel}
@@ -159,9 +156,7 @@ func (h *Handler) Note(c echo.Context) error {
 		}
 		return err
 	}
-	if err := web.Flash(c, i18n.T(v.Lang, "Internal note added.")); err != nil {
-		return err
-	}
+	web.Flash(c, i18n.T(v.Lang, "Internal note added."))
 	return web.Redirect(c, ticketPath(t.ID))
 }
 
@@ -233,9 +228,7 @@ func (h *Handler) SetFields(c echo.Context) error {
 		return h.renderAgent(c, http.StatusUnprocessableEntity, t, form, partial)
 	}
 	if !partial {
-		if err := web.Flash(c, i18n.T(v.Lang, "Saved.")); err != nil {
-			return err
-		}
+		web.Flash(c, i18n.T(v.Lang, "Saved."))
 		return web.Redirect(c, ticketPath(t.ID))
 	}
 	if t, err = h.load(c); err != nil {
@@ -246,10 +239,7 @@ func (h *Handler) SetFields(c echo.Context) error {
 		return err
 	}
 	panel.Saved = i18n.T(v.Lang, "Saved.")
-	p, err := h.render.NewPage(c, t.Reference()+" "+t.Subject)
-	if err != nil {
-		return err
-	}
+	p := h.render.NewPage(c, t.Reference()+" "+t.Subject)
 	p.Data = AgentPage{Ticket: t, Panel: panel}
 	return c.Render(http.StatusOK, tplPanel, p)
 }
@@ -276,9 +266,7 @@ func (h *Handler) Take(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	if err := web.Flash(c, msg); err != nil {
-		return err
-	}
+	web.Flash(c, msg)
 	return web.Redirect(c, ticketPath(t.ID))
 }
 
@@ -459,10 +447,7 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 		data.Categories, data.Agents = CategoryOptions(ch.Categories, v.Lang), AgentOptions(ch.Agents)
 		data.Priorities, data.Statuses = PriorityOptions(sla.Priorities, v.Lang), StatusOptions(Statuses, v.Lang)
 	}
-	p, err := h.render.NewPage(c, "Queue")
-	if err != nil {
-		return err
-	}
+	p := h.render.NewPage(c, "Queue")
 	p.Form = form
 	p.Data = data
 	return c.Render(http.StatusOK, tpl, p)

@@ -177,10 +177,7 @@ func (h *Handler) renderCanned(c echo.Context, status int, editing *CannedReply,
 	if err != nil {
 		return err
 	}
-	p, err := h.render.NewPage(c, "Canned replies")
-	if err != nil {
-		return err
-	}
+	p := h.render.NewPage(c, "Canned replies")
 	p.Form = form
 	p.Data = CannedPage{Replies: rs, Editing: editing, Placeholders: Placeholders}
 	return c.Render(status, tplCanned, p)
@@ -246,9 +243,7 @@ func (h *Handler) saveCanned(c echo.Context, editing *CannedReply) error {
 	if form.Invalid() {
 		return h.renderCanned(c, http.StatusUnprocessableEntity, editing, form)
 	}
-	if err := web.Flash(c, i18n.T(v.Lang, "Canned reply %q saved.", f.Title)); err != nil {
-		return err
-	}
+	web.Flash(c, i18n.T(v.Lang, "Canned reply %q saved.", f.Title))
 	return web.Redirect(c, "/queue/canned")
 }
 
@@ -266,9 +261,7 @@ func (h *Handler) DeleteCanned(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := web.Flash(c, i18n.T(v.Lang, "Canned reply %q deleted.", r.Title)); err != nil {
-		return err
-	}
+	web.Flash(c, i18n.T(v.Lang, "Canned reply %q deleted.", r.Title))
 	return web.Redirect(c, "/queue/canned")
 }
 
@@ -305,10 +298,7 @@ func (h *Handler) InsertCanned(c echo.Context) error {
 	if !web.IsPartial(c) {
 		return h.renderAgent(c, status, t, form, false)
 	}
-	p, err := h.render.NewPage(c, t.Reference()+" "+t.Subject)
-	if err != nil {
-		return err
-	}
+	p := h.render.NewPage(c, t.Reference()+" "+t.Subject)
 	p.Form = form
 	p.Data = AgentPage{Ticket: t}
 	return c.Render(status, tplReplyBox, p)

@@ -102,10 +102,7 @@ func (h *Handler) List(c echo.Context) error {
 		last := ts[len(ts)-1]
 		data.Next = url.Values{"after": {last.UpdatedAt.UTC().Format(time.RFC3339Nano) + "_" + strconv.FormatInt(last.ID, 10)}}.Encode()
 	}
-	p, err := h.render.NewPage(c, "Your tickets")
-	if err != nil {
-		return err
-	}
+	p := h.render.NewPage(c, "Your tickets")
 	p.Data = data
 	return c.Render(http.StatusOK, tplList, p)
 }
@@ -152,10 +149,7 @@ func (h *Handler) renderNew(c echo.Context, status int, form web.Form) error {
 	if err != nil {
 		return err
 	}
-	p, err := h.render.NewPage(c, "Open a ticket")
-	if err != nil {
-		return err
-	}
+	p := h.render.NewPage(c, "Open a ticket")
 	p.Form = form
 	p.Data = NewPage{Categories: cats, Impacts: Impacts, Support: sla.StatusAt(cal, h.svc.Now()), Upload: h.uploadHint(c)}
 	return c.Render(status, tplNew, p)
@@ -198,18 +192,14 @@ func (h *Handler) Create(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := web.Flash(c, i18n.T(v.Lang, "Your ticket %s has been received.", t.Reference())); err != nil {
-		return err
-	}
+	web.Flash(c, i18n.T(v.Lang, "Your ticket %s has been received.", t.Reference()))
 	cal, err := h.svc.Calendar(ctx)
 	if err != nil {
 		return err
 	}
 	if st := sla.StatusAt(cal, h.svc.Now()); !st.Open && !st.Never {
 		msg := i18n.T(v.Lang, "Support is closed now. It opens %s.", (&calendarInfo{cal: cal}).when(v.Lang, st.OpensAt, h.svc.Now()))
-		if err := web.Flash(c, msg); err != nil {
-			return err
-		}
+		web.Flash(c, msg)
 	}
 	return web.Redirect(c, ticketPath(t.ID))
 }
@@ -304,10 +294,7 @@ func (h *Handler) renderCustomer(c echo.Context, status int, t *Ticket, form web
 			data.Support = &st
 		}
 	}
-	p, err := h.render.NewPage(c, t.Reference()+" "+t.Subject)
-	if err != nil {
-		return err
-	}
+	p := h.render.NewPage(c, t.Reference()+" "+t.Subject)
 	p.Form = form
 	p.Data = data
 	return c.Render(status, tplCustomer, p)
@@ -361,9 +348,7 @@ func (h *Handler) Reply(c echo.Context) error {
 			msg = i18n.T(v.Lang, "Reply sent. The ticket now waits for the customer.")
 		}
 	}
-	if err := web.Flash(c, msg); err != nil {
-		return err
-	}
+	web.Flash(c, msg)
 	return web.Redirect(c, ticketPath(t.ID))
 }
 
@@ -380,9 +365,7 @@ func (h *Handler) Close(c echo.Context) error {
 		}
 		return err
 	}
-	if err := web.Flash(c, i18n.T(v.Lang, "Ticket %s is closed. Thank you!", t.Reference())); err != nil {
-		return err
-	}
+	web.Flash(c, i18n.T(v.Lang, "Ticket %s is closed. Thank you!", t.Reference()))
 	return web.Redirect(c, ticketPath(t.ID))
 }
 
@@ -405,8 +388,6 @@ func (h *Handler) Reopen(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	if err := web.Flash(c, msg); err != nil {
-		return err
-	}
+	web.Flash(c, msg)
 	return web.Redirect(c, ticketPath(t.ID))
 }

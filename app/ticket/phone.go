@@ -272,10 +272,7 @@ func (h *Handler) renderPhone(c echo.Context, status int, form web.Form, tpl str
 		}
 		data.Categories = cats
 	}
-	p, err := h.render.NewPage(c, "Log a phone call")
-	if err != nil {
-		return err
-	}
+	p := h.render.NewPage(c, "Log a phone call")
 	p.Form = form
 	p.Data = data
 	return c.Render(status, tpl, p)
@@ -326,9 +323,7 @@ func (h *Handler) CreatePhone(c echo.Context) error {
 	if form.Invalid() {
 		return h.renderPhone(c, http.StatusUnprocessableEntity, form, tplPhone)
 	}
-	if err := web.Flash(c, i18n.T(v.Lang, "Phone call logged as %s.", t.Reference())); err != nil {
-		return err
-	}
+	web.Flash(c, i18n.T(v.Lang, "Phone call logged as %s.", t.Reference()))
 	return web.Redirect(c, ticketPath(t.ID))
 }
 
@@ -363,8 +358,6 @@ func (h *Handler) LogCall(c echo.Context) error {
 	if form.Invalid() {
 		return h.renderAgent(c, http.StatusUnprocessableEntity, t, form, false)
 	}
-	if err := web.Flash(c, i18n.T(v.Lang, "Phone call logged.")); err != nil {
-		return err
-	}
+	web.Flash(c, i18n.T(v.Lang, "Phone call logged."))
 	return web.Redirect(c, ticketPath(t.ID))
 }

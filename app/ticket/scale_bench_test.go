@@ -584,10 +584,7 @@ func bareServer(b *testing.B, db *sqlx.DB, agent, customer *access.Viewer, queue
 	page := func(v *access.Viewer, title, tpl string, data any, form url.Values) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			web.SetViewer(c, v)
-			p, err := renderer.NewPage(c, title)
-			if err != nil {
-				return err
-			}
+			p := renderer.NewPage(c, title)
 			p.Form = web.Form{Values: form}
 			p.Data = data
 			return c.Render(http.StatusOK, tpl, p)

@@ -196,10 +196,7 @@ func (h *Handler) Search(c echo.Context) error {
 			data.Next = url.Values{"q": {text}, "after": {last.UpdatedAt.UTC().Format(time.RFC3339Nano) + "_" + strconv.FormatInt(last.ID, 10)}}.Encode()
 		}
 	}
-	p, err := h.render.NewPage(c, "Search tickets")
-	if err != nil {
-		return err
-	}
+	p := h.render.NewPage(c, "Search tickets")
 	p.Form = web.Form{Values: url.Values{"q": {text}}}
 	p.Data = data
 	return c.Render(http.StatusOK, tplSearch, p)

@@ -137,9 +137,7 @@ func (h *Handler) Link(c echo.Context) error {
 	if form.Invalid() {
 		return h.renderAgent(c, http.StatusUnprocessableEntity, t, form, false)
 	}
-	if err := web.Flash(c, i18n.T(v.Lang, "Tickets linked.")); err != nil {
-		return err
-	}
+	web.Flash(c, i18n.T(v.Lang, "Tickets linked."))
 	return web.Redirect(c, ticketPath(t.ID))
 }
 
@@ -161,8 +159,6 @@ func (h *Handler) Unlink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := web.Flash(c, i18n.T(v.Lang, "Link removed.")); err != nil {
-		return err
-	}
+	web.Flash(c, i18n.T(v.Lang, "Link removed."))
 	return web.Redirect(c, ticketPath(t.ID))
 }

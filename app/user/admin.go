@@ -57,10 +57,7 @@ func (a *Admin) Users(c echo.Context) error {
 	if more {
 		data.Next = url.Values{"q": {search}, "after": {users[len(users)-1].Email}}.Encode()
 	}
-	p, err := a.render.NewPage(c, "Users")
-	if err != nil {
-		return err
-	}
+	p := a.render.NewPage(c, "Users")
 	p.Data = data
 	return c.Render(http.StatusOK, tplUsers, p)
 }
@@ -77,10 +74,7 @@ type UserFormPage struct {
 const historySize = 20
 
 func (a *Admin) renderUserForm(c echo.Context, status int, tpl, title string, u *User, form web.Form) error {
-	p, err := a.render.NewPage(c, title)
-	if err != nil {
-		return err
-	}
+	p := a.render.NewPage(c, title)
 	if form.Values == nil && u != nil {
 		form.Values = url.Values{"roles": u.Roles.Strings()}
 		if u.OrgName != nil {
@@ -91,6 +85,7 @@ func (a *Admin) renderUserForm(c echo.Context, status int, tpl, title string, u 
 	data := UserFormPage{User: u, Roles: access.Roles, MinLength: MinPasswordLength}
 	if tpl == tplUser {
 		ctx := c.Request().Context()
+		var err error
 		if data.History, err = audit.History(ctx, a.db, "user", strconv.FormatInt(u.ID, 10), historySize); err != nil {
 			return err
 		}
@@ -146,9 +141,7 @@ func (a *Admin) CreateUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := web.Flash(c, i18n.T(web.ViewerOf(c).Lang, "User %s created.", f.Email)); err != nil {
-		return err
-	}
+	web.Flash(c, i18n.T(web.ViewerOf(c).Lang, "User %s created.", f.Email))
 	return web.Redirect(c, "/admin/users/"+strconv.FormatInt(id, 10))
 }
 
@@ -208,9 +201,7 @@ func (a *Admin) SetRoles(c echo.Context) error {
 	if form.Invalid() {
 		return a.renderUserForm(c, http.StatusUnprocessableEntity, tplUser, u.Name, u, form)
 	}
-	if err := web.Flash(c, i18n.T(web.ViewerOf(c).Lang, "Roles saved.")); err != nil {
-		return err
-	}
+	web.Flash(c, i18n.T(web.ViewerOf(c).Lang, "Roles saved."))
 	return web.Redirect(c, "/admin/users/"+strconv.FormatInt(u.ID, 10))
 }
 
@@ -237,9 +228,7 @@ func (a *Admin) setActive(c echo.Context, active bool) error {
 	if err != nil {
 		return err
 	}
-	if err := web.Flash(c, msg); err != nil {
-		return err
-	}
+	web.Flash(c, msg)
 	return web.Redirect(c, "/admin/users/"+strconv.FormatInt(u.ID, 10))
 }
 
@@ -266,10 +255,7 @@ func (a *Admin) renderOrganisations(c echo.Context, status int, form web.Form) e
 	if more {
 		data.Next = url.Values{"q": {search}, "after": {orgs[len(orgs)-1].Name}}.Encode()
 	}
-	p, err := a.render.NewPage(c, "Organisations")
-	if err != nil {
-		return err
-	}
+	p := a.render.NewPage(c, "Organisations")
 	p.Form = form
 	p.Data = data
 	return c.Render(status, tplOrgs, p)
@@ -297,9 +283,7 @@ func (a *Admin) CreateOrganisation(c echo.Context) error {
 	if form.Invalid() {
 		return a.renderOrganisations(c, http.StatusUnprocessableEntity, form)
 	}
-	if err := web.Flash(c, i18n.T(web.ViewerOf(c).Lang, "Organisation %s created.", f.Name)); err != nil {
-		return err
-	}
+	web.Flash(c, i18n.T(web.ViewerOf(c).Lang, "Organisation %s created.", f.Name))
 	return web.Redirect(c, "/admin/organisations")
 }
 

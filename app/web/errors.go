@@ -92,11 +92,9 @@ func ErrorHandler(r *Renderer, log *slog.Logger) echo.HTTPErrorHandler {
 			c.Response().Header().Set("HX-Retarget", "#main")
 			c.Response().Header().Set("HX-Reswap", "innerHTML")
 		}
-		page, perr := r.NewPage(c, ep.Heading)
-		if perr == nil {
-			page.Data = ep
-			perr = c.Render(status, "errors/error", page)
-		}
+		page := r.NewPage(c, ep.Heading)
+		page.Data = ep
+		perr := c.Render(status, "errors/error", page)
 		if perr != nil {
 			log.Error("error page failed", "request_id", RequestID(c), "error", perr)
 			_ = c.String(status, ep.Heading+". Request id: "+RequestID(c))

@@ -161,7 +161,7 @@ func Date(t time.Time) string { return t.Format("2 Jan 2006 15:04 MST") }
 
 // NewPage starts the data of a page titled title for the request: who is viewing, the
 // navigation they may use, the CSRF token, and the flash messages kept for them.
-func (r *Renderer) NewPage(c echo.Context, title string) (*Page, error) {
+func (r *Renderer) NewPage(c echo.Context, title string) *Page {
 	v := ViewerOf(c)
 	p := &Page{
 		Title:     title,
@@ -183,13 +183,9 @@ func (r *Renderer) NewPage(c echo.Context, title string) (*Page, error) {
 		}
 	}
 	if !IsPartial(c) { // a fragment has no place for them: keep them for the next page
-		flashes, err := takeFlashes(c)
-		if err != nil {
-			return nil, err
-		}
-		p.Flashes = flashes
+		p.Flashes = takeFlashes(c)
 	}
-	return p, nil
+	return p
 }
 
 // Render implements echo.Renderer. name is a page ("auth/login") or a page's fragment

@@ -89,10 +89,7 @@ func TestRendererFullPageAndFragment(t *testing.T) {
 	} {
 		c := htmxContext(tt.header...)
 		SetViewer(c, &access.Viewer{Name: "Eva Employee", Roles: []access.Role{access.Employee}})
-		p, err := r.NewPage(c, "Error")
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := r.NewPage(c, "Error")
 		p.Data = ErrorPage{Status: 404, Heading: "Not found", Message: "Nothing here."}
 		var buf bytes.Buffer
 		if err := r.Render(&buf, "errors/error", p, c); err != nil {

@@ -235,10 +235,7 @@ func (h *Handler) renderPage(c echo.Context, sc audit.Scope, fl filter) error {
 	for _, a := range audit.Actions() {
 		data.Actions = append(data.Actions, Option{Value: a, Label: audit.Label(lang, a)})
 	}
-	p, err := h.render.NewPage(c, "Audit log")
-	if err != nil {
-		return err
-	}
+	p := h.render.NewPage(c, "Audit log")
 	p.Form = fl.form
 	p.Data = data
 	return c.Render(status, tplAudit, p)
