@@ -80,6 +80,22 @@ func NewWith(t testing.TB, o Options) *App {
 	return &App{DB: db, Server: srv, URL: ts.URL, Logs: logs, Config: cfg}
 }
 
+// Beside starts a second Tugi on a's database, as a second process behind a load
+// balancer would run: its own server, with its own copies of what it keeps in memory.
+func (a *App) Beside(t testing.TB) *App {
+	t.Helper()
+	logs := &SafeBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv, err := server.New(server.Options{DB: a.DB, Config: a.Config, Log: log, Throttle: auth.DefaultThrottle,
+		Support: web.Support{Phone: "+372 671 8578", Email: "info@directo.ee"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Echo)
+	t.Cleanup(ts.Close)
+	return &App{DB: a.DB, Server: srv, URL: ts.URL, Logs: logs, Config: a.Config}
+}
+
 // Client is a browser-like HTTP client with its own cookies. It does not follow
 // redirects, so tests see them.
 type Client struct {
@@ -95,6 +111,12 @@ func (a *App) Client(t testing.TB) *Client {
 		Jar:           jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
+}
+
+// On returns a client with c's cookies that sends its requests to other, another Tugi on
+// the same database (cookies are kept per host, and both listen on 127.0.0.1).
+func (c *Client) On(other *App) *Client {
+	return &Client{t: c.t, app: other, http: c.http}
 }
 
 // SignIn returns a client signed in as the demo user with e-mail email.

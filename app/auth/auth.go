@@ -18,6 +18,7 @@ import (
 	"tugi/app/audit"
 	"tugi/app/database"
 	"tugi/app/i18n"
+	"tugi/app/reference"
 	"tugi/app/user"
 	"tugi/app/web"
 )
@@ -67,6 +68,10 @@ func (h *Handler) LoadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		web.SetSession(c, sess)
+		if v, ok := sess.Values[keyReference].(int64); ok {
+			c.SetRequest(r.WithContext(reference.NewContext(r.Context(), v)))
+			r = c.Request()
+		}
 		if uid, ok := sess.Values[keyUserID].(int64); ok {
 			u := sessionUser(sess, uid)
 			if u == nil {

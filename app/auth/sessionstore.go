@@ -28,7 +28,8 @@ const (
 	keyAuthMethod = "auth_method"
 	keyRowID      = "_row_id" // set on load; never stored in the data
 	keyClientIP   = "_client_ip"
-	keyUser       = "_user" // the session's person, read with it (LoadSession); never stored
+	keyUser       = "_user"              // the session's person, read with it (LoadSession); never stored
+	keyReference  = "_reference_version" // read with it (package reference); never stored
 )
 
 // touchEvery is how stale last_seen_at may get before a request refreshes it: one write
@@ -80,15 +81,18 @@ func (s *SessionStore) New(r *http.Request, name string) (*sessions.Session, err
 	}
 	// The session's person comes in the same query: every signed-in request needs them,
 	// and a second round trip was a tenth of a light page's cost.
+	// So does the reference version (package reference), for the same reason.
 	var row struct {
-		ID       int64     `db:"id"`
-		Data     []byte    `db:"data"`
-		LastSeen time.Time `db:"last_seen_at"`
-		Now      time.Time `db:"now"`
-		User     user.User `db:"user"`
+		ID        int64     `db:"id"`
+		Data      []byte    `db:"data"`
+		LastSeen  time.Time `db:"last_seen_at"`
+		Now       time.Time `db:"now"`
+		Reference int64     `db:"reference_version"`
+		User      user.User `db:"user"`
 	}
 	err = s.reads.GetContext(r.Context(), &row, `
-		SELECT s.id, s.data, s.last_seen_at, now() AS now, `+user.JoinedColumns+`
+		SELECT s.id, s.data, s.last_seen_at, now() AS now, (SELECT version FROM reference_version) AS reference_version,
+		       `+user.JoinedColumns+`
 		FROM sessions s LEFT JOIN users u ON u.id = s.user_id LEFT JOIN organisations o ON o.id = u.org_id
 		WHERE s.token_hash = $1 AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2)`,
 		hashToken(c.Value), s.Idle.Seconds())
@@ -109,6 +113,7 @@ func (s *SessionStore) New(r *http.Request, name string) (*sessions.Session, err
 	sess.ID = c.Value
 	sess.IsNew = false
 	sess.Values[keyRowID] = row.ID
+	sess.Values[keyReference] = row.Reference
 	if row.User.ID != 0 {
 		sess.Values[keyUser] = &row.User
 	}
@@ -139,7 +144,7 @@ func (s *SessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessio
 	}
 	values := make(map[any]any, len(sess.Values))
 	for k, v := range sess.Values {
-		if k != keyRowID && k != keyClientIP && k != keyUser {
+		if k != keyRowID && k != keyClientIP && k != keyUser && k != keyReference {
 			values[k] = v
 		}
 	}

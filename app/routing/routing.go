@@ -93,35 +93,51 @@ func rank(p sla.Priority) int {
 	return len(sla.Priorities)
 }
 
-// Route decides where a ticket with facts f goes, reading the rules through q (the
-// transaction that creates the ticket). The first rule in order whose conditions all hold
-// wins; with none, the default team. A security concern goes to the default team (User
-// Support) whatever the rules say.
-func Route(ctx context.Context, q database.Queryer, f Facts) (Decision, error) {
-	d := Decision{Priority: f.Priority, Security: f.Security}
-	if !f.Security {
-		rules, err := NewStore(q).Rules(ctx)
-		if err != nil {
-			return d, err
-		}
-		for i := range rules {
-			r := &rules[i]
-			if !r.Matches(f) {
-				continue
-			}
-			d.RuleID, d.TeamID = &r.ID, &r.TeamID
-			if r.RaiseTo != nil {
-				d.Priority = Raise(d.Priority, *r.RaiseTo)
-			}
-			return d, nil
-		}
+// Table is what routing decides by: the rules in the order they are tried, and the
+// default team (nil when there is none).
+type Table struct {
+	Rules       []Rule
+	DefaultTeam *int64
+}
+
+// LoadTable reads the routing table through q.
+func LoadTable(ctx context.Context, q database.Queryer) (Table, error) {
+	rules, err := NewStore(q).Rules(ctx)
+	if err != nil {
+		return Table{}, err
 	}
 	team, err := DefaultTeam(ctx, q)
 	if err != nil {
-		return d, err
+		return Table{}, err
 	}
-	d.TeamID = team
-	return d, nil
+	return Table{Rules: rules, DefaultTeam: team}, nil
+}
+
+// Decide decides where a ticket with facts f goes. The first rule in order whose
+// conditions all hold wins; with none, the default team. A security concern goes to the
+// default team (User Support) whatever the rules say. The decision shares nothing with t,
+// which may be a copy every request reads (package reference).
+func (t Table) Decide(f Facts) Decision {
+	d := Decision{Priority: f.Priority, Security: f.Security}
+	if !f.Security {
+		for i := range t.Rules {
+			r := &t.Rules[i]
+			if !r.Matches(f) {
+				continue
+			}
+			id, team := r.ID, r.TeamID
+			d.RuleID, d.TeamID = &id, &team
+			if r.RaiseTo != nil {
+				d.Priority = Raise(d.Priority, *r.RaiseTo)
+			}
+			return d
+		}
+	}
+	if t.DefaultTeam != nil {
+		team := *t.DefaultTeam
+		d.TeamID = &team
+	}
+	return d
 }
 
 // DefaultTeam returns the id of the default team, or nil when there is none.

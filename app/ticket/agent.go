@@ -60,7 +60,7 @@ func (h *Handler) panel(c echo.Context, t *Ticket) (Panel, error) {
 	if err != nil {
 		return Panel{}, err
 	}
-	ch, err := st.Choices(ctx)
+	ch, err := h.svc.Choices(ctx)
 	if err != nil {
 		return Panel{}, err
 	}
@@ -440,7 +440,7 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 	}
 	data.Query = this.Encode()
 	if tpl == tplQueue {
-		ch, err := st.Choices(ctx)
+		ch, err := h.svc.Choices(ctx)
 		if err != nil {
 			return err
 		}

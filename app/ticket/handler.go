@@ -141,7 +141,7 @@ func (h *Handler) New(c echo.Context) error {
 
 func (h *Handler) renderNew(c echo.Context, status int, form web.Form) error {
 	ctx := c.Request().Context()
-	cats, err := NewStore(h.svc.reads).Categories(ctx)
+	ch, err := h.svc.Choices(ctx)
 	if err != nil {
 		return err
 	}
@@ -151,7 +151,7 @@ func (h *Handler) renderNew(c echo.Context, status int, form web.Form) error {
 	}
 	p := h.render.NewPage(c, "Open a ticket")
 	p.Form = form
-	p.Data = NewPage{Categories: cats, Impacts: Impacts, Support: sla.StatusAt(cal, h.svc.Now()), Upload: h.uploadHint(c)}
+	p.Data = NewPage{Categories: ch.Categories, Impacts: Impacts, Support: sla.StatusAt(cal, h.svc.Now()), Upload: h.uploadHint(c)}
 	return c.Render(status, tplNew, p)
 }
 

@@ -115,6 +115,10 @@ func (s *Service) CreateByPhone(ctx context.Context, actor audit.Actor, v *acces
 	if err != nil {
 		return nil, err
 	}
+	fs, err := s.facts(ctx)
+	if err != nil {
+		return nil, err
+	}
 	now := s.Now()
 	var id int64
 	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
@@ -126,24 +130,18 @@ func (s *Service) CreateByPhone(ctx context.Context, actor audit.Actor, v *acces
 		if !contact.Active {
 			return ErrContactInactive
 		}
-		cat, err := st.Category(ctx, call.CategoryID)
+		cat, err := fs.choices.Category(call.CategoryID)
 		if err != nil {
 			return err
 		}
-		ps, err := policies(ctx, tx)
-		if err != nil {
-			return err
-		}
+		ps := fs.policies
 		if _, ok := ps[call.Priority]; !ok {
 			return ErrInvalidPriority
 		}
 		// The routing rules choose the team (and may raise the priority the agent chose),
 		// as for a ticket the customer opens; the agent on the phone keeps it.
-		route, err := routing.Route(ctx, tx, routing.Facts{CategoryID: cat.ID, Security: cat.Security, OrgID: contact.OrgID,
+		route := fs.routes.Decide(routing.Facts{CategoryID: cat.ID, Security: cat.Security, OrgID: contact.OrgID,
 			Priority: call.Priority, Subject: call.Subject})
-		if err != nil {
-			return err
-		}
 		team, priority := route.TeamID, route.Priority
 		policy, ok := ps[priority]
 		if !ok {
@@ -266,11 +264,11 @@ func (h *Handler) renderPhone(c echo.Context, status int, form web.Form, tpl str
 		}
 	}
 	if tpl == tplPhone {
-		cats, err := st.Categories(ctx)
+		ch, err := h.svc.Choices(ctx)
 		if err != nil {
 			return err
 		}
-		data.Categories = cats
+		data.Categories = ch.Categories
 	}
 	p := h.render.NewPage(c, "Log a phone call")
 	p.Form = form

@@ -14,6 +14,7 @@ import (
 	"tugi/app/blob"
 	"tugi/app/calendar"
 	"tugi/app/database"
+	"tugi/app/reference"
 	"tugi/app/routing"
 	"tugi/app/sla"
 )
@@ -49,6 +50,12 @@ type Service struct {
 	publicURL string
 	blobs     blob.Store
 	limits    AttachmentLimits
+
+	// This process's copies of the reference data (package reference).
+	choices  *reference.Cache[Choices]
+	policies *reference.Cache[map[sla.Priority]sla.Policy]
+	canned   *reference.Cache[[]CannedReply]
+	routes   *reference.Cache[routing.Table]
 }
 
 // NewService returns the ticket service.
@@ -62,7 +69,13 @@ func NewService(o Options) *Service {
 	if o.Attachments == (AttachmentLimits{}) {
 		o.Attachments = DefaultAttachmentLimits
 	}
-	return &Service{db: o.DB, reads: database.NewPrepared(o.DB), calendars: o.Calendars, now: o.Now, publicURL: strings.TrimSuffix(o.PublicURL, "/"), blobs: o.Blobs, limits: o.Attachments}
+	reads := database.NewPrepared(o.DB)
+	return &Service{db: o.DB, reads: reads, calendars: o.Calendars, now: o.Now, publicURL: strings.TrimSuffix(o.PublicURL, "/"), blobs: o.Blobs, limits: o.Attachments,
+		choices:  reference.New(NewStore(reads).Choices),
+		policies: reference.New(func(ctx context.Context) (map[sla.Priority]sla.Policy, error) { return policies(ctx, reads) }),
+		canned:   reference.New(NewStore(reads).CannedReplies),
+		routes:   reference.New(func(ctx context.Context) (routing.Table, error) { return routing.LoadTable(ctx, reads) }),
+	}
 }
 
 // Now returns the time as the service counts it: whole seconds, as the clocks store time
@@ -74,9 +87,41 @@ func (s *Service) Calendar(ctx context.Context) (*calendar.Calendar, error) {
 	return s.calendars.Current(ctx)
 }
 
-// Policies returns the SLA policies by priority.
+// Policies returns the SLA policies by priority. The map is shared: do not change it.
 func (s *Service) Policies(ctx context.Context) (map[sla.Priority]sla.Policy, error) {
-	return policies(ctx, s.reads)
+	return s.policies.Get(ctx)
+}
+
+// Choices returns the lists of the agent's selects. They are shared: do not change them.
+func (s *Service) Choices(ctx context.Context) (Choices, error) {
+	return s.choices.Get(ctx)
+}
+
+// CannedReplies returns the canned replies agents may insert. They are shared: do not
+// change them.
+func (s *Service) CannedReplies(ctx context.Context) ([]CannedReply, error) {
+	return s.canned.Get(ctx)
+}
+
+// facts is the reference data a new ticket is routed and timed by, read before its
+// transaction begins (a copy's read needs a connection of its own).
+type facts struct {
+	choices  Choices
+	policies map[sla.Priority]sla.Policy
+	routes   routing.Table
+}
+
+func (s *Service) facts(ctx context.Context) (facts, error) {
+	var f facts
+	var err error
+	if f.choices, err = s.choices.Get(ctx); err != nil {
+		return f, err
+	}
+	if f.policies, err = s.policies.Get(ctx); err != nil {
+		return f, err
+	}
+	f.routes, err = s.routes.Get(ctx)
+	return f, err
 }
 
 func policies(ctx context.Context, q database.Queryer) (map[sla.Priority]sla.Policy, error) {
@@ -121,13 +166,17 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 	if err != nil {
 		return nil, err
 	}
+	fs, err := s.facts(ctx)
+	if err != nil {
+		return nil, err
+	}
 	now := s.Now()
 	var id int64
 	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		q := s.reads.Tx(tx)
 		var ev audit.Event
 		var err error
-		if id, ev, err = s.create(ctx, q, v, r, files, cal, now); err != nil {
+		if id, ev, err = s.create(ctx, q, v, r, files, cal, fs, now); err != nil {
 			return err
 		}
 		return audit.Record(ctx, q, actor, ev) // last: it holds the chain's head until commit
@@ -141,22 +190,16 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 // create writes the new ticket of Create in the transaction tx (a Prepared.Tx), its
 // message, files, clocks and notices, and returns its id and the audit event that Create
 // records last.
-func (s *Service) create(ctx context.Context, tx database.Queryer, v *access.Viewer, r Request, files []checkedFile, cal *calendar.Calendar, now time.Time) (int64, audit.Event, error) {
+func (s *Service) create(ctx context.Context, tx database.Queryer, v *access.Viewer, r Request, files []checkedFile, cal *calendar.Calendar, fs facts, now time.Time) (int64, audit.Event, error) {
 	var id int64
 	st := NewStore(tx)
-	cat, err := st.Category(ctx, r.CategoryID)
+	cat, err := fs.choices.Category(r.CategoryID)
 	if err != nil {
 		return 0, audit.Event{}, err
 	}
-	ps, err := policies(ctx, tx)
-	if err != nil {
-		return 0, audit.Event{}, err
-	}
-	route, err := routing.Route(ctx, tx, routing.Facts{CategoryID: cat.ID, Security: cat.Security, OrgID: v.OrgID,
+	ps := fs.policies
+	route := fs.routes.Decide(routing.Facts{CategoryID: cat.ID, Security: cat.Security, OrgID: v.OrgID,
 		Priority: InitialPriority(r.Impact, cat.Security), Subject: r.Subject})
-	if err != nil {
-		return 0, audit.Event{}, err
-	}
 	team, priority := route.TeamID, route.Priority
 	var assignee *int64
 	if team != nil {
@@ -226,6 +269,7 @@ type change struct {
 	now      time.Time
 	cal      *calendar.Calendar
 	policies map[sla.Priority]sla.Policy
+	choices  Choices
 	scope    Scope
 	st       *Store
 	old      Ticket
@@ -285,6 +329,10 @@ func (s *Service) apply(ctx context.Context, actor audit.Actor, v *access.Viewer
 	if err != nil {
 		return err
 	}
+	fs, err := s.facts(ctx)
+	if err != nil {
+		return err
+	}
 	return database.WithTx(ctx, s.db, func(sqltx *sqlx.Tx) error {
 		tx := s.reads.Tx(sqltx)
 		st := NewStore(tx)
@@ -296,11 +344,7 @@ func (s *Service) apply(ctx context.Context, actor audit.Actor, v *access.Viewer
 		if err != nil {
 			return err
 		}
-		ps, err := policies(ctx, tx)
-		if err != nil {
-			return err
-		}
-		c := &change{now: s.Now(), cal: cal, policies: ps, scope: scope, st: st, old: *t, t: t, oldClock: clocks, clocks: clocks}
+		c := &change{now: s.Now(), cal: cal, policies: fs.policies, choices: fs.choices, scope: scope, st: st, old: *t, t: t, oldClock: clocks, clocks: clocks}
 		if err := fn(c); err != nil {
 			return err
 		}
@@ -493,7 +537,7 @@ func (s *Service) SetFields(ctx context.Context, actor audit.Actor, v *access.Vi
 			c.record("ticket.priority", map[string]audit.Change{"priority": {Old: c.old.Priority, New: c.t.Priority}})
 		}
 		if f.CategoryID != nil && *f.CategoryID != c.t.CategoryID {
-			if _, err := c.st.Category(ctx, *f.CategoryID); err != nil {
+			if _, err := c.choices.Category(*f.CategoryID); err != nil {
 				return err
 			}
 			c.t.CategoryID = *f.CategoryID

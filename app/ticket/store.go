@@ -496,19 +496,6 @@ func (s *Store) Categories(ctx context.Context) ([]Category, error) {
 	return cs, nil
 }
 
-// Category returns the active category id, or ErrNoSuchCategory.
-func (s *Store) Category(ctx context.Context, id int64) (*Category, error) {
-	var c Category
-	err := s.q.GetContext(ctx, &c, `SELECT id, name, translations, security FROM categories WHERE id = $1 AND active`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNoSuchCategory
-	}
-	if err != nil {
-		return nil, fmt.Errorf("ticket store: category %d: %w", id, err)
-	}
-	return &c, nil
-}
-
 // Choices are the lists the agent's pages offer in their selects: the categories
 // customers may choose (Categories), the active agents (Agents) and the teams (Teams),
 // each in its own order.
@@ -531,6 +518,17 @@ UNION ALL
 SELECT 'team', n, id, name, '{}'::jsonb, false
 FROM (SELECT row_number() OVER (ORDER BY lower(name)) AS n, id, name FROM teams) t
 ORDER BY kind, n`
+
+// Category returns the active category id, or ErrNoSuchCategory.
+func (ch Choices) Category(id int64) (*Category, error) {
+	for i := range ch.Categories {
+		if ch.Categories[i].ID == id {
+			c := ch.Categories[i]
+			return &c, nil
+		}
+	}
+	return nil, ErrNoSuchCategory
+}
 
 // Choices reads the lists of Choices.
 func (s *Store) Choices(ctx context.Context) (Choices, error) {

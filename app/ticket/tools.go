@@ -34,7 +34,7 @@ func (h *Handler) tools(c echo.Context, t *Ticket, panel Panel) (Tools, error) {
 	if tools.Links, err = st.Links(ctx, ScopeOf(v), t.ID); err != nil {
 		return tools, err
 	}
-	if tools.Canned, err = st.CannedReplies(ctx); err != nil {
+	if tools.Canned, err = h.svc.CannedReplies(ctx); err != nil {
 		return tools, err
 	}
 	// The page is staff's (the ticket's scope decided who sees it); the history is the
