@@ -1,6 +1,8 @@
 package auth_test
 
 import (
+	"bytes"
+	"encoding/gob"
 	"net"
 	"net/http"
 	"net/url"
@@ -903,5 +905,42 @@ func TestCSRFTokenIsRenewedAtSignInAndOut(t *testing.T) {
 	c.Post("/logout", nil)
 	if after := c.CSRF(); after == during {
 		t.Error("token not renewed at sign-out")
+	}
+}
+
+// A session keeps who it is for and how they signed in in columns of their own; nothing
+// else is gob-encoded while nothing else is kept. A session stored before that, with
+// those values in its gob-encoded data, still signs in.
+func TestSessionKeepsItsValuesInColumns(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	c := app.SignIn(t, customer)
+	var data []byte
+	var method string
+	if err := app.DB.QueryRow(`SELECT data, auth_method FROM sessions WHERE token_hash = sha256(convert_to($1, 'UTF8'))`,
+		c.Cookie(auth.CookieName)).Scan(&data, &method); err != nil {
+		t.Fatal(err)
+	}
+	if len(data) != 0 || method != "password" {
+		t.Errorf("a fresh session: %d bytes of data, auth_method %q; want none and password", len(data), method)
+	}
+
+	var userID int64
+	if err := app.DB.Get(&userID, `SELECT id FROM users WHERE email = $1`, customer2); err != nil {
+		t.Fatal(err)
+	}
+	var old bytes.Buffer
+	if err := gob.NewEncoder(&old).Encode(map[any]any{"user_id": userID, "auth_method": "password"}); err != nil {
+		t.Fatal(err)
+	}
+	const token = "a-session-stored-by-an-earlier-version-0123456789"
+	if _, err := app.DB.Exec(`INSERT INTO sessions (token_hash, user_id, auth_method, data, expires_at)
+		VALUES (sha256(convert_to($1, 'UTF8')), $2, 'password', $3, now() + interval '1 hour')`, token, userID, old.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	earlier := app.Client(t)
+	earlier.SetCookie(auth.CookieName, token)
+	if p := earlier.Get("/"); p.Status != http.StatusOK || p.Text(".who-name") != "Jaan Tamm" {
+		t.Errorf("an earlier session: home %d for %q", p.Status, p.Text(".who-name"))
 	}
 }

@@ -21,8 +21,10 @@ import (
 	"tugi/app/user"
 )
 
-// Session values the store mirrors into columns, so sessions can be listed and revoked
-// per person.
+// Session values the store keeps in columns of their own (user_id, auth_method), so
+// sessions can be listed and revoked per person, and values it sets on load and never
+// stores. Any other value is kept gob-encoded in the column data, which is empty while
+// there is none (the usual case: nothing is decoded on a request).
 const (
 	keyUserID     = "user_id"
 	keyAuthMethod = "auth_method"
@@ -83,15 +85,17 @@ func (s *SessionStore) New(r *http.Request, name string) (*sessions.Session, err
 	// and a second round trip was a tenth of a light page's cost.
 	// So does the reference version (package reference), for the same reason.
 	var row struct {
-		ID        int64     `db:"id"`
-		Data      []byte    `db:"data"`
-		LastSeen  time.Time `db:"last_seen_at"`
-		Now       time.Time `db:"now"`
-		Reference int64     `db:"reference_version"`
-		User      user.User `db:"user"`
+		ID         int64     `db:"id"`
+		UserID     *int64    `db:"user_id"`
+		AuthMethod string    `db:"auth_method"`
+		Data       []byte    `db:"data"`
+		LastSeen   time.Time `db:"last_seen_at"`
+		Now        time.Time `db:"now"`
+		Reference  int64     `db:"reference_version"`
+		User       user.User `db:"user"`
 	}
 	err = s.reads.GetContext(r.Context(), &row, `
-		SELECT s.id, s.data, s.last_seen_at, now() AS now, (SELECT version FROM reference_version) AS reference_version,
+		SELECT s.id, s.user_id, s.auth_method, s.data, s.last_seen_at, now() AS now, (SELECT version FROM reference_version) AS reference_version,
 		       `+user.JoinedColumns+`
 		FROM sessions s LEFT JOIN users u ON u.id = s.user_id LEFT JOIN organisations o ON o.id = u.org_id
 		WHERE s.token_hash = $1 AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2)`,
@@ -102,8 +106,16 @@ func (s *SessionStore) New(r *http.Request, name string) (*sessions.Session, err
 	if err != nil {
 		return sess, fmt.Errorf("session store: load: %w", err)
 	}
-	if err := gob.NewDecoder(bytes.NewReader(row.Data)).Decode(&sess.Values); err != nil {
-		return sess, fmt.Errorf("session store: decode session %d: %w", row.ID, err)
+	if len(row.Data) > 0 {
+		if err := gob.NewDecoder(bytes.NewReader(row.Data)).Decode(&sess.Values); err != nil {
+			return sess, fmt.Errorf("session store: decode session %d: %w", row.ID, err)
+		}
+	}
+	if row.UserID != nil {
+		sess.Values[keyUserID] = *row.UserID
+	}
+	if row.AuthMethod != "" {
+		sess.Values[keyAuthMethod] = row.AuthMethod
 	}
 	if row.Now.Sub(row.LastSeen) > touchEvery {
 		if _, err := s.db.ExecContext(r.Context(), `UPDATE sessions SET last_seen_at = now() WHERE id = $1`, row.ID); err != nil {
@@ -142,20 +154,24 @@ func (s *SessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessio
 		http.SetCookie(w, sessions.NewCookie(sess.Name(), "", sess.Options))
 		return nil
 	}
+	userID, _ := sess.Values[keyUserID].(int64)
+	method, _ := sess.Values[keyAuthMethod].(string)
 	values := make(map[any]any, len(sess.Values))
 	for k, v := range sess.Values {
-		if k != keyRowID && k != keyClientIP && k != keyUser && k != keyReference {
+		switch k {
+		case keyUserID, keyAuthMethod, keyRowID, keyClientIP, keyUser, keyReference:
+		default:
 			values[k] = v
 		}
 	}
-	userID, _ := values[keyUserID].(int64)
-	method, _ := values[keyAuthMethod].(string)
-	if sess.ID == "" && userID == 0 && len(values) == 0 {
+	if sess.ID == "" && userID == 0 && method == "" && len(values) == 0 {
 		return nil
 	}
-	var data bytes.Buffer
-	if err := gob.NewEncoder(&data).Encode(values); err != nil {
-		return fmt.Errorf("session store: encode: %w", err)
+	data := bytes.NewBuffer([]byte{}) // empty, not NULL, while there is nothing else
+	if len(values) > 0 {
+		if err := gob.NewEncoder(data).Encode(values); err != nil {
+			return fmt.Errorf("session store: encode: %w", err)
+		}
 	}
 	var uid *int64
 	if userID != 0 {
