@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"html/template"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -175,5 +176,41 @@ func TestOptions(t *testing.T) {
 	}
 	if got := options(nil, ""); got != "" {
 		t.Errorf("no options: %q", got)
+	}
+}
+
+// Fixed texts are translated when the templates are parsed, and print exactly what the
+// template's own call of T would have printed, in text and in the attributes templates
+// translate, whatever the text holds.
+func TestFixedTextsTranslatedAtParse(t *testing.T) {
+	src := `{{define "content"}}<h1>{{.T "Queue"}}</h1>` +
+		`<input aria-label="{{$.T "Queue"}}" placeholder="{{.T "Tom & Jerry's \"1+1\" <b>x</b>"}}">` +
+		`<button hx-confirm="{{.T "Delete it?"}}">{{ .T "Sign out" }}</button>` +
+		`<title>{{.T "A < B"}}</title><textarea>{{.T "Nul\x00 here"}}</textarea>` +
+		`<p>{{.T "Welcome, %s" .Title}}</p>{{end}}`
+	for _, lang := range []string{"en", "et"} {
+		p := &Page{Lang: lang, Title: "Mari"}
+		run := func(src string) string {
+			t.Helper()
+			tpl, err := template.New("").Parse(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			if err := tpl.ExecuteTemplate(&b, "content", p); err != nil {
+				t.Fatal(err)
+			}
+			return b.String()
+		}
+		fixed := translated(src, lang)
+		if strings.Count(fixed, ".T ") != 1 {
+			t.Errorf("%s: not every fixed text was translated, or the one with an argument was: %s", lang, fixed)
+		}
+		if got, want := run(fixed), run(src); got != want {
+			t.Errorf("%s: translated at parse\n%s\nwant what T prints\n%s", lang, got, want)
+		}
+	}
+	if got := translated(`<p>{{.T "Queue"}}</p>`, "et"); got != "<p>Järjekord</p>" {
+		t.Errorf("in Estonian: %s", got)
 	}
 }
