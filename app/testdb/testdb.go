@@ -20,6 +20,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -87,9 +88,11 @@ func run(m *testing.M) int {
 			}
 		}()
 		maintDSN = cluster.DSN("postgres")
-		if err := speedUp(ctx, maintDSN); err != nil {
-			fmt.Fprintln(os.Stderr, "testdb:", err)
-			return 1
+		if !benchmarking() {
+			if err := speedUp(ctx, maintDSN); err != nil {
+				fmt.Fprintln(os.Stderr, "testdb:", err)
+				return 1
+			}
 		}
 	}
 
@@ -109,8 +112,18 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
+// benchmarking reports whether the test binary runs benchmarks (-test.bench): they
+// measure the throwaway cluster as PostgreSQL runs in production, committing durably.
+func benchmarking() bool {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	f := flag.Lookup("test.bench")
+	return f != nil && f.Value.String() != ""
+}
+
 // speedUp trades the throwaway cluster's crash safety for speed: its data dies with the
-// test binary anyway. Never used on a server TEST_DATABASE_URL names.
+// test binary anyway. Never used on a server TEST_DATABASE_URL names, nor for benchmarks.
 func speedUp(ctx context.Context, dsn string) error {
 	db, err := database.Open(ctx, dsn)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"net"
@@ -421,6 +422,11 @@ type recorded struct {
 func (r *recorder) SelectContext(ctx context.Context, dest any, query string, args ...any) error {
 	r.last = recorded{query, args}
 	return r.Queryer.SelectContext(ctx, dest, query, args...)
+}
+
+func (r *recorder) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	r.last = recorded{query, args}
+	return r.Queryer.QueryContext(ctx, query, args...)
 }
 
 // explain runs EXPLAIN (ANALYZE, BUFFERS) of q (after running it once, as the pages did).
