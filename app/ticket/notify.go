@@ -103,15 +103,18 @@ func quote(body string) string {
 }
 
 // notifyCreated tells the customer that their new ticket t was received, and the agent
-// routing assigned it to, if any, that it is theirs.
-func (s *Service) notifyCreated(ctx context.Context, q database.Queryer, t *Ticket, cal *calendar.Calendar) error {
+// routing assigned it to, if any, that it is theirs. r is the requester when the caller
+// knows them (the customer who opened it); nil: looked up.
+func (s *Service) notifyCreated(ctx context.Context, q database.Queryer, t *Ticket, r *recipient, cal *calendar.Calendar) error {
 	if s.publicURL == "" {
 		return nil
 	}
 	n := &notifier{q: q, publicURL: s.publicURL, now: t.CreatedAt}
-	r, err := n.requester(ctx, t)
-	if err != nil {
-		return err
+	if r == nil {
+		var err error
+		if r, err = n.requester(ctx, t); err != nil {
+			return err
+		}
 	}
 	if r == nil {
 		return n.assigned(ctx, t, 0)

@@ -149,19 +149,14 @@ func (s *Service) CreateByPhone(ctx context.Context, actor audit.Actor, v *acces
 		}
 		rules := SLA{Cal: cal, Policy: policy}
 		clocks := rules.AgentReplied(rules.Created(now), now)
-		if id, err = st.Create(ctx, NewTicket{OrgID: contact.OrgID, RequesterID: contact.ID, CreatedBy: v.UserID,
+		// Open, and the agent's, from the start; what was said is its first message, by the
+		// agent.
+		agent := v.UserID
+		var msgID int64
+		if id, msgID, err = st.Open(ctx, NewTicket{OrgID: contact.OrgID, RequesterID: contact.ID, CreatedBy: v.UserID,
 			Subject: call.Subject, CategoryID: cat.ID, Impact: call.Impact, Priority: priority, Channel: Phone,
-			TeamID: team, At: now, NextDueAt: clocks.NextDue(cal)}); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE tickets SET status = 'open', assignee_id = $2 WHERE id = $1`, id, v.UserID); err != nil {
-			return fmt.Errorf("ticket store: open phone ticket %d: %w", id, err)
-		}
-		msgID, err := st.AddMessage(ctx, NewMessage{TicketID: id, OrgID: contact.OrgID, AuthorID: v.UserID, Channel: Phone, Body: call.Body, At: now})
-		if err != nil {
-			return err
-		}
-		if err := st.SaveClocks(ctx, id, nil, clocks, cal, policy.WarnPercent); err != nil {
+			TeamID: team, AssigneeID: &agent, At: now, NextDueAt: clocks.NextDue(cal)}, Open, v.UserID, call.Body,
+			clocks, cal, policy.WarnPercent); err != nil {
 			return err
 		}
 		changes := map[string]audit.Change{
@@ -186,7 +181,8 @@ func (s *Service) CreateByPhone(ctx context.Context, actor audit.Actor, v *acces
 				return err
 			}
 		}
-		if err := s.notifyCreated(ctx, tx, &Ticket{ID: id, OrgID: contact.OrgID, RequesterID: contact.ID, Subject: call.Subject, CreatedAt: now}, cal); err != nil {
+		// Not as assigned: the agent on the phone is not told of their own ticket.
+		if err := s.notifyCreated(ctx, tx, &Ticket{ID: id, OrgID: contact.OrgID, RequesterID: contact.ID, Subject: call.Subject, CreatedAt: now}, nil, cal); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, actor, audit.Event{Action: "ticket.create", ObjectType: "ticket",

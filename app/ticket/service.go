@@ -171,12 +171,12 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 		return nil, err
 	}
 	now := s.Now()
-	var id int64
+	var t *Ticket
 	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		q := s.reads.Tx(tx)
 		var ev audit.Event
 		var err error
-		if id, ev, err = s.create(ctx, q, v, r, files, cal, fs, now); err != nil {
+		if t, ev, err = s.create(ctx, q, v, r, files, cal, fs, now); err != nil {
 			return err
 		}
 		return audit.Record(ctx, q, actor, ev) // last: it holds the chain's head until commit
@@ -184,18 +184,17 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 	if err != nil {
 		return nil, err
 	}
-	return NewStore(s.reads).Get(ctx, ScopeOf(v), id)
+	return t, nil
 }
 
 // create writes the new ticket of Create in the transaction tx (a Prepared.Tx), its
-// message, files, clocks and notices, and returns its id and the audit event that Create
-// records last.
-func (s *Service) create(ctx context.Context, tx database.Queryer, v *access.Viewer, r Request, files []checkedFile, cal *calendar.Calendar, fs facts, now time.Time) (int64, audit.Event, error) {
-	var id int64
+// message, files, clocks and notices, and returns the ticket, from what it wrote (no
+// read after), and the audit event that Create records last.
+func (s *Service) create(ctx context.Context, tx database.Queryer, v *access.Viewer, r Request, files []checkedFile, cal *calendar.Calendar, fs facts, now time.Time) (*Ticket, audit.Event, error) {
 	st := NewStore(tx)
 	cat, err := fs.choices.Category(r.CategoryID)
 	if err != nil {
-		return 0, audit.Event{}, err
+		return nil, audit.Event{}, err
 	}
 	ps := fs.policies
 	route := fs.routes.Decide(routing.Facts{CategoryID: cat.ID, Security: cat.Security, OrgID: v.OrgID,
@@ -204,31 +203,27 @@ func (s *Service) create(ctx context.Context, tx database.Queryer, v *access.Vie
 	var assignee *int64
 	if team != nil {
 		if assignee, err = routing.Assign(ctx, tx, *team, 0); err != nil {
-			return 0, audit.Event{}, err
+			return nil, audit.Event{}, err
 		}
 	}
 	policy, ok := ps[priority]
 	if !ok {
-		return 0, audit.Event{}, fmt.Errorf("ticket: no SLA policy for priority %q", priority)
+		return nil, audit.Event{}, fmt.Errorf("ticket: no SLA policy for priority %q", priority)
 	}
 	rules := SLA{Cal: cal, Policy: policy}
 	clocks := rules.Created(now)
-	if id, err = st.Create(ctx, NewTicket{OrgID: v.OrgID, RequesterID: v.UserID, CreatedBy: v.UserID, Subject: r.Subject,
-		CategoryID: cat.ID, Impact: r.Impact, Priority: priority, Channel: r.Channel, TeamID: team, AssigneeID: assignee, At: now,
-		NextDueAt: clocks.NextDue(cal)}); err != nil {
-		return 0, audit.Event{}, err
-	}
-	msgID, err := st.AddMessage(ctx, NewMessage{TicketID: id, OrgID: v.OrgID, AuthorID: v.UserID, Channel: r.Channel, Body: r.Body, At: now})
+	nt := NewTicket{OrgID: v.OrgID, RequesterID: v.UserID, CreatedBy: v.UserID, Subject: r.Subject, CategoryID: cat.ID,
+		Impact: r.Impact, Priority: priority, Channel: r.Channel, TeamID: team, AssigneeID: assignee, At: now, NextDueAt: clocks.NextDue(cal)}
+	id, msgID, err := st.Open(ctx, nt, New, v.UserID, r.Body, clocks, cal, policy.WarnPercent)
 	if err != nil {
-		return 0, audit.Event{}, err
+		return nil, audit.Event{}, err
 	}
 	attached, err := st.attach(ctx, s.blobs, id, v.OrgID, msgID, v.UserID, files, now)
 	if err != nil {
-		return 0, audit.Event{}, err
+		return nil, audit.Event{}, err
 	}
-	if err := st.SaveClocks(ctx, id, nil, clocks, cal, policy.WarnPercent); err != nil {
-		return 0, audit.Event{}, err
-	}
+	t := nt.ticket(id, New, fs.choices)
+	t.OrgName, t.Requester = v.OrgName, v.Name
 	changes := map[string]audit.Change{
 		"requester_id": {New: v.UserID},
 		"category_id":  {New: cat.ID},
@@ -241,8 +236,10 @@ func (s *Service) create(ctx context.Context, tx database.Queryer, v *access.Vie
 	if team != nil {
 		changes["team_id"] = audit.Change{New: *team}
 	}
-	if err := s.notifyCreated(ctx, tx, &Ticket{ID: id, OrgID: v.OrgID, RequesterID: v.UserID, AssigneeID: assignee, Subject: r.Subject, CreatedAt: now}, cal); err != nil {
-		return 0, audit.Event{}, err
+	// The requester is the viewer: active, signed in, in the ticket's organisation.
+	requester := &recipient{ID: v.UserID, Email: v.Email, Name: v.Name, Lang: v.Lang}
+	if err := s.notifyCreated(ctx, tx, t, requester, cal); err != nil {
+		return nil, audit.Event{}, err
 	}
 	if len(attached) > 0 {
 		changes["attachment_ids"] = audit.Change{New: attached}
@@ -256,10 +253,10 @@ func (s *Service) create(ctx context.Context, tx database.Queryer, v *access.Vie
 	if route.Security {
 		if err := routing.NotifyCISO(ctx, tx, routing.Concern{TicketID: id, OrgID: v.OrgID, Reference: Reference(id, now),
 			Subject: r.Subject, URL: s.publicURL + "/tickets/" + strconv.FormatInt(id, 10)}); err != nil {
-			return 0, audit.Event{}, err
+			return nil, audit.Event{}, err
 		}
 	}
-	return id, audit.Event{Action: "ticket.create", ObjectType: "ticket",
+	return t, audit.Event{Action: "ticket.create", ObjectType: "ticket",
 		ObjectID: strconv.FormatInt(id, 10), OrgID: v.OrgID, Changes: changes}, nil
 }
 
