@@ -44,14 +44,9 @@ type Panel struct {
 	Saved      string
 }
 
-func (h *Handler) panel(c echo.Context, t *Ticket) (Panel, error) {
+func (h *Handler) panel(c echo.Context, t *Ticket, clocks Clocks) (Panel, error) {
 	ctx := c.Request().Context()
 	v := web.ViewerOf(c)
-	st := NewStore(h.svc.reads)
-	clocks, err := st.Clocks(ctx, ScopeOf(v), t.ID)
-	if err != nil {
-		return Panel{}, err
-	}
 	ps, err := h.svc.Policies(ctx)
 	if err != nil {
 		return Panel{}, err
@@ -94,10 +89,20 @@ func settable(now Status) []Status {
 	return ss
 }
 
-func (h *Handler) renderAgent(c echo.Context, status int, t *Ticket, form web.Form, panelOnly bool) error {
+// renderAgent shows ticket id to staff (read afresh, with its clocks and links), or its
+// side panel alone.
+func (h *Handler) renderAgent(c echo.Context, status int, id int64, form web.Form, panelOnly bool) error {
 	ctx := c.Request().Context()
 	v := web.ViewerOf(c)
-	panel, err := h.panel(c, t)
+	page, err := NewStore(h.svc.reads).Page(ctx, ScopeOf(v), id)
+	if errors.Is(err, ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	t := page.Ticket
+	panel, err := h.panel(c, t, page.Clocks)
 	if err != nil {
 		return err
 	}
@@ -107,18 +112,14 @@ func (h *Handler) renderAgent(c echo.Context, status int, t *Ticket, form web.Fo
 		p.Data = AgentPage{Ticket: t, Panel: panel}
 		return c.Render(status, tplPanel, p)
 	}
-	ms, err := NewStore(h.svc.reads).Messages(ctx, ScopeOf(v), t.ID)
+	ms, atts, err := NewStore(h.svc.reads).Conversation(ctx, ScopeOf(v), t.ID)
 	if err != nil {
 		return err
 	}
 	for i := range ms {
 		ms[i].CreatedAt = ms[i].CreatedAt.In(t.CreatedAt.Location())
 	}
-	tools, err := h.tools(c, t, panel)
-	if err != nil {
-		return err
-	}
-	atts, err := NewStore(h.svc.reads).Attachments(ctx, ScopeOf(v), t.ID)
+	tools, err := h.tools(c, t, panel, page.Links)
 	if err != nil {
 		return err
 	}
@@ -147,7 +148,7 @@ func (h *Handler) Note(c echo.Context) error {
 	}
 	if form.Invalid() {
 		filesLost(c, &form, "note_files", files)
-		return h.renderAgent(c, http.StatusUnprocessableEntity, t, form, false)
+		return h.renderAgent(c, http.StatusUnprocessableEntity, t.ID, form, false)
 	}
 	v := web.ViewerOf(c)
 	if err := h.svc.Note(c.Request().Context(), web.Actor(c), v, t.ID, f.Body, files...); err != nil {
@@ -225,16 +226,18 @@ func (h *Handler) SetFields(c echo.Context) error {
 	}
 	partial := web.IsPartial(c)
 	if form.Invalid() {
-		return h.renderAgent(c, http.StatusUnprocessableEntity, t, form, partial)
+		return h.renderAgent(c, http.StatusUnprocessableEntity, t.ID, form, partial)
 	}
 	if !partial {
 		web.Flash(c, i18n.T(v.Lang, "Saved."))
 		return web.Redirect(c, ticketPath(t.ID))
 	}
-	if t, err = h.load(c); err != nil {
+	page, err := NewStore(h.svc.reads).Page(c.Request().Context(), ScopeOf(v), t.ID)
+	if err != nil {
 		return err
 	}
-	panel, err := h.panel(c, t)
+	t = page.Ticket
+	panel, err := h.panel(c, t, page.Clocks)
 	if err != nil {
 		return err
 	}
@@ -503,9 +506,11 @@ func contains[T comparable](list []T, v T) bool {
 	return false
 }
 
-func deref(p *int64) int64 {
+// deref is what p points to, or T's zero value when p is nil.
+func deref[T any](p *T) T {
+	var zero T
 	if p == nil {
-		return 0
+		return zero
 	}
 	return *p
 }

@@ -184,16 +184,16 @@ func CleanFilename(name string) string {
 
 // Attachment is a file attached to a message of a ticket.
 type Attachment struct {
-	ID          int64     `db:"id"`
-	TicketID    int64     `db:"ticket_id"`
-	OrgID       int64     `db:"org_id"`
-	MessageID   int64     `db:"message_id"`
-	Filename    string    `db:"filename"`
-	ContentType string    `db:"content_type"`
-	Size        int64     `db:"size"`
-	SHA256      string    `db:"sha256"`
-	Internal    bool      `db:"internal"`
-	CreatedAt   time.Time `db:"created_at"`
+	ID          int64     `db:"id" json:"id"`
+	TicketID    int64     `db:"ticket_id" json:"ticket_id"`
+	OrgID       int64     `db:"org_id" json:"org_id"`
+	MessageID   int64     `db:"message_id" json:"message_id"`
+	Filename    string    `db:"filename" json:"filename"`
+	ContentType string    `db:"content_type" json:"content_type"`
+	Size        int64     `db:"size" json:"size"`
+	SHA256      string    `db:"sha256" json:"sha256"`
+	Internal    bool      `db:"internal" json:"internal"`
+	CreatedAt   time.Time `db:"created_at" json:"created_at"`
 }
 
 // URL is where the attachment is downloaded.
@@ -254,23 +254,6 @@ FROM tickets t
 JOIN ticket_messages m ON m.ticket_id = t.id
 JOIN ticket_attachments a ON a.message_id = m.id AND a.ticket_id = t.id AND a.org_id = t.org_id
 WHERE ` + visibleMessage + ` AND t.id = $5`
-
-const listAttachments = `SELECT ` + attachmentColumns + attachmentJoins + `
-ORDER BY a.id`
-
-// Attachments returns the attachments of ticket id that scope may see, by message id:
-// none of an internal note for a customer.
-func (s *Store) Attachments(ctx context.Context, scope Scope, id int64) (map[int64][]Attachment, error) {
-	var as []Attachment
-	if err := s.q.SelectContext(ctx, &as, listAttachments, scope.args(id)...); err != nil {
-		return nil, fmt.Errorf("ticket store: attachments of %d: %w", id, err)
-	}
-	out := map[int64][]Attachment{}
-	for _, a := range as {
-		out[a.MessageID] = append(out[a.MessageID], a)
-	}
-	return out, nil
-}
 
 const getAttachment = `SELECT ` + attachmentColumns + attachmentJoins + ` AND a.id = $6`
 

@@ -296,7 +296,7 @@ func (h *Handler) InsertCanned(c echo.Context) error {
 		status = http.StatusUnprocessableEntity
 	}
 	if !web.IsPartial(c) {
-		return h.renderAgent(c, status, t, form, false)
+		return h.renderAgent(c, status, t.ID, form, false)
 	}
 	p := h.render.NewPage(c, t.Reference()+" "+t.Subject)
 	p.Form = form

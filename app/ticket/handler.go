@@ -233,16 +233,23 @@ func (h *Handler) load(c echo.Context) (*Ticket, error) {
 
 // Show shows a ticket: to its customer their conversation, to staff the agent's view.
 func (h *Handler) Show(c echo.Context) error {
+	if ScopeOf(web.ViewerOf(c)).Staff() {
+		id, err := ticketID(c)
+		if err != nil {
+			return err
+		}
+		return h.renderAgent(c, http.StatusOK, id, web.Form{}, false) // reads the ticket itself
+	}
 	t, err := h.load(c)
 	if err != nil {
 		return err
 	}
-	return h.renderTicket(c, http.StatusOK, t, web.Form{})
+	return h.renderCustomer(c, http.StatusOK, t, web.Form{})
 }
 
 func (h *Handler) renderTicket(c echo.Context, status int, t *Ticket, form web.Form) error {
 	if ScopeOf(web.ViewerOf(c)).Staff() {
-		return h.renderAgent(c, status, t, form, false)
+		return h.renderAgent(c, status, t.ID, form, false)
 	}
 	return h.renderCustomer(c, status, t, form)
 }
@@ -266,7 +273,7 @@ type CustomerPage struct {
 func (h *Handler) renderCustomer(c echo.Context, status int, t *Ticket, form web.Form) error {
 	ctx := c.Request().Context()
 	v := web.ViewerOf(c)
-	ms, err := NewStore(h.svc.reads).Messages(ctx, ScopeOf(v), t.ID)
+	ms, atts, err := NewStore(h.svc.reads).Conversation(ctx, ScopeOf(v), t.ID)
 	if err != nil {
 		return err
 	}
@@ -280,10 +287,7 @@ func (h *Handler) renderCustomer(c echo.Context, status int, t *Ticket, form web
 	for i := range ms {
 		ms[i].CreatedAt = ms[i].CreatedAt.In(loc)
 	}
-	data := CustomerPage{Ticket: t, Messages: ms, Expect: ci.expect(v.Lang, t, now), ReopenDays: int(ReopenWindow / (24 * time.Hour))}
-	if data.Attachments, err = NewStore(h.svc.reads).Attachments(ctx, ScopeOf(v), t.ID); err != nil {
-		return err
-	}
+	data := CustomerPage{Ticket: t, Messages: ms, Attachments: atts, Expect: ci.expect(v.Lang, t, now), ReopenDays: int(ReopenWindow / (24 * time.Hour))}
 	data.Upload = h.uploadHint(c)
 	data.CanReopen = t.CanReopen(now)
 	data.TooLate = t.Status.Resolved() && !data.CanReopen

@@ -37,13 +37,13 @@ var (
 
 // Link is a link of a ticket to another, as the ticket's page shows it.
 type Link struct {
-	ID             int64     `db:"id"`
-	Kind           LinkKind  `db:"kind"`
-	Outgoing       bool      `db:"outgoing"` // the link was made from this ticket
-	OtherID        int64     `db:"other_ticket_id"`
-	OtherCreatedAt time.Time `db:"other_created_at"`
-	OtherSubject   string    `db:"other_subject"`
-	OtherStatus    Status    `db:"other_status"`
+	ID             int64     `db:"id" json:"id"`
+	Kind           LinkKind  `db:"kind" json:"kind"`
+	Outgoing       bool      `db:"outgoing" json:"outgoing"` // the link was made from this ticket
+	OtherID        int64     `db:"other_ticket_id" json:"other_ticket_id"`
+	OtherCreatedAt time.Time `db:"other_created_at" json:"other_created_at"`
+	OtherSubject   string    `db:"other_subject" json:"other_subject"`
+	OtherStatus    Status    `db:"other_status" json:"other_status"`
 }
 
 // Label is how the ticket relates to the other one.
@@ -69,32 +69,6 @@ func (l Link) direction() string {
 		return "duplicate_of"
 	}
 	return "duplicated_by"
-}
-
-// listLinks lists the links of ticket $1 both ways, as two index lookups: one join on
-// "either end is this ticket" took PostgreSQL up to 15 ms to plan.
-const listLinks = `
-SELECT l.id, l.kind, true AS outgoing, o.id AS other_ticket_id, o.created_at AS other_created_at,
-       o.subject AS other_subject, o.status AS other_status
-FROM ticket_links l JOIN tickets o ON o.id = l.other_id
-WHERE l.ticket_id = $1
-UNION ALL
-SELECT l.id, l.kind, false, o.id, o.created_at, o.subject, o.status
-FROM ticket_links l JOIN tickets o ON o.id = l.ticket_id
-WHERE l.other_id = $1
-ORDER BY 1`
-
-// Links returns the links of ticket id, for staff; other scopes see none (a link may
-// lead to another organisation's ticket).
-func (s *Store) Links(ctx context.Context, scope Scope, id int64) ([]Link, error) {
-	if !scope.Staff() {
-		return nil, nil
-	}
-	var ls []Link
-	if err := s.q.SelectContext(ctx, &ls, listLinks, id); err != nil {
-		return nil, fmt.Errorf("ticket store: links of %d: %w", id, err)
-	}
-	return ls, nil
 }
 
 const insertLink = `

@@ -350,7 +350,7 @@ func (h *Handler) LogCall(c echo.Context) error {
 		}
 	}
 	if form.Invalid() {
-		return h.renderAgent(c, http.StatusUnprocessableEntity, t, form, false)
+		return h.renderAgent(c, http.StatusUnprocessableEntity, t.ID, form, false)
 	}
 	web.Flash(c, i18n.T(v.Lang, "Phone call logged."))
 	return web.Redirect(c, ticketPath(t.ID))

@@ -545,7 +545,7 @@ func bareServer(b *testing.B, db *sqlx.DB, agent, customer *access.Viewer, queue
 	if err != nil {
 		b.Fatal(err)
 	}
-	msgs, err := st.Messages(ctx, ticket.ScopeOf(agent), ticketID)
+	msgs, _, err := st.Conversation(ctx, ticket.ScopeOf(agent), ticketID)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -320,39 +320,17 @@ func (s *Store) Counts(ctx context.Context, scope Scope) (Counts, error) {
 	return n, nil
 }
 
-// listMessages names each message's author by a subquery rather than a join, which
-// PostgreSQL planned as a hash of every user (0.7 ms for 4,000 users, however short the
-// conversation).
-const listMessages = `
-SELECT m.id, m.ticket_id, m.author_id, (SELECT u.name FROM users u WHERE u.id = m.author_id) AS author_name,
-       coalesce((SELECT u.org_id IS NULL FROM users u WHERE u.id = m.author_id), false) AS by_staff,
-       m.internal, m.channel, m.body, m.created_at
-FROM tickets t
-JOIN ticket_messages m ON m.ticket_id = t.id
-WHERE ` + visibleMessage + ` AND t.id = $5
-ORDER BY m.id`
-
-// Messages returns the conversation of ticket id that scope may see, oldest first:
-// without internal notes for a customer.
-func (s *Store) Messages(ctx context.Context, scope Scope, id int64) ([]Message, error) {
-	var ms []Message
-	if err := s.q.SelectContext(ctx, &ms, listMessages, scope.args(id)...); err != nil {
-		return nil, fmt.Errorf("ticket store: messages of %d: %w", id, err)
-	}
-	return ms, nil
-}
-
 // clockRow is a row of ticket_clocks.
 type clockRow struct {
-	Metric            Metric       `db:"metric"`
-	TargetSeconds     int64        `db:"target_seconds"`
-	UsedSeconds       int64        `db:"used_seconds"`
-	StartedAt         time.Time    `db:"started_at"`
-	RunningSince      sql.NullTime `db:"running_since"`
-	StoppedAt         sql.NullTime `db:"stopped_at"`
-	Breached          bool         `db:"breached"`
-	WarningNotifiedAt sql.NullTime `db:"warning_notified_at"`
-	BreachNotifiedAt  sql.NullTime `db:"breach_notified_at"`
+	Metric            Metric     `db:"metric" json:"metric"`
+	TargetSeconds     int64      `db:"target_seconds" json:"target_seconds"`
+	UsedSeconds       int64      `db:"used_seconds" json:"used_seconds"`
+	StartedAt         time.Time  `db:"started_at" json:"started_at"`
+	RunningSince      *time.Time `db:"running_since" json:"running_since"`
+	StoppedAt         *time.Time `db:"stopped_at" json:"stopped_at"`
+	Breached          bool       `db:"breached" json:"breached"`
+	WarningNotifiedAt *time.Time `db:"warning_notified_at" json:"warning_notified_at"`
+	BreachNotifiedAt  *time.Time `db:"breach_notified_at" json:"breach_notified_at"`
 }
 
 // clock returns the clock r stores.
@@ -361,13 +339,13 @@ func (r clockRow) clock() Clock {
 		Timer: sla.Timer{
 			Target:       time.Duration(r.TargetSeconds) * time.Second,
 			Used:         time.Duration(r.UsedSeconds) * time.Second,
-			RunningSince: r.RunningSince.Time,
-			StoppedAt:    r.StoppedAt.Time,
+			RunningSince: deref(r.RunningSince),
+			StoppedAt:    deref(r.StoppedAt),
 			Breached:     r.Breached,
 		},
 		StartedAt:         r.StartedAt,
-		WarningNotifiedAt: r.WarningNotifiedAt.Time,
-		BreachNotifiedAt:  r.BreachNotifiedAt.Time,
+		WarningNotifiedAt: deref(r.WarningNotifiedAt),
+		BreachNotifiedAt:  deref(r.BreachNotifiedAt),
 	}
 }
 

@@ -24,16 +24,12 @@ type Tools struct {
 	Canned    []CannedReply
 }
 
-// tools loads the agent's tools for ticket t.
-func (h *Handler) tools(c echo.Context, t *Ticket, panel Panel) (Tools, error) {
+// tools loads the agent's tools for ticket t, whose links the page has read.
+func (h *Handler) tools(c echo.Context, t *Ticket, panel Panel, links []Link) (Tools, error) {
 	ctx := c.Request().Context()
 	v := web.ViewerOf(c)
-	st := NewStore(h.svc.reads)
-	tools := Tools{LinkKinds: []LinkKind{Related, Duplicate}}
+	tools := Tools{Links: links, LinkKinds: []LinkKind{Related, Duplicate}}
 	var err error
-	if tools.Links, err = st.Links(ctx, ScopeOf(v), t.ID); err != nil {
-		return tools, err
-	}
 	if tools.Canned, err = h.svc.CannedReplies(ctx); err != nil {
 		return tools, err
 	}
@@ -135,7 +131,7 @@ func (h *Handler) Link(c echo.Context) error {
 		}
 	}
 	if form.Invalid() {
-		return h.renderAgent(c, http.StatusUnprocessableEntity, t, form, false)
+		return h.renderAgent(c, http.StatusUnprocessableEntity, t.ID, form, false)
 	}
 	web.Flash(c, i18n.T(v.Lang, "Tickets linked."))
 	return web.Redirect(c, ticketPath(t.ID))
