@@ -263,6 +263,7 @@ var catalogues = map[string]map[string]string{
 		"Internal note":                     "Sisemärkus",
 		"Internal note added.":              "Sisemärkus on lisatud.",
 		"Last update":                       "Viimati muudetud",
+		"Written":                           "Kirjutatud",
 		"Met %s":                            "Täidetud %s",
 		"Met late, %s":                      "Täidetud hilinemisega, %s",
 		"Mine":                              "Minu",

@@ -115,11 +115,11 @@ func BenchmarkScale(b *testing.B) {
 		b.Fatalf("list: %d rows, %v", len(list), err)
 	}
 	explainList := rec.last
-	found, _, err := st.Search(ctx, ticket.ScopeOf(agent), ticket.SearchQuery{Text: scaleRareWord, Limit: 25})
-	if err != nil || len(found) == 0 {
-		b.Fatalf("search: %d rows, %v", len(found), err)
+	found, err := st.Search(ctx, ticket.ScopeOf(agent), ticket.SearchQuery{Text: scaleRareWord, Limit: 25})
+	if err != nil || len(found.Rows) == 0 {
+		b.Fatalf("search: %d rows, %v", len(found.Rows), err)
 	}
-	explainSearch := rec.last
+	explainSearch, explainSearchRows := rec.all[len(rec.all)-2], rec.last
 
 	for _, e := range []struct {
 		what string
@@ -127,7 +127,8 @@ func BenchmarkScale(b *testing.B) {
 	}{
 		{"the unassigned queue (an agent, sorted by SLA due time)", explainQueue},
 		{"a customer's ticket list", explainList},
-		{"the search for " + strconv.Quote(scaleRareWord) + " (an agent)", explainSearch},
+		{"the search for " + strconv.Quote(scaleRareWord) + " (an agent): the page of matches", explainSearch},
+		{"the search's rows, for the page of matches", explainSearchRows},
 	} {
 		plan, err := explain(ctx, db, e.q)
 		if err != nil {
@@ -408,10 +409,16 @@ func thousands(n int64) string {
 	return s
 }
 
-// recorder is a store's Queryer that keeps the last query it ran and its arguments.
+// recorder is a store's Queryer that keeps the queries it ran and their arguments.
 type recorder struct {
 	database.Queryer
+	all  []recorded
 	last recorded
+}
+
+func (r *recorder) record(query string, args []any) {
+	r.last = recorded{query, args}
+	r.all = append(r.all, r.last)
 }
 
 type recorded struct {
@@ -420,12 +427,12 @@ type recorded struct {
 }
 
 func (r *recorder) SelectContext(ctx context.Context, dest any, query string, args ...any) error {
-	r.last = recorded{query, args}
+	r.record(query, args)
 	return r.Queryer.SelectContext(ctx, dest, query, args...)
 }
 
 func (r *recorder) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	r.last = recorded{query, args}
+	r.record(query, args)
 	return r.Queryer.QueryContext(ctx, query, args...)
 }
 
@@ -525,7 +532,7 @@ func createRequest(base string, cookies []*http.Cookie) loadtest.Request {
 // bareServer serves the four pages from memory: the same templates and page data, no
 // session, no access rule, no query.
 func bareServer(b *testing.B, db *sqlx.DB, agent, customer *access.Viewer, queue []ticket.QueueRow, list []ticket.Ticket,
-	found []ticket.SearchRow, ticketID int64) string {
+	found ticket.SearchResult, ticketID int64) string {
 	ctx := context.Background()
 	assets, err := web.NewStatic(static.FS)
 	if err != nil {
@@ -572,7 +579,7 @@ func bareServer(b *testing.B, db *sqlx.DB, agent, customer *access.Viewer, queue
 		Statuses: ticket.StatusOptions(ticket.Statuses[1:], "en"), Priorities: ticket.PriorityOptions(sla.Priorities, "en"),
 		Categories: ticket.CategoryOptions(cats, "en"), Agents: ticket.AgentOptions(agents), Teams: ticket.TeamOptions(teams),
 		AssigneeID: *tk.AssigneeID, TeamID: *tk.TeamID, CanTake: true}}
-	sp := ticket.SearchPage{Query: scaleRareWord, Ran: true, Staff: true, Rows: found, Next: "q=x&after=x_1"}
+	sp := ticket.SearchPage{Query: scaleRareWord, Ran: true, Staff: true, Rows: found.Rows, Next: "q=x&after=x_1"}
 
 	e := echo.New()
 	e.Renderer = renderer

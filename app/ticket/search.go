@@ -2,15 +2,18 @@ package ticket
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+	"github.com/lib/pq"
 
 	"tugi/app/i18n"
 	"tugi/app/web"
@@ -20,39 +23,32 @@ const tplSearch = "ticket/search"
 
 // SearchCap is how many matching messages, and how many tickets whose subject matches, a
 // search considers at most: the first found through the GIN indexes. It caps the work a
-// common word costs; the page sorts the candidates by last activity, and says when the
-// cap was reached.
+// common word costs, and the page says when the cap was reached.
 const SearchCap = 500
-
-// The markers ts_headline puts around a matched word: two characters of Unicode's
-// private use area, taken out of the text first so that no text can forge one. The
-// snippet is split on them in Go and every part escaped by the template: ts_headline's
-// output is never trusted as HTML. ts_headline drops what looks like an HTML tag, so
-// every "<" goes in as a third such character and is put back in Go: the snippet shows
-// a pasted "<script>" as written, as text.
-const (
-	markStart = "\ue000"
-	markStop  = "\ue001"
-	lessThan  = "\ue002"
-)
-
-const headlineOptions = `StartSel="` + markStart + `", StopSel="` + markStop + `", MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "`
 
 // SearchQuery is a full-text search, and where its page starts.
 type SearchQuery struct {
 	Text    string    // in websearch_to_tsquery's syntax: words, "a phrase", OR, -word
-	After   time.Time // keyset: the updated_at and id of the last ticket of the previous page
+	After   time.Time // keyset: the match time and ticket id of the last row of the previous page
 	AfterID int64
 	Limit   int
 }
 
-// SearchRow is a ticket that matches a search, with a snippet of the text that matched.
+// SearchRow is a ticket that matches a search, with a snippet of the text that matched:
+// its newest matching message, or its subject.
 type SearchRow struct {
-	Ticket
-	Internal bool   `db:"internal"` // the snippet is from an internal note
-	Snippet  string `db:"snippet"`  // ts_headline's output, with markStart and markStop
-	Capped   bool   `db:"capped"`   // SearchCap was reached: older matches are not considered
+	ID        int64
+	CreatedAt time.Time
+	Subject   string
+	OrgName   string
+	Status    Status
+	MatchedAt time.Time // when the text that matched was written; rows come newest first
+	Internal  bool      // the snippet is from an internal note
+	Parts     []Part    // the snippet, its matched words marked
 }
+
+// Reference is the ticket's reference as people quote it.
+func (r SearchRow) Reference() string { return Reference(r.ID, r.CreatedAt) }
 
 // Part is a piece of a snippet: matched words are marked.
 type Part struct {
@@ -60,88 +56,305 @@ type Part struct {
 	Mark bool
 }
 
-// Parts splits the snippet at its markers.
-func (r SearchRow) Parts() []Part {
-	var parts []Part
-	s := r.Snippet
-	for s != "" {
-		before, rest, found := strings.Cut(s, markStart)
-		if before != "" {
-			parts = append(parts, Part{Text: strings.ReplaceAll(before, lessThan, "<")})
-		}
-		if !found {
-			break
-		}
-		marked, after, _ := strings.Cut(rest, markStop)
-		if marked != "" {
-			parts = append(parts, Part{Text: strings.ReplaceAll(marked, lessThan, "<"), Mark: true})
-		}
-		s = after
-	}
-	return parts
-}
-
-// The search. matches takes up to SearchCap messages whose body matches and as many
-// tickets whose subject matches, in no order, so that the scan can stop there (see Search
-// for how it is kept on the GIN indexes). Only then are their tickets joined, checked
-// with visible, sorted by last activity and cut to a page, and only the page's rows get a
-// snippet, from the newest matching message. A customer never matches an internal note
-// nor another organisation's message (searchableMessage).
-const searchTickets = `
+// The search is two queries. searchMatches finds, through the GIN indexes, up to
+// SearchCap messages whose body matches and as many tickets whose subject matches, in no
+// order (so that the scan can stop there), keeps each ticket's newest match, and returns
+// a page of them, newest first: the ticket, the message (none for a subject) and when it
+// was written, all read with the matches themselves, so no ticket is looked up to order
+// them. PostgreSQL plans it at every run for the words given (a common word is read by a
+// scan of the messages that stops at SearchCap, quicker than its whole list in the
+// index), so it is kept short to plan. searchRows then reads the page's tickets by id,
+// with one plan for every search, and checks each with visible; the snippets are made in
+// Go (snippet), not by ts_headline, which cost the database as much as the rest.
+//
+// A customer never matches an internal note nor another organisation's message
+// (searchableMessage).
+const searchMatches = `
 WITH matches AS MATERIALIZED (
-    (SELECT m.ticket_id, m.id AS message_id
+    (SELECT m.ticket_id, m.id AS message_id, m.created_at AS at
      FROM ticket_messages m
      WHERE m.body_tsv @@ websearch_to_tsquery('simple', $5::text) AND ` + searchableMessage + `
      LIMIT $6)
     UNION ALL
-    (SELECT t.id, NULL
+    (SELECT t.id, NULL, t.created_at
      FROM tickets t
      WHERE t.subject_tsv @@ websearch_to_tsquery('simple', $5::text) AND ` + visible + `
      LIMIT $6)
-), hits AS (
-    SELECT ticket_id, max(message_id) AS message_id FROM matches GROUP BY ticket_id
-), page AS (
-    SELECT t.id, h.message_id
-    FROM hits h JOIN tickets t ON t.id = h.ticket_id
-    WHERE ` + visible + `
-      AND ($7::timestamptz IS NULL OR (t.updated_at, t.id) < ($7::timestamptz, $8::bigint))
-    ORDER BY t.updated_at DESC, t.id DESC
-    LIMIT $9
+), newest AS (
+    SELECT DISTINCT ON (ticket_id) ticket_id, message_id, at
+    FROM matches
+    ORDER BY ticket_id, at DESC, message_id DESC NULLS LAST
 )
-SELECT ` + ticketColumns + `, coalesce(m.internal, false) AS internal,
-       ts_headline('simple', translate(coalesce(m.body, t.subject), E'<\uE000\uE001\uE002', E'\uE002'),
-                   websearch_to_tsquery('simple', $5::text), $10::text) AS snippet,
+SELECT ticket_id, message_id, at,
        ((SELECT count(*) FROM matches WHERE message_id IS NOT NULL) >= $6
         OR (SELECT count(*) FROM matches WHERE message_id IS NULL) >= $6) AS capped
-FROM page p
-JOIN tickets t ON t.id = p.id` + ticketJoins + `
-LEFT JOIN ticket_messages m ON m.id = p.message_id
-ORDER BY t.updated_at DESC, t.id DESC`
+FROM newest
+WHERE $7::timestamptz IS NULL OR (at, ticket_id) < ($7::timestamptz, $8::bigint)
+ORDER BY at DESC, ticket_id DESC
+LIMIT $9`
+
+// searchRows reads the tickets $5 of a page of matches, in that order, with the text of
+// each one's match: message $6 (when not null) or the subject.
+const searchRows = `
+SELECT t.id, t.created_at, t.subject, (SELECT o.name FROM organisations o WHERE o.id = t.org_id) AS org_name, t.status,
+       coalesce(m.internal, false) AS internal, coalesce(m.body, t.subject) AS text
+FROM unnest($5::bigint[], $6::bigint[]) WITH ORDINALITY AS p (ticket_id, message_id, n)
+JOIN tickets t ON t.id = p.ticket_id
+LEFT JOIN ticket_messages m ON m.id = p.message_id AND m.ticket_id = t.id
+WHERE ` + visible + `
+ORDER BY p.n`
+
+// match is a row of searchMatches.
+type match struct {
+	ticketID  int64
+	messageID sql.NullInt64
+	at        time.Time
+}
+
+// SearchResult is a page of a search.
+type SearchResult struct {
+	Rows   []SearchRow
+	More   bool // more rows follow
+	Capped bool // SearchCap was reached: older matches are not considered
+}
 
 // Search returns up to q.Limit tickets scope may see that match q.Text in their subject
-// or in a message scope may see, latest activity first, and whether more follow.
-//
-// The pages run it through database.Prepared, but PostgreSQL still plans each run for
-// the words given (a plan made without them looks costlier). For a rare word, even one
-// it has no statistics for, it reads the GIN indexes, a few pages (BenchmarkScale prints
-// the plan); a common word it reads by a scan of the messages that stops at SearchCap
-// matches, which is quicker than the word's whole list in the index.
-func (s *Store) Search(ctx context.Context, scope Scope, q SearchQuery) ([]SearchRow, bool, error) {
+// or in a message scope may see, the newest match first.
+func (s *Store) Search(ctx context.Context, scope Scope, q SearchQuery) (SearchResult, error) {
+	var res SearchResult
 	if scope.None() {
-		return nil, false, nil
+		return res, nil
 	}
-	var after any
-	if !q.After.IsZero() {
-		after = q.After
+	terms := searchTerms(q.Text)
+	after, afterID := q.After, q.AfterID
+	want := q.Limit + 1 // a row more than a page: whether more follow
+	for len(res.Rows) < want {
+		n := want - len(res.Rows)
+		ms, capped, err := s.matches(ctx, scope, q.Text, after, afterID, n)
+		if err != nil {
+			return res, err
+		}
+		res.Capped = res.Capped || capped
+		rows, err := s.searchRows(ctx, scope, ms, terms)
+		if err != nil {
+			return res, err
+		}
+		res.Rows = append(res.Rows, rows...)
+		// For an organisation-wide scope (every customer's today) searchableMessage is the
+		// whole rule and every match is shown; a scope that may see only some of its
+		// organisation's tickets reads on past those it may not.
+		if len(ms) < n {
+			break
+		}
+		last := ms[len(ms)-1]
+		after, afterID = last.at, last.ticketID
 	}
-	var rows []SearchRow
-	if err := s.q.SelectContext(ctx, &rows, searchTickets, scope.args(q.Text, SearchCap, after, q.AfterID, q.Limit+1, headlineOptions)...); err != nil {
+	if len(res.Rows) > q.Limit {
+		res.Rows, res.More = res.Rows[:q.Limit], true
+	}
+	return res, nil
+}
+
+// matches returns up to n matches after the keyset (after, afterID), and whether the
+// search reached SearchCap.
+func (s *Store) matches(ctx context.Context, scope Scope, text string, after time.Time, afterID int64, n int) ([]match, bool, error) {
+	var afterArg any
+	if !after.IsZero() {
+		afterArg = after
+	}
+	rows, err := s.q.QueryContext(ctx, searchMatches, scope.args(text, SearchCap, afterArg, afterID, n)...)
+	if err != nil {
 		return nil, false, fmt.Errorf("ticket store: search: %w", err)
 	}
-	if len(rows) > q.Limit {
-		return rows[:q.Limit], true, nil
+	defer rows.Close()
+	var ms []match
+	capped := false
+	for rows.Next() {
+		var m match
+		if err := rows.Scan(&m.ticketID, &m.messageID, &m.at, &capped); err != nil {
+			return nil, false, fmt.Errorf("ticket store: search: %w", err)
+		}
+		ms = append(ms, m)
 	}
-	return rows, false, nil
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("ticket store: search: %w", err)
+	}
+	return ms, capped, nil
+}
+
+// searchRows reads the rows of matches ms that scope may see, in their order, each with
+// its snippet.
+func (s *Store) searchRows(ctx context.Context, scope Scope, ms []match, terms []string) ([]SearchRow, error) {
+	if len(ms) == 0 {
+		return nil, nil
+	}
+	tickets, messages := make([]int64, len(ms)), make([]sql.NullInt64, len(ms))
+	at := make(map[int64]time.Time, len(ms))
+	for i, m := range ms {
+		tickets[i], messages[i], at[m.ticketID] = m.ticketID, m.messageID, m.at
+	}
+	rows, err := s.q.QueryContext(ctx, searchRows, scope.args(pq.Array(tickets), pq.Array(messages))...)
+	if err != nil {
+		return nil, fmt.Errorf("ticket store: search rows: %w", err)
+	}
+	defer rows.Close()
+	out := make([]SearchRow, 0, len(ms))
+	for rows.Next() {
+		var r SearchRow
+		var org sql.NullString
+		var status, text string
+		if err := rows.Scan(&r.ID, &r.CreatedAt, &r.Subject, &org, &status, &r.Internal, &text); err != nil {
+			return nil, fmt.Errorf("ticket store: search rows: %w", err)
+		}
+		r.OrgName, r.Status, r.MatchedAt = org.String, Status(status), at[r.ID]
+		r.Parts = snippet(text, terms)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ticket store: search rows: %w", err)
+	}
+	return out, nil
+}
+
+// Snippets: at most snippetWords words of the text, in one fragment from snippetContext
+// words before the first matched word, or in two of half as many words each when
+// another matched word lies beyond the first half; a text that short is shown whole.
+// (As ts_headline's MaxWords=30, MinWords=12 and MaxFragments=2 did.)
+const (
+	snippetWords   = 30
+	snippetContext = 6
+	snippetGap     = " … "
+)
+
+// searchTerms returns the words a search text looks for, in lower case, as
+// websearch_to_tsquery reads it with the 'simple' configuration: every word, those of a
+// "quoted phrase" too, but not one after a minus (left out), nor the operator or.
+func searchTerms(text string) []string {
+	var terms []string
+	var tok strings.Builder
+	quoted := false
+	flush := func() {
+		t := tok.String()
+		tok.Reset()
+		if !quoted && (strings.EqualFold(t, "or") || strings.HasPrefix(t, "-")) {
+			return
+		}
+		for _, w := range words(t) {
+			terms = append(terms, strings.ToLower(t[w[0]:w[1]]))
+		}
+	}
+	for _, r := range text {
+		switch {
+		case r == '"':
+			flush()
+			quoted = !quoted
+		case unicode.IsSpace(r) && !quoted:
+			flush()
+		default:
+			tok.WriteRune(r)
+		}
+	}
+	flush()
+	return terms
+}
+
+// words returns the byte ranges of the words of s: runs of letters and digits, as the
+// text search parser finds most words.
+func words(s string) [][2]int {
+	var ws [][2]int
+	start := -1
+	for i, r := range s {
+		in := unicode.IsLetter(r) || unicode.IsDigit(r)
+		switch {
+		case in && start < 0:
+			start = i
+		case !in && start >= 0:
+			ws = append(ws, [2]int{start, i})
+			start = -1
+		}
+	}
+	if start >= 0 {
+		ws = append(ws, [2]int{start, len(s)})
+	}
+	return ws
+}
+
+// snippet returns the part of text a search result shows, as written, with the words
+// of terms marked (the template escapes every part).
+func snippet(text string, terms []string) []Part {
+	ws := words(text)
+	if len(ws) == 0 {
+		return []Part{{Text: text}}
+	}
+	marked := make([]bool, len(ws))
+	var hits []int
+	for i, w := range ws {
+		word := strings.ToLower(text[w[0]:w[1]])
+		for _, t := range terms {
+			if word == t {
+				marked[i] = true
+				hits = append(hits, i)
+				break
+			}
+		}
+	}
+	type span struct{ from, to int } // word indexes, to exclusive
+	var spans []span
+	switch {
+	case len(ws) <= snippetWords:
+		spans = []span{{0, len(ws)}}
+	case len(hits) == 0:
+		spans = []span{{0, snippetWords}}
+	default:
+		first := span{from: max(0, hits[0]-snippetContext)}
+		first.to = min(len(ws), first.from+snippetWords/2)
+		spans = []span{first}
+		for _, h := range hits {
+			if h >= first.to {
+				second := span{from: max(first.to, h-snippetContext)}
+				second.to = min(len(ws), second.from+snippetWords/2)
+				spans = append(spans, second)
+				break
+			}
+		}
+		if len(spans) == 1 {
+			spans[0].to = min(len(ws), first.from+snippetWords)
+		}
+	}
+	var parts []Part
+	add := func(s string, mark bool) {
+		if s == "" {
+			return
+		}
+		if n := len(parts); n > 0 && parts[n-1].Mark == mark {
+			parts[n-1].Text += s
+			return
+		}
+		parts = append(parts, Part{Text: s, Mark: mark})
+	}
+	for k, sp := range spans {
+		switch {
+		case sp.from == 0:
+			add(text[:ws[0][0]], false)
+		case k == 0 || sp.from > spans[k-1].to:
+			add(snippetGap, false)
+		default: // it goes on where the one before stopped
+			add(text[ws[sp.from-1][1]:ws[sp.from][0]], false)
+		}
+		pos := ws[sp.from][0]
+		for i := sp.from; i < sp.to; i++ {
+			add(text[pos:ws[i][0]], false)
+			add(text[ws[i][0]:ws[i][1]], marked[i])
+			pos = ws[i][1]
+		}
+		if sp.to == len(ws) {
+			add(text[pos:], false)
+		}
+	}
+	if last := spans[len(spans)-1]; last.to < len(ws) {
+		add(snippetGap, false)
+	}
+	return parts
 }
 
 // Lengths of a search's text, in characters.
@@ -177,7 +390,7 @@ func (h *Handler) Search(c echo.Context) error {
 	}
 	if data.Problem == "" {
 		page := listCursor(c.QueryParam("after"))
-		rows, more, err := NewStore(h.svc.reads).Search(c.Request().Context(), scope, SearchQuery{
+		res, err := NewStore(h.svc.reads).Search(c.Request().Context(), scope, SearchQuery{
 			Text: text, After: page.After, AfterID: page.AfterID, Limit: pageSize})
 		if err != nil {
 			return err
@@ -186,14 +399,14 @@ func (h *Handler) Search(c echo.Context) error {
 		if err != nil {
 			return err
 		}
+		rows := res.Rows
 		for i := range rows {
-			rows[i].localize(ci.cal.Location())
-			data.Capped = data.Capped || rows[i].Capped
+			rows[i].MatchedAt = rows[i].MatchedAt.In(ci.cal.Location())
 		}
-		data.Ran, data.Rows = true, rows
-		if more {
+		data.Ran, data.Rows, data.Capped = true, rows, res.Capped
+		if res.More {
 			last := rows[len(rows)-1]
-			data.Next = url.Values{"q": {text}, "after": {last.UpdatedAt.UTC().Format(time.RFC3339Nano) + "_" + strconv.FormatInt(last.ID, 10)}}.Encode()
+			data.Next = url.Values{"q": {text}, "after": {last.MatchedAt.UTC().Format(time.RFC3339Nano) + "_" + strconv.FormatInt(last.ID, 10)}}.Encode()
 		}
 	}
 	p := h.render.NewPage(c, "Search tickets")

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -277,5 +278,42 @@ func TestSearchSaysWhenManyMatch(t *testing.T) {
 	p := search(t, m, "capybarix")
 	if got := found(p); !slices.Equal(got, []int64{id}) || p.Doc.Find("#search-capped").Length() != 1 {
 		t.Errorf("501 matching messages: found %v, capped notice %d", got, p.Doc.Find("#search-capped").Length())
+	}
+}
+
+// Results come newest match first: a ticket whose newest mention of the words is the
+// latest leads, whatever else happened on the others since; the date shown is the
+// mention's.
+func TestSearchNewestMatchFirst(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, tallinn)}
+	tick := func() { clock.set(clock.Now().Add(time.Minute)) }
+	app := apptest.NewWith(t, apptest.Options{Now: clock.Now})
+	m := app.SignIn(t, mari)
+	older := openWith(t, app, m, "First", "The okapix report is empty.")
+	tick()
+	newer := openWith(t, app, m, "Second", "The okapix export is empty too.")
+	tick()
+	if got := found(search(t, m, "okapix")); !slices.Equal(got, []int64{newer, older}) {
+		t.Fatalf("found %v, want the newer ticket first", got)
+	}
+	// The older ticket mentions it again; the newer one gets a message without it.
+	if p := m.Post(path(older, "/reply"), url.Values{"body": {"Still no okapix rows today."}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("reply: %d %s", p.Status, p.Text("main"))
+	}
+	tick()
+	if p := m.Post(path(newer, "/reply"), url.Values{"body": {"Any news?"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("reply: %d %s", p.Status, p.Text("main"))
+	}
+	p := search(t, m, "okapix")
+	if got := found(p); !slices.Equal(got, []int64{older, newer}) {
+		t.Errorf("after the second mention found %v, want %d (mentioned last) first", got, older)
+	}
+	row := fmt.Sprintf(`tr[data-ticket="%d"]`, older)
+	if got := p.Text(row + " .snippet"); got != "Still no okapix rows today." {
+		t.Errorf("the snippet is %q, want the newest mention", got)
+	}
+	if got := p.Text(row + " td.nowrap"); got != "23 Nov 2026 10:02 EET" {
+		t.Errorf("the row's date is %q, want the mention's", got)
 	}
 }
