@@ -42,19 +42,13 @@ type SearchRow struct {
 	Subject   string
 	OrgName   string
 	Status    Status
-	MatchedAt time.Time // when the text that matched was written; rows come newest first
-	Internal  bool      // the snippet is from an internal note
-	Parts     []Part    // the snippet, its matched words marked
+	MatchedAt time.Time  // when the text that matched was written; rows come newest first
+	Internal  bool       // the snippet is from an internal note
+	Parts     []web.Part // the snippet, its matched words marked
 }
 
 // Reference is the ticket's reference as people quote it.
 func (r SearchRow) Reference() string { return Reference(r.ID, r.CreatedAt) }
-
-// Part is a piece of a snippet: matched words are marked.
-type Part struct {
-	Text string
-	Mark bool
-}
 
 // The search is two queries. searchMatches finds, through the GIN indexes, up to
 // SearchCap messages whose body matches and as many tickets whose subject matches, in no
@@ -281,17 +275,17 @@ func words(s string) [][2]int {
 
 // snippet returns the part of text a search result shows, as written, with the words
 // of terms marked (the template escapes every part).
-func snippet(text string, terms []string) []Part {
+func snippet(text string, terms []string) []web.Part {
 	ws := words(text)
 	if len(ws) == 0 {
-		return []Part{{Text: text}}
+		return []web.Part{{Text: text}}
 	}
 	marked := make([]bool, len(ws))
 	var hits []int
 	for i, w := range ws {
-		word := strings.ToLower(text[w[0]:w[1]])
+		word := text[w[0]:w[1]]
 		for _, t := range terms {
-			if word == t {
+			if strings.EqualFold(word, t) {
 				marked[i] = true
 				hits = append(hits, i)
 				break
@@ -321,7 +315,7 @@ func snippet(text string, terms []string) []Part {
 			spans[0].to = min(len(ws), first.from+snippetWords)
 		}
 	}
-	var parts []Part
+	var parts []web.Part
 	add := func(s string, mark bool) {
 		if s == "" {
 			return
@@ -330,7 +324,7 @@ func snippet(text string, terms []string) []Part {
 			parts[n-1].Text += s
 			return
 		}
-		parts = append(parts, Part{Text: s, Mark: mark})
+		parts = append(parts, web.Part{Text: s, Mark: mark})
 	}
 	for k, sp := range spans {
 		switch {

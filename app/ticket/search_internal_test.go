@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"tugi/app/web"
 )
 
 func TestSearchTerms(t *testing.T) {
@@ -22,7 +24,7 @@ func TestSearchTerms(t *testing.T) {
 }
 
 // show writes parts as the page shows them, marks in [brackets].
-func show(parts []Part) string {
+func show(parts []web.Part) string {
 	var b strings.Builder
 	for _, p := range parts {
 		if p.Mark {
