@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,7 @@ type Config struct {
 	Mail               Mail          // TUGI_SMTP_URL, TUGI_MAIL_*: outgoing e-mail (mail.go)
 	AttachmentMaxSize  int64         // TUGI_ATTACHMENT_MAX_SIZE: bytes per attached file
 	AttachmentMaxFiles int           // TUGI_ATTACHMENT_MAX_FILES: files per message
+	ActiveRequests     int           // TUGI_ACTIVE_REQUESTS: requests handled at once; the rest wait their turn
 }
 
 // Variable documents one setting; Variables is the list the README and `tugi serve -h` show.
@@ -62,6 +64,7 @@ var Variables = []Variable{
 	{"TUGI_MAIL_MAX_ATTEMPTS", "53", "attempts to send a message before giving up on it (53 is about two days: pauses of 1, 2, 4 ... minutes, then hourly)."},
 	{"TUGI_ATTACHMENT_MAX_SIZE", "10MiB", "the largest file a message may carry: bytes, or a number with KiB or MiB (at most 100MiB)."},
 	{"TUGI_ATTACHMENT_MAX_FILES", "5", "how many files one message may carry (1 to 20)."},
+	{"TUGI_ACTIVE_REQUESTS", "<4 per CPU>", "how many requests Tugi handles at once (1 to 10000); those beyond wait their turn, first come first served (uploads and downloads do not count, nor wait). More than the CPUs can work on only makes each slower."},
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production) and returns
@@ -173,6 +176,15 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		bad("TUGI_ATTACHMENT_MAX_FILES", "%q is not a number from 1 to 20", get("TUGI_ATTACHMENT_MAX_FILES"))
 	} else {
 		c.AttachmentMaxFiles = n
+	}
+
+	c.ActiveRequests = 4 * runtime.GOMAXPROCS(0)
+	if v := get("TUGI_ACTIVE_REQUESTS"); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 10000 {
+			bad("TUGI_ACTIVE_REQUESTS", "%q is not a number from 1 to 10000", v)
+		} else {
+			c.ActiveRequests = n
+		}
 	}
 
 	if c.SessionIdle > 0 && c.SessionMax > 0 && c.SessionIdle > c.SessionMax {

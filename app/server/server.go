@@ -115,10 +115,14 @@ func New(o Options) (*Server, error) {
 	}
 	// Attachments are mostly compressed already (images, PDF, ZIP, office files): they
 	// are sent as stored, with their length.
-	compress, err := web.Compress(func(c echo.Context) bool { return c.Path() == "/tickets/:id/attachments/:aid/:name" })
+	download := func(c echo.Context) bool { return c.Path() == "/tickets/:id/attachments/:aid/:name" }
+	compress, err := web.Compress(download)
 	if err != nil {
 		return nil, err
 	}
+	// Requests take turns at the CPUs, but not those that may spend their turn waiting on
+	// the network: files coming in or going out (and the infrastructure's own).
+	admit := web.Admit(cfg.ActiveRequests, func(c echo.Context) bool { return skipInfra(c) || download(c) || uploadForm(c) })
 	e.Use(
 		web.AssignRequestID(),
 		web.RequestLog(o.Log),
@@ -126,6 +130,7 @@ func New(o Options) (*Server, error) {
 			o.Log.Error("panic", "request_id", web.RequestID(c), "error", err, "stack", string(stack))
 			return err
 		}}),
+		admit,
 		web.SecurityHeaders(cfg.Secure()),
 		flashes.Middleware(),
 		web.KeepURLOnFailedSubmit(),

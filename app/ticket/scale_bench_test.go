@@ -62,7 +62,7 @@ func BenchmarkScale(b *testing.B) {
 	say("BenchmarkScale %s", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	// The bare pages run in this process with the collector's target tugi serve has
 	// (ServeGCPercent in cmd/tugi), so that both sides of a ratio are tuned alike.
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	defer debug.SetGCPercent(debug.SetGCPercent(1000))
 
 	dsn, db := scaleDB(b, scaleFull, say)
 	var sizes struct {

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 )
@@ -40,5 +43,81 @@ func TestAssignRequestIDKeepsOnlySaneIncomingIDs(t *testing.T) {
 		if kept := got == tt.incoming; kept != tt.kept {
 			t.Errorf("incoming %q: kept = %v, want %v", tt.incoming, kept, tt.kept)
 		}
+	}
+}
+
+// Admit lets n requests work at once; the others wait their turn, and leave the queue
+// when their client gives up; skipped requests neither wait nor count.
+func TestAdmit(t *testing.T) {
+	const n = 2
+	release := make(chan struct{})
+	var mu sync.Mutex
+	working, most := 0, 0
+	e := echo.New()
+	e.Use(Admit(n, func(c echo.Context) bool { return c.Request().URL.Path == "/free" }))
+	e.GET("/*", func(c echo.Context) error {
+		mu.Lock()
+		working++
+		most = max(most, working)
+		mu.Unlock()
+		if c.Request().URL.Path != "/free" {
+			<-release
+		}
+		mu.Lock()
+		working--
+		mu.Unlock()
+		return c.NoContent(http.StatusNoContent)
+	})
+	serve := func(ctx context.Context, path string) <-chan int {
+		done := make(chan int, 1)
+		go func() {
+			req := httptest.NewRequest(http.MethodGet, path, nil).WithContext(ctx)
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, req)
+			done <- rec.Code
+		}()
+		return done
+	}
+	inHandler := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return working
+	}
+	waitFor := func(want int) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for inHandler() != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d requests in their handlers, want %d", inHandler(), want)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+
+	var held []<-chan int
+	for range n + 2 {
+		held = append(held, serve(context.Background(), "/page"))
+	}
+	waitFor(n)
+	gone, leave := context.WithCancel(context.Background())
+	abandoned := serve(gone, "/page")
+	if code := <-serve(context.Background(), "/free"); code != http.StatusNoContent {
+		t.Errorf("a skipped request waited or failed: %d", code)
+	}
+	leave()
+	<-abandoned
+	for range n + 2 {
+		release <- struct{}{}
+	}
+	for _, done := range held {
+		if code := <-done; code != http.StatusNoContent {
+			t.Errorf("a request that waited its turn: %d", code)
+		}
+	}
+	if most > n+1 { // n at work, and the skipped one beside them
+		t.Errorf("%d requests worked at once, want at most %d and the skipped one", most, n)
+	}
+	if inHandler() != 0 {
+		t.Errorf("%d requests still in their handlers", inHandler())
 	}
 }

@@ -36,17 +36,27 @@ const (
 )
 
 // ServeGCPercent is the garbage collector's target (GOGC) the server runs with unless
-// GOGC is set. A page allocates a few hundred kilobytes that live for milliseconds, and
-// the heap that stays is small (tens of megabytes), so at Go's default of 100 the
-// collector ran several times a second under load. At 400 it runs a quarter as often:
-// the busiest pages served 15–30 % more requests, and the process used about 150 MB
-// instead of 80 MB.
-const ServeGCPercent = 400
+// GOGC is set, and ServeMemoryLimit its soft memory limit unless GOMEMLIMIT is set. A page
+// allocates a few hundred kilobytes that live for milliseconds, and the heap that stays
+// is small (tens of megabytes), so at Go's default of 100 the collector ran several times
+// a second under load, slowing the requests it met. At 400 the busiest pages served 15–30 %
+// more requests than at 100; at 1000 another 3 %, with the agent queue's p99 a few
+// milliseconds shorter, for about 150 MB of memory instead of 80 (2000 gained nothing
+// more). The limit makes the collector work harder as the heap nears 1 GiB, so a larger
+// live heap (many open streams, say) does not grow eleven times over.
+const (
+	ServeGCPercent   = 1000
+	ServeMemoryLimit = 1 << 30
+)
 
-// tuneGC sets ServeGCPercent unless the environment sets GOGC.
+// tuneGC sets ServeGCPercent and ServeMemoryLimit unless the environment sets GOGC and
+// GOMEMLIMIT.
 func tuneGC(getenv func(string) string) {
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(ServeGCPercent)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(ServeMemoryLimit)
 	}
 }
 
