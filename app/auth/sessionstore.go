@@ -85,21 +85,22 @@ func (s *SessionStore) New(r *http.Request, name string) (*sessions.Session, err
 	// and a second round trip was a tenth of a light page's cost.
 	// So does the reference version (package reference), for the same reason.
 	var row struct {
-		ID         int64     `db:"id"`
-		UserID     *int64    `db:"user_id"`
-		AuthMethod string    `db:"auth_method"`
-		Data       []byte    `db:"data"`
-		LastSeen   time.Time `db:"last_seen_at"`
-		Now        time.Time `db:"now"`
-		Reference  int64     `db:"reference_version"`
-		User       user.User `db:"user"`
+		ID         int64
+		UserID     *int64
+		AuthMethod string
+		Data       []byte
+		LastSeen   time.Time
+		Now        time.Time
+		Reference  int64
+		User       user.ViewerRow
 	}
-	err = s.reads.GetContext(r.Context(), &row, `
-		SELECT s.id, s.user_id, s.auth_method, s.data, s.last_seen_at, now() AS now, (SELECT version FROM reference_version) AS reference_version,
-		       `+user.JoinedColumns+`
+	err = s.reads.QueryRowxContext(r.Context(), `
+		SELECT s.id, s.user_id, s.auth_method, s.data, s.last_seen_at, now(), (SELECT version FROM reference_version),
+		       `+user.ViewerColumns+`
 		FROM sessions s LEFT JOIN users u ON u.id = s.user_id LEFT JOIN organisations o ON o.id = u.org_id
 		WHERE s.token_hash = $1 AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2)`,
-		hashToken(c.Value), s.Idle.Seconds())
+		hashToken(c.Value), s.Idle.Seconds()).Scan(append([]any{&row.ID, &row.UserID, &row.AuthMethod, &row.Data,
+		&row.LastSeen, &row.Now, &row.Reference}, row.User.Dest()...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sess, nil
 	}
@@ -126,8 +127,8 @@ func (s *SessionStore) New(r *http.Request, name string) (*sessions.Session, err
 	sess.IsNew = false
 	sess.Values[keyRowID] = row.ID
 	sess.Values[keyReference] = row.Reference
-	if row.User.ID != 0 {
-		sess.Values[keyUser] = &row.User
+	if u := row.User.User(); u != nil {
+		sess.Values[keyUser] = u
 	}
 	return sess, nil
 }

@@ -18,15 +18,45 @@ func NewStore(q database.Queryer) *Store { return &Store{q: q} }
 const userColumns = `u.id, u.email, u.name, u.roles, u.org_id, o.name AS org_name, u.password_hash,
 	u.language, u.active, u.available, u.created_at, u.last_sign_in_at`
 
-// JoinedColumns are the columns of a User read beside another table's, from users u
-// LEFT JOIN organisations o: each is named "user.<column>" (for a struct field tagged
-// db:"user"), and a row without a user reads as a User with ID 0.
-const JoinedColumns = `coalesce(u.id, 0) AS "user.id", coalesce(u.email, '') AS "user.email",
-	coalesce(u.name, '') AS "user.name", coalesce(u.roles, '{}') AS "user.roles", u.org_id AS "user.org_id",
-	o.name AS "user.org_name", coalesce(u.password_hash, '') AS "user.password_hash",
-	coalesce(u.language, '') AS "user.language", coalesce(u.active, false) AS "user.active",
-	coalesce(u.available, false) AS "user.available", coalesce(u.created_at, 'epoch') AS "user.created_at",
-	u.last_sign_in_at AS "user.last_sign_in_at"`
+// ViewerColumns are the columns of the user a request acts as, read beside another
+// table's (its session's) from users u LEFT JOIN organisations o: what an access.Viewer
+// holds, and not the password's hash. Scan them into the destinations of a ViewerRow.
+const ViewerColumns = `u.id, u.email, u.name, u.roles, u.org_id, o.name, u.language, u.active, u.available`
+
+// ViewerRow receives ViewerColumns by hand, without reflection: every signed-in request
+// reads one.
+type ViewerRow struct {
+	id        sql.NullInt64
+	email     sql.NullString
+	name      sql.NullString
+	roles     RoleList
+	orgID     sql.NullInt64
+	orgName   sql.NullString
+	language  sql.NullString
+	active    sql.NullBool
+	available sql.NullBool
+}
+
+// Dest returns the destinations of ViewerColumns, in their order, for Scan.
+func (r *ViewerRow) Dest() []any {
+	return []any{&r.id, &r.email, &r.name, &r.roles, &r.orgID, &r.orgName, &r.language, &r.active, &r.available}
+}
+
+// User returns the user read, or nil when the row had none.
+func (r *ViewerRow) User() *User {
+	if !r.id.Valid {
+		return nil
+	}
+	u := &User{ID: r.id.Int64, Email: r.email.String, Name: r.name.String, Roles: r.roles, Language: r.language.String,
+		Active: r.active.Bool, Available: r.available.Bool}
+	if r.orgID.Valid {
+		u.OrgID = &r.orgID.Int64
+	}
+	if r.orgName.Valid {
+		u.OrgName = &r.orgName.String
+	}
+	return u
+}
 
 const getUserByID = `SELECT ` + userColumns + ` FROM users u LEFT JOIN organisations o ON o.id = u.org_id WHERE u.id = $1`
 
