@@ -91,6 +91,20 @@ func (cs Clocks) NextDue(cal sla.Calendar) time.Time {
 	return next
 }
 
+// ReplyDue is when the customer can expect the next reply: the due time of the running
+// first- or next-response clock, or zero when neither runs.
+func (cs Clocks) ReplyDue(cal sla.Calendar) time.Time {
+	var next time.Time
+	for _, m := range []Metric{FirstResponse, NextResponse} {
+		if c, ok := cs[m]; ok && c.Running() {
+			if d := c.Due(cal); next.IsZero() || d.Before(next) {
+				next = d
+			}
+		}
+	}
+	return next
+}
+
 // SLA is the pure arithmetic of a ticket's clocks through its life: each method takes the
 // clocks as they are and returns them after an event, at the instant now. It does no I/O;
 // the service loads the calendar and the policy, and the store keeps the result.

@@ -332,6 +332,9 @@ func TestCustomerRepliesClosesAndReopens(t *testing.T) {
 	if s := p.Text("#expect"); s != "Waiting for you" {
 		t.Errorf("next expected reply %q", s)
 	}
+	if s := c.Get("/tickets").Text(fmt.Sprintf(`#tickets tr:has(a[href="/tickets/%d"]) td:last-child`, id)); s != "Waiting for you" {
+		t.Errorf("the list expects the reply %q, want waiting for the customer", s)
+	}
 	// An empty reply is refused beside the field.
 	before := take(t, app.DB)
 	if p := c.Post(path(id, "/reply"), url.Values{"body": {" "}}); p.Status != http.StatusUnprocessableEntity || p.FieldError("body") == "" {
@@ -350,6 +353,10 @@ func TestCustomerRepliesClosesAndReopens(t *testing.T) {
 	}
 	if s := p.Text("#expect"); s != "Wednesday 25 Nov 10:00 EET" {
 		t.Errorf("next expected reply %q, want Wednesday 10:00 (8 business hours)", s)
+	}
+	// The list says the same (it reads the ticket's own copy of the due time).
+	if s := c.Get("/tickets").Text(fmt.Sprintf(`#tickets tr:has(a[href="/tickets/%d"]) td:last-child`, id)); s != "Wednesday 25 Nov 10:00 EET" {
+		t.Errorf("the list expects the reply %q, want Wednesday 10:00", s)
 	}
 
 	// Closed by the customer; no more replies, but a reopen for 14 days.

@@ -17,7 +17,7 @@ import (
 // pageTicket reads ticket $5 as getTicket does, with its clocks and, for staff ($1), its
 // links both ways: two index lookups (one join on "either end is this ticket" took
 // PostgreSQL up to 15 ms to plan).
-const pageTicket = `SELECT ` + ticketColumns + `, ` + replyDue + `,
+const pageTicket = `SELECT ` + ticketColumns + `,
        (SELECT json_agg(json_build_object('metric', k.metric, 'target_seconds', k.target_seconds,
                 'used_seconds', k.used_seconds, 'started_at', k.started_at, 'running_since', k.running_since,
                 'stopped_at', k.stopped_at, 'breached', k.breached, 'warning_notified_at', k.warning_notified_at,

@@ -155,7 +155,7 @@ func (s *Service) CreateByPhone(ctx context.Context, actor audit.Actor, v *acces
 		var msgID int64
 		if id, msgID, err = st.Open(ctx, NewTicket{OrgID: contact.OrgID, RequesterID: contact.ID, CreatedBy: v.UserID,
 			Subject: call.Subject, CategoryID: cat.ID, Impact: call.Impact, Priority: priority, Channel: Phone,
-			TeamID: team, AssigneeID: &agent, At: now, NextDueAt: clocks.NextDue(cal)}, Open, v.UserID, call.Body,
+			TeamID: team, AssigneeID: &agent, At: now, NextDueAt: clocks.NextDue(cal), ReplyDueAt: clocks.ReplyDue(cal)}, Open, v.UserID, call.Body,
 			clocks, cal, policy.WarnPercent); err != nil {
 			return err
 		}

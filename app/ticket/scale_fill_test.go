@@ -227,6 +227,7 @@ SELECT id, 'first_response', 14400, 0, created_at,
        CASE WHEN status = 'new' THEN next_due_at - interval '1 hour' END,
        CASE WHEN status <> 'new' THEN created_at + interval '37 minutes' END
 FROM tickets WHERE status IN ('new', 'open', 'waiting', 'on_hold')`},
+		{"reply due", `UPDATE tickets SET reply_due_at = next_due_at WHERE status = 'new'`},
 	}
 	for _, s := range steps {
 		args := []any{}

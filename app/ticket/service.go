@@ -213,7 +213,8 @@ func (s *Service) create(ctx context.Context, tx database.Queryer, v *access.Vie
 	rules := SLA{Cal: cal, Policy: policy}
 	clocks := rules.Created(now)
 	nt := NewTicket{OrgID: v.OrgID, RequesterID: v.UserID, CreatedBy: v.UserID, Subject: r.Subject, CategoryID: cat.ID,
-		Impact: r.Impact, Priority: priority, Channel: r.Channel, TeamID: team, AssigneeID: assignee, At: now, NextDueAt: clocks.NextDue(cal)}
+		Impact: r.Impact, Priority: priority, Channel: r.Channel, TeamID: team, AssigneeID: assignee, At: now,
+		NextDueAt: clocks.NextDue(cal), ReplyDueAt: clocks.ReplyDue(cal)}
 	id, msgID, err := st.Open(ctx, nt, New, v.UserID, r.Body, clocks, cal, policy.WarnPercent)
 	if err != nil {
 		return nil, audit.Event{}, err
@@ -355,11 +356,7 @@ func (s *Service) apply(ctx context.Context, actor audit.Actor, v *access.Viewer
 		if err := st.SaveClocks(ctx, id, c.oldClock, c.clocks, cal, rules.Policy.WarnPercent); err != nil {
 			return err
 		}
-		if next := c.clocks.NextDue(cal); next.IsZero() {
-			c.t.NextDueAt = nil
-		} else {
-			c.t.NextDueAt = &next
-		}
+		c.t.NextDueAt, c.t.ReplyDueAt = timePtr(c.clocks.NextDue(cal)), timePtr(c.clocks.ReplyDue(cal))
 		if c.touched {
 			c.t.UpdatedAt = c.now
 		}
@@ -644,4 +641,12 @@ func idOrNil(id int64) *int64 {
 		return nil
 	}
 	return &id
+}
+
+// timePtr is t, or nil for the zero time.
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }

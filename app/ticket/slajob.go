@@ -345,7 +345,7 @@ FROM sla_recomputes WHERE finished_at IS NULL ORDER BY id`
 UPDATE sla_recomputes SET finished_at = now(), merged_into = $1
 WHERE finished_at IS NULL AND started_at IS NULL AND id < $1`
 	walkTickets = `
-SELECT t.id, t.priority, t.next_due_at FROM tickets t
+SELECT t.id, t.priority, t.next_due_at, t.reply_due_at FROM tickets t
 WHERE t.status IN ('new', 'open', 'waiting', 'on_hold') AND t.id > $1
 ORDER BY t.id
 LIMIT $2
@@ -360,8 +360,8 @@ UPDATE ticket_clocks k SET target_seconds = v.target, due_at = v.due, warn_at = 
 FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::timestamptz[], $5::timestamptz[]) AS v (ticket_id, metric, target, due, warn)
 WHERE k.ticket_id = v.ticket_id AND k.metric = v.metric`
 	retimeTickets = `
-UPDATE tickets t SET next_due_at = v.due
-FROM unnest($1::bigint[], $2::timestamptz[]) AS v (id, due)
+UPDATE tickets t SET next_due_at = v.due, reply_due_at = v.reply
+FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[]) AS v (id, due, reply)
 WHERE t.id = v.id`
 	advanceRecompute = `
 UPDATE sla_recomputes SET after_id = $2, tickets = tickets + $3,
@@ -437,9 +437,10 @@ func (j *SLAJob) recomputeBatch(ctx context.Context) (changed int, more bool, er
 // the tickets it changed, and the last id it looked at (0 when there was none).
 func (j *SLAJob) retime(ctx context.Context, tx *sqlx.Tx, afterID int64) ([]int64, int64, error) {
 	var ts []struct {
-		ID        int64        `db:"id"`
-		Priority  sla.Priority `db:"priority"`
-		NextDueAt sql.NullTime `db:"next_due_at"`
+		ID         int64        `db:"id"`
+		Priority   sla.Priority `db:"priority"`
+		NextDueAt  sql.NullTime `db:"next_due_at"`
+		ReplyDueAt sql.NullTime `db:"reply_due_at"`
 	}
 	if err := tx.SelectContext(ctx, &ts, walkTickets, afterID, recomputeBatch); err != nil {
 		return nil, 0, fmt.Errorf("sla job: walk: %w", err)
@@ -485,8 +486,8 @@ func (j *SLAJob) retime(ctx context.Context, tx *sqlx.Tx, afterID int64) ([]int6
 		due, warn []sql.NullString
 	}
 	var tk struct {
-		ids []int64
-		due []sql.NullString
+		ids        []int64
+		due, reply []sql.NullString
 	}
 	for _, t := range ts {
 		p, ok := ps[t.Priority]
@@ -506,8 +507,8 @@ func (j *SLAJob) retime(ctx context.Context, tx *sqlx.Tx, afterID int64) ([]int6
 			k.due, k.warn = append(k.due, timeText(due)), append(k.warn, timeText(warn))
 			moved = true
 		}
-		if next := cs.NextDue(cal); !sameTime(t.NextDueAt, next) {
-			tk.ids, tk.due = append(tk.ids, t.ID), append(tk.due, timeText(next))
+		if next, reply := cs.NextDue(cal), cs.ReplyDue(cal); !sameTime(t.NextDueAt, next) || !sameTime(t.ReplyDueAt, reply) {
+			tk.ids, tk.due, tk.reply = append(tk.ids, t.ID), append(tk.due, timeText(next)), append(tk.reply, timeText(reply))
 			moved = true
 		}
 		if moved {
@@ -521,7 +522,7 @@ func (j *SLAJob) retime(ctx context.Context, tx *sqlx.Tx, afterID int64) ([]int6
 		}
 	}
 	if len(tk.ids) > 0 {
-		if _, err := tx.ExecContext(ctx, retimeTickets, pq.Array(tk.ids), pq.Array(tk.due)); err != nil {
+		if _, err := tx.ExecContext(ctx, retimeTickets, pq.Array(tk.ids), pq.Array(tk.due), pq.Array(tk.reply)); err != nil {
 			return nil, 0, fmt.Errorf("sla job: retime tickets: %w", err)
 		}
 	}

@@ -140,10 +140,19 @@ func clockOf(t *testing.T, e *slaEnv, id int64, m ticket.Metric) clockState {
 	return c
 }
 
+// nextDue and replyDue are ticket id's own copies of its nearest due time and of when
+// the customer can expect the next reply.
 func nextDue(t *testing.T, e *slaEnv, id int64) *time.Time {
+	return ticketTime(t, e, id, "next_due_at")
+}
+func replyDue(t *testing.T, e *slaEnv, id int64) *time.Time {
+	return ticketTime(t, e, id, "reply_due_at")
+}
+
+func ticketTime(t *testing.T, e *slaEnv, id int64, column string) *time.Time {
 	t.Helper()
 	var d *time.Time
-	if err := e.app.DB.Get(&d, `SELECT next_due_at FROM tickets WHERE id = $1`, id); err != nil {
+	if err := e.app.DB.Get(&d, `SELECT `+column+` FROM tickets WHERE id = $1`, id); err != nil {
 		t.Fatal(err)
 	}
 	return d
@@ -443,6 +452,9 @@ func TestSLAJobRecomputesDueTimesAfterACalendarChange(t *testing.T) {
 	if d := nextDue(t, e, running); !same(d, nov(17, 13, 0)) {
 		t.Errorf("the ticket's next due time is %v, want Tuesday 13:00", d)
 	}
+	if d := replyDue(t, e, running); !same(d, nov(17, 13, 0)) {
+		t.Errorf("the ticket's reply is due %v, want Tuesday 13:00 with its first response", d)
+	}
 	if got := clockRows(t, e, solved); got != solvedBefore {
 		t.Errorf("the solved ticket changed:\n%s\n%s", solvedBefore, got)
 	}
@@ -545,6 +557,9 @@ func TestSLAJobRetargetsClocksAfterAPolicyChange(t *testing.T) {
 	}
 	if d := nextDue(t, e, running); !same(d, nov(16, 11, 0)) {
 		t.Errorf("next due %v, want 11:00", d)
+	}
+	if d := replyDue(t, e, running); !same(d, nov(16, 11, 0)) {
+		t.Errorf("reply due %v, want 11:00 with the first response", d)
 	}
 	if r := clockOf(t, e, waiting, ticket.Resolution); r.Target != 72000 || r.Due != nil {
 		t.Errorf("the paused resolution is %+v; want the new target and no due time while paused", r)

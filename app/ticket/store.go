@@ -32,17 +32,12 @@ const ticketColumns = `t.id, t.org_id, (SELECT o.name FROM organisations o WHERE
        c.security AS "category.security", t.impact, t.priority, t.status, t.channel, t.team_id,
        (SELECT tm.name FROM teams tm WHERE tm.id = t.team_id) AS team_name,
        t.assignee_id, (SELECT a.name FROM users a WHERE a.id = t.assignee_id) AS assignee_name,
-       t.created_at, t.updated_at, t.solved_at, t.closed_at, t.next_due_at`
+       t.created_at, t.updated_at, t.solved_at, t.closed_at, t.next_due_at, t.reply_due_at`
 
 const ticketJoins = `
 JOIN categories c ON c.id = t.category_id`
 
-// replyDue is when the customer can expect the next reply: the due time of the running
-// first- or next-response clock (a clock has a due time only while it runs).
-const replyDue = `(SELECT min(k.due_at) FROM ticket_clocks k
-        WHERE k.ticket_id = t.id AND k.metric IN ('first_response', 'next_response') AND k.due_at IS NOT NULL) AS reply_due_at`
-
-const getTicket = `SELECT ` + ticketColumns + `, ` + replyDue + `
+const getTicket = `SELECT ` + ticketColumns + `
 FROM tickets t` + ticketJoins + `
 WHERE ` + visible + ` AND t.id = $5`
 
@@ -88,7 +83,7 @@ type ListPage struct {
 // up the organisation, requester, team and assignee of every row was half the query's
 // work), and six columns rather than seventeen (reading a row's columns, times above
 // all, was the larger part of the page's own work after its template).
-const listTickets = `SELECT t.id, t.created_at, t.subject, t.status, t.updated_at, ` + replyDue + `
+const listTickets = `SELECT t.id, t.created_at, t.subject, t.status, t.updated_at, t.reply_due_at
 FROM tickets t
 WHERE ` + visible + `
   AND ($5::timestamptz IS NULL OR (t.updated_at, t.id) < ($5::timestamptz, $6::bigint))
@@ -461,6 +456,7 @@ type NewTicket struct {
 	AssigneeID  *int64
 	At          time.Time
 	NextDueAt   time.Time // the nearest due time of its clocks
+	ReplyDueAt  time.Time // the due time of its response clock (Clocks.ReplyDue)
 }
 
 // ticket is the ticket nt became, as it was stored with id and status, named from ch.
@@ -471,6 +467,10 @@ func (nt NewTicket) ticket(id int64, status Status, ch Choices) *Ticket {
 	if !nt.NextDueAt.IsZero() {
 		next := nt.NextDueAt
 		t.NextDueAt = &next
+	}
+	if !nt.ReplyDueAt.IsZero() {
+		reply := nt.ReplyDueAt
+		t.ReplyDueAt = &reply
 	}
 	if c, err := ch.Category(nt.CategoryID); err == nil {
 		t.Category = *c
@@ -493,8 +493,8 @@ func (nt NewTicket) ticket(id int64, status Status, ch Choices) *Ticket {
 const openTicket = `
 WITH t AS (
     INSERT INTO tickets (org_id, requester_id, created_by, subject, category_id, impact, priority, status, channel,
-                         team_id, created_at, updated_at, next_due_at, assignee_id)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13)
+                         team_id, created_at, updated_at, next_due_at, assignee_id, reply_due_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $16)
     RETURNING id
 ), m AS (
     INSERT INTO ticket_messages (ticket_id, org_id, author_id, internal, channel, body, created_at)
@@ -511,7 +511,7 @@ SELECT t.id, m.id AS message_id FROM t, m`
 // ticket and the message.
 func (s *Store) Open(ctx context.Context, nt NewTicket, status Status, author int64, body string, cs Clocks, cal sla.Calendar, warnPercent int) (int64, int64, error) {
 	args := []any{nt.OrgID, nt.RequesterID, nt.CreatedBy, nt.Subject, nt.CategoryID, nt.Impact, nt.Priority, status,
-		nt.Channel, nt.TeamID, nt.At, nullTime(nt.NextDueAt), nt.AssigneeID, author, body}
+		nt.Channel, nt.TeamID, nt.At, nullTime(nt.NextDueAt), nt.AssigneeID, author, body, nullTime(nt.ReplyDueAt)}
 	first, n := len(args)+1, 0
 	for _, m := range Metrics {
 		if c, ok := cs[m]; ok {
@@ -536,14 +536,14 @@ func (s *Store) Open(ctx context.Context, nt NewTicket, status Status, author in
 const updateTicket = `
 UPDATE tickets
 SET category_id = $2, priority = $3, status = $4, team_id = $5, assignee_id = $6, updated_at = $7,
-    solved_at = $8, closed_at = $9, next_due_at = $10
+    solved_at = $8, closed_at = $9, next_due_at = $10, reply_due_at = $11
 WHERE id = $1`
 
 // Save stores the changeable fields of t: category, priority, status, team, assignee,
-// the times of its last activity, solution and closing, and its next due time.
+// the times of its last activity, solution and closing, and its next due times.
 func (s *Store) Save(ctx context.Context, t *Ticket) error {
 	_, err := s.q.ExecContext(ctx, updateTicket, t.ID, t.CategoryID, t.Priority, t.Status, t.TeamID, t.AssigneeID,
-		t.UpdatedAt, t.SolvedAt, t.ClosedAt, t.NextDueAt)
+		t.UpdatedAt, t.SolvedAt, t.ClosedAt, t.NextDueAt, t.ReplyDueAt)
 	switch {
 	case database.IsConstraint(err, "tickets_category_id_fkey"):
 		return ErrNoSuchCategory

@@ -180,7 +180,7 @@ type Ticket struct {
 	ClosedAt    *time.Time   `db:"closed_at"`
 	NextDueAt   *time.Time   `db:"next_due_at"`
 	// ReplyDueAt is when the customer can expect the next reply: the due time of the
-	// running first- or next-response clock (list queries only).
+	// running first- or next-response clock.
 	ReplyDueAt *time.Time `db:"reply_due_at"`
 }
 
