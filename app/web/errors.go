@@ -1,12 +1,17 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 )
+
+// StatusClientClosedRequest is the status logged for a request whose client went away
+// before the answer (nginx's 499): never sent, as nobody is there to read it.
+const StatusClientClosedRequest = 499
 
 // ErrorPage is the data of views/errors/error.html.
 type ErrorPage struct {
@@ -41,6 +46,14 @@ func CSRFSecFetchSite(c echo.Context) (bool, error) {
 func ErrorHandler(r *Renderer, log *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
+			return
+		}
+		if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+			// The client went away (closed the tab, gave up waiting): nothing failed, and
+			// nobody reads the answer. Logged as nginx logs it, 499.
+			log.Info("request abandoned by the client", "request_id", RequestID(c), "method", c.Request().Method,
+				"path", c.Request().URL.Path)
+			_ = c.NoContent(StatusClientClosedRequest)
 			return
 		}
 		status := http.StatusInternalServerError

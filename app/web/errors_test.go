@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -58,9 +60,29 @@ func TestErrorHandler(t *testing.T) {
 		}
 	}
 
-	// An answer already sent is left alone.
+	// A client that went away is no error: logged at info as 499, no page.
+	logs.Reset()
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
 	rec := httptest.NewRecorder()
-	c := echo.New().NewContext(httptest.NewRequest(http.MethodGet, "/", nil), rec)
+	c := echo.New().NewContext(httptest.NewRequest(http.MethodGet, "/queue", nil).WithContext(gone), rec)
+	handle(fmt.Errorf("ticket store: queue: %w", context.Canceled), c)
+	if rec.Code != StatusClientClosedRequest || rec.Body.Len() != 0 || strings.Contains(logs.String(), "level=ERROR") ||
+		!strings.Contains(logs.String(), "abandoned") {
+		t.Errorf("a client gone: %d, %d bytes, logged %q", rec.Code, rec.Body.Len(), logs.String())
+	}
+	// The same error while the client is still there is a server's failure.
+	rec = httptest.NewRecorder()
+	c = echo.New().NewContext(httptest.NewRequest(http.MethodGet, "/queue", nil), rec)
+	c.Echo().Renderer = r
+	handle(fmt.Errorf("ticket store: queue: %w", context.Canceled), c)
+	if rec.Code != http.StatusInternalServerError {
+		t.Errorf("canceled with the client there: %d, want 500", rec.Code)
+	}
+
+	// An answer already sent is left alone.
+	rec = httptest.NewRecorder()
+	c = echo.New().NewContext(httptest.NewRequest(http.MethodGet, "/", nil), rec)
 	c.String(http.StatusOK, "done")
 	handle(errors.New("late"), c)
 	if b, _ := io.ReadAll(rec.Body); string(b) != "done" {
