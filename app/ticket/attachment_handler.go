@@ -145,7 +145,9 @@ type UploadHint struct {
 	MaxSize  string // e.g. "10 MB"
 }
 
-func (h *Handler) uploadHint(c echo.Context) UploadHint {
-	l := h.svc.limits
-	return UploadHint{Accept: acceptHint(), MaxFiles: l.MaxFiles, MaxSize: FormatSize(web.ViewerOf(c).Lang, l.MaxSize)}
+// Hint is what a form's file field says of limits l, in lang.
+func (l AttachmentLimits) Hint(lang string) UploadHint {
+	return UploadHint{Accept: acceptHint(), MaxFiles: l.MaxFiles, MaxSize: FormatSize(lang, l.MaxSize)}
 }
+
+func (h *Handler) uploadHint(c echo.Context) UploadHint { return h.svc.limits.Hint(web.ViewerOf(c).Lang) }

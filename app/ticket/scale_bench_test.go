@@ -165,6 +165,21 @@ func BenchmarkScale(b *testing.B) {
 		{"one ticket (agent's page)", "/tickets/" + strconv.FormatInt(ticketID, 10), "ticket", agentCookies, 0.25, 30, 0},
 		{"search, a selective word", searchPath, "search", agentCookies, 0, 100, 1000},
 	}
+	// A ratio means something only if the bare render draws the page Tugi serves: the same
+	// template with the same data, give or take the tokens and times that differ.
+	if err := os.MkdirAll("../../var/bench", 0o755); err != nil {
+		b.Fatal(err)
+	}
+	for _, r := range rows {
+		full, bare := page(b, base+r.path, r.cookies), page(b, bareURL+r.path, nil)
+		say("%-28s Tugi's page %6d bytes, the bare render's %6d", r.what, len(full), len(bare))
+		if d := float64(len(full)-len(bare)) / float64(len(full)); d > 0.03 || d < -0.03 {
+			name := "../../var/bench/" + r.metric
+			os.WriteFile(name+"-tugi.html", full, 0o644)
+			os.WriteFile(name+"-bare.html", bare, 0o644)
+			b.Fatalf("%s: the bare render (%d bytes) is not the page Tugi serves (%d bytes): see %s-*.html", r.what, len(bare), len(full), name)
+		}
+	}
 	say("\n%s tickets, %s messages; c%d for %s each, in %d turns with the bare render; Tugi in its own process (go build ./cmd/tugi), the bare pages in the benchmark's",
 		thousands(sizes.Tickets), thousands(sizes.Messages), concurrency, duration, rounds)
 	for _, r := range rows {
@@ -277,6 +292,19 @@ func BenchmarkScale(b *testing.B) {
 	if err := os.WriteFile("../../var/bench/scale.txt", []byte(report.String()), 0o644); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// page returns the page at url, uncompressed.
+func page(b *testing.B, url string, cookies []*http.Cookie) []byte {
+	req, res := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(res)
+	loadtest.Get(url, cookies...)(req)
+	req.Header.Del("Accept-Encoding")
+	if err := fasthttp.Do(req, res); err != nil || res.StatusCode() != http.StatusOK {
+		b.Fatalf("GET %s: %d, %v", url, res.StatusCode(), err)
+	}
+	return bytes.Clone(res.Body())
 }
 
 // staticRef finds the stylesheet, scripts and icon a page loads (their URLs carry a
@@ -556,14 +584,20 @@ func bareServer(b *testing.B, db *sqlx.DB, agent, customer *access.Viewer, queue
 	if err != nil {
 		b.Fatal(err)
 	}
+	// Times as the pages print them: without the year when it is this year's.
 	loc, _ := time.LoadLocation("Europe/Tallinn")
+	short := func(t time.Time) string {
+		if t = t.In(loc); t.Year() == time.Now().Year() {
+			return t.Format("2 Jan 15:04 MST")
+		}
+		return t.Format("2 Jan 2006 15:04 MST")
+	}
 	qp := ticket.QueuePage{View: ticket.ViewUnassigned, Sort: "due", Query: "view=unassigned", Next: "after=x_1&view=unassigned",
 		CanTake: true, Categories: ticket.CategoryOptions(cats, "en"), Priorities: ticket.PriorityOptions(sla.Priorities, "en"),
 		Statuses: ticket.StatusOptions(ticket.Statuses, "en"), Agents: ticket.AgentOptions(agents)}
 	for _, r := range queue {
-		due := r.NextDueAt.In(loc).Format("2 Jan 15:04 MST")
 		item := ticket.NewQueueItem(r, "en", true)
-		item.Due, item.DueClass, item.Updated = due, "ok", r.UpdatedAt.In(loc).Format("2 Jan 15:04 MST")
+		item.Due, item.DueClass, item.Updated = short(*r.NextDueAt), "ok", short(r.UpdatedAt)
 		qp.Rows = append(qp.Rows, item)
 	}
 	ld := ticket.ListData{Next: "after=x_1"}
@@ -578,7 +612,8 @@ func bareServer(b *testing.B, db *sqlx.DB, agent, customer *access.Viewer, queue
 			{Metric: "resolution", Label: "Resolution", Class: "ok", Text: "Due Friday 27 Nov 15:00 EET, in 20 h 13 min of support time"}},
 		Statuses: ticket.StatusOptions(ticket.Statuses[1:], "en"), Priorities: ticket.PriorityOptions(sla.Priorities, "en"),
 		Categories: ticket.CategoryOptions(cats, "en"), Agents: ticket.AgentOptions(agents), Teams: ticket.TeamOptions(teams),
-		AssigneeID: *tk.AssigneeID, TeamID: *tk.TeamID, CanTake: true}}
+		AssigneeID: *tk.AssigneeID, TeamID: *tk.TeamID, CanTake: true},
+		Tools: ticket.Tools{LinkKinds: []ticket.LinkKind{ticket.Related, ticket.Duplicate}}, Upload: ticket.DefaultAttachmentLimits.Hint("en")}
 	sp := ticket.SearchPage{Query: scaleRareWord, Ran: true, Staff: true, Rows: found.Rows, Next: "q=x&after=x_1"}
 
 	e := echo.New()
@@ -586,6 +621,7 @@ func bareServer(b *testing.B, db *sqlx.DB, agent, customer *access.Viewer, queue
 	page := func(v *access.Viewer, title, tpl string, data any, form url.Values) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			web.SetViewer(c, v)
+			c.Set(web.CSRFKey, "a-token-as-long-as-tugis-32chars") // the forms carry one
 			p := renderer.NewPage(c, title)
 			p.Form = web.Form{Values: form}
 			p.Data = data
