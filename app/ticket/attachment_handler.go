@@ -150,4 +150,6 @@ func (l AttachmentLimits) Hint(lang string) UploadHint {
 	return UploadHint{Accept: acceptHint(), MaxFiles: l.MaxFiles, MaxSize: FormatSize(lang, l.MaxSize)}
 }
 
-func (h *Handler) uploadHint(c echo.Context) UploadHint { return h.svc.limits.Hint(web.ViewerOf(c).Lang) }
+func (h *Handler) uploadHint(c echo.Context) UploadHint {
+	return h.svc.limits.Hint(web.ViewerOf(c).Lang)
+}
