@@ -29,6 +29,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"tugi/app/access"
+	"tugi/app/audit"
 	"tugi/app/database"
 	"tugi/app/loadtest"
 	"tugi/app/server"
@@ -101,6 +102,7 @@ func BenchmarkScale(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	giveHistory(b, db, ticketID)
 
 	// The store calls the pages make, recorded for EXPLAIN and kept for the bare pages.
 	rec := &recorder{Queryer: db}
@@ -557,6 +559,51 @@ func createRequest(base string, cookies []*http.Cookie) loadtest.Request {
 	}
 }
 
+// giveHistory writes the audit events a ticket of its age has had, as the service
+// records them (the fill writes none), so that its page shows a history: created by its
+// customer, assigned, its priority raised, replies and notes, waiting, answered.
+func giveHistory(b *testing.B, db *sqlx.DB, id int64) {
+	ctx := context.Background()
+	var t struct {
+		Org       int64 `db:"org_id"`
+		Requester int64 `db:"requester_id"`
+		Assignee  int64 `db:"assignee_id"`
+	}
+	if err := db.GetContext(ctx, &t, `SELECT org_id, requester_id, assignee_id FROM tickets WHERE id = $1`, id); err != nil {
+		b.Fatal(err)
+	}
+	customer := audit.Actor{UserID: t.Requester, Roles: []string{"customer"}, ClientIP: "192.0.2.10", RequestID: "bench"}
+	agent := audit.Actor{UserID: t.Assignee, Roles: []string{"agent"}, ClientIP: "192.0.2.20", RequestID: "bench"}
+	type change = map[string]audit.Change
+	events := []struct {
+		by      audit.Actor
+		action  string
+		changes change
+	}{
+		{customer, "ticket.create", change{"requester_id": {New: t.Requester}, "category_id": {New: 2}, "impact": {New: "one_person"},
+			"priority": {New: "normal"}, "status": {New: "new"}, "channel": {New: "web"}, "team_id": {New: 1}}},
+		{agent, "ticket.assign", change{"assignee_id": {New: t.Assignee}}},
+		{agent, "ticket.priority", change{"priority": {Old: "normal", New: "high"}}},
+		{agent, "ticket.reply", change{"status": {Old: "new", New: "waiting"}}},
+		{customer, "ticket.reply", change{"status": {Old: "waiting", New: "open"}}},
+		{agent, "ticket.note", change{}},
+		{agent, "ticket.reply", change{}},
+		{customer, "ticket.reply", change{}},
+	}
+	err := database.WithTx(ctx, db, func(tx *sqlx.Tx) error {
+		for _, e := range events {
+			if err := audit.Record(ctx, tx, e.by, audit.Event{Action: e.action, ObjectType: "ticket",
+				ObjectID: strconv.FormatInt(id, 10), OrgID: t.Org, Changes: e.changes}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
 // bareServer serves the four pages from memory: the same templates and page data, no
 // session, no access rule, no query.
 func bareServer(b *testing.B, db *sqlx.DB, agent, customer *access.Viewer, queue []ticket.QueueRow, list []ticket.Ticket,
@@ -582,6 +629,13 @@ func bareServer(b *testing.B, db *sqlx.DB, agent, customer *access.Viewer, queue
 	}
 	msgs, _, err := st.Conversation(ctx, ticket.ScopeOf(agent), ticketID)
 	if err != nil {
+		b.Fatal(err)
+	}
+	history, err := audit.History(ctx, db, "ticket", strconv.FormatInt(ticketID, 10), 50)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := audit.Describe(ctx, user.NewAuditDirectory(db), "en", history); err != nil {
 		b.Fatal(err)
 	}
 	// Times as the pages print them: without the year when it is this year's.
@@ -613,7 +667,7 @@ func bareServer(b *testing.B, db *sqlx.DB, agent, customer *access.Viewer, queue
 		Statuses: ticket.StatusOptions(ticket.Statuses[1:], "en"), Priorities: ticket.PriorityOptions(sla.Priorities, "en"),
 		Categories: ticket.CategoryOptions(cats, "en"), Agents: ticket.AgentOptions(agents), Teams: ticket.TeamOptions(teams),
 		AssigneeID: *tk.AssigneeID, TeamID: *tk.TeamID, CanTake: true},
-		Tools: ticket.Tools{LinkKinds: []ticket.LinkKind{ticket.Related, ticket.Duplicate}}, Upload: ticket.DefaultAttachmentLimits.Hint("en")}
+		Tools: ticket.Tools{History: history, LinkKinds: []ticket.LinkKind{ticket.Related, ticket.Duplicate}}, Upload: ticket.DefaultAttachmentLimits.Hint("en")}
 	sp := ticket.SearchPage{Query: scaleRareWord, Ran: true, Staff: true, Rows: found.Rows, Next: "q=x&after=x_1"}
 
 	e := echo.New()

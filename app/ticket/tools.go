@@ -1,7 +1,9 @@
 package ticket
 
 import (
+	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"strconv"
 
@@ -38,7 +40,10 @@ func (h *Handler) tools(c echo.Context, t *Ticket, panel Panel, links []Link) (T
 	if tools.History, err = audit.History(ctx, h.svc.reads, "ticket", strconv.FormatInt(t.ID, 10), historyLimit); err != nil {
 		return tools, err
 	}
-	names := user.NewAuditDirectory(h.svc.reads)
+	names, err := h.pageNamer(ctx, t)
+	if err != nil {
+		return tools, err
+	}
 	if err := audit.Describe(ctx, names, v.Lang, tools.History); err != nil {
 		return tools, err
 	}
@@ -46,6 +51,59 @@ func (h *Handler) tools(c echo.Context, t *Ticket, panel Panel, links []Link) (T
 		return tools, err
 	}
 	return tools, nil
+}
+
+// pageNamer names the people and the organisation that ticket t's history mentions
+// from what its page has read already (the agents of the reference copy, the ticket's
+// requester and organisation), and asks the directory only about anyone else: the
+// history of most tickets is their customer's and their agents', and a lookup of their
+// names was a round trip to the database, twice, on every ticket page.
+type pageNamer struct {
+	people, orgs map[int64]string
+	directory    audit.Namer
+}
+
+func (h *Handler) pageNamer(ctx context.Context, t *Ticket) (pageNamer, error) {
+	ch, err := h.svc.Choices(ctx)
+	if err != nil {
+		return pageNamer{}, err
+	}
+	n := pageNamer{people: map[int64]string{t.RequesterID: t.Requester}, orgs: map[int64]string{t.OrgID: t.OrgName},
+		directory: user.NewAuditDirectory(h.svc.reads)}
+	for _, a := range ch.Agents {
+		n.people[a.ID] = a.Name
+	}
+	return n, nil
+}
+
+// Names implements audit.Namer.
+func (n pageNamer) Names(ctx context.Context, userIDs, orgIDs []int64) (people, orgs map[int64]string, err error) {
+	people, orgs = map[int64]string{}, map[int64]string{}
+	var askPeople, askOrgs []int64
+	for _, id := range userIDs {
+		if name, ok := n.people[id]; ok {
+			people[id] = name
+		} else {
+			askPeople = append(askPeople, id)
+		}
+	}
+	for _, id := range orgIDs {
+		if name, ok := n.orgs[id]; ok {
+			orgs[id] = name
+		} else {
+			askOrgs = append(askOrgs, id)
+		}
+	}
+	if len(askPeople) == 0 && len(askOrgs) == 0 {
+		return people, orgs, nil
+	}
+	morePeople, moreOrgs, err := n.directory.Names(ctx, askPeople, askOrgs)
+	if err != nil {
+		return nil, nil, err
+	}
+	maps.Copy(people, morePeople)
+	maps.Copy(orgs, moreOrgs)
+	return people, orgs, nil
 }
 
 // nameChanges shows the people, categories and teams that a ticket's events name by id
