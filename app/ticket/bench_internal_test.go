@@ -39,7 +39,7 @@ func BenchmarkCreateAudited(b *testing.B) {
 	if err := db.GetContext(ctx, &categoryID, `SELECT id FROM categories WHERE name = 'Question'`); err != nil {
 		b.Fatal(err)
 	}
-	v := &access.Viewer{UserID: userID, OrgID: orgID, Roles: []access.Role{access.Customer}}
+	v := &access.Viewer{UserID: userID, Email: "bench@bench.example", Name: "Bench", Lang: "en", OrgID: orgID, Roles: []access.Role{access.Customer}}
 	actor := audit.Actor{UserID: userID, Roles: []string{"customer"}, ClientIP: "192.0.2.1", RequestID: "bench"}
 	cal, err := s.Calendar(ctx)
 	if err != nil {

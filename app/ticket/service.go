@@ -237,8 +237,12 @@ func (s *Service) create(ctx context.Context, tx database.Queryer, v *access.Vie
 	if team != nil {
 		changes["team_id"] = audit.Change{New: *team}
 	}
-	// The requester is the viewer: active, signed in, in the ticket's organisation.
-	requester := &recipient{ID: v.UserID, Email: v.Email, Name: v.Name, Lang: v.Lang}
+	// The requester is the viewer: active, signed in, in the ticket's organisation (a
+	// viewer made without their address, by a job, is looked up).
+	var requester *recipient
+	if v.Email != "" {
+		requester = &recipient{ID: v.UserID, Email: v.Email, Name: v.Name, Lang: v.Lang}
+	}
 	if err := s.notifyCreated(ctx, tx, t, requester, cal); err != nil {
 		return nil, audit.Event{}, err
 	}
