@@ -415,3 +415,43 @@ func mustTime(t *testing.T, s string) time.Time {
 	}
 	return tm
 }
+
+// While a long transaction keeps the head's old versions alive, audit_head grows by a
+// page every hundred appends; an append still reads only the head's row, by its key.
+func TestAppendFindsTheHeadByItsKey(t *testing.T) {
+	db := testdb.New(t)
+	ctx := context.Background()
+	backup, err := db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer backup.Rollback() //nolint:errcheck // read-only
+	var n int
+	if err := backup.Get(&n, `SELECT count(*) FROM audit_events`); err != nil { // takes the snapshot
+		t.Fatal(err)
+	}
+	record(t, db, 1500)
+	if _, err := db.Exec(`ANALYZE audit_head`); err != nil {
+		t.Fatal(err)
+	}
+	var pages int
+	if err := db.Get(&pages, `SELECT pg_relation_size('audit_head') / current_setting('block_size')::int`); err != nil || pages < 10 {
+		t.Fatalf("audit_head has %d pages (%v); the test needs it grown", pages, err)
+	}
+	var scans struct {
+		Seq   int64 `db:"seq_scan"`
+		Index int64 `db:"idx_scan"`
+	}
+	err = database.WithTx(ctx, db, func(tx *sqlx.Tx) error {
+		if err := audit.Record(ctx, tx, audit.Job("test"), audit.Event{Action: "test.event", ObjectType: "thing"}); err != nil {
+			return err
+		}
+		return tx.Get(&scans, `SELECT seq_scan, coalesce(idx_scan, 0) AS idx_scan FROM pg_stat_xact_user_tables WHERE relname = 'audit_head'`)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scans.Seq != 0 || scans.Index == 0 {
+		t.Errorf("an append read audit_head (%d pages) by %d sequential and %d index scans, want by its key alone", pages, scans.Seq, scans.Index)
+	}
+}
