@@ -49,16 +49,26 @@ type Event struct {
 	Changes map[string]Change
 }
 
-const insertEvent = `
-INSERT INTO audit_events
+// recordEvent adds an event to audit_pending, from which a trigger deferred to the commit
+// of the transaction moves it into the chain (db/migrations/0017).
+const recordEvent = `
+INSERT INTO audit_pending
     (actor_user_id, actor_roles, actor_job, client_ip, request_id, action, object_type, object_id, org_id, changes)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 
+// recordEventFlushedAfter is recordEvent in a transaction that database.WithTx flushes
+// after its commit: the commit itself need not wait for the disk.
+const recordEventFlushedAfter = recordEvent + `
+RETURNING set_config('synchronous_commit', 'off', true)`
+
 // Record writes ev by actor through q, which should be the transaction of the change.
 //
-// Make it the last statement of the transaction, just before the commit: appending to the
-// chain locks the chain's head until the transaction ends, so every other writer of the
-// log waits from this statement to the commit. q may also be the pool, for an operation
+// The event joins the chain when the transaction commits: the commit locks the chain's
+// head, numbers and hashes the event after the last one committed, and lets go of the
+// head as soon as its commit is written, so writers of the log wait for one another only
+// that long. In a transaction of database.WithTx, the commit is flushed to disk after the
+// head is released (see database.FlushAfterCommit), and WithTx returns once it is. Until
+// the commit, the event is not in audit_events. q may also be the pool, for an operation
 // that changes nothing else (a failed sign-in, a download): the event is then committed
 // on its own.
 //
@@ -86,7 +96,11 @@ func Record(ctx context.Context, q database.Queryer, actor Actor, ev Event) erro
 	if roles == nil {
 		roles = []string{}
 	}
-	if _, err := q.ExecContext(ctx, insertEvent, userID, pq.StringArray(roles), actor.Job, actor.ClientIP,
+	stmt := recordEvent
+	if database.FlushAfterCommit(q) {
+		stmt = recordEventFlushedAfter
+	}
+	if _, err := q.ExecContext(ctx, stmt, userID, pq.StringArray(roles), actor.Job, actor.ClientIP,
 		actor.RequestID, ev.Action, ev.ObjectType, ev.ObjectID, orgID, changes); err != nil {
 		return fmt.Errorf("audit: record %s: %w", ev.Action, err)
 	}

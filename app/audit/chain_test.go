@@ -455,3 +455,63 @@ func TestAppendFindsTheHeadByItsKey(t *testing.T) {
 		t.Errorf("an append read audit_head (%d pages) by %d sequential and %d index scans, want by its key alone", pages, scans.Seq, scans.Index)
 	}
 }
+
+// An event joins the chain when its transaction commits: not before, not if it rolls
+// back, and after the events of transactions that committed first, even ones that
+// recorded theirs later.
+func TestEventJoinsTheChainAtCommit(t *testing.T) {
+	db := testdb.New(t)
+	ctx := context.Background()
+	count := func(table string) int {
+		t.Helper()
+		var n int
+		if err := db.Get(&n, `SELECT count(*) FROM `+table); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	ev := func(action string) audit.Event { return audit.Event{Action: action, ObjectType: "thing"} }
+
+	early, err := db.Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := audit.Record(ctx, early, audit.Job("test"), ev("test.recorded_first")); err != nil {
+		t.Fatal(err)
+	}
+	if n := count("audit_events"); n != 0 {
+		t.Errorf("%d events in the log before the commit, want none", n)
+	}
+	err = database.WithTx(ctx, db, func(tx *sqlx.Tx) error {
+		return audit.Record(ctx, tx, audit.Job("test"), ev("test.committed_first"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := early.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	err = database.WithTx(ctx, db, func(tx *sqlx.Tx) error {
+		if err := audit.Record(ctx, tx, audit.Job("test"), ev("test.rolled_back")); err != nil {
+			return err
+		}
+		return errors.New("roll back")
+	})
+	if err == nil {
+		t.Fatal("the transaction did not roll back")
+	}
+
+	var actions []string
+	if err := db.Select(&actions, `SELECT action FROM audit_events ORDER BY seq`); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(actions, " "); got != "test.committed_first test.recorded_first" {
+		t.Errorf("the log holds %s, want test.committed_first test.recorded_first", got)
+	}
+	if n := count("audit_pending"); n != 0 {
+		t.Errorf("%d events left pending", n)
+	}
+	if _, err := verify(t, db); err != nil {
+		t.Error(err)
+	}
+}

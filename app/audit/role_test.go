@@ -42,6 +42,10 @@ func TestTheAppRoleMayOnlyAddToTheLog(t *testing.T) {
 		t.Fatalf("the app role cannot do its work: %v", err)
 	}
 	record(t, app, 2)
+	// The flush after an asynchronous commit (database.FlushAfterCommit).
+	if _, err := app.Exec(`SELECT pg_logical_emit_message(true, 'tugi.flush', '')`); err != nil {
+		t.Errorf("the app role cannot ask for a flush: %v", err)
+	}
 	if _, err := audit.Verify(ctx, app, nil); err != nil {
 		t.Errorf("the app role cannot verify the log: %v", err)
 	}
@@ -57,6 +61,11 @@ func TestTheAppRoleMayOnlyAddToTheLog(t *testing.T) {
 			`INSERT INTO schema_migrations (version, name, sha256) VALUES (9999, 'x', 'x')`,
 			`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete`,
 			`DROP TRIGGER audit_events_chain ON audit_events`,
+			`SELECT * FROM audit_pending`,
+			`DELETE FROM audit_pending`,
+			`UPDATE audit_pending SET action = 'rewritten'`,
+			`TRUNCATE audit_pending`,
+			`DROP TRIGGER audit_pending_append ON audit_pending`,
 		} {
 			_, err := app.Exec(stmt)
 			var pqErr *pq.Error

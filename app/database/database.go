@@ -73,18 +73,29 @@ func withBinaryParameters(dsn string) (string, error) {
 }
 
 // WithTx runs fn in one transaction: it commits when fn returns nil and rolls back
-// otherwise (and when fn panics).
+// otherwise (and when fn panics). It returns nil once the commit is on disk, also when a
+// statement of fn chose to flush it after the commit (FlushAfterCommit).
 func WithTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("database: begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	flush := &flushState{}
+	openTxs.Store(tx, flush)
+	defer openTxs.Delete(tx)
+	defer flush.done()
 	if err := fn(tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("database: commit: %w", err)
+	}
+	if flush.after {
+		// The change is committed: wait for its flush even if the caller has gone.
+		if err := waitForFlush(context.WithoutCancel(ctx), db); err != nil {
+			return fmt.Errorf("database: commit: flush: %w", err)
+		}
 	}
 	return nil
 }

@@ -188,7 +188,7 @@ func TestRolledBackChangeQueuesNoMail(t *testing.T) {
 	app := apptest.New(t)
 	c, a := app.SignIn(t, mari), app.SignIn(t, andres)
 	id := open(t, app, c, "Rolled back")
-	// The audit append, the change's last statement, fails for replies.
+	// The audit append fails for replies, at the commit.
 	for _, q := range []string{
 		`CREATE FUNCTION test_refuse_reply() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$`,
 		`CREATE TRIGGER test_refuse_reply BEFORE INSERT ON audit_events FOR EACH ROW WHEN (NEW.action = 'ticket.reply') EXECUTE FUNCTION test_refuse_reply()`,

@@ -179,7 +179,7 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 		if t, ev, err = s.create(ctx, q, v, r, files, cal, fs, now); err != nil {
 			return err
 		}
-		return audit.Record(ctx, q, actor, ev) // last: it holds the chain's head until commit
+		return audit.Record(ctx, q, actor, ev)
 	})
 	if err != nil {
 		return nil, err
