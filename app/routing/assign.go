@@ -192,7 +192,7 @@ func HandBack(ctx context.Context, db *sqlx.DB, actor audit.Actor, userID int64)
 			events = append(events, audit.Event{Action: "ticket.hand_back", ObjectType: "ticket", ObjectID: strconv.FormatInt(t.ID, 10),
 				OrgID: t.OrgID, Changes: map[string]audit.Change{"assignee_id": {Old: userID, New: to}}})
 		}
-		for _, ev := range events { // last: the audit append holds the chain until commit
+		for _, ev := range events {
 			if err := audit.Record(ctx, tx, actor, ev); err != nil {
 				return err
 			}

@@ -184,7 +184,7 @@ func SavePolicies(ctx context.Context, db *sqlx.DB, actor audit.Actor, policies 
 				return err
 			}
 		}
-		for _, ev := range events { // last: the audit append holds the chain until commit
+		for _, ev := range events {
 			if err := audit.Record(ctx, tx, actor, ev); err != nil {
 				return err
 			}

@@ -189,7 +189,7 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 
 // create writes the new ticket of Create in the transaction tx (a Prepared.Tx), its
 // message, files, clocks and notices, and returns the ticket, from what it wrote (no
-// read after), and the audit event that Create records last.
+// read after), and the audit event that Create records.
 func (s *Service) create(ctx context.Context, tx database.Queryer, v *access.Viewer, r Request, files []checkedFile, cal *calendar.Calendar, fs facts, now time.Time) (*Ticket, audit.Event, error) {
 	st := NewStore(tx)
 	cat, err := fs.choices.Category(r.CategoryID)
@@ -370,7 +370,7 @@ func (s *Service) apply(ctx context.Context, actor audit.Actor, v *access.Viewer
 		if err := s.notify(ctx, tx, c, v); err != nil {
 			return err
 		}
-		for _, ev := range c.events { // last: the audit append holds the chain until commit
+		for _, ev := range c.events {
 			if err := audit.Record(ctx, tx, actor, ev); err != nil {
 				return err
 			}

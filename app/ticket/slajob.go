@@ -284,7 +284,7 @@ func (j *SLAJob) notifyBatch(ctx context.Context, now time.Time, breach bool) (i
 			events[i] = audit.Event{Action: action, ObjectType: "ticket", ObjectID: strconv.FormatInt(x.TicketID, 10), OrgID: x.OrgID,
 				Changes: map[string]audit.Change{"metric": {New: x.Metric}, "due_at": {New: x.DueAt.UTC()}}}
 		}
-		for _, ev := range events { // last: the audit append holds the chain until commit
+		for _, ev := range events {
 			if err := audit.Record(ctx, tx, audit.Job("sla"), ev); err != nil {
 				return err
 			}
