@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -246,24 +247,31 @@ func fieldChanges(raw []byte) []FieldChange {
 }
 
 // valueText shows a JSON value: a string without quotes, a list of strings separated by
-// commas, anything else as compact JSON; nothing for null or absent.
+// commas, a number or true or false as written, anything else as compact JSON; nothing
+// for null or absent. Most values are ids, which it shows without decoding them.
 func valueText(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return ""
 	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var list []string
-	if json.Unmarshal(raw, &list) == nil {
-		return strings.Join(list, ", ")
-	}
-	var v any
-	if json.Unmarshal(raw, &v) == nil {
-		if b, err := json.Marshal(v); err == nil {
-			return string(b)
+	switch raw[0] {
+	case '"':
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s
 		}
+	case '[':
+		var list []string
+		if json.Unmarshal(raw, &list) == nil {
+			return strings.Join(list, ", ")
+		}
+	case '{':
+	default:
+		return string(raw)
+	}
+	var b bytes.Buffer
+	if json.Compact(&b, raw) == nil {
+		return b.String()
 	}
 	return string(raw)
 }
