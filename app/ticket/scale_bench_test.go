@@ -198,7 +198,7 @@ func BenchmarkScale(b *testing.B) {
 		ratio := full.RPS() / bare.RPS()
 		say("%-28s %s", r.what, full)
 		say("%-28s %s", "  bare render", bare)
-		target := fmt.Sprintf("ratio %.2f (target at least %.2f), p99 %.1f ms (target at most %.0f ms)", ratio, r.ratio, ms(full.P99), r.p99ms)
+		target := fmt.Sprintf("ratio %.3f (target at least %.2f), p99 %.1f ms (target at most %.0f ms)", ratio, r.ratio, ms(full.P99), r.p99ms)
 		if r.ratio == 0 {
 			target = fmt.Sprintf("%.0f req/s (target at least %.0f), p99 %.1f ms (target at most %.0f ms); ratio to bare %.2f", full.RPS(), r.minRPS, ms(full.P99), r.p99ms, ratio)
 		}
