@@ -94,7 +94,12 @@ func settable(now Status) []Status {
 func (h *Handler) renderAgent(c echo.Context, status int, id int64, form web.Form, panelOnly bool) error {
 	ctx := c.Request().Context()
 	v := web.ViewerOf(c)
-	page, err := NewStore(h.svc.reads).Page(ctx, ScopeOf(v), id)
+	st := NewStore(h.svc.reads)
+	read := st.PageWithConversation
+	if panelOnly {
+		read = st.Page
+	}
+	page, err := read(ctx, ScopeOf(v), id)
 	if errors.Is(err, ErrNotFound) {
 		return echo.ErrNotFound
 	}
@@ -112,10 +117,7 @@ func (h *Handler) renderAgent(c echo.Context, status int, id int64, form web.For
 		p.Data = AgentPage{Ticket: t, Panel: panel}
 		return c.Render(status, tplPanel, p)
 	}
-	ms, atts, err := NewStore(h.svc.reads).Conversation(ctx, ScopeOf(v), t.ID)
-	if err != nil {
-		return err
-	}
+	ms := page.Messages
 	for i := range ms {
 		ms[i].CreatedAt = ms[i].CreatedAt.In(t.CreatedAt.Location())
 	}
@@ -123,7 +125,7 @@ func (h *Handler) renderAgent(c echo.Context, status int, id int64, form web.For
 	if err != nil {
 		return err
 	}
-	p.Data = AgentPage{Ticket: t, Messages: ms, Panel: panel, Tools: tools, Attachments: atts, Upload: h.uploadHint(c)}
+	p.Data = AgentPage{Ticket: t, Messages: ms, Panel: panel, Tools: tools, Attachments: page.Attachments, Upload: h.uploadHint(c)}
 	return c.Render(status, tplAgent, p)
 }
 

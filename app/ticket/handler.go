@@ -233,25 +233,20 @@ func (h *Handler) load(c echo.Context) (*Ticket, error) {
 
 // Show shows a ticket: to its customer their conversation, to staff the agent's view.
 func (h *Handler) Show(c echo.Context) error {
-	if ScopeOf(web.ViewerOf(c)).Staff() {
-		id, err := ticketID(c)
-		if err != nil {
-			return err
-		}
-		return h.renderAgent(c, http.StatusOK, id, web.Form{}, false) // reads the ticket itself
-	}
-	t, err := h.load(c)
+	id, err := ticketID(c)
 	if err != nil {
 		return err
 	}
-	return h.renderCustomer(c, http.StatusOK, t, web.Form{})
+	return h.renderTicket(c, http.StatusOK, id, web.Form{})
 }
 
-func (h *Handler) renderTicket(c echo.Context, status int, t *Ticket, form web.Form) error {
+// renderTicket renders ticket id's page for the viewer, reading the ticket (and a 404
+// when they may not see it).
+func (h *Handler) renderTicket(c echo.Context, status int, id int64, form web.Form) error {
 	if ScopeOf(web.ViewerOf(c)).Staff() {
-		return h.renderAgent(c, status, t.ID, form, false)
+		return h.renderAgent(c, status, id, form, false)
 	}
-	return h.renderCustomer(c, status, t, form)
+	return h.renderCustomer(c, status, id, form)
 }
 
 // CustomerPage is the data of a ticket's page for its customer.
@@ -270,13 +265,17 @@ type CustomerPage struct {
 	Upload      UploadHint
 }
 
-func (h *Handler) renderCustomer(c echo.Context, status int, t *Ticket, form web.Form) error {
+func (h *Handler) renderCustomer(c echo.Context, status int, id int64, form web.Form) error {
 	ctx := c.Request().Context()
 	v := web.ViewerOf(c)
-	ms, atts, err := NewStore(h.svc.reads).Conversation(ctx, ScopeOf(v), t.ID)
+	page, err := NewStore(h.svc.reads).PageWithConversation(ctx, ScopeOf(v), id)
+	if errors.Is(err, ErrNotFound) {
+		return echo.ErrNotFound
+	}
 	if err != nil {
 		return err
 	}
+	t, ms := page.Ticket, page.Messages
 	ci, err := h.calendar(c)
 	if err != nil {
 		return err
@@ -287,7 +286,7 @@ func (h *Handler) renderCustomer(c echo.Context, status int, t *Ticket, form web
 	for i := range ms {
 		ms[i].CreatedAt = ms[i].CreatedAt.In(loc)
 	}
-	data := CustomerPage{Ticket: t, Messages: ms, Attachments: atts, Expect: ci.expect(v.Lang, t, now), ReopenDays: int(ReopenWindow / (24 * time.Hour))}
+	data := CustomerPage{Ticket: t, Messages: ms, Attachments: page.Attachments, Expect: ci.expect(v.Lang, t, now), ReopenDays: int(ReopenWindow / (24 * time.Hour))}
 	data.Upload = h.uploadHint(c)
 	data.CanReopen = t.CanReopen(now)
 	data.TooLate = t.Status.Resolved() && !data.CanReopen
@@ -326,7 +325,7 @@ func (h *Handler) Reply(c echo.Context) error {
 	}
 	if form.Invalid() {
 		filesLost(c, &form, "files", files)
-		return h.renderTicket(c, http.StatusUnprocessableEntity, t, form)
+		return h.renderTicket(c, http.StatusUnprocessableEntity, t.ID, form)
 	}
 	v := web.ViewerOf(c)
 	wait := f.Then != "open"
@@ -343,7 +342,7 @@ func (h *Handler) Reply(c echo.Context) error {
 	}
 	if form.Invalid() {
 		filesLost(c, &form, "files", files)
-		return h.renderTicket(c, http.StatusUnprocessableEntity, t, form)
+		return h.renderTicket(c, http.StatusUnprocessableEntity, t.ID, form)
 	}
 	msg := i18n.T(v.Lang, "Your message has been sent.")
 	if ScopeOf(v).Staff() {

@@ -623,14 +623,11 @@ func bareServer(b *testing.B, db *sqlx.DB, agent, customer *access.Viewer, queue
 		b.Fatal(err)
 	}
 	cats, agents, teams := ch.Categories, ch.Agents, ch.Teams
-	tk, err := st.Get(ctx, ticket.ScopeOf(agent), ticketID)
+	pg, err := st.PageWithConversation(ctx, ticket.ScopeOf(agent), ticketID)
 	if err != nil {
 		b.Fatal(err)
 	}
-	msgs, _, err := st.Conversation(ctx, ticket.ScopeOf(agent), ticketID)
-	if err != nil {
-		b.Fatal(err)
-	}
+	tk, msgs := pg.Ticket, pg.Messages
 	history, err := audit.History(ctx, db, "ticket", strconv.FormatInt(ticketID, 10), 50)
 	if err != nil {
 		b.Fatal(err)

@@ -34,6 +34,14 @@ const ticketColumns = `t.id, t.org_id, (SELECT o.name FROM organisations o WHERE
        t.assignee_id, (SELECT a.name FROM users a WHERE a.id = t.assignee_id) AS assignee_name,
        t.created_at, t.updated_at, t.solved_at, t.closed_at, t.next_due_at, t.reply_due_at`
 
+// dest is where a row of ticketColumns scans into, column by column.
+func (t *Ticket) dest() []any {
+	return []any{&t.ID, &t.OrgID, &t.OrgName, &t.RequesterID, &t.Requester, &t.Subject, &t.CategoryID,
+		&t.Category.ID, &t.Category.Name, &t.Category.Translations, &t.Category.Security, &t.Impact, &t.Priority,
+		&t.Status, &t.Channel, &t.TeamID, &t.TeamName, &t.AssigneeID, &t.Assignee,
+		&t.CreatedAt, &t.UpdatedAt, &t.SolvedAt, &t.ClosedAt, &t.NextDueAt, &t.ReplyDueAt}
+}
+
 const ticketJoins = `
 JOIN categories c ON c.id = t.category_id`
 
