@@ -168,19 +168,35 @@ func List(ctx context.Context, q database.Queryer, scope Scope, f Filter) ([]Ent
 	return es, false, nil
 }
 
+// historyEvents reads what an object's history shows (see views/partials/audit_history.html):
+// when, who, what and the changes; not the roles, the client's address, the request or
+// the hash, which the audit log's own page shows. It is read on every ticket page.
 const historyEvents = `
-SELECT ` + entryColumns + `
+SELECT seq, at, actor_user_id, actor_job, action, org_id, changes
 FROM audit_events
 WHERE object_type = $1 AND object_id = $2
 ORDER BY seq DESC
 LIMIT $3`
 
 // History returns the newest limit events about one object (a user, a ticket, an
-// incident), newest first, for the object's own page. Whether the reader may see that
+// incident), newest first, for the object's own page: each with what the page shows,
+// without ActorRoles, ClientIP, RequestID and Hash. Whether the reader may see that
 // object is for its feature to decide before calling.
 func History(ctx context.Context, q database.Queryer, objectType, objectID string, limit int) ([]Entry, error) {
+	rows, err := q.QueryContext(ctx, historyEvents, objectType, objectID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("audit: history of %s %s: %w", objectType, objectID, err)
+	}
+	defer rows.Close()
 	var es []Entry
-	if err := q.SelectContext(ctx, &es, historyEvents, objectType, objectID, limit); err != nil {
+	for rows.Next() {
+		e := Entry{ObjectType: objectType, ObjectID: objectID}
+		if err := rows.Scan(&e.Seq, &e.At, &e.ActorUserID, &e.ActorJob, &e.Action, &e.OrgID, &e.RawChanges); err != nil {
+			return nil, fmt.Errorf("audit: history of %s %s: %w", objectType, objectID, err)
+		}
+		es = append(es, e)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("audit: history of %s %s: %w", objectType, objectID, err)
 	}
 	return es, nil

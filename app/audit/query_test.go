@@ -127,14 +127,20 @@ func TestDescribe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := audit.Record(ctx, db, audit.Actor{Job: "sla"}, audit.Event{Action: "user.deactivate", ObjectType: "user", ObjectID: "3"}); err != nil {
+		t.Fatal(err)
+	}
 	es, err := audit.History(ctx, db, "user", "3", 10)
-	if err != nil || len(es) != 1 {
+	if err != nil || len(es) != 2 {
 		t.Fatalf("history: %d, %v", len(es), err)
+	}
+	if j := es[0]; j.ActorJob != "sla" || j.ActorUserID.Valid || j.Action != "user.deactivate" || j.ObjectType != "user" || j.ObjectID != "3" || j.Seq <= es[1].Seq {
+		t.Errorf("the newest event, the job's, reads as %+v", j)
 	}
 	if err := audit.Describe(ctx, names{}, "et", es); err != nil {
 		t.Fatal(err)
 	}
-	e := es[0]
+	e := es[1]
 	var changes []string
 	for _, c := range e.Changes {
 		changes = append(changes, c.Field+": "+c.Old+" → "+c.New)
