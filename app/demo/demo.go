@@ -13,6 +13,7 @@ import (
 
 	"tugi/app/access"
 	"tugi/app/audit"
+	"tugi/app/routing"
 	"tugi/app/sla"
 	"tugi/app/ticket"
 	"tugi/app/user"
@@ -145,13 +146,13 @@ var tickets = []demoTicket{
 // loadTickets puts the agents in their team and opens the demo tickets.
 func loadTickets(ctx context.Context, db *sqlx.DB, actor audit.Actor, people map[string]*access.Viewer) error {
 	svc := ticket.NewService(ticket.Options{DB: db, Calendars: sla.NewCalendars(db)})
-	team, err := ticket.NewStore(db).TeamByName(ctx, Team)
+	team, err := routing.NewStore(db).TeamByName(ctx, Team)
 	if err != nil {
 		return fmt.Errorf("demo: team %s: %w", Team, err)
 	}
 	for _, p := range People {
 		if slices.Contains(p.Roles, access.Agent) {
-			if err := svc.AddTeamMember(ctx, actor, team, people[p.Email].UserID); err != nil {
+			if err := routing.AddMember(ctx, db, actor, team, people[p.Email].UserID); err != nil {
 				return fmt.Errorf("demo: team member %s: %w", p.Email, err)
 			}
 		}

@@ -31,16 +31,26 @@ const (
 	maxWordLen = 50
 )
 
-// Admin serves the admin pages of routing rules and teams, and the agents' availability.
+// Admin serves the admin pages of routing rules and teams, and the agents' availability
+// and hand-back.
 type Admin struct {
 	db       *sqlx.DB
+	tickets  Reassigner
 	render   *web.Renderer
 	validate *web.Validator
 }
 
+// Options are what the routing handlers are built from.
+type Options struct {
+	DB        *sqlx.DB
+	Tickets   Reassigner // writes a hand-back's changes of tickets: the ticket service
+	Renderer  *web.Renderer
+	Validator *web.Validator
+}
+
 // NewAdmin returns the routing handlers.
-func NewAdmin(db *sqlx.DB, render *web.Renderer, validate *web.Validator) *Admin {
-	return &Admin{db: db, render: render, validate: validate}
+func NewAdmin(o Options) *Admin {
+	return &Admin{db: o.DB, tickets: o.Tickets, render: o.Renderer, validate: o.Validator}
 }
 
 // RulesPage is the data of the routing rules page and of a rule's page.
@@ -459,7 +469,7 @@ func (a *Admin) HandBackForm(c echo.Context) error {
 // teams.
 func (a *Admin) HandBack(c echo.Context) error {
 	v := web.ViewerOf(c)
-	moved, waiting, err := HandBack(c.Request().Context(), a.db, web.Actor(c), v.UserID)
+	moved, waiting, err := HandBack(c.Request().Context(), a.db, a.tickets, web.Actor(c), v.UserID)
 	if err != nil {
 		return err
 	}

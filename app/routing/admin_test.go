@@ -278,6 +278,14 @@ func TestHandBack(t *testing.T) {
 	if n := count(t, app, `SELECT count(*) FROM audit_events WHERE action = 'ticket.hand_back' AND actor_user_id = $1 AND (changes->'assignee_id'->>'old')::bigint = $1`, a); n != 2 {
 		t.Errorf("%d ticket.hand_back events, want one per ticket, 2", n)
 	}
+	// B hears of the ticket that is theirs now, as of any assignment; the ticket's
+	// customer hears nothing, and its last activity stays.
+	if n := count(t, app, `SELECT count(*) FROM mail_outbox WHERE kind = 'ticket.assign' AND user_id = $1 AND object_id = $2`, b, strconv.FormatInt(ids[0], 10)); n != 1 {
+		t.Errorf("B was told %d times of the ticket handed to them, want once", n)
+	}
+	if n := count(t, app, `SELECT count(*) FROM mail_outbox WHERE kind = 'ticket.assign' AND object_id = $1`, strconv.FormatInt(ids[1], 10)); n != 1 {
+		t.Errorf("%d notices of the ticket that waits unassigned, want only A's of its first assignment", n)
+	}
 	if home := c.Get("/").Text("main"); !strings.Contains(home, "1 tickets went to available colleagues; 1 wait unassigned") {
 		t.Errorf("no message about the hand-back: %q", home)
 	}

@@ -19,8 +19,6 @@ type Concern struct {
 	URL       string // the ticket's page
 }
 
-const cisos = `SELECT id, name, email, language FROM users WHERE active AND 'ciso' = ANY (roles) ORDER BY id`
-
 // NotifyCISO queues an e-mail about the concern to every active CISO, in their language,
 // through q: the transaction that creates the ticket. It says only the ticket's reference,
 // subject and address: the customer's description stays in Tugi.
@@ -31,7 +29,7 @@ func NotifyCISO(ctx context.Context, q database.Queryer, c Concern) error {
 		Email    string `db:"email"`
 		Language string `db:"language"`
 	}
-	if err := q.SelectContext(ctx, &people, cisos); err != nil {
+	if err := q.SelectContext(ctx, &people, listCISOs); err != nil {
 		return fmt.Errorf("routing: CISOs: %w", err)
 	}
 	id := strconv.FormatInt(c.TicketID, 10)

@@ -143,7 +143,7 @@ func (t Table) Decide(f Facts) Decision {
 // DefaultTeam returns the id of the default team, or nil when there is none.
 func DefaultTeam(ctx context.Context, q database.Queryer) (*int64, error) {
 	var ids []int64
-	if err := q.SelectContext(ctx, &ids, `SELECT id FROM teams WHERE is_default`); err != nil {
+	if err := q.SelectContext(ctx, &ids, defaultTeam); err != nil {
 		return nil, fmt.Errorf("routing: default team: %w", err)
 	}
 	if len(ids) == 0 {

@@ -430,7 +430,7 @@ func TestHandBackDuringCreations(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, _, err := routing.HandBack(ctx, app.DB, audit.Actor{UserID: a}, a)
+				_, _, err := routing.HandBack(ctx, app.DB, service(app), audit.Actor{UserID: a}, a)
 				errs <- err
 			}()
 		}

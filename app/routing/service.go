@@ -137,16 +137,10 @@ type Member struct {
 	Open      int    `db:"open"`
 }
 
-const listMembers = `
-SELECT m.team_id, m.user_id, u.name, u.email, u.available,
-       (SELECT count(*) FROM tickets t WHERE t.assignee_id = u.id AND t.status IN ('new', 'open', 'waiting', 'on_hold')) AS open
-FROM team_members m JOIN users u ON u.id = m.user_id
-ORDER BY lower(u.name), u.id`
-
 // Teams lists the teams by name with their members.
 func (s *Store) Teams(ctx context.Context) ([]Team, error) {
 	var ts []Team
-	if err := s.q.SelectContext(ctx, &ts, `SELECT id, name, is_default, assign_cap FROM teams ORDER BY lower(name)`); err != nil {
+	if err := s.q.SelectContext(ctx, &ts, listTeams); err != nil {
 		return nil, fmt.Errorf("routing store: teams: %w", err)
 	}
 	var ms []Member
@@ -171,13 +165,13 @@ func teamEvent(action string, teamID int64, changes map[string]audit.Change) aud
 func AddMember(ctx context.Context, db *sqlx.DB, actor audit.Actor, teamID, userID int64) error {
 	return database.WithTx(ctx, db, func(tx *sqlx.Tx) error {
 		var agent bool
-		if err := tx.GetContext(ctx, &agent, `SELECT EXISTS (SELECT FROM users WHERE id = $1 AND active AND 'agent' = ANY (roles))`, userID); err != nil {
+		if err := tx.GetContext(ctx, &agent, isAgent, userID); err != nil {
 			return fmt.Errorf("routing: is %d an agent: %w", userID, err)
 		}
 		if !agent {
 			return ErrNotAnAgent
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, teamID, userID)
+		res, err := tx.ExecContext(ctx, insertMember, teamID, userID)
 		if database.IsConstraint(err, "team_members_team_id_fkey") {
 			return ErrNoSuchTeam
 		}
@@ -195,7 +189,7 @@ func AddMember(ctx context.Context, db *sqlx.DB, actor audit.Actor, teamID, user
 // tickets stay theirs.
 func RemoveMember(ctx context.Context, db *sqlx.DB, actor audit.Actor, teamID, userID int64) error {
 	return database.WithTx(ctx, db, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM team_members WHERE team_id = $1 AND user_id = $2`, teamID, userID)
+		res, err := tx.ExecContext(ctx, deleteMember, teamID, userID)
 		if err != nil {
 			return fmt.Errorf("routing: remove %d from team %d: %w", userID, teamID, err)
 		}
@@ -211,7 +205,7 @@ func RemoveMember(ctx context.Context, db *sqlx.DB, actor audit.Actor, teamID, u
 func SetCap(ctx context.Context, db *sqlx.DB, actor audit.Actor, teamID int64, limit int) error {
 	return database.WithTx(ctx, db, func(tx *sqlx.Tx) error {
 		var old sql.NullInt64
-		err := tx.GetContext(ctx, &old, `SELECT assign_cap FROM teams WHERE id = $1 FOR NO KEY UPDATE`, teamID)
+		err := tx.GetContext(ctx, &old, lockCap, teamID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNoSuchTeam
 		}
@@ -221,7 +215,7 @@ func SetCap(ctx context.Context, db *sqlx.DB, actor audit.Actor, teamID int64, l
 		if old.Valid && old.Int64 == int64(limit) {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE teams SET assign_cap = $2 WHERE id = $1`, teamID, limit); err != nil {
+		if _, err := tx.ExecContext(ctx, setCap, teamID, limit); err != nil {
 			return fmt.Errorf("routing: set cap of team %d: %w", teamID, err)
 		}
 		var was any

@@ -25,18 +25,10 @@ type Store struct{ q database.Queryer }
 // NewStore returns a store working through q.
 func NewStore(q database.Queryer) *Store { return &Store{q: q} }
 
-const listRules = `
-SELECT r.id, r.position, r.category_id, r.org_id, r.priority, r.subject_words, r.team_id, r.raise_to,
-       c.name AS category_name, o.name AS org_name, tm.name AS team_name
-FROM routing_rules r
-JOIN teams tm ON tm.id = r.team_id
-LEFT JOIN categories c ON c.id = r.category_id
-LEFT JOIN organisations o ON o.id = r.org_id`
-
 // Rules lists the rules in the order they are tried.
 func (s *Store) Rules(ctx context.Context) ([]Rule, error) {
 	var rs []Rule
-	if err := s.q.SelectContext(ctx, &rs, listRules+` ORDER BY r.position`); err != nil {
+	if err := s.q.SelectContext(ctx, &rs, listRules); err != nil {
 		return nil, fmt.Errorf("routing store: rules: %w", err)
 	}
 	return rs, nil
@@ -44,9 +36,9 @@ func (s *Store) Rules(ctx context.Context) ([]Rule, error) {
 
 // Rule returns rule id, or ErrNotFound; lock takes its row until the transaction ends.
 func (s *Store) Rule(ctx context.Context, id int64, lock bool) (*Rule, error) {
-	q := listRules + ` WHERE r.id = $1`
+	q := getRule
 	if lock {
-		q += ` FOR UPDATE OF r`
+		q = lockRule
 	}
 	var r Rule
 	err := s.q.GetContext(ctx, &r, q, id)
@@ -59,21 +51,12 @@ func (s *Store) Rule(ctx context.Context, id int64, lock bool) (*Rule, error) {
 	return &r, nil
 }
 
-const insertRule = `
-INSERT INTO routing_rules (position, category_id, org_id, priority, subject_words, team_id, raise_to)
-VALUES ((SELECT coalesce(max(position), 0) + 1 FROM routing_rules), $1, $2, $3, $4, $5, $6)
-RETURNING id`
-
 // CreateRule adds r as the last rule and returns its id.
 func (s *Store) CreateRule(ctx context.Context, r *Rule) (int64, error) {
 	var id int64
 	err := s.q.GetContext(ctx, &id, insertRule, r.CategoryID, r.OrgID, r.Priority, pq.StringArray(nonNil(r.Words)), r.TeamID, r.RaiseTo)
 	return id, constraintError(err, "create rule")
 }
-
-const updateRule = `
-UPDATE routing_rules SET category_id = $2, org_id = $3, priority = $4, subject_words = $5, team_id = $6, raise_to = $7
-WHERE id = $1`
 
 // UpdateRule stores the conditions and action of r.
 func (s *Store) UpdateRule(ctx context.Context, r *Rule) error {
@@ -83,16 +66,9 @@ func (s *Store) UpdateRule(ctx context.Context, r *Rule) error {
 
 // DeleteRule removes rule id.
 func (s *Store) DeleteRule(ctx context.Context, id int64) error {
-	_, err := s.q.ExecContext(ctx, `DELETE FROM routing_rules WHERE id = $1`, id)
+	_, err := s.q.ExecContext(ctx, deleteRule, id)
 	return constraintError(err, "delete rule")
 }
-
-const neighbour = `
-SELECT id, position FROM routing_rules
-WHERE CASE WHEN $2 THEN position < $1 ELSE position > $1 END
-ORDER BY CASE WHEN $2 THEN -position ELSE position END
-LIMIT 1
-FOR UPDATE`
 
 // Swap moves rule r one place up (or down) by swapping positions with its neighbour; it
 // reports the neighbour's id, or 0 when r is already first (or last).
@@ -108,8 +84,7 @@ func (s *Store) Swap(ctx context.Context, r *Rule, up bool) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("routing store: neighbour of rule %d: %w", r.ID, err)
 	}
-	_, err = s.q.ExecContext(ctx, `UPDATE routing_rules SET position = CASE id WHEN $1 THEN $2::integer ELSE $3::integer END WHERE id IN ($1, $4)`,
-		r.ID, n.Position, r.Position, n.ID)
+	_, err = s.q.ExecContext(ctx, swapRules, r.ID, n.Position, r.Position, n.ID)
 	if err != nil {
 		return 0, fmt.Errorf("routing store: swap rules %d and %d: %w", r.ID, n.ID, err)
 	}
@@ -133,6 +108,19 @@ func nonNil(s []string) []string {
 	return s
 }
 
+// TeamByName returns the id of the team called name (any case), or ErrNoSuchTeam.
+func (s *Store) TeamByName(ctx context.Context, name string) (int64, error) {
+	var id int64
+	err := s.q.GetContext(ctx, &id, teamByName, name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNoSuchTeam
+	}
+	if err != nil {
+		return 0, fmt.Errorf("routing store: team %q: %w", name, err)
+	}
+	return id, nil
+}
+
 // Option is one choice of a select: a category, an organisation, a team or an agent.
 type Option struct {
 	ID   int64  `db:"id"`
@@ -141,17 +129,17 @@ type Option struct {
 
 // Categories lists the active categories, in their order.
 func (s *Store) Categories(ctx context.Context) ([]Option, error) {
-	return s.options(ctx, "categories", `SELECT id, name FROM categories WHERE active ORDER BY position, lower(name)`)
+	return s.options(ctx, "categories", listCategories)
 }
 
 // TeamOptions lists the teams by name.
 func (s *Store) TeamOptions(ctx context.Context) ([]Option, error) {
-	return s.options(ctx, "teams", `SELECT id, name FROM teams ORDER BY lower(name)`)
+	return s.options(ctx, "teams", listTeamOptions)
 }
 
 // Agents lists the active agents by name.
 func (s *Store) Agents(ctx context.Context) ([]Option, error) {
-	return s.options(ctx, "agents", `SELECT id, name FROM users WHERE active AND 'agent' = ANY (roles) ORDER BY lower(name), id`)
+	return s.options(ctx, "agents", listAgents)
 }
 
 func (s *Store) options(ctx context.Context, what, query string) ([]Option, error) {

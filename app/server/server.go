@@ -97,8 +97,9 @@ func New(o Options) (*Server, error) {
 	homeH := home.NewHandler(o.DB, calendars, renderer)
 	slaAdmin := sla.NewAdmin(o.DB, calendars, renderer, validate)
 	attachments := ticket.AttachmentLimits{MaxSize: cfg.AttachmentMaxSize, MaxFiles: cfg.AttachmentMaxFiles}
-	tickets := ticket.NewHandler(ticket.NewService(ticket.Options{DB: o.DB, Calendars: calendars, Now: o.Now, PublicURL: cfg.PublicURL.String(), Attachments: attachments}), renderer, validate)
-	routingH := routing.NewAdmin(o.DB, renderer, validate)
+	ticketSvc := ticket.NewService(ticket.Options{DB: o.DB, Calendars: calendars, Now: o.Now, PublicURL: cfg.PublicURL.String(), Attachments: attachments})
+	tickets := ticket.NewHandler(ticketSvc, renderer, validate)
+	routingH := routing.NewAdmin(routing.Options{DB: o.DB, Tickets: ticketSvc, Renderer: renderer, Validator: validate})
 	customers := access.AnyOf(access.Customer)
 	agents := access.AnyOf(access.Agent, access.CISO)
 	ticketPeople := access.AnyOf(access.Customer, access.Agent, access.CISO) // the handler shows each their view

@@ -157,7 +157,7 @@ func (s *Service) notify(ctx context.Context, q database.Queryer, c *change, v *
 			} else if err := n.customerReplied(ctx, t, v, body); err != nil {
 				return err
 			}
-		case "ticket.assign":
+		case "ticket.assign", "ticket.hand_back":
 			if err := n.assigned(ctx, t, byUserID); err != nil {
 				return err
 			}

@@ -364,19 +364,50 @@ func (s *Service) apply(ctx context.Context, actor audit.Actor, v *access.Viewer
 		if c.touched {
 			c.t.UpdatedAt = c.now
 		}
-		if err := st.Save(ctx, c.t); err != nil {
-			return err
-		}
-		if err := s.notify(ctx, tx, c, v); err != nil {
-			return err
-		}
-		for _, ev := range c.events {
-			if err := audit.Record(ctx, tx, actor, ev); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.save(ctx, tx, actor, v, c)
 	})
+}
+
+// save stores the ticket of change c, made by v, queues its notices and records its
+// audit events, last, through tx.
+func (s *Service) save(ctx context.Context, tx database.Queryer, actor audit.Actor, v *access.Viewer, c *change) error {
+	if err := c.st.Save(ctx, c.t); err != nil {
+		return err
+	}
+	if err := s.notify(ctx, tx, c, v); err != nil {
+		return err
+	}
+	for _, ev := range c.events {
+		if err := audit.Record(ctx, tx, actor, ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// The service writes routing's hand-backs.
+var _ routing.Reassigner = (*Service)(nil)
+
+// HandBack gives ticket id to the agent to (nil: nobody; it waits in its team's queue)
+// in tx, the transaction of routing's hand-back (routing.HandBack), which chose to under
+// its team locks and has locked the ticket. It is a change of assignee like any other,
+// audited as ticket.hand_back by actor (the agent handing it back): the new assignee is
+// told; no clock changes, nor the last activity, which an assignee is not for the
+// customer. It reads no reference data: a read of a copy needs a connection of its own,
+// which a transaction holding team locks must not wait for.
+func (s *Service) HandBack(ctx context.Context, tx *sqlx.Tx, actor audit.Actor, id int64, to *int64) error {
+	q := s.reads.Tx(tx)
+	v := &access.Viewer{UserID: actor.UserID, Roles: []access.Role{access.Agent}}
+	st := NewStore(q)
+	scope := ScopeOf(v)
+	t, err := st.Lock(ctx, scope, id)
+	if err != nil {
+		return err
+	}
+	c := &change{now: s.Now(), scope: scope, st: st, old: *t, t: t}
+	c.t.AssigneeID = to
+	c.record("ticket.hand_back", map[string]audit.Change{"assignee_id": {Old: c.old.AssigneeID, New: to}})
+	return s.save(ctx, q, actor, v, c)
 }
 
 // Reply adds a public message by v to ticket id.
@@ -618,18 +649,6 @@ func (s *Service) Reopen(ctx context.Context, actor audit.Actor, v *access.Viewe
 		}
 		c.record("ticket.reopen", map[string]audit.Change{"status": {Old: c.old.Status, New: Open}})
 		return nil
-	})
-}
-
-// AddTeamMember puts the person userID in the team teamID, audited as team.add_member.
-func (s *Service) AddTeamMember(ctx context.Context, actor audit.Actor, teamID, userID int64) error {
-	return database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		added, err := NewStore(tx).AddTeamMember(ctx, teamID, userID)
-		if err != nil || !added {
-			return err
-		}
-		return audit.Record(ctx, tx, actor, audit.Event{Action: "team.add_member", ObjectType: "team",
-			ObjectID: strconv.FormatInt(teamID, 10), Changes: map[string]audit.Change{"user_id": {New: userID}}})
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"tugi/app/database"
 	"tugi/app/sla"
+	"tugi/app/ticket/unresolved"
 )
 
 // Store reads and writes tickets, their messages and their clocks. Every read of a
@@ -230,7 +231,7 @@ func queueSQL(q QueueQuery) (string, []any) {
 		and("coalesce(t.next_due_at, 'infinity'::timestamptz) < " + arg(q.DueBefore))
 	}
 	if q.Status == "" {
-		and("t.status IN ('new', 'open', 'waiting', 'on_hold')")
+		and(unresolved.SQL)
 	} else {
 		and("t.status = " + arg(string(q.Status)))
 	}
@@ -305,9 +306,9 @@ const CountLimit = 1000
 
 const countTickets = `
 SELECT (SELECT count(*) FROM (SELECT 1 FROM tickets t
-            WHERE t.status IN ('new', 'open', 'waiting', 'on_hold') AND t.assignee_id IS NULL LIMIT $2) s) AS unassigned,
+            WHERE ` + unresolved.SQL + ` AND t.assignee_id IS NULL LIMIT $2) s) AS unassigned,
        (SELECT count(*) FROM (SELECT 1 FROM tickets t
-            WHERE t.status IN ('new', 'open', 'waiting', 'on_hold') AND t.assignee_id IS NOT NULL AND t.assignee_id = $1
+            WHERE ` + unresolved.SQL + ` AND t.assignee_id IS NOT NULL AND t.assignee_id = $1
             LIMIT $2) s) AS mine`
 
 // Counts returns how many unresolved tickets nobody has, and how many the scope's person
@@ -661,34 +662,6 @@ func (s *Store) Choices(ctx context.Context) (Choices, error) {
 		}
 	}
 	return ch, nil
-}
-
-// TeamByName returns the id of the team called name (any case), or ErrNoSuchTeam.
-func (s *Store) TeamByName(ctx context.Context, name string) (int64, error) {
-	var id int64
-	err := s.q.GetContext(ctx, &id, `SELECT id FROM teams WHERE lower(name) = lower($1)`, name)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, ErrNoSuchTeam
-	}
-	if err != nil {
-		return 0, fmt.Errorf("ticket store: team %q: %w", name, err)
-	}
-	return id, nil
-}
-
-// AddTeamMember puts a person in a team; it reports whether they were not in it yet.
-func (s *Store) AddTeamMember(ctx context.Context, teamID, userID int64) (bool, error) {
-	res, err := s.q.ExecContext(ctx, `INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, teamID, userID)
-	switch {
-	case database.IsConstraint(err, "team_members_team_id_fkey"):
-		return false, ErrNoSuchTeam
-	case database.IsConstraint(err, "team_members_user_id_fkey"):
-		return false, ErrNotAnAgent
-	case err != nil:
-		return false, fmt.Errorf("ticket store: add %d to team %d: %w", userID, teamID, err)
-	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
 }
 
 // IsAgent reports whether user id is an active agent.

@@ -1,0 +1,162 @@
+package routing
+
+import "tugi/app/ticket/unresolved"
+
+// The SQL of routing, in one place. Routing owns the tables routing_rules, teams and
+// team_members (and the agents' availability, a column of users that app/user writes);
+// it reads tickets and users, and writes neither: a hand-back's change of a ticket is
+// the ticket feature's (Reassigner).
+
+// ---- Rules ----
+
+// ruleColumns reads a rule aliased r with the names of its category, organisation and
+// team, for the rules page.
+const ruleColumns = `
+SELECT r.id, r.position, r.category_id, r.org_id, r.priority, r.subject_words, r.team_id, r.raise_to,
+       c.name AS category_name, o.name AS org_name, tm.name AS team_name
+FROM routing_rules r
+JOIN teams tm ON tm.id = r.team_id
+LEFT JOIN categories c ON c.id = r.category_id
+LEFT JOIN organisations o ON o.id = r.org_id`
+
+// listRules reads every rule, in the order they are tried.
+const listRules = ruleColumns + ` ORDER BY r.position`
+
+// getRule reads rule $1.
+const getRule = ruleColumns + ` WHERE r.id = $1`
+
+// lockRule reads rule $1 and locks it until the transaction ends.
+const lockRule = getRule + ` FOR UPDATE OF r`
+
+// insertRule adds a rule after the last one and returns its id.
+const insertRule = `
+INSERT INTO routing_rules (position, category_id, org_id, priority, subject_words, team_id, raise_to)
+VALUES ((SELECT coalesce(max(position), 0) + 1 FROM routing_rules), $1, $2, $3, $4, $5, $6)
+RETURNING id`
+
+// updateRule writes the conditions and action of rule $1.
+const updateRule = `
+UPDATE routing_rules SET category_id = $2, org_id = $3, priority = $4, subject_words = $5, team_id = $6, raise_to = $7
+WHERE id = $1`
+
+// deleteRule removes rule $1.
+const deleteRule = `DELETE FROM routing_rules WHERE id = $1`
+
+// neighbour reads and locks the rule just before ($2 true) or after the position $1.
+const neighbour = `
+SELECT id, position FROM routing_rules
+WHERE CASE WHEN $2 THEN position < $1 ELSE position > $1 END
+ORDER BY CASE WHEN $2 THEN -position ELSE position END
+LIMIT 1
+FOR UPDATE`
+
+// swapRules gives rule $1 the position $2 and rule $4 the position $3 (the unique
+// position is checked at commit).
+const swapRules = `UPDATE routing_rules SET position = CASE id WHEN $1 THEN $2::integer ELSE $3::integer END WHERE id IN ($1, $4)`
+
+// listCategories reads the active categories, in their order, for the rule form.
+const listCategories = `SELECT id, name FROM categories WHERE active ORDER BY position, lower(name)`
+
+// ---- Teams ----
+
+// defaultTeam reads the id of the default team (no row when there is none).
+const defaultTeam = `SELECT id FROM teams WHERE is_default`
+
+// teamByName reads the id of the team called $1, in any case.
+const teamByName = `SELECT id FROM teams WHERE lower(name) = lower($1)`
+
+// listTeams reads the teams by name, with their assignment caps.
+const listTeams = `SELECT id, name, is_default, assign_cap FROM teams ORDER BY lower(name)`
+
+// listTeamOptions reads the teams by name, for a select.
+const listTeamOptions = `SELECT id, name FROM teams ORDER BY lower(name)`
+
+// listMembers reads every team's members by name, with each one's availability and
+// number of unresolved tickets.
+const listMembers = `
+SELECT m.team_id, m.user_id, u.name, u.email, u.available,
+       (SELECT count(*) FROM tickets t WHERE t.assignee_id = u.id AND ` + unresolved.SQL + `) AS open
+FROM team_members m JOIN users u ON u.id = m.user_id
+ORDER BY lower(u.name), u.id`
+
+// listAgents reads the active agents by name, for the select of a team's new member.
+const listAgents = `SELECT id, name FROM users WHERE active AND 'agent' = ANY (roles) ORDER BY lower(name), id`
+
+// isAgent reads whether user $1 is an active agent.
+const isAgent = `SELECT EXISTS (SELECT FROM users WHERE id = $1 AND active AND 'agent' = ANY (roles))`
+
+// insertMember puts user $2 in team $1; nothing when they are in it already.
+const insertMember = `INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`
+
+// deleteMember takes user $2 out of team $1.
+const deleteMember = `DELETE FROM team_members WHERE team_id = $1 AND user_id = $2`
+
+// lockCap reads the assignment cap of team $1 and locks the team's row (FOR NO KEY
+// UPDATE: a ticket naming the team still may be written meanwhile).
+const lockCap = `SELECT assign_cap FROM teams WHERE id = $1 FOR NO KEY UPDATE`
+
+// setCap writes the assignment cap $2 of team $1.
+const setCap = `UPDATE teams SET assign_cap = $2 WHERE id = $1`
+
+// ---- Assignment ----
+
+// lockTeam takes the transaction-scoped advisory lock ($1, the team's id $2) that
+// serialises automatic assignment in one team.
+const lockTeam = `SELECT pg_advisory_xact_lock($1, $2::integer)`
+
+// teamAssigns reads whether team $1 assigns tickets automatically and has an available
+// agent (other than $2) to take one.
+const teamAssigns = `
+SELECT coalesce(t.assign_cap, 0) > 0 AND EXISTS (
+    SELECT FROM team_members m JOIN users u ON u.id = m.user_id
+    WHERE m.team_id = t.id AND u.active AND u.available AND 'agent' = ANY (u.roles) AND u.id <> $2)
+FROM teams t WHERE t.id = $1`
+
+// teamCap reads the assignment cap of team $1 (NULL: none).
+const teamCap = `SELECT assign_cap FROM teams WHERE id = $1`
+
+// nextAgent reads the available agent of team $1 (never $3) assigned longest ago (never
+// first) who has fewer unresolved tickets than the cap $2. The count reads the
+// tickets_assignee_due index.
+const nextAgent = `
+SELECT m.user_id
+FROM team_members m
+JOIN users u ON u.id = m.user_id
+WHERE m.team_id = $1 AND u.active AND u.available AND 'agent' = ANY (u.roles) AND u.id <> $3
+  AND (SELECT count(*) FROM tickets t
+       WHERE t.assignee_id = u.id AND ` + unresolved.SQL + `) < $2
+ORDER BY m.last_assigned_at NULLS FIRST, m.created_at, m.user_id
+LIMIT 1`
+
+// markAssigned notes that member $2 of team $1 was given a ticket now: clock_timestamp,
+// not the transaction's time, so that tickets created in one instant still go round in
+// order.
+const markAssigned = `UPDATE team_members SET last_assigned_at = clock_timestamp() WHERE team_id = $1 AND user_id = $2`
+
+// ---- Hand-back ----
+
+// handBackTeams reads the teams of agent $1 and of their unresolved tickets, in order.
+const handBackTeams = `
+SELECT team_id FROM team_members WHERE user_id = $1
+UNION
+SELECT coalesce(t.team_id, (SELECT id FROM teams WHERE is_default)) FROM tickets t
+WHERE t.assignee_id = $1 AND ` + unresolved.SQL + ` AND (t.team_id IS NOT NULL OR EXISTS (SELECT FROM teams WHERE is_default))
+ORDER BY 1`
+
+// handBackTickets reads agent $1's unresolved tickets with the team each goes back to,
+// and locks them, in the order of their teams so that the team locks of Assign are
+// always taken in one order.
+const handBackTickets = `
+SELECT t.id, coalesce(t.team_id, (SELECT id FROM teams WHERE is_default)) AS team_id
+FROM tickets t
+WHERE t.assignee_id = $1 AND ` + unresolved.SQL + `
+ORDER BY 2 NULLS LAST, t.id
+FOR UPDATE OF t`
+
+// countAssigned reads how many unresolved tickets agent $1 has.
+const countAssigned = `SELECT count(*) FROM tickets t WHERE t.assignee_id = $1 AND ` + unresolved.SQL
+
+// ---- The CISO ----
+
+// listCISOs reads the active CISOs, who hear of every security concern.
+const listCISOs = `SELECT id, name, email, language FROM users WHERE active AND 'ciso' = ANY (roles) ORDER BY id`
