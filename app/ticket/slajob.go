@@ -17,6 +17,7 @@ import (
 	"tugi/app/i18n"
 	"tugi/app/mail"
 	"tugi/app/sla"
+	"tugi/app/ticket/unresolved"
 )
 
 // JobOptions are what the SLA job is built from.
@@ -346,7 +347,7 @@ UPDATE sla_recomputes SET finished_at = now(), merged_into = $1
 WHERE finished_at IS NULL AND started_at IS NULL AND id < $1`
 	walkTickets = `
 SELECT t.id, t.priority, t.next_due_at, t.reply_due_at FROM tickets t
-WHERE t.status IN ('new', 'open', 'waiting', 'on_hold') AND t.id > $1
+WHERE ` + unresolved.SQL + ` AND t.id > $1
 ORDER BY t.id
 LIMIT $2
 FOR UPDATE OF t`
