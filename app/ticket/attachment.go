@@ -224,11 +224,6 @@ func FormatSize(lang string, n int64) string {
 	return s + " " + units[u]
 }
 
-const insertAttachment = `
-INSERT INTO ticket_attachments (ticket_id, org_id, message_id, filename, content_type, size, sha256, uploaded_by, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-RETURNING id`
-
 // attach stores files (checked) on message msgID of ticket ticketID, by the person by, in the
 // transaction of st: each content in blobs (once), and an attachment row for each.
 func (st *Store) attach(ctx context.Context, blobs blob.Store, ticketID, orgID, msgID, by int64, files []checkedFile, at time.Time) ([]int64, error) {
@@ -246,16 +241,6 @@ func (st *Store) attach(ctx context.Context, blobs blob.Store, ticketID, orgID, 
 	}
 	return ids, nil
 }
-
-const attachmentColumns = `a.id, a.ticket_id, a.org_id, a.message_id, a.filename, a.content_type, a.size, a.sha256, m.internal, a.created_at`
-
-const attachmentJoins = `
-FROM tickets t
-JOIN ticket_messages m ON m.ticket_id = t.id
-JOIN ticket_attachments a ON a.message_id = m.id AND a.ticket_id = t.id AND a.org_id = t.org_id
-WHERE ` + visibleMessage + ` AND t.id = $5`
-
-const getAttachment = `SELECT ` + attachmentColumns + attachmentJoins + ` AND a.id = $6`
 
 // Attachment returns attachment aid of ticket id if scope may see it (the ticket, and
 // the message it belongs to), and ErrNotFound otherwise.

@@ -50,12 +50,6 @@ var ErrCannedTitleTaken = errors.New("ticket: a canned reply has this title alre
 // cannedLimit caps the canned replies listed: a shared list of prepared texts is short.
 const cannedLimit = 500
 
-const listCanned = `
-SELECT c.id, c.title, c.body, c.updated_at, u.name AS updated_by_name
-FROM canned_replies c LEFT JOIN users u ON u.id = c.updated_by
-ORDER BY lower(c.title), c.id
-LIMIT $1`
-
 // CannedReplies lists the canned replies by title.
 func (s *Store) CannedReplies(ctx context.Context) ([]CannedReply, error) {
 	var rs []CannedReply
@@ -68,9 +62,7 @@ func (s *Store) CannedReplies(ctx context.Context) ([]CannedReply, error) {
 // CannedReply returns canned reply id, or ErrNotFound.
 func (s *Store) CannedReply(ctx context.Context, id int64) (*CannedReply, error) {
 	var r CannedReply
-	err := s.q.GetContext(ctx, &r, `
-		SELECT c.id, c.title, c.body, c.updated_at, u.name AS updated_by_name
-		FROM canned_replies c LEFT JOIN users u ON u.id = c.updated_by WHERE c.id = $1`, id)
+	err := s.q.GetContext(ctx, &r, getCanned, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -90,12 +82,11 @@ func (s *Service) SaveCanned(ctx context.Context, actor audit.Actor, v *access.V
 		action, changes := "canned.create", map[string]audit.Change{"title": {New: title}}
 		var err error
 		if id == 0 {
-			err = tx.GetContext(ctx, &id, `INSERT INTO canned_replies (title, body, created_by, updated_by, created_at, updated_at)
-				VALUES ($1, $2, $3, $3, $4, $4) RETURNING id`, title, body, v.UserID, s.Now())
+			err = tx.GetContext(ctx, &id, insertCanned, title, body, v.UserID, s.Now())
 		} else {
 			action = "canned.update"
 			var old string
-			err = tx.GetContext(ctx, &old, `SELECT title FROM canned_replies WHERE id = $1 FOR UPDATE`, id)
+			err = tx.GetContext(ctx, &old, lockCanned, id)
 			if errors.Is(err, sql.ErrNoRows) {
 				return ErrNotFound
 			}
@@ -105,8 +96,7 @@ func (s *Service) SaveCanned(ctx context.Context, actor audit.Actor, v *access.V
 				} else {
 					delete(changes, "title")
 				}
-				_, err = tx.ExecContext(ctx, `UPDATE canned_replies SET title = $2, body = $3, updated_by = $4, updated_at = $5 WHERE id = $1`,
-					id, title, body, v.UserID, s.Now())
+				_, err = tx.ExecContext(ctx, updateCanned, id, title, body, v.UserID, s.Now())
 			}
 		}
 		switch {
@@ -128,7 +118,7 @@ func (s *Service) DeleteCanned(ctx context.Context, actor audit.Actor, v *access
 	}
 	return database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		var title string
-		err := tx.GetContext(ctx, &title, `DELETE FROM canned_replies WHERE id = $1 RETURNING title`, id)
+		err := tx.GetContext(ctx, &title, deleteCanned, id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}

@@ -71,13 +71,6 @@ func (l Link) direction() string {
 	return "duplicated_by"
 }
 
-const insertLink = `
-INSERT INTO ticket_links (ticket_id, other_id, kind, created_by, created_at) VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT DO NOTHING
-RETURNING id`
-
-const getLink = `SELECT id, ticket_id, other_id, kind FROM ticket_links WHERE id = $1 AND (ticket_id = $2 OR other_id = $2)`
-
 // FindTicket returns the id of the ticket that ref names: a reference (T-2026-00012,
 // whose year must be the ticket's) or a plain id, if scope may see it; ErrLinkTarget
 // otherwise.
@@ -185,7 +178,7 @@ func (s *Service) Unlink(ctx context.Context, actor audit.Actor, v *access.Viewe
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM ticket_links WHERE id = $1`, linkID)
+		res, err := tx.ExecContext(ctx, deleteLink, linkID)
 		if err != nil {
 			return fmt.Errorf("ticket store: unlink %d: %w", linkID, err)
 		}

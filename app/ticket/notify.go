@@ -38,23 +38,6 @@ type recipient struct {
 	Lang  string `db:"language"`
 }
 
-// selectRequester returns the requester $1 while they are active and still in the
-// ticket's organisation $2: someone moved to another organisation hears no more of it.
-const selectRequester = `SELECT id, email, name, language FROM users WHERE id = $1 AND org_id = $2 AND active`
-
-// selectAgentsToTell returns the assignee $1 when there is one, and otherwise the members
-// of team $2; active agents only, and never $3, who made the change.
-const selectAgentsToTell = `
-SELECT u.id, u.email, u.name, u.language FROM users u
-WHERE u.active AND 'agent' = ANY (u.roles) AND u.id <> $3
-  AND CASE WHEN $1::bigint IS NOT NULL THEN u.id = $1
-           ELSE u.id IN (SELECT user_id FROM team_members WHERE team_id = $2) END
-ORDER BY u.id`
-
-const setMessageMailID = `UPDATE ticket_messages SET message_id = $2 WHERE id = $1 AND message_id IS NULL`
-
-const selectMessageBody = `SELECT body FROM ticket_messages WHERE id = $1 AND ticket_id = $2 AND NOT internal`
-
 // notifier writes the notices; it has what the text needs besides the ticket.
 type notifier struct {
 	q         database.Queryer

@@ -6,45 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 )
-
-// The ticket page's reads. A page read the ticket, its clocks, its links, its messages
-// and their attachments in five queries, beside the session's and the history's; a
-// round trip costs more than the reading (about a tenth of a millisecond of the
-// database's time, and as much of Tugi's, whatever the query returns). The ticket comes
-// with its clocks and links as JSON, and with its messages and their attachments in the
-// same round trip (pageWithConversation).
-
-// pageTicket reads ticket $5 as getTicket does, with its clocks and, for staff ($1), its
-// links both ways: two index lookups (one join on "either end is this ticket" took
-// PostgreSQL up to 15 ms to plan).
-const pageTicket = pageTicketColumns + pageTicketFrom
-
-const pageTicketColumns = `SELECT ` + ticketColumns + `,
-       (SELECT json_agg(json_build_object('metric', k.metric, 'target_seconds', k.target_seconds,
-                'used_seconds', k.used_seconds, 'started_at', k.started_at, 'running_since', k.running_since,
-                'stopped_at', k.stopped_at, 'breached', k.breached, 'warning_notified_at', k.warning_notified_at,
-                'breach_notified_at', k.breach_notified_at))
-        FROM ticket_clocks k WHERE k.ticket_id = t.id) AS clocks,
-       CASE WHEN $1::boolean THEN (
-           SELECT json_agg(json_build_object('id', l.id, 'kind', l.kind, 'outgoing', l.outgoing,
-                    'other_ticket_id', l.other_ticket_id, 'other_created_at', l.other_created_at,
-                    'other_subject', l.other_subject, 'other_status', l.other_status) ORDER BY l.id)
-           FROM (SELECT l.id, l.kind, true AS outgoing, o.id AS other_ticket_id, o.created_at AS other_created_at,
-                        o.subject AS other_subject, o.status AS other_status
-                 FROM ticket_links l JOIN tickets o ON o.id = l.other_id
-                 WHERE l.ticket_id = t.id
-                 UNION ALL
-                 SELECT l.id, l.kind, false, o.id, o.created_at, o.subject, o.status
-                 FROM ticket_links l JOIN tickets o ON o.id = l.ticket_id
-                 WHERE l.other_id = t.id) l)
-       END AS links`
-
-const pageTicketFrom = `
-FROM tickets t` + ticketJoins + `
-WHERE ` + visible + ` AND t.id = $5`
 
 // Page is a ticket as its page shows it: the ticket, its SLA clocks and its links, and
 // from PageWithConversation its conversation.
@@ -96,49 +58,6 @@ func (p *Page) decode(clocks, links []byte) error {
 	return nil
 }
 
-// conversationColumns and conversationFrom read the messages of ticket $5, each with its
-// attachments (those attachmentJoins finds). Each message's author is named by a
-// subquery rather than a join, which PostgreSQL planned as a hash of every user (0.7 ms
-// for 4,000 users, however short the conversation).
-const conversationColumns = `m.id, m.ticket_id, m.author_id, (SELECT u.name FROM users u WHERE u.id = m.author_id) AS author_name,
-       coalesce((SELECT u.org_id IS NULL FROM users u WHERE u.id = m.author_id), false) AS by_staff,
-       m.internal, m.channel, m.body, m.created_at,
-       (SELECT json_agg(json_build_object('id', a.id, 'ticket_id', a.ticket_id, 'org_id', a.org_id,
-                'message_id', a.message_id, 'filename', a.filename, 'content_type', a.content_type, 'size', a.size,
-                'sha256', a.sha256, 'internal', m.internal, 'created_at', a.created_at) ORDER BY a.id)
-        FROM ticket_attachments a WHERE a.message_id = m.id AND a.ticket_id = t.id AND a.org_id = t.org_id) AS attachments`
-
-const conversationFrom = `
-FROM tickets t
-JOIN ticket_messages m ON m.ticket_id = t.id
-WHERE ` + visibleMessage + ` AND t.id = $5`
-
-// dest is where a row of conversationColumns scans into, the attachments' JSON in files.
-func (m *Message) dest(files *[]byte) []any {
-	return []any{&m.ID, &m.TicketID, &m.AuthorID, &m.Author, &m.ByStaff, &m.Internal, &m.Channel, &m.Body, &m.CreatedAt, files}
-}
-
-// pageTicketWidth and conversationWidth count the columns of pageTicketColumns and
-// conversationColumns: those their rows scan.
-var (
-	pageTicketWidth   = len(new(Ticket).dest()) + 2 // clocks, links
-	conversationWidth = len(new(Message).dest(nil))
-)
-
-// pageWithConversation reads ticket $5 as pageTicket does and its messages, in one
-// round trip: the ticket's row first, then a row for each message, each padded with
-// NULLs where the other's columns are. (A join would repeat the ticket's columns on the
-// row of every message; both cost the database and Tugi less than a second round trip.)
-var pageWithConversation = `(` + pageTicketColumns + `, ` + nulls(conversationWidth) + pageTicketFrom + `)
-UNION ALL
-(SELECT ` + nulls(pageTicketWidth) + `, ` + conversationColumns + conversationFrom + `)
-ORDER BY ` + strconv.Itoa(pageTicketWidth+1) + ` NULLS FIRST`
-
-// nulls returns n NULLs, comma-separated, to pad a row of a union.
-func nulls(n int) string {
-	return strings.TrimSuffix(strings.Repeat("NULL, ", n), ", ")
-}
-
 // PageWithConversation returns ticket id as Page does, with its messages and their
 // attachments, if scope may see it, and ErrNotFound otherwise.
 func (s *Store) PageWithConversation(ctx context.Context, scope Scope, id int64) (*Page, error) {
@@ -185,21 +104,6 @@ func (s *Store) pageWithConversation(ctx context.Context, scope Scope, id int64)
 		p.Messages = append(p.Messages, m)
 	}
 	return p, rows.Err()
-}
-
-// padded returns dest with before and after places for the NULLs a row of a union is
-// padded with.
-func padded(dest []any, before, after int) []any {
-	null := new(any)
-	all := make([]any, 0, before+len(dest)+after)
-	for range before {
-		all = append(all, null)
-	}
-	all = append(all, dest...)
-	for range after {
-		all = append(all, null)
-	}
-	return all
 }
 
 // unmarshalJSON decodes data into v; NULL (nil data) leaves v as it is.

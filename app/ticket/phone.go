@@ -40,20 +40,6 @@ var (
 // contactLimit caps the contacts a search offers: the agent types more to narrow it.
 const contactLimit = 20
 
-// searchContacts finds active customers whose name or e-mail address starts with $1: the
-// first $2 of each in the prefix indexes of db/migrations/0009, read in index order (the
-// ~<~ ordering of text_pattern_ops) so that a short prefix matching thousands of people
-// still reads only $2 entries of each. The predicates are the indexes', word for word.
-const searchContacts = `
-SELECT u.id, u.name, u.email, u.org_id, o.name AS org_name, u.active
-FROM ((SELECT id FROM users WHERE org_id IS NOT NULL AND active AND lower(name) LIKE $1 || '%' ORDER BY lower(name) USING ~<~ LIMIT $2)
-      UNION
-      (SELECT id FROM users WHERE org_id IS NOT NULL AND active AND email LIKE $1 || '%' ORDER BY email USING ~<~ LIMIT $2)) m
-JOIN users u ON u.id = m.id
-JOIN organisations o ON o.id = u.org_id
-ORDER BY lower(u.name), u.id
-LIMIT $2`
-
 // SearchContacts returns up to contactLimit active customers whose name or e-mail
 // address starts with q (any case); none for an empty q.
 func (s *Store) SearchContacts(ctx context.Context, q string) ([]Contact, error) {
@@ -73,9 +59,7 @@ func (s *Store) SearchContacts(ctx context.Context, q string) ([]Contact, error)
 // Contact returns the customer id (active or not), or ErrNoSuchContact.
 func (s *Store) Contact(ctx context.Context, id int64) (*Contact, error) {
 	var c Contact
-	err := s.q.GetContext(ctx, &c, `
-		SELECT u.id, u.name, u.email, u.org_id, o.name AS org_name, u.active
-		FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.id = $1 AND u.org_id IS NOT NULL`, id)
+	err := s.q.GetContext(ctx, &c, getContact, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoSuchContact
 	}

@@ -50,54 +50,6 @@ type SearchRow struct {
 // Reference is the ticket's reference as people quote it.
 func (r SearchRow) Reference() string { return Reference(r.ID, r.CreatedAt) }
 
-// The search is two queries. searchMatches finds, through the GIN indexes, up to
-// SearchCap messages whose body matches and as many tickets whose subject matches, in no
-// order (so that the scan can stop there), keeps each ticket's newest match, and returns
-// a page of them, newest first: the ticket, the message (none for a subject) and when it
-// was written, all read with the matches themselves, so no ticket is looked up to order
-// them. PostgreSQL plans it at every run for the words given (a common word is read by a
-// scan of the messages that stops at SearchCap, quicker than its whole list in the
-// index), so it is kept short to plan. searchRows then reads the page's tickets by id,
-// with one plan for every search, and checks each with visible; the snippets are made in
-// Go (snippet), not by ts_headline, which cost the database as much as the rest.
-//
-// A customer never matches an internal note nor another organisation's message
-// (searchableMessage).
-const searchMatches = `
-WITH matches AS MATERIALIZED (
-    (SELECT m.ticket_id, m.id AS message_id, m.created_at AS at
-     FROM ticket_messages m
-     WHERE m.body_tsv @@ websearch_to_tsquery('simple', $5::text) AND ` + searchableMessage + `
-     LIMIT $6)
-    UNION ALL
-    (SELECT t.id, NULL, t.created_at
-     FROM tickets t
-     WHERE t.subject_tsv @@ websearch_to_tsquery('simple', $5::text) AND ` + visible + `
-     LIMIT $6)
-), newest AS (
-    SELECT DISTINCT ON (ticket_id) ticket_id, message_id, at
-    FROM matches
-    ORDER BY ticket_id, at DESC, message_id DESC NULLS LAST
-)
-SELECT ticket_id, message_id, at,
-       ((SELECT count(*) FROM matches WHERE message_id IS NOT NULL) >= $6
-        OR (SELECT count(*) FROM matches WHERE message_id IS NULL) >= $6) AS capped
-FROM newest
-WHERE $7::timestamptz IS NULL OR (at, ticket_id) < ($7::timestamptz, $8::bigint)
-ORDER BY at DESC, ticket_id DESC
-LIMIT $9`
-
-// searchRows reads the tickets $5 of a page of matches, in that order, with the text of
-// each one's match: message $6 (when not null) or the subject.
-const searchRows = `
-SELECT t.id, t.created_at, t.subject, (SELECT o.name FROM organisations o WHERE o.id = t.org_id) AS org_name, t.status,
-       coalesce(m.internal, false) AS internal, coalesce(m.body, t.subject) AS text
-FROM unnest($5::bigint[], $6::bigint[]) WITH ORDINALITY AS p (ticket_id, message_id, n)
-JOIN tickets t ON t.id = p.ticket_id
-LEFT JOIN ticket_messages m ON m.id = p.message_id AND m.ticket_id = t.id
-WHERE ` + visible + `
-ORDER BY p.n`
-
 // match is a row of searchMatches.
 type match struct {
 	ticketID  int64
@@ -165,7 +117,7 @@ func (s *Store) matches(ctx context.Context, scope Scope, text string, after tim
 	capped := false
 	for rows.Next() {
 		var m match
-		if err := rows.Scan(&m.ticketID, &m.messageID, &m.at, &capped); err != nil {
+		if err := rows.Scan(m.dest(&capped)...); err != nil {
 			return nil, false, fmt.Errorf("ticket store: search: %w", err)
 		}
 		ms = append(ms, m)
@@ -197,7 +149,7 @@ func (s *Store) searchRows(ctx context.Context, scope Scope, ms []match, terms [
 		var r SearchRow
 		var org sql.NullString
 		var status, text string
-		if err := rows.Scan(&r.ID, &r.CreatedAt, &r.Subject, &org, &status, &r.Internal, &text); err != nil {
+		if err := rows.Scan(r.dest(&org, &status, &text)...); err != nil {
 			return nil, fmt.Errorf("ticket store: search rows: %w", err)
 		}
 		r.OrgName, r.Status, r.MatchedAt = org.String, Status(status), at[r.ID]

@@ -17,7 +17,6 @@ import (
 	"tugi/app/i18n"
 	"tugi/app/mail"
 	"tugi/app/sla"
-	"tugi/app/ticket/unresolved"
 )
 
 // JobOptions are what the SLA job is built from.
@@ -165,54 +164,6 @@ type notice struct {
 	Assignee   *string      `db:"assignee_name"`
 }
 
-// The clocks to tell about, claimed with their tickets: the ticket's row lock keeps a
-// ticket change (which locks it first, service.go) from writing the clock back as it
-// was, and SKIP LOCKED lets another process take the next clocks meanwhile. After the
-// lock, PostgreSQL checks the conditions again on the row as committed, so a clock
-// another process has just told is not taken.
-const (
-	claimSelect = `
-SELECT k.ticket_id, k.metric, k.due_at, t.org_id, o.name AS org_name, t.created_at, t.subject, t.priority,
-       t.team_id, t.assignee_id, a.name AS assignee_name
-FROM ticket_clocks k
-JOIN tickets t ON t.id = k.ticket_id
-JOIN organisations o ON o.id = t.org_id
-LEFT JOIN users a ON a.id = t.assignee_id
-`
-	// Breached once the due instant has passed (sla.Timer.State); index ticket_clocks_breach.
-	claimBreaches = claimSelect + `WHERE k.stopped_at IS NULL AND k.running_since IS NOT NULL AND k.breach_notified_at IS NULL
-  AND k.due_at < $1
-ORDER BY k.due_at
-LIMIT $2
-FOR UPDATE OF k, t SKIP LOCKED`
-	// Warned from the warning instant on, while not yet breached; index ticket_clocks_warn.
-	claimWarnings = claimSelect + `WHERE k.stopped_at IS NULL AND k.running_since IS NOT NULL AND k.warning_notified_at IS NULL
-  AND k.warn_at <= $1 AND k.due_at >= $1
-ORDER BY k.warn_at
-LIMIT $2
-FOR UPDATE OF k, t SKIP LOCKED`
-
-	// A breach marks the warning as passed too, so it is not told after the breach.
-	markBreaches = `
-UPDATE ticket_clocks k SET breached = true, breach_notified_at = $3, warning_notified_at = coalesce(k.warning_notified_at, $3)
-FROM unnest($1::bigint[], $2::text[]) AS v (ticket_id, metric)
-WHERE k.ticket_id = v.ticket_id AND k.metric = v.metric`
-	markWarnings = `
-UPDATE ticket_clocks k SET warning_notified_at = $3
-FROM unnest($1::bigint[], $2::text[]) AS v (ticket_id, metric)
-WHERE k.ticket_id = v.ticket_id AND k.metric = v.metric`
-
-	// Who is told about each clock of a batch (by its place n in the batch, from 1): the
-	// active staff its policy names, each once.
-	listRecipients = `
-SELECT x.n, u.id, u.name, u.email, u.language
-FROM unnest($1::bigint[], $2::boolean[], $3::boolean[], $4::bigint[]) WITH ORDINALITY AS x (assignee_id, to_assignee, to_team, team_id, n)
-JOIN users u ON u.active AND u.org_id IS NULL
- AND ((u.id = x.assignee_id AND x.to_assignee)
-      OR (x.to_team AND u.id IN (SELECT m.user_id FROM team_members m WHERE m.team_id = x.team_id)))
-ORDER BY x.n, u.id`
-)
-
 // clockRecipient is a person told about the clock at place N of a batch.
 type clockRecipient struct {
 	N int `db:"n"`
@@ -334,49 +285,13 @@ type recomputeRun struct {
 	Ripe      bool         `db:"ripe"`
 }
 
-// The recomputation's SQL. The walk takes its tickets' row locks and waits for them (a
-// ticket change holds one briefly), in id order, so it and the notices, which skip
-// locked rows, never deadlock.
-const (
-	pendingRecomputes = `
-SELECT id, reason, started_at, after_id, created_at <= now() - make_interval(secs => $1) AS ripe
-FROM sla_recomputes WHERE finished_at IS NULL ORDER BY id`
-	startRecompute  = `UPDATE sla_recomputes SET started_at = now() WHERE id = $1`
-	mergeRecomputes = `
-UPDATE sla_recomputes SET finished_at = now(), merged_into = $1
-WHERE finished_at IS NULL AND started_at IS NULL AND id < $1`
-	walkTickets = `
-SELECT t.id, t.priority, t.next_due_at, t.reply_due_at FROM tickets t
-WHERE ` + unresolved.SQL + ` AND t.id > $1
-ORDER BY t.id
-LIMIT $2
-FOR UPDATE OF t`
-	walkClocks = `
-SELECT ticket_id, metric, target_seconds, used_seconds, started_at, running_since, stopped_at, breached,
-       warning_notified_at, breach_notified_at, due_at, warn_at
-FROM ticket_clocks WHERE ticket_id = ANY ($1) AND stopped_at IS NULL`
-	// A batch's changes in one statement each: round trips, not arithmetic, are the cost.
-	retimeClocks = `
-UPDATE ticket_clocks k SET target_seconds = v.target, due_at = v.due, warn_at = v.warn
-FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::timestamptz[], $5::timestamptz[]) AS v (ticket_id, metric, target, due, warn)
-WHERE k.ticket_id = v.ticket_id AND k.metric = v.metric`
-	retimeTickets = `
-UPDATE tickets t SET next_due_at = v.due, reply_due_at = v.reply
-FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[]) AS v (id, due, reply)
-WHERE t.id = v.id`
-	advanceRecompute = `
-UPDATE sla_recomputes SET after_id = $2, tickets = tickets + $3,
-       finished_at = CASE WHEN $4::boolean THEN now() END
-WHERE id = $1`
-)
-
 // recomputeBatch does one batch of the oldest recomputation under way, or starts the
 // newest one requested (which makes those requested before it unnecessary). It reports
 // whether there is more to do.
 func (j *SLAJob) recomputeBatch(ctx context.Context) (changed int, more bool, err error) {
 	err = database.WithTx(ctx, j.db, func(tx *sqlx.Tx) error {
 		var mine bool
-		if err := tx.GetContext(ctx, &mine, `SELECT pg_try_advisory_xact_lock($1)`, recomputeLock); err != nil {
+		if err := tx.GetContext(ctx, &mine, tryRecomputeLock, recomputeLock); err != nil {
 			return fmt.Errorf("sla job: recompute lock: %w", err)
 		}
 		if !mine {

@@ -5,13 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"tugi/app/database"
 	"tugi/app/sla"
-	"tugi/app/ticket/unresolved"
 )
 
 // Store reads and writes tickets, their messages and their clocks. Every read of a
@@ -21,34 +18,6 @@ type Store struct{ q database.Queryer }
 
 // NewStore returns a store that runs its SQL through q.
 func NewStore(q database.Queryer) *Store { return &Store{q: q} }
-
-// ticketColumns and ticketJoins read a ticket aliased t with the names it shows. The names
-// of its organisation, requester, team and assignee are scalar subqueries, not joins:
-// each is one primary-key probe either way, but with five joins PostgreSQL spent about
-// 5 ms choosing a join order for every queue page (planning took five times as long as
-// running the query); with one join it takes under 2.
-const ticketColumns = `t.id, t.org_id, (SELECT o.name FROM organisations o WHERE o.id = t.org_id) AS org_name,
-       t.requester_id, (SELECT r.name FROM users r WHERE r.id = t.requester_id) AS requester_name, t.subject,
-       t.category_id, c.id AS "category.id", c.name AS "category.name", c.translations AS "category.translations",
-       c.security AS "category.security", t.impact, t.priority, t.status, t.channel, t.team_id,
-       (SELECT tm.name FROM teams tm WHERE tm.id = t.team_id) AS team_name,
-       t.assignee_id, (SELECT a.name FROM users a WHERE a.id = t.assignee_id) AS assignee_name,
-       t.created_at, t.updated_at, t.solved_at, t.closed_at, t.next_due_at, t.reply_due_at`
-
-// dest is where a row of ticketColumns scans into, column by column.
-func (t *Ticket) dest() []any {
-	return []any{&t.ID, &t.OrgID, &t.OrgName, &t.RequesterID, &t.Requester, &t.Subject, &t.CategoryID,
-		&t.Category.ID, &t.Category.Name, &t.Category.Translations, &t.Category.Security, &t.Impact, &t.Priority,
-		&t.Status, &t.Channel, &t.TeamID, &t.TeamName, &t.AssigneeID, &t.Assignee,
-		&t.CreatedAt, &t.UpdatedAt, &t.SolvedAt, &t.ClosedAt, &t.NextDueAt, &t.ReplyDueAt}
-}
-
-const ticketJoins = `
-JOIN categories c ON c.id = t.category_id`
-
-const getTicket = `SELECT ` + ticketColumns + `
-FROM tickets t` + ticketJoins + `
-WHERE ` + visible + ` AND t.id = $5`
 
 // Get returns ticket id if scope may see it, and ErrNotFound otherwise.
 func (s *Store) Get(ctx context.Context, scope Scope, id int64) (*Ticket, error) {
@@ -62,9 +31,6 @@ func (s *Store) Get(ctx context.Context, scope Scope, id int64) (*Ticket, error)
 	}
 	return &t, nil
 }
-
-const lockTicket = getTicket + `
-FOR UPDATE OF t`
 
 // Lock locks ticket id until the transaction ends and returns it, if scope may see it;
 // ErrNotFound otherwise. Every change of a ticket starts here, so two changes of one
@@ -88,17 +54,6 @@ type ListPage struct {
 	Limit   int
 }
 
-// listTickets reads what the customer's list shows and nothing more: no names (looking
-// up the organisation, requester, team and assignee of every row was half the query's
-// work), and six columns rather than seventeen (reading a row's columns, times above
-// all, was the larger part of the page's own work after its template).
-const listTickets = `SELECT t.id, t.created_at, t.subject, t.status, t.updated_at, t.reply_due_at
-FROM tickets t
-WHERE ` + visible + `
-  AND ($5::timestamptz IS NULL OR (t.updated_at, t.id) < ($5::timestamptz, $6::bigint))
-ORDER BY t.updated_at DESC, t.id DESC
-LIMIT $7`
-
 // List returns up to p.Limit tickets scope may see, latest activity first, and whether
 // more follow. The tickets carry what the list shows alone: their id, subject, status,
 // creation and last activity, and when the next reply is due (ReplyDueAt).
@@ -116,7 +71,7 @@ func (s *Store) List(ctx context.Context, scope Scope, p ListPage) ([]Ticket, bo
 	for rows.Next() {
 		var t Ticket
 		var status string
-		if err := rows.Scan(&t.ID, &t.CreatedAt, &t.Subject, &status, &t.UpdatedAt, &t.ReplyDueAt); err != nil {
+		if err := rows.Scan(listDest(&t, &status)...); err != nil {
 			return nil, false, fmt.Errorf("ticket store: list: %w", err)
 		}
 		t.Status = Status(status)
@@ -161,96 +116,6 @@ type Cursor struct {
 	ID  int64
 }
 
-// queueClocks are the queue's figures from a ticket's clocks, read by one lookup of the
-// ticket's clocks instead of one for each: the earliest warning time of the running
-// clocks (for the queue's colours), and whether a running clock has been marked breached
-// (by the SLA job, or before a pause), which the queue shows red even when a new calendar
-// moved its due time later.
-const queueClocks = `
-CROSS JOIN LATERAL (
-    SELECT min(k.warn_at) AS next_warn_at,
-           coalesce(bool_or(k.breached) FILTER (WHERE k.due_at IS NOT NULL), false) AS running_breached
-    FROM ticket_clocks k WHERE k.ticket_id = t.id) k`
-
-// The queue's SQL: an inner query picks the page's tickets (queueInner, then the
-// filters, the order and the limit queueSQL writes), and only then are the names the
-// queue shows and the clocks looked up (queueOuter), for the page's rows alone. In one
-// query PostgreSQL may join first and sort after: on a small table it did, and looked
-// up the clocks of all 208 unassigned tickets to show 25.
-//
-// The inner query has no visible condition: queues are for staff only, who see every
-// ticket (Queue returns nothing for any other scope), and "$1 OR ..." would keep
-// PostgreSQL from trusting one plan for every run.
-//
-// It reads the columns the queue shows and no others, scanned by hand (scanQueueRow):
-// reading seventeen through sqlx's reflection was a tenth of the page's cost.
-const (
-	queueInner = `SELECT t.id, t.org_id, t.subject, t.priority, t.status, t.assignee_id, t.created_at, t.updated_at, t.next_due_at
-FROM tickets t
-WHERE true`
-	queueOuter = `SELECT t.id, t.created_at, t.subject, (SELECT o.name FROM organisations o WHERE o.id = t.org_id) AS org_name,
-       t.priority, t.status, t.assignee_id, (SELECT a.name FROM users a WHERE a.id = t.assignee_id) AS assignee_name,
-       t.updated_at, t.next_due_at, k.next_warn_at, k.running_breached
-FROM (%s) t` + queueClocks
-)
-
-// queueSQL returns the SQL of the queue page q describes and its arguments. The text
-// names only the filters q sets, each plainly (t.assignee_id IS NULL, not "$9 OR ..."),
-// so that every combination is a statement of its own: its WHERE and ORDER BY match an
-// index of db/migrations/0004, and PostgreSQL can keep one plan for it (it is run through
-// database.Prepared) instead of planning every page, which cost as much as running it.
-// There are at most a few hundred combinations; Prepared caps what it keeps.
-func queueSQL(q QueueQuery) (string, []any) {
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	var b strings.Builder
-	b.WriteString(queueInner)
-	and := func(cond string) { b.WriteString("\n  AND " + cond) }
-	if q.OrgID != 0 {
-		and("t.org_id = " + arg(q.OrgID))
-	}
-	if q.CategoryID != 0 {
-		and("t.category_id = " + arg(q.CategoryID))
-	}
-	if q.Priority != "" {
-		and("t.priority = " + arg(string(q.Priority)))
-	}
-	if q.AssigneeID != 0 {
-		and("t.assignee_id = " + arg(q.AssigneeID))
-	}
-	if q.Unassigned {
-		and("t.assignee_id IS NULL")
-	}
-	if q.TeamsOf != 0 {
-		and("t.team_id IN (SELECT team_id FROM team_members WHERE user_id = " + arg(q.TeamsOf) + ")")
-	}
-	if !q.DueBefore.IsZero() {
-		and("coalesce(t.next_due_at, 'infinity'::timestamptz) < " + arg(q.DueBefore))
-	}
-	if q.Status == "" {
-		and(unresolved.SQL)
-	} else {
-		and("t.status = " + arg(string(q.Status)))
-	}
-	order := "coalesce(t.next_due_at, 'infinity'::timestamptz), t.id"
-	switch {
-	case q.ByUpdated:
-		if q.After.Key != "" {
-			and("(t.updated_at, t.id) < (" + arg(q.After.Key) + "::timestamptz, " + arg(q.After.ID) + "::bigint)")
-		}
-		order = "t.updated_at DESC, t.id DESC"
-	case q.After.Key != "":
-		and("(coalesce(t.next_due_at, 'infinity'::timestamptz), t.id) > (" + arg(q.After.Key) + "::timestamptz, " + arg(q.After.ID) + "::bigint)")
-	}
-	// The page's length is the code's, not a person's: written in, so that the plan is
-	// made for it.
-	b.WriteString("\nORDER BY " + order + "\nLIMIT " + strconv.Itoa(q.Limit+1))
-	return fmt.Sprintf(queueOuter, b.String()) + "\nORDER BY " + order, args
-}
-
 // Queue returns a page of the queue q describes and whether more follow. Only staff see
 // queues: any other scope gets nothing.
 func (s *Store) Queue(ctx context.Context, scope Scope, q QueueQuery) ([]QueueRow, bool, error) {
@@ -268,8 +133,7 @@ func (s *Store) Queue(ctx context.Context, scope Scope, q QueueQuery) ([]QueueRo
 		var r QueueRow
 		var priority, status string
 		var org sql.NullString
-		if err := rs.Scan(&r.ID, &r.CreatedAt, &r.Subject, &org, &priority, &status, &r.AssigneeID, &r.Assignee,
-			&r.UpdatedAt, &r.NextDueAt, &r.NextWarnAt, &r.Breached); err != nil {
+		if err := rs.Scan(r.queueDest(&org, &priority, &status)...); err != nil {
 			return nil, false, fmt.Errorf("ticket store: queue: %w", err)
 		}
 		r.OrgName, r.Priority, r.Status = org.String, sla.Priority(priority), Status(status)
@@ -303,13 +167,6 @@ type Counts struct {
 
 // CountLimit caps the counts: past it, a page says "more than".
 const CountLimit = 1000
-
-const countTickets = `
-SELECT (SELECT count(*) FROM (SELECT 1 FROM tickets t
-            WHERE ` + unresolved.SQL + ` AND t.assignee_id IS NULL LIMIT $2) s) AS unassigned,
-       (SELECT count(*) FROM (SELECT 1 FROM tickets t
-            WHERE ` + unresolved.SQL + ` AND t.assignee_id IS NOT NULL AND t.assignee_id = $1
-            LIMIT $2) s) AS mine`
 
 // Counts returns how many unresolved tickets nobody has, and how many the scope's person
 // has, each up to CountLimit+1. Only staff see them: any other scope gets zeros.
@@ -353,12 +210,6 @@ func (r clockRow) clock() Clock {
 	}
 }
 
-const listClocks = `
-SELECT k.metric, k.target_seconds, k.used_seconds, k.started_at, k.running_since, k.stopped_at, k.breached,
-       k.warning_notified_at, k.breach_notified_at
-FROM tickets t JOIN ticket_clocks k ON k.ticket_id = t.id
-WHERE ` + visible + ` AND t.id = $5`
-
 // Clocks returns the SLA clocks of ticket id, if scope may see it.
 func (s *Store) Clocks(ctx context.Context, scope Scope, id int64) (Clocks, error) {
 	var rows []clockRow
@@ -370,45 +221,6 @@ func (s *Store) Clocks(ctx context.Context, scope Scope, id int64) (Clocks, erro
 		cs[r.Metric] = r.clock()
 	}
 	return cs, nil
-}
-
-// clockColumns are the columns of ticket_clocks a clock is stored in, after ticket_id.
-const clockColumns = `metric, target_seconds, used_seconds, started_at, running_since, due_at, warn_at,
-    stopped_at, breached, warning_notified_at, breach_notified_at`
-
-// clockRowTypes are the types of clockColumns, for a VALUES list of parameters.
-var clockRowTypes = []string{"text", "integer", "bigint", "timestamptz", "timestamptz", "timestamptz", "timestamptz",
-	"timestamptz", "boolean", "timestamptz", "timestamptz"}
-
-// clockValues returns a VALUES list of n clocks whose columns (clockColumns) are the
-// parameters from $first on, and appends nothing: the caller passes clockArgs of each.
-func clockValues(n, first int) string {
-	var b strings.Builder
-	b.WriteString("VALUES ")
-	p := first
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(")
-		for j, typ := range clockRowTypes {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("$" + strconv.Itoa(p) + "::" + typ)
-			p++
-		}
-		b.WriteString(")")
-	}
-	return b.String()
-}
-
-// clockArgs are the values of clockColumns for clock c of metric m, with its due and
-// warning times on cal at the policy's warning percentage.
-func clockArgs(m Metric, c Clock, cal sla.Calendar, warnPercent int) []any {
-	return []any{m, int64(c.Target / time.Second), int64(c.Used / time.Second), c.StartedAt, nullTime(c.RunningSince),
-		nullTime(c.Due(cal)), nullTime(c.WarnAt(cal, warnPercent)), nullTime(c.StoppedAt), c.Breached,
-		nullTime(c.WarningNotifiedAt), nullTime(c.BreachNotifiedAt)}
 }
 
 // SaveClocks stores the clocks of ticket id that differ from old, with their due and
@@ -430,14 +242,7 @@ func (s *Store) SaveClocks(ctx context.Context, id int64, old, cs Clocks, cal sl
 	if n == 0 {
 		return nil
 	}
-	_, err := s.q.ExecContext(ctx, `
-INSERT INTO ticket_clocks (ticket_id, `+clockColumns+`)
-SELECT $1, v.* FROM (`+clockValues(n, 2)+`) v
-ON CONFLICT (ticket_id, metric) DO UPDATE
-SET target_seconds = EXCLUDED.target_seconds, used_seconds = EXCLUDED.used_seconds, started_at = EXCLUDED.started_at,
-    running_since = EXCLUDED.running_since, due_at = EXCLUDED.due_at, warn_at = EXCLUDED.warn_at,
-    stopped_at = EXCLUDED.stopped_at, breached = EXCLUDED.breached,
-    warning_notified_at = EXCLUDED.warning_notified_at, breach_notified_at = EXCLUDED.breach_notified_at`, args...)
+	_, err := s.q.ExecContext(ctx, fmt.Sprintf(saveClocks, clockValues(n, 2)), args...)
 	if err != nil {
 		return fmt.Errorf("ticket store: save clocks of %d: %w", id, err)
 	}
@@ -497,24 +302,6 @@ func (nt NewTicket) ticket(id int64, status Status, ch Choices) *Ticket {
 	return t
 }
 
-// openTicket inserts a ticket, its first message and its clocks in one statement: three
-// or four round trips to the database were a third of a new ticket's cost.
-const openTicket = `
-WITH t AS (
-    INSERT INTO tickets (org_id, requester_id, created_by, subject, category_id, impact, priority, status, channel,
-                         team_id, created_at, updated_at, next_due_at, assignee_id, reply_due_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $16)
-    RETURNING id
-), m AS (
-    INSERT INTO ticket_messages (ticket_id, org_id, author_id, internal, channel, body, created_at)
-    SELECT t.id, $1, $14, false, $9, $15, $11 FROM t
-    RETURNING id
-), c AS (
-    INSERT INTO ticket_clocks (ticket_id, ` + clockColumns + `)
-    SELECT t.id, v.* FROM t, (%s) v
-)
-SELECT t.id, m.id AS message_id FROM t, m`
-
 // Open stores new ticket nt in status, with its first message (the description, public,
 // by author, in the ticket's channel) and its clocks cs, and returns the ids of the
 // ticket and the message.
@@ -541,12 +328,6 @@ func (s *Store) Open(ctx context.Context, nt NewTicket, status Status, author in
 	}
 	return ids.Ticket, ids.Message, nil
 }
-
-const updateTicket = `
-UPDATE tickets
-SET category_id = $2, priority = $3, status = $4, team_id = $5, assignee_id = $6, updated_at = $7,
-    solved_at = $8, closed_at = $9, next_due_at = $10, reply_due_at = $11
-WHERE id = $1`
 
 // Save stores the changeable fields of t: category, priority, status, team, assignee,
 // the times of its last activity, solution and closing, and its next due times.
@@ -578,11 +359,6 @@ type NewMessage struct {
 	At        time.Time
 }
 
-const insertMessage = `
-INSERT INTO ticket_messages (ticket_id, org_id, author_id, internal, channel, body, message_id, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, nullif($7, ''), $8)
-RETURNING id`
-
 // AddMessage inserts a message and returns its id.
 func (s *Store) AddMessage(ctx context.Context, nm NewMessage) (int64, error) {
 	var id int64
@@ -593,9 +369,6 @@ func (s *Store) AddMessage(ctx context.Context, nm NewMessage) (int64, error) {
 	}
 	return id, nil
 }
-
-const listCategories = `
-SELECT id, name, translations, security FROM categories WHERE active ORDER BY position, lower(name)`
 
 // Categories lists the categories customers may choose, in the order an admin gave them.
 func (s *Store) Categories(ctx context.Context) ([]Category, error) {
@@ -614,20 +387,6 @@ type Choices struct {
 	Agents     []Agent
 	Teams      []Team
 }
-
-// listChoices reads the three lists of Choices in one round trip instead of three.
-const listChoices = `
-SELECT 'category' AS kind, n, id, name, translations, security
-FROM (SELECT row_number() OVER (ORDER BY position, lower(name)) AS n, id, name, translations, security
-      FROM categories WHERE active) c
-UNION ALL
-SELECT 'agent', n, id, name, '{}'::jsonb, false
-FROM (SELECT row_number() OVER (ORDER BY lower(name), id) AS n, id, name
-      FROM users WHERE active AND 'agent' = ANY (roles)) a
-UNION ALL
-SELECT 'team', n, id, name, '{}'::jsonb, false
-FROM (SELECT row_number() OVER (ORDER BY lower(name)) AS n, id, name FROM teams) t
-ORDER BY kind, n`
 
 // Category returns the active category id, or ErrNoSuchCategory.
 func (ch Choices) Category(id int64) (*Category, error) {
@@ -667,7 +426,7 @@ func (s *Store) Choices(ctx context.Context) (Choices, error) {
 // IsAgent reports whether user id is an active agent.
 func (s *Store) IsAgent(ctx context.Context, id int64) (bool, error) {
 	var ok bool
-	err := s.q.GetContext(ctx, &ok, `SELECT EXISTS (SELECT FROM users WHERE id = $1 AND active AND 'agent' = ANY (roles))`, id)
+	err := s.q.GetContext(ctx, &ok, isAgent, id)
 	if err != nil {
 		return false, fmt.Errorf("ticket store: is %d an agent: %w", id, err)
 	}
@@ -683,7 +442,7 @@ type Organisation struct {
 // Organisation returns organisation id.
 func (s *Store) Organisation(ctx context.Context, id int64) (*Organisation, error) {
 	var o Organisation
-	if err := s.q.GetContext(ctx, &o, `SELECT id, name FROM organisations WHERE id = $1`, id); err != nil {
+	if err := s.q.GetContext(ctx, &o, getOrganisation, id); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
 		}
