@@ -42,7 +42,7 @@ import (
 	"tugi/views"
 )
 
-// BenchmarkScale is PERFORMANCE.md's scale test: the pages agents and customers use most,
+// BenchmarkScale is docs/performance.md's scale test: the pages agents and customers use most,
 // served by the real `tugi serve` binary (built here, in its own process) on a database of
 // 1,000,000 tickets and about 5,000,000 messages (fillScale; kept as a template database
 // and reused while the migrations and the generator stay the same), driven by
