@@ -91,13 +91,17 @@ func New(o Options) (*Server, error) {
 	validate := web.NewValidator()
 	sessions := auth.NewSessionStore(o.DB, cfg.Secure(), cfg.SessionIdle, cfg.SessionMax)
 	authH := auth.NewHandler(auth.Options{DB: o.DB, Sessions: sessions, Renderer: renderer, Validator: validate, Throttle: o.Throttle, Log: o.Log})
-	admin := user.NewAdmin(o.DB, user.NewService(o.DB, sessions), renderer, validate)
-	auditH := auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), renderer)
+	actions, err := AuditActions()
+	if err != nil {
+		return nil, err
+	}
+	admin := user.NewAdmin(o.DB, user.NewService(o.DB, sessions), actions, renderer, validate)
+	auditH := auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), actions, renderer)
 	calendars := sla.NewCalendars(o.DB)
 	homeH := home.NewHandler(o.DB, calendars, renderer)
 	slaAdmin := sla.NewAdmin(o.DB, calendars, renderer, validate)
 	attachments := ticket.AttachmentLimits{MaxSize: cfg.AttachmentMaxSize, MaxFiles: cfg.AttachmentMaxFiles}
-	tickets := ticket.NewHandler(ticket.NewService(ticket.Options{DB: o.DB, Calendars: calendars, Now: o.Now, PublicURL: cfg.PublicURL.String(), Attachments: attachments}), renderer, validate)
+	tickets := ticket.NewHandler(ticket.NewService(ticket.Options{DB: o.DB, Calendars: calendars, Now: o.Now, PublicURL: cfg.PublicURL.String(), Attachments: attachments}), actions, renderer, validate)
 	routingH := routing.NewAdmin(o.DB, renderer, validate)
 	customers := access.AnyOf(access.Customer)
 	agents := access.AnyOf(access.Agent, access.CISO)
