@@ -89,6 +89,10 @@ func New(o Options) (*Server, error) {
 	validate := web.NewValidator()
 	sessions := auth.NewSessionStore(o.DB, cfg.Secure(), cfg.SessionIdle, cfg.SessionMax)
 	authH := auth.NewHandler(auth.Options{DB: o.DB, Sessions: sessions, Renderer: renderer, Validator: validate, Throttle: o.Throttle, Log: o.Log})
+	actions, err := AuditActions()
+	if err != nil {
+		return nil, err
+	}
 	calendars := sla.NewCalendars(o.DB)
 	attachments := ticket.AttachmentLimits{MaxSize: cfg.AttachmentMaxSize, MaxFiles: cfg.AttachmentMaxFiles}
 
@@ -164,9 +168,9 @@ func New(o Options) (*Server, error) {
 	)
 	s.Add(authH.Routes()...)
 	s.Add(home.NewHandler(o.DB, calendars, renderer).Routes()...)
-	s.Add(ticket.NewHandler(ticket.NewService(ticket.Options{DB: o.DB, Calendars: calendars, Now: o.Now, PublicURL: cfg.PublicURL.String(), Attachments: attachments}), renderer, validate).Routes()...)
-	s.Add(auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), renderer).Routes()...)
-	s.Add(user.NewAdmin(o.DB, user.NewService(o.DB, sessions), renderer, validate).Routes()...)
+	s.Add(ticket.NewHandler(ticket.NewService(ticket.Options{DB: o.DB, Calendars: calendars, Now: o.Now, PublicURL: cfg.PublicURL.String(), Attachments: attachments}), actions, renderer, validate).Routes()...)
+	s.Add(auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), actions, renderer).Routes()...)
+	s.Add(user.NewAdmin(o.DB, user.NewService(o.DB, sessions), actions, renderer, validate).Routes()...)
 	s.Add(sla.NewAdmin(o.DB, calendars, renderer, validate).Routes()...)
 	s.Add(routing.NewAdmin(o.DB, renderer, validate).Routes()...)
 	return s, nil

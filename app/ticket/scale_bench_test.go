@@ -632,7 +632,11 @@ func bareServer(b *testing.B, db *sqlx.DB, agent, customer *access.Viewer, queue
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := audit.Describe(ctx, user.NewAuditDirectory(db), "en", history); err != nil {
+	labels, err := server.AuditActions()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := audit.Describe(ctx, user.NewAuditDirectory(db), labels, "en", history); err != nil {
 		b.Fatal(err)
 	}
 	// Times as the pages print them: without the year when it is this year's.
