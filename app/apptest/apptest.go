@@ -295,3 +295,7 @@ func (p *Page) FormValues(sel string) url.Values {
 	})
 	return v
 }
+
+// HTTP returns the client's own http.Client, with its cookies, for a test that reads a
+// response as it arrives (a stream) rather than whole.
+func (c *Client) HTTP() *http.Client { return c.http }

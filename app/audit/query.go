@@ -15,7 +15,6 @@ import (
 
 	"tugi/app/access"
 	"tugi/app/database"
-	"tugi/app/i18n"
 )
 
 // TimeZone is the zone in which the audit pages read dates and show times: the support
@@ -208,10 +207,10 @@ type Namer interface {
 	Names(ctx context.Context, userIDs, orgIDs []int64) (people, orgs map[int64]string, err error)
 }
 
-// Describe prepares entries for people to read, in lang: the action's label, the names of
-// the person and the organisation (when names is not nil), the changes field by field, and
-// the time in TimeZone.
-func Describe(ctx context.Context, names Namer, lang string, es []Entry) error {
+// Describe prepares entries for people to read, in lang: the action's label from actions,
+// the names of the person and the organisation (when names is not nil), the changes field
+// by field, and the time in TimeZone.
+func Describe(ctx context.Context, names Namer, actions *Actions, lang string, es []Entry) error {
 	if names != nil && len(es) > 0 {
 		var users, orgs []int64
 		for _, e := range es {
@@ -236,7 +235,7 @@ func Describe(ctx context.Context, names Namer, lang string, es []Entry) error {
 	for i := range es {
 		e := &es[i]
 		e.At = e.At.In(zone)
-		e.Label = Label(lang, e.Action)
+		e.Label = actions.Label(lang, e.Action)
 		e.Changes = fieldChanges(e.RawChanges)
 	}
 	return nil
@@ -290,119 +289,4 @@ func valueText(raw json.RawMessage) string {
 		return b.String()
 	}
 	return string(raw)
-}
-
-// Label is an action's name for people, in lang; an action without a label is shown by
-// its machine name.
-func Label(lang, action string) string {
-	if actionLabel(action) == "" {
-		return action
-	}
-	return i18n.T(lang, actionLabel(action))
-}
-
-// Actions lists the actions Tugi records that have a label, for the audit page's filter.
-func Actions() []string {
-	return []string{
-		"auth.sign_in", "auth.sign_in_failed", "auth.sign_out", "session.revoke",
-		"user.create", "user.set_roles", "user.activate", "user.deactivate",
-		"user.change_password", "user.change_password_failed", "user.set_language",
-		"organisation.create", "audit.export",
-		"ticket.create", "ticket.reply", "ticket.note", "ticket.status", "ticket.priority", "ticket.category",
-		"ticket.assign", "ticket.team", "ticket.close", "ticket.reopen", "ticket.link", "ticket.unlink",
-		"team.add_member", "canned.create", "canned.update", "canned.delete", "ticket.attachment_download",
-		"ticket.sla_warning", "ticket.sla_breach", "sla.recompute",
-	}
-}
-
-// actionLabel is an action's name for people, in English ("" for an action without one,
-// which pages show by its machine name). Add a label with each new action.
-func actionLabel(action string) string {
-	switch action {
-	case "auth.sign_in":
-		return "Signed in"
-	case "auth.sign_in_failed":
-		return "Sign-in failed"
-	case "auth.sign_out":
-		return "Signed out"
-	case "session.revoke":
-		return "Session ended"
-	case "user.create":
-		return "User created"
-	case "user.set_roles":
-		return "Roles changed"
-	case "user.activate":
-		return "User activated"
-	case "user.deactivate":
-		return "User deactivated"
-	case "user.change_password":
-		return "Password changed"
-	case "user.change_password_failed":
-		return "Password change refused"
-	case "user.set_language":
-		return "Language changed"
-	case "organisation.create":
-		return "Organisation created"
-	case "audit.export":
-		return "Audit log exported"
-	case "mail.clear_bodies":
-		return "Text of old e-mail cleared"
-	case "ticket.create":
-		return "Ticket opened"
-	case "ticket.reply":
-		return "Reply"
-	case "ticket.note":
-		return "Internal note added"
-	case "ticket.status":
-		return "Status changed"
-	case "ticket.priority":
-		return "Priority changed"
-	case "ticket.category":
-		return "Category changed"
-	case "ticket.assign":
-		return "Assignee changed"
-	case "ticket.team":
-		return "Team changed"
-	case "ticket.close":
-		return "Ticket closed"
-	case "ticket.reopen":
-		return "Ticket reopened"
-	case "ticket.link":
-		return "Ticket linked"
-	case "ticket.unlink":
-		return "Link removed"
-	case "canned.create":
-		return "Canned reply created"
-	case "canned.update":
-		return "Canned reply changed"
-	case "canned.delete":
-		return "Canned reply deleted"
-	case "ticket.attachment_download":
-		return "Attachment downloaded"
-	case "routing.rule_create":
-		return "Routing rule added"
-	case "routing.rule_update":
-		return "Routing rule changed"
-	case "routing.rule_move":
-		return "Routing rule moved"
-	case "routing.rule_delete":
-		return "Routing rule deleted"
-	case "team.add_member":
-		return "Team member added"
-	case "team.remove_member":
-		return "Team member removed"
-	case "team.set_cap":
-		return "Assignment cap changed"
-	case "user.availability":
-		return "Availability changed"
-	case "ticket.hand_back":
-		return "Ticket handed back"
-	case "ticket.sla_warning":
-		return "SLA warning sent"
-	case "ticket.sla_breach":
-		return "SLA breach sent"
-	case "sla.recompute":
-		return "Due times recomputed"
-	}
-	return ""
 }

@@ -97,14 +97,14 @@ func (h *Handler) LoadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// Require is middleware that lets a request through only when rule allows its viewer.
-// Nobody signed in: to the sign-in page, coming back here afterwards. Signed in without
-// the role: 403.
-func Require(rule access.Rule) echo.MiddlewareFunc {
+// Require is middleware that lets a request through only when rule allows its viewer
+// and their session is as strong as the route needs. Nobody signed in: to the sign-in
+// page, coming back here afterwards. Signed in without the role, or too weakly: 403.
+func Require(rule access.Rule, strength access.Strength) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			v := web.ViewerOf(c)
-			if rule.Allows(v) {
+			if rule.Allows(v) && (rule.IsPublic() || v.Satisfies(strength)) {
 				return next(c)
 			}
 			if v == nil {

@@ -9,6 +9,9 @@ package i18n
 //
 // TestEveryMessageIsTranslated (messages_test.go) lists any message missing here, and
 // TestNoStaleTranslations any entry no page shows any more.
+//
+// The names of audit actions are not here: each feature labels its own, in every language,
+// beside the code that records them (its AuditActions, in audit_actions.go).
 var catalogues = map[string]map[string]string{
 	"et": {
 		// Layout, navigation and footer
@@ -383,20 +386,6 @@ var catalogues = map[string]map[string]string{
 		"The end date is before the start date.": "Lõppkuupäev on enne alguskuupäeva.",
 		"History":                                "Ajalugu",
 		"Nothing recorded yet.":                  "Midagi pole veel kirja pandud.",
-		// Audit actions (audit.actionLabel)
-		"Sign-in failed":             "Sisselogimine ebaõnnestus",
-		"Signed out":                 "Välja logitud",
-		"Session ended":              "Seanss lõpetatud",
-		"User created":               "Kasutaja loodud",
-		"Roles changed":              "Rollid muudetud",
-		"User activated":             "Kasutaja aktiveeritud",
-		"User deactivated":           "Kasutaja deaktiveeritud",
-		"Password changed":           "Parool muudetud",
-		"Password change refused":    "Parooli muutmine tagasi lükatud",
-		"Language changed":           "Keel muudetud",
-		"Organisation created":       "Organisatsioon loodud",
-		"Audit log exported":         "Auditilogi eksporditud",
-		"Text of old e-mail cleared": "Vanade e-kirjade tekst kustutatud",
 		// The agents' tools on a ticket (app/ticket: take.go, tools.go, links.go, phone.go, canned.go)
 		"%s took this ticket a moment ago.":    "%s võttis selle pöördumise just enda peale.",
 		"A ticket cannot be linked to itself.": "Pöördumist ei saa siduda iseendaga.",
@@ -446,22 +435,6 @@ var catalogues = map[string]map[string]string{
 		"What was said": "Mida räägiti",
 		"What was said on the phone. The customer sees it as your reply.": "Mida telefonis räägiti. Klient näeb seda teie vastusena.",
 		"Who called?": "Kes helistas?",
-		// Audit actions of tickets and canned replies (audit.actionLabel)
-		"Ticket opened":         "Pöördumine avatud",
-		"Internal note added":   "Sisemärkus lisatud",
-		"Status changed":        "Olek muudetud",
-		"Priority changed":      "Prioriteet muudetud",
-		"Category changed":      "Kategooria muudetud",
-		"Assignee changed":      "Vastutaja muudetud",
-		"Team changed":          "Meeskond muudetud",
-		"Ticket closed":         "Pöördumine suletud",
-		"Ticket reopened":       "Pöördumine taasavatud",
-		"Ticket linked":         "Pöördumine seotud",
-		"Link removed":          "Seos eemaldatud",
-		"Canned reply created":  "Valmisvastus loodud",
-		"Canned reply changed":  "Valmisvastus muudetud",
-		"Canned reply deleted":  "Valmisvastus kustutatud",
-		"Attachment downloaded": "Manus alla laaditud",
 
 		// Attachments of tickets (app/ticket)
 		"Attachments":             "Manused",
@@ -530,19 +503,7 @@ var catalogues = map[string]map[string]string{
 		"You are unavailable. %d tickets went to available colleagues; %d wait unassigned in the queue.": "Olete eemal. %d pöördumist läks kättesaadavatele kolleegidele; %d ootab määramata järjekorras.",
 		"Security concern: %s": "Turvaprobleem: %s",
 		"A customer reported a security concern in ticket %s. It went to the User Support team.": "Klient teatas turvaprobleemist pöördumises %s. See suunati klienditoe meeskonnale.",
-		"Open the ticket: %s":    "Ava pöördumine: %s",
-		"Routing rule added":     "Suunamisreegel lisatud",
-		"Routing rule changed":   "Suunamisreegel muudetud",
-		"Routing rule moved":     "Suunamisreegel liigutatud",
-		"Routing rule deleted":   "Suunamisreegel kustutatud",
-		"Team member added":      "Meeskonnaliige lisatud",
-		"Team member removed":    "Meeskonnaliige eemaldatud",
-		"Assignment cap changed": "Määramise ülempiir muudetud",
-		"Availability changed":   "Kättesaadavus muudetud",
-		"Ticket handed back":     "Pöördumine tagasi antud",
-		"SLA warning sent":       "SLA hoiatus saadetud",
-		"SLA breach sent":        "SLA rikkumise teade saadetud",
-		"Due times recomputed":   "Tähtajad ümber arvutatud",
+		"Open the ticket: %s": "Ava pöördumine: %s",
 		// The SLA job's notices (app/ticket/slajob.go)
 		"[%s] SLA warning: %s is due %s":              "[%s] SLA hoiatus: %s on tähtajaga %s",
 		"[%s] SLA breached: %s was due %s":            "[%s] SLA rikutud: %s oli tähtajaga %s",

@@ -8,7 +8,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"tugi/app/access"
 	"tugi/app/apptest"
+	"tugi/app/route"
 )
 
 func TestNotFound(t *testing.T) {
@@ -36,15 +38,20 @@ func TestNotFound(t *testing.T) {
 func TestServerError(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
-	app.Server.Echo.GET("/test/fail", func(echo.Context) error {
-		return errors.New("pq: relation secret_table does not exist")
-	})
-	app.Server.Echo.GET("/test/panic", func(echo.Context) error {
-		panic("secret_panic_value")
-	})
-	app.Server.Echo.GET("/test/http-error", func(echo.Context) error {
-		return echo.NewHTTPError(http.StatusBadRequest, "secret_message").SetInternal(errors.New("secret_internal"))
-	})
+	page := func(path string, h echo.HandlerFunc) route.Route {
+		return route.Route{Method: http.MethodGet, Path: path, Kind: route.Page, Rule: access.SignedIn, Handler: h}
+	}
+	app.Server.Add(
+		page("/test/fail", func(echo.Context) error {
+			return errors.New("pq: relation secret_table does not exist")
+		}),
+		page("/test/panic", func(echo.Context) error {
+			panic("secret_panic_value")
+		}),
+		page("/test/http-error", func(echo.Context) error {
+			return echo.NewHTTPError(http.StatusBadRequest, "secret_message").SetInternal(errors.New("secret_internal"))
+		}),
+	)
 
 	for _, tt := range []struct {
 		path, secret, heading string

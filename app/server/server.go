@@ -9,8 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -22,6 +22,7 @@ import (
 	"tugi/app/auth"
 	"tugi/app/config"
 	"tugi/app/home"
+	"tugi/app/route"
 	"tugi/app/routing"
 	"tugi/app/sla"
 	"tugi/app/ticket"
@@ -46,15 +47,10 @@ type Server struct {
 	Echo     *echo.Echo
 	Sessions *auth.SessionStore
 	Renderer *web.Renderer
-	Routes   []Route
-}
+	Routes   []route.Route // the route table, in the order it was added
 
-// Route is one entry of the route table.
-type Route struct {
-	Method  string
-	Path    string
-	Rule    access.Rule
-	Handler echo.HandlerFunc
+	chains map[route.Kind][]echo.MiddlewareFunc // what a route of each kind runs through
+	routed map[string]map[string]bool           // path, method: in the table
 }
 
 // Nav is the main navigation; each entry shows only to those its rule allows.
@@ -72,7 +68,9 @@ var Nav = []web.NavItem{
 	{Label: "Account", Path: "/account", Rule: access.SignedIn},
 }
 
-// New builds the server. Templates are parsed here, so a broken one fails start-up.
+// New builds the server: the middleware every request passes, the middleware of each
+// kind of route, and the route table joined from the features' routes. Templates are
+// parsed here, so a broken one fails start-up.
 func New(o Options) (*Server, error) {
 	cfg := o.Config
 	assets, err := web.NewStatic(static.FS)
@@ -91,39 +89,19 @@ func New(o Options) (*Server, error) {
 	validate := web.NewValidator()
 	sessions := auth.NewSessionStore(o.DB, cfg.Secure(), cfg.SessionIdle, cfg.SessionMax)
 	authH := auth.NewHandler(auth.Options{DB: o.DB, Sessions: sessions, Renderer: renderer, Validator: validate, Throttle: o.Throttle, Log: o.Log})
-	admin := user.NewAdmin(o.DB, user.NewService(o.DB, sessions), renderer, validate)
-	auditH := auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), renderer)
+	actions, err := AuditActions()
+	if err != nil {
+		return nil, err
+	}
 	calendars := sla.NewCalendars(o.DB)
-	homeH := home.NewHandler(o.DB, calendars, renderer)
-	slaAdmin := sla.NewAdmin(o.DB, calendars, renderer, validate)
 	attachments := ticket.AttachmentLimits{MaxSize: cfg.AttachmentMaxSize, MaxFiles: cfg.AttachmentMaxFiles}
-	ticketSvc := ticket.NewService(ticket.Options{DB: o.DB, Calendars: calendars, Now: o.Now, PublicURL: cfg.PublicURL.String(), Attachments: attachments})
-	tickets := ticket.NewHandler(ticketSvc, renderer, validate)
-	routingH := routing.NewAdmin(routing.Options{DB: o.DB, Tickets: ticketSvc, Renderer: renderer, Validator: validate})
-	customers := access.AnyOf(access.Customer)
-	agents := access.AnyOf(access.Agent, access.CISO)
-	ticketPeople := access.AnyOf(access.Customer, access.Agent, access.CISO) // the handler shows each their view
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.Renderer = renderer
 	e.HTTPErrorHandler = web.ErrorHandler(renderer, o.Log)
 	e.IPExtractor = ipExtractor(cfg)
-
-	skipInfra := func(c echo.Context) bool {
-		p := c.Request().URL.Path
-		return strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz"
-	}
-	// Attachments are mostly compressed already (images, PDF, ZIP, office files): they
-	// are sent as stored, with their length.
-	download := func(c echo.Context) bool { return c.Path() == "/tickets/:id/attachments/:aid/:name" }
-	compress, err := web.Compress(download)
-	if err != nil {
-		return nil, err
-	}
-	// Requests take turns at the CPUs, but not those that may spend their turn waiting on
-	// the network: files coming in or going out (and the infrastructure's own).
-	admit := web.Admit(cfg.ActiveRequests, func(c echo.Context) bool { return skipInfra(c) || download(c) || uploadForm(c) })
+	// What every request passes, whatever its route (a path no route serves too).
 	e.Use(
 		web.AssignRequestID(),
 		web.RequestLog(o.Log),
@@ -131,40 +109,47 @@ func New(o Options) (*Server, error) {
 			o.Log.Error("panic", "request_id", web.RequestID(c), "error", err, "stack", string(stack))
 			return err
 		}}),
-		admit,
 		web.SecurityHeaders(cfg.Secure()),
-		flashes.Middleware(),
-		web.KeepURLOnFailedSubmit(),
-		compress,
-		// Forms that carry files may be as large as their files allow; every other request
-		// 2 MB. Both limits act before CSRF, the first reader of a form.
-		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "2M", Skipper: uploadForm}),
-		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.FormatInt(attachments.MaxRequest(), 10),
-			Skipper: func(c echo.Context) bool { return !uploadForm(c) }}),
-		middleware.CSRFWithConfig(middleware.CSRFConfig{
-			Skipper:        skipInfra,
-			TokenLookup:    "header:X-CSRF-Token,form:" + web.CSRFField,
-			ContextKey:     web.CSRFKey,
-			CookieName:     web.CSRFCookie,
-			CookiePath:     "/",
-			CookieHTTPOnly: true,
-			CookieSecure:   cfg.Secure(),
-			CookieSameSite: http.SameSiteLaxMode,
-			CookieMaxAge:   int(cfg.SessionMax.Seconds()),
-			ErrorHandler:   web.CSRFError,
-
-			AllowSecFetchSiteFunc: web.CSRFSecFetchSite,
-		}),
-		func(next echo.HandlerFunc) echo.HandlerFunc {
-			withSession := authH.LoadSession(next)
-			return func(c echo.Context) error {
-				if skipInfra(c) {
-					return next(c)
-				}
-				return withSession(c)
-			}
-		},
 	)
+
+	compress, err := web.Compress()
+	if err != nil {
+		return nil, err
+	}
+	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "header:X-CSRF-Token,form:" + web.CSRFField,
+		ContextKey:     web.CSRFKey,
+		CookieName:     web.CSRFCookie,
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   cfg.Secure(),
+		CookieSameSite: http.SameSiteLaxMode,
+		CookieMaxAge:   int(cfg.SessionMax.Seconds()),
+		ErrorHandler:   web.CSRFError,
+
+		AllowSecFetchSiteFunc: web.CSRFSecFetchSite,
+	})
+	// Forms that carry files may be as large as their files allow; every other request
+	// 2 MB. The limit acts before CSRF, the first reader of a form.
+	small := middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "2M"})
+	large := middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.FormatInt(attachments.MaxRequest(), 10)})
+	// Requests take turns at the CPUs (one queue for the whole process), but not those
+	// that may spend their turn waiting on the network: files coming in or going out,
+	// streams, and the infrastructure's own.
+	admit := web.Admit(cfg.ActiveRequests)
+	person := func(body echo.MiddlewareFunc) []echo.MiddlewareFunc {
+		return []echo.MiddlewareFunc{flashes.Middleware(), web.KeepURLOnFailedSubmit(), body, csrf, authH.LoadSession}
+	}
+	s := &Server{Echo: e, Sessions: sessions, Renderer: renderer, chains: map[route.Kind][]echo.MiddlewareFunc{
+		route.Page:     slices.Concat([]echo.MiddlewareFunc{deadlines(route.Page), admit, compress}, person(small)),
+		route.Form:     slices.Concat([]echo.MiddlewareFunc{deadlines(route.Form), admit, compress}, person(small)),
+		route.Upload:   slices.Concat([]echo.MiddlewareFunc{deadlines(route.Upload), compress}, person(large)),
+		route.Download: slices.Concat([]echo.MiddlewareFunc{deadlines(route.Download)}, person(small)),
+		route.Stream:   slices.Concat([]echo.MiddlewareFunc{deadlines(route.Stream)}, person(small)),
+		route.Infra:    {deadlines(route.Infra), compress, small},
+	}}
+	s.routed = map[string]map[string]bool{}
+	e.Use(s.unrouted)
 
 	ready := func(c echo.Context) error {
 		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
@@ -175,92 +160,88 @@ func New(o Options) (*Server, error) {
 		}
 		return c.String(http.StatusOK, "ready\n")
 	}
-
-	s := &Server{Echo: e, Sessions: sessions, Renderer: renderer}
-	// The route table: every route and who may use it, in one place.
-	s.Routes = []Route{
-		{http.MethodGet, "/healthz", access.Public, func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") }},
-		{http.MethodGet, "/readyz", access.Public, ready},
-		{http.MethodGet, "/static/*", access.Public, assets.Handler},
-
-		{http.MethodGet, "/login", access.Public, authH.LoginPage},
-		{http.MethodPost, "/login", access.Public, authH.Login},
-		{http.MethodPost, "/logout", access.SignedIn, authH.Logout},
-		{http.MethodGet, "/", access.SignedIn, homeH.Home},
-
-		// Tickets: customers their organisation's (others' are not found), agents and the CISO all.
-		{http.MethodGet, "/tickets", customers, tickets.List},
-		{http.MethodGet, "/tickets/new", customers, tickets.New},
-		{http.MethodPost, "/tickets", customers, tickets.Create},
-		{http.MethodGet, "/tickets/search", ticketPeople, tickets.Search},
-		{http.MethodGet, "/tickets/:id", ticketPeople, tickets.Show},
-		{http.MethodPost, "/tickets/:id/reply", ticketPeople, tickets.Reply},
-		{http.MethodPost, "/tickets/:id/close", customers, tickets.Close},
-		{http.MethodPost, "/tickets/:id/reopen", customers, tickets.Reopen},
-		{http.MethodPost, "/tickets/:id/note", agents, tickets.Note},
-		{http.MethodPost, "/tickets/:id/fields", agents, tickets.SetFields},
-		{http.MethodPost, "/tickets/:id/take", agents, tickets.Take},
-		{http.MethodGet, "/tickets/:id/attachments/:aid/:name", ticketPeople, tickets.Download},
-		{http.MethodPost, "/tickets/:id/call", agents, tickets.LogCall},
-		{http.MethodPost, "/tickets/:id/links", agents, tickets.Link},
-		{http.MethodPost, "/tickets/:id/links/:link/delete", agents, tickets.Unlink},
-		{http.MethodGet, "/tickets/:id/canned", agents, tickets.InsertCanned},
-		{http.MethodGet, "/queue/phone", agents, tickets.Phone},
-		{http.MethodPost, "/queue/phone", agents, tickets.CreatePhone},
-		{http.MethodGet, "/queue/canned", agents, tickets.CannedReplies},
-		{http.MethodPost, "/queue/canned", agents, tickets.CreateCanned},
-		{http.MethodPost, "/queue/canned/:canned", agents, tickets.UpdateCanned},
-		{http.MethodPost, "/queue/canned/:canned/delete", agents, tickets.DeleteCanned},
-		{http.MethodGet, "/queue", agents, tickets.Queue},
-		{http.MethodGet, "/queue/table", agents, tickets.QueueTable},
-		{http.MethodGet, "/queue/organisations", agents, tickets.OrganisationOptions},
-
-		{http.MethodGet, "/audit", access.AnyOf(access.CISO, access.Admin), auditH.Audit},
-		{http.MethodGet, "/audit/export.csv", access.AnyOf(access.CISO, access.Admin), auditH.Export},
-		{http.MethodGet, "/audit/organisations", access.AnyOf(access.CISO, access.Admin), auditH.OrganisationOptions},
-
-		{http.MethodGet, "/account", access.SignedIn, authH.Account},
-		{http.MethodPost, "/account/password", access.SignedIn, authH.ChangePassword},
-		{http.MethodPost, "/account/language", access.SignedIn, authH.SetLanguage},
-		{http.MethodPost, "/account/sessions/:id/revoke", access.SignedIn, authH.RevokeSession},
-
-		{http.MethodGet, "/admin/users", access.AnyOf(access.Admin), admin.Users},
-		{http.MethodGet, "/admin/users/new", access.AnyOf(access.Admin), admin.NewUser},
-		{http.MethodPost, "/admin/users", access.AnyOf(access.Admin), admin.CreateUser},
-		{http.MethodGet, "/admin/users/:id", access.AnyOf(access.Admin), admin.User},
-		{http.MethodPost, "/admin/users/:id/roles", access.AnyOf(access.Admin), admin.SetRoles},
-		{http.MethodPost, "/admin/users/:id/deactivate", access.AnyOf(access.Admin), admin.Deactivate},
-		{http.MethodPost, "/admin/users/:id/activate", access.AnyOf(access.Admin), admin.Activate},
-		{http.MethodGet, "/admin/organisations", access.AnyOf(access.Admin), admin.Organisations},
-		{http.MethodGet, "/admin/organisations/names", access.AnyOf(access.Admin), admin.OrganisationOptions},
-		{http.MethodPost, "/admin/organisations", access.AnyOf(access.Admin), admin.CreateOrganisation},
-		{http.MethodGet, "/admin/sla", access.AnyOf(access.Admin), slaAdmin.Policies},
-		{http.MethodPost, "/admin/sla", access.AnyOf(access.Admin), slaAdmin.SavePolicies},
-		{http.MethodGet, "/admin/calendar", access.AnyOf(access.Admin), slaAdmin.Calendar},
-		{http.MethodPost, "/admin/calendar/hours", access.AnyOf(access.Admin), slaAdmin.SaveHours},
-		{http.MethodPost, "/admin/calendar/exceptions", access.AnyOf(access.Admin), slaAdmin.AddException},
-		{http.MethodPost, "/admin/calendar/exceptions/remove", access.AnyOf(access.Admin), slaAdmin.RemoveException},
-
-		// Routing rules and teams (admins); availability and hand-back (each agent their own).
-		{http.MethodGet, "/admin/routing", access.AnyOf(access.Admin), routingH.Rules},
-		{http.MethodPost, "/admin/routing", access.AnyOf(access.Admin), routingH.CreateRule},
-		{http.MethodGet, "/admin/routing/organisations", access.AnyOf(access.Admin), routingH.OrganisationOptions},
-		{http.MethodGet, "/admin/routing/:id", access.AnyOf(access.Admin), routingH.Rule},
-		{http.MethodPost, "/admin/routing/:id", access.AnyOf(access.Admin), routingH.UpdateRule},
-		{http.MethodPost, "/admin/routing/:id/move", access.AnyOf(access.Admin), routingH.MoveRule},
-		{http.MethodPost, "/admin/routing/:id/delete", access.AnyOf(access.Admin), routingH.DeleteRule},
-		{http.MethodGet, "/admin/teams", access.AnyOf(access.Admin), routingH.Teams},
-		{http.MethodPost, "/admin/teams/:id/members", access.AnyOf(access.Admin), routingH.AddMember},
-		{http.MethodPost, "/admin/teams/:id/members/remove", access.AnyOf(access.Admin), routingH.RemoveMember},
-		{http.MethodPost, "/admin/teams/:id/cap", access.AnyOf(access.Admin), routingH.SetCap},
-		{http.MethodPost, "/availability", access.AnyOf(access.Agent), routingH.SetAvailability},
-		{http.MethodGet, "/hand-back", access.AnyOf(access.Agent), routingH.HandBackForm},
-		{http.MethodPost, "/hand-back", access.AnyOf(access.Agent), routingH.HandBack},
-	}
-	for _, r := range s.Routes {
-		e.Add(r.Method, r.Path, r.Handler, auth.Require(r.Rule))
-	}
+	s.Add(
+		route.Route{Method: http.MethodGet, Path: "/healthz", Kind: route.Infra, Rule: access.Public,
+			Handler: func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") }},
+		route.Route{Method: http.MethodGet, Path: "/readyz", Kind: route.Infra, Rule: access.Public, Handler: ready},
+		route.Route{Method: http.MethodGet, Path: "/static/*", Kind: route.Infra, Rule: access.Public, Handler: assets.Handler},
+	)
+	s.Add(authH.Routes()...)
+	s.Add(home.NewHandler(o.DB, calendars, renderer).Routes()...)
+	tickets := ticket.NewService(ticket.Options{DB: o.DB, Calendars: calendars, Now: o.Now, PublicURL: cfg.PublicURL.String(), Attachments: attachments})
+	s.Add(ticket.NewHandler(tickets, actions, renderer, validate).Routes()...)
+	s.Add(auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), actions, renderer).Routes()...)
+	s.Add(user.NewAdmin(o.DB, user.NewService(o.DB, sessions), actions, renderer, validate).Routes()...)
+	s.Add(sla.NewAdmin(o.DB, calendars, renderer, validate).Routes()...)
+	s.Add(routing.NewAdmin(routing.Options{DB: o.DB, Tickets: tickets, Renderer: renderer, Validator: validate}).Routes()...)
 	return s, nil
+}
+
+// Add puts routes into the table and the router, each behind the middleware of its kind
+// and the check of its rule and sign-in strength.
+func (s *Server) Add(routes ...route.Route) {
+	for _, r := range routes {
+		chain, ok := s.chains[r.Kind]
+		if !ok {
+			panic(fmt.Sprintf("server: %s %s has no kind the server knows (%d)", r.Method, r.Path, r.Kind))
+		}
+		s.Routes = append(s.Routes, r)
+		if s.routed[r.Path] == nil {
+			s.routed[r.Path] = map[string]bool{}
+		}
+		s.routed[r.Path][r.Method] = true
+		s.Echo.Add(r.Method, r.Path, r.Handler, append(slices.Clip(chain), auth.Require(r.Rule, r.Strength))...)
+	}
+}
+
+// unrouted answers a request no route of the table serves (a path unknown, or a method
+// its path does not take) as a page: with the person's session, so the page that says
+// "not found" or "not allowed" shows their navigation. The router has already matched
+// the request by then (c.Path is the route it found), so the table says which it is.
+func (s *Server) unrouted(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.routed[c.Path()][c.Request().Method] {
+			return next(c)
+		}
+		h := next
+		chain := s.chains[route.Page]
+		for i := len(chain) - 1; i >= 0; i-- {
+			h = chain[i](h)
+		}
+		return h(c)
+	}
+}
+
+// deadlines sets how long a request of kind k may take to arrive and its answer to leave,
+// in place of the server's ReadTimeout and WriteTimeout: short for a page or a form, long
+// for a file coming in or going out, none for a stream, which lasts as long as its reader
+// stays.
+func deadlines(k route.Kind) echo.MiddlewareFunc {
+	var read, write time.Duration
+	switch k {
+	case route.Page, route.Form, route.Infra:
+		read, write = 30*time.Second, time.Minute
+	case route.Upload:
+		// Long enough for a message's attachments (5 × 10 MiB by default) to arrive over
+		// a line of about 2 Mbit/s, and the page after them to leave.
+		read, write = 5*time.Minute, 6*time.Minute
+	case route.Download:
+		read, write = 30*time.Second, 5*time.Minute
+	}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			rc := http.NewResponseController(c.Response())
+			var r, w time.Time // zero: no deadline
+			if read > 0 {
+				now := time.Now()
+				r, w = now.Add(read), now.Add(write)
+			}
+			// A connection that cannot take deadlines (a test's recorder) keeps the server's.
+			_ = rc.SetReadDeadline(r)
+			_ = rc.SetWriteDeadline(w)
+			return next(c)
+		}
+	}
 }
 
 // cookieKeySetting is the settings row that holds the key Tugi signs its cookies with.
@@ -288,18 +269,6 @@ func cookieKey(db *sqlx.DB) ([]byte, error) {
 		return nil, fmt.Errorf("server: the settings row %s is not a key of 32 bytes or more in hex", cookieKeySetting)
 	}
 	return key, nil
-}
-
-// uploadForm reports whether the request posts a form that may carry files.
-func uploadForm(c echo.Context) bool {
-	if c.Request().Method != http.MethodPost {
-		return false
-	}
-	switch c.Path() {
-	case "/tickets", "/tickets/:id/reply", "/tickets/:id/note":
-		return true
-	}
-	return false
 }
 
 // ipExtractor finds the client's address: from X-Forwarded-For when the request comes

@@ -18,7 +18,7 @@ import (
 	"tugi/app/testdb"
 )
 
-// BenchmarkCreateAudited measures what PERFORMANCE.md's "audited creation against the
+// BenchmarkCreateAudited measures what docs/performance.md's "audited creation against the
 // same without audit" asks: a customer's ticket created as Create does it (routing, the
 // ticket, its message, its SLA clocks, the customer's confirmation queued in the mail
 // outbox), with its audit event and without, in the same run, by 1 and 8 writers, in four

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"tugi/app/audit"
 	"tugi/app/i18n"
 	"tugi/app/sla"
 	"tugi/app/web"
@@ -33,13 +34,14 @@ const pageSize = 25
 // Handler serves the ticket pages of customers and agents.
 type Handler struct {
 	svc      *Service
+	actions  *audit.Actions // labels a ticket's history
 	render   *web.Renderer
 	validate *web.Validator
 }
 
 // NewHandler returns the ticket handlers.
-func NewHandler(svc *Service, render *web.Renderer, validate *web.Validator) *Handler {
-	return &Handler{svc: svc, render: render, validate: validate}
+func NewHandler(svc *Service, actions *audit.Actions, render *web.Renderer, validate *web.Validator) *Handler {
+	return &Handler{svc: svc, actions: actions, render: render, validate: validate}
 }
 
 func (h *Handler) calendar(c echo.Context) (*calendarInfo, error) {

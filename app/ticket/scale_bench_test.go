@@ -42,7 +42,7 @@ import (
 	"tugi/views"
 )
 
-// BenchmarkScale is PERFORMANCE.md's scale test: the pages agents and customers use most,
+// BenchmarkScale is docs/performance.md's scale test: the pages agents and customers use most,
 // served by the real `tugi serve` binary (built here, in its own process) on a database of
 // 1,000,000 tickets and about 5,000,000 messages (fillScale; kept as a template database
 // and reused while the migrations and the generator stay the same), driven by
@@ -632,7 +632,11 @@ func bareServer(b *testing.B, db *sqlx.DB, agent, customer *access.Viewer, queue
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := audit.Describe(ctx, user.NewAuditDirectory(db), "en", history); err != nil {
+	labels, err := server.AuditActions()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := audit.Describe(ctx, user.NewAuditDirectory(db), labels, "en", history); err != nil {
 		b.Fatal(err)
 	}
 	// Times as the pages print them: without the year when it is this year's.

@@ -14,7 +14,7 @@ import (
 	"tugi/app/user"
 )
 
-// The scale of BenchmarkScale's database (PERFORMANCE.md).
+// The scale of BenchmarkScale's database (docs/performance.md).
 const (
 	scaleCustomers  = 2 // per organisation
 	scaleAgents     = 50
@@ -26,7 +26,7 @@ const (
 	scaleFillVersion = "v1"
 )
 
-// scaleSize is how big a database fillScale makes: PERFORMANCE.md's is scaleFull, and
+// scaleSize is how big a database fillScale makes: docs/performance.md's is scaleFull, and
 // the smaller ones keep its density (500 tickets an organisation), so that a customer's
 // list and the queues have full pages at every size and only the tables' size changes.
 type scaleSize struct {

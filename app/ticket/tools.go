@@ -44,7 +44,7 @@ func (h *Handler) tools(c echo.Context, t *Ticket, panel Panel, links []Link) (T
 	if err != nil {
 		return tools, err
 	}
-	if err := audit.Describe(ctx, names, v.Lang, tools.History); err != nil {
+	if err := audit.Describe(ctx, names, h.actions, v.Lang, tools.History); err != nil {
 		return tools, err
 	}
 	if err := nameChanges(c, names, panel, tools.History); err != nil {

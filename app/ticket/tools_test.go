@@ -12,7 +12,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"tugi/app/apptest"
-	"tugi/app/audit"
+	"tugi/app/server"
 )
 
 func flashes(p *apptest.Page) string { return p.Text(".flash") }
@@ -106,9 +106,13 @@ func TestTicketHistory(t *testing.T) {
 	if len(actions) < 6 {
 		t.Fatalf("the demo data and this test recorded only %v", actions)
 	}
+	labels, err := server.AuditActions()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, action := range append(actions, "ticket.link", "ticket.unlink", "canned.create", "canned.update", "canned.delete") {
-		if audit.Label("en", action) == action || audit.Label("et", action) == audit.Label("en", action) {
-			t.Errorf("%s has no label (en %q, et %q)", action, audit.Label("en", action), audit.Label("et", action))
+		if labels.Label("en", action) == action || labels.Label("et", action) == labels.Label("en", action) {
+			t.Errorf("%s has no label (en %q, et %q)", action, labels.Label("en", action), labels.Label("et", action))
 		}
 	}
 

@@ -30,13 +30,14 @@ const pageSize = 50
 type Admin struct {
 	db       *sqlx.DB
 	service  *Service
+	actions  *audit.Actions // labels the user page's history
 	render   *web.Renderer
 	validate *web.Validator
 }
 
 // NewAdmin returns the admin handlers.
-func NewAdmin(db *sqlx.DB, service *Service, render *web.Renderer, validate *web.Validator) *Admin {
-	return &Admin{db: db, service: service, render: render, validate: validate}
+func NewAdmin(db *sqlx.DB, service *Service, actions *audit.Actions, render *web.Renderer, validate *web.Validator) *Admin {
+	return &Admin{db: db, service: service, actions: actions, render: render, validate: validate}
 }
 
 // UsersPage is the data of the user list.
@@ -89,7 +90,7 @@ func (a *Admin) renderUserForm(c echo.Context, status int, tpl, title string, u 
 		if data.History, err = audit.History(ctx, a.db, "user", strconv.FormatInt(u.ID, 10), historySize); err != nil {
 			return err
 		}
-		if err := audit.Describe(ctx, NewAuditDirectory(a.db), p.Lang, data.History); err != nil {
+		if err := audit.Describe(ctx, NewAuditDirectory(a.db), a.actions, p.Lang, data.History); err != nil {
 			return err
 		}
 	}

@@ -90,23 +90,19 @@ func validRequestID(id string) bool {
 }
 
 // Admit lets at most n requests through to their handlers at once; the others wait, in
-// the order they came, until one finishes, or until their client gives up. Requests skip
-// accepts neither count nor wait.
+// the order they came, until one finishes, or until their client gives up.
 //
 // With two cores and sixteen requests in progress, each took sixteen times its own work to
 // finish, all of them slowed alike, and a few much more: the machine switched between
 // sixteen handlers and sixteen database backends. Served a few at a time, a request waits
 // its turn and then runs at full speed, which is as fast on average and far more even
 // (the agent queue's p99 went from 25 to 21 ms at the same throughput). A handler that may
-// hold its turn on a slow network rather than on the CPU must be skipped: reading a
-// large upload, sending a file.
-func Admit(n int, skip func(echo.Context) bool) echo.MiddlewareFunc {
+// hold its turn on a slow network rather than on the CPU must not pass here: reading a
+// large upload, sending a file, a stream (see app/route's kinds).
+func Admit(n int) echo.MiddlewareFunc {
 	turns := make(chan struct{}, n)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if skip(c) {
-				return next(c)
-			}
 			select {
 			case turns <- struct{}{}:
 			case <-c.Request().Context().Done():
@@ -121,19 +117,16 @@ func Admit(n int, skip func(echo.Context) bool) echo.MiddlewareFunc {
 // Compress gzips responses of 1 KiB or more for clients that accept it, at the fastest
 // level, with klauspost/compress's gzhttp: its deflate takes about half the CPU of the
 // standard library's, and compression was 8 % of the machine serving the customer's
-// list. Responses skip names are sent as they are. A handler's error reaches the error
+// list. A handler's error reaches the error
 // handler (see RequestLog) after this middleware, with nothing written, and the error
 // page is sent uncompressed; so does a panic's, which Recover turns into an error.
-func Compress(skip func(echo.Context) bool) (echo.MiddlewareFunc, error) {
+func Compress() (echo.MiddlewareFunc, error) {
 	wrap, err := gzhttp.NewWrapper(gzhttp.MinSize(1024), gzhttp.CompressionLevel(gzip.BestSpeed))
 	if err != nil {
 		return nil, fmt.Errorf("compress: %w", err)
 	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if skip(c) {
-				return next(c)
-			}
 			res := c.Response()
 			raw := res.Writer
 			defer func() { res.Writer = raw }() // also when the handler panics: Recover's page needs it

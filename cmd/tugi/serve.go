@@ -93,9 +93,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		Addr:              cfg.Addr,
 		Handler:           srv.Echo,
 		ReadHeaderTimeout: 10 * time.Second,
-		// Long enough for a message's attachments (5 × 10 MiB by default) to arrive, or
-		// be downloaded, over a line of about 2 Mbit/s; a slow client's headers still get
-		// only ReadHeaderTimeout.
+		// The bounds of a request no route serves. Each route's kind sets its own
+		// deadlines as it starts (app/server): short for pages and forms, long for files,
+		// none for a stream. A slow client's headers get only ReadHeaderTimeout.
 		ReadTimeout:  5 * time.Minute,
 		WriteTimeout: 5 * time.Minute,
 		IdleTimeout:  2 * time.Minute,

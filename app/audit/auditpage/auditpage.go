@@ -43,14 +43,15 @@ type Directory interface {
 
 // Handler serves the audit page and its export.
 type Handler struct {
-	db     *sqlx.DB
-	dir    Directory
-	render *web.Renderer
+	db      *sqlx.DB
+	dir     Directory
+	actions *audit.Actions
+	render  *web.Renderer
 }
 
-// NewHandler returns the audit page's handlers.
-func NewHandler(db *sqlx.DB, dir Directory, render *web.Renderer) *Handler {
-	return &Handler{db: db, dir: dir, render: render}
+// NewHandler returns the audit page's handlers, which label actions with actions.
+func NewHandler(db *sqlx.DB, dir Directory, actions *audit.Actions, render *web.Renderer) *Handler {
+	return &Handler{db: db, dir: dir, actions: actions, render: render}
 }
 
 // Page is the data of the audit page.
@@ -216,7 +217,7 @@ func (h *Handler) renderPage(c echo.Context, sc audit.Scope, fl filter) error {
 		if err != nil {
 			return err
 		}
-		if err := audit.Describe(ctx, h.dir, lang, es); err != nil {
+		if err := audit.Describe(ctx, h.dir, h.actions, lang, es); err != nil {
 			return err
 		}
 		data.Entries = es
@@ -232,8 +233,8 @@ func (h *Handler) renderPage(c echo.Context, sc audit.Scope, fl filter) error {
 	if data.Head, err = audit.CurrentHead(ctx, h.db); err != nil {
 		return err
 	}
-	for _, a := range audit.Actions() {
-		data.Actions = append(data.Actions, Option{Value: a, Label: audit.Label(lang, a)})
+	for _, a := range h.actions.List() {
+		data.Actions = append(data.Actions, Option{Value: a.Action, Label: a.In(lang)})
 	}
 	p := h.render.NewPage(c, "Audit log")
 	p.Form = fl.form
@@ -316,7 +317,7 @@ func (h *Handler) Export(c echo.Context) error {
 		if err != nil {
 			return err // the response has begun: the error is logged, the download cut short
 		}
-		if err := audit.Describe(ctx, h.dir, "en", es); err != nil {
+		if err := audit.Describe(ctx, h.dir, h.actions, "en", es); err != nil {
 			return err
 		}
 		for _, e := range es {

@@ -17,6 +17,7 @@ import (
 
 	"tugi/app/apptest"
 	"tugi/app/audit"
+	"tugi/app/server"
 	"tugi/app/testdb"
 )
 
@@ -123,6 +124,51 @@ func TestTheCISOSeesTheLogNewestFirstWithTheHead(t *testing.T) {
 	p = c.Get("/audit")
 	if p.Text("h1") != "Auditilogi" || !strings.Contains(p.Text("#events"), "Keel muudetud") {
 		t.Errorf("in Estonian: %q, %q", p.Text("h1"), p.Text("#events tbody tr:first-child"))
+	}
+}
+
+// The filter's list offers the action of every feature, each labelled in the reader's
+// language by the feature that records it.
+func TestTheFilterOffersEveryFeaturesActions(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	labels, err := server.AuditActions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := app.SignIn(t, cisoEmail)
+	for _, lang := range []string{"en", "et"} {
+		if p := c.Post("/account/language", url.Values{"language": {lang}}); p.Status != http.StatusSeeOther {
+			t.Fatalf("language %s: %d", lang, p.Status)
+		}
+		p := c.Get("/audit")
+		if p.Status != http.StatusOK {
+			t.Fatalf("GET /audit in %s: %d", lang, p.Status)
+		}
+		offered := map[string]string{}
+		var order []string
+		p.Doc.Find("datalist#actions option").Each(func(_ int, o *goquery.Selection) {
+			v, _ := o.Attr("value")
+			offered[v] = o.Text()
+			order = append(order, v)
+		})
+		var want []string
+		for _, l := range labels.List() {
+			want = append(want, l.Action)
+			if offered[l.Action] != l.In(lang) {
+				t.Errorf("in %s, %s is offered as %q, want %q", lang, l.Action, offered[l.Action], l.In(lang))
+			}
+		}
+		if !slices.Equal(order, want) {
+			t.Errorf("in %s the filter offers %v, want %v", lang, order, want)
+		}
+	}
+	// Those of routing and of the support calendar among them, in Estonian.
+	if got := c.Get("/audit").Text(`datalist#actions option[value="routing.rule_create"]`); got != "Suunamisreegel lisatud" {
+		t.Errorf("routing.rule_create is offered as %q", got)
+	}
+	if got := c.Get("/audit").Text(`datalist#actions option[value="settings.calendar"]`); got != "Klienditoe kalender muudetud" {
+		t.Errorf("settings.calendar is offered as %q", got)
 	}
 }
 

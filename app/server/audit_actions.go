@@ -1,0 +1,28 @@
+package server
+
+import (
+	"tugi/app/audit"
+	"tugi/app/audit/auditpage"
+	"tugi/app/auth"
+	"tugi/app/mail"
+	"tugi/app/routing"
+	"tugi/app/sla"
+	"tugi/app/ticket"
+	"tugi/app/user"
+)
+
+// AuditActions labels the actions of the audit log, each list from the feature that
+// records them, in the order the audit page's filter offers them. A feature that records
+// a new kind of action adds its label to its own AuditActions; a feature that records
+// its first is added here (TestEveryAuditActionIsLabelled finds one that is not).
+func AuditActions() (*audit.Actions, error) {
+	return audit.NewActions(
+		auth.AuditActions(),
+		user.AuditActions(),
+		auditpage.AuditActions(),
+		ticket.AuditActions(),
+		routing.AuditActions(),
+		sla.AuditActions(),
+		mail.AuditActions(),
+	)
+}

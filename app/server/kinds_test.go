@@ -1,0 +1,137 @@
+package server_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"tugi/app/access"
+	"tugi/app/apptest"
+	"tugi/app/config"
+	"tugi/app/route"
+)
+
+// A stream route takes no admission slot, is sent as it is written and uncompressed, and
+// outlives the server's write timeout: three streams stay open on a server that admits
+// one request at a time and cuts writes after 300 ms, while a page is still answered.
+func TestStreamRoute(t *testing.T) {
+	t.Parallel()
+	app := apptest.NewWith(t, apptest.Options{Configure: func(c *config.Config) { c.ActiveRequests = 1 }})
+	const events, every = 8, 100 * time.Millisecond
+	app.Server.Add(route.Route{Method: http.MethodGet, Path: "/test/stream", Kind: route.Stream, Rule: access.SignedIn,
+		Handler: func(c echo.Context) error {
+			res := c.Response()
+			res.Header().Set(echo.HeaderContentType, "text/event-stream")
+			res.WriteHeader(http.StatusOK)
+			for i := range events {
+				// 2 KiB an event: more than compression waits for before it starts.
+				fmt.Fprintf(res, "data: %d %s\n\n", i, strings.Repeat("x", 2048))
+				res.Flush()
+				select {
+				case <-time.After(every):
+				case <-c.Request().Context().Done():
+					return nil
+				}
+			}
+			return nil
+		}})
+	ts := httptest.NewUnstartedServer(app.Server.Echo)
+	ts.Config.WriteTimeout = 300 * time.Millisecond
+	ts.Start()
+	t.Cleanup(ts.Close)
+	beside := *app
+	beside.URL = ts.URL
+	c := app.SignIn(t, "agent@tugi.example").On(&beside)
+
+	open := func() (*http.Response, error) {
+		req, err := http.NewRequest(http.MethodGet, ts.URL+"/test/stream", nil)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Accept-Encoding", "gzip") // asked for, so the client does not undo it silently
+		return c.HTTP().Do(req)
+	}
+	var streams []*bufio.Reader
+	for range 3 {
+		res, err := open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { res.Body.Close() })
+		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Encoding") != "" {
+			t.Fatalf("stream: %d, Content-Encoding %q", res.StatusCode, res.Header.Get("Content-Encoding"))
+		}
+		r := bufio.NewReader(res.Body)
+		if line, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(line, "data: 0 ") {
+			t.Fatalf("the first event did not arrive as it was written: %q, %v", line, err)
+		}
+		streams = append(streams, r)
+	}
+
+	// Three streams are open and the server admits one request at a time: a page answers.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, ts.URL+"/login", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("a page while streams are open: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("a page while streams are open: %d", res.StatusCode)
+	}
+
+	// Each stream goes on past the write timeout to its last event.
+	var wg sync.WaitGroup
+	errs := make([]error, len(streams))
+	for i, r := range streams {
+		wg.Go(func() {
+			n := 1
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					errs[i] = fmt.Errorf("stream %d ended after %d events of %d: %v", i, n, events, err)
+					return
+				}
+				if strings.HasPrefix(line, "data: ") {
+					if n++; n == events {
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// A route that needs a second factor refuses a session that signed in with a password
+// alone; the same route without that need lets it in.
+func TestRouteStrength(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	ok := func(c echo.Context) error { return c.String(http.StatusOK, "in\n") }
+	app.Server.Add(
+		route.Route{Method: http.MethodGet, Path: "/test/strong", Kind: route.Page, Rule: access.SignedIn, Strength: access.SecondFactor, Handler: ok},
+		route.Route{Method: http.MethodGet, Path: "/test/any", Kind: route.Page, Rule: access.SignedIn, Handler: ok},
+	)
+	c := app.SignIn(t, "ciso@tugi.example")
+	if p := c.Get("/test/strong"); p.Status != http.StatusForbidden {
+		t.Errorf("a password-only session on a second-factor route: %d, want 403", p.Status)
+	}
+	if p := c.Get("/test/any"); p.Status != http.StatusOK || p.Body != "in\n" {
+		t.Errorf("a password-only session on a route for any session: %d %q", p.Status, p.Body)
+	}
+}

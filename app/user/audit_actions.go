@@ -1,0 +1,14 @@
+package user
+
+import "tugi/app/audit"
+
+// AuditActions are the actions this package records, labelled for people.
+func AuditActions() []audit.ActionLabel {
+	return []audit.ActionLabel{
+		{Action: "user.create", EN: "User created", ET: "Kasutaja loodud"},
+		{Action: "user.set_roles", EN: "Roles changed", ET: "Rollid muudetud"},
+		{Action: "user.activate", EN: "User activated", ET: "Kasutaja aktiveeritud"},
+		{Action: "user.deactivate", EN: "User deactivated", ET: "Kasutaja deaktiveeritud"},
+		{Action: "organisation.create", EN: "Organisation created", ET: "Organisatsioon loodud"},
+	}
+}
