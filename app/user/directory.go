@@ -10,7 +10,6 @@ import (
 
 	"tugi/app/audit"
 	"tugi/app/database"
-	"tugi/app/web"
 )
 
 // AuditDirectory answers the audit pages' questions about the people and organisations
@@ -59,11 +58,12 @@ func (d AuditDirectory) Names(ctx context.Context, userIDs, orgIDs []int64) (peo
 	return people, orgs, nil
 }
 
-// ReadOrganisation reads the organisation typed in the form's field (see the function
-// ReadOrganisation).
-func (d AuditDirectory) ReadOrganisation(ctx context.Context, form *web.Form, field, typed string) (int64, bool, error) {
-	o, ok, err := ReadOrganisation(ctx, d.q, form, field, typed)
-	return o.ID, ok, err
+// ReadOrganisation returns the id of the organisation typed (see the function
+// ReadOrganisation); when the name fits none or several, the error is an
+// *OrganisationNameError, whose Message the audit page shows beside the field.
+func (d AuditDirectory) ReadOrganisation(ctx context.Context, typed string) (int64, error) {
+	o, err := ReadOrganisation(ctx, d.q, typed)
+	return o.ID, err
 }
 
 // OrganisationsNamed suggests at most limit organisations whose name begins with name.
