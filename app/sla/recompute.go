@@ -18,7 +18,7 @@ const (
 // stopped: it writes a row of sla_recomputes through q, the transaction of the change,
 // so the request exists exactly when the change does.
 func requestRecompute(ctx context.Context, q database.Queryer, reason string) error {
-	if _, err := q.ExecContext(ctx, `INSERT INTO sla_recomputes (reason) VALUES ($1)`, reason); err != nil {
+	if _, err := q.ExecContext(ctx, insertRecompute, reason); err != nil {
 		return fmt.Errorf("sla: request recompute: %w", err)
 	}
 	return nil

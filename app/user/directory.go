@@ -22,7 +22,7 @@ func NewAuditDirectory(q database.Queryer) AuditDirectory { return AuditDirector
 // UserIDByEmail returns the id of the person with this e-mail address (any case); ok is
 // false when there is none.
 func (d AuditDirectory) UserIDByEmail(ctx context.Context, email string) (id int64, ok bool, err error) {
-	err = d.q.GetContext(ctx, &id, `SELECT id FROM users WHERE email = lower($1)`, email)
+	err = d.q.GetContext(ctx, &id, userIDByEmail, email)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}
@@ -41,10 +41,7 @@ func (d AuditDirectory) Names(ctx context.Context, userIDs, orgIDs []int64) (peo
 		Name string `db:"name"`
 		Org  bool   `db:"org"`
 	}
-	err = d.q.SelectContext(ctx, &rows, `
-		SELECT id, name, false AS org FROM users WHERE id = ANY ($1)
-		UNION ALL
-		SELECT id, name, true FROM organisations WHERE id = ANY ($2)`, pq.Int64Array(userIDs), pq.Int64Array(orgIDs))
+	err = d.q.SelectContext(ctx, &rows, namesByID, pq.Int64Array(userIDs), pq.Int64Array(orgIDs))
 	if err != nil {
 		return nil, nil, fmt.Errorf("user directory: names: %w", err)
 	}

@@ -36,14 +36,6 @@ func (e *OrganisationNameError) Error() string {
 // translates it).
 func (e *OrganisationNameError) Message() string { return errorMessage(e) }
 
-// selectOrganisationsNamed: the organisations whose name begins with $1 (in any case),
-// the one called exactly so first. (left(), not LIKE: the name may hold % or _.)
-const selectOrganisationsNamed = `
-SELECT id, name FROM organisations
-WHERE left(lower(name), length($1)) = lower($1)
-ORDER BY lower(name) = lower($1) DESC, lower(name), id
-LIMIT $2`
-
 // OrganisationsNamed lists at most limit customer organisations whose name begins with
 // name, in any case: the one called exactly so first, then by name. The forms that name
 // an organisation offer these as suggestions, instead of a select of every customer.
