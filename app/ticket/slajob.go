@@ -325,25 +325,10 @@ func (j *SLAJob) message(lang string, x notice, breach bool, ci *calendarInfo, n
 // recomputeLock is the advisory lock that lets one process at a time walk the tickets.
 const recomputeLock = 7306170811
 
-type recomputeRun struct {
-	ID        int64        `db:"id"`
-	Reason    string       `db:"reason"`
-	StartedAt sql.NullTime `db:"started_at"`
-	AfterID   int64        `db:"after_id"`
-	Ripe      bool         `db:"ripe"`
-}
-
 // The recomputation's SQL. The walk takes its tickets' row locks and waits for them (a
 // ticket change holds one briefly), in id order, so it and the notices, which skip
 // locked rows, never deadlock.
 const (
-	pendingRecomputes = `
-SELECT id, reason, started_at, after_id, created_at <= now() - make_interval(secs => $1) AS ripe
-FROM sla_recomputes WHERE finished_at IS NULL ORDER BY id`
-	startRecompute  = `UPDATE sla_recomputes SET started_at = now() WHERE id = $1`
-	mergeRecomputes = `
-UPDATE sla_recomputes SET finished_at = now(), merged_into = $1
-WHERE finished_at IS NULL AND started_at IS NULL AND id < $1`
 	walkTickets = `
 SELECT t.id, t.priority, t.next_due_at, t.reply_due_at FROM tickets t
 WHERE t.status IN ('new', 'open', 'waiting', 'on_hold') AND t.id > $1
@@ -363,10 +348,6 @@ WHERE k.ticket_id = v.ticket_id AND k.metric = v.metric`
 UPDATE tickets t SET next_due_at = v.due, reply_due_at = v.reply
 FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[]) AS v (id, due, reply)
 WHERE t.id = v.id`
-	advanceRecompute = `
-UPDATE sla_recomputes SET after_id = $2, tickets = tickets + $3,
-       finished_at = CASE WHEN $4::boolean THEN now() END
-WHERE id = $1`
 )
 
 // recomputeBatch does one batch of the oldest recomputation under way, or starts the
@@ -381,11 +362,11 @@ func (j *SLAJob) recomputeBatch(ctx context.Context) (changed int, more bool, er
 		if !mine {
 			return nil // another process walks
 		}
-		var runs []recomputeRun
-		if err := tx.SelectContext(ctx, &runs, pendingRecomputes, j.grace.Seconds()); err != nil {
-			return fmt.Errorf("sla job: pending recomputes: %w", err)
+		runs, err := sla.PendingRecomputations(ctx, tx, j.grace)
+		if err != nil {
+			return err
 		}
-		var run *recomputeRun
+		var run *sla.Recomputation
 		for i := range runs { // one under way
 			if runs[i].StartedAt.Valid {
 				run = &runs[i]
@@ -403,11 +384,8 @@ func (j *SLAJob) recomputeBatch(ctx context.Context) (changed int, more bool, er
 		if !run.StartedAt.Valid {
 			// Every batch reads the settings as they are then, so this walk also does
 			// what the requests before it asked for.
-			if _, err := tx.ExecContext(ctx, startRecompute, run.ID); err != nil {
-				return fmt.Errorf("sla job: start recompute: %w", err)
-			}
-			if _, err := tx.ExecContext(ctx, mergeRecomputes, run.ID); err != nil {
-				return fmt.Errorf("sla job: merge recomputes: %w", err)
+			if err := sla.StartRecomputation(ctx, tx, run.ID); err != nil {
+				return err
 			}
 		}
 		ids, lastID, err := j.retime(ctx, tx, run.AfterID)
@@ -418,8 +396,8 @@ func (j *SLAJob) recomputeBatch(ctx context.Context) (changed int, more bool, er
 		if done {
 			lastID = run.AfterID
 		}
-		if _, err := tx.ExecContext(ctx, advanceRecompute, run.ID, lastID, len(ids), done); err != nil {
-			return fmt.Errorf("sla job: advance recompute: %w", err)
+		if err := sla.AdvanceRecomputation(ctx, tx, run.ID, lastID, len(ids), done); err != nil {
+			return err
 		}
 		changed, more = len(ids), true
 		if len(ids) == 0 {
