@@ -27,6 +27,7 @@ var owners = map[string]string{
 	"organisations":      "app/user",
 	"users":              "app/user",
 	"sessions":           "app/auth",
+	"cookie_keys":        "app/auth",
 	"signin_failures":    "app/auth",
 	"audit_events":       "app/audit",
 	"audit_head":         "app/audit",

@@ -90,3 +90,9 @@ const deleteSigninFailure = `DELETE FROM signin_failures WHERE id = $1`
 
 // deleteAccountSigninFailures removes the attempts for the e-mail address $1.
 const deleteAccountSigninFailures = `DELETE FROM signin_failures WHERE email = $1`
+
+// insertCookieKey keeps $1 as the cookie-signing key unless a process made one first.
+const insertCookieKey = `INSERT INTO cookie_keys (name, key) VALUES ('signing', $1) ON CONFLICT (name) DO NOTHING`
+
+// selectCookieKey reads the cookie-signing key.
+const selectCookieKey = `SELECT key FROM cookie_keys WHERE name = 'signing'`
