@@ -84,23 +84,8 @@ func (s *SessionStore) New(r *http.Request, name string) (*sessions.Session, err
 	// The session's person comes in the same query: every signed-in request needs them,
 	// and a second round trip was a tenth of a light page's cost.
 	// So does the reference version (package reference), for the same reason.
-	var row struct {
-		ID         int64
-		UserID     *int64
-		AuthMethod string
-		Data       []byte
-		LastSeen   time.Time
-		Now        time.Time
-		Reference  int64
-		User       user.ViewerRow
-	}
-	err = s.reads.QueryRowxContext(r.Context(), `
-		SELECT s.id, s.user_id, s.auth_method, s.data, s.last_seen_at, now(), (SELECT version FROM reference_version),
-		       `+user.ViewerColumns+`
-		FROM sessions s LEFT JOIN users u ON u.id = s.user_id LEFT JOIN organisations o ON o.id = u.org_id
-		WHERE s.token_hash = $1 AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2)`,
-		hashToken(c.Value), s.Idle.Seconds()).Scan(append([]any{&row.ID, &row.UserID, &row.AuthMethod, &row.Data,
-		&row.LastSeen, &row.Now, &row.Reference}, row.User.Dest()...)...)
+	var row sessionRow
+	err = s.reads.QueryRowxContext(r.Context(), loadSession, hashToken(c.Value), s.Idle.Seconds()).Scan(row.dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sess, nil
 	}
@@ -119,7 +104,7 @@ func (s *SessionStore) New(r *http.Request, name string) (*sessions.Session, err
 		sess.Values[keyAuthMethod] = row.AuthMethod
 	}
 	if row.Now.Sub(row.LastSeen) > touchEvery {
-		if _, err := s.db.ExecContext(r.Context(), `UPDATE sessions SET last_seen_at = now() WHERE id = $1`, row.ID); err != nil {
+		if _, err := s.db.ExecContext(r.Context(), touchSession, row.ID); err != nil {
 			return sess, fmt.Errorf("session store: touch session %d: %w", row.ID, err)
 		}
 	}
@@ -148,7 +133,7 @@ func (s *SessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessio
 	ctx := r.Context()
 	if sess.Options.MaxAge < 0 {
 		if sess.ID != "" {
-			if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hashToken(sess.ID)); err != nil {
+			if _, err := s.db.ExecContext(ctx, deleteSessionByToken, hashToken(sess.ID)); err != nil {
 				return fmt.Errorf("session store: delete: %w", err)
 			}
 		}
@@ -185,19 +170,14 @@ func (s *SessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessio
 		}
 		clientIP, _ := sess.Values[keyClientIP].(string)
 		var id int64
-		err = s.db.GetContext(ctx, &id, `
-			INSERT INTO sessions (token_hash, user_id, auth_method, data, client_ip, user_agent, expires_at)
-			VALUES ($1, $2, $3, $4, $5, left($6, 300), now() + make_interval(secs => $7))
-			RETURNING id`,
+		err = s.db.GetContext(ctx, &id, insertSession,
 			hashToken(token), uid, method, data.Bytes(), clientIP, r.UserAgent(), s.Max.Seconds())
 		if err != nil {
 			return fmt.Errorf("session store: insert: %w", err)
 		}
 		sess.ID = token
 		sess.Values[keyRowID] = id
-	} else if _, err := s.db.ExecContext(ctx, `
-			UPDATE sessions SET data = $2, user_id = $3, auth_method = $4, last_seen_at = now()
-			WHERE token_hash = $1`, hashToken(sess.ID), data.Bytes(), uid, method); err != nil {
+	} else if _, err := s.db.ExecContext(ctx, updateSession, hashToken(sess.ID), data.Bytes(), uid, method); err != nil {
 		return fmt.Errorf("session store: update: %w", err)
 	}
 	http.SetCookie(w, sessions.NewCookie(sess.Name(), sess.ID, sess.Options))
@@ -218,10 +198,7 @@ type SessionInfo struct {
 // List returns a person's live sessions, the most recently used first.
 func (s *SessionStore) List(ctx context.Context, userID int64) ([]SessionInfo, error) {
 	var out []SessionInfo
-	err := s.db.SelectContext(ctx, &out, `
-		SELECT id, auth_method, client_ip, user_agent, created_at, last_seen_at, expires_at FROM sessions
-		WHERE user_id = $1 AND expires_at > now() AND last_seen_at > now() - make_interval(secs => $2)
-		ORDER BY last_seen_at DESC, id DESC`, userID, s.Idle.Seconds())
+	err := s.db.SelectContext(ctx, &out, listUserSessions, userID, s.Idle.Seconds())
 	if err != nil {
 		return nil, fmt.Errorf("session store: list for user %d: %w", userID, err)
 	}
@@ -230,7 +207,7 @@ func (s *SessionStore) List(ctx context.Context, userID int64) ([]SessionInfo, e
 
 // Revoke ends session id if it belongs to userID, and reports whether it did.
 func (s *SessionStore) Revoke(ctx context.Context, q database.Queryer, userID, id int64) (bool, error) {
-	res, err := q.ExecContext(ctx, `DELETE FROM sessions WHERE id = $1 AND user_id = $2`, id, userID)
+	res, err := q.ExecContext(ctx, deleteUserSession, id, userID)
 	if err != nil {
 		return false, fmt.Errorf("session store: revoke %d: %w", id, err)
 	}
@@ -244,7 +221,7 @@ func (s *SessionStore) RevokeUser(ctx context.Context, q database.Queryer, userI
 }
 
 func (s *SessionStore) revokeExcept(ctx context.Context, q database.Queryer, userID, keep int64) (int64, error) {
-	res, err := q.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id <> $2`, userID, keep)
+	res, err := q.ExecContext(ctx, deleteUserSessionsExcept, userID, keep)
 	if err != nil {
 		return 0, fmt.Errorf("session store: revoke sessions of user %d: %w", userID, err)
 	}
@@ -253,7 +230,7 @@ func (s *SessionStore) revokeExcept(ctx context.Context, q database.Queryer, use
 
 // DeleteExpired removes ended sessions and returns how many.
 func (s *SessionStore) DeleteExpired(ctx context.Context) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= now() OR last_seen_at <= now() - make_interval(secs => $1)`, s.Idle.Seconds())
+	res, err := s.db.ExecContext(ctx, deleteEndedSessions, s.Idle.Seconds())
 	if err != nil {
 		return 0, fmt.Errorf("session store: delete expired: %w", err)
 	}

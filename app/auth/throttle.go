@@ -30,18 +30,16 @@ var DefaultThrottle = Throttle{PerAccount: 5, PerClient: 30, Window: 15 * time.M
 // The attempt stays counted as a failure unless it is taken back: with Forget when it is
 // refused unchecked (blocked) or its password was right, or with Succeed after a sign-in.
 func (t Throttle) Attempt(ctx context.Context, q database.Queryer, email, clientIP string) (id int64, blocked bool, err error) {
-	err = q.GetContext(ctx, &id, `INSERT INTO signin_failures (email, client_ip) VALUES ($1, $2) RETURNING id`, normEmail(email), clientIP)
+	err = q.GetContext(ctx, &id, insertSigninFailure, normEmail(email), clientIP)
 	if err != nil {
 		return 0, false, fmt.Errorf("throttle: count attempt: %w", err)
 	}
-	err = q.GetContext(ctx, &blocked, `
-		SELECT (SELECT count(*) FROM signin_failures WHERE email = $1 AND at > now() - make_interval(secs => $3) AND id <> $6) >= $4
-		    OR (SELECT count(*) FROM signin_failures WHERE client_ip = $2 AND at > now() - make_interval(secs => $3) AND id <> $6) >= $5`,
+	err = q.GetContext(ctx, &blocked, signinBlocked,
 		normEmail(email), clientIP, t.Window.Seconds(), t.PerAccount, t.PerClient, id)
 	if err != nil {
 		return id, false, fmt.Errorf("throttle: check: %w", err)
 	}
-	if _, err := q.ExecContext(ctx, `DELETE FROM signin_failures WHERE at < now() - interval '1 day'`); err != nil {
+	if _, err := q.ExecContext(ctx, deleteOldSigninFailures); err != nil {
 		return id, blocked, fmt.Errorf("throttle: forget old failures: %w", err)
 	}
 	return id, blocked, nil
@@ -49,7 +47,7 @@ func (t Throttle) Attempt(ctx context.Context, q database.Queryer, email, client
 
 // Forget takes back the attempt Attempt counted as id.
 func (t Throttle) Forget(ctx context.Context, q database.Queryer, id int64) error {
-	if _, err := q.ExecContext(ctx, `DELETE FROM signin_failures WHERE id = $1`, id); err != nil {
+	if _, err := q.ExecContext(ctx, deleteSigninFailure, id); err != nil {
 		return fmt.Errorf("throttle: forget attempt: %w", err)
 	}
 	return nil
@@ -58,7 +56,7 @@ func (t Throttle) Forget(ctx context.Context, q database.Queryer, id int64) erro
 // Succeed forgets the account's failures after a successful sign-in; the client
 // address's count stays, so one good account does not unlock guessing at others.
 func (t Throttle) Succeed(ctx context.Context, q database.Queryer, email string) error {
-	if _, err := q.ExecContext(ctx, `DELETE FROM signin_failures WHERE email = $1`, normEmail(email)); err != nil {
+	if _, err := q.ExecContext(ctx, deleteAccountSigninFailures, normEmail(email)); err != nil {
 		return fmt.Errorf("throttle: reset: %w", err)
 	}
 	return nil

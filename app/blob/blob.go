@@ -48,8 +48,6 @@ type Store interface {
 // sizes (attachments: 10 MiB by default).
 type Postgres struct{}
 
-const insertBlob = `INSERT INTO blobs (sha256, size, content) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING`
-
 // Put implements Store. Two transactions putting the same new content at once are
 // serialised by the primary key: the second waits for the first and then stores nothing.
 func (Postgres) Put(ctx context.Context, q database.Queryer, r io.Reader) (Ref, error) {
@@ -62,7 +60,7 @@ func (Postgres) Put(ctx context.Context, q database.Queryer, r io.Reader) (Ref, 
 	ref := Ref{SHA256: hex.EncodeToString(h.Sum(nil)), Size: n}
 	// Content stored already is not sent again: 10 MiB take some 150 ms to send.
 	var stored bool
-	if err := q.GetContext(ctx, &stored, `SELECT EXISTS (SELECT FROM blobs WHERE sha256 = $1)`, ref.SHA256); err != nil {
+	if err := q.GetContext(ctx, &stored, blobStored, ref.SHA256); err != nil {
 		return Ref{}, fmt.Errorf("blob: look up %s: %w", ref.SHA256, err)
 	}
 	if stored {
@@ -77,7 +75,7 @@ func (Postgres) Put(ctx context.Context, q database.Queryer, r io.Reader) (Ref, 
 // Open implements Store.
 func (Postgres) Open(ctx context.Context, q database.Queryer, sha string) (io.ReadCloser, error) {
 	var content []byte
-	err := q.GetContext(ctx, &content, `SELECT content FROM blobs WHERE sha256 = $1`, sha)
+	err := q.GetContext(ctx, &content, selectBlob, sha)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}

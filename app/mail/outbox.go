@@ -51,9 +51,7 @@ func Enqueue(ctx context.Context, q database.Queryer, m Message) (string, error)
 	if err != nil {
 		return "", err
 	}
-	_, err = q.ExecContext(ctx, `
-INSERT INTO mail_outbox (message_id, thread_id, to_address, to_name, subject, body_text, kind, object_type, object_id, org_id, user_id)
-VALUES ($1, NULLIF($2, ''), $3, $4, $5, $6, $7, $8, $9, NULLIF($10, 0), NULLIF($11, 0))`,
+	_, err = q.ExecContext(ctx, insertMessage,
 		id, m.Thread, strings.ToLower(m.To.Email), m.To.Name, m.Subject, m.Text, m.Kind, m.ObjectType, m.ObjectID, m.OrgID, m.UserID)
 	if err != nil {
 		return "", fmt.Errorf("mail: enqueue %s: %w", m.Kind, err)

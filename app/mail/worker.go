@@ -107,33 +107,6 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
-const countQueued = `SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL`
-
-// claimDue locks up to $1 due messages that no other worker holds.
-const claimDue = `
-SELECT id, message_id, coalesce(thread_id, '') AS thread_id, to_address, to_name, subject, body_text, kind, attempts
-FROM mail_outbox
-WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
-ORDER BY next_attempt_at, id
-LIMIT $1
-FOR UPDATE SKIP LOCKED`
-
-const markSent = `UPDATE mail_outbox SET sent_at = now(), attempts = attempts + 1, last_error = '' WHERE id = $1`
-
-// markFailed counts a failed attempt: the next one waits $3 seconds; after $4 attempts (or
-// at once when $5, a message that can never be sent) it is given up.
-const markFailed = `
-UPDATE mail_outbox
-SET attempts = attempts + 1, last_error = $2, next_attempt_at = now() + make_interval(secs => $3),
-    failed_at = CASE WHEN $5 OR attempts + 1 >= $4 THEN now() END
-WHERE id = $1
-RETURNING failed_at IS NOT NULL`
-
-// purgeBodies clears the text of messages sent or given up on more than $1 seconds ago.
-const purgeBodies = `
-UPDATE mail_outbox SET body_text = ''
-WHERE body_text <> '' AND coalesce(sent_at, failed_at) < now() - make_interval(secs => $1)`
-
 type outgoing struct {
 	ID        int64  `db:"id"`
 	MessageID string `db:"message_id"`

@@ -157,11 +157,14 @@ func (a *Admin) readRule(c echo.Context) (*Rule, web.Form, error) {
 		return nil, form, err
 	}
 	if strings.TrimSpace(f.OrgName) != "" {
-		o, ok, err := user.ReadOrganisation(ctx, a.db, &form, "org_name", f.OrgName)
-		if err != nil {
+		o, err := user.ReadOrganisation(ctx, a.db, f.OrgName)
+		var named *user.OrganisationNameError
+		switch {
+		case errors.As(err, &named):
+			form.Fail("org_name", named.Message())
+		case err != nil:
 			return nil, form, err
-		}
-		if ok {
+		default:
 			r.OrgID = &o.ID
 		}
 	}

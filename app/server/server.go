@@ -4,8 +4,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -81,7 +79,9 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := cookieKey(o.DB)
+	keyCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	key, err := auth.CookieKey(keyCtx, o.DB)
+	cancel()
 	if err != nil {
 		return nil, err
 	}
@@ -242,33 +242,6 @@ func deadlines(k route.Kind) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
-}
-
-// cookieKeySetting is the settings row that holds the key Tugi signs its cookies with.
-const cookieKeySetting = "cookie_signing_key"
-
-// cookieKey returns the key Tugi signs its cookies with (the flash messages'): 32 random
-// bytes, made by the first process to start on the database and kept in the settings, so
-// that every process on it shares the key and a cookie one signs, another accepts.
-func cookieKey(db *sqlx.DB) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	fresh := make([]byte, 32)
-	_, _ = rand.Read(fresh) // crypto/rand.Read does not fail on Linux
-	// JSON, so a string: the column is jsonb.
-	if _, err := db.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, to_jsonb($2::text)) ON CONFLICT (key) DO NOTHING`,
-		cookieKeySetting, hex.EncodeToString(fresh)); err != nil {
-		return nil, fmt.Errorf("server: store the cookie key: %w", err)
-	}
-	var stored string
-	if err := db.GetContext(ctx, &stored, `SELECT value #>> '{}' FROM settings WHERE key = $1`, cookieKeySetting); err != nil {
-		return nil, fmt.Errorf("server: read the cookie key: %w", err)
-	}
-	key, err := hex.DecodeString(stored)
-	if err != nil || len(key) < 32 {
-		return nil, fmt.Errorf("server: the settings row %s is not a key of 32 bytes or more in hex", cookieKeySetting)
-	}
-	return key, nil
 }
 
 // ipExtractor finds the client's address: from X-Forwarded-For when the request comes

@@ -46,7 +46,7 @@ func (cs *Calendars) Current(ctx context.Context) (*calendar.Calendar, error) {
 		return cs.cal, nil
 	}
 	var version time.Time
-	err := cs.db.GetContext(ctx, &version, `SELECT updated_at FROM settings WHERE key = $1`, calendarKey)
+	err := cs.db.GetContext(ctx, &version, calendarVersion, calendarKey)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		cs.cal, cs.version = calendar.Default(), time.Time{}
@@ -79,7 +79,7 @@ func loadCalendarConfig(ctx context.Context, q database.Queryer) (calendar.Confi
 		Value     []byte    `db:"value"`
 		UpdatedAt time.Time `db:"updated_at"`
 	}
-	err := q.GetContext(ctx, &row, `SELECT value, updated_at FROM settings WHERE key = $1`, calendarKey)
+	err := q.GetContext(ctx, &row, selectCalendar, calendarKey)
 	if errors.Is(err, sql.ErrNoRows) {
 		return calendar.DefaultConfig(), time.Time{}, nil
 	}
@@ -105,9 +105,7 @@ func (cs *Calendars) SaveCalendar(ctx context.Context, actor audit.Actor, change
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO settings (key, value) VALUES ($1, $2)
-			ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = clock_timestamp()`,
+		if _, err := tx.ExecContext(ctx, saveCalendar,
 			calendarKey, string(cfg.Format())); err != nil { // a string: JSON, not binary
 			return fmt.Errorf("sla: save calendar: %w", err)
 		}

@@ -111,12 +111,6 @@ type Store struct{ q database.Queryer }
 // NewStore returns a store that runs its SQL through q.
 func NewStore(q database.Queryer) *Store { return &Store{q: q} }
 
-const listPolicies = `
-SELECT priority, first_response_minutes, next_response_minutes, resolution_minutes,
-       warn_percent, notify_warning, notify_breach, updated_at
-FROM sla_policies
-ORDER BY array_position(ARRAY['urgent', 'high', 'normal', 'low'], priority)`
-
 // Policies returns the policy of each priority, most pressing first.
 func (s *Store) Policies(ctx context.Context) ([]Policy, error) {
 	var rows []policyRow
@@ -133,12 +127,6 @@ func (s *Store) Policies(ctx context.Context) ([]Policy, error) {
 	}
 	return out, nil
 }
-
-const updatePolicy = `
-UPDATE sla_policies
-SET first_response_minutes = $2, next_response_minutes = $3, resolution_minutes = $4,
-    warn_percent = $5, notify_warning = $6, notify_breach = $7, updated_at = now()
-WHERE priority = $1`
 
 func (s *Store) update(ctx context.Context, p Policy) error {
 	_, err := s.q.ExecContext(ctx, updatePolicy, p.Priority, int(p.FirstResponse/time.Minute), int(p.NextResponse/time.Minute),

@@ -479,9 +479,14 @@ func (h *Handler) organisationFilter(c echo.Context, st *Store, form *web.Form) 
 	if name == "" {
 		return "", 0, nil
 	}
-	o, ok, err := user.ReadOrganisation(ctx, h.svc.reads, form, "org_name", name)
-	if err != nil || !ok {
-		return name, -1, err // no organisation: no tickets
+	o, err := user.ReadOrganisation(ctx, h.svc.reads, name)
+	var named *user.OrganisationNameError
+	if errors.As(err, &named) {
+		form.Fail("org_name", named.Message())
+		return name, -1, nil // no organisation: no tickets
+	}
+	if err != nil {
+		return name, -1, err
 	}
 	return o.Name, o.ID, nil
 }

@@ -16,9 +16,10 @@ import (
 // (its dest), so that a column added to one is seen to be missing from the other.
 //
 // Package ticket owns the tables tickets, ticket_messages, ticket_clocks,
-// ticket_attachments, ticket_links and canned_replies, and sla_recomputes (the SLA
-// job's, slajob.go); it writes no other. It reads users, organisations, categories and
-// teams (routing's team_members too), and queues mail through app/mail.
+// ticket_attachments, ticket_links, canned_replies and categories (app/owners_test.go),
+// and writes no other: the SLA job records its progress through app/sla, which owns
+// sla_recomputes. It reads users, organisations and teams (routing's team_members too),
+// and queues mail through app/mail.
 
 // ---- Who sees what (Scope, scope.go) ----
 
@@ -645,16 +646,6 @@ ORDER BY x.n, u.id`
 // ticket change holds one briefly), in id order, so it and the notices, which skip
 // locked rows, never deadlock.
 const (
-	// The recomputations to do, with whether each is ripe: saved at least $1 seconds ago.
-	pendingRecomputes = `
-SELECT id, reason, started_at, after_id, created_at <= now() - make_interval(secs => $1) AS ripe
-FROM sla_recomputes WHERE finished_at IS NULL ORDER BY id`
-	// A walk begins.
-	startRecompute = `UPDATE sla_recomputes SET started_at = now() WHERE id = $1`
-	// The recomputations before $1 not begun: done by the walk of $1.
-	mergeRecomputes = `
-UPDATE sla_recomputes SET finished_at = now(), merged_into = $1
-WHERE finished_at IS NULL AND started_at IS NULL AND id < $1`
 	// The next $2 unresolved tickets after $1, locked.
 	walkTickets = `
 SELECT t.id, t.priority, t.next_due_at, t.reply_due_at FROM tickets t
@@ -677,11 +668,6 @@ WHERE k.ticket_id = v.ticket_id AND k.metric = v.metric`
 UPDATE tickets t SET next_due_at = v.due, reply_due_at = v.reply
 FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[]) AS v (id, due, reply)
 WHERE t.id = v.id`
-	// How far the walk got, and whether it is done ($4).
-	advanceRecompute = `
-UPDATE sla_recomputes SET after_id = $2, tickets = tickets + $3,
-       finished_at = CASE WHEN $4::boolean THEN now() END
-WHERE id = $1`
 )
 
 // tryRecomputeLock takes the advisory lock $1 (recomputeLock) until the transaction

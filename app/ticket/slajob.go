@@ -277,14 +277,6 @@ func (j *SLAJob) message(lang string, x notice, breach bool, ci *calendarInfo, n
 // recomputeLock is the advisory lock that lets one process at a time walk the tickets.
 const recomputeLock = 7306170811
 
-type recomputeRun struct {
-	ID        int64        `db:"id"`
-	Reason    string       `db:"reason"`
-	StartedAt sql.NullTime `db:"started_at"`
-	AfterID   int64        `db:"after_id"`
-	Ripe      bool         `db:"ripe"`
-}
-
 // recomputeBatch does one batch of the oldest recomputation under way, or starts the
 // newest one requested (which makes those requested before it unnecessary). It reports
 // whether there is more to do.
@@ -297,11 +289,11 @@ func (j *SLAJob) recomputeBatch(ctx context.Context) (changed int, more bool, er
 		if !mine {
 			return nil // another process walks
 		}
-		var runs []recomputeRun
-		if err := tx.SelectContext(ctx, &runs, pendingRecomputes, j.grace.Seconds()); err != nil {
-			return fmt.Errorf("sla job: pending recomputes: %w", err)
+		runs, err := sla.PendingRecomputations(ctx, tx, j.grace)
+		if err != nil {
+			return err
 		}
-		var run *recomputeRun
+		var run *sla.Recomputation
 		for i := range runs { // one under way
 			if runs[i].StartedAt.Valid {
 				run = &runs[i]
@@ -319,11 +311,8 @@ func (j *SLAJob) recomputeBatch(ctx context.Context) (changed int, more bool, er
 		if !run.StartedAt.Valid {
 			// Every batch reads the settings as they are then, so this walk also does
 			// what the requests before it asked for.
-			if _, err := tx.ExecContext(ctx, startRecompute, run.ID); err != nil {
-				return fmt.Errorf("sla job: start recompute: %w", err)
-			}
-			if _, err := tx.ExecContext(ctx, mergeRecomputes, run.ID); err != nil {
-				return fmt.Errorf("sla job: merge recomputes: %w", err)
+			if err := sla.StartRecomputation(ctx, tx, run.ID); err != nil {
+				return err
 			}
 		}
 		ids, lastID, err := j.retime(ctx, tx, run.AfterID)
@@ -334,8 +323,8 @@ func (j *SLAJob) recomputeBatch(ctx context.Context) (changed int, more bool, er
 		if done {
 			lastID = run.AfterID
 		}
-		if _, err := tx.ExecContext(ctx, advanceRecompute, run.ID, lastID, len(ids), done); err != nil {
-			return fmt.Errorf("sla job: advance recompute: %w", err)
+		if err := sla.AdvanceRecomputation(ctx, tx, run.ID, lastID, len(ids), done); err != nil {
+			return err
 		}
 		changed, more = len(ids), true
 		if len(ids) == 0 {

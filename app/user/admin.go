@@ -289,14 +289,18 @@ func (a *Admin) CreateOrganisation(c echo.Context) error {
 }
 
 // readOrganisation reads the user form's organisation: none (staff) when empty, or the
-// organisation typed (see ReadOrganisation), which says beside the field when it fits
-// none or several.
+// organisation typed (see ReadOrganisation); when that fits none or several, it says so
+// beside the field.
 func (a *Admin) readOrganisation(c echo.Context, form *web.Form, typed string) (*int64, error) {
 	if strings.TrimSpace(typed) == "" {
 		return nil, nil
 	}
-	o, ok, err := ReadOrganisation(c.Request().Context(), a.db, form, "org_name", typed)
-	if err != nil || !ok {
+	o, err := ReadOrganisation(c.Request().Context(), a.db, typed)
+	if field := fieldOf(err); field != "" {
+		form.Fail(field, errorMessage(err))
+		return nil, nil
+	}
+	if err != nil {
 		return nil, err
 	}
 	return &o.ID, nil
@@ -324,7 +328,8 @@ func fieldOf(err error) string {
 		return "email"
 	case errors.Is(err, ErrNoRoles), errors.Is(err, ErrUnknownRole), errors.Is(err, ErrCustomerAlone), errors.Is(err, ErrLastAdmin):
 		return "roles"
-	case errors.Is(err, ErrCustomerNeedOrg), errors.Is(err, ErrStaffHaveNoOrg), errors.Is(err, ErrNoSuchOrg):
+	case errors.Is(err, ErrCustomerNeedOrg), errors.Is(err, ErrStaffHaveNoOrg), errors.Is(err, ErrNoSuchOrg),
+		errors.Is(err, ErrNoOrganisationNamed), errors.Is(err, ErrSeveralOrganisationsNamed):
 		return "org_name"
 	}
 	return ""
@@ -347,6 +352,10 @@ func errorMessage(err error) string {
 		return "This is the last active admin. Make someone else admin first."
 	case errors.Is(err, ErrNoSuchOrg):
 		return "This organisation does not exist."
+	case errors.Is(err, ErrNoOrganisationNamed):
+		return "No organisation has a name beginning so."
+	case errors.Is(err, ErrSeveralOrganisationsNamed):
+		return "Several organisations have a name beginning so: type more of it."
 	}
 	return "Choose at least one role."
 }

@@ -7,13 +7,6 @@ import (
 	"fmt"
 )
 
-// lockAvailability reads whether the agent $1 takes new tickets now, and locks their row
-// FOR NO KEY UPDATE until the transaction ends; no row when $1 is no agent.
-const lockAvailability = `SELECT available FROM users WHERE id = $1 AND 'agent' = ANY (roles) FOR NO KEY UPDATE`
-
-// setAvailability writes whether the user $1 takes new tickets ($2).
-const setAvailability = `UPDATE users SET available = $2 WHERE id = $1`
-
 // SetAvailable stores whether the agent id takes new tickets now (automatic assignment,
 // app/routing, picks only available agents) and reports whether they did before;
 // ErrNotFound when id is no agent. Call it in a transaction: the agent's row stays

@@ -10,7 +10,6 @@ import (
 
 	"tugi/app/audit"
 	"tugi/app/database"
-	"tugi/app/web"
 )
 
 // AuditDirectory answers the audit pages' questions about the people and organisations
@@ -23,7 +22,7 @@ func NewAuditDirectory(q database.Queryer) AuditDirectory { return AuditDirector
 // UserIDByEmail returns the id of the person with this e-mail address (any case); ok is
 // false when there is none.
 func (d AuditDirectory) UserIDByEmail(ctx context.Context, email string) (id int64, ok bool, err error) {
-	err = d.q.GetContext(ctx, &id, `SELECT id FROM users WHERE email = lower($1)`, email)
+	err = d.q.GetContext(ctx, &id, userIDByEmail, email)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}
@@ -42,10 +41,7 @@ func (d AuditDirectory) Names(ctx context.Context, userIDs, orgIDs []int64) (peo
 		Name string `db:"name"`
 		Org  bool   `db:"org"`
 	}
-	err = d.q.SelectContext(ctx, &rows, `
-		SELECT id, name, false AS org FROM users WHERE id = ANY ($1)
-		UNION ALL
-		SELECT id, name, true FROM organisations WHERE id = ANY ($2)`, pq.Int64Array(userIDs), pq.Int64Array(orgIDs))
+	err = d.q.SelectContext(ctx, &rows, namesByID, pq.Int64Array(userIDs), pq.Int64Array(orgIDs))
 	if err != nil {
 		return nil, nil, fmt.Errorf("user directory: names: %w", err)
 	}
@@ -59,11 +55,12 @@ func (d AuditDirectory) Names(ctx context.Context, userIDs, orgIDs []int64) (peo
 	return people, orgs, nil
 }
 
-// ReadOrganisation reads the organisation typed in the form's field (see the function
-// ReadOrganisation).
-func (d AuditDirectory) ReadOrganisation(ctx context.Context, form *web.Form, field, typed string) (int64, bool, error) {
-	o, ok, err := ReadOrganisation(ctx, d.q, form, field, typed)
-	return o.ID, ok, err
+// ReadOrganisation returns the id of the organisation typed (see the function
+// ReadOrganisation); when the name fits none or several, the error is an
+// *OrganisationNameError, whose Message the audit page shows beside the field.
+func (d AuditDirectory) ReadOrganisation(ctx context.Context, typed string) (int64, error) {
+	o, err := ReadOrganisation(ctx, d.q, typed)
+	return o.ID, err
 }
 
 // OrganisationsNamed suggests at most limit organisations whose name begins with name.

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"tugi/app/database"
-	"tugi/app/web"
 )
 
 // OrgName is a customer organisation as a typed field names it.
@@ -15,13 +14,27 @@ type OrgName struct {
 	Name string `db:"name"`
 }
 
-// selectOrganisationsNamed: the organisations whose name begins with $1 (in any case),
-// the one called exactly so first. (left(), not LIKE: the name may hold % or _.)
-const selectOrganisationsNamed = `
-SELECT id, name FROM organisations
-WHERE left(lower(name), length($1)) = lower($1)
-ORDER BY lower(name) = lower($1) DESC, lower(name), id
-LIMIT $2`
+// OrganisationNameError says why a name typed for an organisation reads as none: no
+// organisation's name begins so (ErrNoOrganisationNamed), or several do
+// (ErrSeveralOrganisationsNamed). A handler shows its Message beside the field typed in.
+type OrganisationNameError struct{ several bool }
+
+// The two ways a typed organisation name can fail to name one organisation.
+var (
+	ErrNoOrganisationNamed       = &OrganisationNameError{}
+	ErrSeveralOrganisationsNamed = &OrganisationNameError{several: true}
+)
+
+func (e *OrganisationNameError) Error() string {
+	if e.several {
+		return "several organisations have a name beginning so"
+	}
+	return "no organisation has a name beginning so"
+}
+
+// Message is the sentence a person reads beside the field, in English (the page
+// translates it).
+func (e *OrganisationNameError) Message() string { return errorMessage(e) }
 
 // OrganisationsNamed lists at most limit customer organisations whose name begins with
 // name, in any case: the one called exactly so first, then by name. The forms that name
@@ -34,21 +47,18 @@ func OrganisationsNamed(ctx context.Context, q database.Queryer, name string, li
 	return os, nil
 }
 
-// ReadOrganisation reads the organisation typed in the form's field: the one called so
-// (in any case), or the only one whose name begins so. When none or several fit, it says
-// so beside the field and returns false.
-func ReadOrganisation(ctx context.Context, q database.Queryer, form *web.Form, field, typed string) (OrgName, bool, error) {
+// ReadOrganisation reads the organisation a person typed: the one called so (in any
+// case), or the only one whose name begins so. When none or several fit, it returns
+// ErrNoOrganisationNamed or ErrSeveralOrganisationsNamed (an *OrganisationNameError).
+func ReadOrganisation(ctx context.Context, q database.Queryer, typed string) (OrgName, error) {
 	os, err := OrganisationsNamed(ctx, q, typed, 2)
-	if err != nil {
-		return OrgName{}, false, err
-	}
 	switch {
+	case err != nil:
+		return OrgName{}, err
 	case len(os) > 0 && strings.EqualFold(os[0].Name, strings.TrimSpace(typed)), len(os) == 1:
-		return os[0], true, nil
+		return os[0], nil
 	case len(os) == 0:
-		form.Fail(field, "No organisation has a name beginning so.")
-	default:
-		form.Fail(field, "Several organisations have a name beginning so: type more of it.")
+		return OrgName{}, ErrNoOrganisationNamed
 	}
-	return OrgName{}, false, nil
+	return OrgName{}, ErrSeveralOrganisationsNamed
 }

@@ -15,53 +15,6 @@ type Store struct{ q database.Queryer }
 // NewStore returns a store that runs its SQL through q.
 func NewStore(q database.Queryer) *Store { return &Store{q: q} }
 
-const userColumns = `u.id, u.email, u.name, u.roles, u.org_id, o.name AS org_name, u.password_hash,
-	u.language, u.active, u.available, u.created_at, u.last_sign_in_at`
-
-// ViewerColumns are the columns of the user a request acts as, read beside another
-// table's (its session's) from users u LEFT JOIN organisations o: what an access.Viewer
-// holds, and not the password's hash. Scan them into the destinations of a ViewerRow.
-const ViewerColumns = `u.id, u.email, u.name, u.roles, u.org_id, o.name, u.language, u.active, u.available`
-
-// ViewerRow receives ViewerColumns by hand, without reflection: every signed-in request
-// reads one.
-type ViewerRow struct {
-	id        sql.NullInt64
-	email     sql.NullString
-	name      sql.NullString
-	roles     RoleList
-	orgID     sql.NullInt64
-	orgName   sql.NullString
-	language  sql.NullString
-	active    sql.NullBool
-	available sql.NullBool
-}
-
-// Dest returns the destinations of ViewerColumns, in their order, for Scan.
-func (r *ViewerRow) Dest() []any {
-	return []any{&r.id, &r.email, &r.name, &r.roles, &r.orgID, &r.orgName, &r.language, &r.active, &r.available}
-}
-
-// User returns the user read, or nil when the row had none.
-func (r *ViewerRow) User() *User {
-	if !r.id.Valid {
-		return nil
-	}
-	u := &User{ID: r.id.Int64, Email: r.email.String, Name: r.name.String, Roles: r.roles, Language: r.language.String,
-		Active: r.active.Bool, Available: r.available.Bool}
-	if r.orgID.Valid {
-		u.OrgID = &r.orgID.Int64
-	}
-	if r.orgName.Valid {
-		u.OrgName = &r.orgName.String
-	}
-	return u
-}
-
-const getUserByID = `SELECT ` + userColumns + ` FROM users u LEFT JOIN organisations o ON o.id = u.org_id WHERE u.id = $1`
-
-const getUserByEmail = `SELECT ` + userColumns + ` FROM users u LEFT JOIN organisations o ON o.id = u.org_id WHERE u.email = lower($1)`
-
 // ByID returns the user with id, or ErrNotFound.
 func (s *Store) ByID(ctx context.Context, id int64) (*User, error) {
 	return s.get(ctx, getUserByID, id)
@@ -89,14 +42,6 @@ type ListFilter struct {
 	After  string // the last e-mail address of the previous page
 	Limit  int
 }
-
-const listUsers = `
-SELECT ` + userColumns + `
-FROM users u LEFT JOIN organisations o ON o.id = u.org_id
-WHERE ($1 = '' OR u.email > $1)
-  AND ($2 = '' OR u.email ILIKE '%' || $2 || '%' OR u.name ILIKE '%' || $2 || '%')
-ORDER BY u.email
-LIMIT $3`
 
 // List returns up to f.Limit users after f.After, and whether more follow.
 func (s *Store) List(ctx context.Context, f ListFilter) ([]User, bool, error) {
@@ -130,11 +75,6 @@ type NewUser struct {
 	PasswordHash string
 }
 
-const insertUser = `
-INSERT INTO users (email, name, roles, org_id, password_hash, password_changed_at)
-VALUES (lower($1), $2, $3, $4, $5, CASE WHEN $5 <> '' THEN now() END)
-RETURNING id`
-
 // Create inserts a user and returns its id.
 func (s *Store) Create(ctx context.Context, nu NewUser) (int64, error) {
 	var id int64
@@ -164,7 +104,7 @@ func (s *Store) exec(ctx context.Context, what, query string, args ...any) error
 
 // SetRoles replaces a user's roles and organisation.
 func (s *Store) SetRoles(ctx context.Context, id int64, roles RoleList, orgID *int64) error {
-	err := s.exec(ctx, "set roles", `UPDATE users SET roles = $2, org_id = $3 WHERE id = $1`, id, roles, orgID)
+	err := s.exec(ctx, "set roles", setUserRoles, id, roles, orgID)
 	if database.IsConstraint(err, "users_org_id_fkey") {
 		return ErrNoSuchOrg
 	}
@@ -173,22 +113,22 @@ func (s *Store) SetRoles(ctx context.Context, id int64, roles RoleList, orgID *i
 
 // SetActive activates or deactivates a user.
 func (s *Store) SetActive(ctx context.Context, id int64, active bool) error {
-	return s.exec(ctx, "set active", `UPDATE users SET active = $2 WHERE id = $1`, id, active)
+	return s.exec(ctx, "set active", setUserActive, id, active)
 }
 
 // SetPassword stores a new password hash.
 func (s *Store) SetPassword(ctx context.Context, id int64, hash string) error {
-	return s.exec(ctx, "set password", `UPDATE users SET password_hash = $2, password_changed_at = now() WHERE id = $1`, id, hash)
+	return s.exec(ctx, "set password", setUserPassword, id, hash)
 }
 
 // SetLanguage stores the language a user reads Tugi in.
 func (s *Store) SetLanguage(ctx context.Context, id int64, lang string) error {
-	return s.exec(ctx, "set language", `UPDATE users SET language = $2 WHERE id = $1`, id, lang)
+	return s.exec(ctx, "set language", setUserLanguage, id, lang)
 }
 
 // RecordSignIn notes that a user has just signed in.
 func (s *Store) RecordSignIn(ctx context.Context, id int64) error {
-	return s.exec(ctx, "record sign-in", `UPDATE users SET last_sign_in_at = now() WHERE id = $1`, id)
+	return s.exec(ctx, "record sign-in", recordSignIn, id)
 }
 
 // CountActiveAdmins counts active users with the admin role, except the user except.
@@ -200,7 +140,7 @@ func (s *Store) CountActiveAdmins(ctx context.Context, except int64) (int, error
 	// query itself left except out, each of two such transactions locked just the other
 	// admin's row, then updated its own, and they deadlocked (TestLastAdminRace).
 	var ids []int64
-	err := s.q.SelectContext(ctx, &ids, `SELECT id FROM users WHERE active AND 'admin' = ANY (roles) ORDER BY id FOR UPDATE`)
+	err := s.q.SelectContext(ctx, &ids, lockActiveAdmins)
 	if err != nil {
 		return 0, fmt.Errorf("user store: count admins: %w", err)
 	}
@@ -220,16 +160,6 @@ type OrgFilter struct {
 	Limit  int
 }
 
-// listOrgs walks organisations_name_key from the page's start, and counts the members of
-// the page's organisations alone.
-const listOrgs = `
-SELECT o.id, o.name, o.created_at, (SELECT count(*) FROM users u WHERE u.org_id = o.id) AS members
-FROM organisations o
-WHERE ($1 = '' OR lower(o.name) > lower($1))
-  AND ($2 = '' OR o.name ILIKE '%' || $2 || '%')
-ORDER BY lower(o.name)
-LIMIT $3`
-
 // Organisations lists a page of the customer organisations with their number of users,
 // and whether more follow.
 func (s *Store) Organisations(ctx context.Context, f OrgFilter) ([]Organisation, bool, error) {
@@ -246,7 +176,7 @@ func (s *Store) Organisations(ctx context.Context, f OrgFilter) ([]Organisation,
 // OrganisationByName returns the organisation called name (any case), or ErrNotFound.
 func (s *Store) OrganisationByName(ctx context.Context, name string) (*Organisation, error) {
 	var o Organisation
-	err := s.q.GetContext(ctx, &o, `SELECT id, name, created_at FROM organisations WHERE lower(name) = lower($1)`, name)
+	err := s.q.GetContext(ctx, &o, organisationByName, name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -259,7 +189,7 @@ func (s *Store) OrganisationByName(ctx context.Context, name string) (*Organisat
 // CreateOrganisation inserts an organisation and returns its id.
 func (s *Store) CreateOrganisation(ctx context.Context, name string) (int64, error) {
 	var id int64
-	err := s.q.GetContext(ctx, &id, `INSERT INTO organisations (name) VALUES ($1) RETURNING id`, name)
+	err := s.q.GetContext(ctx, &id, insertOrganisation, name)
 	if database.IsConstraint(err, "organisations_name_key") {
 		return 0, ErrOrgNameTaken
 	}
@@ -279,11 +209,7 @@ type Counts struct {
 // Counts returns how many users (active and not) and organisations there are.
 func (s *Store) Counts(ctx context.Context) (Counts, error) {
 	var n Counts
-	err := s.q.GetContext(ctx, &n, `
-		SELECT count(*) FILTER (WHERE active) AS active_users,
-		       count(*) FILTER (WHERE NOT active) AS inactive_users,
-		       (SELECT count(*) FROM organisations) AS organisations
-		FROM users`)
+	err := s.q.GetContext(ctx, &n, countUsers)
 	if err != nil {
 		return n, fmt.Errorf("user store: counts: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -34,11 +35,18 @@ const exportBatch = 1000
 type Directory interface {
 	audit.Namer
 	UserIDByEmail(ctx context.Context, email string) (id int64, ok bool, err error)
-	// ReadOrganisation reads the organisation typed in the form's field: the one called
-	// so, or the only one whose name begins so; otherwise it says so beside the field.
-	ReadOrganisation(ctx context.Context, form *web.Form, field, typed string) (id int64, ok bool, err error)
+	// ReadOrganisation returns the id of the organisation typed: the one called so, or
+	// the only one whose name begins so. When none or several fit, its error has a
+	// Message (a fieldError), the sentence to show beside the field.
+	ReadOrganisation(ctx context.Context, typed string) (id int64, err error)
 	// OrganisationsNamed suggests at most limit organisations whose name begins so.
 	OrganisationsNamed(ctx context.Context, name string, limit int) ([]audit.Named, error)
+}
+
+// fieldError is an error a person fixes in the field they typed: Message says how.
+type fieldError interface {
+	error
+	Message() string
 }
 
 // Handler serves the audit page and its export.
@@ -136,11 +144,14 @@ func (h *Handler) readFilter(c echo.Context) (filter, error) {
 		}
 		fl.f.OrgID = id
 	} else if n := get("org_name"); n != "" {
-		id, ok, err := h.dir.ReadOrganisation(c.Request().Context(), &fl.form, "org_name", n)
-		if err != nil {
+		id, err := h.dir.ReadOrganisation(c.Request().Context(), n)
+		var fe fieldError
+		switch {
+		case errors.As(err, &fe):
+			fl.form.Fail("org_name", fe.Message())
+		case err != nil:
 			return fl, err
-		}
-		if ok {
+		default:
 			fl.f.OrgID = id
 		}
 	}

@@ -1,0 +1,98 @@
+package auth
+
+import (
+	"time"
+
+	"tugi/app/user"
+)
+
+// The SQL of sign-in: every statement the auth package runs on sessions and
+// signin_failures, the only package that writes them.
+
+// loadSession reads the session whose token hashes to $1, unless it has ended (past its
+// expiry, or unused for $2 seconds), with what every signed-in request needs beside it
+// in the same round trip: the session's person (user.ViewerColumns) and the reference
+// version (package reference). Scanned by hand into a sessionRow: every request runs it.
+const loadSession = `
+SELECT s.id, s.user_id, s.auth_method, s.data, s.last_seen_at, now(), (SELECT version FROM reference_version),
+       ` + user.ViewerColumns + `
+FROM sessions s LEFT JOIN users u ON u.id = s.user_id LEFT JOIN organisations o ON o.id = u.org_id
+WHERE s.token_hash = $1 AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2)`
+
+// sessionRow receives a row of loadSession.
+type sessionRow struct {
+	ID         int64
+	UserID     *int64
+	AuthMethod string
+	Data       []byte
+	LastSeen   time.Time
+	Now        time.Time
+	Reference  int64
+	User       user.ViewerRow
+}
+
+// dest returns the destinations of loadSession's columns, in their order, for Scan.
+func (r *sessionRow) dest() []any {
+	return append([]any{&r.ID, &r.UserID, &r.AuthMethod, &r.Data, &r.LastSeen, &r.Now, &r.Reference}, r.User.Dest()...)
+}
+
+// touchSession writes that session $1 was used now.
+const touchSession = `UPDATE sessions SET last_seen_at = now() WHERE id = $1`
+
+// insertSession writes a new session: its token's hash ($1), person ($2, NULL for
+// none), sign-in method, other values (gob), client address and user agent (cut to 300
+// characters); it ends $7 seconds from now. It returns the session's id.
+const insertSession = `
+INSERT INTO sessions (token_hash, user_id, auth_method, data, client_ip, user_agent, expires_at)
+VALUES ($1, $2, $3, $4, $5, left($6, 300), now() + make_interval(secs => $7))
+RETURNING id`
+
+// updateSession writes the values of the session whose token hashes to $1, and that it
+// was used now.
+const updateSession = `
+UPDATE sessions SET data = $2, user_id = $3, auth_method = $4, last_seen_at = now()
+WHERE token_hash = $1`
+
+// deleteSessionByToken removes the session whose token hashes to $1 (signing out).
+const deleteSessionByToken = `DELETE FROM sessions WHERE token_hash = $1`
+
+// listUserSessions reads the live sessions of user $1 (those used in the last $2
+// seconds and not expired), the most recently used first.
+const listUserSessions = `
+SELECT id, auth_method, client_ip, user_agent, created_at, last_seen_at, expires_at FROM sessions
+WHERE user_id = $1 AND expires_at > now() AND last_seen_at > now() - make_interval(secs => $2)
+ORDER BY last_seen_at DESC, id DESC`
+
+// deleteUserSession removes session $1 if it belongs to user $2.
+const deleteUserSession = `DELETE FROM sessions WHERE id = $1 AND user_id = $2`
+
+// deleteUserSessionsExcept removes every session of user $1 but session $2 (0: all).
+const deleteUserSessionsExcept = `DELETE FROM sessions WHERE user_id = $1 AND id <> $2`
+
+// deleteEndedSessions removes the sessions past their expiry or unused for $1 seconds.
+const deleteEndedSessions = `DELETE FROM sessions WHERE expires_at <= now() OR last_seen_at <= now() - make_interval(secs => $1)`
+
+// insertSigninFailure writes a sign-in attempt for the e-mail address $1 from the client
+// address $2, counted as failed until taken back, and returns its id.
+const insertSigninFailure = `INSERT INTO signin_failures (email, client_ip) VALUES ($1, $2) RETURNING id`
+
+// signinBlocked reads whether the attempts other than $6 in the last $3 seconds reach a
+// limit: $4 for the e-mail address $1, or $5 for the client address $2.
+const signinBlocked = `
+SELECT (SELECT count(*) FROM signin_failures WHERE email = $1 AND at > now() - make_interval(secs => $3) AND id <> $6) >= $4
+    OR (SELECT count(*) FROM signin_failures WHERE client_ip = $2 AND at > now() - make_interval(secs => $3) AND id <> $6) >= $5`
+
+// deleteOldSigninFailures removes the attempts older than a day.
+const deleteOldSigninFailures = `DELETE FROM signin_failures WHERE at < now() - interval '1 day'`
+
+// deleteSigninFailure removes attempt $1 (taken back).
+const deleteSigninFailure = `DELETE FROM signin_failures WHERE id = $1`
+
+// deleteAccountSigninFailures removes the attempts for the e-mail address $1.
+const deleteAccountSigninFailures = `DELETE FROM signin_failures WHERE email = $1`
+
+// insertCookieKey keeps $1 as the cookie-signing key unless a process made one first.
+const insertCookieKey = `INSERT INTO cookie_keys (name, key) VALUES ('signing', $1) ON CONFLICT (name) DO NOTHING`
+
+// selectCookieKey reads the cookie-signing key.
+const selectCookieKey = `SELECT key FROM cookie_keys WHERE name = 'signing'`

@@ -1,0 +1,42 @@
+package mail
+
+// The SQL of outgoing mail: every statement the mail package runs on mail_outbox, the
+// only package that writes it (other features queue mail through Enqueue).
+
+// insertMessage writes a message to send: its Message-ID's local part ($1), its
+// thread's (empty for none), the recipient's address (in lower case) and name, subject and
+// text, its kind, what it is about, and whose it is (0 for no organisation or user).
+const insertMessage = `
+INSERT INTO mail_outbox (message_id, thread_id, to_address, to_name, subject, body_text, kind, object_type, object_id, org_id, user_id)
+VALUES ($1, NULLIF($2, ''), $3, $4, $5, $6, $7, $8, $9, NULLIF($10, 0), NULLIF($11, 0))`
+
+// countQueued reads how many messages wait to be sent.
+const countQueued = `SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL`
+
+// claimDue reads and locks up to $1 due messages that no other worker holds, the
+// longest due first.
+const claimDue = `
+SELECT id, message_id, coalesce(thread_id, '') AS thread_id, to_address, to_name, subject, body_text, kind, attempts
+FROM mail_outbox
+WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
+ORDER BY next_attempt_at, id
+LIMIT $1
+FOR UPDATE SKIP LOCKED`
+
+// markSent writes that message $1 was sent now.
+const markSent = `UPDATE mail_outbox SET sent_at = now(), attempts = attempts + 1, last_error = '' WHERE id = $1`
+
+// markFailed writes a failed attempt at message $1, with its error ($2): the next one
+// waits $3 seconds; after $4 attempts (or at once when $5, a message that can never be
+// sent) it is given up. It reads whether it was.
+const markFailed = `
+UPDATE mail_outbox
+SET attempts = attempts + 1, last_error = $2, next_attempt_at = now() + make_interval(secs => $3),
+    failed_at = CASE WHEN $5 OR attempts + 1 >= $4 THEN now() END
+WHERE id = $1
+RETURNING failed_at IS NOT NULL`
+
+// purgeBodies clears the text of messages sent or given up on more than $1 seconds ago.
+const purgeBodies = `
+UPDATE mail_outbox SET body_text = ''
+WHERE body_text <> '' AND coalesce(sent_at, failed_at) < now() - make_interval(secs => $1)`
