@@ -99,8 +99,9 @@ func (a *App) Beside(t testing.TB) *App {
 
 // Client is a browser-like HTTP client with its own cookies. It does not follow
 // redirects, so tests see them. Every request names the status it must answer with and
-// fails the test it is given otherwise, so no answer goes unread; TryPost, for use off
-// the test's goroutine, returns what came instead.
+// fails the test it is given otherwise, so no answer goes unread; Try and TryPost, for the
+// few tests that accept several statuses or run off the test's goroutine, return what
+// came instead.
 type Client struct {
 	t    testing.TB
 	app  *App
@@ -171,7 +172,10 @@ func (c *Client) Get(t testing.TB, path string, want int, header ...string) *Pag
 // fails t unless the answer's status is want.
 func (c *Client) Post(t testing.TB, path string, form url.Values, want int, header ...string) *Page {
 	t.Helper()
-	f := withToken(form, c.csrf(t))
+	f := form
+	if form.Get(web.CSRFField) == "" {
+		f = withToken(form, c.csrf(t))
+	}
 	return c.Do(t, http.MethodPost, path, f, want, header...)
 }
 
@@ -186,9 +190,12 @@ func (c *Client) Try(method, path string, form url.Values, header ...string) (*P
 	return c.send(req)
 }
 
-// TryPost is Post as Try is Do. The client must hold a CSRF token already (call CSRF
-// first).
+// TryPost is Post as Try is Do. Unless form holds a token, the client must hold one
+// already (call CSRF first).
 func (c *Client) TryPost(path string, form url.Values, header ...string) (*Page, error) {
+	if form.Get(web.CSRFField) != "" {
+		return c.Try(http.MethodPost, path, form, header...)
+	}
 	tok := c.Cookie(web.CSRFCookie)
 	if tok == "" {
 		return nil, fmt.Errorf("post %s: the client has no CSRF token", path)
@@ -207,15 +214,13 @@ func (c *Client) Do(t testing.TB, method, path string, form url.Values, want int
 	return c.expect(t, req, want)
 }
 
-// withToken returns a copy of form holding the CSRF token tok, unless form has one.
+// withToken returns a copy of form holding the CSRF token tok.
 func withToken(form url.Values, tok string) url.Values {
 	f := url.Values{}
 	for k, v := range form {
 		f[k] = v
 	}
-	if f.Get(web.CSRFField) == "" {
-		f.Set(web.CSRFField, tok)
-	}
+	f.Set(web.CSRFField, tok)
 	return f
 }
 
@@ -252,8 +257,8 @@ func (c *Client) expect(t testing.TB, req *http.Request, want int) *Page {
 		if said == "" {
 			said = strings.TrimSpace(p.Body)
 		}
-		if len(said) > 500 {
-			said = said[:500] + "…"
+		if r := []rune(said); len(r) > 500 {
+			said = string(r[:500]) + "…"
 		}
 		t.Fatalf("%s %s: status %d, want %d (Location %q); page says: %s",
 			req.Method, req.URL.RequestURI(), p.Status, want, p.Location(), said)
