@@ -6,6 +6,7 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
@@ -97,7 +98,10 @@ func (a *App) Beside(t testing.TB) *App {
 }
 
 // Client is a browser-like HTTP client with its own cookies. It does not follow
-// redirects, so tests see them.
+// redirects, so tests see them. Every request names the status it must answer with and
+// fails the test it is given otherwise, so no answer goes unread; Try and TryPost, for the
+// few tests that accept several statuses or run off the test's goroutine, return what
+// came instead.
 type Client struct {
 	t    testing.TB
 	app  *App
@@ -123,11 +127,8 @@ func (c *Client) On(other *App) *Client {
 func (a *App) SignIn(t testing.TB, email string) *Client {
 	t.Helper()
 	c := a.Client(t)
-	c.Get("/login")
-	p := c.Post("/login", url.Values{"email": {email}, "password": {demo.Password}})
-	if p.Status != http.StatusSeeOther {
-		t.Fatalf("sign-in as %s: status %d, want 303; page says: %s", email, p.Status, p.Text(".alert, main"))
-	}
+	c.Get(t, "/login", http.StatusOK)
+	c.Post(t, "/login", url.Values{"email": {email}, "password": {demo.Password}}, http.StatusSeeOther)
 	return c
 }
 
@@ -160,37 +161,79 @@ func (p *Page) Location() string {
 	return loc
 }
 
-// Get requests path; header holds name, value pairs.
-func (c *Client) Get(path string, header ...string) *Page {
-	c.t.Helper()
-	return c.Do(http.MethodGet, path, nil, header...)
+// Get requests path and fails t unless the answer's status is want; header holds name,
+// value pairs.
+func (c *Client) Get(t testing.TB, path string, want int, header ...string) *Page {
+	t.Helper()
+	return c.Do(t, http.MethodGet, path, nil, want, header...)
 }
 
-// Post submits form to path with the client's CSRF token, as a browser form would.
-func (c *Client) Post(path string, form url.Values, header ...string) *Page {
-	c.t.Helper()
+// Post submits form to path with the client's CSRF token, as a browser form would, and
+// fails t unless the answer's status is want.
+func (c *Client) Post(t testing.TB, path string, form url.Values, want int, header ...string) *Page {
+	t.Helper()
+	f := form
+	if form.Get(web.CSRFField) == "" {
+		f = withToken(form, c.csrf(t))
+	}
+	return c.Do(t, http.MethodPost, path, f, want, header...)
+}
+
+// Try is Do for a test that accepts more than one status, or runs off the test's
+// goroutine where it must not fail: it returns the answer, whatever its status, or what
+// went wrong. The caller checks both.
+func (c *Client) Try(method, path string, form url.Values, header ...string) (*Page, error) {
+	req, err := newRequest(method, c.app.URL+path, form, header)
+	if err != nil {
+		return nil, err
+	}
+	return c.send(req)
+}
+
+// TryPost is Post as Try is Do. Unless form holds a token, the client must hold one
+// already (call CSRF first).
+func (c *Client) TryPost(path string, form url.Values, header ...string) (*Page, error) {
+	if form.Get(web.CSRFField) != "" {
+		return c.Try(http.MethodPost, path, form, header...)
+	}
+	tok := c.Cookie(web.CSRFCookie)
+	if tok == "" {
+		return nil, fmt.Errorf("post %s: the client has no CSRF token", path)
+	}
+	return c.Try(http.MethodPost, path, withToken(form, tok), header...)
+}
+
+// Do sends a request exactly as given: form (if not nil) is the body, no token is added.
+// It fails t unless the answer's status is want.
+func (c *Client) Do(t testing.TB, method, path string, form url.Values, want int, header ...string) *Page {
+	t.Helper()
+	req, err := newRequest(method, c.app.URL+path, form, header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.expect(t, req, want)
+}
+
+// withToken returns a copy of form holding the CSRF token tok.
+func withToken(form url.Values, tok string) url.Values {
 	f := url.Values{}
 	for k, v := range form {
 		f[k] = v
 	}
-	if f.Get(web.CSRFField) == "" {
-		f.Set(web.CSRFField, c.CSRF())
-	}
-	return c.Do(http.MethodPost, path, f, header...)
+	f.Set(web.CSRFField, tok)
+	return f
 }
 
-// Do sends a request exactly as given: form (if not nil) is the body, no token is added.
-func (c *Client) Do(method, path string, form url.Values, header ...string) *Page {
-	c.t.Helper()
-	var body *strings.Reader
+// newRequest builds a request with form (if not nil) as its body; header holds name,
+// value pairs.
+func newRequest(method, target string, form url.Values, header []string) (*http.Request, error) {
+	body := strings.NewReader("")
 	if form != nil {
 		body = strings.NewReader(form.Encode())
-	} else {
-		body = strings.NewReader("")
 	}
-	req, err := http.NewRequest(method, c.app.URL+path, body)
+	req, err := http.NewRequest(method, target, body)
 	if err != nil {
-		c.t.Fatal(err)
+		return nil, fmt.Errorf("new request: %w", err)
 	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -198,26 +241,47 @@ func (c *Client) Do(method, path string, form url.Values, header ...string) *Pag
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	return c.send(req)
+	return req, nil
+}
+
+// expect sends req and fails t unless the answer's status is want, saying what the page
+// said instead.
+func (c *Client) expect(t testing.TB, req *http.Request, want int) *Page {
+	t.Helper()
+	p, err := c.send(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != want {
+		said := p.Text(".alert, .flash, #form-error, main")
+		if said == "" {
+			said = strings.TrimSpace(p.Body)
+		}
+		if r := []rune(said); len(r) > 500 {
+			said = string(r[:500]) + "…"
+		}
+		t.Fatalf("%s %s: status %d, want %d (Location %q); page says: %s",
+			req.Method, req.URL.RequestURI(), p.Status, want, p.Location(), said)
+	}
+	return p
 }
 
 // send sends req and reads the answer.
-func (c *Client) send(req *http.Request) *Page {
-	c.t.Helper()
+func (c *Client) send(req *http.Request) (*Page, error) {
 	res, err := c.http.Do(req)
 	if err != nil {
-		c.t.Fatal(err)
+		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.RequestURI(), err)
 	}
 	defer res.Body.Close()
 	var buf bytes.Buffer
 	if _, err := buf.ReadFrom(res.Body); err != nil {
-		c.t.Fatal(err)
+		return nil, fmt.Errorf("%s %s: read: %w", req.Method, req.URL.RequestURI(), err)
 	}
 	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(buf.Bytes()))
 	if err != nil {
-		c.t.Fatal(err)
+		return nil, fmt.Errorf("%s %s: parse: %w", req.Method, req.URL.RequestURI(), err)
 	}
-	return &Page{Status: res.StatusCode, Header: res.Header, Body: buf.String(), Doc: doc}
+	return &Page{Status: res.StatusCode, Header: res.Header, Body: buf.String(), Doc: doc}, nil
 }
 
 // Cookie returns the value of the client's cookie name ("" if none).
@@ -239,11 +303,30 @@ func (c *Client) SetCookie(name, value string) {
 
 // CSRF returns the client's CSRF token, fetching the sign-in page first if it has none.
 func (c *Client) CSRF() string {
+	c.t.Helper()
+	return c.csrf(c.t)
+}
+
+// csrf is CSRF, failing t if the sign-in page cannot be fetched.
+func (c *Client) csrf(t testing.TB) string {
+	t.Helper()
 	if tok := c.Cookie(web.CSRFCookie); tok != "" {
 		return tok
 	}
-	c.Get("/login")
-	return c.Cookie(web.CSRFCookie)
+	// Signed in, the sign-in page sends the person home; either answer sets the token.
+	req, err := newRequest(http.MethodGet, c.app.URL+"/login", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.send(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := c.Cookie(web.CSRFCookie)
+	if p.Status != http.StatusOK && p.Status != http.StatusSeeOther || tok == "" {
+		t.Fatalf("GET /login for a CSRF token: status %d, token %q", p.Status, tok)
+	}
+	return tok
 }
 
 // SafeBuffer is a bytes.Buffer safe for concurrent writes, for logs.

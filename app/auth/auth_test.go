@@ -38,13 +38,21 @@ const (
 	signedOutFlash = "You have signed out."
 )
 
-// signIn submits the sign-in form from c.
-func signIn(c *apptest.Client, email, password string, extra ...string) *apptest.Page {
+// signIn submits the sign-in form from c and fails t unless the answer's status is want;
+// extra holds more field, value pairs.
+func signIn(t *testing.T, c *apptest.Client, email, password string, want int, extra ...string) *apptest.Page {
+	t.Helper()
+	return c.Post(t, "/login", signInForm(email, password, extra...), want)
+}
+
+// signInForm is the sign-in form filled with email and password and the field, value
+// pairs of extra.
+func signInForm(email, password string, extra ...string) url.Values {
 	f := url.Values{"email": {email}, "password": {password}}
 	for i := 0; i+1 < len(extra); i += 2 {
 		f.Set(extra[i], extra[i+1])
 	}
-	return c.Post("/login", f)
+	return f
 }
 
 // userID returns the id of the user with e-mail email.
@@ -108,12 +116,12 @@ func TestSignIn(t *testing.T) {
 	t.Run("success goes home and shows the person's name", func(t *testing.T) {
 		t.Parallel()
 		c := app.Client(t)
-		c.Get("/login")
-		p := signIn(c, customer, demo.Password)
+		c.Get(t, "/login", http.StatusOK)
+		p := signIn(t, c, customer, demo.Password, http.StatusSeeOther)
 		if p.Status != http.StatusSeeOther || p.Location() != "/" {
 			t.Fatalf("sign-in: %d to %q, want 303 to /", p.Status, p.Location())
 		}
-		home := c.Get("/")
+		home := c.Get(t, "/", http.StatusOK)
 		if home.Status != http.StatusOK || home.Text("h1") != "Welcome, Mari Maasikas" || home.Text(".who-name") != "Mari Maasikas" {
 			t.Errorf("home: %d, h1 %q, name %q", home.Status, home.Text("h1"), home.Text(".who-name"))
 		}
@@ -121,7 +129,7 @@ func TestSignIn(t *testing.T) {
 			t.Error("no auth.sign_in audit event")
 		}
 		// Someone signed in who opens the sign-in page goes home.
-		if p := c.Get("/login"); p.Status != http.StatusSeeOther || p.Location() != "/" {
+		if p := c.Get(t, "/login", http.StatusSeeOther); p.Status != http.StatusSeeOther || p.Location() != "/" {
 			t.Errorf("sign-in page when signed in: %d to %q", p.Status, p.Location())
 		}
 	})
@@ -129,7 +137,7 @@ func TestSignIn(t *testing.T) {
 	t.Run("e-mail in another case and with spaces", func(t *testing.T) {
 		t.Parallel()
 		c := app.Client(t)
-		if p := signIn(c, "  Customer@Demo-Customer.EXAMPLE ", demo.Password); p.Status != http.StatusSeeOther {
+		if p := signIn(t, c, "  Customer@Demo-Customer.EXAMPLE ", demo.Password, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 			t.Fatalf("sign-in: %d, page says %q", p.Status, p.Text("#form-error"))
 		}
 	})
@@ -148,7 +156,7 @@ func TestSignIn(t *testing.T) {
 			"account":               "/",
 		} {
 			c := app.Client(t)
-			p := signIn(c, admin, demo.Password, "next", next)
+			p := signIn(t, c, admin, demo.Password, http.StatusSeeOther, "next", next)
 			if p.Status != http.StatusSeeOther || p.Location() != want {
 				t.Errorf("next %q: %d to %q, want %q", next, p.Status, p.Location(), want)
 			}
@@ -158,20 +166,20 @@ func TestSignIn(t *testing.T) {
 	t.Run("the sign-in page carries next through the form", func(t *testing.T) {
 		t.Parallel()
 		c := app.Client(t)
-		p := c.Get("/account")
+		p := c.Get(t, "/account", http.StatusSeeOther)
 		if p.Status != http.StatusSeeOther || p.Location() != "/login?next=%2Faccount" {
 			t.Fatalf("/account anonymously: %d to %q", p.Status, p.Location())
 		}
-		login := c.Get(p.Location())
+		login := c.Get(t, p.Location(), http.StatusOK)
 		if v := login.InputValue("next"); v != "/account" {
 			t.Fatalf("hidden next = %q, want /account", v)
 		}
 		// A failed attempt keeps it too.
-		failed := signIn(c, customer, wrongPassword, "next", "/account")
+		failed := signIn(t, c, customer, wrongPassword, http.StatusUnauthorized, "next", "/account")
 		if v := failed.InputValue("next"); v != "/account" {
 			t.Errorf("after a failure, hidden next = %q", v)
 		}
-		if p := signIn(c, customer, demo.Password, "next", login.InputValue("next")); p.Location() != "/account" {
+		if p := signIn(t, c, customer, demo.Password, http.StatusSeeOther, "next", login.InputValue("next")); p.Location() != "/account" {
 			t.Errorf("sign-in went to %q, want /account", p.Location())
 		}
 	})
@@ -179,7 +187,7 @@ func TestSignIn(t *testing.T) {
 	t.Run("wrong password", func(t *testing.T) {
 		t.Parallel()
 		c := app.Client(t)
-		p := signIn(c, customer, wrongPassword)
+		p := signIn(t, c, customer, wrongPassword, http.StatusUnauthorized)
 		if p.Status != http.StatusUnauthorized {
 			t.Fatalf("status %d, want 401", p.Status)
 		}
@@ -195,7 +203,7 @@ func TestSignIn(t *testing.T) {
 		if c.Cookie(auth.CookieName) != "" {
 			t.Error("a failed sign-in left a session cookie")
 		}
-		if p := c.Get("/"); p.Status != http.StatusSeeOther {
+		if p := c.Get(t, "/", http.StatusSeeOther); p.Status != http.StatusSeeOther {
 			t.Errorf("after a failed sign-in, home: %d, want a redirect to sign in", p.Status)
 		}
 	})
@@ -203,8 +211,8 @@ func TestSignIn(t *testing.T) {
 	t.Run("unknown e-mail reads exactly like a wrong password", func(t *testing.T) {
 		t.Parallel()
 		c := app.Client(t)
-		known := signIn(c, employee, wrongPassword)
-		unknown := signIn(c, "nobody@tugi.example", wrongPassword)
+		known := signIn(t, c, employee, wrongPassword, http.StatusUnauthorized)
+		unknown := signIn(t, c, "nobody@tugi.example", wrongPassword, http.StatusUnauthorized)
 		if known.Status != unknown.Status || known.Status != http.StatusUnauthorized {
 			t.Errorf("status: known %d, unknown %d", known.Status, unknown.Status)
 		}
@@ -221,7 +229,7 @@ func TestSignIn(t *testing.T) {
 	t.Run("empty fields", func(t *testing.T) {
 		t.Parallel()
 		c := app.Client(t)
-		p := signIn(c, "", "")
+		p := signIn(t, c, "", "", http.StatusUnprocessableEntity)
 		if p.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("status %d, want 422", p.Status)
 		}
@@ -233,7 +241,7 @@ func TestSignIn(t *testing.T) {
 				t.Errorf("%s: message %q", f, got)
 			}
 		}
-		p = signIn(c, "not-an-address", demo.Password)
+		p = signIn(t, c, "not-an-address", demo.Password, http.StatusUnprocessableEntity)
 		if p.Status != http.StatusUnprocessableEntity || p.FieldError("email") != "Enter an e-mail address such as name@example.com." {
 			t.Errorf("malformed e-mail: %d %q", p.Status, p.FieldError("email"))
 		}
@@ -248,11 +256,11 @@ func TestSignIn(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := app.Client(t)
-		p := signIn(c, "ciso@tugi.example", demo.Password)
+		p := signIn(t, c, "ciso@tugi.example", demo.Password, http.StatusUnauthorized)
 		if p.Status != http.StatusUnauthorized || p.Text("#form-error") != msgWrong {
 			t.Errorf("deactivated: %d %q, want 401 %q", p.Status, p.Text("#form-error"), msgWrong)
 		}
-		if c.Get("/").Status != http.StatusSeeOther {
+		if c.Get(t, "/", http.StatusSeeOther).Status != http.StatusSeeOther {
 			t.Error("deactivated user reached home")
 		}
 		var n int
@@ -272,7 +280,7 @@ func TestSignInRenewsSession(t *testing.T) {
 		t.Parallel()
 		c := app.SignIn(t, customer)
 		before := c.Cookie(auth.CookieName)
-		if p := signIn(c, customer2, demo.Password); p.Status != http.StatusSeeOther {
+		if p := signIn(t, c, customer2, demo.Password, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 			t.Fatalf("second sign-in: %d", p.Status)
 		}
 		after := c.Cookie(auth.CookieName)
@@ -286,10 +294,10 @@ func TestSignInRenewsSession(t *testing.T) {
 		}
 		old := app.Client(t)
 		old.SetCookie(auth.CookieName, before)
-		if p := old.Get("/account"); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location(), "/login") {
+		if p := old.Get(t, "/account", http.StatusSeeOther); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location(), "/login") {
 			t.Errorf("the earlier token: /account gave %d to %q, want the sign-in page", p.Status, p.Location())
 		}
-		if p := c.Get("/"); p.Status != http.StatusOK || p.Text(".who-name") != "Jaan Tamm" {
+		if p := c.Get(t, "/", http.StatusOK); p.Status != http.StatusOK || p.Text(".who-name") != "Jaan Tamm" {
 			t.Errorf("the new session: home %d for %q, want customer2's", p.Status, p.Text(".who-name"))
 		}
 	})
@@ -299,7 +307,7 @@ func TestSignInRenewsSession(t *testing.T) {
 		const planted = "planted-by-someone-else"
 		c := app.Client(t)
 		c.SetCookie(auth.CookieName, planted)
-		if p := signIn(c, customer, demo.Password); p.Status != http.StatusSeeOther {
+		if p := signIn(t, c, customer, demo.Password, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 			t.Fatalf("sign-in: %d", p.Status)
 		}
 		if got := c.Cookie(auth.CookieName); got == "" || got == planted {
@@ -307,7 +315,7 @@ func TestSignInRenewsSession(t *testing.T) {
 		}
 		old := app.Client(t)
 		old.SetCookie(auth.CookieName, planted)
-		if p := old.Get("/"); p.Status != http.StatusSeeOther {
+		if p := old.Get(t, "/", http.StatusSeeOther); p.Status != http.StatusSeeOther {
 			t.Errorf("planted token reaches home: %d", p.Status)
 		}
 	})
@@ -323,19 +331,19 @@ func TestThrottle(t *testing.T) {
 		c := app.Client(t)
 		// The account is the address, whatever its case.
 		for i, email := range []string{customer, strings.ToUpper(customer), " " + customer} {
-			if p := signIn(c, email, wrongPassword); p.Status != http.StatusUnauthorized {
+			if p := signIn(t, c, email, wrongPassword, http.StatusUnauthorized); p.Status != http.StatusUnauthorized {
 				t.Fatalf("failure %d: status %d, want 401", i+1, p.Status)
 			}
 		}
-		p := signIn(c, "Customer@demo-customer.example", demo.Password)
+		p := signIn(t, c, "Customer@demo-customer.example", demo.Password, http.StatusTooManyRequests)
 		if p.Status != http.StatusTooManyRequests || p.Text("#form-error") != msgThrottled {
 			t.Fatalf("right password after 3 failures: %d %q, want 429 %q", p.Status, p.Text("#form-error"), msgThrottled)
 		}
-		if c.Get("/").Status != http.StatusSeeOther {
+		if c.Get(t, "/", http.StatusSeeOther).Status != http.StatusSeeOther {
 			t.Error("a throttled sign-in signed in")
 		}
 		// Another account from the same address is not affected.
-		if p := signIn(app.Client(t), customer2, demo.Password); p.Status != http.StatusSeeOther {
+		if p := signIn(t, app.Client(t), customer2, demo.Password, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 			t.Errorf("another account: %d", p.Status)
 		}
 		want := []string{"wrong_password", "wrong_password", "wrong_password", "throttled"}
@@ -354,10 +362,14 @@ func TestThrottle(t *testing.T) {
 		app := apptest.NewWith(t, throttle)
 		c := app.Client(t)
 		var known, unknown []string
-		for range 5 {
-			p := signIn(c, employee, wrongPassword)
+		for i := range 5 {
+			want := http.StatusUnauthorized
+			if i >= 3 {
+				want = http.StatusTooManyRequests // the account has had its 3 tries
+			}
+			p := signIn(t, c, employee, wrongPassword, want)
 			known = append(known, strconv.Itoa(p.Status)+" "+p.Text("#form-error"))
-			p = signIn(c, "ghost@tugi.example", wrongPassword)
+			p = signIn(t, c, "ghost@tugi.example", wrongPassword, want)
 			unknown = append(unknown, strconv.Itoa(p.Status)+" "+p.Text("#form-error"))
 		}
 		if !slices.Equal(known, unknown) {
@@ -377,12 +389,12 @@ func TestThrottle(t *testing.T) {
 		app := apptest.NewWith(t, throttle)
 		c := app.Client(t)
 		for i := range 10 {
-			if p := signIn(c, "guess"+strconv.Itoa(i)+"@tugi.example", wrongPassword); p.Status != http.StatusUnauthorized {
+			if p := signIn(t, c, "guess"+strconv.Itoa(i)+"@tugi.example", wrongPassword, http.StatusUnauthorized); p.Status != http.StatusUnauthorized {
 				t.Fatalf("guess %d: %d, want 401", i, p.Status)
 			}
 		}
 		// The 11th attempt from this address is refused, whichever account and password.
-		p := signIn(app.Client(t), admin, demo.Password)
+		p := signIn(t, app.Client(t), admin, demo.Password, http.StatusTooManyRequests)
 		if p.Status != http.StatusTooManyRequests || p.Text("#form-error") != msgThrottled {
 			t.Errorf("after 10 failures from one address: %d %q", p.Status, p.Text("#form-error"))
 		}
@@ -394,11 +406,11 @@ func TestThrottle(t *testing.T) {
 		for round := range 3 {
 			c := app.Client(t)
 			for i := range 2 {
-				if p := signIn(c, customer, wrongPassword); p.Status != http.StatusUnauthorized {
+				if p := signIn(t, c, customer, wrongPassword, http.StatusUnauthorized); p.Status != http.StatusUnauthorized {
 					t.Fatalf("round %d failure %d: %d, want 401", round, i+1, p.Status)
 				}
 			}
-			if p := signIn(c, customer, demo.Password); p.Status != http.StatusSeeOther {
+			if p := signIn(t, c, customer, demo.Password, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 				t.Fatalf("round %d: right password after 2 failures: %d %q", round, p.Status, p.Text("#form-error"))
 			}
 		}
@@ -417,16 +429,22 @@ func TestThrottle(t *testing.T) {
 			clients[i] = app.Client(t)
 			clients[i].CSRF()
 		}
-		statuses := make([]int, len(clients))
+		pages := make([]*apptest.Page, len(clients))
+		errs := make([]error, len(clients))
 		var wg sync.WaitGroup
 		for i, c := range clients {
-			wg.Go(func() { statuses[i] = signIn(c, customer, wrongPassword).Status })
+			wg.Go(func() { pages[i], errs[i] = c.TryPost("/login", signInForm(customer, wrongPassword)) })
 		}
 		wg.Wait()
 		checked := 0
-		for _, s := range statuses {
-			if s == http.StatusUnauthorized {
+		for i, p := range pages {
+			switch {
+			case errs[i] != nil:
+				t.Fatal(errs[i])
+			case p.Status == http.StatusUnauthorized:
 				checked++
+			case p.Status != http.StatusTooManyRequests:
+				t.Errorf("guess %d: status %d, want 401 (checked) or 429 (throttled)", i, p.Status)
 			}
 		}
 		if checked > 3 {
@@ -446,9 +464,9 @@ func TestThrottle(t *testing.T) {
 		c := app.Client(t)
 		for i := range 10 {
 			f := url.Values{"email": {"guess" + strconv.Itoa(i) + "@tugi.example"}, "password": {wrongPassword}}
-			c.Post("/login", f, "X-Forwarded-For", "203.0.113."+strconv.Itoa(i+1))
+			c.Post(t, "/login", f, http.StatusUnauthorized, "X-Forwarded-For", "203.0.113."+strconv.Itoa(i+1))
 		}
-		p := c.Post("/login", url.Values{"email": {admin}, "password": {demo.Password}}, "X-Forwarded-For", "198.51.100.7")
+		p := c.Post(t, "/login", url.Values{"email": {admin}, "password": {demo.Password}}, http.StatusTooManyRequests, "X-Forwarded-For", "198.51.100.7")
 		if p.Status != http.StatusTooManyRequests {
 			t.Errorf("with a fresh X-Forwarded-For: %d, want 429", p.Status)
 		}
@@ -465,12 +483,12 @@ func TestThrottle(t *testing.T) {
 		c := app.Client(t)
 		for i := range 10 {
 			f := url.Values{"email": {"guess" + strconv.Itoa(i) + "@tugi.example"}, "password": {wrongPassword}}
-			c.Post("/login", f, "X-Forwarded-For", "203.0.113.9")
+			c.Post(t, "/login", f, http.StatusUnauthorized, "X-Forwarded-For", "203.0.113.9")
 		}
-		if p := c.Post("/login", url.Values{"email": {admin}, "password": {demo.Password}}, "X-Forwarded-For", "203.0.113.9"); p.Status != http.StatusTooManyRequests {
+		if p := c.Post(t, "/login", url.Values{"email": {admin}, "password": {demo.Password}}, http.StatusTooManyRequests, "X-Forwarded-For", "203.0.113.9"); p.Status != http.StatusTooManyRequests {
 			t.Errorf("the guessing client: %d, want 429", p.Status)
 		}
-		if p := c.Post("/login", url.Values{"email": {admin}, "password": {demo.Password}}, "X-Forwarded-For", "198.51.100.7"); p.Status != http.StatusSeeOther {
+		if p := c.Post(t, "/login", url.Values{"email": {admin}, "password": {demo.Password}}, http.StatusSeeOther, "X-Forwarded-For", "198.51.100.7"); p.Status != http.StatusSeeOther {
 			t.Errorf("another client behind the proxy: %d, want 303", p.Status)
 		}
 		var ip string
@@ -485,18 +503,18 @@ func TestThrottle(t *testing.T) {
 		app := apptest.NewWith(t, throttle)
 		c := app.SignIn(t, customer)
 		for range 3 {
-			p := c.Post("/account/password", url.Values{"current_password": {wrongPassword},
-				"new_password": {newPassword}, "confirm_password": {newPassword}})
+			p := c.Post(t, "/account/password", url.Values{"current_password": {wrongPassword},
+				"new_password": {newPassword}, "confirm_password": {newPassword}}, http.StatusUnprocessableEntity)
 			if p.FieldError("current_password") != "This is not your current password." {
 				t.Fatalf("wrong current: %d %q", p.Status, p.FieldError("current_password"))
 			}
 		}
-		p := c.Post("/account/password", url.Values{"current_password": {demo.Password},
-			"new_password": {newPassword}, "confirm_password": {newPassword}})
+		p := c.Post(t, "/account/password", url.Values{"current_password": {demo.Password},
+			"new_password": {newPassword}, "confirm_password": {newPassword}}, http.StatusUnprocessableEntity)
 		if p.Status != http.StatusUnprocessableEntity || p.FieldError("current_password") != msgThrottled {
 			t.Errorf("right current after 3 wrong: %d %q", p.Status, p.FieldError("current_password"))
 		}
-		if p := signIn(app.Client(t), customer, newPassword); p.Status == http.StatusSeeOther {
+		if p := signIn(t, app.Client(t), customer, newPassword, http.StatusTooManyRequests); p.Status == http.StatusSeeOther {
 			t.Error("the password was changed while throttled")
 		}
 	})
@@ -507,15 +525,15 @@ func TestSignOut(t *testing.T) {
 	app := apptest.New(t)
 	c := app.SignIn(t, customer)
 	token := c.Cookie(auth.CookieName)
-	p := c.Post("/logout", nil)
+	p := c.Post(t, "/logout", nil, http.StatusSeeOther)
 	if p.Status != http.StatusSeeOther || p.Location() != "/login" {
 		t.Fatalf("sign-out: %d to %q", p.Status, p.Location())
 	}
-	login := c.Get("/login")
+	login := c.Get(t, "/login", http.StatusOK)
 	if login.Status != http.StatusOK || login.Text(".flash") != signedOutFlash {
 		t.Errorf("sign-in page after sign-out: %d, flash %q", login.Status, login.Text(".flash"))
 	}
-	if again := c.Get("/login"); again.Text(".flash") != "" {
+	if again := c.Get(t, "/login", http.StatusOK); again.Text(".flash") != "" {
 		t.Errorf("the flash shows twice: %q", again.Text(".flash"))
 	}
 	var anonymous int
@@ -523,13 +541,13 @@ func TestSignOut(t *testing.T) {
 	if anonymous != 0 {
 		t.Errorf("the goodbye left %d anonymous sessions in the database; it travels in a cookie", anonymous)
 	}
-	if p := c.Get("/"); p.Status != http.StatusSeeOther || p.Location() != "/login" {
+	if p := c.Get(t, "/", http.StatusSeeOther); p.Status != http.StatusSeeOther || p.Location() != "/login" {
 		t.Errorf("home after sign-out: %d to %q", p.Status, p.Location())
 	}
 	// The old cookie, kept by someone, no longer signs in.
 	replay := app.Client(t)
 	replay.SetCookie(auth.CookieName, token)
-	if p := replay.Get("/account"); p.Status != http.StatusSeeOther || p.Location() != "/login?next=%2Faccount" {
+	if p := replay.Get(t, "/account", http.StatusSeeOther); p.Status != http.StatusSeeOther || p.Location() != "/login?next=%2Faccount" {
 		t.Errorf("replayed session: %d to %q", p.Status, p.Location())
 	}
 	if n := sessionCount(t, app, customer); n != 0 {
@@ -554,7 +572,7 @@ func TestSessionTimeouts(t *testing.T) {
 		// Just inside the idle limit the session holds...
 		app.DB.MustExec(`UPDATE sessions SET last_seen_at = now() - make_interval(secs => $2) WHERE user_id = $1`,
 			uid, (idle - time.Minute).Seconds())
-		if p := c.Get("/account"); p.Status != http.StatusOK {
+		if p := c.Get(t, "/account", http.StatusOK); p.Status != http.StatusOK {
 			t.Fatalf("inside the idle limit: %d", p.Status)
 		}
 		// ...and that request counted as activity.
@@ -565,7 +583,7 @@ func TestSessionTimeouts(t *testing.T) {
 		}
 		app.DB.MustExec(`UPDATE sessions SET last_seen_at = now() - make_interval(secs => $2) WHERE user_id = $1`,
 			uid, (idle + time.Minute).Seconds())
-		p := c.Get("/account")
+		p := c.Get(t, "/account", http.StatusSeeOther)
 		if p.Status != http.StatusSeeOther || p.Location() != "/login?next=%2Faccount" {
 			t.Errorf("past the idle limit: %d to %q", p.Status, p.Location())
 		}
@@ -575,7 +593,7 @@ func TestSessionTimeouts(t *testing.T) {
 		t.Parallel()
 		c := app.SignIn(t, customer2)
 		app.DB.MustExec(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1`, userID(t, app, customer2))
-		p := c.Get("/account")
+		p := c.Get(t, "/account", http.StatusSeeOther)
 		if p.Status != http.StatusSeeOther || p.Location() != "/login?next=%2Faccount" {
 			t.Errorf("past the session's end: %d to %q", p.Status, p.Location())
 		}
@@ -599,8 +617,8 @@ func TestCookieAttributes(t *testing.T) {
 		t.Parallel()
 		app := apptest.New(t)
 		c := app.Client(t)
-		login := c.Get("/login")
-		p := signIn(c, customer, demo.Password)
+		login := c.Get(t, "/login", http.StatusOK)
+		p := signIn(t, c, customer, demo.Password, http.StatusSeeOther)
 		for name, ck := range map[string]*http.Cookie{auth.CookieName: cookie(p, auth.CookieName), "tugi_csrf": cookie(login, "tugi_csrf")} {
 			if ck == nil {
 				t.Fatalf("no %s cookie set", name)
@@ -625,7 +643,7 @@ func TestCookieAttributes(t *testing.T) {
 			c.PublicURL = u
 		}})
 		c := app.Client(t)
-		login := c.Get("/login")
+		login := c.Get(t, "/login", http.StatusOK)
 		if h := login.Header.Get("Strict-Transport-Security"); !strings.Contains(h, "max-age=") {
 			t.Errorf("no Strict-Transport-Security: %q", h)
 		}
@@ -635,7 +653,7 @@ func TestCookieAttributes(t *testing.T) {
 		}
 		// The client will not send Secure cookies over http, so send the token by hand.
 		form := url.Values{"email": {customer}, "password": {demo.Password}, "_csrf": {csrf.Value}}
-		p := c.Do(http.MethodPost, "/login", form, "Cookie", "tugi_csrf="+csrf.Value)
+		p := c.Do(t, http.MethodPost, "/login", form, http.StatusSeeOther, "Cookie", "tugi_csrf="+csrf.Value)
 		if p.Status != http.StatusSeeOther {
 			t.Fatalf("sign-in: %d", p.Status)
 		}
@@ -657,7 +675,7 @@ func TestAccountSessions(t *testing.T) {
 		t.Parallel()
 		here := app.SignIn(t, customer)
 		there := app.SignIn(t, customer)
-		p := here.Get("/account")
+		p := here.Get(t, "/account", http.StatusOK)
 		if p.Status != http.StatusOK {
 			t.Fatalf("account: %d", p.Status)
 		}
@@ -672,21 +690,21 @@ func TestAccountSessions(t *testing.T) {
 			t.Fatalf("%d revoke forms, want 1 (not for this session)", forms.Length())
 		}
 		action, _ := forms.Attr("action")
-		r := here.Post(action, nil)
+		r := here.Post(t, action, nil, http.StatusSeeOther)
 		if r.Status != http.StatusSeeOther || r.Location() != "/account" {
 			t.Fatalf("revoke: %d to %q", r.Status, r.Location())
 		}
-		after := here.Get("/account")
+		after := here.Get(t, "/account", http.StatusOK)
 		if after.Text(".flash") != "That session has been signed out." {
 			t.Errorf("flash %q", after.Text(".flash"))
 		}
 		if n := after.Doc.Find("#sessions tbody tr").Length(); n != 1 {
 			t.Errorf("%d sessions listed after revoking, want 1", n)
 		}
-		if p := there.Get("/"); p.Status != http.StatusSeeOther || p.Location() != "/login" {
+		if p := there.Get(t, "/", http.StatusSeeOther); p.Status != http.StatusSeeOther || p.Location() != "/login" {
 			t.Errorf("revoked session: home %d to %q", p.Status, p.Location())
 		}
-		if p := here.Get("/"); p.Status != http.StatusOK {
+		if p := here.Get(t, "/", http.StatusOK); p.Status != http.StatusOK {
 			t.Errorf("this session after revoking the other: %d", p.Status)
 		}
 	})
@@ -699,15 +717,15 @@ func TestAccountSessions(t *testing.T) {
 		if err := app.DB.Get(&bSession, `SELECT id FROM sessions WHERE user_id = $1`, userID(t, app, customer2)); err != nil {
 			t.Fatal(err)
 		}
-		p := a.Post("/account/sessions/"+strconv.FormatInt(bSession, 10)+"/revoke", nil)
+		p := a.Post(t, "/account/sessions/"+strconv.FormatInt(bSession, 10)+"/revoke", nil, http.StatusNotFound)
 		if p.Status != http.StatusNotFound || p.Text("h1") != "Not found" {
 			t.Errorf("revoking another's session: %d %q, want 404", p.Status, p.Text("h1"))
 		}
-		if p := b.Get("/"); p.Status != http.StatusOK {
+		if p := b.Get(t, "/", http.StatusOK); p.Status != http.StatusOK {
 			t.Errorf("the other person was signed out: %d", p.Status)
 		}
 		for _, id := range []string{"x", "-1", "99999999999999999999"} {
-			if p := a.Post("/account/sessions/"+id+"/revoke", nil); p.Status != http.StatusNotFound {
+			if p := a.Post(t, "/account/sessions/"+id+"/revoke", nil, http.StatusNotFound); p.Status != http.StatusNotFound {
 				t.Errorf("revoke %q: %d, want 404", id, p.Status)
 			}
 		}
@@ -720,10 +738,10 @@ func TestAccountSessions(t *testing.T) {
 		b := app.SignIn(t, customer2)
 		var bSession int64
 		app.DB.Get(&bSession, `SELECT id FROM sessions WHERE user_id = $1`, userID(t, app, customer2))
-		if p := a.Post("/account/sessions/"+strconv.FormatInt(bSession, 10)+"/revoke", nil); p.Status != http.StatusNotFound {
+		if p := a.Post(t, "/account/sessions/"+strconv.FormatInt(bSession, 10)+"/revoke", nil, http.StatusNotFound); p.Status != http.StatusNotFound {
 			t.Errorf("customer A revoking customer B's session: %d, want 404", p.Status)
 		}
-		if p := b.Get("/account"); p.Status != http.StatusOK {
+		if p := b.Get(t, "/account", http.StatusOK); p.Status != http.StatusOK {
 			t.Errorf("customer B signed out by A: %d", p.Status)
 		}
 		if n := sessionCount(t, app, customer2); n != 1 {
@@ -736,10 +754,10 @@ func TestAccountSessions(t *testing.T) {
 		c := app.SignIn(t, "agent2@tugi.example")
 		var id int64
 		app.DB.Get(&id, `SELECT id FROM sessions WHERE user_id = $1`, userID(t, app, "agent2@tugi.example"))
-		if p := c.Post("/account/sessions/"+strconv.FormatInt(id, 10)+"/revoke", nil); p.Status != http.StatusSeeOther || p.Location() != "/login" {
+		if p := c.Post(t, "/account/sessions/"+strconv.FormatInt(id, 10)+"/revoke", nil, http.StatusSeeOther); p.Status != http.StatusSeeOther || p.Location() != "/login" {
 			t.Errorf("revoke own current session: %d to %q", p.Status, p.Location())
 		}
-		if p := c.Get("/"); p.Status != http.StatusSeeOther {
+		if p := c.Get(t, "/", http.StatusSeeOther); p.Status != http.StatusSeeOther {
 			t.Errorf("still signed in: %d", p.Status)
 		}
 	})
@@ -752,7 +770,7 @@ func TestDeactivationEndsSessions(t *testing.T) {
 	victim := app.SignIn(t, customer)
 	other := app.SignIn(t, customer2)
 	id := userID(t, app, customer)
-	p := adm.Post("/admin/users/"+strconv.FormatInt(id, 10)+"/deactivate", nil)
+	p := adm.Post(t, "/admin/users/"+strconv.FormatInt(id, 10)+"/deactivate", nil, http.StatusSeeOther)
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("deactivate: %d", p.Status)
 	}
@@ -760,16 +778,16 @@ func TestDeactivationEndsSessions(t *testing.T) {
 	if n := sessionCount(t, app, customer); n != 0 {
 		t.Errorf("%d sessions left after deactivation", n)
 	}
-	if p := victim.Get("/account"); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location(), "/login") {
+	if p := victim.Get(t, "/account", http.StatusSeeOther); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location(), "/login") {
 		t.Errorf("deactivated user's session: %d to %q", p.Status, p.Location())
 	}
-	if p := other.Get("/"); p.Status != http.StatusOK {
+	if p := other.Get(t, "/", http.StatusOK); p.Status != http.StatusOK {
 		t.Errorf("another customer was signed out: %d", p.Status)
 	}
-	if p := adm.Get("/"); p.Status != http.StatusOK {
+	if p := adm.Get(t, "/", http.StatusOK); p.Status != http.StatusOK {
 		t.Errorf("the admin was signed out: %d", p.Status)
 	}
-	if p := signIn(app.Client(t), customer, demo.Password); p.Status != http.StatusUnauthorized {
+	if p := signIn(t, app.Client(t), customer, demo.Password, http.StatusUnauthorized); p.Status != http.StatusUnauthorized {
 		t.Errorf("deactivated user signs in: %d", p.Status)
 	}
 }
@@ -781,7 +799,7 @@ func TestInactiveUserSessionEnds(t *testing.T) {
 	app := apptest.New(t)
 	c := app.SignIn(t, customer)
 	app.DB.MustExec(`UPDATE users SET active = false WHERE email = $1`, customer)
-	if p := c.Get("/"); p.Status != http.StatusSeeOther {
+	if p := c.Get(t, "/", http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Errorf("inactive user: home %d", p.Status)
 	}
 	if n := sessionCount(t, app, customer); n != 0 {
@@ -808,7 +826,7 @@ func TestChangePassword(t *testing.T) {
 			{"same as before", demo.Password, demo.Password, demo.Password, "new_password", "Choose a password different from the current one."},
 			{"empty current", "", newPassword, newPassword, "current_password", "Please fill this in."},
 		} {
-			p := c.Post("/account/password", form(tt.current, tt.next, tt.confirm))
+			p := c.Post(t, "/account/password", form(tt.current, tt.next, tt.confirm), http.StatusUnprocessableEntity)
 			if p.Status != http.StatusUnprocessableEntity {
 				t.Errorf("%s: status %d, want 422", tt.name, p.Status)
 			}
@@ -821,7 +839,7 @@ func TestChangePassword(t *testing.T) {
 				}
 			}
 		}
-		if p := signIn(app.Client(t), employee, demo.Password); p.Status != http.StatusSeeOther {
+		if p := signIn(t, app.Client(t), employee, demo.Password, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 			t.Errorf("after failed changes, the old password no longer works: %d", p.Status)
 		}
 	})
@@ -831,27 +849,27 @@ func TestChangePassword(t *testing.T) {
 		c := app.SignIn(t, customer)
 		other := app.SignIn(t, customer)
 		before := c.Cookie(auth.CookieName)
-		p := c.Post("/account/password", form(demo.Password, newPassword, newPassword))
+		p := c.Post(t, "/account/password", form(demo.Password, newPassword, newPassword), http.StatusSeeOther)
 		if p.Status != http.StatusSeeOther || p.Location() != "/account" {
 			t.Fatalf("change: %d to %q; page says %q", p.Status, p.Location(), p.Text(".field-error"))
 		}
 		if c.Cookie(auth.CookieName) == before {
 			t.Error("the session was not renewed")
 		}
-		acc := c.Get("/account")
+		acc := c.Get(t, "/account", http.StatusOK)
 		if acc.Status != http.StatusOK {
 			t.Fatalf("this session after the change: %d", acc.Status)
 		}
 		if got := acc.Text(".flash"); got != "Your password has been changed and your other sessions were signed out." {
 			t.Errorf("flash %q", got)
 		}
-		if p := other.Get("/"); p.Status != http.StatusSeeOther {
+		if p := other.Get(t, "/", http.StatusSeeOther); p.Status != http.StatusSeeOther {
 			t.Errorf("the other session continues: %d", p.Status)
 		}
-		if p := signIn(app.Client(t), customer, newPassword); p.Status != http.StatusSeeOther {
+		if p := signIn(t, app.Client(t), customer, newPassword, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 			t.Errorf("new password: %d", p.Status)
 		}
-		if p := signIn(app.Client(t), customer, demo.Password); p.Status != http.StatusUnauthorized {
+		if p := signIn(t, app.Client(t), customer, demo.Password, http.StatusUnauthorized); p.Status != http.StatusUnauthorized {
 			t.Errorf("old password: %d, want 401", p.Status)
 		}
 		if n := countEvents(t, app, "user.change_password", customer); n != 1 {
@@ -862,8 +880,8 @@ func TestChangePassword(t *testing.T) {
 	t.Run("with no other session", func(t *testing.T) {
 		t.Parallel()
 		c := app.SignIn(t, "ciso@tugi.example")
-		c.Post("/account/password", form(demo.Password, newPassword, newPassword))
-		if got := c.Get("/account").Text(".flash"); got != "Your password has been changed." {
+		c.Post(t, "/account/password", form(demo.Password, newPassword, newPassword), http.StatusSeeOther)
+		if got := c.Get(t, "/account", http.StatusOK).Text(".flash"); got != "Your password has been changed." {
 			t.Errorf("flash %q", got)
 		}
 	})
@@ -873,13 +891,13 @@ func TestSetLanguage(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
 	c := app.SignIn(t, customer)
-	if p := c.Post("/account/language", url.Values{"language": {"xx"}}); p.Status != http.StatusUnprocessableEntity {
+	if p := c.Post(t, "/account/language", url.Values{"language": {"xx"}}, http.StatusUnprocessableEntity); p.Status != http.StatusUnprocessableEntity {
 		t.Errorf("unknown language: %d", p.Status)
 	}
-	if p := c.Post("/account/language", url.Values{"language": {"et"}}); p.Status != http.StatusSeeOther {
+	if p := c.Post(t, "/account/language", url.Values{"language": {"et"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("set language: %d", p.Status)
 	}
-	p := c.Get("/account")
+	p := c.Get(t, "/account", http.StatusOK)
 	if lang, _ := p.Doc.Find("html").Attr("lang"); lang != "et" {
 		t.Errorf("html lang %q after choosing Estonian", lang)
 	}
@@ -894,15 +912,15 @@ func TestCSRFTokenIsRenewedAtSignInAndOut(t *testing.T) {
 	app := apptest.New(t)
 	c := app.Client(t)
 	before := c.CSRF()
-	c.Post("/login", url.Values{"email": {"agent@tugi.example"}, "password": {demo.Password}})
-	if p := c.Post("/account/language", url.Values{"language": {"et"}, web.CSRFField: {before}}); p.Status != http.StatusForbidden {
+	c.Post(t, "/login", url.Values{"email": {"agent@tugi.example"}, "password": {demo.Password}}, http.StatusSeeOther)
+	if p := c.Post(t, "/account/language", url.Values{"language": {"et"}, web.CSRFField: {before}}, http.StatusForbidden); p.Status != http.StatusForbidden {
 		t.Errorf("the token from before sign-in still works: %d", p.Status)
 	}
 	during := c.CSRF()
 	if during == before || during == "" {
 		t.Fatalf("token not renewed at sign-in: %q", during)
 	}
-	c.Post("/logout", nil)
+	c.Post(t, "/logout", nil, http.StatusSeeOther)
 	if after := c.CSRF(); after == during {
 		t.Error("token not renewed at sign-out")
 	}
@@ -940,7 +958,7 @@ func TestSessionKeepsItsValuesInColumns(t *testing.T) {
 	}
 	earlier := app.Client(t)
 	earlier.SetCookie(auth.CookieName, token)
-	if p := earlier.Get("/"); p.Status != http.StatusOK || p.Text(".who-name") != "Jaan Tamm" {
+	if p := earlier.Get(t, "/", http.StatusOK); p.Status != http.StatusOK || p.Text(".who-name") != "Jaan Tamm" {
 		t.Errorf("an earlier session: home %d for %q", p.Status, p.Text(".who-name"))
 	}
 }

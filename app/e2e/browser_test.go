@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,6 +96,19 @@ func (tb *tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// open loads target and fails the test unless the page the browser lands on (after any
+// redirect) answered with status want.
+func (tb *tab) open(what, target string, want int) {
+	tb.t.Helper()
+	res, err := chromedp.RunResponse(tb.ctx, chromedp.Navigate(target))
+	if err != nil {
+		tb.t.Fatalf("%s: %v\npage: %s", what, err, tb.text("body"))
+	}
+	if res.Status != int64(want) {
+		tb.t.Fatalf("%s: %s answered %d, want %d\npage: %s", what, res.URL, res.Status, want, tb.text("body"))
+	}
+}
+
 // eval returns the value of a JavaScript expression.
 func eval[T any](tb *tab, js string) T {
 	tb.t.Helper()
@@ -146,7 +160,7 @@ func (tb *tab) path() string {
 
 func (tb *tab) signIn(email string) {
 	tb.t.Helper()
-	tb.do("open the sign-in page", chromedp.Navigate(tb.base+"/login"))
+	tb.open("open the sign-in page", tb.base+"/login", http.StatusOK)
 	tb.waitFor("the sign-in form", `document.querySelector("#email")`)
 	tb.do("sign in as "+email,
 		chromedp.SendKeys(chromedp.ID("email"), email),
@@ -217,7 +231,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("customer signs in", func(t *testing.T) {
 		tb := newTab(t, b, app.URL)
-		tb.do("open /", chromedp.Navigate(app.URL+"/"))
+		tb.open("open /", app.URL+"/", http.StatusOK)
 		tb.waitFor("the sign-in page", `location.pathname === "/login" && document.querySelector("#email")`)
 		if title := eval[string](tb, `document.title`); !strings.HasPrefix(title, "Sign in") {
 			t.Errorf("title %q", title)
@@ -338,7 +352,7 @@ func TestBrowser(t *testing.T) {
 		if nav := tb.navLabels(); len(nav) != 0 {
 			t.Errorf("navigation after sign-out: %v", nav)
 		}
-		tb.do("open /admin/users signed out", chromedp.Navigate(app.URL+"/admin/users"))
+		tb.open("open /admin/users signed out", app.URL+"/admin/users", http.StatusOK)
 		tb.waitFor("the sign-in page", `location.pathname === "/login" && document.querySelector("#email")`)
 
 		tb.checkConsole(
@@ -352,7 +366,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("employee on a phone", func(t *testing.T) {
 		tb := newTab(t, b, app.URL)
 		tb.do("emulate a phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
-		tb.do("open the sign-in page", chromedp.Navigate(app.URL+"/login"))
+		tb.open("open the sign-in page", app.URL+"/login", http.StatusOK)
 		tb.waitFor("the sign-in form", `document.querySelector("#email")`)
 		fits := `document.documentElement.scrollWidth <= document.documentElement.clientWidth`
 		if !eval[bool](tb, fits) {
@@ -421,7 +435,7 @@ func TestBrowser(t *testing.T) {
 		if !regexp.MustCompile(`^/tickets/\d+/attachments/\d+/app-error\.png$`).MatchString(href) {
 			t.Errorf("the attachment links to %q", href)
 		}
-		if got := app.SignIn(t, "agent@tugi.example").Get(href); got.Status != 200 || got.Body != string(png) || got.Header.Get("Content-Type") != "image/png" {
+		if got := app.SignIn(t, "agent@tugi.example").Get(t, href, http.StatusOK); got.Status != 200 || got.Body != string(png) || got.Header.Get("Content-Type") != "image/png" {
 			t.Errorf("the agent's download: %d, %q, %d bytes", got.Status, got.Header.Get("Content-Type"), len(got.Body))
 		}
 
@@ -442,7 +456,7 @@ func TestBrowser(t *testing.T) {
 		agent.screenshot("agent-ticket")
 		agent.checkConsole()
 
-		customer.do("look at the ticket again", chromedp.Navigate(app.URL+ticketPath))
+		customer.open("look at the ticket again", app.URL+ticketPath, http.StatusOK)
 		customer.waitFor("the answer", `[...document.querySelectorAll("#conversation .message.from-staff")].some(m => m.innerText.includes("version 4.2"))`)
 		customer.waitText("#ticket-status", "Waiting for your reply")
 		customer.do("close the ticket", chromedp.Click(chromedp.CSS(`#close-form button`)))

@@ -3,6 +3,7 @@ package home_test
 import (
 	"github.com/PuerkitoBio/goquery"
 
+	"net/http"
 	"strings"
 	"testing"
 
@@ -28,7 +29,7 @@ func TestHomeFitsTheRole(t *testing.T) {
 		{"ciso@tugi.example", []string{"#home-employee", "#home-ciso"}, "triage"},
 		{"admin@tugi.example", []string{"#home-employee", "#home-admin"}, "Active users"},
 	} {
-		p := app.SignIn(t, tt.email).Get("/")
+		p := app.SignIn(t, tt.email).Get(t, "/", http.StatusOK)
 		if p.Status != 200 {
 			t.Fatalf("%s: home %d", tt.email, p.Status)
 		}
@@ -46,7 +47,7 @@ func TestHomeFitsTheRole(t *testing.T) {
 		}
 	}
 	// A customer never reads another organisation's name on their home page.
-	if p := app.SignIn(t, "customer@demo-customer.example").Get("/"); strings.Contains(p.Body, "Second Customer AS") {
+	if p := app.SignIn(t, "customer@demo-customer.example").Get(t, "/", http.StatusOK); strings.Contains(p.Body, "Second Customer AS") {
 		t.Error("Demo Customer's home names Second Customer AS")
 	}
 }
@@ -57,7 +58,7 @@ func TestAdminCountsAreLive(t *testing.T) {
 	if _, err := app.DB.Exec(`UPDATE users SET active = false WHERE email = 'agent2@tugi.example'`); err != nil {
 		t.Fatal(err)
 	}
-	p := c.Get("/")
+	p := c.Get(t, "/", http.StatusOK)
 	var figures []string
 	p.Doc.Find("#home-admin .stats div").Each(func(_ int, s *goquery.Selection) {
 		figures = append(figures, s.Find("dt").Text()+": "+s.Find("dd").Text())

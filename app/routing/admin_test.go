@@ -47,7 +47,7 @@ func TestAdminEditsRulesAudited(t *testing.T) {
 		{url.Values{"team_id": {team}, "raise_to": {"critical"}}, "raise_to"},
 		{url.Values{"team_id": {team}, "priority": {"nope"}}, "priority"},
 	} {
-		p := c.Post("/admin/routing", bad.form)
+		p := c.Post(t, "/admin/routing", bad.form, http.StatusUnprocessableEntity)
 		if p.Status != http.StatusUnprocessableEntity || p.FieldError(bad.field) == "" {
 			t.Errorf("%v: %d, error beside %s %q, want 422 with a message", bad.form, p.Status, bad.field, p.FieldError(bad.field))
 		}
@@ -67,7 +67,7 @@ func TestAdminEditsRulesAudited(t *testing.T) {
 		{"team_id": {team}, "category_id": {billing}, "raise_to": {"high"}},
 		{"team_id": {team}, "words": {"Arve, TÕRGE arve"}},
 	} {
-		if p := c.Post("/admin/routing", f); p.Status != http.StatusSeeOther || p.Location() != "/admin/routing" {
+		if p := c.Post(t, "/admin/routing", f, http.StatusSeeOther); p.Status != http.StatusSeeOther || p.Location() != "/admin/routing" {
 			t.Fatalf("add %v: %d %s", f, p.Status, p.Text("main"))
 		}
 	}
@@ -77,7 +77,7 @@ func TestAdminEditsRulesAudited(t *testing.T) {
 	if words != "arve tõrge" {
 		t.Errorf("words stored as %q, want lower case, each once", words)
 	}
-	page := c.Get("/admin/routing")
+	page := c.Get(t, "/admin/routing", http.StatusOK)
 	rows := page.Doc.Find("#routing-rules tbody tr")
 	if rows.Length() != 2 || !strings.Contains(rows.Eq(0).Text(), "Billing") || !strings.Contains(rows.Eq(1).Text(), "arve, tõrge") {
 		t.Errorf("the list shows %q", page.Text("#routing-rules tbody"))
@@ -85,11 +85,11 @@ func TestAdminEditsRulesAudited(t *testing.T) {
 
 	// Edit: the form shows the rule; saving changes it.
 	path := "/admin/routing/" + strconv.FormatInt(ids[1], 10)
-	edit := c.Get(path)
+	edit := c.Get(t, path, http.StatusOK)
 	if edit.Status != http.StatusOK || edit.InputValue("words") != "arve tõrge" {
 		t.Fatalf("edit page: %d, words %q", edit.Status, edit.InputValue("words"))
 	}
-	if p := c.Post(path, url.Values{"team_id": {team}, "words": {"invoice"}, "priority": {"urgent"}}); p.Status != http.StatusSeeOther {
+	if p := c.Post(t, path, url.Values{"team_id": {team}, "words": {"invoice"}, "priority": {"urgent"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("save: %d %s", p.Status, p.Text("main"))
 	}
 	app.DB.Get(&words, `SELECT array_to_string(subject_words, ' ') FROM routing_rules WHERE id = $1`, ids[1])
@@ -98,7 +98,7 @@ func TestAdminEditsRulesAudited(t *testing.T) {
 	}
 
 	// Move the second rule up: the order swaps.
-	if p := c.Post(path+"/move", url.Values{"direction": {"up"}}); p.Status != http.StatusSeeOther {
+	if p := c.Post(t, path+"/move", url.Values{"direction": {"up"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("move: %d", p.Status)
 	}
 	if got := ruleOrder(t, app); got[0] != ids[1] || got[1] != ids[0] {
@@ -106,18 +106,18 @@ func TestAdminEditsRulesAudited(t *testing.T) {
 	}
 	// The first rule moves no further up, and writes nothing.
 	before := count(t, app, `SELECT count(*) FROM audit_events WHERE action = 'routing.rule_move'`)
-	c.Post(path+"/move", url.Values{"direction": {"up"}})
+	c.Post(t, path+"/move", url.Values{"direction": {"up"}}, http.StatusSeeOther)
 	if n := count(t, app, `SELECT count(*) FROM audit_events WHERE action = 'routing.rule_move'`); n != before {
 		t.Errorf("moving the first rule up wrote %d events", n-before)
 	}
 
-	if p := c.Post(path+"/delete", nil); p.Status != http.StatusSeeOther {
+	if p := c.Post(t, path+"/delete", nil, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("delete: %d", p.Status)
 	}
 	if got := ruleOrder(t, app); len(got) != 1 || got[0] != ids[0] {
 		t.Errorf("after deleting: %v", got)
 	}
-	if p := c.Get(path); p.Status != http.StatusNotFound {
+	if p := c.Get(t, path, http.StatusNotFound); p.Status != http.StatusNotFound {
 		t.Errorf("a deleted rule's page: %d, want 404", p.Status)
 	}
 
@@ -142,10 +142,10 @@ func TestOnlyAdminsEditRules(t *testing.T) {
 	for _, who := range []string{andres, sirje, mari} {
 		c := app.SignIn(t, who)
 		for _, p := range []*apptest.Page{
-			c.Post("/admin/routing", url.Values{"team_id": {strconv.FormatInt(team, 10)}}),
-			c.Post(path, url.Values{"team_id": {strconv.FormatInt(team, 10)}, "words": {"x"}}),
-			c.Post(path+"/delete", nil),
-			c.Post("/admin/teams/"+strconv.FormatInt(team, 10)+"/cap", url.Values{"cap": {"1"}}),
+			c.Post(t, "/admin/routing", url.Values{"team_id": {strconv.FormatInt(team, 10)}}, http.StatusForbidden),
+			c.Post(t, path, url.Values{"team_id": {strconv.FormatInt(team, 10)}, "words": {"x"}}, http.StatusForbidden),
+			c.Post(t, path+"/delete", nil, http.StatusForbidden),
+			c.Post(t, "/admin/teams/"+strconv.FormatInt(team, 10)+"/cap", url.Values{"cap": {"1"}}, http.StatusForbidden),
 		} {
 			if p.Status != http.StatusForbidden {
 				t.Errorf("%s: %d, want 403", who, p.Status)
@@ -162,32 +162,32 @@ func TestTeamsPage(t *testing.T) {
 	app := apptest.New(t)
 	c := app.SignIn(t, toomas)
 	team := strconv.FormatInt(defaultTeam(t, app.DB), 10)
-	p := c.Get("/admin/teams")
+	p := c.Get(t, "/admin/teams", http.StatusOK)
 	if p.Status != http.StatusOK || !strings.Contains(p.Text("#team-"+team), "Andres Agent") {
 		t.Fatalf("teams page: %d %s", p.Status, p.Text("main"))
 	}
 	andresID := strconv.FormatInt(userID(t, app.DB, andres), 10)
-	if p := c.Post("/admin/teams/"+team+"/members/remove", url.Values{"user_id": {andresID}}); p.Status != http.StatusSeeOther {
+	if p := c.Post(t, "/admin/teams/"+team+"/members/remove", url.Values{"user_id": {andresID}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("remove: %d", p.Status)
 	}
-	if strings.Contains(c.Get("/admin/teams").Text("#team-"+team+" .members"), "Andres Agent") {
+	if strings.Contains(c.Get(t, "/admin/teams", http.StatusOK).Text("#team-"+team+" .members"), "Andres Agent") {
 		t.Error("Andres is still listed after his removal")
 	}
 	// Only an active agent can be added.
 	sirjeID := strconv.FormatInt(userID(t, app.DB, sirje), 10)
-	if p := c.Post("/admin/teams/"+team+"/members", url.Values{"user_id": {sirjeID}}); p.Status != http.StatusUnprocessableEntity || p.FieldError("user_id_"+team) == "" {
+	if p := c.Post(t, "/admin/teams/"+team+"/members", url.Values{"user_id": {sirjeID}}, http.StatusUnprocessableEntity); p.Status != http.StatusUnprocessableEntity || p.FieldError("user_id_"+team) == "" {
 		t.Errorf("adding the CISO (no agent): %d %q", p.Status, p.FieldError("user_id_"+team))
 	}
-	if p := c.Post("/admin/teams/"+team+"/members", url.Values{"user_id": {andresID}}); p.Status != http.StatusSeeOther {
+	if p := c.Post(t, "/admin/teams/"+team+"/members", url.Values{"user_id": {andresID}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("add: %d", p.Status)
 	}
 	// The cap: a whole number 0–1000.
 	for _, bad := range []string{"-1", "lots", "1001", ""} {
-		if p := c.Post("/admin/teams/"+team+"/cap", url.Values{"cap": {bad}}); p.Status != http.StatusUnprocessableEntity || p.FieldError("cap_"+team) == "" {
+		if p := c.Post(t, "/admin/teams/"+team+"/cap", url.Values{"cap": {bad}}, http.StatusUnprocessableEntity); p.Status != http.StatusUnprocessableEntity || p.FieldError("cap_"+team) == "" {
 			t.Errorf("cap %q: %d %q", bad, p.Status, p.FieldError("cap_"+team))
 		}
 	}
-	if p := c.Post("/admin/teams/"+team+"/cap", url.Values{"cap": {"5"}}); p.Status != http.StatusSeeOther {
+	if p := c.Post(t, "/admin/teams/"+team+"/cap", url.Values{"cap": {"5"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("cap: %d", p.Status)
 	}
 	if n := count(t, app, `SELECT assign_cap FROM teams WHERE id = $1`, team); n != 5 {
@@ -204,18 +204,18 @@ func TestAgentsToggleTheirOwnAvailability(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
 	c := app.SignIn(t, andres)
-	home := c.Get("/")
+	home := c.Get(t, "/", http.StatusOK)
 	if got := home.Text("#availability-state"); got != "Unavailable for new tickets" {
 		t.Errorf("home shows %q", got)
 	}
 	form := home.FormValues(`#availability form`)
-	if p := c.Post("/availability", form); p.Status != http.StatusSeeOther || p.Location() != "/" {
+	if p := c.Post(t, "/availability", form, http.StatusSeeOther); p.Status != http.StatusSeeOther || p.Location() != "/" {
 		t.Fatalf("toggle: %d to %q", p.Status, p.Location())
 	}
-	if got := c.Get("/").Text("#availability-state"); got != "Available for new tickets" {
+	if got := c.Get(t, "/", http.StatusOK).Text("#availability-state"); got != "Available for new tickets" {
 		t.Errorf("after the toggle, home shows %q", got)
 	}
-	if got := c.Get("/queue").Text("#availability-state"); got != "Available for new tickets" {
+	if got := c.Get(t, "/queue", http.StatusOK).Text("#availability-state"); got != "Available for new tickets" {
 		t.Errorf("the queue shows %q", got)
 	}
 	var avail []string
@@ -229,7 +229,7 @@ func TestAgentsToggleTheirOwnAvailability(t *testing.T) {
 	}
 	// Who is no agent has no availability.
 	for _, who := range []string{toomas, sirje, mari} {
-		if p := app.SignIn(t, who).Post("/availability", url.Values{"available": {"true"}}); p.Status != http.StatusForbidden {
+		if p := app.SignIn(t, who).Post(t, "/availability", url.Values{"available": {"true"}}, http.StatusForbidden); p.Status != http.StatusForbidden {
 			t.Errorf("%s: %d, want 403", who, p.Status)
 		}
 	}
@@ -258,11 +258,11 @@ func TestHandBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := app.SignIn(t, "agent.a@tugi.example")
-	confirm := c.Get("/hand-back")
+	confirm := c.Get(t, "/hand-back", http.StatusOK)
 	if confirm.Status != http.StatusOK || !strings.Contains(confirm.Text("#hand-back"), "You have 2 unresolved tickets") {
 		t.Fatalf("confirmation: %d %q", confirm.Status, confirm.Text("#hand-back"))
 	}
-	p := c.Post("/hand-back", confirm.FormValues(`#hand-back form`))
+	p := c.Post(t, "/hand-back", confirm.FormValues(`#hand-back form`), http.StatusSeeOther)
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("hand back: %d", p.Status)
 	}
@@ -286,12 +286,12 @@ func TestHandBack(t *testing.T) {
 	if n := count(t, app, `SELECT count(*) FROM mail_outbox WHERE kind = 'ticket.assign' AND object_id = $1`, strconv.FormatInt(ids[1], 10)); n != 1 {
 		t.Errorf("%d notices of the ticket that waits unassigned, want only A's of its first assignment", n)
 	}
-	if home := c.Get("/").Text("main"); !strings.Contains(home, "1 tickets went to available colleagues; 1 wait unassigned") {
+	if home := c.Get(t, "/", http.StatusOK).Text("main"); !strings.Contains(home, "1 tickets went to available colleagues; 1 wait unassigned") {
 		t.Errorf("no message about the hand-back: %q", home)
 	}
 	// Customers and admins cannot hand back.
 	for _, who := range []string{mari, toomas} {
-		if p := app.SignIn(t, who).Post("/hand-back", nil); p.Status != http.StatusForbidden {
+		if p := app.SignIn(t, who).Post(t, "/hand-back", nil, http.StatusForbidden); p.Status != http.StatusForbidden {
 			t.Errorf("%s: %d, want 403", who, p.Status)
 		}
 	}
@@ -314,7 +314,7 @@ func TestRuleOrganisationTyped(t *testing.T) {
 		{"second", "Several organisations have a name beginning so: type more of it."},
 		{"Nobody Inc", "No organisation has a name beginning so."},
 	} {
-		p := c.Post("/admin/routing", url.Values{"team_id": {team}, "org_name": {bad.typed}})
+		p := c.Post(t, "/admin/routing", url.Values{"team_id": {team}, "org_name": {bad.typed}}, http.StatusUnprocessableEntity)
 		if p.Status != http.StatusUnprocessableEntity || p.FieldError("org_name") != bad.message || p.InputValue("org_name") != bad.typed {
 			t.Errorf("%q: %d, %q beside the field, input %q", bad.typed, p.Status, p.FieldError("org_name"), p.InputValue("org_name"))
 		}
@@ -323,25 +323,25 @@ func TestRuleOrganisationTyped(t *testing.T) {
 		t.Fatalf("%d rules stored from bad input", n)
 	}
 
-	if p := c.Post("/admin/routing", url.Values{"team_id": {team}, "org_name": {"demo cust"}}); p.Status != http.StatusSeeOther {
+	if p := c.Post(t, "/admin/routing", url.Values{"team_id": {team}, "org_name": {"demo cust"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("a unique beginning: %d %s", p.Status, p.Text("main"))
 	}
 	rule := ruleOrder(t, app)[0]
 	if got := count(t, app, `SELECT org_id FROM routing_rules WHERE id = $1`, rule); got != demo {
 		t.Errorf("rule for organisation %d, want Demo Customer OÜ (%d)", got, demo)
 	}
-	if v := c.Get("/admin/routing/" + strconv.FormatInt(rule, 10)).InputValue("org_name"); v != "Demo Customer OÜ" {
+	if v := c.Get(t, "/admin/routing/"+strconv.FormatInt(rule, 10), http.StatusOK).InputValue("org_name"); v != "Demo Customer OÜ" {
 		t.Errorf("the rule's form shows %q for its organisation", v)
 	}
 
 	var offered []string
-	c.Get("/admin/routing/organisations?org_name=50%25", "HX-Request", "true").Doc.Find("option").Each(func(_ int, s *goquery.Selection) {
+	c.Get(t, "/admin/routing/organisations?org_name=50%25", http.StatusOK, "HX-Request", "true").Doc.Find("option").Each(func(_ int, s *goquery.Selection) {
 		offered = append(offered, s.AttrOr("value", ""))
 	})
 	if len(offered) != 1 || offered[0] != "50% Off & Co_" {
 		t.Errorf("suggestions for %q: %q", "50%", offered)
 	}
-	if p := app.SignIn(t, andres).Get("/admin/routing/organisations?org_name=demo"); p.Status != http.StatusForbidden {
+	if p := app.SignIn(t, andres).Get(t, "/admin/routing/organisations?org_name=demo", http.StatusForbidden); p.Status != http.StatusForbidden {
 		t.Errorf("an agent asking for the rule form's suggestions: %d, want 403", p.Status)
 	}
 }

@@ -373,6 +373,7 @@ func TestConcurrentCreationsNeverExceedTheCap(t *testing.T) {
 	b := newAgent(t, app, "Agent B", team, true)
 	addRule(t, app.DB, routing.Rule{TeamID: team})
 	m := customer(t, app.DB, mari)
+	question := categoryID(t, app.DB, "Question") // on the test's goroutine: categoryID may fail t
 	const n = 16
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
@@ -381,7 +382,7 @@ func TestConcurrentCreationsNeverExceedTheCap(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			_, err := service(app).Create(ctx, audit.Actor{UserID: m.UserID}, m, ticket.Request{Subject: fmt.Sprintf("Rush %d", i),
-				Body: "At once", CategoryID: categoryID(t, app.DB, "Question"), Impact: ticket.OnePerson})
+				Body: "At once", CategoryID: question, Impact: ticket.OnePerson})
 			errs <- err
 		}()
 	}
@@ -415,6 +416,7 @@ func TestHandBackDuringCreations(t *testing.T) {
 	for i := range 4 {
 		create(t, app, m, fmt.Sprintf("Before %d", i), "Question", ticket.OnePerson)
 	}
+	question := categoryID(t, app.DB, "Question") // on the test's goroutine: categoryID may fail t
 	const n = 24
 	var wg sync.WaitGroup
 	errs := make(chan error, n+1)
@@ -423,7 +425,7 @@ func TestHandBackDuringCreations(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			_, err := service(app).Create(ctx, audit.Actor{UserID: m.UserID}, m, ticket.Request{Subject: fmt.Sprintf("During %d", i),
-				Body: "At once", CategoryID: categoryID(t, app.DB, "Question"), Impact: ticket.OnePerson})
+				Body: "At once", CategoryID: question, Impact: ticket.OnePerson})
 			errs <- err
 		}()
 		if i == n/2 {

@@ -105,10 +105,10 @@ var auditedRoutes = map[string]auditSample{
 	"POST /admin/calendar/exceptions/remove": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		c := app.SignIn(t, toomas)
 		day := time.Now().AddDate(2, 0, 0).Format(time.DateOnly)
-		if p := c.Post("/admin/calendar/exceptions", url.Values{"kind": {"closure"}, "date": {day}}); p.Status != http.StatusSeeOther {
+		if p := c.Post(t, "/admin/calendar/exceptions", url.Values{"kind": {"closure"}, "date": {day}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 			t.Fatalf("add a closure to remove: %d", p.Status)
 		}
-		return "/admin/calendar/exceptions/remove", c.Get("/admin/calendar").FormValues(`form[action="/admin/calendar/exceptions/remove"]:has(input[value="` + day + `"])`)
+		return "/admin/calendar/exceptions/remove", c.Get(t, "/admin/calendar", http.StatusOK).FormValues(`form[action="/admin/calendar/exceptions/remove"]:has(input[value="` + day + `"])`)
 	}},
 
 	"POST /tickets": {as: mari, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
@@ -122,7 +122,7 @@ var auditedRoutes = map[string]auditSample{
 	}},
 	"POST /tickets/:id/reopen": {as: mari, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		path := newTicket(t, app)
-		if p := app.SignIn(t, mari).Post(path+"/close", nil); p.Status != http.StatusSeeOther {
+		if p := app.SignIn(t, mari).Post(t, path+"/close", nil, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 			t.Fatalf("close the ticket to reopen: %d", p.Status)
 		}
 		return path + "/reopen", nil
@@ -145,7 +145,7 @@ var auditedRoutes = map[string]auditSample{
 	}},
 	"POST /tickets/:id/links/:link/delete": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		path, other := newTicket(t, app), strings.TrimPrefix(newTicket(t, app), "/tickets/")
-		if p := app.SignIn(t, andres).Post(path+"/links", url.Values{"reference": {other}, "kind": {"duplicate"}}); p.Status != http.StatusSeeOther {
+		if p := app.SignIn(t, andres).Post(t, path+"/links", url.Values{"reference": {other}, "kind": {"duplicate"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 			t.Fatalf("link the tickets to unlink: %d", p.Status)
 		}
 		var id int64
@@ -174,7 +174,7 @@ var auditedRoutes = map[string]auditSample{
 
 	// Downloads of attachments are audited: customer data leaving Tugi.
 	"GET /tickets/:id/attachments/:aid/:name": {as: andres, status: http.StatusOK, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
-		p := app.SignIn(t, mari).PostFiles("/tickets", ticketForm(t, app), []apptest.Upload{{Field: "files", Name: "walk.txt", Data: []byte("route walk\n")}})
+		p := app.SignIn(t, mari).PostFiles(t, "/tickets", ticketForm(t, app), []apptest.Upload{{Field: "files", Name: "walk.txt", Data: []byte("route walk\n")}}, http.StatusSeeOther)
 		if p.Status != http.StatusSeeOther {
 			t.Fatalf("open a ticket with a file: %d %s", p.Status, p.Text("main"))
 		}
@@ -239,7 +239,7 @@ func userID(t *testing.T, app *apptest.App, email string) string {
 // routingRule adds a routing rule as Toomas and returns its path with suffix.
 func routingRule(t *testing.T, app *apptest.App, suffix string) string {
 	t.Helper()
-	p := app.SignIn(t, toomas).Post("/admin/routing", url.Values{"team_id": {teamID(t, app)}, "words": {"sample"}})
+	p := app.SignIn(t, toomas).Post(t, "/admin/routing", url.Values{"team_id": {teamID(t, app)}, "words": {"sample"}}, http.StatusSeeOther)
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("add a routing rule: %d %s", p.Status, p.Text("main"))
 	}
@@ -262,7 +262,7 @@ func userPath(t *testing.T, app *apptest.App, email, action string) string {
 // pageForm returns the form that posts to action on the page at path, as shown to as.
 func pageForm(t *testing.T, app *apptest.App, as, path, action string) url.Values {
 	t.Helper()
-	p := app.SignIn(t, as).Get(path)
+	p := app.SignIn(t, as).Get(t, path, http.StatusOK)
 	if p.Status != http.StatusOK {
 		t.Fatalf("GET %s: %d", path, p.Status)
 	}
@@ -282,7 +282,7 @@ func ticketForm(t *testing.T, app *apptest.App) url.Values {
 // cannedPath adds a canned reply titled title as Andres and returns its path.
 func cannedPath(t *testing.T, app *apptest.App, title string) string {
 	t.Helper()
-	if p := app.SignIn(t, andres).Post("/queue/canned", url.Values{"title": {title}, "body": {"Text"}}); p.Status != http.StatusSeeOther {
+	if p := app.SignIn(t, andres).Post(t, "/queue/canned", url.Values{"title": {title}, "body": {"Text"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("add a canned reply: %d", p.Status)
 	}
 	var id int64
@@ -295,7 +295,7 @@ func cannedPath(t *testing.T, app *apptest.App, title string) string {
 // newTicket opens a ticket as Mari and returns its path.
 func newTicket(t *testing.T, app *apptest.App) string {
 	t.Helper()
-	p := app.SignIn(t, mari).Post("/tickets", ticketForm(t, app))
+	p := app.SignIn(t, mari).Post(t, "/tickets", ticketForm(t, app), http.StatusSeeOther)
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("open a ticket: %d %s", p.Status, p.Text("main"))
 	}
@@ -333,9 +333,9 @@ func TestEveryOperationIsAudited(t *testing.T) {
 			}
 			var p *apptest.Page
 			if r.Method == http.MethodGet {
-				p = c.Get(path)
+				p = c.Get(t, path, http.StatusOK)
 			} else {
-				p = c.Post(path, form)
+				p = c.Post(t, path, form, http.StatusSeeOther)
 			}
 			want := s.status
 			if want == 0 {

@@ -32,7 +32,7 @@ func TestCompression(t *testing.T) {
 		return string(b)
 	}
 
-	p := c.Get("/queue", "Accept-Encoding", "gzip")
+	p := c.Get(t, "/queue", http.StatusOK, "Accept-Encoding", "gzip")
 	if p.Status != http.StatusOK || p.Header.Get("Content-Encoding") != "gzip" {
 		t.Fatalf("queue with gzip accepted: %d, Content-Encoding %q", p.Status, p.Header.Get("Content-Encoding"))
 	}
@@ -43,12 +43,12 @@ func TestCompression(t *testing.T) {
 		t.Errorf("the compressed queue (%d bytes) is not the page (%d bytes) made smaller", len(p.Body), len(html))
 	}
 
-	p = c.Get("/queue", "Accept-Encoding", "identity")
+	p = c.Get(t, "/queue", http.StatusOK, "Accept-Encoding", "identity")
 	if p.Header.Get("Content-Encoding") != "" || !strings.Contains(p.Body, `id="queue"`) {
 		t.Errorf("queue without gzip: Content-Encoding %q", p.Header.Get("Content-Encoding"))
 	}
 
-	p = c.Get("/tickets/999999", "Accept-Encoding", "gzip")
+	p = c.Get(t, "/tickets/999999", http.StatusNotFound, "Accept-Encoding", "gzip")
 	if html := body(p); p.Status != http.StatusNotFound || !strings.Contains(html, `class="request-id"`) {
 		t.Errorf("a missing ticket with gzip accepted: %d, %q", p.Status, html)
 	}

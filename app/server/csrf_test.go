@@ -22,13 +22,13 @@ func TestCSRF(t *testing.T) {
 		for _, fetchFirst := range []bool{false, true} {
 			c := app.Client(t)
 			if fetchFirst {
-				c.Get("/login") // has the CSRF cookie, but does not send the token
+				c.Get(t, "/login", http.StatusOK) // has the CSRF cookie, but does not send the token
 			}
-			p := c.Do(http.MethodPost, "/login", url.Values{"email": {admin}, "password": {demo.Password}})
+			p := c.Do(t, http.MethodPost, "/login", url.Values{"email": {admin}, "password": {demo.Password}}, http.StatusForbidden)
 			if p.Status != http.StatusForbidden || p.Text("h1") != expired {
 				t.Errorf("cookie %v: %d %q, want 403 %q", fetchFirst, p.Status, p.Text("h1"), expired)
 			}
-			if c.Cookie(auth.CookieName) != "" || c.Get("/").Status != http.StatusSeeOther {
+			if c.Cookie(auth.CookieName) != "" || c.Get(t, "/", http.StatusSeeOther).Status != http.StatusSeeOther {
 				t.Errorf("cookie %v: signed in without a token", fetchFirst)
 			}
 		}
@@ -37,10 +37,10 @@ func TestCSRF(t *testing.T) {
 	t.Run("sign-out without a token", func(t *testing.T) {
 		t.Parallel()
 		c := app.SignIn(t, "agent@tugi.example")
-		if p := c.Do(http.MethodPost, "/logout", url.Values{}); p.Status != http.StatusForbidden || p.Text("h1") != expired {
+		if p := c.Do(t, http.MethodPost, "/logout", url.Values{}, http.StatusForbidden); p.Status != http.StatusForbidden || p.Text("h1") != expired {
 			t.Errorf("sign-out: %d %q", p.Status, p.Text("h1"))
 		}
-		if p := c.Get("/"); p.Status != http.StatusOK {
+		if p := c.Get(t, "/", http.StatusOK); p.Status != http.StatusOK {
 			t.Errorf("signed out without a token: %d", p.Status)
 		}
 	})
@@ -61,7 +61,7 @@ func TestCSRF(t *testing.T) {
 			{"cross-site", url.Values{"name": {"Cross Site OÜ"}, "_csrf": {token}}, []string{"Sec-Fetch-Site", "cross-site"}},
 			{"same-site without token", url.Values{"name": {"Same Site OÜ"}}, []string{"Sec-Fetch-Site", "same-site"}},
 		} {
-			p := c.Do(http.MethodPost, "/admin/organisations", tt.form, tt.header...)
+			p := c.Do(t, http.MethodPost, "/admin/organisations", tt.form, http.StatusForbidden, tt.header...)
 			if p.Status != http.StatusForbidden || p.Text("h1") != expired {
 				t.Errorf("%s: %d %q, want 403 %q", tt.name, p.Status, p.Text("h1"), expired)
 			}
@@ -77,7 +77,7 @@ func TestCSRF(t *testing.T) {
 		t.Parallel()
 		c := app.SignIn(t, admin)
 		other := app.Client(t).CSRF()
-		p := c.Do(http.MethodPost, "/admin/organisations", url.Values{"name": {"Borrowed OÜ"}, "_csrf": {other}})
+		p := c.Do(t, http.MethodPost, "/admin/organisations", url.Values{"name": {"Borrowed OÜ"}, "_csrf": {other}}, http.StatusForbidden)
 		if p.Status != http.StatusForbidden {
 			t.Errorf("another client's token: %d, want 403", p.Status)
 		}
@@ -86,12 +86,12 @@ func TestCSRF(t *testing.T) {
 	t.Run("htmx sends the token in a header", func(t *testing.T) {
 		t.Parallel()
 		c := app.SignIn(t, admin)
-		page := c.Get("/admin/organisations")
+		page := c.Get(t, "/admin/organisations", http.StatusOK)
 		hdr, _ := page.Doc.Find("body").Attr("hx-headers")
 		if want := `{"X-CSRF-Token": "` + c.CSRF() + `"}`; hdr != want {
 			t.Fatalf("body hx-headers = %q, want %q", hdr, want)
 		}
-		p := c.Do(http.MethodPost, "/admin/organisations", url.Values{"name": {"Header Token OÜ"}},
+		p := c.Do(t, http.MethodPost, "/admin/organisations", url.Values{"name": {"Header Token OÜ"}}, http.StatusOK,
 			"X-CSRF-Token", c.CSRF(), "HX-Request", "true")
 		if p.Status != http.StatusOK || p.Header.Get("HX-Redirect") != "/admin/organisations" {
 			t.Fatalf("htmx post: %d, HX-Redirect %q", p.Status, p.Header.Get("HX-Redirect"))
@@ -106,7 +106,7 @@ func TestCSRF(t *testing.T) {
 	t.Run("a browser's same-origin form", func(t *testing.T) {
 		t.Parallel()
 		c := app.SignIn(t, admin)
-		p := c.Post("/admin/organisations", url.Values{"name": {"Same Origin OÜ"}}, "Sec-Fetch-Site", "same-origin")
+		p := c.Post(t, "/admin/organisations", url.Values{"name": {"Same Origin OÜ"}}, http.StatusSeeOther, "Sec-Fetch-Site", "same-origin")
 		if p.Status != http.StatusSeeOther {
 			t.Errorf("same-origin post: %d", p.Status)
 		}

@@ -17,7 +17,7 @@ func TestNotFound(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
 	for _, c := range []*apptest.Client{app.Client(t), app.SignIn(t, "customer@demo-customer.example")} {
-		p := c.Get("/no/such/page")
+		p := c.Get(t, "/no/such/page", http.StatusNotFound)
 		if p.Status != http.StatusNotFound || p.Text("h1") != "Not found" {
 			t.Fatalf("unknown path: %d %q", p.Status, p.Text("h1"))
 		}
@@ -65,9 +65,9 @@ func TestServerError(t *testing.T) {
 			c := app.SignIn(t, "agent@tugi.example")
 			var p *apptest.Page
 			if hx {
-				p = c.Get(tt.path, "HX-Request", "true")
+				p = c.Get(t, tt.path, tt.status, "HX-Request", "true")
 			} else {
-				p = c.Get(tt.path)
+				p = c.Get(t, tt.path, tt.status)
 			}
 			if p.Status != tt.status || p.Text("h1") != tt.heading {
 				t.Errorf("%s (htmx %v): %d %q, want %d %q", tt.path, hx, p.Status, p.Text("h1"), tt.status, tt.heading)
@@ -100,7 +100,7 @@ func TestServerError(t *testing.T) {
 		}
 	}
 	// The process survived the panic.
-	if p := app.Client(t).Get("/healthz"); p.Status != http.StatusOK {
+	if p := app.Client(t).Get(t, "/healthz", http.StatusOK); p.Status != http.StatusOK {
 		t.Errorf("after a panic, /healthz: %d", p.Status)
 	}
 	if !strings.Contains(app.Logs.String(), "msg=panic") {
@@ -111,7 +111,7 @@ func TestServerError(t *testing.T) {
 func TestMethodNotAllowed(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
-	p := app.SignIn(t, "agent@tugi.example").Get("/logout")
+	p := app.SignIn(t, "agent@tugi.example").Get(t, "/logout", http.StatusMethodNotAllowed)
 	if p.Status != http.StatusMethodNotAllowed || p.Text("h1") != "Not allowed" {
 		t.Errorf("GET /logout: %d %q", p.Status, p.Text("h1"))
 	}

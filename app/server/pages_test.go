@@ -40,7 +40,7 @@ func TestFragmentsAndPages(t *testing.T) {
 		{"boosted", []string{"HX-Request", "true", "HX-Boosted", "true"}, true},
 		{"history restore", []string{"HX-Request", "true", "HX-History-Restore-Request", "true"}, true},
 	} {
-		p := c.Get("/admin/users", tt.header...)
+		p := c.Get(t, "/admin/users", http.StatusOK, tt.header...)
 		if p.Status != http.StatusOK {
 			t.Fatalf("%s: %d", tt.name, p.Status)
 		}
@@ -56,7 +56,7 @@ func TestFragmentsAndPages(t *testing.T) {
 	}
 
 	t.Run("invalid htmx form comes back as a 422 fragment", func(t *testing.T) {
-		p := c.Post("/admin/organisations", url.Values{"name": {""}}, "HX-Request", "true")
+		p := c.Post(t, "/admin/organisations", url.Values{"name": {""}}, http.StatusUnprocessableEntity, "HX-Request", "true")
 		if p.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("status %d, want 422", p.Status)
 		}
@@ -67,11 +67,11 @@ func TestFragmentsAndPages(t *testing.T) {
 			t.Errorf("name: %q", p.FieldError("name"))
 		}
 		// The same without htmx is the whole page, with the same message.
-		full := c.Post("/admin/organisations", url.Values{"name": {"   "}})
+		full := c.Post(t, "/admin/organisations", url.Values{"name": {"   "}}, http.StatusUnprocessableEntity)
 		if full.Status != http.StatusUnprocessableEntity || !strings.Contains(full.Body, "<html") || full.FieldError("name") != "Please fill this in." {
 			t.Errorf("plain post: %d, message %q", full.Status, full.FieldError("name"))
 		}
-		dup := c.Post("/admin/organisations", url.Values{"name": {"demo customer oü"}})
+		dup := c.Post(t, "/admin/organisations", url.Values{"name": {"demo customer oü"}}, http.StatusUnprocessableEntity)
 		if dup.Status != http.StatusUnprocessableEntity || dup.FieldError("name") != "An organisation with this name already exists." {
 			t.Errorf("duplicate name: %d %q", dup.Status, dup.FieldError("name"))
 		}
@@ -81,11 +81,11 @@ func TestFragmentsAndPages(t *testing.T) {
 	})
 
 	t.Run("successful post redirects and flashes", func(t *testing.T) {
-		p := c.Post("/admin/organisations", url.Values{"name": {"Third Customer OÜ"}})
+		p := c.Post(t, "/admin/organisations", url.Values{"name": {"Third Customer OÜ"}}, http.StatusSeeOther)
 		if p.Status != http.StatusSeeOther || p.Location() != "/admin/organisations" {
 			t.Fatalf("create: %d to %q", p.Status, p.Location())
 		}
-		list := c.Get(p.Location())
+		list := c.Get(t, p.Location(), http.StatusOK)
 		if got := list.Text(".flash"); got != "Organisation Third Customer OÜ created." {
 			t.Errorf("flash %q", got)
 		}
@@ -99,8 +99,8 @@ func TestSecurityHeaders(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
 	c := app.Client(t)
-	for _, path := range []string{"/login", "/no/such/page"} {
-		p := c.Get(path)
+	for path, status := range map[string]int{"/login": http.StatusOK, "/no/such/page": http.StatusNotFound} {
+		p := c.Get(t, path, status)
 		csp := p.Header.Get("Content-Security-Policy")
 		directives := map[string]string{}
 		for _, d := range strings.Split(csp, ";") {
@@ -125,7 +125,7 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	}
 	// No inline scripts or handlers that the policy would block.
-	p := c.Get("/login")
+	p := c.Get(t, "/login", http.StatusOK)
 	p.Doc.Find("script").Each(func(_ int, s *goquery.Selection) {
 		if _, ok := s.Attr("src"); !ok || strings.TrimSpace(s.Text()) != "" {
 			t.Errorf("inline script: %s", s.Text())
@@ -143,10 +143,12 @@ func TestStaticFiles(t *testing.T) {
 
 	t.Run("the layout references only files that exist", func(t *testing.T) {
 		for _, who := range []*apptest.Client{c, app.SignIn(t, "admin@tugi.example")} {
-			p := who.Get("/")
-			if p.Status == http.StatusSeeOther {
-				p = who.Get("/login")
+			home := "/"
+			if who == c {
+				// Signed out, / sends the person to the sign-in page.
+				home = c.Get(t, "/", http.StatusSeeOther).Location()
 			}
+			p := who.Get(t, home, http.StatusOK)
 			var refs []string
 			p.Doc.Find("link[href], script[src], img[src]").Each(func(_ int, s *goquery.Selection) {
 				ref, ok := s.Attr("href")
@@ -163,7 +165,7 @@ func TestStaticFiles(t *testing.T) {
 					t.Errorf("%s is not served by Tugi", ref)
 					continue
 				}
-				res := c.Get(ref)
+				res := c.Get(t, ref, http.StatusOK)
 				if res.Status != http.StatusOK || len(res.Body) == 0 {
 					t.Errorf("%s: %d, %d bytes", ref, res.Status, len(res.Body))
 				}
@@ -176,7 +178,7 @@ func TestStaticFiles(t *testing.T) {
 
 	t.Run("caching", func(t *testing.T) {
 		var htmx string
-		c.Get("/login").Doc.Find("script[src]").Each(func(_ int, s *goquery.Selection) {
+		c.Get(t, "/login", http.StatusOK).Doc.Find("script[src]").Each(func(_ int, s *goquery.Selection) {
 			if src, _ := s.Attr("src"); strings.Contains(src, "htmx") {
 				htmx = src
 			}
@@ -184,7 +186,7 @@ func TestStaticFiles(t *testing.T) {
 		if !strings.HasPrefix(htmx, "/static/vendor/htmx-2.0.11.min.js?v=") {
 			t.Fatalf("htmx referenced as %q", htmx)
 		}
-		versioned := c.Get(htmx)
+		versioned := c.Get(t, htmx, http.StatusOK)
 		if cc := versioned.Header.Get("Cache-Control"); versioned.Status != http.StatusOK || !strings.Contains(cc, "immutable") || !strings.Contains(cc, "max-age=31536000") {
 			t.Errorf("versioned: %d, Cache-Control %q", versioned.Status, cc)
 		}
@@ -196,20 +198,20 @@ func TestStaticFiles(t *testing.T) {
 			t.Error("the served htmx differs from the embedded file")
 		}
 		for _, p := range []string{"/static/vendor/htmx-2.0.11.min.js", "/static/vendor/htmx-2.0.11.min.js?v=0000"} {
-			res := c.Get(p)
+			res := c.Get(t, p, http.StatusOK)
 			if cc := res.Header.Get("Cache-Control"); res.Status != http.StatusOK || cc != "no-cache" {
 				t.Errorf("%s: %d, Cache-Control %q, want no-cache", p, res.Status, cc)
 			}
 		}
 		etag := versioned.Header.Get("ETag")
-		if res := c.Get(htmx, "If-None-Match", etag); etag == "" || res.Status != http.StatusNotModified {
+		if res := c.Get(t, htmx, http.StatusNotModified, "If-None-Match", etag); etag == "" || res.Status != http.StatusNotModified {
 			t.Errorf("revalidation with ETag %q: %d", etag, res.Status)
 		}
 	})
 
 	t.Run("only the static files", func(t *testing.T) {
 		for _, p := range []string{"/static/embed.go", "/static/../go.mod", "/static/vendor/README.md", "/static/%2e%2e/go.mod", "/static/nope.js"} {
-			if res := c.Get(p); res.Status == http.StatusOK {
+			if res := c.Get(t, p, http.StatusNotFound); res.Status == http.StatusOK {
 				t.Errorf("%s served", p)
 			}
 		}
@@ -237,7 +239,7 @@ func TestSupportFooter(t *testing.T) {
 			c = app.SignIn(t, tt.who)
 			path = "/account"
 		}
-		p := c.Get(path)
+		p := c.Get(t, path, http.StatusOK)
 		if p.Status != http.StatusOK {
 			t.Fatalf("%s %s: %d", tt.who, path, p.Status)
 		}

@@ -14,7 +14,7 @@ func TestMain(m *testing.M) { testdb.Main(m) }
 func TestPoliciesPageShowsTheDefaults(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
-	p := app.SignIn(t, "admin@tugi.example").Get("/admin/sla")
+	p := app.SignIn(t, "admin@tugi.example").Get(t, "/admin/sla", http.StatusOK)
 	if p.Status != http.StatusOK {
 		t.Fatalf("status %d", p.Status)
 	}
@@ -34,16 +34,16 @@ func TestSavePolicies(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
 	c := app.SignIn(t, "admin@tugi.example")
-	form := c.Get("/admin/sla").FormValues("#sla-policies")
+	form := c.Get(t, "/admin/sla", http.StatusOK).FormValues("#sla-policies")
 	form.Set("high_first", "1h 30m")
 	form.Set("high_warn", "80")
 	form.Del("high_notify_breach")
 	form.Add("high_notify_breach", "team")
-	p := c.Post("/admin/sla", form)
+	p := c.Post(t, "/admin/sla", form, http.StatusSeeOther)
 	if p.Status != http.StatusSeeOther || p.Location() != "/admin/sla" {
 		t.Fatalf("save: %d %s %s", p.Status, p.Location(), p.Text(".field-error"))
 	}
-	p = c.Get("/admin/sla")
+	p = c.Get(t, "/admin/sla", http.StatusOK)
 	if p.Text(".flash") != "Service levels saved." || p.InputValue("high_first") != "1h 30m" || p.InputValue("high_warn") != "80" {
 		t.Errorf("after saving: flash %q, high_first %q, high_warn %q", p.Text(".flash"), p.InputValue("high_first"), p.InputValue("high_warn"))
 	}
@@ -58,8 +58,8 @@ func TestSavePolicies(t *testing.T) {
 		t.Errorf("audit events %q, want one for high: first response 120 -> 90 minutes, warning at 80", events)
 	}
 	// Saving the same again changes nothing and audits nothing.
-	c.Post("/admin/sla", c.Get("/admin/sla").FormValues("#sla-policies"))
-	if p := c.Get("/admin/sla"); p.Text(".flash") != "Nothing changed." {
+	c.Post(t, "/admin/sla", c.Get(t, "/admin/sla", http.StatusOK).FormValues("#sla-policies"), http.StatusSeeOther)
+	if p := c.Get(t, "/admin/sla", http.StatusOK); p.Text(".flash") != "Nothing changed." {
 		t.Errorf("flash %q after an unchanged save", p.Text(".flash"))
 	}
 }
@@ -68,13 +68,13 @@ func TestSavePoliciesRefusesMistakes(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
 	c := app.SignIn(t, "admin@tugi.example")
-	form := c.Get("/admin/sla").FormValues("#sla-policies")
+	form := c.Get(t, "/admin/sla", http.StatusOK).FormValues("#sla-policies")
 	form.Set("urgent_first", "soon")
 	form.Set("low_resolution", "2000h")
 	form.Set("normal_warn", "100")
 	form.Set("high_first", "50h") // after the 24h resolution
 	form.Add("low_notify_breach", "everyone")
-	p := c.Post("/admin/sla", form)
+	p := c.Post(t, "/admin/sla", form, http.StatusUnprocessableEntity)
 	if p.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("status %d", p.Status)
 	}
@@ -96,7 +96,7 @@ func TestSavePoliciesRefusesMistakes(t *testing.T) {
 	if err := app.DB.Get(&n, `SELECT count(*) FROM audit_events WHERE action = 'settings.sla_policy'`); err != nil || n != 0 {
 		t.Errorf("%d audit events after a refused save (%v)", n, err)
 	}
-	if p := c.Get("/admin/sla"); p.InputValue("urgent_first") != "30m" {
+	if p := c.Get(t, "/admin/sla", http.StatusOK); p.InputValue("urgent_first") != "30m" {
 		t.Errorf("urgent_first is %q after a refused save", p.InputValue("urgent_first"))
 	}
 }
@@ -107,11 +107,11 @@ func TestOnlyAdminsManageServiceLevels(t *testing.T) {
 	for _, email := range []string{"customer@demo-customer.example", "employee@tugi.example", "agent@tugi.example", "ciso@tugi.example"} {
 		c := app.SignIn(t, email)
 		for _, path := range []string{"/admin/sla", "/admin/calendar"} {
-			if p := c.Get(path); p.Status != http.StatusForbidden {
+			if p := c.Get(t, path, http.StatusForbidden); p.Status != http.StatusForbidden {
 				t.Errorf("%s GET %s: %d", email, path, p.Status)
 			}
 		}
-		if p := c.Post("/admin/calendar/hours", nil); p.Status != http.StatusForbidden {
+		if p := c.Post(t, "/admin/calendar/hours", nil, http.StatusForbidden); p.Status != http.StatusForbidden {
 			t.Errorf("%s POST hours: %d", email, p.Status)
 		}
 	}

@@ -16,7 +16,7 @@ func TestCalendarPageListsHolidaysAndPreviewsDueTimes(t *testing.T) {
 	app := apptest.New(t)
 	c := app.SignIn(t, "admin@tugi.example")
 	year := time.Now().Year()
-	p := c.Get("/admin/calendar")
+	p := c.Get(t, "/admin/calendar", http.StatusOK)
 	if p.Status != http.StatusOK {
 		t.Fatalf("status %d", p.Status)
 	}
@@ -34,7 +34,7 @@ func TestCalendarPageListsHolidaysAndPreviewsDueTimes(t *testing.T) {
 	// A high-priority ticket (first response 2 h) arriving on the shortened 23 December
 	// 2026 at 13:00 gets one hour that day (open until 14:00), then the Christmas days and
 	// the weekend are closed: due Monday 28 December at 10:00.
-	p = c.Get("/admin/calendar?"+url.Values{"priority": {"high"}, "arrival": {"2026-12-23T13:00"}}.Encode(), "HX-Request", "true")
+	p = c.Get(t, "/admin/calendar?"+url.Values{"priority": {"high"}, "arrival": {"2026-12-23T13:00"}}.Encode(), http.StatusOK, "HX-Request", "true")
 	if p.Status != http.StatusOK || strings.Contains(p.Body, "<html") {
 		t.Fatalf("preview fragment: %d", p.Status)
 	}
@@ -47,13 +47,13 @@ func TestCalendarChangesAreSavedAuditedAndChecked(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
 	c := app.SignIn(t, "admin@tugi.example")
-	form := c.Get("/admin/calendar").FormValues("#weekly-hours form")
+	form := c.Get(t, "/admin/calendar", http.StatusOK).FormValues("#weekly-hours form")
 	form.Set("friday", "09:00-12:00, 13:00 - 15:00")
 	form.Set("saturday", "10:00-14:00")
-	if p := c.Post("/admin/calendar/hours", form); p.Status != http.StatusSeeOther {
+	if p := c.Post(t, "/admin/calendar/hours", form, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("save hours: %d %s", p.Status, p.Text(".field-error"))
 	}
-	p := c.Get("/admin/calendar")
+	p := c.Get(t, "/admin/calendar", http.StatusOK)
 	if p.InputValue("friday") != "09:00-12:00, 13:00-15:00" || p.InputValue("saturday") != "10:00-14:00" || p.Text(".flash") != "Support calendar saved." {
 		t.Errorf("after saving: friday %q, saturday %q, flash %q", p.InputValue("friday"), p.InputValue("saturday"), p.Text(".flash"))
 	}
@@ -62,7 +62,7 @@ func TestCalendarChangesAreSavedAuditedAndChecked(t *testing.T) {
 	form = p.FormValues("#weekly-hours form")
 	form.Set("monday", "09:00-17:00, 16:00-18:00")
 	form.Set("tuesday", "nine to five")
-	p = c.Post("/admin/calendar/hours", form)
+	p = c.Post(t, "/admin/calendar/hours", form, http.StatusUnprocessableEntity)
 	if p.Status != http.StatusUnprocessableEntity || p.FieldError("monday") == "" || p.FieldError("tuesday") == "" || p.FieldError("wednesday") != "" {
 		t.Errorf("bad hours: %d, monday %q, tuesday %q, wednesday %q", p.Status, p.FieldError("monday"), p.FieldError("tuesday"), p.FieldError("wednesday"))
 	}
@@ -71,10 +71,10 @@ func TestCalendarChangesAreSavedAuditedAndChecked(t *testing.T) {
 	}
 
 	// A closure on a working day moves the preview's due time.
-	if p := c.Post("/admin/calendar/exceptions", url.Values{"kind": {"closure"}, "date": {"2026-12-28"}, "note": {"Team day"}}); p.Status != http.StatusSeeOther {
+	if p := c.Post(t, "/admin/calendar/exceptions", url.Values{"kind": {"closure"}, "date": {"2026-12-28"}, "note": {"Team day"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("add closure: %d %s", p.Status, p.Text(".field-error"))
 	}
-	p = c.Get("/admin/calendar?" + url.Values{"priority": {"high"}, "arrival": {"2026-12-23T13:00"}}.Encode())
+	p = c.Get(t, "/admin/calendar?"+url.Values{"priority": {"high"}, "arrival": {"2026-12-23T13:00"}}.Encode(), http.StatusOK)
 	if got := p.Text("#preview-result dd:nth-of-type(1)"); got != "29 Dec 2026 10:00 EET" {
 		t.Errorf("with 28 Dec closed, first response due %q", got)
 	}
@@ -82,14 +82,14 @@ func TestCalendarChangesAreSavedAuditedAndChecked(t *testing.T) {
 		t.Error("the closure is not listed")
 	}
 	// An opening without hours is refused beside the hours field.
-	if p := c.Post("/admin/calendar/exceptions", url.Values{"kind": {"opening"}, "date": {"2026-12-27"}}); p.Status != http.StatusUnprocessableEntity || p.FieldError("hours") == "" {
+	if p := c.Post(t, "/admin/calendar/exceptions", url.Values{"kind": {"opening"}, "date": {"2026-12-27"}}, http.StatusUnprocessableEntity); p.Status != http.StatusUnprocessableEntity || p.FieldError("hours") == "" {
 		t.Errorf("opening without hours: %d %q", p.Status, p.FieldError("hours"))
 	}
 	// Removing needs the right date: a stale form removes nothing.
-	if p := c.Post("/admin/calendar/exceptions/remove", url.Values{"kind": {"closure"}, "index": {"0"}, "date": {"2026-12-29"}}); p.Status != http.StatusNotFound {
+	if p := c.Post(t, "/admin/calendar/exceptions/remove", url.Values{"kind": {"closure"}, "index": {"0"}, "date": {"2026-12-29"}}, http.StatusNotFound); p.Status != http.StatusNotFound {
 		t.Errorf("stale remove: %d", p.Status)
 	}
-	if p := c.Post("/admin/calendar/exceptions/remove", url.Values{"kind": {"closure"}, "index": {"0"}, "date": {"2026-12-28"}}); p.Status != http.StatusSeeOther {
+	if p := c.Post(t, "/admin/calendar/exceptions/remove", url.Values{"kind": {"closure"}, "index": {"0"}, "date": {"2026-12-28"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Errorf("remove: %d", p.Status)
 	}
 

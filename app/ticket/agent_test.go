@@ -26,7 +26,7 @@ func queueRefs(t *testing.T, c *apptest.Client, query string) []string {
 		if pages > 20 {
 			t.Fatalf("the pages of %s do not end", query)
 		}
-		p := c.Get(next)
+		p := c.Get(t, next, http.StatusOK)
 		if p.Status != http.StatusOK {
 			t.Fatalf("GET %s: %d", next, p.Status)
 		}
@@ -100,7 +100,7 @@ func TestQueueOrganisationFilterByName(t *testing.T) {
 		"view=all&org_name=Second+Customer": "Several organisations have a name beginning so: type more of it.",
 		"view=all&org_name=%25":             "No organisation has a name beginning so.", // % is a letter, not a pattern
 	} {
-		p := a.Get("/queue?" + query)
+		p := a.Get(t, "/queue?"+query, http.StatusOK)
 		if p.Status != http.StatusOK || p.FieldError("org_name") != msg {
 			t.Errorf("%s: %d, message %q, want %q", query, p.Status, p.FieldError("org_name"), msg)
 		}
@@ -111,17 +111,17 @@ func TestQueueOrganisationFilterByName(t *testing.T) {
 			t.Errorf("%s lists %v, want nothing", query, got)
 		}
 	}
-	p := a.Get("/queue/organisations?org_name=second")
+	p := a.Get(t, "/queue/organisations?org_name=second", http.StatusOK)
 	var got []string
 	p.Doc.Find("option").Each(func(_ int, o *goquery.Selection) { got = append(got, o.AttrOr("value", "")) })
 	if want := []string{"Second Customer AS", "Second Customer Holding"}; !slices.Equal(got, want) {
 		t.Errorf("suggestions for 'second': %q, want %q", got, want)
 	}
-	if p := a.Get("/queue/organisations?org_name=50%25"); p.Doc.Find("option").AttrOr("value", "") != "50% Off & Co_" {
+	if p := a.Get(t, "/queue/organisations?org_name=50%25", http.StatusOK); p.Doc.Find("option").AttrOr("value", "") != "50% Off & Co_" {
 		t.Errorf("suggestions for '50%%': %s", p.Body)
 	}
 	// A link by id shows the organisation's name in the field.
-	if p := a.Get("/queue?view=all&org=" + orgID(t, app, jaan)); p.InputValue("org_name") != "Second Customer AS" {
+	if p := a.Get(t, "/queue?view=all&org="+orgID(t, app, jaan), http.StatusOK); p.InputValue("org_name") != "Second Customer AS" {
 		t.Errorf("filtered by id, the field shows %q", p.InputValue("org_name"))
 	}
 }
@@ -150,7 +150,7 @@ func TestQueuePagesAndRefreshes(t *testing.T) {
 	if got := queueRefs(t, a, "view=unassigned"); !slices.Equal(got, want) {
 		t.Errorf("paging by due time: %d tickets %v, want %d %v", len(got), got, len(want), want)
 	}
-	first := a.Get("/queue?view=unassigned")
+	first := a.Get(t, "/queue?view=unassigned", http.StatusOK)
 	if n := len(refs(first, "#queue")); n != 25 {
 		t.Errorf("the first page has %d rows, want 25", n)
 	}
@@ -177,7 +177,7 @@ func TestQueuePagesAndRefreshes(t *testing.T) {
 	}
 	clock.set(nov(23, 10, 0))
 	fresh := open(t, app, c, "Arrived meanwhile")
-	frag := a.Get(src, "HX-Request", "true")
+	frag := a.Get(t, src, http.StatusOK, "HX-Request", "true")
 	if frag.Status != http.StatusOK || strings.Contains(frag.Body, "<html") || frag.Doc.Find("#queue-filters").Length() != 0 {
 		t.Errorf("the refresh sends more than the table: %d", frag.Status)
 	}
@@ -199,7 +199,7 @@ func TestBreachingSoon(t *testing.T) {
 	late := open(t, app, c, "Later")  // due 16:00
 	a := app.SignIn(t, andres)        //
 	clock.set(nov(23, 12, 30))        // early is due within two business hours, late not
-	p := a.Get("/queue?view=breaching")
+	p := a.Get(t, "/queue?view=breaching", http.StatusOK)
 	ids := func(p *apptest.Page) []string {
 		var out []string
 		p.Doc.Find("#queue tbody tr[data-ticket]").Each(func(_ int, s *goquery.Selection) { out = append(out, s.AttrOr("data-ticket", "")) })
@@ -212,7 +212,7 @@ func TestBreachingSoon(t *testing.T) {
 		t.Errorf("a clock past its warning point is shown as %q", cls)
 	}
 	clock.set(nov(23, 14, 30)) // early is breached, late due within two hours
-	p = a.Get("/queue?view=breaching")
+	p = a.Get(t, "/queue?view=breaching", http.StatusOK)
 	if cls, _ := p.Doc.Find(fmt.Sprintf(`tr[data-ticket="%d"] .due`, early)).Attr("class"); !strings.Contains(cls, "breach") {
 		t.Errorf("a breached clock is shown as %q", cls)
 	}
@@ -226,17 +226,17 @@ func TestTakeIt(t *testing.T) {
 	app := apptest.New(t)
 	id := open(t, app, app.SignIn(t, mari), "Take me")
 	a := app.SignIn(t, kadri)
-	q := a.Get("/queue?view=unassigned")
+	q := a.Get(t, "/queue?view=unassigned", http.StatusOK)
 	form := q.Doc.Find(fmt.Sprintf(`tr[data-ticket="%d"] form.take`, id))
 	action, _ := form.Attr("action")
 	if action != path(id, "/take") {
 		t.Fatalf("the unassigned queue offers no Take it for the new ticket: %q", action)
 	}
-	p := a.Post(action, nil)
+	p := a.Post(t, action, nil, http.StatusSeeOther)
 	if p.Status != http.StatusSeeOther || p.Location() != path(id, "") {
 		t.Fatalf("take: %d to %q", p.Status, p.Location())
 	}
-	page := a.Get(path(id, ""))
+	page := a.Get(t, path(id, ""), http.StatusOK)
 	if s := page.Text("#assignee strong"); s != "Kadri Kask" {
 		t.Errorf("assignee %q", s)
 	}
@@ -247,10 +247,10 @@ func TestTakeIt(t *testing.T) {
 		strconv.FormatInt(id, 10), userID(t, app.DB, kadri)); n != 1 {
 		t.Errorf("%d ticket.assign events, want 1", n)
 	}
-	if got := refs(a.Get("/queue?view=unassigned"), "#queue"); slices.Contains(got, page.Text("h1 .ref")) {
+	if got := refs(a.Get(t, "/queue?view=unassigned", http.StatusOK), "#queue"); slices.Contains(got, page.Text("h1 .ref")) {
 		t.Error("the taken ticket is still unassigned")
 	}
-	if got := refs(a.Get("/queue?view=mine"), "#queue"); !slices.Contains(got, page.Text("h1 .ref")) {
+	if got := refs(a.Get(t, "/queue?view=mine", http.StatusOK), "#queue"); !slices.Contains(got, page.Text("h1 .ref")) {
 		t.Error("the taken ticket is not in Mine")
 	}
 }
@@ -261,7 +261,7 @@ func TestFieldChangesSwapThePanel(t *testing.T) {
 	app := apptest.NewWith(t, apptest.Options{Now: clock.Now})
 	id := open(t, app, app.SignIn(t, mari), "Fields")
 	a := app.SignIn(t, andres)
-	page := a.Get(path(id, ""))
+	page := a.Get(t, path(id, ""), http.StatusOK)
 	for _, f := range []string{"#field-status", "#field-priority", "#field-category", "#field-assignee", "#field-team"} {
 		form := page.Doc.Find(f)
 		if post, _ := form.Attr("hx-post"); post != path(id, "/fields") {
@@ -294,7 +294,7 @@ func TestFieldChangesSwapThePanel(t *testing.T) {
 		if values != 1 {
 			t.Fatalf("no form for %s", tt.field)
 		}
-		p := a.Post(path(id, "/fields"), url.Values{tt.field: {tt.value}}, "HX-Request", "true")
+		p := a.Post(t, path(id, "/fields"), url.Values{tt.field: {tt.value}}, http.StatusOK, "HX-Request", "true")
 		if p.Status != http.StatusOK {
 			t.Fatalf("%s=%s: %d %s", tt.field, tt.value, p.Status, p.Text("body"))
 		}
@@ -327,7 +327,7 @@ func TestFieldChangesSwapThePanel(t *testing.T) {
 
 	// Nothing changes when nothing is new: no event.
 	before := take(t, app.DB)
-	a.Post(path(id, "/fields"), url.Values{"priority": {"urgent"}}, "HX-Request", "true")
+	a.Post(t, path(id, "/fields"), url.Values{"priority": {"urgent"}}, http.StatusOK, "HX-Request", "true")
 	before.unchanged(t, app.DB, "setting the priority it has")
 
 	// Bad values come back as 422 with a message beside the field, and change nothing.
@@ -336,7 +336,7 @@ func TestFieldChangesSwapThePanel(t *testing.T) {
 		{"status", "lost"}, {"status", "new"}, {"priority", "whenever"}, {"category_id", "999999"},
 		{"assignee_id", employee}, {"team_id", "999999"}, {"assignee_id", "x"},
 	} {
-		p := a.Post(path(id, "/fields"), url.Values{tt.field: {tt.value}}, "HX-Request", "true")
+		p := a.Post(t, path(id, "/fields"), url.Values{tt.field: {tt.value}}, http.StatusUnprocessableEntity, "HX-Request", "true")
 		if p.Status != http.StatusUnprocessableEntity || p.FieldError(tt.field) == "" || p.Doc.Find("aside#ticket-panel").Length() != 1 {
 			t.Errorf("%s=%s: %d, message %q", tt.field, tt.value, p.Status, p.FieldError(tt.field))
 		}
@@ -344,7 +344,7 @@ func TestFieldChangesSwapThePanel(t *testing.T) {
 	before.unchanged(t, app.DB, "refused field changes")
 
 	// Without htmx, the form is redirected back to the ticket.
-	p := a.Post(path(id, "/fields"), url.Values{"priority": {"low"}})
+	p := a.Post(t, path(id, "/fields"), url.Values{"priority": {"low"}}, http.StatusSeeOther)
 	if p.Status != http.StatusSeeOther || p.Location() != path(id, "") {
 		t.Errorf("plain form: %d to %q", p.Status, p.Location())
 	}
@@ -424,13 +424,13 @@ func TestClocksThroughATicketsLife(t *testing.T) {
 		t.Errorf("next due %v, want the first response's", d)
 	}
 	// The agent's page says so, in support time.
-	if s := a.Get(path(id, "")).Text(`#clocks [data-metric="first_response"]`); !strings.Contains(s, "Due Monday 23 Nov 14:00 EET, in 4 h of support time") {
+	if s := a.Get(t, path(id, ""), http.StatusOK).Text(`#clocks [data-metric="first_response"]`); !strings.Contains(s, "Due Monday 23 Nov 14:00 EET, in 4 h of support time") {
 		t.Errorf("the first-response clock reads %q", s)
 	}
 
 	// Monday 11:00: the agent replies and waits: first response met, resolution paused.
 	clock.set(nov(23, 11, 0))
-	a.Post(path(id, "/reply"), url.Values{"body": {"Which one?"}, "then": {"wait"}})
+	a.Post(t, path(id, "/reply"), url.Values{"body": {"Which one?"}, "then": {"wait"}}, http.StatusSeeOther)
 	first = first.Stop(cal, nov(23, 11, 0))
 	resolution = resolution.Pause(cal, nov(23, 11, 0))
 	expect("answered", "first_response", first, normal.WarnPercent)
@@ -438,13 +438,13 @@ func TestClocksThroughATicketsLife(t *testing.T) {
 	if d := nextDue(); d != nil {
 		t.Errorf("next due %v while waiting for the customer, want none", d)
 	}
-	if s := a.Get(path(id, "")).Text(`#clocks [data-metric="resolution"]`); !strings.Contains(s, "Paused while waiting for the customer; 39 h of support time left") {
+	if s := a.Get(t, path(id, ""), http.StatusOK).Text(`#clocks [data-metric="resolution"]`); !strings.Contains(s, "Paused while waiting for the customer; 39 h of support time left") {
 		t.Errorf("the paused clock reads %q", s)
 	}
 
 	// Tuesday 10:00: the customer answers: next response starts, resolution resumes.
 	clock.set(nov(24, 10, 0))
-	c.Post(path(id, "/reply"), url.Values{"body": {"The big one."}})
+	c.Post(t, path(id, "/reply"), url.Values{"body": {"The big one."}}, http.StatusSeeOther)
 	next := sla.Start(normal.NextResponse, nov(24, 10, 0))
 	resolution = resolution.Resume(nov(24, 10, 0))
 	expect("customer answered", "next_response", next, normal.WarnPercent)
@@ -455,7 +455,7 @@ func TestClocksThroughATicketsLife(t *testing.T) {
 
 	// Tuesday 10:30: the priority goes up: the clocks that run are retargeted.
 	clock.set(nov(24, 10, 30))
-	a.Post(path(id, "/fields"), url.Values{"priority": {"high"}}, "HX-Request", "true")
+	a.Post(t, path(id, "/fields"), url.Values{"priority": {"high"}}, http.StatusOK, "HX-Request", "true")
 	next, resolution = next.Retarget(high.NextResponse), resolution.Retarget(high.Resolution)
 	first = first.Retarget(first.Target) // stopped: unchanged
 	expect("priority high", "next_response", next, high.WarnPercent)
@@ -467,14 +467,14 @@ func TestClocksThroughATicketsLife(t *testing.T) {
 
 	// Tuesday 12:00: the agent replies and keeps it open: next response met.
 	clock.set(nov(24, 12, 0))
-	a.Post(path(id, "/reply"), url.Values{"body": {"Fixed, please try."}, "then": {"open"}})
+	a.Post(t, path(id, "/reply"), url.Values{"body": {"Fixed, please try."}, "then": {"open"}}, http.StatusSeeOther)
 	next = next.Stop(cal, nov(24, 12, 0))
 	expect("replied", "next_response", next, high.WarnPercent)
 	expect("replied", "resolution", resolution, high.WarnPercent)
 
 	// Wednesday 09:30: solved: resolution stops.
 	clock.set(nov(25, 9, 30))
-	a.Post(path(id, "/fields"), url.Values{"status": {"solved"}}, "HX-Request", "true")
+	a.Post(t, path(id, "/fields"), url.Values{"status": {"solved"}}, http.StatusOK, "HX-Request", "true")
 	resolution = resolution.Stop(cal, nov(25, 9, 30))
 	expect("solved", "resolution", resolution, high.WarnPercent)
 	if d := nextDue(); d != nil {
@@ -483,7 +483,7 @@ func TestClocksThroughATicketsLife(t *testing.T) {
 
 	// Thursday 10:00: the customer reopens it: resolution runs on from what it used.
 	clock.set(nov(26, 10, 0))
-	c.Post(path(id, "/reopen"), nil)
+	c.Post(t, path(id, "/reopen"), nil, http.StatusSeeOther)
 	resolution.StoppedAt = time.Time{}
 	resolution = resolution.Resume(nov(26, 10, 0))
 	expect("reopened", "resolution", resolution, high.WarnPercent)
@@ -499,45 +499,49 @@ func TestInternalNotesNeverReachCustomers(t *testing.T) {
 	id := open(t, app, c, "Notes")
 	a := app.SignIn(t, andres)
 	const secret = "INTERNAL-ONLY: the customer's admin broke it"
-	if p := a.Post(path(id, "/note"), url.Values{"note": {secret}}); p.Status != http.StatusSeeOther {
+	if p := a.Post(t, path(id, "/note"), url.Values{"note": {secret}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("note: %d %s", p.Status, p.Text("main"))
 	}
 	if n := count(t, app.DB, `SELECT count(*) FROM audit_events WHERE action = 'ticket.note' AND object_id = $1`, strconv.FormatInt(id, 10)); n != 1 {
 		t.Errorf("%d ticket.note events", n)
 	}
-	agentPage := a.Get(path(id, ""))
+	agentPage := a.Get(t, path(id, ""), http.StatusOK)
 	if note := agentPage.Doc.Find("#conversation .message.internal"); note.Length() != 1 || !strings.Contains(note.Text(), secret) || !strings.Contains(note.Text(), "Internal note") {
 		t.Errorf("the agent does not see the note marked internal: %q", note.Text())
 	}
-	a.Post(path(id, "/reply"), url.Values{"body": {"A public answer"}, "then": {"wait"}})
+	a.Post(t, path(id, "/reply"), url.Values{"body": {"A public answer"}, "then": {"wait"}}, http.StatusSeeOther)
 
 	// Every page and fragment a customer can get of this ticket.
 	for _, r := range []struct {
 		name string
 		get  func() *apptest.Page
 	}{
-		{"ticket page", func() *apptest.Page { return c.Get(path(id, "")) }},
-		{"ticket fragment", func() *apptest.Page { return c.Get(path(id, ""), "HX-Request", "true") }},
-		{"boosted ticket page", func() *apptest.Page { return c.Get(path(id, ""), "HX-Request", "true", "HX-Boosted", "true") }},
-		{"list", func() *apptest.Page { return c.Get("/tickets") }},
-		{"list fragment", func() *apptest.Page { return c.Get("/tickets", "HX-Request", "true") }},
-		{"refused reply", func() *apptest.Page { return c.Post(path(id, "/reply"), url.Values{"body": {""}}) }},
-		{"refused reply fragment", func() *apptest.Page {
-			return c.Post(path(id, "/reply"), url.Values{"body": {""}}, "HX-Request", "true")
+		{"ticket page", func() *apptest.Page { return c.Get(t, path(id, ""), http.StatusOK) }},
+		{"ticket fragment", func() *apptest.Page { return c.Get(t, path(id, ""), http.StatusOK, "HX-Request", "true") }},
+		{"boosted ticket page", func() *apptest.Page {
+			return c.Get(t, path(id, ""), http.StatusOK, "HX-Request", "true", "HX-Boosted", "true")
 		}},
-		{"home", func() *apptest.Page { return c.Get("/") }},
+		{"list", func() *apptest.Page { return c.Get(t, "/tickets", http.StatusOK) }},
+		{"list fragment", func() *apptest.Page { return c.Get(t, "/tickets", http.StatusOK, "HX-Request", "true") }},
+		{"refused reply", func() *apptest.Page {
+			return c.Post(t, path(id, "/reply"), url.Values{"body": {""}}, http.StatusUnprocessableEntity)
+		}},
+		{"refused reply fragment", func() *apptest.Page {
+			return c.Post(t, path(id, "/reply"), url.Values{"body": {""}}, http.StatusUnprocessableEntity, "HX-Request", "true")
+		}},
+		{"home", func() *apptest.Page { return c.Get(t, "/", http.StatusOK) }},
 	} {
 		p := r.get()
 		if strings.Contains(p.Body, "INTERNAL-ONLY") || strings.Contains(p.Body, "Internal note") {
 			t.Errorf("%s (%d) shows the internal note", r.name, p.Status)
 		}
 	}
-	if s := c.Get(path(id, "")).Text("#conversation"); !strings.Contains(s, "A public answer") {
+	if s := c.Get(t, path(id, ""), http.StatusOK).Text("#conversation"); !strings.Contains(s, "A public answer") {
 		t.Errorf("the customer does not see the public answer: %q", s)
 	}
 	// A customer cannot write one.
 	before := take(t, app.DB)
-	if p := c.Post(path(id, "/note"), url.Values{"note": {"mine"}}); p.Status != http.StatusForbidden {
+	if p := c.Post(t, path(id, "/note"), url.Values{"note": {"mine"}}, http.StatusForbidden); p.Status != http.StatusForbidden {
 		t.Errorf("a customer's note: %d, want 403", p.Status)
 	}
 	before.unchanged(t, app.DB, "a customer's note")
@@ -560,9 +564,9 @@ func TestStaffWithoutTicketsAreRefused(t *testing.T) {
 			method, p, _ := strings.Cut(r, " ")
 			var res *apptest.Page
 			if method == http.MethodGet {
-				res = c.Get(p)
+				res = c.Get(t, p, http.StatusForbidden)
 			} else {
-				res = c.Post(p, url.Values{"body": {"x"}, "note": {"x"}, "status": {"closed"}, "subject": {"x"}})
+				res = c.Post(t, p, url.Values{"body": {"x"}, "note": {"x"}, "status": {"closed"}, "subject": {"x"}}, http.StatusForbidden)
 			}
 			if res.Status != http.StatusForbidden {
 				t.Errorf("%s: %s %s: %d, want 403", email, method, p, res.Status)
@@ -572,7 +576,7 @@ func TestStaffWithoutTicketsAreRefused(t *testing.T) {
 			}
 		}
 		before.unchanged(t, app.DB, email)
-		if nav := c.Get("/").Text(".mainnav"); strings.Contains(nav, "Queue") || strings.Contains(nav, "Tickets") {
+		if nav := c.Get(t, "/", http.StatusOK).Text(".mainnav"); strings.Contains(nav, "Queue") || strings.Contains(nav, "Tickets") {
 			t.Errorf("%s's navigation offers %q", email, nav)
 		}
 	}
@@ -580,16 +584,16 @@ func TestStaffWithoutTicketsAreRefused(t *testing.T) {
 	// a customer would.
 	for _, email := range []string{andres, sirje} {
 		c := app.SignIn(t, email)
-		if p := c.Get(path(id, "")); p.Status != http.StatusOK || !strings.Contains(p.Text("h1"), "Private matter") {
+		if p := c.Get(t, path(id, ""), http.StatusOK); p.Status != http.StatusOK || !strings.Contains(p.Text("h1"), "Private matter") {
 			t.Errorf("%s: ticket page %d", email, p.Status)
 		}
-		if p := c.Get("/queue"); p.Status != http.StatusOK {
+		if p := c.Get(t, "/queue", http.StatusOK); p.Status != http.StatusOK {
 			t.Errorf("%s: queue %d", email, p.Status)
 		}
-		if nav := c.Get("/").Text(".mainnav"); !strings.Contains(nav, "Queue") {
+		if nav := c.Get(t, "/", http.StatusOK).Text(".mainnav"); !strings.Contains(nav, "Queue") {
 			t.Errorf("%s's navigation lacks the queue: %q", email, nav)
 		}
-		if p := c.Get("/tickets/new"); p.Status != http.StatusForbidden {
+		if p := c.Get(t, "/tickets/new", http.StatusForbidden); p.Status != http.StatusForbidden {
 			t.Errorf("%s: new-ticket form %d, want 403", email, p.Status)
 		}
 	}
@@ -602,14 +606,14 @@ func TestAgentHomeCounts(t *testing.T) {
 	want := func(cond string, args ...any) string {
 		return strconv.Itoa(count(t, app.DB, `SELECT count(*) FROM tickets WHERE status IN ('new', 'open', 'waiting', 'on_hold') AND `+cond, args...))
 	}
-	p := a.Get("/")
+	p := a.Get(t, "/", http.StatusOK)
 	var got []string
 	p.Doc.Find("#ticket-counts dd").Each(func(_ int, s *goquery.Selection) { got = append(got, s.Text()) })
 	exp := []string{want(`assignee_id IS NULL`), want(`assignee_id = $1`, userID(t, app.DB, andres))}
 	if !slices.Equal(got, exp) || exp[0] == "0" || exp[1] == "0" {
 		t.Errorf("agent home counts %v, want %v (unassigned, mine), neither zero in the demo data", got, exp)
 	}
-	if c := app.SignIn(t, mari).Get("/"); c.Doc.Find(`#home-customer a[href="/tickets/new"]`).Length() != 1 || c.Doc.Find(`#home-customer a[href="/tickets"]`).Length() != 1 {
+	if c := app.SignIn(t, mari).Get(t, "/", http.StatusOK); c.Doc.Find(`#home-customer a[href="/tickets/new"]`).Length() != 1 || c.Doc.Find(`#home-customer a[href="/tickets"]`).Length() != 1 {
 		t.Error("the customer's home does not link to their tickets and a new one")
 	}
 }

@@ -64,7 +64,7 @@ func newTicketForm(t *testing.T, db *sqlx.DB, subject string) url.Values {
 // openWithFiles opens a ticket as c with files attached and returns its id.
 func openWithFiles(t *testing.T, app *apptest.App, c *apptest.Client, subject string, files ...apptest.Upload) int64 {
 	t.Helper()
-	p := c.PostFiles("/tickets", newTicketForm(t, app.DB, subject), files)
+	p := c.PostFiles(t, "/tickets", newTicketForm(t, app.DB, subject), files, http.StatusSeeOther)
 	m := ticketPath.FindStringSubmatch(p.Location())
 	if p.Status != http.StatusSeeOther || m == nil {
 		t.Fatalf("open %q with files: %d to %q; page says %s", subject, p.Status, p.Location(), p.Text("main"))
@@ -95,7 +95,7 @@ func TestAttachmentsFromCustomerToAgentAndBack(t *testing.T) {
 	app := apptest.New(t)
 	c, a := app.SignIn(t, mari), app.SignIn(t, andres)
 
-	form := c.Get("/tickets/new")
+	form := c.Get(t, "/tickets/new", http.StatusOK)
 	in := form.Doc.Find(`form#new-ticket input[type=file][name=files][multiple]`)
 	if enc, _ := form.Doc.Find("form#new-ticket").Attr("enctype"); enc != "multipart/form-data" || in.Length() != 1 {
 		t.Fatalf("the new-ticket form: enctype %q, %d file inputs with multiple", enc, in.Length())
@@ -129,7 +129,7 @@ func TestAttachmentsFromCustomerToAgentAndBack(t *testing.T) {
 	}
 
 	// Both see the files under the first message, and both can download them.
-	page := c.Get(path(id, ""))
+	page := c.Get(t, path(id, ""), http.StatusOK)
 	links := attachmentLinks(page, "#conversation .message:first-child")
 	if len(links) != 3 || links[invoice] == "" {
 		t.Fatalf("the customer sees attachments %v", links)
@@ -137,12 +137,12 @@ func TestAttachmentsFromCustomerToAgentAndBack(t *testing.T) {
 	if s := page.Text("#conversation .message:first-child .attachments li:first-child .muted"); s != strconv.Itoa(len(pngData))+" B" {
 		t.Errorf("size shown %q", s)
 	}
-	agentLinks := attachmentLinks(a.Get(path(id, "")), "#conversation .message:first-child")
+	agentLinks := attachmentLinks(a.Get(t, path(id, ""), http.StatusOK), "#conversation .message:first-child")
 	if len(agentLinks) != 3 || agentLinks[invoice] != links[invoice] {
 		t.Fatalf("the agent sees %v", agentLinks)
 	}
 	for who, cl := range map[string]*apptest.Client{mari: c, andres: a} {
-		d := cl.Get(links[invoice])
+		d := cl.Get(t, links[invoice], http.StatusOK)
 		if d.Status != http.StatusOK || d.Body != string(pdfData) {
 			t.Fatalf("%s downloads the PDF: %d, %d bytes", who, d.Status, len(d.Body))
 		}
@@ -171,23 +171,23 @@ func TestAttachmentsFromCustomerToAgentAndBack(t *testing.T) {
 	}
 
 	// The agent answers with a log file; the customer sees and downloads it.
-	p := a.PostFiles(path(id, "/reply"), url.Values{"body": {"Here is what the server logged."}, "then": {"wait"}},
-		[]apptest.Upload{file("spooler.log", logData)})
+	p := a.PostFiles(t, path(id, "/reply"), url.Values{"body": {"Here is what the server logged."}, "then": {"wait"}},
+		[]apptest.Upload{file("spooler.log", logData)}, http.StatusSeeOther)
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("agent reply with a file: %d %s", p.Status, p.Text("main"))
 	}
-	page = c.Get(path(id, ""))
+	page = c.Get(t, path(id, ""), http.StatusOK)
 	staff := attachmentLinks(page, "#conversation .message.from-staff")
 	if staff["spooler.log"] == "" {
 		t.Fatalf("the customer does not see the agent's file: %v", staff)
 	}
-	if d := c.Get(staff["spooler.log"]); d.Status != http.StatusOK || d.Body != string(logData) || !strings.HasPrefix(d.Header.Get("Content-Type"), "text/plain") {
+	if d := c.Get(t, staff["spooler.log"], http.StatusOK); d.Status != http.StatusOK || d.Body != string(logData) || !strings.HasPrefix(d.Header.Get("Content-Type"), "text/plain") {
 		t.Errorf("the log: %d %q %q", d.Status, d.Header.Get("Content-Type"), d.Body)
 	}
 
 	// The same screenshot again, in a reply: one more attachment, no more blobs.
 	before = takeFiles(t, app.DB)
-	if p := c.PostFiles(path(id, "/reply"), url.Values{"body": {"Same screen again."}}, []apptest.Upload{file("again.png", pngData)}); p.Status != http.StatusSeeOther {
+	if p := c.PostFiles(t, path(id, "/reply"), url.Values{"body": {"Same screen again."}}, []apptest.Upload{file("again.png", pngData)}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("customer reply with a file: %d %s", p.Status, p.Text("main"))
 	}
 	if after := takeFiles(t, app.DB); after.attachments != before.attachments+1 || after.blobs != before.blobs {
@@ -195,7 +195,7 @@ func TestAttachmentsFromCustomerToAgentAndBack(t *testing.T) {
 	}
 
 	// htmx posts the form as FormData: the same multipart request, answered with HX-Redirect.
-	p = c.PostFiles(path(id, "/reply"), url.Values{"body": {"From htmx."}}, []apptest.Upload{file("h.pdf", pdfData)}, "HX-Request", "true")
+	p = c.PostFiles(t, path(id, "/reply"), url.Values{"body": {"From htmx."}}, []apptest.Upload{file("h.pdf", pdfData)}, http.StatusOK, "HX-Request", "true")
 	if p.Status != http.StatusOK || p.Header.Get("HX-Redirect") != path(id, "") {
 		t.Errorf("htmx reply with a file: %d, HX-Redirect %q", p.Status, p.Header.Get("HX-Redirect"))
 	}
@@ -245,7 +245,7 @@ func TestRefusedFilesWriteNothing(t *testing.T) {
 					f.Field = try.field
 					uploads[i] = f
 				}
-				p := try.who.PostFiles(try.path, try.form, uploads)
+				p := try.who.PostFiles(t, try.path, try.form, uploads, http.StatusUnprocessableEntity)
 				if p.Status != http.StatusUnprocessableEntity {
 					t.Fatalf("%s: %d, want 422: %s", try.path, p.Status, p.Text("main"))
 				}
@@ -271,7 +271,7 @@ func TestRefusedFilesWriteNothing(t *testing.T) {
 
 	// Another field wrong, the files fine: the form says to choose them again.
 	before := takeFiles(t, app.DB)
-	p := c.PostFiles("/tickets", url.Values{"subject": {""}, "body": {"Body kept"}}, []apptest.Upload{file("ok.png", pngData)})
+	p := c.PostFiles(t, "/tickets", url.Values{"subject": {""}, "body": {"Body kept"}}, []apptest.Upload{file("ok.png", pngData)}, http.StatusUnprocessableEntity)
 	if p.Status != http.StatusUnprocessableEntity || p.FieldError("subject") == "" || !strings.Contains(p.FieldError("files"), "choose them again") {
 		t.Errorf("missing subject with a file: %d, subject %q, files %q", p.Status, p.FieldError("subject"), p.FieldError("files"))
 	}
@@ -280,14 +280,14 @@ func TestRefusedFilesWriteNothing(t *testing.T) {
 	}
 
 	// htmx gets the refusal as a fragment with the message beside the field.
-	p = c.PostFiles("/tickets", newTicketForm(t, app.DB, "htmx"), []apptest.Upload{file("page.html", htmlData)}, "HX-Request", "true")
+	p = c.PostFiles(t, "/tickets", newTicketForm(t, app.DB, "htmx"), []apptest.Upload{file("page.html", htmlData)}, http.StatusUnprocessableEntity, "HX-Request", "true")
 	if p.Status != http.StatusUnprocessableEntity || strings.Contains(p.Body, "<html") || !strings.Contains(p.FieldError("files"), "page.html") {
 		t.Errorf("htmx refusal: %d, whole page %v, %q", p.Status, strings.Contains(p.Body, "<html"), p.FieldError("files"))
 	}
 
 	// A body larger than the files could be is refused before it is read.
 	huge := bytes.Repeat([]byte("y"), 2*(1<<10)+2<<20)
-	p = c.PostFiles("/tickets", newTicketForm(t, app.DB, "Huge"), []apptest.Upload{file("huge.txt", huge)})
+	p = c.PostFiles(t, "/tickets", newTicketForm(t, app.DB, "Huge"), []apptest.Upload{file("huge.txt", huge)}, http.StatusRequestEntityTooLarge)
 	if p.Status != http.StatusRequestEntityTooLarge || p.Text("h1") != "Too large" {
 		t.Errorf("a body over the limit: %d %q", p.Status, p.Text("h1"))
 	}
@@ -301,8 +301,8 @@ func TestInternalAttachmentsAreForStaffOnly(t *testing.T) {
 	app := apptest.New(t)
 	c, a, ciso := app.SignIn(t, mari), app.SignIn(t, andres), app.SignIn(t, sirje)
 	id := open(t, app, c, "Slow reports")
-	if p := a.PostFiles(path(id, "/note"), url.Values{"note": {"Database plan attached."}},
-		[]apptest.Upload{{Field: "note_files", Name: "plan.txt", Data: []byte("Seq Scan on reports")}}); p.Status != http.StatusSeeOther {
+	if p := a.PostFiles(t, path(id, "/note"), url.Values{"note": {"Database plan attached."}},
+		[]apptest.Upload{{Field: "note_files", Name: "plan.txt", Data: []byte("Seq Scan on reports")}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("note with a file: %d %s", p.Status, p.Text("main"))
 	}
 	var aid int64
@@ -310,18 +310,18 @@ func TestInternalAttachmentsAreForStaffOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	url := path(id, "/attachments/"+strconv.FormatInt(aid, 10)+"/plan.txt")
-	if links := attachmentLinks(a.Get(path(id, "")), "#conversation .message.internal"); links["plan.txt"] != url {
+	if links := attachmentLinks(a.Get(t, path(id, ""), http.StatusOK), "#conversation .message.internal"); links["plan.txt"] != url {
 		t.Errorf("the agent sees %v under the note, want %s", links, url)
 	}
-	if d := ciso.Get(url); d.Status != http.StatusOK || d.Body != "Seq Scan on reports" {
+	if d := ciso.Get(t, url, http.StatusOK); d.Status != http.StatusOK || d.Body != "Seq Scan on reports" {
 		t.Errorf("the CISO downloads the note's file: %d", d.Status)
 	}
-	page := c.Get(path(id, ""))
+	page := c.Get(t, path(id, ""), http.StatusOK)
 	if strings.Contains(page.Body, "plan.txt") || page.Doc.Find(".attachments").Length() != 0 {
 		t.Error("the customer's page shows the internal note's file")
 	}
 	audits := count(t, app.DB, `SELECT count(*) FROM audit_events`)
-	if d := c.Get(url); d.Status != http.StatusNotFound || strings.Contains(d.Body, "Seq Scan") {
+	if d := c.Get(t, url, http.StatusNotFound); d.Status != http.StatusNotFound || strings.Contains(d.Body, "Seq Scan") {
 		t.Errorf("the customer downloads the internal file: %d", d.Status)
 	}
 	if n := count(t, app.DB, `SELECT count(*) FROM audit_events`); n != audits {
@@ -350,7 +350,7 @@ func TestAnotherOrganisationsAttachmentIsNotFound(t *testing.T) {
 		path(mine, "/attachments/999999/x.pdf"),
 		path(mine, "/attachments/abc/x.pdf"),
 	} {
-		if d := m.Get(p); d.Status != http.StatusNotFound || strings.Contains(d.Body, "secret") {
+		if d := m.Get(t, p, http.StatusNotFound); d.Status != http.StatusNotFound || strings.Contains(d.Body, "secret") {
 			t.Errorf("Mari GET %s: %d, want 404", p, d.Status)
 		}
 	}
@@ -359,7 +359,7 @@ func TestAnotherOrganisationsAttachmentIsNotFound(t *testing.T) {
 	}
 	// Staff who are not ticket people (an employee, an admin) are refused by the route.
 	for _, who := range []string{eva, toomas} {
-		if d := app.SignIn(t, who).Get(path(mine, "/attachments/"+aidOf(mine)+"/invoice.pdf")); d.Status != http.StatusForbidden {
+		if d := app.SignIn(t, who).Get(t, path(mine, "/attachments/"+aidOf(mine)+"/invoice.pdf"), http.StatusForbidden); d.Status != http.StatusForbidden {
 			t.Errorf("%s: %d, want 403", who, d.Status)
 		}
 	}

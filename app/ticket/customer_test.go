@@ -22,7 +22,7 @@ func TestCustomerOpensATicket(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
 	c := app.SignIn(t, mari)
-	form := c.Get("/tickets/new")
+	form := c.Get(t, "/tickets/new", http.StatusOK)
 	if form.Status != http.StatusOK || form.Doc.Find("form#new-ticket").Length() != 1 {
 		t.Fatalf("new-ticket form: %d", form.Status)
 	}
@@ -31,12 +31,12 @@ func TestCustomerOpensATicket(t *testing.T) {
 	}
 
 	before := take(t, app.DB)
-	p := c.Post("/tickets", url.Values{
+	p := c.Post(t, "/tickets", url.Values{
 		"subject":     {"Cannot print invoices"},
 		"body":        {"Printing any invoice shows a blank page.\nSince yesterday."},
 		"category_id": {strconv.FormatInt(categoryID(t, app.DB, "Problem or error"), 10)},
 		"impact":      {"several_people"},
-	})
+	}, http.StatusSeeOther)
 	m := ticketPath.FindStringSubmatch(p.Location())
 	if p.Status != http.StatusSeeOther || m == nil {
 		t.Fatalf("create: %d to %q: %s", p.Status, p.Location(), p.Text("main"))
@@ -94,7 +94,7 @@ func TestCustomerOpensATicket(t *testing.T) {
 		t.Errorf("audit event %+v: want Mari, her organisation, and no text of the ticket", ev)
 	}
 
-	page := c.Get(p.Location())
+	page := c.Get(t, p.Location(), http.StatusOK)
 	ref := fmt.Sprintf("T-%d-%05d", row.Year, id)
 	if flash := page.Text(".flash"); !strings.Contains(flash, ref+" has been received") {
 		t.Errorf("flash %q, want the reference %s", flash, ref)
@@ -108,7 +108,7 @@ func TestCustomerOpensATicket(t *testing.T) {
 	if exp := page.Text("#expect"); exp == "" || exp == "—" {
 		t.Errorf("no next expected reply on a new ticket: %q", exp)
 	}
-	list := c.Get("/tickets")
+	list := c.Get(t, "/tickets", http.StatusOK)
 	if got := refs(list, "#tickets"); len(got) == 0 || got[0] != ref {
 		t.Errorf("the list starts with %v, want the new ticket %s first", got, ref)
 	}
@@ -143,7 +143,7 @@ func TestNewTicketRefusesBadInput(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := take(t, app.DB)
-			p := c.Post("/tickets", tt.form)
+			p := c.Post(t, "/tickets", tt.form, http.StatusUnprocessableEntity)
 			if p.Status != http.StatusUnprocessableEntity {
 				t.Fatalf("%d, want 422", p.Status)
 			}
@@ -161,7 +161,7 @@ func TestNewTicketRefusesBadInput(t *testing.T) {
 		})
 	}
 	// htmx gets the same 422 as a fragment.
-	p := c.Post("/tickets", with("subject", ""), "HX-Request", "true")
+	p := c.Post(t, "/tickets", with("subject", ""), http.StatusUnprocessableEntity, "HX-Request", "true")
 	if p.Status != http.StatusUnprocessableEntity || strings.Contains(p.Body, "<html") || p.FieldError("subject") == "" {
 		t.Errorf("htmx 422: %d, whole page %v", p.Status, strings.Contains(p.Body, "<html"))
 	}
@@ -189,7 +189,7 @@ func TestCustomersSeeOnlyTheirOrganisation(t *testing.T) {
 		other    int64
 		otherOrg string
 	}{{m, mari, mine, theirs, "Second Customer AS"}, {j, jaan, theirs, mine, "Demo Customer OÜ"}} {
-		p := tt.c.Get("/tickets")
+		p := tt.c.Get(t, "/tickets", http.StatusOK)
 		rows := p.Doc.Find("#tickets tbody tr td:nth-child(2)")
 		var shown []string
 		rows.Each(func(_ int, s *goquery.Selection) { shown = append(shown, strings.TrimSpace(s.Text())) })
@@ -205,7 +205,7 @@ func TestCustomersSeeOnlyTheirOrganisation(t *testing.T) {
 		if strings.Contains(p.Body, "/tickets/"+strconv.FormatInt(tt.other, 10)+`"`) {
 			t.Errorf("%s's list links the other organisation's ticket", tt.email)
 		}
-		if got := tt.c.Get(path(tt.own, "")); got.Status != http.StatusOK {
+		if got := tt.c.Get(t, path(tt.own, ""), http.StatusOK); got.Status != http.StatusOK {
 			t.Errorf("%s's own ticket: %d", tt.email, got.Status)
 		}
 	}
@@ -225,7 +225,7 @@ func TestCustomerListPages(t *testing.T) {
 		if pages > 5 {
 			t.Fatal("the pages do not end")
 		}
-		p := c.Get(next)
+		p := c.Get(t, next, http.StatusOK)
 		got := refs(p, "#tickets")
 		if len(got) > 25 {
 			t.Fatalf("%d rows on a page", len(got))
@@ -240,7 +240,7 @@ func TestCustomerListPages(t *testing.T) {
 		t.Error("a ticket is listed twice across pages")
 	}
 	// Latest activity first: the last question opened comes first.
-	if p := c.Get("/tickets"); p.Text("#tickets tbody tr:first-child td:nth-child(2)") != "Question 29" {
+	if p := c.Get(t, "/tickets", http.StatusOK); p.Text("#tickets tbody tr:first-child td:nth-child(2)") != "Question 29" {
 		t.Errorf("first row %q, want the newest", p.Text("#tickets tbody tr:first-child td:nth-child(2)"))
 	}
 }
@@ -293,10 +293,10 @@ func TestOtherOrganisationsTicketsAreNotFound(t *testing.T) {
 				p := params.Replace(strings.Replace(r.Path, ":id", strconv.FormatInt(id, 10), 1))
 				var res *apptest.Page
 				if r.Method == http.MethodGet {
-					res = c.Get(p)
+					res = c.Get(t, p, http.StatusNotFound)
 				} else {
-					res = c.Post(p, url.Values{"body": {"I was not here"}, "then": {"open"}, "status": {"closed"}})
-					if empty := c.Post(p, url.Values{}); empty.Status != http.StatusNotFound {
+					res = c.Post(t, p, url.Values{"body": {"I was not here"}, "then": {"open"}, "status": {"closed"}}, http.StatusNotFound)
+					if empty := c.Post(t, p, url.Values{}, http.StatusNotFound); empty.Status != http.StatusNotFound {
 						t.Errorf("%s POST %s with an empty form: %d, want 404 (not a 422 that tells it exists)", tt.who, p, empty.Status)
 					}
 				}
@@ -322,32 +322,32 @@ func TestCustomerRepliesClosesAndReopens(t *testing.T) {
 
 	// The agent answers and waits: the customer reads "waiting for your reply".
 	clock.set(nov(23, 11, 0))
-	if p := a.Post(path(id, "/reply"), url.Values{"body": {"Which printer?"}, "then": {"wait"}}); p.Status != http.StatusSeeOther {
+	if p := a.Post(t, path(id, "/reply"), url.Values{"body": {"Which printer?"}, "then": {"wait"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("agent reply: %d %s", p.Status, p.Text("main"))
 	}
-	p := c.Get(path(id, ""))
+	p := c.Get(t, path(id, ""), http.StatusOK)
 	if s := p.Text("#ticket-status"); s != "Waiting for your reply" {
 		t.Errorf("status %q", s)
 	}
 	if s := p.Text("#expect"); s != "Waiting for you" {
 		t.Errorf("next expected reply %q", s)
 	}
-	if s := c.Get("/tickets").Text(fmt.Sprintf(`#tickets tr:has(a[href="/tickets/%d"]) td:last-child`, id)); s != "Waiting for you" {
+	if s := c.Get(t, "/tickets", http.StatusOK).Text(fmt.Sprintf(`#tickets tr:has(a[href="/tickets/%d"]) td:last-child`, id)); s != "Waiting for you" {
 		t.Errorf("the list expects the reply %q, want waiting for the customer", s)
 	}
 	// An empty reply is refused beside the field.
 	before := take(t, app.DB)
-	if p := c.Post(path(id, "/reply"), url.Values{"body": {" "}}); p.Status != http.StatusUnprocessableEntity || p.FieldError("body") == "" {
+	if p := c.Post(t, path(id, "/reply"), url.Values{"body": {" "}}, http.StatusUnprocessableEntity); p.Status != http.StatusUnprocessableEntity || p.FieldError("body") == "" {
 		t.Errorf("empty reply: %d %q", p.Status, p.FieldError("body"))
 	}
 	before.unchanged(t, app.DB, "an empty reply")
 
 	// The customer answers: open again, and a reply is expected within 8 business hours.
 	clock.set(nov(24, 10, 0))
-	if p := c.Post(path(id, "/reply"), url.Values{"body": {"The one on the 2nd floor."}}); p.Status != http.StatusSeeOther {
+	if p := c.Post(t, path(id, "/reply"), url.Values{"body": {"The one on the 2nd floor."}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("customer reply: %d %s", p.Status, p.Text("main"))
 	}
-	p = c.Get(path(id, ""))
+	p = c.Get(t, path(id, ""), http.StatusOK)
 	if s := p.Text("#ticket-status"); s != "In progress" {
 		t.Errorf("status after the customer's reply %q", s)
 	}
@@ -355,29 +355,29 @@ func TestCustomerRepliesClosesAndReopens(t *testing.T) {
 		t.Errorf("next expected reply %q, want Wednesday 10:00 (8 business hours)", s)
 	}
 	// The list says the same (it reads the ticket's own copy of the due time).
-	if s := c.Get("/tickets").Text(fmt.Sprintf(`#tickets tr:has(a[href="/tickets/%d"]) td:last-child`, id)); s != "Wednesday 25 Nov 10:00 EET" {
+	if s := c.Get(t, "/tickets", http.StatusOK).Text(fmt.Sprintf(`#tickets tr:has(a[href="/tickets/%d"]) td:last-child`, id)); s != "Wednesday 25 Nov 10:00 EET" {
 		t.Errorf("the list expects the reply %q, want Wednesday 10:00", s)
 	}
 
 	// Closed by the customer; no more replies, but a reopen for 14 days.
-	if p := c.Post(path(id, "/close"), nil); p.Status != http.StatusSeeOther {
+	if p := c.Post(t, path(id, "/close"), nil, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("close: %d", p.Status)
 	}
-	p = c.Get(path(id, ""))
+	p = c.Get(t, path(id, ""), http.StatusOK)
 	if p.Doc.Find("#reply-form").Length() != 0 || p.Doc.Find("#close-form").Length() != 0 || p.Doc.Find("#reopen-form").Length() != 1 {
 		t.Error("a closed ticket offers a reply or a close, or no reopen")
 	}
 	before = take(t, app.DB)
-	if p := c.Post(path(id, "/reply"), url.Values{"body": {"One more thing"}}); p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.FieldError("body"), "closed") {
+	if p := c.Post(t, path(id, "/reply"), url.Values{"body": {"One more thing"}}, http.StatusUnprocessableEntity); p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.FieldError("body"), "closed") {
 		t.Errorf("reply to a closed ticket: %d %q", p.Status, p.FieldError("body"))
 	}
 	before.unchanged(t, app.DB, "a reply to a closed ticket")
 
 	clock.set(nov(24, 10, 0).Add(ticket.ReopenWindow - time.Minute))
-	if p := c.Post(path(id, "/reopen"), nil); p.Status != http.StatusSeeOther {
+	if p := c.Post(t, path(id, "/reopen"), nil, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("reopen: %d", p.Status)
 	}
-	if s := c.Get(path(id, "")).Text("#ticket-status"); s != "In progress" {
+	if s := c.Get(t, path(id, ""), http.StatusOK).Text("#ticket-status"); s != "In progress" {
 		t.Errorf("reopened: status %q", s)
 	}
 	if n := count(t, app.DB, `SELECT count(*) FROM audit_events WHERE object_id = $1 AND action IN ('ticket.close', 'ticket.reopen')`, strconv.FormatInt(id, 10)); n != 2 {
@@ -385,16 +385,16 @@ func TestCustomerRepliesClosesAndReopens(t *testing.T) {
 	}
 
 	// Closed again, and past the window: the page says to open a new ticket.
-	c.Post(path(id, "/close"), nil)
+	c.Post(t, path(id, "/close"), nil, http.StatusSeeOther)
 	clock.set(clock.Now().Add(ticket.ReopenWindow + time.Minute))
-	p = c.Get(path(id, ""))
+	p = c.Get(t, path(id, ""), http.StatusOK)
 	if p.Doc.Find("#reopen-form").Length() != 0 || !strings.Contains(p.Text("#too-late"), "Open a new ticket") {
 		t.Errorf("past the window: reopen offered %v, text %q", p.Doc.Find("#reopen-form").Length() != 0, p.Text("#too-late"))
 	}
 	before = take(t, app.DB)
-	if p := c.Post(path(id, "/reopen"), nil); p.Status != http.StatusSeeOther {
+	if p := c.Post(t, path(id, "/reopen"), nil, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Errorf("late reopen: %d", p.Status)
-	} else if flash := c.Get(path(id, "")).Text(".flash"); !strings.Contains(flash, "too long ago") {
+	} else if flash := c.Get(t, path(id, ""), http.StatusOK).Text(".flash"); !strings.Contains(flash, "too long ago") {
 		t.Errorf("late reopen says %q", flash)
 	}
 	before.unchanged(t, app.DB, "a reopen past the window")
@@ -405,11 +405,11 @@ func TestSupportClosedIsSaid(t *testing.T) {
 	clock := &fakeClock{t: nov(28, 12, 0)} // a Saturday
 	app := apptest.NewWith(t, apptest.Options{Now: clock.Now})
 	c := app.SignIn(t, mari)
-	if s := c.Get("/tickets/new").Text("#support-status"); !strings.Contains(s, "opens") || !strings.Contains(s, "30 Nov 2026 09:00 EET") {
+	if s := c.Get(t, "/tickets/new", http.StatusOK).Text("#support-status"); !strings.Contains(s, "opens") || !strings.Contains(s, "30 Nov 2026 09:00 EET") {
 		t.Errorf("the form says %q, want when support opens (Monday 09:00)", s)
 	}
 	id := open(t, app, c, "Weekend question")
-	p := c.Get(path(id, ""))
+	p := c.Get(t, path(id, ""), http.StatusOK)
 	if flash := p.Text(".flash"); !strings.Contains(flash, "Support is closed now. It opens Monday 30 Nov 09:00 EET.") {
 		t.Errorf("flash %q", flash)
 	}

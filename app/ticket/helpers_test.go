@@ -94,12 +94,12 @@ var ticketPath = regexp.MustCompile(`^/tickets/(\d+)$`)
 // open creates a ticket as the customer c through the form and returns its id.
 func open(t testing.TB, app *apptest.App, c *apptest.Client, subject string) int64 {
 	t.Helper()
-	p := c.Post("/tickets", url.Values{
+	p := c.Post(t, "/tickets", url.Values{
 		"subject":     {subject},
 		"body":        {"The details of " + subject},
 		"category_id": {strconv.FormatInt(categoryID(t, app.DB, "Question"), 10)},
 		"impact":      {"one_person"},
-	})
+	}, http.StatusSeeOther)
 	m := ticketPath.FindStringSubmatch(p.Location())
 	if p.Status != http.StatusSeeOther || m == nil {
 		t.Fatalf("open %q: %d to %q; page says %s", subject, p.Status, p.Location(), p.Text("main"))

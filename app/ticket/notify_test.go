@@ -91,7 +91,7 @@ func TestReplyNotesAndStatusNotifyTheCustomer(t *testing.T) {
 
 	// An internal note: no mail to anyone.
 	const secret = "Internal: the customer's admin password is in the wiki"
-	if p := a.Post(path(id, "/note"), url.Values{"note": {secret}}); p.Status != http.StatusSeeOther {
+	if p := a.Post(t, path(id, "/note"), url.Values{"note": {secret}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("note: %d", p.Status)
 	}
 	if qs := since(t, app.DB, id, n); len(qs) != 0 {
@@ -99,7 +99,7 @@ func TestReplyNotesAndStatusNotifyTheCustomer(t *testing.T) {
 	}
 
 	// A public reply: one mail to the requester, threaded on the ticket, with the reply.
-	a.Post(path(id, "/reply"), url.Values{"body": {"Please unplug it.\nThen tell us."}, "then": {"wait"}})
+	a.Post(t, path(id, "/reply"), url.Values{"body": {"Please unplug it.\nThen tell us."}, "then": {"wait"}}, http.StatusSeeOther)
 	qs := since(t, app.DB, id, n)
 	if len(qs) != 1 || qs[0].To != mari || qs[0].Kind != "ticket.reply" {
 		t.Fatalf("an agent's reply queued %v, want one ticket.reply to %s", recipients(qs), mari)
@@ -123,7 +123,7 @@ func TestReplyNotesAndStatusNotifyTheCustomer(t *testing.T) {
 
 	// The agent solves it: the customer is told, once.
 	n = len(outbox(t, app.DB, id))
-	a.Post(path(id, "/fields"), url.Values{"status": {"solved"}}, "HX-Request", "true")
+	a.Post(t, path(id, "/fields"), url.Values{"status": {"solved"}}, http.StatusOK, "HX-Request", "true")
 	qs = since(t, app.DB, id, n)
 	if len(qs) != 1 || qs[0].To != mari || qs[0].Kind != "ticket.status" || !strings.Contains(qs[0].Body, "has been solved") {
 		t.Fatalf("solving queued %v", recipients(qs))
@@ -131,7 +131,7 @@ func TestReplyNotesAndStatusNotifyTheCustomer(t *testing.T) {
 
 	// The customer closes it themself: nobody is told.
 	n = len(outbox(t, app.DB, id))
-	c.Post(path(id, "/close"), nil)
+	c.Post(t, path(id, "/close"), nil, http.StatusSeeOther)
 	if qs := since(t, app.DB, id, n); len(qs) != 0 {
 		t.Errorf("the customer's own close queued %v", recipients(qs))
 	}
@@ -151,7 +151,7 @@ func TestCustomerReplyAndAssignmentNotifyAgents(t *testing.T) {
 	n := len(outbox(t, app.DB, id))
 
 	// Unassigned: the customer's message goes to the ticket's team (both agents).
-	c.Post(path(id, "/reply"), url.Values{"body": {"It dropped again at 10:15."}})
+	c.Post(t, path(id, "/reply"), url.Values{"body": {"It dropped again at 10:15."}}, http.StatusSeeOther)
 	qs := since(t, app.DB, id, n)
 	if got := strings.Join(recipients(qs), ", "); got != andres+" ticket.customer_reply, "+kadri+" ticket.customer_reply" {
 		t.Fatalf("a customer's reply on an unassigned ticket queued %s", got)
@@ -162,13 +162,13 @@ func TestCustomerReplyAndAssignmentNotifyAgents(t *testing.T) {
 
 	// Andres takes it himself: no mail.
 	n = len(outbox(t, app.DB, id))
-	a.Post(path(id, "/take"), nil)
+	a.Post(t, path(id, "/take"), nil, http.StatusSeeOther)
 	if qs := since(t, app.DB, id, n); len(qs) != 0 {
 		t.Errorf("taking a ticket queued %v", recipients(qs))
 	}
 
 	// Now the customer's message goes to Andres only.
-	c.Post(path(id, "/reply"), url.Values{"body": {"And again."}})
+	c.Post(t, path(id, "/reply"), url.Values{"body": {"And again."}}, http.StatusSeeOther)
 	qs = since(t, app.DB, id, n)
 	if got := strings.Join(recipients(qs), ", "); got != andres+" ticket.customer_reply" {
 		t.Errorf("a customer's reply on Andres's ticket queued %s", got)
@@ -176,7 +176,7 @@ func TestCustomerReplyAndAssignmentNotifyAgents(t *testing.T) {
 
 	// Andres gives it to Kadri: she is told.
 	n = len(outbox(t, app.DB, id))
-	a.Post(path(id, "/fields"), url.Values{"assignee_id": {strconv.FormatInt(userID(t, app.DB, kadri), 10)}}, "HX-Request", "true")
+	a.Post(t, path(id, "/fields"), url.Values{"assignee_id": {strconv.FormatInt(userID(t, app.DB, kadri), 10)}}, http.StatusOK, "HX-Request", "true")
 	qs = since(t, app.DB, id, n)
 	if got := strings.Join(recipients(qs), ", "); got != kadri+" ticket.assign" {
 		t.Errorf("assigning to Kadri queued %s", got)
@@ -198,7 +198,7 @@ func TestRolledBackChangeQueuesNoMail(t *testing.T) {
 		}
 	}
 	before, mails := take(t, app.DB), count(t, app.DB, `SELECT count(*) FROM mail_outbox`)
-	if p := a.Post(path(id, "/reply"), url.Values{"body": {"This never happened."}}); p.Status != http.StatusInternalServerError {
+	if p := a.Post(t, path(id, "/reply"), url.Values{"body": {"This never happened."}}, http.StatusInternalServerError); p.Status != http.StatusInternalServerError {
 		t.Fatalf("reply with a failing audit: %d", p.Status)
 	}
 	if !strings.Contains(app.Logs.String(), "refused by the test") {
@@ -219,7 +219,10 @@ func TestNoMailToARequesterMovedToAnotherOrganisation(t *testing.T) {
 	if _, err := app.DB.Exec(`UPDATE users SET org_id = (SELECT org_id FROM users WHERE email = $2) WHERE email = $1`, mari, jaan); err != nil {
 		t.Fatal(err)
 	}
-	a.Post(path(id, "/reply"), url.Values{"body": {"An answer for Demo Customer OÜ only."}})
+	p := a.Post(t, path(id, "/reply"), url.Values{"body": {"An answer for Demo Customer OÜ only."}}, http.StatusSeeOther)
+	if saved := count(t, app.DB, `SELECT count(*) FROM ticket_messages WHERE ticket_id = $1 AND body = 'An answer for Demo Customer OÜ only.'`, id); saved != 1 || p.Location() != path(id, "") {
+		t.Fatalf("the reply: %d saved, sent to %q; want it saved and the ticket shown", saved, p.Location())
+	}
 	if qs := since(t, app.DB, id, n); len(qs) != 0 {
 		t.Errorf("a reply on Demo Customer OÜ's ticket was mailed to its requester, now of another organisation: %v", recipients(qs))
 	}
@@ -229,9 +232,9 @@ func TestPhoneTicketAndLoggedCallNotifyTheCustomer(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
 	a := app.SignIn(t, andres)
-	p := a.Post("/queue/phone", url.Values{"requester_id": {strconv.FormatInt(userID(t, app.DB, mari), 10)}, "subject": {"Cannot print invoices"},
+	p := a.Post(t, "/queue/phone", url.Values{"requester_id": {strconv.FormatInt(userID(t, app.DB, mari), 10)}, "subject": {"Cannot print invoices"},
 		"body": {"Mari called: the print button does nothing."}, "category_id": {strconv.FormatInt(categoryID(t, app.DB, "Problem or error"), 10)},
-		"priority": {"high"}, "impact": {"one_person"}})
+		"priority": {"high"}, "impact": {"one_person"}}, http.StatusSeeOther)
 	m := ticketPath.FindStringSubmatch(p.Location())
 	if p.Status != http.StatusSeeOther || m == nil {
 		t.Fatalf("log a phone call: %d to %q", p.Status, p.Location())
@@ -242,7 +245,7 @@ func TestPhoneTicketAndLoggedCallNotifyTheCustomer(t *testing.T) {
 		t.Fatalf("a phone ticket queued %v, want its reference to %s", recipients(qs), mari)
 	}
 	// A later call is the agent's public reply: the customer gets what was noted.
-	a.Post(path(id, "/call"), url.Values{"call": {"Called back: fixed by a driver update."}})
+	a.Post(t, path(id, "/call"), url.Values{"call": {"Called back: fixed by a driver update."}}, http.StatusSeeOther)
 	qs = since(t, app.DB, id, 1)
 	if len(qs) != 1 || qs[0].Kind != "ticket.reply" || !strings.Contains(qs[0].Body, "> Called back: fixed by a driver update.") {
 		t.Errorf("a logged call queued %v", recipients(qs))

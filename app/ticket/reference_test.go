@@ -52,31 +52,31 @@ func TestReferenceCopiesFollowChanges(t *testing.T) {
 	}
 
 	// B reads its copies once.
-	if q := agentB.Get("/queue"); q.Status != http.StatusOK || !offers(q, "#assignee", "Kadri Kask") {
+	if q := agentB.Get(t, "/queue", http.StatusOK); q.Status != http.StatusOK || !offers(q, "#assignee", "Kadri Kask") {
 		t.Fatalf("B's queue: %d, assignees %q", q.Status, options(q, "#assignee"))
 	}
-	if f := mariB.Get("/tickets/new"); !offers(f, "#category_id", "Question") {
+	if f := mariB.Get(t, "/tickets/new", http.StatusOK); !offers(f, "#category_id", "Question") {
 		t.Fatalf("B's new-ticket form offers %q", options(f, "#category_id"))
 	}
 	id := open(t, a, mariB, "Printing fails")
-	if p := agentB.Get(path(id, "")); p.Status != http.StatusOK || offers(p, "#canned_id", "Printer checklist") {
+	if p := agentB.Get(t, path(id, ""), http.StatusOK); p.Status != http.StatusOK || offers(p, "#canned_id", "Printer checklist") {
 		t.Fatalf("B's ticket page: %d, canned replies %q", p.Status, options(p, "#canned_id"))
 	}
 
 	// An agent deactivated through A is no longer offered by B.
 	kadriID := strconv.FormatInt(userID(t, a.DB, kadri), 10)
-	if p := adminA.Post("/admin/users/"+kadriID+"/deactivate", nil); p.Status != http.StatusSeeOther {
+	if p := adminA.Post(t, "/admin/users/"+kadriID+"/deactivate", nil, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("deactivate Kadri: %d", p.Status)
 	}
-	if q := agentB.Get("/queue"); offers(q, "#assignee", "Kadri Kask") {
+	if q := agentB.Get(t, "/queue", http.StatusOK); offers(q, "#assignee", "Kadri Kask") {
 		t.Errorf("B still offers the deactivated agent: %q", options(q, "#assignee"))
 	}
 
 	// A canned reply saved through A is offered on B's ticket page.
-	if p := agentA.Post("/queue/canned", url.Values{"title": {"Printer checklist"}, "body": {"Is it switched on?"}}); p.Status != http.StatusSeeOther {
+	if p := agentA.Post(t, "/queue/canned", url.Values{"title": {"Printer checklist"}, "body": {"Is it switched on?"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("save a canned reply: %d %s", p.Status, p.Text("main"))
 	}
-	if p := agentB.Get(path(id, "")); !offers(p, "#canned_id", "Printer checklist") {
+	if p := agentB.Get(t, path(id, ""), http.StatusOK); !offers(p, "#canned_id", "Printer checklist") {
 		t.Errorf("B's ticket page offers %q", options(p, "#canned_id"))
 	}
 
@@ -86,7 +86,7 @@ func TestReferenceCopiesFollowChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	rule := url.Values{"team_id": {strconv.FormatInt(billingTeam, 10)}, "words": {"invoice"}}
-	if p := adminA.Post("/admin/routing", rule); p.Status != http.StatusSeeOther {
+	if p := adminA.Post(t, "/admin/routing", rule, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("add a rule: %d %s", p.Status, p.Text("main"))
 	}
 	routed := open(t, a, mariB, "Wrong invoice")
@@ -102,7 +102,7 @@ func TestReferenceCopiesFollowChanges(t *testing.T) {
 	if _, err := a.DB.Exec(`UPDATE categories SET name = 'Questions and answers' WHERE name = 'Question'`); err != nil {
 		t.Fatal(err)
 	}
-	if f := mariB.Get("/tickets/new"); !offers(f, "#category_id", "Questions and answers") {
+	if f := mariB.Get(t, "/tickets/new", http.StatusOK); !offers(f, "#category_id", "Questions and answers") {
 		t.Errorf("B's form offers %q after the rename", options(f, "#category_id"))
 	}
 }

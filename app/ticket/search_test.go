@@ -18,12 +18,12 @@ import (
 // openWith creates a ticket as the customer c with the given first message.
 func openWith(t testing.TB, app *apptest.App, c *apptest.Client, subject, body string) int64 {
 	t.Helper()
-	p := c.Post("/tickets", url.Values{
+	p := c.Post(t, "/tickets", url.Values{
 		"subject":     {subject},
 		"body":        {body},
 		"category_id": {strconv.FormatInt(categoryID(t, app.DB, "Question"), 10)},
 		"impact":      {"one_person"},
-	})
+	}, http.StatusSeeOther)
 	m := ticketPath.FindStringSubmatch(p.Location())
 	if p.Status != http.StatusSeeOther || m == nil {
 		t.Fatalf("open %q: %d to %q; page says %s", subject, p.Status, p.Location(), p.Text("main"))
@@ -35,7 +35,7 @@ func openWith(t testing.TB, app *apptest.App, c *apptest.Client, subject, body s
 // search runs a search as c and returns the page, failing unless it is a 200.
 func search(t testing.TB, c *apptest.Client, q string) *apptest.Page {
 	t.Helper()
-	p := c.Get("/tickets/search?" + url.Values{"q": {q}}.Encode())
+	p := c.Get(t, "/tickets/search?"+url.Values{"q": {q}}.Encode(), http.StatusOK)
 	if p.Status != http.StatusOK {
 		t.Fatalf("search %q: %d; page says %s", q, p.Status, p.Text("main"))
 	}
@@ -58,7 +58,7 @@ func TestSearchKeepsCustomersToTheirOrganisationAndWithoutNotes(t *testing.T) {
 	m, j, a := app.SignIn(t, mari), app.SignIn(t, jaan), app.SignIn(t, andres)
 	mine := openWith(t, app, m, "Invoices do not print", "The printer says zanzibarite when we print invoices.")
 	theirs := openWith(t, app, j, "Exports fail", "Our export stops with zanzibarite as well.")
-	if p := a.Post(path(mine, "/note"), url.Values{"note": {"Looks like the quokkafix bug again."}}); p.Status != http.StatusSeeOther {
+	if p := a.Post(t, path(mine, "/note"), url.Values{"note": {"Looks like the quokkafix bug again."}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("note: %d %s", p.Status, p.Text("main"))
 	}
 
@@ -203,7 +203,7 @@ func TestSearchNeedsAWord(t *testing.T) {
 		}
 	}
 	// Estonian too.
-	a.Post("/account/language", url.Values{"language": {"et"}})
+	a.Post(t, "/account/language", url.Values{"language": {"et"}}, http.StatusSeeOther)
 	if got := search(t, a, "").Text("#search-problem"); got != "Sisestage otsimiseks sõna või kaks." {
 		t.Errorf("in Estonian: %q", got)
 	}
@@ -226,7 +226,7 @@ func TestSearchPages(t *testing.T) {
 	if first[0] != ids[26] {
 		t.Errorf("the first row is %d, want the latest ticket %d", first[0], ids[26])
 	}
-	p = m.Get(next)
+	p = m.Get(t, next, http.StatusOK)
 	second := found(p)
 	if len(second) != 2 || p.Doc.Find("#next-page").Length() != 0 {
 		t.Fatalf("second page: %v, next link %d", second, p.Doc.Find("#next-page").Length())
@@ -242,21 +242,21 @@ func TestSearchIsForTicketPeopleOnly(t *testing.T) {
 	app := apptest.New(t)
 	for _, email := range []string{eva, toomas} {
 		c := app.SignIn(t, email)
-		if p := c.Get("/tickets/search?q=invoice"); p.Status != http.StatusForbidden {
+		if p := c.Get(t, "/tickets/search?q=invoice", http.StatusForbidden); p.Status != http.StatusForbidden {
 			t.Errorf("%s: %d, want 403", email, p.Status)
 		}
 	}
 	for email, from := range map[string]string{mari: "/tickets", andres: "/queue"} {
 		c := app.SignIn(t, email)
-		if c.Get(from).Doc.Find(`form#ticket-search[action="/tickets/search"] input[name=q]`).Length() != 1 {
+		if c.Get(t, from, http.StatusOK).Doc.Find(`form#ticket-search[action="/tickets/search"] input[name=q]`).Length() != 1 {
 			t.Errorf("%s has no search box on %s", email, from)
 		}
-		if p := c.Get("/tickets/search?q=invoice"); p.Status != http.StatusOK {
+		if p := c.Get(t, "/tickets/search?q=invoice", http.StatusOK); p.Status != http.StatusOK {
 			t.Errorf("%s: %d, want 200", email, p.Status)
 		}
 	}
 	// Anonymous: to the sign-in page.
-	if p := app.Client(t).Get("/tickets/search?q=x"); p.Status != http.StatusSeeOther {
+	if p := app.Client(t).Get(t, "/tickets/search?q=x", http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Errorf("anonymous: %d", p.Status)
 	}
 }
@@ -298,11 +298,11 @@ func TestSearchNewestMatchFirst(t *testing.T) {
 		t.Fatalf("found %v, want the newer ticket first", got)
 	}
 	// The older ticket mentions it again; the newer one gets a message without it.
-	if p := m.Post(path(older, "/reply"), url.Values{"body": {"Still no okapix rows today."}}); p.Status != http.StatusSeeOther {
+	if p := m.Post(t, path(older, "/reply"), url.Values{"body": {"Still no okapix rows today."}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("reply: %d %s", p.Status, p.Text("main"))
 	}
 	tick()
-	if p := m.Post(path(newer, "/reply"), url.Values{"body": {"Any news?"}}); p.Status != http.StatusSeeOther {
+	if p := m.Post(t, path(newer, "/reply"), url.Values{"body": {"Any news?"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("reply: %d %s", p.Status, p.Text("main"))
 	}
 	p := search(t, m, "okapix")

@@ -58,7 +58,7 @@ func (e *slaEnv) run(t *testing.T, at time.Time) ticket.JobResult {
 // fields posts the agent's side-panel form for ticket id.
 func (e *slaEnv) fields(t *testing.T, id int64, values url.Values) {
 	t.Helper()
-	if p := e.agent.Post(path(id, "/fields"), values); p.Status != http.StatusSeeOther {
+	if p := e.agent.Post(t, path(id, "/fields"), values, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("fields of %d: %d %s", id, p.Status, p.Text("main"))
 	}
 }
@@ -249,11 +249,11 @@ func TestSLAJobWarnsThenBreachesOnceToWhomThePolicyNames(t *testing.T) {
 	}
 
 	// People see it: the ticket page shows the clock red, the queue lists it as breaching.
-	p := e.agent.Get(path(id, ""))
+	p := e.agent.Get(t, path(id, ""), http.StatusOK)
 	if cls, _ := p.Doc.Find(`#clocks li[data-metric="first_response"]`).Attr("class"); !strings.Contains(cls, "breach") {
 		t.Errorf("the first-response clock has class %q, want breach", cls)
 	}
-	q := e.agent.Get("/queue?view=breaching")
+	q := e.agent.Get(t, "/queue?view=breaching", http.StatusOK)
 	if cls, ok := q.Doc.Find(fmt.Sprintf(`#queue tr[data-ticket="%d"] .due`, id)).Attr("class"); !ok || !strings.Contains(cls, "breach") {
 		t.Errorf("the breaching-soon queue shows %s with class %q (listed: %v), want breach", ref, cls, refs(q, "#queue"))
 	}
@@ -261,18 +261,18 @@ func TestSLAJobWarnsThenBreachesOnceToWhomThePolicyNames(t *testing.T) {
 	// A closure added for Monday afterwards moves the due time to Tuesday 13:00: the
 	// breach stays a breach (marked), on the page and in the queue, and is not told again.
 	admin := e.app.SignIn(t, toomas)
-	if p := admin.Post("/admin/calendar/exceptions", url.Values{"kind": {"closure"}, "date": {"2026-11-16"}}); p.Status != http.StatusSeeOther {
+	if p := admin.Post(t, "/admin/calendar/exceptions", url.Values{"kind": {"closure"}, "date": {"2026-11-16"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("add closure: %d %s", p.Status, p.Text("main"))
 	}
 	e.run(t, nov(16, 15, 30))
 	if c := clockOf(t, e, id, ticket.FirstResponse); !same(c.Due, nov(17, 13, 0)) || !c.Breached {
 		t.Fatalf("after the closure the clock is %+v, want due Tuesday 13:00 and still breached", c)
 	}
-	p = e.agent.Get(path(id, ""))
+	p = e.agent.Get(t, path(id, ""), http.StatusOK)
 	if cls, _ := p.Doc.Find(`#clocks li[data-metric="first_response"]`).Attr("class"); !strings.Contains(cls, "breach") {
 		t.Errorf("after the closure the first-response clock has class %q, want breach", cls)
 	}
-	q = e.agent.Get("/queue?view=all")
+	q = e.agent.Get(t, "/queue?view=all", http.StatusOK)
 	if cls, ok := q.Doc.Find(fmt.Sprintf(`#queue tr[data-ticket="%d"] .due`, id)).Attr("class"); !ok || !strings.Contains(cls, "breach") {
 		t.Errorf("after the closure the queue shows %s with class %q, want breach", ref, cls)
 	}
@@ -322,7 +322,7 @@ func TestSLAJobLeavesPausedAndStoppedClocksAlone(t *testing.T) {
 	running := open(t, e.app, e.mari, "Answered, not resolved")
 	e.clock.set(nov(16, 9, 30))
 	for id, then := range map[int64]string{waiting: "wait", solved: "open", running: "open"} {
-		if p := e.agent.Post(path(id, "/reply"), url.Values{"body": {"Looking into it."}, "then": {then}}); p.Status != http.StatusSeeOther {
+		if p := e.agent.Post(t, path(id, "/reply"), url.Values{"body": {"Looking into it."}, "then": {then}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 			t.Fatalf("reply to %d: %d %s", id, p.Status, p.Text("main"))
 		}
 	}
@@ -416,10 +416,10 @@ func TestSLAJobRecomputesDueTimesAfterACalendarChange(t *testing.T) {
 	}
 
 	admin := e.app.SignIn(t, toomas)
-	if p := admin.Get("/admin/calendar"); !strings.Contains(p.Text("main"), "Tickets under way get new due times within a minute of a change.") {
+	if p := admin.Get(t, "/admin/calendar", http.StatusOK); !strings.Contains(p.Text("main"), "Tickets under way get new due times within a minute of a change.") {
 		t.Error("the calendar page does not say when running tickets follow a change")
 	}
-	if p := admin.Post("/admin/calendar/exceptions", url.Values{"kind": {"closure"}, "date": {"2026-11-16"}, "note": {"Staff day"}}); p.Status != http.StatusSeeOther {
+	if p := admin.Post(t, "/admin/calendar/exceptions", url.Values{"kind": {"closure"}, "date": {"2026-11-16"}, "note": {"Staff day"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("add closure: %d %s", p.Status, p.Text("main"))
 	}
 	if c := clockOf(t, e, running, ticket.FirstResponse); !same(c.Due, nov(16, 13, 0)) {
@@ -521,7 +521,7 @@ func TestSLAJobRetargetsClocksAfterAPolicyChange(t *testing.T) {
 	running := open(t, e.app, e.mari, "Normal and running")
 	waiting := open(t, e.app, e.mari, "Normal and waiting")
 	e.clock.set(nov(16, 9, 30))
-	if p := e.agent.Post(path(waiting, "/reply"), url.Values{"body": {"Which printer?"}, "then": {"wait"}}); p.Status != http.StatusSeeOther {
+	if p := e.agent.Post(t, path(waiting, "/reply"), url.Values{"body": {"Which printer?"}, "then": {"wait"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("reply: %d", p.Status)
 	}
 	high := open(t, e.app, e.mari, "Becomes high")
@@ -529,21 +529,21 @@ func TestSLAJobRetargetsClocksAfterAPolicyChange(t *testing.T) {
 	highBefore := clockRows(t, e, high)
 
 	admin := e.app.SignIn(t, toomas)
-	if p := admin.Get("/admin/sla"); !strings.Contains(p.Text("main"), "Tickets under way get the new targets and due times within a minute of saving") {
+	if p := admin.Get(t, "/admin/sla", http.StatusOK); !strings.Contains(p.Text("main"), "Tickets under way get the new targets and due times within a minute of saving") {
 		t.Error("the policies page does not say when running tickets follow a change")
 	}
 	// Who is told changes no time: no recomputation.
 	before := count(t, e.app.DB, `SELECT count(*) FROM sla_recomputes`)
-	if p := admin.Post("/admin/sla", policyForm(t, e, func(v url.Values) { v["normal_notify_warning"] = []string{"assignee", "team"} })); p.Status != http.StatusSeeOther {
+	if p := admin.Post(t, "/admin/sla", policyForm(t, e, func(v url.Values) { v["normal_notify_warning"] = []string{"assignee", "team"} }), http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("save recipients: %d %s", p.Status, p.Text("main"))
 	}
 	if n := count(t, e.app.DB, `SELECT count(*) FROM sla_recomputes`); n != before {
 		t.Errorf("a change of recipients asked for %d recomputations", n-before)
 	}
-	if p := admin.Post("/admin/sla", policyForm(t, e, func(v url.Values) {
+	if p := admin.Post(t, "/admin/sla", policyForm(t, e, func(v url.Values) {
 		v.Set("normal_first", "2h")
 		v.Set("normal_resolution", "20h")
-	})); p.Status != http.StatusSeeOther {
+	}), http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("save targets: %d %s", p.Status, p.Text("main"))
 	}
 

@@ -24,21 +24,21 @@ func TestTakeRefusesATicketTakenMeanwhile(t *testing.T) {
 	app := apptest.New(t)
 	id := open(t, app, app.SignIn(t, mari), "Wanted by two")
 	a, k := app.SignIn(t, andres), app.SignIn(t, kadri)
-	andresForm := a.Get(path(id, "")).FormValues("#take-form")
-	kadriForm := k.Get("/queue?view=unassigned").FormValues(fmt.Sprintf(`tr[data-ticket="%d"] form.take`, id))
+	andresForm := a.Get(t, path(id, ""), http.StatusOK).FormValues("#take-form")
+	kadriForm := k.Get(t, "/queue?view=unassigned", http.StatusOK).FormValues(fmt.Sprintf(`tr[data-ticket="%d"] form.take`, id))
 	if !andresForm.Has("seen_assignee") || !kadriForm.Has("seen_assignee") {
 		t.Fatalf("the Take it forms do not say whom the agent saw: page %v, queue %v", andresForm, kadriForm)
 	}
-	if p := k.Post(path(id, "/take"), kadriForm); p.Status != http.StatusSeeOther {
+	if p := k.Post(t, path(id, "/take"), kadriForm, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("Kadri takes it: %d", p.Status)
 	}
 	before := take(t, app.DB)
-	p := a.Post(path(id, "/take"), andresForm)
+	p := a.Post(t, path(id, "/take"), andresForm, http.StatusSeeOther)
 	if p.Status != http.StatusSeeOther || p.Location() != path(id, "") {
 		t.Fatalf("Andres's late take: %d to %q", p.Status, p.Location())
 	}
 	before.unchanged(t, app.DB, "a take of a ticket taken meanwhile")
-	page := a.Get(path(id, ""))
+	page := a.Get(t, path(id, ""), http.StatusOK)
 	if got := flashes(page); got != "Kadri Kask took this ticket a moment ago." {
 		t.Errorf("Andres is told %q", got)
 	}
@@ -46,10 +46,10 @@ func TestTakeRefusesATicketTakenMeanwhile(t *testing.T) {
 		t.Errorf("assignee %q, want Kadri Kask", s)
 	}
 	// Having seen that Kadri has it, Andres may still take it over, deliberately.
-	if p := a.Post(path(id, "/take"), page.FormValues("#take-form")); p.Status != http.StatusSeeOther {
+	if p := a.Post(t, path(id, "/take"), page.FormValues("#take-form"), http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("take over: %d", p.Status)
 	}
-	if s := a.Get(path(id, "")).Text("#assignee strong"); s != "Andres Agent" {
+	if s := a.Get(t, path(id, ""), http.StatusOK).Text("#assignee strong"); s != "Andres Agent" {
 		t.Errorf("after a deliberate take-over the assignee is %q", s)
 	}
 }
@@ -71,16 +71,16 @@ func TestTicketHistory(t *testing.T) {
 		{"/reply", url.Values{"body": {"Done?"}, "then": {"wait"}}},
 	}
 	for _, s := range steps {
-		if p := a.Post(path(id, s.path), s.form); p.Status != http.StatusSeeOther {
+		if p := a.Post(t, path(id, s.path), s.form, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 			t.Fatalf("POST %s: %d", s.path, p.Status)
 		}
 	}
 	// The CISO, who is not an agent, is named too (the page knows agents' and the
 	// customer's names already, and asks the directory for anyone else).
-	if p := app.SignIn(t, sirje).Post(path(id, "/note"), url.Values{"note": {"Not a security matter."}}); p.Status != http.StatusSeeOther {
+	if p := app.SignIn(t, sirje).Post(t, path(id, "/note"), url.Values{"note": {"Not a security matter."}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("the CISO's note: %d", p.Status)
 	}
-	page := a.Get(path(id, ""))
+	page := a.Get(t, path(id, ""), http.StatusOK)
 	var what, who []string
 	page.Doc.Find("#history tbody tr").Each(func(_ int, tr *goquery.Selection) {
 		what = append(what, strings.TrimSpace(tr.Find("td").Eq(1).Text()))
@@ -94,7 +94,7 @@ func TestTicketHistory(t *testing.T) {
 	if h := page.Text("#history"); !strings.Contains(h, "high") || !strings.Contains(h, "assignee_id: Andres Agent") || !strings.Contains(h, "category_id: Question") {
 		t.Errorf("the history does not show the new priority, the assignee and the category by name: %s", strings.Join(strings.Fields(h), " "))
 	}
-	if c := app.SignIn(t, mari).Get(path(id, "")); c.Doc.Find("#history").Length() != 0 || strings.Contains(c.Body, "Priority changed") {
+	if c := app.SignIn(t, mari).Get(t, path(id, ""), http.StatusOK); c.Doc.Find("#history").Length() != 0 || strings.Contains(c.Body, "Priority changed") {
 		t.Error("the customer's page shows the ticket's audit history")
 	}
 
@@ -118,11 +118,11 @@ func TestTicketHistory(t *testing.T) {
 
 	// Only the newest 50 events are shown.
 	for i := range 50 {
-		if p := a.Post(path(id, "/note"), url.Values{"note": {fmt.Sprintf("Note %d", i)}}); p.Status != http.StatusSeeOther {
+		if p := a.Post(t, path(id, "/note"), url.Values{"note": {fmt.Sprintf("Note %d", i)}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 			t.Fatalf("note %d: %d", i, p.Status)
 		}
 	}
-	if n := a.Get(path(id, "")).Doc.Find("#history tbody tr").Length(); n != 50 {
+	if n := a.Get(t, path(id, ""), http.StatusOK).Doc.Find("#history tbody tr").Length(); n != 50 {
 		t.Errorf("the history shows %d events, want the newest 50", n)
 	}
 }
@@ -137,18 +137,18 @@ func TestPhoneTicket(t *testing.T) {
 
 	// The search: by the start of the name or the e-mail address, customers only.
 	for q, want := range map[string]string{"mari": "Mari Maasikas", "MARI m": "Mari Maasikas", "customer@second": "Jaan Tamm"} {
-		p := a.Get("/queue/phone?" + url.Values{"q": {q}}.Encode())
+		p := a.Get(t, "/queue/phone?"+url.Values{"q": {q}}.Encode(), http.StatusOK)
 		if got := p.Text("#contacts label"); !strings.Contains(got, want) {
 			t.Errorf("search %q offers %q, want %s", q, got, want)
 		}
 	}
 	for _, q := range []string{"andres", "eva", "agent@", "%", "aari"} {
-		if p := a.Get("/queue/phone?" + url.Values{"q": {q}}.Encode()); p.Doc.Find("#contacts input").Length() != 0 || p.Text("#no-contacts") == "" {
+		if p := a.Get(t, "/queue/phone?"+url.Values{"q": {q}}.Encode(), http.StatusOK); p.Doc.Find("#contacts input").Length() != 0 || p.Text("#no-contacts") == "" {
 			t.Errorf("search %q offers %q", q, p.Text("#contacts"))
 		}
 	}
 	// As the agent types, htmx gets the results alone.
-	frag := a.Get("/queue/phone?q=jaan", "HX-Request", "true")
+	frag := a.Get(t, "/queue/phone?q=jaan", http.StatusOK, "HX-Request", "true")
 	if frag.Doc.Find("#contacts input[name=requester_id]").Length() != 1 || frag.Doc.Find("form, nav").Length() != 0 {
 		t.Errorf("the htmx search answers %s", frag.Body)
 	}
@@ -157,7 +157,7 @@ func TestPhoneTicket(t *testing.T) {
 	form := url.Values{"q": {"mari"}, "requester_id": {strconv.FormatInt(mariID, 10)}, "subject": {"Cannot print invoices"},
 		"body": {"Mari called: the print button does nothing."}, "category_id": {strconv.FormatInt(categoryID(t, app.DB, "Problem or error"), 10)},
 		"priority": {"high"}, "impact": {"several_people"}}
-	p := a.Post("/queue/phone", form)
+	p := a.Post(t, "/queue/phone", form, http.StatusSeeOther)
 	m := ticketPath.FindStringSubmatch(p.Location())
 	if p.Status != http.StatusSeeOther || m == nil {
 		t.Fatalf("log a phone call: %d to %q: %s", p.Status, p.Location(), p.Text("main"))
@@ -185,15 +185,15 @@ func TestPhoneTicket(t *testing.T) {
 		AND org_id = (SELECT org_id FROM users WHERE id = $3) AND changes->'channel'->>'new' = 'phone'`, strconv.FormatInt(id, 10), andresID, mariID); n != 1 {
 		t.Errorf("%d ticket.create events with channel phone by Andres, want 1", n)
 	}
-	if got := a.Get(path(id, "")).Text("#ticket-meta"); !strings.Contains(got, "via Phone") {
+	if got := a.Get(t, path(id, ""), http.StatusOK).Text("#ticket-meta"); !strings.Contains(got, "via Phone") {
 		t.Errorf("the agent's page says %q", got)
 	}
-	cp := app.SignIn(t, mari).Get(path(id, ""))
+	cp := app.SignIn(t, mari).Get(t, path(id, ""), http.StatusOK)
 	if cp.Status != http.StatusOK || !strings.Contains(cp.Text("#ticket-meta"), "via Phone") || !strings.Contains(cp.Text("#conversation"), "the print button does nothing") ||
 		!strings.Contains(cp.Text("#conversation .badge"), "Phone call") {
 		t.Errorf("Mari's page: %d, %q, %q", cp.Status, cp.Text("#ticket-meta"), cp.Text("#conversation"))
 	}
-	if app.SignIn(t, jaan).Get(path(id, "")).Status != http.StatusNotFound {
+	if app.SignIn(t, jaan).Get(t, path(id, ""), http.StatusNotFound).Status != http.StatusNotFound {
 		t.Error("another organisation's customer sees the phone ticket")
 	}
 
@@ -212,7 +212,7 @@ func TestPhoneTicket(t *testing.T) {
 			f[k] = v
 		}
 		f.Set("requester_id", requester)
-		p := a.Post("/queue/phone", f)
+		p := a.Post(t, "/queue/phone", f, http.StatusUnprocessableEntity)
 		if p.Status != http.StatusUnprocessableEntity || p.FieldError("requester_id") != msg {
 			t.Errorf("requester %q: %d %q", requester, p.Status, p.FieldError("requester_id"))
 		}
@@ -221,7 +221,7 @@ func TestPhoneTicket(t *testing.T) {
 		}
 	}
 	f := url.Values{"requester_id": {strconv.FormatInt(mariID, 10)}, "priority": {"high"}, "impact": {"one_person"}}
-	if p := a.Post("/queue/phone", f); p.Status != http.StatusUnprocessableEntity || p.FieldError("subject") == "" || p.FieldError("body") == "" || p.FieldError("category_id") == "" {
+	if p := a.Post(t, "/queue/phone", f, http.StatusUnprocessableEntity); p.Status != http.StatusUnprocessableEntity || p.FieldError("subject") == "" || p.FieldError("body") == "" || p.FieldError("category_id") == "" {
 		t.Errorf("an empty call: %d, errors %q %q %q", p.Status, p.FieldError("subject"), p.FieldError("body"), p.FieldError("category_id"))
 	}
 	before.unchanged(t, app.DB, "refused phone calls")
@@ -233,9 +233,9 @@ func TestLogACall(t *testing.T) {
 	app := apptest.New(t)
 	id := open(t, app, app.SignIn(t, mari), "Call me")
 	a := app.SignIn(t, andres)
-	form := a.Get(path(id, "")).FormValues("#call-form")
+	form := a.Get(t, path(id, ""), http.StatusOK).FormValues("#call-form")
 	form.Set("call", "Called Mari back and explained the setting.")
-	if p := a.Post(path(id, "/call"), form); p.Status != http.StatusSeeOther {
+	if p := a.Post(t, path(id, "/call"), form, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("log a call: %d %s", p.Status, p.Text("main"))
 	}
 	if n := count(t, app.DB, `SELECT count(*) FROM ticket_messages WHERE ticket_id = $1 AND channel = 'phone' AND NOT internal AND author_id = $2`, id, userID(t, app.DB, andres)); n != 1 {
@@ -247,11 +247,11 @@ func TestLogACall(t *testing.T) {
 	if n := count(t, app.DB, `SELECT count(*) FROM audit_events WHERE action = 'ticket.reply' AND object_id = $1 AND changes->'channel'->>'new' = 'phone'`, strconv.FormatInt(id, 10)); n != 1 {
 		t.Errorf("%d ticket.reply events with channel phone, want 1", n)
 	}
-	if cp := app.SignIn(t, mari).Get(path(id, "")); !strings.Contains(cp.Text("#conversation"), "explained the setting") || !strings.Contains(cp.Text("#conversation .badge"), "Phone call") {
+	if cp := app.SignIn(t, mari).Get(t, path(id, ""), http.StatusOK); !strings.Contains(cp.Text("#conversation"), "explained the setting") || !strings.Contains(cp.Text("#conversation .badge"), "Phone call") {
 		t.Errorf("Mari's conversation: %q", cp.Text("#conversation"))
 	}
 	before := take(t, app.DB)
-	if p := a.Post(path(id, "/call"), url.Values{"call": {"  "}}); p.Status != http.StatusUnprocessableEntity || p.FieldError("call") == "" {
+	if p := a.Post(t, path(id, "/call"), url.Values{"call": {"  "}}, http.StatusUnprocessableEntity); p.Status != http.StatusUnprocessableEntity || p.FieldError("call") == "" {
 		t.Errorf("an empty call: %d %q", p.Status, p.FieldError("call"))
 	}
 	before.unchanged(t, app.DB, "an empty call")
@@ -264,10 +264,10 @@ func TestCannedReplies(t *testing.T) {
 	app := apptest.New(t)
 	a, k := app.SignIn(t, andres), app.SignIn(t, kadri)
 	body := "Hello {{customer_name}}, about {{ticket_reference}}: {{.Viewer}} {{agent_name}}"
-	if p := a.Post("/queue/canned", url.Values{"title": {"Greeting"}, "body": {body}}); p.Status != http.StatusSeeOther {
+	if p := a.Post(t, "/queue/canned", url.Values{"title": {"Greeting"}, "body": {body}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("add: %d %s", p.Status, p.Text("main"))
 	}
-	list := k.Get("/queue/canned")
+	list := k.Get(t, "/queue/canned", http.StatusOK)
 	if !strings.Contains(list.Text("#canned"), "Greeting") {
 		t.Fatalf("Kadri does not see Andres's canned reply: %q", list.Text("main"))
 	}
@@ -277,63 +277,63 @@ func TestCannedReplies(t *testing.T) {
 	}
 	cpath := "/queue/canned/" + strconv.FormatInt(cannedID, 10)
 	before := take(t, app.DB)
-	if p := a.Post("/queue/canned", url.Values{"title": {"greeting"}, "body": {"Again"}}); p.Status != http.StatusUnprocessableEntity || p.FieldError("title") != "Another canned reply has this title." {
+	if p := a.Post(t, "/queue/canned", url.Values{"title": {"greeting"}, "body": {"Again"}}, http.StatusUnprocessableEntity); p.Status != http.StatusUnprocessableEntity || p.FieldError("title") != "Another canned reply has this title." {
 		t.Errorf("a second Greeting: %d %q", p.Status, p.FieldError("title"))
 	}
-	if p := a.Post("/queue/canned", url.Values{"title": {"Empty"}}); p.Status != http.StatusUnprocessableEntity || p.FieldError("body") == "" || p.InputValue("title") != "Empty" {
+	if p := a.Post(t, "/queue/canned", url.Values{"title": {"Empty"}}, http.StatusUnprocessableEntity); p.Status != http.StatusUnprocessableEntity || p.FieldError("body") == "" || p.InputValue("title") != "Empty" {
 		t.Errorf("no text: %d %q", p.Status, p.FieldError("body"))
 	}
 	before.unchanged(t, app.DB, "refused canned replies")
 	// Kadri edits it from the list.
-	edit := k.Get("/queue/canned?edit=" + strconv.FormatInt(cannedID, 10))
+	edit := k.Get(t, "/queue/canned?edit="+strconv.FormatInt(cannedID, 10), http.StatusOK)
 	f := edit.FormValues("#canned-form")
 	if f.Get("title") != "Greeting" || f.Get("body") != body {
 		t.Fatalf("the edit form holds %v", f)
 	}
 	f.Set("body", body+"\nBest regards")
-	if p := k.Post(cpath, f); p.Status != http.StatusSeeOther {
+	if p := k.Post(t, cpath, f, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("edit: %d", p.Status)
 	}
 
 	id := open(t, app, app.SignIn(t, mari), "Greet me")
-	ref := a.Get(path(id, "")).Text("h1 .ref")
+	ref := a.Get(t, path(id, ""), http.StatusOK).Text("h1 .ref")
 	want := "Hello Mari Maasikas, about " + ref + ": {{.Viewer}} Andres Agent\nBest regards"
 	// Without JavaScript: the Insert button GETs the page with the text in the box, after
 	// what the agent typed.
-	page := a.Get(path(id, ""))
+	page := a.Get(t, path(id, ""), http.StatusOK)
 	rf := page.FormValues("#reply-form")
 	if rf.Get("canned_id") != strconv.FormatInt(cannedID, 10) {
 		t.Fatalf("the reply form offers %v", rf)
 	}
 	action, _ := page.Doc.Find("#canned-button").Attr("formaction")
 	rf.Set("body", "Thanks for waiting.")
-	p := a.Get(action + "?" + rf.Encode())
+	p := a.Get(t, action+"?"+rf.Encode(), http.StatusOK)
 	if p.Status != http.StatusOK || p.Text("#body") != "Thanks for waiting.\n\n"+want {
 		t.Errorf("inserted without JS: %d %q", p.Status, p.Text("#body"))
 	}
 	// With htmx: the reply box alone.
-	frag := a.Get(path(id, "/canned?")+url.Values{"canned_id": {strconv.FormatInt(cannedID, 10)}, "body": {""}}.Encode(), "HX-Request", "true")
+	frag := a.Get(t, path(id, "/canned?")+url.Values{"canned_id": {strconv.FormatInt(cannedID, 10)}, "body": {""}}.Encode(), http.StatusOK, "HX-Request", "true")
 	if frag.Status != http.StatusOK || frag.Text("#reply-box #body") != want || frag.Doc.Find("#conversation, nav").Length() != 0 {
 		t.Errorf("inserted with htmx: %d %s", frag.Status, frag.Body)
 	}
-	if p := a.Get(path(id, "/canned?canned_id=999999&body=Mine"), "HX-Request", "true"); p.Status != http.StatusUnprocessableEntity || p.FieldError("canned_id") == "" || p.Text("#body") != "Mine" {
+	if p := a.Get(t, path(id, "/canned?canned_id=999999&body=Mine"), http.StatusUnprocessableEntity, "HX-Request", "true"); p.Status != http.StatusUnprocessableEntity || p.FieldError("canned_id") == "" || p.Text("#body") != "Mine" {
 		t.Errorf("an unknown canned reply: %d %q %q", p.Status, p.FieldError("canned_id"), p.Text("#body"))
 	}
 	// Customers reach neither the list nor the insert, even on their own ticket.
 	c := app.SignIn(t, mari)
 	for _, u := range []string{"/queue/canned", path(id, "/canned?canned_id=") + strconv.FormatInt(cannedID, 10)} {
-		if p := c.Get(u); p.Status != http.StatusForbidden || strings.Contains(p.Body, "Best regards") {
+		if p := c.Get(t, u, http.StatusForbidden); p.Status != http.StatusForbidden || strings.Contains(p.Body, "Best regards") {
 			t.Errorf("customer GET %s: %d", u, p.Status)
 		}
 	}
 
-	if p := a.Post(cpath+"/delete", nil); p.Status != http.StatusSeeOther {
+	if p := a.Post(t, cpath+"/delete", nil, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("delete: %d", p.Status)
 	}
-	if strings.Contains(a.Get("/queue/canned").Text("#canned, #no-canned"), "Greeting") {
+	if strings.Contains(a.Get(t, "/queue/canned", http.StatusOK).Text("#canned, #no-canned"), "Greeting") {
 		t.Error("the deleted reply is still listed")
 	}
-	if p := a.Post(cpath+"/delete", nil); p.Status != http.StatusNotFound {
+	if p := a.Post(t, cpath+"/delete", nil, http.StatusNotFound); p.Status != http.StatusNotFound {
 		t.Errorf("delete again: %d, want 404", p.Status)
 	}
 	var actions []string
@@ -355,27 +355,34 @@ func TestLinkedTickets(t *testing.T) {
 	dup := open(t, app, app.SignIn(t, mari), "The same again")
 	other := open(t, app, app.SignIn(t, jaan), "Another organisation's")
 	a := app.SignIn(t, andres)
-	firstRef, otherRef := a.Get(path(first, "")).Text("h1 .ref"), a.Get(path(other, "")).Text("h1 .ref")
+	firstRef, otherRef := a.Get(t, path(first, ""), http.StatusOK).Text("h1 .ref"), a.Get(t, path(other, ""), http.StatusOK).Text("h1 .ref")
 
-	if p := a.Post(path(dup, "/links"), url.Values{"reference": {strings.ToLower(firstRef)}, "kind": {"duplicate"}}); p.Status != http.StatusSeeOther {
+	if p := a.Post(t, path(dup, "/links"), url.Values{"reference": {strings.ToLower(firstRef)}, "kind": {"duplicate"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("link: %d %s", p.Status, p.Text("main"))
 	}
-	if p := a.Post(path(dup, "/links"), url.Values{"reference": {strconv.FormatInt(other, 10)}, "kind": {"related"}}); p.Status != http.StatusSeeOther {
+	if p := a.Post(t, path(dup, "/links"), url.Values{"reference": {strconv.FormatInt(other, 10)}, "kind": {"related"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("link by id: %d %s", p.Status, p.Text("main"))
 	}
-	dupPage := a.Get(path(dup, ""))
+	dupPage := a.Get(t, path(dup, ""), http.StatusOK)
 	if got := dupPage.Text("#links li"); !strings.Contains(got, "Duplicate of "+firstRef) || !strings.Contains(got, "Related to "+otherRef) {
 		t.Errorf("the duplicate's links: %q", got)
 	}
-	if got := a.Get(path(first, "")).Text("#links li"); !strings.Contains(got, "Duplicated by ") {
+	if got := a.Get(t, path(first, ""), http.StatusOK).Text("#links li"); !strings.Contains(got, "Duplicated by ") {
 		t.Errorf("the original's links: %q", got)
 	}
-	if got := a.Get(path(other, "")).Text("#links li"); !strings.Contains(got, "Related to ") {
+	if got := a.Get(t, path(other, ""), http.StatusOK).Text("#links li"); !strings.Contains(got, "Related to ") {
 		t.Errorf("the other organisation's ticket's links: %q", got)
 	}
-	for _, tt := range []struct{ who string }{{mari}, {jaan}} {
+	for _, tt := range []struct {
+		who  string
+		sees []int64 // the tickets of the customer's organisation
+	}{{mari, []int64{first, dup}}, {jaan, []int64{other}}} {
 		for _, id := range []int64{first, dup, other} {
-			p := app.SignIn(t, tt.who).Get(path(id, ""))
+			want := http.StatusNotFound
+			if slices.Contains(tt.sees, id) {
+				want = http.StatusOK
+			}
+			p := app.SignIn(t, tt.who).Get(t, path(id, ""), want)
 			if p.Status == http.StatusOK && (p.Doc.Find("#links").Length() != 0 || strings.Contains(p.Body, otherRef) && id != other) {
 				t.Errorf("%s sees links on ticket %d", tt.who, id)
 			}
@@ -396,7 +403,7 @@ func TestLinkedTickets(t *testing.T) {
 		{first, "T-2026-99999", "No ticket has this reference."},
 		{first, "nonsense", "No ticket has this reference."},
 	} {
-		p := a.Post(path(tt.from, "/links"), url.Values{"reference": {tt.ref}, "kind": {"related"}})
+		p := a.Post(t, path(tt.from, "/links"), url.Values{"reference": {tt.ref}, "kind": {"related"}}, http.StatusUnprocessableEntity)
 		if p.Status != http.StatusUnprocessableEntity || p.FieldError("reference") != tt.msg {
 			t.Errorf("link %d to %q: %d %q, want %q", tt.from, tt.ref, p.Status, p.FieldError("reference"), tt.msg)
 		}
@@ -404,7 +411,7 @@ func TestLinkedTickets(t *testing.T) {
 			t.Errorf("link to %q: the input is lost", tt.ref)
 		}
 	}
-	if p := a.Post(path(first, "/links"), url.Values{"reference": {""}, "kind": {"related"}}); p.Status != http.StatusUnprocessableEntity || p.FieldError("reference") == "" {
+	if p := a.Post(t, path(first, "/links"), url.Values{"reference": {""}, "kind": {"related"}}, http.StatusUnprocessableEntity); p.Status != http.StatusUnprocessableEntity || p.FieldError("reference") == "" {
 		t.Errorf("link to nothing: %d %q", p.Status, p.FieldError("reference"))
 	}
 	if n := count(t, app.DB, `SELECT count(*) FROM ticket_links`); n != links {
@@ -413,14 +420,14 @@ func TestLinkedTickets(t *testing.T) {
 	before.unchanged(t, app.DB, "refused links")
 
 	// Unlinked from the original's side: gone from both.
-	linkID, _ := a.Get(path(first, "")).Doc.Find("#links li").First().Attr("data-link")
-	if p := a.Post(path(other, "/links/"+linkID+"/delete"), nil); p.Status != http.StatusNotFound {
+	linkID, _ := a.Get(t, path(first, ""), http.StatusOK).Doc.Find("#links li").First().Attr("data-link")
+	if p := a.Post(t, path(other, "/links/"+linkID+"/delete"), nil, http.StatusNotFound); p.Status != http.StatusNotFound {
 		t.Errorf("unlink through a ticket the link is not on: %d, want 404", p.Status)
 	}
-	if p := a.Post(path(first, "/links/"+linkID+"/delete"), nil); p.Status != http.StatusSeeOther {
+	if p := a.Post(t, path(first, "/links/"+linkID+"/delete"), nil, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("unlink: %d", p.Status)
 	}
-	if got := a.Get(path(dup, "")).Text("#links li"); strings.Contains(got, firstRef) || !strings.Contains(got, otherRef) {
+	if got := a.Get(t, path(dup, ""), http.StatusOK).Text("#links li"); strings.Contains(got, firstRef) || !strings.Contains(got, otherRef) {
 		t.Errorf("after unlinking, the duplicate's links: %q", got)
 	}
 	for id, linked := range map[int64]int64{first: dup, dup: first} {
@@ -441,7 +448,7 @@ func TestAgentToolsRefuseOthers(t *testing.T) {
 	app := apptest.New(t)
 	id := open(t, app, app.SignIn(t, mari), "Mine alone")
 	other := open(t, app, app.SignIn(t, mari), "Mine too")
-	if p := app.SignIn(t, andres).Post("/queue/canned", url.Values{"title": {"Kept"}, "body": {"Kept"}}); p.Status != http.StatusSeeOther {
+	if p := app.SignIn(t, andres).Post(t, "/queue/canned", url.Values{"title": {"Kept"}, "body": {"Kept"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatal(p.Status)
 	}
 	var cannedID string
@@ -461,9 +468,9 @@ func TestAgentToolsRefuseOthers(t *testing.T) {
 			method, p, _ := strings.Cut(r, " ")
 			var res *apptest.Page
 			if method == http.MethodGet {
-				res = c.Get(p)
+				res = c.Get(t, p, http.StatusForbidden)
 			} else {
-				res = c.Post(p, form)
+				res = c.Post(t, p, form, http.StatusForbidden)
 			}
 			if res.Status != http.StatusForbidden {
 				t.Errorf("%s: %s: %d, want 403", email, r, res.Status)

@@ -126,11 +126,13 @@ func rows(p *apptest.Page) []string {
 	return out
 }
 
-func signInWith(t *testing.T, app *apptest.App, email, password string) (*apptest.Client, *apptest.Page) {
+// signInWith submits the sign-in form with email and password from a new client and
+// fails t unless the answer's status is want.
+func signInWith(t *testing.T, app *apptest.App, email, password string, want int) (*apptest.Client, *apptest.Page) {
 	t.Helper()
 	c := app.Client(t)
-	c.Get("/login")
-	return c, c.Post("/login", url.Values{"email": {email}, "password": {password}})
+	c.Get(t, "/login", http.StatusOK)
+	return c, c.Post(t, "/login", url.Values{"email": {email}, "password": {password}}, want)
 }
 
 func orgID(t *testing.T, db *sqlx.DB, name string) string {
@@ -146,7 +148,7 @@ func TestUserList(t *testing.T) {
 	app := apptest.New(t)
 	c := app.SignIn(t, adminEmail)
 
-	p := c.Get("/admin/users")
+	p := c.Get(t, "/admin/users", http.StatusOK)
 	if p.Status != http.StatusOK {
 		t.Fatalf("/admin/users: %d", p.Status)
 	}
@@ -177,7 +179,7 @@ func TestUserList(t *testing.T) {
 		{"_", nil},
 		{"nobody-like-this", nil},
 	} {
-		p := c.Get("/admin/users?q=" + url.QueryEscape(tc.q))
+		p := c.Get(t, "/admin/users?q="+url.QueryEscape(tc.q), http.StatusOK)
 		got := rows(p)
 		slices.Sort(got)
 		if !slices.Equal(got, tc.want) {
@@ -212,7 +214,7 @@ func TestUserListPages(t *testing.T) {
 		t.Helper()
 		var pages [][]string
 		for path != "" && len(pages) < 5 {
-			p := c.Get(path)
+			p := c.Get(t, path, http.StatusOK)
 			if p.Status != http.StatusOK {
 				t.Fatalf("%s: %d", path, p.Status)
 			}
@@ -252,16 +254,16 @@ func TestCreateUser(t *testing.T) {
 	c := app.SignIn(t, adminEmail)
 	adminID := userID(t, app.DB, adminEmail)
 
-	p := c.Get("/admin/users/new")
+	p := c.Get(t, "/admin/users/new", http.StatusOK)
 	if p.Status != http.StatusOK || p.Doc.Find("form#new-user").Length() != 1 {
 		t.Fatalf("/admin/users/new: %d, form found: %d", p.Status, p.Doc.Find("form#new-user").Length())
 	}
 
 	const password = "a long new password"
-	p = c.Post("/admin/users", url.Values{
+	p = c.Post(t, "/admin/users", url.Values{
 		"email": {" Pille.Porgand@Tugi.Example "}, "name": {"Pille Porgand"},
 		"roles": {"agent", "employee"}, "org_name": {""}, "password": {password},
-	})
+	}, http.StatusSeeOther)
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("create: %d, want 303; errors: %s", p.Status, p.Text(".field-error"))
 	}
@@ -270,7 +272,7 @@ func TestCreateUser(t *testing.T) {
 		t.Errorf("redirect to %q, want %q", p.Location(), want)
 	}
 
-	p = c.Get(p.Location())
+	p = c.Get(t, p.Location(), http.StatusOK)
 	if flash := p.Text(".flash"); !strings.Contains(flash, "User") || !strings.Contains(flash, "created.") || !strings.Contains(strings.ToLower(flash), "pille.porgand@tugi.example") {
 		t.Errorf("flash %q, want 'User pille.porgand@tugi.example created.'", flash)
 	}
@@ -280,7 +282,7 @@ func TestCreateUser(t *testing.T) {
 	if p.Doc.Find(`input[name=roles][value=agent][checked]`).Length() != 1 || p.Doc.Find(`input[name=roles][value=employee][checked]`).Length() != 1 {
 		t.Error("the user page does not show the roles agent and employee checked")
 	}
-	if p := c.Get("/admin/users/" + strconv.FormatInt(id, 10)); p.Text(".flash") != "" {
+	if p := c.Get(t, "/admin/users/"+strconv.FormatInt(id, 10), http.StatusOK); p.Text(".flash") != "" {
 		t.Errorf("the flash is shown again: %q", p.Text(".flash"))
 	}
 
@@ -304,11 +306,11 @@ func TestCreateUser(t *testing.T) {
 	}
 
 	// The new person signs in with the password they were given, in any case of e-mail.
-	nc, p := signInWith(t, app, "PILLE.PORGAND@tugi.example", password)
+	nc, p := signInWith(t, app, "PILLE.PORGAND@tugi.example", password, http.StatusSeeOther)
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("the new user cannot sign in: %d %s", p.Status, p.Text(".alert"))
 	}
-	if p := nc.Get("/"); p.Text("h1") != "Welcome, Pille Porgand" {
+	if p := nc.Get(t, "/", http.StatusOK); p.Text("h1") != "Welcome, Pille Porgand" {
 		t.Errorf("home of the new user: %q", p.Text("h1"))
 	}
 }
@@ -354,7 +356,7 @@ func TestCreateUserInvalid(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := take(t, app.DB)
-			p := c.Post("/admin/users", tc.form)
+			p := c.Post(t, "/admin/users", tc.form, http.StatusUnprocessableEntity)
 			if p.Status != http.StatusUnprocessableEntity {
 				t.Fatalf("status %d, want 422", p.Status)
 			}
@@ -400,7 +402,7 @@ func TestSetRoles(t *testing.T) {
 	eva := userID(t, app.DB, "employee@tugi.example")
 	evaPath := "/admin/users/" + strconv.FormatInt(eva, 10)
 
-	p := c.Get(evaPath)
+	p := c.Get(t, evaPath, http.StatusOK)
 	if p.Status != http.StatusOK || p.Text("h1") != "Eva Employee" {
 		t.Fatalf("%s: %d %q", evaPath, p.Status, p.Text("h1"))
 	}
@@ -408,11 +410,11 @@ func TestSetRoles(t *testing.T) {
 		t.Error("Eva's role employee is not checked")
 	}
 
-	p = c.Post(evaPath+"/roles", url.Values{"roles": {"ciso", "employee"}, "org_name": {""}})
+	p = c.Post(t, evaPath+"/roles", url.Values{"roles": {"ciso", "employee"}, "org_name": {""}}, http.StatusSeeOther)
 	if p.Status != http.StatusSeeOther || p.Location() != evaPath {
 		t.Fatalf("set roles: %d to %q, want 303 to %s; %s", p.Status, p.Location(), evaPath, p.Text(".field-error"))
 	}
-	p = c.Get(evaPath)
+	p = c.Get(t, evaPath, http.StatusOK)
 	if p.Text(".flash") != "Roles saved." {
 		t.Errorf("flash %q", p.Text(".flash"))
 	}
@@ -431,10 +433,10 @@ func TestSetRoles(t *testing.T) {
 	// A customer moves to another organisation: the audit row says from where to where.
 	jaan := userID(t, app.DB, "customer@second-customer.example")
 	from, to := orgID(t, app.DB, "Second Customer AS"), orgID(t, app.DB, "Demo Customer OÜ")
-	if v := c.Get(fmt.Sprintf("/admin/users/%d", jaan)).InputValue("org_name"); v != "Second Customer AS" {
+	if v := c.Get(t, fmt.Sprintf("/admin/users/%d", jaan), http.StatusOK).InputValue("org_name"); v != "Second Customer AS" {
 		t.Errorf("the customer's form shows organisation %q", v)
 	}
-	p = c.Post(fmt.Sprintf("/admin/users/%d/roles", jaan), url.Values{"roles": {"customer"}, "org_name": {"Demo Customer OÜ"}})
+	p = c.Post(t, fmt.Sprintf("/admin/users/%d/roles", jaan), url.Values{"roles": {"customer"}, "org_name": {"Demo Customer OÜ"}}, http.StatusSeeOther)
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("move customer: %d %s", p.Status, p.Text(".field-error"))
 	}
@@ -455,7 +457,7 @@ func TestSetRoles(t *testing.T) {
 		{url.Values{"roles": {"customer"}, "org_name": {"Nobody Inc"}}, "org_name", "No organisation has a name beginning so"},
 	} {
 		before := take(t, app.DB)
-		p := c.Post(evaPath+"/roles", tc.form)
+		p := c.Post(t, evaPath+"/roles", tc.form, http.StatusUnprocessableEntity)
 		if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.FieldError(tc.field), tc.words) {
 			t.Errorf("roles %v: %d, beside %s %q; want 422 and %q", tc.form, p.Status, tc.field, p.FieldError(tc.field), tc.words)
 		}
@@ -477,7 +479,7 @@ func TestLastAdmin(t *testing.T) {
 	}
 
 	before := take(t, app.DB)
-	p := c.Post(self+"/roles", url.Values{"roles": {"employee"}, "org_id": {""}})
+	p := c.Post(t, self+"/roles", url.Values{"roles": {"employee"}, "org_id": {""}}, http.StatusUnprocessableEntity)
 	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.FieldError("roles"), "last active admin") {
 		t.Errorf("removing the last admin's role: %d, beside roles %q", p.Status, p.FieldError("roles"))
 	}
@@ -486,33 +488,33 @@ func TestLastAdmin(t *testing.T) {
 	}
 	before.check(t, app.DB)
 
-	p = c.Post(self+"/deactivate", nil)
+	p = c.Post(t, self+"/deactivate", nil, http.StatusSeeOther)
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("deactivating the last admin: %d", p.Status)
 	}
-	if flash := c.Get(p.Location()).Text(".flash"); !strings.Contains(flash, "last active admin") {
+	if flash := c.Get(t, p.Location(), http.StatusOK).Text(".flash"); !strings.Contains(flash, "last active admin") {
 		t.Errorf("deactivating the last admin: flash %q", flash)
 	}
 	if !isActiveAdmin() {
 		t.Fatal("the last admin was deactivated")
 	}
 	before.check(t, app.DB)
-	if p := c.Get("/admin/users"); p.Status != http.StatusOK {
+	if p := c.Get(t, "/admin/users", http.StatusOK); p.Status != http.StatusOK {
 		t.Errorf("the last admin can no longer manage users: %d", p.Status)
 	}
 
 	// With a second admin, the first may step down.
 	eva := userID(t, app.DB, "employee@tugi.example")
-	if p := c.Post(fmt.Sprintf("/admin/users/%d/roles", eva), url.Values{"roles": {"employee", "admin"}}); p.Status != http.StatusSeeOther {
+	if p := c.Post(t, fmt.Sprintf("/admin/users/%d/roles", eva), url.Values{"roles": {"employee", "admin"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("make Eva admin: %d", p.Status)
 	}
-	if p := c.Post(self+"/roles", url.Values{"roles": {"employee"}}); p.Status != http.StatusSeeOther {
+	if p := c.Post(t, self+"/roles", url.Values{"roles": {"employee"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("step down with another admin: %d %s", p.Status, p.FieldError("roles"))
 	}
 	if isActiveAdmin() {
 		t.Error("the admin role was not removed")
 	}
-	if p := c.Get("/admin/users"); p.Status != http.StatusForbidden {
+	if p := c.Get(t, "/admin/users", http.StatusForbidden); p.Status != http.StatusForbidden {
 		t.Errorf("after stepping down, /admin/users: %d, want 403", p.Status)
 	}
 }
@@ -525,16 +527,16 @@ func TestDeactivateAndActivate(t *testing.T) {
 	agentPath := "/admin/users/" + strconv.FormatInt(agent, 10)
 
 	ac := app.SignIn(t, "agent@tugi.example")
-	if p := ac.Get("/"); p.Status != http.StatusOK {
+	if p := ac.Get(t, "/", http.StatusOK); p.Status != http.StatusOK {
 		t.Fatalf("agent home: %d", p.Status)
 	}
 	oldCookie := ac.Cookie("tugi_session")
 
-	p := c.Post(agentPath+"/deactivate", nil)
+	p := c.Post(t, agentPath+"/deactivate", nil, http.StatusSeeOther)
 	if p.Status != http.StatusSeeOther || p.Location() != agentPath {
 		t.Fatalf("deactivate: %d to %q", p.Status, p.Location())
 	}
-	p = c.Get(agentPath)
+	p = c.Get(t, agentPath, http.StatusOK)
 	if flash := p.Text(".flash"); flash != "Andres Agent is deactivated and signed out everywhere." {
 		t.Errorf("flash %q", flash)
 	}
@@ -544,10 +546,10 @@ func TestDeactivateAndActivate(t *testing.T) {
 	if n := count(t, app.DB, `SELECT count(*) FROM sessions WHERE user_id = $1`, agent); n != 0 {
 		t.Errorf("the agent still has %d sessions", n)
 	}
-	if p := ac.Get("/"); p.Status != http.StatusSeeOther || p.Location() != "/login" {
+	if p := ac.Get(t, "/", http.StatusSeeOther); p.Status != http.StatusSeeOther || p.Location() != "/login" {
 		t.Errorf("the agent's open session: %d to %q, want signed out", p.Status, p.Location())
 	}
-	if _, p := signInWith(t, app, "agent@tugi.example", demo.Password); p.Status == http.StatusSeeOther {
+	if _, p := signInWith(t, app, "agent@tugi.example", demo.Password, http.StatusUnauthorized); p.Status == http.StatusSeeOther {
 		t.Error("a deactivated user signed in")
 	} else if !strings.Contains(p.Text(".alert"), "not right") {
 		t.Errorf("deactivated sign-in says %q", p.Text(".alert"))
@@ -556,36 +558,36 @@ func TestDeactivateAndActivate(t *testing.T) {
 	if ch := ev.changes(t); fmt.Sprint(ch["sessions_ended"].New) != "1" || ch["active"].Old != true {
 		t.Errorf("deactivation audited as %s, want one session ended", ev.Changes)
 	}
-	if p := c.Get("/admin/users?q=agent@"); !strings.Contains(p.Text("#users"), "Deactivated") {
+	if p := c.Get(t, "/admin/users?q=agent@", http.StatusOK); !strings.Contains(p.Text("#users"), "Deactivated") {
 		t.Error("the list does not show the agent as deactivated")
 	}
 
-	p = c.Post(agentPath+"/activate", nil)
+	p = c.Post(t, agentPath+"/activate", nil, http.StatusSeeOther)
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("activate: %d", p.Status)
 	}
-	if flash := c.Get(agentPath).Text(".flash"); flash != "Andres Agent can sign in again." {
+	if flash := c.Get(t, agentPath, http.StatusOK).Text(".flash"); flash != "Andres Agent can sign in again." {
 		t.Errorf("flash %q", flash)
 	}
 	oneEvent(t, app.DB, "user.activate", agent, adminID)
 
 	// The session ended at deactivation stays ended.
 	ac.SetCookie("tugi_session", oldCookie)
-	if p := ac.Get("/"); p.Status != http.StatusSeeOther {
+	if p := ac.Get(t, "/", http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Errorf("the old session works again after activation: %d", p.Status)
 	}
-	if _, p := signInWith(t, app, "agent@tugi.example", demo.Password); p.Status != http.StatusSeeOther {
+	if _, p := signInWith(t, app, "agent@tugi.example", demo.Password, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Errorf("the activated agent cannot sign in: %d %s", p.Status, p.Text(".alert"))
 	}
 
 	// Activating someone active changes and audits nothing.
 	before := take(t, app.DB)
-	if p := c.Post(agentPath+"/activate", nil); p.Status != http.StatusSeeOther {
+	if p := c.Post(t, agentPath+"/activate", nil, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Errorf("activate again: %d", p.Status)
 	}
 	before.check(t, app.DB)
 
-	if p := c.Post("/admin/users/999999/deactivate", nil); p.Status != http.StatusNotFound {
+	if p := c.Post(t, "/admin/users/999999/deactivate", nil, http.StatusNotFound); p.Status != http.StatusNotFound {
 		t.Errorf("deactivate nobody: %d, want 404", p.Status)
 	}
 }
@@ -610,7 +612,7 @@ func TestOrganisations(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	p := c.Get("/admin/organisations")
+	p := c.Get(t, "/admin/organisations", http.StatusOK)
 	if p.Status != http.StatusOK {
 		t.Fatalf("/admin/organisations: %d", p.Status)
 	}
@@ -618,11 +620,11 @@ func TestOrganisations(t *testing.T) {
 		t.Errorf("organisations and members %v, want %v", got, want)
 	}
 
-	p = c.Post("/admin/organisations", url.Values{"name": {"  Kolmas Klient OÜ "}})
+	p = c.Post(t, "/admin/organisations", url.Values{"name": {"  Kolmas Klient OÜ "}}, http.StatusSeeOther)
 	if p.Status != http.StatusSeeOther || p.Location() != "/admin/organisations" {
 		t.Fatalf("create: %d to %q; %s", p.Status, p.Location(), p.FieldError("name"))
 	}
-	p = c.Get(p.Location())
+	p = c.Get(t, p.Location(), http.StatusOK)
 	if flash := p.Text(".flash"); flash != "Organisation Kolmas Klient OÜ created." {
 		t.Errorf("flash %q", flash)
 	}
@@ -635,10 +637,10 @@ func TestOrganisations(t *testing.T) {
 		t.Errorf("organisation.create: org_id %v, want %d", ev.OrgID, id)
 	}
 	// The new organisation is suggested on the user form, as its name is typed.
-	if v := c.Get("/admin/organisations/names?org_name=kolm", "HX-Request", "true").Doc.Find("option").AttrOr("value", ""); v != "Kolmas Klient OÜ" {
+	if v := c.Get(t, "/admin/organisations/names?org_name=kolm", http.StatusOK, "HX-Request", "true").Doc.Find("option").AttrOr("value", ""); v != "Kolmas Klient OÜ" {
 		t.Errorf("the user form suggests %q for \"kolm\", want the new organisation", v)
 	}
-	if p := app.SignIn(t, "agent@tugi.example").Get("/admin/organisations/names?org_name=kolm"); p.Status != http.StatusForbidden {
+	if p := app.SignIn(t, "agent@tugi.example").Get(t, "/admin/organisations/names?org_name=kolm", http.StatusForbidden); p.Status != http.StatusForbidden {
 		t.Errorf("an agent asking for the user form's suggestions: %d, want 403", p.Status)
 	}
 
@@ -651,7 +653,7 @@ func TestOrganisations(t *testing.T) {
 		{strings.Repeat("x", 201), "at most 200"},
 	} {
 		before := take(t, app.DB)
-		p := c.Post("/admin/organisations", url.Values{"name": {tc.name}})
+		p := c.Post(t, "/admin/organisations", url.Values{"name": {tc.name}}, http.StatusUnprocessableEntity)
 		if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.FieldError("name"), tc.words) {
 			t.Errorf("organisation %q: %d, beside name %q; want 422 and %q", tc.name, p.Status, p.FieldError("name"), tc.words)
 		}
@@ -682,16 +684,16 @@ func TestAdminOnly(t *testing.T) {
 			method, path, _ := strings.Cut(route, " ")
 			var p *apptest.Page
 			if method == http.MethodGet {
-				p = c.Get(path)
+				p = c.Get(t, path, http.StatusForbidden)
 			} else {
-				p = c.Post(path, url.Values{"name": {"Sneaky OÜ"}, "email": {"sneaky@tugi.example"},
-					"roles": {"admin", "employee"}, "password": {"sneaky password 1"}})
+				p = c.Post(t, path, url.Values{"name": {"Sneaky OÜ"}, "email": {"sneaky@tugi.example"},
+					"roles": {"admin", "employee"}, "password": {"sneaky password 1"}}, http.StatusForbidden)
 			}
 			if p.Status != http.StatusForbidden {
 				t.Errorf("%s: %s %s: %d, want 403", email, method, path, p.Status)
 			}
 		}
-		if p := c.Get("/"); p.Doc.Find(`.mainnav a[href^="/admin"]`).Length() != 0 {
+		if p := c.Get(t, "/", http.StatusOK); p.Doc.Find(`.mainnav a[href^="/admin"]`).Length() != 0 {
 			t.Errorf("%s sees admin links in the navigation", email)
 		}
 		before.check(t, app.DB)
@@ -702,7 +704,7 @@ func TestAdminOnly(t *testing.T) {
 
 	// Nobody signed in is sent to sign in.
 	c := app.Client(t)
-	if p := c.Get("/admin/users"); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location(), "/login") {
+	if p := c.Get(t, "/admin/users", http.StatusSeeOther); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location(), "/login") {
 		t.Errorf("anonymous /admin/users: %d to %q", p.Status, p.Location())
 	}
 }
@@ -732,7 +734,7 @@ func TestOrganisationsPaged(t *testing.T) {
 		if pages > 5 {
 			t.Fatal("more than 5 pages for 123 organisations")
 		}
-		p := c.Get(path)
+		p := c.Get(t, path, http.StatusOK)
 		got := names(p)
 		if len(got) > 50 {
 			t.Fatalf("%s: %d organisations on a page, want at most 50", path, len(got))
@@ -743,10 +745,10 @@ func TestOrganisationsPaged(t *testing.T) {
 	if len(seen) != 123 || !slices.IsSortedFunc(seen, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) }) {
 		t.Errorf("%d organisations over the pages (want 123), in name order: %v", len(seen), slices.IsSorted(seen))
 	}
-	if got := names(c.Get("/admin/organisations?q=klient+11")); len(got) != 10 || got[0] != "Klient 110 OÜ" {
+	if got := names(c.Get(t, "/admin/organisations?q=klient+11", http.StatusOK)); len(got) != 10 || got[0] != "Klient 110 OÜ" {
 		t.Errorf("search for \"klient 11\": %q", got)
 	}
-	if got := names(c.Get("/admin/organisations?q=0%25")); len(got) != 1 || got[0] != "100% Puit AS" {
+	if got := names(c.Get(t, "/admin/organisations?q=0%25", http.StatusOK)); len(got) != 1 || got[0] != "100% Puit AS" {
 		t.Errorf("search for \"0%%\": %q", got)
 	}
 }

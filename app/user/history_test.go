@@ -17,10 +17,10 @@ func TestUserPageShowsTheHistory(t *testing.T) {
 	c := app.SignIn(t, adminEmail)
 	id := userID(t, app.DB, "agent2@tugi.example")
 	path := "/admin/users/" + strconv.FormatInt(id, 10)
-	if p := c.Post(path+"/roles", url.Values{"roles": {"employee", "ciso"}}); p.Status != http.StatusSeeOther {
+	if p := c.Post(t, path+"/roles", url.Values{"roles": {"employee", "ciso"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
 		t.Fatalf("set roles: %d", p.Status)
 	}
-	p := c.Get(path)
+	p := c.Get(t, path, http.StatusOK)
 	rows := p.Doc.Find("#history tbody tr")
 	if rows.Length() != 2 {
 		t.Fatalf("history has %d rows, want 2: %q", rows.Length(), p.Text("#history"))
@@ -34,7 +34,7 @@ func TestUserPageShowsTheHistory(t *testing.T) {
 		t.Errorf("oldest history entry %q", created)
 	}
 	// Another person's history is not mixed in.
-	other := c.Get("/admin/users/" + strconv.FormatInt(userID(t, app.DB, "agent@tugi.example"), 10))
+	other := c.Get(t, "/admin/users/"+strconv.FormatInt(userID(t, app.DB, "agent@tugi.example"), 10), http.StatusOK)
 	if strings.Contains(other.Text("#history"), "Roles changed") {
 		t.Errorf("another user's page shows this change: %q", other.Text("#history"))
 	}

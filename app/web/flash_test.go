@@ -35,7 +35,9 @@ type browser struct {
 	cookies map[string]string
 }
 
-func (b *browser) do(method, target string) *httptest.ResponseRecorder {
+// do sends a request and fails the test unless the answer's status is want.
+func (b *browser) do(method, target string, want int) *httptest.ResponseRecorder {
+	b.t.Helper()
 	req := httptest.NewRequest(method, target, nil)
 	for name, value := range b.cookies {
 		req.AddCookie(&http.Cookie{Name: name, Value: value})
@@ -49,11 +51,15 @@ func (b *browser) do(method, target string) *httptest.ResponseRecorder {
 			b.cookies[ck.Name] = ck.Value
 		}
 	}
+	if rec.Code != want {
+		b.t.Fatalf("%s %s: status %d, want %d", method, target, rec.Code, want)
+	}
 	return rec
 }
 
 func (b *browser) page() []string {
-	body := b.do(http.MethodGet, "/").Body.String()
+	b.t.Helper()
+	body := b.do(http.MethodGet, "/", http.StatusOK).Body.String()
 	if body == "" {
 		return nil
 	}
@@ -67,7 +73,7 @@ func TestFlashShownOnceOnTheNextPage(t *testing.T) {
 	if got := b.page(); got != nil {
 		t.Fatalf("flashes before any: %q", got)
 	}
-	rec := b.do(http.MethodPost, "/say?m=Saved.&m=Support+is+closed+now.")
+	rec := b.do(http.MethodPost, "/say?m=Saved.&m=Support+is+closed+now.", http.StatusSeeOther)
 	if n := strings.Count(strings.Join(rec.Header().Values("Set-Cookie"), "\n"), FlashCookie+"="); n != 1 {
 		t.Errorf("two flashes of one request set the cookie %d times, want once", n)
 	}
@@ -85,7 +91,7 @@ func TestFlashShownOnceOnTheNextPage(t *testing.T) {
 func TestFlashKeptUntilShown(t *testing.T) {
 	b := &browser{t: t, e: flashServer(testKey), cookies: map[string]string{}}
 	for i := 1; i <= maxFlashes+2; i++ {
-		b.do(http.MethodPost, fmt.Sprintf("/say?m=Ticket+%d+saved.", i))
+		b.do(http.MethodPost, fmt.Sprintf("/say?m=Ticket+%d+saved.", i), http.StatusSeeOther)
 	}
 	got := b.page()
 	var want []string
@@ -96,7 +102,7 @@ func TestFlashKeptUntilShown(t *testing.T) {
 		t.Errorf("after %d changes without a page between: %q, want the newest %d: %q", maxFlashes+2, got, maxFlashes, want)
 	}
 	long := strings.Repeat("x", 2*maxFlashLen)
-	b.do(http.MethodPost, "/say?m="+long)
+	b.do(http.MethodPost, "/say?m="+long, http.StatusSeeOther)
 	if got := b.page(); len(got) != 1 || len(got[0]) != maxFlashLen {
 		t.Errorf("a long message: %d messages, the first %d bytes; want one of %d", len(got), len(got[0]), maxFlashLen)
 	}
@@ -104,12 +110,12 @@ func TestFlashKeptUntilShown(t *testing.T) {
 
 func TestFlashRefusesForgedCookies(t *testing.T) {
 	b := &browser{t: t, e: flashServer(testKey), cookies: map[string]string{}}
-	b.do(http.MethodPost, "/say?m=Saved.")
+	b.do(http.MethodPost, "/say?m=Saved.", http.StatusSeeOther)
 	signed := b.cookies[FlashCookie]
 
 	// Signed with another key: another installation, or someone guessing.
 	other := &browser{t: t, e: flashServer(strings.Repeat("k", 32)), cookies: map[string]string{}}
-	other.do(http.MethodPost, "/say?m=Call+0800+123+456+now.")
+	other.do(http.MethodPost, "/say?m=Call+0800+123+456+now.", http.StatusSeeOther)
 	for name, value := range map[string]string{
 		"another key":          other.cookies[FlashCookie],
 		"altered":              signed[:len(signed)-2] + "AA",

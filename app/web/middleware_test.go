@@ -36,6 +36,9 @@ func TestAssignRequestIDKeepsOnlySaneIncomingIDs(t *testing.T) {
 		if err := h(e.NewContext(req, rec)); err != nil {
 			t.Fatal(err)
 		}
+		if rec.Code != http.StatusNoContent {
+			t.Errorf("incoming %q: status %d, want the handler's 204", tt.incoming, rec.Code)
+		}
 		got := rec.Header().Get(echo.HeaderXRequestID)
 		if got != seen || !validRequestID(got) {
 			t.Errorf("incoming %q: response id %q, handler saw %q", tt.incoming, got, seen)
@@ -106,7 +109,9 @@ func TestAdmit(t *testing.T) {
 		t.Errorf("a request without admission waited or failed: %d", code)
 	}
 	leave()
-	<-abandoned
+	if code := <-abandoned; code == http.StatusNoContent {
+		t.Error("a request whose client gave up while waiting was served")
+	}
 	for range n + 2 {
 		release <- struct{}{}
 	}

@@ -89,8 +89,8 @@ func TestServeTLS(t *testing.T) {
 	}
 	if res, err := http.Get("http://" + addr + "/login"); err == nil {
 		res.Body.Close()
-		if res.StatusCode < 400 {
-			t.Errorf("plain HTTP on the TLS port answered %d", res.StatusCode)
+		if res.StatusCode != http.StatusBadRequest {
+			t.Errorf("plain HTTP on the TLS port answered %d, want 400", res.StatusCode)
 		}
 	}
 }

@@ -76,17 +76,17 @@ func TestOnlyTheCISOAndAdminsReadTheLog(t *testing.T) {
 	for _, email := range []string{"customer@demo-customer.example", "employee@tugi.example", "agent@tugi.example"} {
 		c := app.SignIn(t, email)
 		for _, path := range []string{"/audit", "/audit/export.csv"} {
-			if p := c.Get(path); p.Status != http.StatusForbidden {
+			if p := c.Get(t, path, http.StatusForbidden); p.Status != http.StatusForbidden {
 				t.Errorf("%s: GET %s: %d, want 403", email, path, p.Status)
 			}
 		}
-		if nav := c.Get("/").Text(".mainnav"); strings.Contains(nav, "Audit") {
+		if nav := c.Get(t, "/", http.StatusOK).Text(".mainnav"); strings.Contains(nav, "Audit") {
 			t.Errorf("%s's navigation offers the audit log: %q", email, nav)
 		}
 	}
 	for _, email := range []string{cisoEmail, adminEmail} {
 		c := app.SignIn(t, email)
-		p := c.Get("/audit")
+		p := c.Get(t, "/audit", http.StatusOK)
 		if p.Status != http.StatusOK || p.Text("h1") != "Audit log" {
 			t.Errorf("%s: GET /audit: %d %q", email, p.Status, p.Text("h1"))
 		}
@@ -100,7 +100,7 @@ func TestTheCISOSeesTheLogNewestFirstWithTheHead(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
 	c := app.SignIn(t, cisoEmail)
-	p := c.Get("/audit")
+	p := c.Get(t, "/audit", http.StatusOK)
 	got := seqs(t, p)
 	var n int64
 	var head string
@@ -120,8 +120,8 @@ func TestTheCISOSeesTheLogNewestFirstWithTheHead(t *testing.T) {
 	}
 
 	// In Estonian.
-	c.Post("/account/language", url.Values{"language": {"et"}})
-	p = c.Get("/audit")
+	c.Post(t, "/account/language", url.Values{"language": {"et"}}, http.StatusSeeOther)
+	p = c.Get(t, "/audit", http.StatusOK)
 	if p.Text("h1") != "Auditilogi" || !strings.Contains(p.Text("#events"), "Keel muudetud") {
 		t.Errorf("in Estonian: %q, %q", p.Text("h1"), p.Text("#events tbody tr:first-child"))
 	}
@@ -138,13 +138,8 @@ func TestTheFilterOffersEveryFeaturesActions(t *testing.T) {
 	}
 	c := app.SignIn(t, cisoEmail)
 	for _, lang := range []string{"en", "et"} {
-		if p := c.Post("/account/language", url.Values{"language": {lang}}); p.Status != http.StatusSeeOther {
-			t.Fatalf("language %s: %d", lang, p.Status)
-		}
-		p := c.Get("/audit")
-		if p.Status != http.StatusOK {
-			t.Fatalf("GET /audit in %s: %d", lang, p.Status)
-		}
+		c.Post(t, "/account/language", url.Values{"language": {lang}}, http.StatusSeeOther)
+		p := c.Get(t, "/audit", http.StatusOK)
 		offered := map[string]string{}
 		var order []string
 		p.Doc.Find("datalist#actions option").Each(func(_ int, o *goquery.Selection) {
@@ -164,10 +159,10 @@ func TestTheFilterOffersEveryFeaturesActions(t *testing.T) {
 		}
 	}
 	// Those of routing and of the support calendar among them, in Estonian.
-	if got := c.Get("/audit").Text(`datalist#actions option[value="routing.rule_create"]`); got != "Suunamisreegel lisatud" {
+	if got := c.Get(t, "/audit", http.StatusOK).Text(`datalist#actions option[value="routing.rule_create"]`); got != "Suunamisreegel lisatud" {
 		t.Errorf("routing.rule_create is offered as %q", got)
 	}
-	if got := c.Get("/audit").Text(`datalist#actions option[value="settings.calendar"]`); got != "Klienditoe kalender muudetud" {
+	if got := c.Get(t, "/audit", http.StatusOK).Text(`datalist#actions option[value="settings.calendar"]`); got != "Klienditoe kalender muudetud" {
 		t.Errorf("settings.calendar is offered as %q", got)
 	}
 }
@@ -181,7 +176,7 @@ func TestAdminsSeeOnlyTheAdministration(t *testing.T) {
 	record(t, app, audit.Job("test"), audit.Event{Action: "settings.calendar", ObjectType: "settings"})
 	admin, ciso := app.SignIn(t, adminEmail), app.SignIn(t, cisoEmail)
 
-	pa, pc := admin.Get("/audit"), ciso.Get("/audit")
+	pa, pc := admin.Get(t, "/audit", http.StatusOK), ciso.Get(t, "/audit", http.StatusOK)
 	if slices.Contains(actions(pa), "ticket.create") || strings.Contains(pa.Body, "T-2026-00001") {
 		t.Error("an admin sees an event about a ticket")
 	}
@@ -196,13 +191,13 @@ func TestAdminsSeeOnlyTheAdministration(t *testing.T) {
 	if pa.Text("#scope") == "" || pc.Text("#scope") != "" {
 		t.Errorf("the note on what admins see: admin %q, CISO %q", pa.Text("#scope"), pc.Text("#scope"))
 	}
-	if got := seqs(t, admin.Get("/audit?object_type=ticket")); len(got) != 0 {
+	if got := seqs(t, admin.Get(t, "/audit?object_type=ticket", http.StatusOK)); len(got) != 0 {
 		t.Errorf("an admin asking for tickets gets %v", got)
 	}
-	if body := admin.Get("/audit/export.csv").Body; strings.Contains(body, "ticket.create") || !strings.Contains(body, "settings.calendar") {
+	if body := admin.Get(t, "/audit/export.csv", http.StatusOK).Body; strings.Contains(body, "ticket.create") || !strings.Contains(body, "settings.calendar") {
 		t.Errorf("an admin's export:\n%s", body)
 	}
-	if body := ciso.Get("/audit/export.csv").Body; !strings.Contains(body, "ticket.create") {
+	if body := ciso.Get(t, "/audit/export.csv", http.StatusOK).Body; !strings.Contains(body, "ticket.create") {
 		t.Error("the CISO's export lacks the ticket's event")
 	}
 }
@@ -242,7 +237,7 @@ func TestFilters(t *testing.T) {
 		{"to=2020-01-31", 0},
 		{"from=2999-01-01", 0},
 	} {
-		p := c.Get("/audit?" + tc.query)
+		p := c.Get(t, "/audit?"+tc.query, http.StatusOK)
 		if p.Status != http.StatusOK || len(seqs(t, p)) != tc.want {
 			t.Errorf("%s: %d, %d events; want %d", tc.query, p.Status, len(seqs(t, p)), tc.want)
 		}
@@ -251,13 +246,13 @@ func TestFilters(t *testing.T) {
 		}
 	}
 	// The form keeps what was asked.
-	p := c.Get("/audit?person=demo&action=user.create&org=" + strconv.FormatInt(demoOrg, 10))
+	p := c.Get(t, "/audit?person=demo&action=user.create&org="+strconv.FormatInt(demoOrg, 10), http.StatusOK)
 	if p.InputValue("person") != "demo" || p.InputValue("action") != "user.create" || p.InputValue("org_name") != "Demo Customer OÜ" {
 		t.Errorf("the filter form shows person %q action %q org %q", p.InputValue("person"), p.InputValue("action"), p.InputValue("org_name"))
 	}
 	// The organisation is typed, with suggestions, not chosen from every customer.
 	var offered []string
-	c.Get("/audit/organisations?org_name=second", "HX-Request", "true").Doc.Find("option").Each(func(_ int, s *goquery.Selection) {
+	c.Get(t, "/audit/organisations?org_name=second", http.StatusOK, "HX-Request", "true").Doc.Find("option").Each(func(_ int, s *goquery.Selection) {
 		offered = append(offered, s.AttrOr("value", ""))
 	})
 	if len(offered) != 1 || offered[0] != "Second Customer AS" {
@@ -271,12 +266,12 @@ func TestFilters(t *testing.T) {
 		{"org=x", "org_name", "No organisation has a name beginning so."},
 		{"org_name=Nobody+Inc", "org_name", "No organisation has a name beginning so."},
 	} {
-		p := c.Get("/audit?" + tc.query)
+		p := c.Get(t, "/audit?"+tc.query, http.StatusUnprocessableEntity)
 		if p.Status != http.StatusUnprocessableEntity || p.FieldError(tc.field) != tc.msg || len(seqs(t, p)) != 0 {
 			t.Errorf("%s: %d, %s says %q, %d events; want 422 with %q", tc.query, p.Status, tc.field, p.FieldError(tc.field), len(seqs(t, p)), tc.msg)
 		}
 	}
-	if p := c.Get("/audit?before=x"); p.Status != http.StatusNotFound {
+	if p := c.Get(t, "/audit?before=x", http.StatusNotFound); p.Status != http.StatusNotFound {
 		t.Errorf("a broken page link: %d", p.Status)
 	}
 }
@@ -290,7 +285,7 @@ func TestKeysetPaging(t *testing.T) {
 		record(t, app, audit.Job("test"), audit.Event{Action: "test.page", ObjectID: strconv.Itoa(i)})
 	}
 	c := app.SignIn(t, cisoEmail)
-	p := c.Get("/audit?action=test.page")
+	p := c.Get(t, "/audit?action=test.page", http.StatusOK)
 	var all []int64
 	for pages := 1; ; pages++ {
 		got := seqs(t, p)
@@ -312,7 +307,7 @@ func TestKeysetPaging(t *testing.T) {
 			t.Errorf("the older link %q drops the filter", older)
 		}
 		record(t, app, audit.Job("test"), audit.Event{Action: "test.page", ObjectID: "meanwhile"})
-		p = c.Get(older)
+		p = c.Get(t, older, http.StatusOK)
 	}
 	for i := 1; i < len(all); i++ {
 		if all[i] != all[i-1]-1 {
@@ -332,7 +327,7 @@ func TestExportIsCSVAndAudited(t *testing.T) {
 			Changes: map[string]audit.Change{"subject": {Old: "a, \"b\"\nc", New: "@SUM(1)"}}})
 	record(t, app, audit.Job("-job"), audit.Event{Action: "test.csv", ObjectID: "plain"})
 	c := app.SignIn(t, cisoEmail)
-	p := c.Get("/audit/export.csv?action=test.csv")
+	p := c.Get(t, "/audit/export.csv?action=test.csv", http.StatusOK)
 	if p.Status != http.StatusOK || p.Header.Get("Content-Type") != "text/csv; charset=utf-8" ||
 		!strings.HasPrefix(p.Header.Get("Content-Disposition"), `attachment; filename="tugi-audit-`) {
 		t.Fatalf("export: %d %q %q", p.Status, p.Header.Get("Content-Type"), p.Header.Get("Content-Disposition"))
@@ -376,7 +371,7 @@ func TestExportIsCSVAndAudited(t *testing.T) {
 		t.Errorf("export event %+v", ev)
 	}
 	// An export without a filter includes its own event, first.
-	all, _ := csv.NewReader(strings.NewReader(c.Get("/audit/export.csv").Body)).ReadAll()
+	all, _ := csv.NewReader(strings.NewReader(c.Get(t, "/audit/export.csv", http.StatusOK).Body)).ReadAll()
 	if len(all) < 3 || all[1][slices.Index(records[0], "action")] != "audit.export" {
 		t.Errorf("the full export does not start with its own event: %q", all[:min(len(all), 2)])
 	}
@@ -385,7 +380,7 @@ func TestExportIsCSVAndAudited(t *testing.T) {
 	}
 	// A bad filter gets the page back, and no export nor event.
 	before := countEvents(t, app)
-	if p := c.Get("/audit/export.csv?from=soon"); p.Status != http.StatusUnprocessableEntity || p.FieldError("from") == "" {
+	if p := c.Get(t, "/audit/export.csv?from=soon", http.StatusUnprocessableEntity); p.Status != http.StatusUnprocessableEntity || p.FieldError("from") == "" {
 		t.Errorf("an export with a bad filter: %d", p.Status)
 	}
 	if countEvents(t, app) != before {
