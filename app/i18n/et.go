@@ -566,5 +566,12 @@ var catalogues = map[string]map[string]string{
 		"Many tickets match, and only some of them are shown. Add words to narrow the search.": "Sobivaid pöördumisi on palju ja siin on neist ainult osa. Otsingu kitsendamiseks lisage sõnu.",
 		"No tickets match.": "Ükski pöördumine ei sobi.",
 		"More results":      "Veel tulemusi",
+
+		// Background jobs (their descriptions, cmd/tugi/serve.go)
+		"Sends the queued e-mail: notices of tickets and SLA warnings.":                                                         "Saadab järjekorras olevad e-kirjad: pöördumiste teated ja SLA hoiatused.",
+		"Clears the text of e-mail sent or given up on more than seven days ago, as personal data no longer needed.":            "Kustutab üle seitsme päeva tagasi saadetud või saatmata jäetud e-kirjade teksti kui isikuandmed, mida enam ei vajata.",
+		"Tells agents and teams of SLA warnings and breaches, and recomputes due times after the calendar or a policy changes.": "Teatab spetsialistidele ja meeskondadele SLA hoiatustest ja rikkumistest ning arvutab tähtajad ümber, kui kalender või mõni teenustase muutub.",
+		"Removes ended sessions.": "Eemaldab lõppenud seansid.",
+		"Writes the audit chain's head to the log, so that a copy of the log kept elsewhere exposes a rewrite of the chain.": "Kirjutab auditiahela viimase lüli logisse, et mujal hoitud logikoopia paljastaks ahela ümberkirjutamise.",
 	},
 }
