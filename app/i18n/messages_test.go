@@ -187,6 +187,7 @@ var knownDynamic = []struct{ re, source string }{
 	{`^\(?roleLabel .+$`, "Role.Label"}, // a parenthesised pipeline prints without its parentheses
 	{`^\.Priority\.Label$`, "sla.Priority.Label"},
 	{`^\.Weekday$`, "weekday names"},
+	{`^\.About$`, "job descriptions (job.Job)"},
 	{`^(\$t)?\.(Status\.(Label|CustomerLabel)|OtherStatus\.Label|Priority\.Label|Impact\.Label|Channel\.Label)$`, "ticket labels (app/ticket)"},
 }
 
