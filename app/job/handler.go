@@ -27,7 +27,7 @@ const lateAfter = 3
 // HandlerOptions are what the jobs page and /metrics are served from.
 type HandlerOptions struct {
 	DB       *sqlx.DB
-	Jobs     []Job // the runner's (Runner.Jobs)
+	Jobs     []Job // those given to the runner, in the order the page lists them
 	Renderer *web.Renderer
 	// Metrics is the registry /metrics serves: the runner's metrics and the Go and process
 	// collectors, registered in main. An empty registry when nil.

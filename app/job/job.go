@@ -115,9 +115,6 @@ func NewRunner(o Options, jobs ...Job) (*Runner, error) {
 	return &Runner{jobs: jobs, store: NewStore(o.DB), log: o.Log, metrics: m, process: o.Process}, nil
 }
 
-// Jobs returns the runner's jobs, in the order given.
-func (r *Runner) Jobs() []Job { return append([]Job(nil), r.jobs...) }
-
 // Run runs every job, each in its own goroutine, until ctx ends, and returns when the
 // passes under way have finished. The first pass of each job starts at once (after its
 // jitter).
