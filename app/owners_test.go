@@ -47,6 +47,7 @@ var owners = map[string]string{
 	"canned_replies":     "app/ticket",
 	"mail_outbox":        "app/mail",
 	"blobs":              "app/blob",
+	"job_runs":           "app/job",
 	"reference_version":  "app/reference", // written by triggers only (db/migrations/0013)
 	"schema_migrations":  "app/database",  // created by the migrator itself
 }

@@ -19,10 +19,12 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"tugi/app/auth"
 	"tugi/app/config"
 	"tugi/app/demo"
+	"tugi/app/job"
 	"tugi/app/server"
 	"tugi/app/testdb"
 	"tugi/app/web"
@@ -42,6 +44,8 @@ type Options struct {
 	Throttle  auth.Throttle        // default: auth.DefaultThrottle
 	Configure func(*config.Config) // adjusts the default configuration
 	Now       func() time.Time     // the clock of ticket SLAs; time.Now when nil
+	Jobs      []job.Job            // the background jobs the jobs page lists (none run by themselves)
+	Metrics   prometheus.Gatherer  // what /metrics serves
 }
 
 // New starts Tugi with the default configuration on a fresh database holding the demo data.
@@ -64,7 +68,7 @@ func NewWith(t testing.TB, o Options) *App {
 	logs := &SafeBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := server.New(server.Options{DB: db, Config: cfg, Log: log, Throttle: o.Throttle,
-		Support: web.Support{Phone: "+372 671 8578", Email: "info@directo.ee"}, Now: o.Now})
+		Support: web.Support{Phone: "+372 671 8578", Email: "info@directo.ee"}, Now: o.Now, Jobs: o.Jobs, Metrics: o.Metrics})
 	if err != nil {
 		t.Fatal(err)
 	}

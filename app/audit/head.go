@@ -44,31 +44,16 @@ func CurrentHead(ctx context.Context, q database.Queryer) (Head, error) {
 	return h, nil
 }
 
-// RunHeadLog writes the chain's head to log at once and then every interval (a day in
-// tugi serve) until ctx ends. A copy of these lines kept outside the database exposes a
-// rewrite of the whole chain: `tugi audit verify` would report another hash for that seq.
-func RunHeadLog(ctx context.Context, q database.Queryer, interval time.Duration, log *slog.Logger) {
-	logHead := func() {
-		h, err := CurrentHead(ctx, q)
-		if err != nil {
-			if ctx.Err() == nil {
-				log.Error("audit head: reading it failed", "error", err)
-			}
-			return
-		}
-		log.Info("audit head", "seq", h.Seq, "hash", h.Hash.String())
+// LogHead writes the chain's head to log: a pass of the job "audit.head_log", run at start
+// and then daily. A copy of these lines kept outside the database exposes a rewrite of the
+// whole chain: `tugi audit verify` would report another hash for that seq.
+func LogHead(ctx context.Context, q database.Queryer, log *slog.Logger) error {
+	h, err := CurrentHead(ctx, q)
+	if err != nil {
+		return err
 	}
-	logHead()
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			logHead()
-		}
-	}
+	log.Info("audit head", "seq", h.Seq, "hash", h.Hash.String())
+	return nil
 }
 
 // SignCheckpoint signs the chain's head at now with key, after checking that the head is

@@ -237,24 +237,17 @@ func (s *SessionStore) DeleteExpired(ctx context.Context) (int64, error) {
 	return res.RowsAffected()
 }
 
-// RunCleanup removes ended sessions every interval until ctx ends. Any number of
-// processes may run it at once.
-func (s *SessionStore) RunCleanup(ctx context.Context, interval time.Duration, log *slog.Logger) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			n, err := s.DeleteExpired(ctx)
-			if err != nil && ctx.Err() == nil {
-				log.Error("session cleanup failed", "error", err)
-			} else if n > 0 {
-				log.Info("ended sessions removed", "count", n)
-			}
-		}
+// Cleanup removes ended sessions: a pass of the job "sessions.cleanup", run every ten
+// minutes.
+func (s *SessionStore) Cleanup(ctx context.Context, log *slog.Logger) error {
+	n, err := s.DeleteExpired(ctx)
+	if err != nil {
+		return err
 	}
+	if n > 0 {
+		log.Info("ended sessions removed", "count", n)
+	}
+	return nil
 }
 
 // RowID returns the database id of a loaded or saved session, or 0.

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Config is every setting of `tugi serve`. The README documents each variable.
@@ -35,6 +36,7 @@ type Config struct {
 	AttachmentMaxSize  int64         // TUGI_ATTACHMENT_MAX_SIZE: bytes per attached file
 	AttachmentMaxFiles int           // TUGI_ATTACHMENT_MAX_FILES: files per message
 	ActiveRequests     int           // TUGI_ACTIVE_REQUESTS: requests handled at once; the rest wait their turn
+	MetricsToken       string        // TUGI_METRICS_TOKEN: the bearer token /metrics asks for; empty: /metrics only on this machine
 }
 
 // Variable documents one setting; Variables is the list the README and `tugi serve -h` show.
@@ -65,6 +67,7 @@ var Variables = []Variable{
 	{"TUGI_ATTACHMENT_MAX_SIZE", "10MiB", "the largest file a message may carry: bytes, or a number with KiB or MiB (at most 100MiB)."},
 	{"TUGI_ATTACHMENT_MAX_FILES", "5", "how many files one message may carry (1 to 20)."},
 	{"TUGI_ACTIVE_REQUESTS", "<4 per CPU>", "how many requests Tugi handles at once (1 to 10000); those beyond wait their turn, first come first served (uploads and downloads do not count, nor wait). More than the CPUs can work on only makes each slower."},
+	{"TUGI_METRICS_TOKEN", "", "a secret of 16 characters or more: /metrics (Prometheus) then answers requests with Authorization: Bearer <token>, from anywhere. Unset: /metrics answers only requests made on this machine (from loopback, not relayed by a proxy)."},
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production) and returns
@@ -185,6 +188,11 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		} else {
 			c.ActiveRequests = n
 		}
+	}
+
+	c.MetricsToken = get("TUGI_METRICS_TOKEN")
+	if t := c.MetricsToken; t != "" && (len(t) < 16 || strings.ContainsFunc(t, unicode.IsSpace)) {
+		bad("TUGI_METRICS_TOKEN", "is not a secret of 16 characters or more without spaces")
 	}
 
 	if c.SessionIdle > 0 && c.SessionMax > 0 && c.SessionIdle > c.SessionMax {

@@ -176,3 +176,18 @@ func TestFromEnvAttachmentLimits(t *testing.T) {
 		}
 	}
 }
+
+func TestFromEnvMetricsToken(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{"TUGI_METRICS_TOKEN": "s3cret-scraper-token"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsToken != "s3cret-scraper-token" {
+		t.Errorf("token %q", c.MetricsToken)
+	}
+	for _, weak := range []string{"short", "sixteen chars ok"} {
+		if _, err := FromEnv(env(map[string]string{"TUGI_METRICS_TOKEN": weak})); err == nil || !strings.Contains(err.Error(), "TUGI_METRICS_TOKEN:") {
+			t.Errorf("token %q: err = %v", weak, err)
+		}
+	}
+}

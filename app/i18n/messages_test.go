@@ -137,8 +137,8 @@ var (
 //     a function of the same package brings in what that function returns;
 //   - the literals returned or assigned in message (app/web: validation messages),
 //     errorMessage (app/user: directory errors), the Heading and Message of the error
-//     pages (app/web ErrorHandler), the Labels of the navigation (NavItem) and those
-//     returned by Role.Label (app/access);
+//     pages (app/web ErrorHandler), the Labels of the navigation (NavItem), the About of
+//     the background jobs (job.Job) and those returned by Role.Label (app/access);
 //   - at run time: every role's Label.
 //
 // The names of i18n.Languages are exempt: each is written in its own language. A
@@ -187,6 +187,7 @@ var knownDynamic = []struct{ re, source string }{
 	{`^\(?roleLabel .+$`, "Role.Label"}, // a parenthesised pipeline prints without its parentheses
 	{`^\.Priority\.Label$`, "sla.Priority.Label"},
 	{`^\.Weekday$`, "weekday names"},
+	{`^\.About$`, "job descriptions (job.Job)"},
 	{`^(\$t)?\.(Status\.(Label|CustomerLabel)|OtherStatus\.Label|Priority\.Label|Impact\.Label|Channel\.Label)$`, "ticket labels (app/ticket)"},
 }
 
@@ -559,9 +560,14 @@ func collectGo(m *messages) (errs []string) {
 					m.add("navigation (NavItem)", pos(fields["Label"]), msg)
 				}
 			})
+			forEachLiteralOf(f, "Job", func(fields map[string]ast.Expr) {
+				if msg, ok := stringLit(fields["About"]); ok {
+					m.add("job descriptions (job.Job)", pos(fields["About"]), msg)
+				}
+			})
 		}
 	}
-	for _, s := range []string{"error pages (ErrorHandler)", "navigation (NavItem)"} {
+	for _, s := range []string{"error pages (ErrorHandler)", "navigation (NavItem)", "job descriptions (job.Job)"} {
 		if m.counts[s][0] == 0 {
 			errs = append(errs, fmt.Sprintf("found no %s: update collectMessages", s))
 		}

@@ -22,6 +22,8 @@ import (
 const (
 	DefaultBatch = 10              // messages claimed, and sent over one connection, at a time
 	DefaultPoll  = 3 * time.Second // how often it looks for due mail
+	// ClearEvery is how often the bodies older than KeepBody are cleared.
+	ClearEvery = time.Hour
 	// KeepBody is how long the text of a sent (or given-up) message is kept; then it is
 	// cleared, as personal data no longer needed. The row, without it, stays as a record.
 	KeepBody = 7 * 24 * time.Hour
@@ -61,50 +63,44 @@ func Backoff(attempts int) time.Duration {
 	return min(time.Minute<<(attempts-1), time.Hour)
 }
 
-// Run sends due mail every Poll (at once again after a full batch) and clears old bodies
-// hourly, until ctx ends. Without a mail server configured it says once that mail stays
-// queued, and returns.
-func (w *Worker) Run(ctx context.Context) {
+// Configured reports whether a mail server is configured, and says in the log where mail
+// goes. Without a server it says once that mail stays queued, and how to read it in
+// development; the job "mail.send" (Send) is then not run.
+func (w *Worker) Configured(ctx context.Context) bool {
 	if w.cfg.SMTP == nil {
 		var n int
 		_ = w.db.GetContext(ctx, &n, countQueued)
 		w.log.Warn("e-mail is not sent: TUGI_SMTP_URL is unset, so mail stays queued in the table mail_outbox. "+
 			"To read it in development: go tool mailpit --smtp 127.0.0.1:1025 --listen 127.0.0.1:8025, then start Tugi with "+
 			"TUGI_SMTP_URL='smtp://127.0.0.1:1025?tls=none' TUGI_MAIL_FROM='Tugi <tugi@localhost>' (README, E-mail)", "queued", n)
-		return
+		return false
 	}
 	w.log.Info("sending e-mail", "server", w.cfg.SMTP.String(), "from", w.cfg.From.String())
-	var lastPurge time.Time
-	timer := time.NewTimer(0)
-	defer timer.Stop()
+	return true
+}
+
+// Send is a pass of the job "mail.send", run every Poll: it sends the due mail, batch
+// after batch as long as they come full, so a burst goes out at once rather than a batch
+// every Poll. When the mail server cannot be reached, the error is an *UnreachableError
+// (the batch's messages are retried later, each after its backoff).
+func (w *Worker) Send(ctx context.Context) error {
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		}
 		n, err := w.SendDue(ctx)
-		var down *UnreachableError
-		switch {
-		case ctx.Err() != nil:
-		case errors.As(err, &down):
-			w.log.Warn("mail server unreachable; the messages will be retried", "server", down.Server,
-				"messages", down.Messages, "error", shortError(down.Err))
-		case err != nil:
-			w.log.Error("mail: sending the outbox", "error", err)
+		if err != nil {
+			return err
 		}
-		if time.Since(lastPurge) > time.Hour {
-			if _, err := w.Purge(ctx); err != nil && ctx.Err() == nil {
-				w.log.Error("mail: clearing old message bodies", "error", err)
-			}
-			lastPurge = time.Now()
+		if n < w.Batch || ctx.Err() != nil {
+			return nil
 		}
-		wait := w.Poll
-		if n == w.Batch && err == nil {
-			wait = 0
-		}
-		timer.Reset(wait)
 	}
+}
+
+// ClearBodies is a pass of the job "mail.clear_bodies", run hourly: Purge.
+func (w *Worker) ClearBodies(ctx context.Context) error {
+	if _, err := w.Purge(ctx); err != nil {
+		return fmt.Errorf("mail: clearing old message bodies: %w", err)
+	}
+	return nil
 }
 
 type outgoing struct {

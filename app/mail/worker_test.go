@@ -3,6 +3,7 @@ package mail_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -415,38 +416,54 @@ func count(t *testing.T, db *sqlx.DB, q string) int {
 	return n
 }
 
-func TestRunSendsUntilStopped(t *testing.T) {
+// A pass of mail.send sends a burst of mail at once, batch after batch, not one batch
+// per interval.
+func TestSendSendsEveryFullBatch(t *testing.T) {
 	t.Parallel()
 	db := testdb.New(t)
 	srv := startSMTP(t, "127.0.0.1:0")
 	w := worker(t, db, srv.addr, 5)
-	w.Poll = 50 * time.Millisecond
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { w.Run(ctx); close(done) }()
-	// Queued while the loop runs: picked up on a later round, not only at start.
-	time.Sleep(100 * time.Millisecond)
-	enqueue(t, db, mail.Message{To: mail.Address{Email: "agent@tugi.example"}, Subject: "S", Text: "B", Kind: "test"})
-	for deadline := time.Now().Add(10 * time.Second); len(srv.received()) == 0; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the running worker did not send the message within 10 s")
-		}
+	w.Batch = 3
+	for i := range 7 {
+		enqueue(t, db, mail.Message{To: mail.Address{Email: "agent@tugi.example"}, Subject: fmt.Sprint("S", i), Text: "B", Kind: "test"})
 	}
-	stop()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not return after its context ended")
+	if err := w.Send(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.received()); n != 7 {
+		t.Errorf("one pass sent %d of 7 messages in batches of 3", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL`); n != 0 {
+		t.Errorf("%d messages left unsent", n)
 	}
 }
 
-func TestRunWithoutServerSaysSoAndReturns(t *testing.T) {
+// A pass against a server that cannot be reached fails, saying so, for the job runner to
+// record; the messages stay due for later.
+func TestSendFailsWhenTheServerIsDown(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	w := worker(t, db, freeAddr(t), 5)
+	enqueue(t, db, mail.Message{To: mail.Address{Email: "agent@tugi.example"}, Subject: "S", Text: "B", Kind: "test"})
+	err := w.Send(context.Background())
+	var down *mail.UnreachableError
+	if !errors.As(err, &down) || down.Messages != 1 {
+		t.Fatalf("Send: %v, want an *UnreachableError for 1 message", err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL AND attempts = 1`); n != 1 {
+		t.Errorf("%d messages waiting for a retry, want 1", n)
+	}
+}
+
+func TestConfiguredWithoutServerSaysSo(t *testing.T) {
 	t.Parallel()
 	db := testdb.New(t)
 	var logs strings.Builder
 	w := mail.NewWorker(db, config.Mail{}, slog.New(slog.NewTextHandler(&logs, nil)))
 	enqueue(t, db, mail.Message{To: mail.Address{Email: "agent@tugi.example"}, Subject: "S", Text: "B", Kind: "test"})
-	w.Run(context.Background()) // returns at once
+	if w.Configured(context.Background()) {
+		t.Error("a worker without TUGI_SMTP_URL says it is configured")
+	}
 	if !strings.Contains(logs.String(), "TUGI_SMTP_URL is unset") || !strings.Contains(logs.String(), "queued=1") {
 		t.Errorf("log: %s", logs.String())
 	}

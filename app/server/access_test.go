@@ -52,7 +52,7 @@ func TestEveryRouteHasARule(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
 	c := app.Client(t)
-	public := []string{"/healthz", "/readyz", "/static/*", "/login"}
+	public := []string{"/healthz", "/readyz", "/metrics", "/static/*", "/login"}
 	var table []string
 	publicRoutes := 0
 	for _, r := range app.Server.Routes {

@@ -14,12 +14,14 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"tugi/app/access"
 	"tugi/app/audit/auditpage"
 	"tugi/app/auth"
 	"tugi/app/config"
 	"tugi/app/home"
+	"tugi/app/job"
 	"tugi/app/route"
 	"tugi/app/routing"
 	"tugi/app/sla"
@@ -37,7 +39,9 @@ type Options struct {
 	Log      *slog.Logger
 	Throttle auth.Throttle
 	Support  web.Support
-	Now      func() time.Time // the clock of ticket SLAs; time.Now when nil (tests set it)
+	Now      func() time.Time    // the clock of ticket SLAs; time.Now when nil (tests set it)
+	Jobs     []job.Job           // the background jobs the runner runs, for their page
+	Metrics  prometheus.Gatherer // what /metrics serves; nothing when nil
 }
 
 // Server is Tugi's HTTP handler and the parts main needs to run beside it.
@@ -62,6 +66,7 @@ var Nav = []web.NavItem{
 	{Label: "Calendar", Path: "/admin/calendar", Rule: access.AnyOf(access.Admin)},
 	{Label: "Routing", Path: "/admin/routing", Rule: access.AnyOf(access.Admin)},
 	{Label: "Teams", Path: "/admin/teams", Rule: access.AnyOf(access.Admin)},
+	{Label: "Jobs", Path: "/admin/jobs", Rule: access.AnyOf(access.Admin)},
 	{Label: "Audit log", Path: "/audit", Rule: access.AnyOf(access.CISO, access.Admin)},
 	{Label: "Account", Path: "/account", Rule: access.SignedIn},
 }
@@ -174,6 +179,7 @@ func New(o Options) (*Server, error) {
 	s.Add(user.NewAdmin(o.DB, user.NewService(o.DB, sessions), actions, renderer, validate).Routes()...)
 	s.Add(sla.NewAdmin(o.DB, calendars, renderer, validate).Routes()...)
 	s.Add(routing.NewAdmin(routing.Options{DB: o.DB, Tickets: tickets, Renderer: renderer, Validator: validate}).Routes()...)
+	s.Add(job.NewHandler(job.HandlerOptions{DB: o.DB, Jobs: o.Jobs, Renderer: renderer, Metrics: o.Metrics, MetricsToken: cfg.MetricsToken}).Routes()...)
 	return s, nil
 }
 

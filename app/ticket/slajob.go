@@ -75,24 +75,14 @@ const (
 	recomputeBatch = 500
 )
 
-// Run runs the job every interval until ctx ends.
-func (j *SLAJob) Run(ctx context.Context, every time.Duration) {
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		if r, err := j.RunOnce(ctx); err != nil {
-			if ctx.Err() == nil {
-				j.log.Error("sla job", "err", err)
-			}
-		} else if r != (JobResult{}) {
-			j.log.Info("sla job", "warnings", r.Warnings, "breaches", r.Breaches, "recomputed_tickets", r.Recomputed)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+// Run is a pass of the job "sla.clocks", run every SLAJobEvery: RunOnce, what it did
+// logged.
+func (j *SLAJob) Run(ctx context.Context) error {
+	r, err := j.RunOnce(ctx)
+	if r != (JobResult{}) {
+		j.log.Info("sla job", "warnings", r.Warnings, "breaches", r.Breaches, "recomputed_tickets", r.Recomputed)
 	}
+	return err
 }
 
 // JobResult counts what a run did.

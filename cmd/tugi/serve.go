@@ -16,11 +16,14 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"tugi/app/audit"
 	"tugi/app/auth"
 	"tugi/app/config"
 	"tugi/app/demo"
+	"tugi/app/job"
 	"tugi/app/mail"
 	"tugi/app/server"
 	"tugi/app/sla"
@@ -78,8 +81,18 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	defer closeDB()
 
+	// The background jobs, and the registry /metrics serves: their figures and the Go
+	// runtime's and the process's (app/job).
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	jobs := backgroundJobs(ctx, db, cfg, log)
+	runner, err := job.NewRunner(job.Options{DB: db, Log: log, Metrics: metrics}, jobs...)
+	if err != nil {
+		return err
+	}
+
 	srv, err := server.New(server.Options{DB: db, Config: cfg, Log: log, Throttle: auth.DefaultThrottle,
-		Support: web.Support{Phone: supportPhone, Email: supportEmail}})
+		Support: web.Support{Phone: supportPhone, Email: supportEmail}, Jobs: jobs, Metrics: metrics})
 	if err != nil {
 		return err
 	}
@@ -111,29 +124,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 
 	var wg sync.WaitGroup
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		srv.Sessions.RunCleanup(bgCtx, 10*time.Minute, log)
-	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		// The chain's head in the log, now and daily: a copy kept elsewhere exposes a rewrite.
-		audit.RunHeadLog(bgCtx, db, 24*time.Hour, log)
-	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		mail.NewWorker(db, cfg.Mail, log).Run(bgCtx) // sends the outbox; without TUGI_SMTP_URL says so once
-	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		// SLA warnings and breaches told, and due times recomputed after a settings change.
-		ticket.NewSLAJob(ticket.JobOptions{DB: db, Calendars: sla.NewCalendars(db), BaseURL: cfg.PublicURL.String(), Log: log}).
-			Run(bgCtx, ticket.SLAJobEvery)
-	}()
+	wg.Go(func() { runner.Run(bgCtx) })
 
 	serveErr := make(chan error, 1)
 	go func() {
@@ -166,6 +157,35 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return nil
 	}
 	return err
+}
+
+// backgroundJobs are the jobs tugi serve runs, in the order the jobs page lists them. The
+// mail and SLA jobs claim their work with FOR UPDATE SKIP LOCKED (the SLA job's walk after a
+// settings change takes its own advisory lock), so every process runs them; clearing mail
+// bodies and removing ended sessions run in one process at a time (two would only wait on
+// each other's row locks); every process logs the audit head in its own log, as each log is
+// a copy kept elsewhere.
+func backgroundJobs(ctx context.Context, db *sqlx.DB, cfg *config.Config, log *slog.Logger) []job.Job {
+	mailer := mail.NewWorker(db, cfg.Mail, log)
+	clocks := ticket.NewSLAJob(ticket.JobOptions{DB: db, Calendars: sla.NewCalendars(db), BaseURL: cfg.PublicURL.String(), Log: log})
+	// A store of its own, as the list is built before the server (whose jobs page shows
+	// it): removing ended sessions needs only the database and the idle time.
+	sessions := auth.NewSessionStore(db, cfg.Secure(), cfg.SessionIdle, cfg.SessionMax)
+	var jobs []job.Job
+	if mailer.Configured(ctx) { // without TUGI_SMTP_URL, it says once that mail stays queued
+		jobs = append(jobs, job.Job{Name: "mail.send", About: "Sends the queued e-mail: notices of tickets and SLA warnings.",
+			Every: mailer.Poll, Run: mailer.Send})
+	}
+	return append(jobs,
+		job.Job{Name: "mail.clear_bodies", About: "Clears the text of e-mail sent or given up on more than seven days ago, as personal data no longer needed.",
+			Every: mail.ClearEvery, OneAtATime: true, Run: mailer.ClearBodies},
+		job.Job{Name: "sla.clocks", About: "Tells agents and teams of SLA warnings and breaches, and recomputes due times after the calendar or a policy changes.",
+			Every: ticket.SLAJobEvery, Run: clocks.Run},
+		job.Job{Name: "sessions.cleanup", About: "Removes ended sessions.",
+			Every: 10 * time.Minute, OneAtATime: true, Run: func(ctx context.Context) error { return sessions.Cleanup(ctx, log) }},
+		job.Job{Name: "audit.head_log", About: "Writes the audit chain's head to the log, so that a copy of the log kept elsewhere exposes a rewrite of the chain.",
+			Every: 24 * time.Hour, Run: func(ctx context.Context) error { return audit.LogHead(ctx, db, log) }},
+	)
 }
 
 // loadDemoOnce fills a database that has nobody in it with the demo data.

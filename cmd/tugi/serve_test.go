@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -126,6 +127,33 @@ func TestServeLetsRequestsInFlightFinish(t *testing.T) {
 		t.Errorf("status %d", res.StatusCode)
 	}
 	if err := <-stopped; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+}
+
+// tugi serve runs its background jobs through the job runner, which records each pass;
+// without a mail server the sending job is not among them, and the log says why.
+func TestServeRunsTheBackgroundJobs(t *testing.T) {
+	db := freshDatabase(t)
+	_, stop, stdout := serveHere(t)
+	want := []string{"audit.head_log", "mail.clear_bodies", "sessions.cleanup", "sla.clocks"}
+	var ok []string
+	for deadline := time.Now().Add(10 * time.Second); len(ok) < len(want) && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		ok = nil
+		if err := db.Select(&ok, `SELECT name FROM job_runs WHERE outcome = 'ok' ORDER BY name`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Equal(ok, want) {
+		t.Errorf("jobs run successfully within 10 s: %v, want %v\n%s", ok, want, stdout.String())
+	}
+	if n := countRows(t, db, `SELECT count(*) FROM job_runs WHERE name = 'mail.send'`); n != 0 {
+		t.Error("mail.send ran without TUGI_SMTP_URL")
+	}
+	if !strings.Contains(stdout.String(), "TUGI_SMTP_URL is unset") {
+		t.Errorf("serve did not say that mail stays queued:\n%s", stdout.String())
+	}
+	if err := stop(); err != nil {
 		t.Errorf("serve: %v", err)
 	}
 }
