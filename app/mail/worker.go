@@ -71,8 +71,8 @@ func (w *Worker) Configured(ctx context.Context) bool {
 		var n int
 		_ = w.db.GetContext(ctx, &n, countQueued)
 		w.log.Warn("e-mail is not sent: TUGI_SMTP_URL is unset, so mail stays queued in the table mail_outbox. "+
-			"To read it in development: go tool mailpit --smtp 127.0.0.1:1025 --listen 127.0.0.1:8025, then start Tugi with "+
-			"TUGI_SMTP_URL='smtp://127.0.0.1:1025?tls=none' TUGI_MAIL_FROM='Tugi <tugi@localhost>' (README, E-mail)", "queued", n)
+			"To read it in development: go tool task mail, then start Tugi with "+
+			"TUGI_SMTP_URL='smtp://127.0.0.1:1025?tls=none' TUGI_MAIL_FROM='Tugi <tugi@localhost>' (docs/email.md)", "queued", n)
 		return false
 	}
 	w.log.Info("sending e-mail", "server", w.cfg.SMTP.String(), "from", w.cfg.From.String())

@@ -251,3 +251,18 @@ func TestPhoneTicketAndLoggedCallNotifyTheCustomer(t *testing.T) {
 		t.Errorf("a logged call queued %v", recipients(qs))
 	}
 }
+
+// The demo data's tickets were never really opened: loading them mails nobody, not even the
+// CISO about the demo's security concern (its link would lead nowhere: the demo loader has
+// no public address).
+func TestDemoDataQueuesNoMail(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	var kinds []string
+	if err := app.DB.Select(&kinds, `SELECT kind FROM mail_outbox ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	if len(kinds) != 0 {
+		t.Errorf("loading the demo data queued mail: %v", kinds)
+	}
+}

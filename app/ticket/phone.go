@@ -159,7 +159,7 @@ func (s *Service) CreateByPhone(ctx context.Context, actor audit.Actor, v *acces
 		if route.RuleID != nil {
 			changes["rule_id"] = audit.Change{New: *route.RuleID}
 		}
-		if route.Security {
+		if route.Security && s.publicURL != "" { // no address to link to: no mail, as for every notice
 			if err := routing.NotifyCISO(ctx, tx, routing.Concern{TicketID: id, OrgID: contact.OrgID, Reference: Reference(id, now),
 				Subject: call.Subject, URL: s.publicURL + ticketPath(id)}); err != nil {
 				return err

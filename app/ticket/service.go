@@ -255,7 +255,7 @@ func (s *Service) create(ctx context.Context, tx database.Queryer, v *access.Vie
 	if assignee != nil {
 		changes["assignee_id"] = audit.Change{New: *assignee}
 	}
-	if route.Security {
+	if route.Security && s.publicURL != "" { // no address to link to: no mail, as for every notice
 		if err := routing.NotifyCISO(ctx, tx, routing.Concern{TicketID: id, OrgID: v.OrgID, Reference: Reference(id, now),
 			Subject: r.Subject, URL: s.publicURL + "/tickets/" + strconv.FormatInt(id, 10)}); err != nil {
 			return nil, audit.Event{}, err
