@@ -49,18 +49,6 @@ type Event struct {
 	Changes map[string]Change
 }
 
-// recordEvent adds an event to audit_pending, from which a trigger deferred to the commit
-// of the transaction moves it into the chain (db/migrations/0017).
-const recordEvent = `
-INSERT INTO audit_pending
-    (actor_user_id, actor_roles, actor_job, client_ip, request_id, action, object_type, object_id, org_id, changes)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
-
-// recordEventFlushedAfter is recordEvent in a transaction that database.WithTx flushes
-// after its commit: the commit itself need not wait for the disk.
-const recordEventFlushedAfter = recordEvent + `
-RETURNING set_config('synchronous_commit', 'off', true)`
-
 // Record writes ev by actor through q, which should be the transaction of the change.
 //
 // The event joins the chain when the transaction commits: the commit locks the chain's

@@ -29,7 +29,7 @@ func CurrentHead(ctx context.Context, q database.Queryer) (Head, error) {
 		At   time.Time `db:"at"`
 	}
 	// -infinity, the time of an empty log, is not a time Go can scan.
-	err := q.GetContext(ctx, &row, `SELECT seq, hash, CASE WHEN seq = 0 THEN 'epoch' ELSE at END AS at FROM audit_head`)
+	err := q.GetContext(ctx, &row, readHead)
 	if err != nil {
 		return Head{}, fmt.Errorf("audit: read the chain's head: %w", err)
 	}
@@ -67,7 +67,7 @@ func SignCheckpoint(ctx context.Context, q database.Queryer, key ed25519.Private
 		Seq  int64  `db:"seq"`
 		Hash []byte `db:"hash"`
 	}
-	err = q.GetContext(ctx, &last, `SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`)
+	err = q.GetContext(ctx, &last, lastEvent)
 	switch {
 	case errors.Is(err, sql.ErrNoRows) && h.Seq == 0:
 	case err != nil && !errors.Is(err, sql.ErrNoRows):

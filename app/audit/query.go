@@ -65,10 +65,6 @@ func ScopeOf(v *access.Viewer) Scope {
 	return ScopeNone
 }
 
-// adminScope is what ScopeAdmin may read, in SQL. The partial index audit_events_admin_seq
-// (db/migrations/0002) has the same predicate, word for word, so that the planner uses it.
-const adminScope = `object_type IN ('user', 'organisation', 'settings') OR action LIKE 'auth.%'`
-
 // Filter selects events for the audit page and its export. Zero values select everything.
 type Filter struct {
 	ActorUserID int64  // the person who acted
@@ -110,33 +106,6 @@ type FieldChange struct {
 	Field, Old, New string
 }
 
-const entryColumns = `seq, at, actor_user_id, actor_roles, actor_job, client_ip, request_id, action,
-       object_type, object_id, org_id, changes, hash`
-
-// listEvents finds one page of events, newest first. Every filter ends in an index on
-// (..., seq), so the cost of a page does not grow with the log. A time range is turned
-// into bounds on seq: times never go back along the chain (the append trigger keeps them
-// in order, and verify checks it), so the events from From to To are exactly those from
-// the first at or after From to the last before To, both found in the index on (at, seq),
-// and the walk down seq starts at the right place.
-const listEvents = `
-SELECT ` + entryColumns + `
-FROM audit_events
-WHERE ($1::bigint IS NULL OR actor_user_id = $1)
-  AND ($2::text IS NULL OR (actor_job = $2 AND actor_job <> ''))
-  AND ($3::text IS NULL OR action = $3)
-  AND ($4::text IS NULL OR object_type = $4)
-  AND ($5::text IS NULL OR object_id = $5)
-  AND ($6::bigint IS NULL OR org_id = $6)
-  AND ($7::timestamptz IS NULL OR seq >= coalesce(
-        (SELECT seq FROM audit_events WHERE at >= $7 ORDER BY at, seq LIMIT 1), 9223372036854775807))
-  AND ($8::timestamptz IS NULL OR seq <= coalesce(
-        (SELECT seq FROM audit_events WHERE at < $8 ORDER BY at DESC, seq DESC LIMIT 1), 0))
-  AND ($9::bigint IS NULL OR seq < $9)
-  AND (NOT $10::boolean OR ` + adminScope + `)
-ORDER BY seq DESC
-LIMIT $11`
-
 // List returns the events f selects within scope, newest first, and whether older ones
 // follow. ScopeNone reads nothing.
 func List(ctx context.Context, q database.Queryer, scope Scope, f Filter) ([]Entry, bool, error) {
@@ -167,16 +136,6 @@ func List(ctx context.Context, q database.Queryer, scope Scope, f Filter) ([]Ent
 	return es, false, nil
 }
 
-// historyEvents reads what an object's history shows (see views/partials/audit_history.html):
-// when, who, what and the changes; not the roles, the client's address, the request or
-// the hash, which the audit log's own page shows. It is read on every ticket page.
-const historyEvents = `
-SELECT seq, at, actor_user_id, actor_job, action, org_id, changes
-FROM audit_events
-WHERE object_type = $1 AND object_id = $2
-ORDER BY seq DESC
-LIMIT $3`
-
 // History returns the newest limit events about one object (a user, a ticket, an
 // incident), newest first, for the object's own page: each with what the page shows,
 // without ActorRoles, ClientIP, RequestID and Hash. Whether the reader may see that
@@ -186,16 +145,8 @@ func History(ctx context.Context, q database.Queryer, objectType, objectID strin
 	if err != nil {
 		return nil, fmt.Errorf("audit: history of %s %s: %w", objectType, objectID, err)
 	}
-	defer rows.Close()
-	var es []Entry
-	for rows.Next() {
-		e := Entry{ObjectType: objectType, ObjectID: objectID}
-		if err := rows.Scan(&e.Seq, &e.At, &e.ActorUserID, &e.ActorJob, &e.Action, &e.OrgID, &e.RawChanges); err != nil {
-			return nil, fmt.Errorf("audit: history of %s %s: %w", objectType, objectID, err)
-		}
-		es = append(es, e)
-	}
-	if err := rows.Err(); err != nil {
+	es, err := scanHistory(rows, objectType, objectID)
+	if err != nil {
 		return nil, fmt.Errorf("audit: history of %s %s: %w", objectType, objectID, err)
 	}
 	return es, nil

@@ -45,18 +45,6 @@ const (
 	verifySegmentMin = 100000
 )
 
-// The stored columns, in the order AppendCanonical hashes them. The text columns come as
-// their UTF-8 bytes (bytea), which the driver hands over without making a string of each.
-const verifyEvents = `
-SELECT seq, prev_hash || hash, (extract(epoch FROM at) * 1000000)::bigint,
-       actor_user_id, actor_roles, convert_to(actor_job, 'UTF8'), convert_to(client_ip, 'UTF8'),
-       convert_to(request_id, 'UTF8'), convert_to(action, 'UTF8'), convert_to(object_type, 'UTF8'),
-       convert_to(object_id, 'UTF8'), org_id, changes
-FROM audit_events
-WHERE seq > $1 AND seq < $2
-ORDER BY seq
-LIMIT $3`
-
 // Verify walks the whole log in seq order and checks that it is one unbroken chain: seq
 // runs 1, 2, 3 ... without gaps, each event's prev_hash is the previous event's hash, its
 // hash is SHA-256(prev_hash || canonical content) recomputed here from the stored columns,
@@ -104,7 +92,7 @@ func verifyFrom(ctx context.Context, db *sqlx.DB, dc any, checkpoints []Checkpoi
 	defer tx.Rollback() //nolint:errcheck // read-only
 
 	var maxSeq int64
-	if err := queryRow(ctx, query, `SELECT coalesce(max(seq), 0) FROM audit_events`, nil, &maxSeq); err != nil {
+	if err := queryRow(ctx, query, lastSeq, nil, &maxSeq); err != nil {
 		return rep, fmt.Errorf("audit verify: %w", err)
 	}
 	want := map[int64][]Checkpoint{}
@@ -114,7 +102,7 @@ func verifyFrom(ctx context.Context, db *sqlx.DB, dc any, checkpoints []Checkpoi
 	segs := []*segment{{from: 1, to: maxSeq + 1, query: query, want: want, prev: Genesis, prevAt: -1 << 63}}
 	if n := min(segments, maxSeq/segmentMin); n > 1 {
 		var snapshot string
-		if err := queryRow(ctx, query, `SELECT pg_export_snapshot()`, nil, &snapshot); err != nil {
+		if err := queryRow(ctx, query, exportSnapshot, nil, &snapshot); err != nil {
 			return rep, fmt.Errorf("audit verify: share the snapshot: %w", err)
 		}
 		segs = segs[:0]
@@ -168,7 +156,7 @@ func verifyFrom(ctx context.Context, db *sqlx.DB, dc any, checkpoints []Checkpoi
 
 	var stored Head
 	var storedHash []byte
-	if err := queryRow(ctx, query, `SELECT seq, hash FROM audit_head`, nil, &stored.Seq, &storedHash); err != nil {
+	if err := queryRow(ctx, query, storedHead, nil, &stored.Seq, &storedHash); err != nil {
 		return rep, fmt.Errorf("audit verify: read the chain's head: %w", err)
 	}
 	copy(stored.Hash[:], storedHash)
@@ -202,7 +190,7 @@ func beginSnapshot(ctx context.Context, dc any, snapshot string) (driver.Tx, dri
 		return nil, nil, fmt.Errorf("audit verify: begin: %w", err)
 	}
 	if snapshot != "" {
-		rows, err := query.QueryContext(ctx, `SET TRANSACTION SNAPSHOT '`+snapshot+`'`, nil)
+		rows, err := query.QueryContext(ctx, setSnapshot+`'`+snapshot+`'`, nil)
 		if err == nil {
 			err = rows.Close()
 		}
@@ -238,8 +226,7 @@ func (s *segment) start(ctx context.Context, q driver.QueryerContext) error {
 		return nil
 	}
 	var hash []byte
-	err := queryRow(ctx, q, `SELECT seq, hash, (extract(epoch FROM at) * 1000000)::bigint FROM audit_events
-		WHERE seq < $1 ORDER BY seq DESC LIMIT 1`, []driver.Value{s.from}, &s.prevSeq, &hash, &s.prevAt)
+	err := queryRow(ctx, q, eventBefore, []driver.Value{s.from}, &s.prevSeq, &hash, &s.prevAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		s.prevAt = -1 << 63 // every earlier event is gone: as if the segment began the log
 		return nil
@@ -359,7 +346,7 @@ func (s *segment) run(ctx context.Context) {
 	}
 	if problem != "" {
 		var id int64
-		if err := queryRow(ctx, s.query, `SELECT id FROM audit_events WHERE seq = $1`, []driver.Value{problemSeq}, &id); err != nil {
+		if err := queryRow(ctx, s.query, eventIDAt, []driver.Value{problemSeq}, &id); err != nil {
 			s.err = fmt.Errorf("audit verify: event seq %d does not match (%s), and its id cannot be read: %w", problemSeq, problem, err)
 			return
 		}
