@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"tugi/app/apptest"
 	"tugi/app/config"
 	"tugi/app/route"
+	"tugi/views"
 )
 
 // A stream route takes no admission slot, is sent as it is written and uncompressed, and
@@ -132,5 +135,70 @@ func TestRouteStrength(t *testing.T) {
 	c.Get(t, "/test/strong", http.StatusForbidden)
 	if p := c.Get(t, "/test/any", http.StatusOK); p.Body != "in\n" {
 		t.Errorf("a route for any session answered %q", p.Body)
+	}
+}
+
+// A form that carries files posts to an upload route, and an upload route is a form's that
+// carries files: the kind, which decides the body limit, admission and deadlines, follows the
+// pages, so a new file field cannot be cut off at 2 MB by a route left a plain form.
+func TestUploadRoutesAreTheFormsWithFiles(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	uploads := map[string]bool{}
+	for _, r := range app.Server.Routes {
+		if r.Kind == route.Upload {
+			uploads[r.Method+" "+r.Path] = false
+		}
+	}
+	form := regexp.MustCompile(`<form\s[^>]*>`)
+	attr := func(tag, name string) string {
+		m := regexp.MustCompile(`\s` + name + `="([^"]*)"`).FindStringSubmatch(tag)
+		if m == nil {
+			return ""
+		}
+		return m[1]
+	}
+	forms := 0
+	err := fs.WalkDir(views.FS, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(name, ".html") {
+			return err
+		}
+		b, err := fs.ReadFile(views.FS, name)
+		if err != nil {
+			return err
+		}
+		for _, tag := range form.FindAllString(string(b), -1) {
+			if attr(tag, "enctype") != "multipart/form-data" {
+				continue
+			}
+			forms++
+			// The action's template parts stand for a route's parameters.
+			action := regexp.MustCompile(`\{\{[^}]*\}\}`).ReplaceAllString(attr(tag, "action"), "1")
+			found := false
+			for _, r := range app.Server.Routes {
+				if r.Method == strings.ToUpper(attr(tag, "method")) && path(r, 1) == action {
+					found = true
+					if r.Kind != route.Upload {
+						t.Errorf("%s: a form with files posts to %s %s, a route of kind %s", name, r.Method, r.Path, r.Kind)
+					}
+					uploads[r.Method+" "+r.Path] = true
+				}
+			}
+			if !found {
+				t.Errorf("%s: a form with files posts to %q, which no route serves", name, attr(tag, "action"))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if forms == 0 {
+		t.Fatal("no form with files found in the views")
+	}
+	for r, used := range uploads {
+		if !used {
+			t.Errorf("%s is an upload route, but no form with files posts to it", r)
+		}
 	}
 }
