@@ -474,9 +474,7 @@ func TestThrottle(t *testing.T) {
 		if p.FieldError("current_password") != msgThrottled {
 			t.Errorf("right current after 3 wrong: %q", p.FieldError("current_password"))
 		}
-		if p := signIn(t, app.Client(t), customer, newPassword, http.StatusTooManyRequests); p.Status == http.StatusSeeOther {
-			t.Error("the password was changed while throttled")
-		}
+		signIn(t, app.Client(t), customer, newPassword, http.StatusTooManyRequests)
 	})
 }
 

@@ -206,9 +206,7 @@ func TestStaticFiles(t *testing.T) {
 
 	t.Run("only the static files", func(t *testing.T) {
 		for _, p := range []string{"/static/embed.go", "/static/../go.mod", "/static/vendor/README.md", "/static/%2e%2e/go.mod", "/static/nope.js"} {
-			if res := c.Get(t, p, http.StatusNotFound); res.Status == http.StatusOK {
-				t.Errorf("%s served", p)
-			}
+			c.Get(t, p, http.StatusNotFound)
 		}
 	})
 }
