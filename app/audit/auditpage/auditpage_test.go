@@ -377,7 +377,7 @@ func TestExportIsCSVAndAudited(t *testing.T) {
 	// A bad filter gets the page back, and no export nor event.
 	before := countEvents(t, app)
 	if p := c.Get(t, "/audit/export.csv?from=soon", http.StatusUnprocessableEntity); p.FieldError("from") == "" {
-		t.Errorf("an export with a bad filter: no message beside from")
+		t.Error("an export with a bad filter: no message beside from")
 	}
 	if countEvents(t, app) != before {
 		t.Error("a refused export was audited as done")
