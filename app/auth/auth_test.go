@@ -118,28 +118,26 @@ func TestSignIn(t *testing.T) {
 		c := app.Client(t)
 		c.Get(t, "/login", http.StatusOK)
 		p := signIn(t, c, customer, demo.Password, http.StatusSeeOther)
-		if p.Status != http.StatusSeeOther || p.Location() != "/" {
-			t.Fatalf("sign-in: %d to %q, want 303 to /", p.Status, p.Location())
+		if p.Location() != "/" {
+			t.Fatalf("sign-in: went to %q, want /", p.Location())
 		}
 		home := c.Get(t, "/", http.StatusOK)
-		if home.Status != http.StatusOK || home.Text("h1") != "Welcome, Mari Maasikas" || home.Text(".who-name") != "Mari Maasikas" {
-			t.Errorf("home: %d, h1 %q, name %q", home.Status, home.Text("h1"), home.Text(".who-name"))
+		if home.Text("h1") != "Welcome, Mari Maasikas" || home.Text(".who-name") != "Mari Maasikas" {
+			t.Errorf("home: h1 %q, name %q", home.Text("h1"), home.Text(".who-name"))
 		}
 		if n := countEvents(t, app, "auth.sign_in", customer); n < 1 {
 			t.Error("no auth.sign_in audit event")
 		}
 		// Someone signed in who opens the sign-in page goes home.
-		if p := c.Get(t, "/login", http.StatusSeeOther); p.Status != http.StatusSeeOther || p.Location() != "/" {
-			t.Errorf("sign-in page when signed in: %d to %q", p.Status, p.Location())
+		if p := c.Get(t, "/login", http.StatusSeeOther); p.Location() != "/" {
+			t.Errorf("sign-in page when signed in: went to %q", p.Location())
 		}
 	})
 
 	t.Run("e-mail in another case and with spaces", func(t *testing.T) {
 		t.Parallel()
 		c := app.Client(t)
-		if p := signIn(t, c, "  Customer@Demo-Customer.EXAMPLE ", demo.Password, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-			t.Fatalf("sign-in: %d, page says %q", p.Status, p.Text("#form-error"))
-		}
+		signIn(t, c, "  Customer@Demo-Customer.EXAMPLE ", demo.Password, http.StatusSeeOther)
 	})
 
 	t.Run("next", func(t *testing.T) {
@@ -157,8 +155,8 @@ func TestSignIn(t *testing.T) {
 		} {
 			c := app.Client(t)
 			p := signIn(t, c, admin, demo.Password, http.StatusSeeOther, "next", next)
-			if p.Status != http.StatusSeeOther || p.Location() != want {
-				t.Errorf("next %q: %d to %q, want %q", next, p.Status, p.Location(), want)
+			if p.Location() != want {
+				t.Errorf("next %q: went to %q, want %q", next, p.Location(), want)
 			}
 		}
 	})
@@ -167,8 +165,8 @@ func TestSignIn(t *testing.T) {
 		t.Parallel()
 		c := app.Client(t)
 		p := c.Get(t, "/account", http.StatusSeeOther)
-		if p.Status != http.StatusSeeOther || p.Location() != "/login?next=%2Faccount" {
-			t.Fatalf("/account anonymously: %d to %q", p.Status, p.Location())
+		if p.Location() != "/login?next=%2Faccount" {
+			t.Fatalf("/account anonymously: went to %q", p.Location())
 		}
 		login := c.Get(t, p.Location(), http.StatusOK)
 		if v := login.InputValue("next"); v != "/account" {
@@ -188,9 +186,6 @@ func TestSignIn(t *testing.T) {
 		t.Parallel()
 		c := app.Client(t)
 		p := signIn(t, c, customer, wrongPassword, http.StatusUnauthorized)
-		if p.Status != http.StatusUnauthorized {
-			t.Fatalf("status %d, want 401", p.Status)
-		}
 		if got := p.Text("#form-error"); got != msgWrong {
 			t.Errorf("message %q, want %q", got, msgWrong)
 		}
@@ -203,9 +198,7 @@ func TestSignIn(t *testing.T) {
 		if c.Cookie(auth.CookieName) != "" {
 			t.Error("a failed sign-in left a session cookie")
 		}
-		if p := c.Get(t, "/", http.StatusSeeOther); p.Status != http.StatusSeeOther {
-			t.Errorf("after a failed sign-in, home: %d, want a redirect to sign in", p.Status)
-		}
+		c.Get(t, "/", http.StatusSeeOther)
 	})
 
 	t.Run("unknown e-mail reads exactly like a wrong password", func(t *testing.T) {
@@ -213,9 +206,6 @@ func TestSignIn(t *testing.T) {
 		c := app.Client(t)
 		known := signIn(t, c, employee, wrongPassword, http.StatusUnauthorized)
 		unknown := signIn(t, c, "nobody@tugi.example", wrongPassword, http.StatusUnauthorized)
-		if known.Status != unknown.Status || known.Status != http.StatusUnauthorized {
-			t.Errorf("status: known %d, unknown %d", known.Status, unknown.Status)
-		}
 		kh, _ := goquery.OuterHtml(known.Doc.Find("#form-error"))
 		uh, _ := goquery.OuterHtml(unknown.Doc.Find("#form-error"))
 		if kh == "" || kh != uh {
@@ -230,9 +220,6 @@ func TestSignIn(t *testing.T) {
 		t.Parallel()
 		c := app.Client(t)
 		p := signIn(t, c, "", "", http.StatusUnprocessableEntity)
-		if p.Status != http.StatusUnprocessableEntity {
-			t.Fatalf("status %d, want 422", p.Status)
-		}
 		if got := p.Text("#form-error"); got != "Enter your e-mail address and password." {
 			t.Errorf("form message %q", got)
 		}
@@ -242,8 +229,8 @@ func TestSignIn(t *testing.T) {
 			}
 		}
 		p = signIn(t, c, "not-an-address", demo.Password, http.StatusUnprocessableEntity)
-		if p.Status != http.StatusUnprocessableEntity || p.FieldError("email") != "Enter an e-mail address such as name@example.com." {
-			t.Errorf("malformed e-mail: %d %q", p.Status, p.FieldError("email"))
+		if p.FieldError("email") != "Enter an e-mail address such as name@example.com." {
+			t.Errorf("malformed e-mail: %q", p.FieldError("email"))
 		}
 		if p.FieldError("password") != "" || strings.Contains(p.Body, demo.Password) {
 			t.Errorf("malformed e-mail: password field says %q or the password is echoed", p.FieldError("password"))
@@ -257,12 +244,10 @@ func TestSignIn(t *testing.T) {
 		}
 		c := app.Client(t)
 		p := signIn(t, c, "ciso@tugi.example", demo.Password, http.StatusUnauthorized)
-		if p.Status != http.StatusUnauthorized || p.Text("#form-error") != msgWrong {
-			t.Errorf("deactivated: %d %q, want 401 %q", p.Status, p.Text("#form-error"), msgWrong)
+		if p.Text("#form-error") != msgWrong {
+			t.Errorf("deactivated: %q, want %q", p.Text("#form-error"), msgWrong)
 		}
-		if c.Get(t, "/", http.StatusSeeOther).Status != http.StatusSeeOther {
-			t.Error("deactivated user reached home")
-		}
+		c.Get(t, "/", http.StatusSeeOther)
 		var n int
 		app.DB.Get(&n, `SELECT count(*) FROM audit_events WHERE action = 'auth.sign_in_failed' AND changes->'reason'->>'new' = 'inactive'`)
 		if n != 1 {
@@ -280,9 +265,7 @@ func TestSignInRenewsSession(t *testing.T) {
 		t.Parallel()
 		c := app.SignIn(t, customer)
 		before := c.Cookie(auth.CookieName)
-		if p := signIn(t, c, customer2, demo.Password, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-			t.Fatalf("second sign-in: %d", p.Status)
-		}
+		signIn(t, c, customer2, demo.Password, http.StatusSeeOther)
 		after := c.Cookie(auth.CookieName)
 		if after == "" || after == before {
 			t.Fatalf("session cookie not renewed at sign-in: before %q, after %q", before, after)
@@ -294,11 +277,11 @@ func TestSignInRenewsSession(t *testing.T) {
 		}
 		old := app.Client(t)
 		old.SetCookie(auth.CookieName, before)
-		if p := old.Get(t, "/account", http.StatusSeeOther); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location(), "/login") {
-			t.Errorf("the earlier token: /account gave %d to %q, want the sign-in page", p.Status, p.Location())
+		if p := old.Get(t, "/account", http.StatusSeeOther); !strings.HasPrefix(p.Location(), "/login") {
+			t.Errorf("the earlier token: /account went to %q, want the sign-in page", p.Location())
 		}
-		if p := c.Get(t, "/", http.StatusOK); p.Status != http.StatusOK || p.Text(".who-name") != "Jaan Tamm" {
-			t.Errorf("the new session: home %d for %q, want customer2's", p.Status, p.Text(".who-name"))
+		if p := c.Get(t, "/", http.StatusOK); p.Text(".who-name") != "Jaan Tamm" {
+			t.Errorf("the new session: home for %q, want customer2's", p.Text(".who-name"))
 		}
 	})
 
@@ -307,17 +290,13 @@ func TestSignInRenewsSession(t *testing.T) {
 		const planted = "planted-by-someone-else"
 		c := app.Client(t)
 		c.SetCookie(auth.CookieName, planted)
-		if p := signIn(t, c, customer, demo.Password, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-			t.Fatalf("sign-in: %d", p.Status)
-		}
+		signIn(t, c, customer, demo.Password, http.StatusSeeOther)
 		if got := c.Cookie(auth.CookieName); got == "" || got == planted {
 			t.Fatalf("session cookie after sign-in: %q", got)
 		}
 		old := app.Client(t)
 		old.SetCookie(auth.CookieName, planted)
-		if p := old.Get(t, "/", http.StatusSeeOther); p.Status != http.StatusSeeOther {
-			t.Errorf("planted token reaches home: %d", p.Status)
-		}
+		old.Get(t, "/", http.StatusSeeOther)
 	})
 }
 
@@ -330,22 +309,16 @@ func TestThrottle(t *testing.T) {
 		app := apptest.NewWith(t, throttle)
 		c := app.Client(t)
 		// The account is the address, whatever its case.
-		for i, email := range []string{customer, strings.ToUpper(customer), " " + customer} {
-			if p := signIn(t, c, email, wrongPassword, http.StatusUnauthorized); p.Status != http.StatusUnauthorized {
-				t.Fatalf("failure %d: status %d, want 401", i+1, p.Status)
-			}
+		for _, email := range []string{customer, strings.ToUpper(customer), " " + customer} {
+			signIn(t, c, email, wrongPassword, http.StatusUnauthorized)
 		}
 		p := signIn(t, c, "Customer@demo-customer.example", demo.Password, http.StatusTooManyRequests)
-		if p.Status != http.StatusTooManyRequests || p.Text("#form-error") != msgThrottled {
-			t.Fatalf("right password after 3 failures: %d %q, want 429 %q", p.Status, p.Text("#form-error"), msgThrottled)
+		if p.Text("#form-error") != msgThrottled {
+			t.Fatalf("right password after 3 failures: %q, want %q", p.Text("#form-error"), msgThrottled)
 		}
-		if c.Get(t, "/", http.StatusSeeOther).Status != http.StatusSeeOther {
-			t.Error("a throttled sign-in signed in")
-		}
+		c.Get(t, "/", http.StatusSeeOther)
 		// Another account from the same address is not affected.
-		if p := signIn(t, app.Client(t), customer2, demo.Password, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-			t.Errorf("another account: %d", p.Status)
-		}
+		signIn(t, app.Client(t), customer2, demo.Password, http.StatusSeeOther)
 		want := []string{"wrong_password", "wrong_password", "wrong_password", "throttled"}
 		if got := signInFailures(t, app); !slices.Equal(got, want) {
 			t.Errorf("audit reasons %q, want %q", got, want)
@@ -389,30 +362,24 @@ func TestThrottle(t *testing.T) {
 		app := apptest.NewWith(t, throttle)
 		c := app.Client(t)
 		for i := range 10 {
-			if p := signIn(t, c, "guess"+strconv.Itoa(i)+"@tugi.example", wrongPassword, http.StatusUnauthorized); p.Status != http.StatusUnauthorized {
-				t.Fatalf("guess %d: %d, want 401", i, p.Status)
-			}
+			signIn(t, c, "guess"+strconv.Itoa(i)+"@tugi.example", wrongPassword, http.StatusUnauthorized)
 		}
 		// The 11th attempt from this address is refused, whichever account and password.
 		p := signIn(t, app.Client(t), admin, demo.Password, http.StatusTooManyRequests)
-		if p.Status != http.StatusTooManyRequests || p.Text("#form-error") != msgThrottled {
-			t.Errorf("after 10 failures from one address: %d %q", p.Status, p.Text("#form-error"))
+		if p.Text("#form-error") != msgThrottled {
+			t.Errorf("after 10 failures from one address: %q", p.Text("#form-error"))
 		}
 	})
 
 	t.Run("success resets the account's count", func(t *testing.T) {
 		t.Parallel()
 		app := apptest.NewWith(t, throttle)
-		for round := range 3 {
+		for range 3 {
 			c := app.Client(t)
-			for i := range 2 {
-				if p := signIn(t, c, customer, wrongPassword, http.StatusUnauthorized); p.Status != http.StatusUnauthorized {
-					t.Fatalf("round %d failure %d: %d, want 401", round, i+1, p.Status)
-				}
+			for range 2 {
+				signIn(t, c, customer, wrongPassword, http.StatusUnauthorized)
 			}
-			if p := signIn(t, c, customer, demo.Password, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-				t.Fatalf("round %d: right password after 2 failures: %d %q", round, p.Status, p.Text("#form-error"))
-			}
+			signIn(t, c, customer, demo.Password, http.StatusSeeOther)
 		}
 		if n := countEvents(t, app, "auth.sign_in", customer); n != 3 {
 			t.Errorf("%d auth.sign_in events, want 3", n)
@@ -466,10 +433,7 @@ func TestThrottle(t *testing.T) {
 			f := url.Values{"email": {"guess" + strconv.Itoa(i) + "@tugi.example"}, "password": {wrongPassword}}
 			c.Post(t, "/login", f, http.StatusUnauthorized, "X-Forwarded-For", "203.0.113."+strconv.Itoa(i+1))
 		}
-		p := c.Post(t, "/login", url.Values{"email": {admin}, "password": {demo.Password}}, http.StatusTooManyRequests, "X-Forwarded-For", "198.51.100.7")
-		if p.Status != http.StatusTooManyRequests {
-			t.Errorf("with a fresh X-Forwarded-For: %d, want 429", p.Status)
-		}
+		c.Post(t, "/login", url.Values{"email": {admin}, "password": {demo.Password}}, http.StatusTooManyRequests, "X-Forwarded-For", "198.51.100.7")
 	})
 
 	t.Run("behind a trusted proxy each client is counted apart", func(t *testing.T) {
@@ -485,12 +449,8 @@ func TestThrottle(t *testing.T) {
 			f := url.Values{"email": {"guess" + strconv.Itoa(i) + "@tugi.example"}, "password": {wrongPassword}}
 			c.Post(t, "/login", f, http.StatusUnauthorized, "X-Forwarded-For", "203.0.113.9")
 		}
-		if p := c.Post(t, "/login", url.Values{"email": {admin}, "password": {demo.Password}}, http.StatusTooManyRequests, "X-Forwarded-For", "203.0.113.9"); p.Status != http.StatusTooManyRequests {
-			t.Errorf("the guessing client: %d, want 429", p.Status)
-		}
-		if p := c.Post(t, "/login", url.Values{"email": {admin}, "password": {demo.Password}}, http.StatusSeeOther, "X-Forwarded-For", "198.51.100.7"); p.Status != http.StatusSeeOther {
-			t.Errorf("another client behind the proxy: %d, want 303", p.Status)
-		}
+		c.Post(t, "/login", url.Values{"email": {admin}, "password": {demo.Password}}, http.StatusTooManyRequests, "X-Forwarded-For", "203.0.113.9")
+		c.Post(t, "/login", url.Values{"email": {admin}, "password": {demo.Password}}, http.StatusSeeOther, "X-Forwarded-For", "198.51.100.7")
 		var ip string
 		app.DB.Get(&ip, `SELECT client_ip FROM audit_events WHERE action = 'auth.sign_in'`)
 		if ip != "198.51.100.7" {
@@ -511,12 +471,10 @@ func TestThrottle(t *testing.T) {
 		}
 		p := c.Post(t, "/account/password", url.Values{"current_password": {demo.Password},
 			"new_password": {newPassword}, "confirm_password": {newPassword}}, http.StatusUnprocessableEntity)
-		if p.Status != http.StatusUnprocessableEntity || p.FieldError("current_password") != msgThrottled {
-			t.Errorf("right current after 3 wrong: %d %q", p.Status, p.FieldError("current_password"))
+		if p.FieldError("current_password") != msgThrottled {
+			t.Errorf("right current after 3 wrong: %q", p.FieldError("current_password"))
 		}
-		if p := signIn(t, app.Client(t), customer, newPassword, http.StatusTooManyRequests); p.Status == http.StatusSeeOther {
-			t.Error("the password was changed while throttled")
-		}
+		signIn(t, app.Client(t), customer, newPassword, http.StatusTooManyRequests)
 	})
 }
 
@@ -526,12 +484,12 @@ func TestSignOut(t *testing.T) {
 	c := app.SignIn(t, customer)
 	token := c.Cookie(auth.CookieName)
 	p := c.Post(t, "/logout", nil, http.StatusSeeOther)
-	if p.Status != http.StatusSeeOther || p.Location() != "/login" {
-		t.Fatalf("sign-out: %d to %q", p.Status, p.Location())
+	if p.Location() != "/login" {
+		t.Fatalf("sign-out: went to %q", p.Location())
 	}
 	login := c.Get(t, "/login", http.StatusOK)
-	if login.Status != http.StatusOK || login.Text(".flash") != signedOutFlash {
-		t.Errorf("sign-in page after sign-out: %d, flash %q", login.Status, login.Text(".flash"))
+	if login.Text(".flash") != signedOutFlash {
+		t.Errorf("sign-in page after sign-out: flash %q", login.Text(".flash"))
 	}
 	if again := c.Get(t, "/login", http.StatusOK); again.Text(".flash") != "" {
 		t.Errorf("the flash shows twice: %q", again.Text(".flash"))
@@ -541,14 +499,14 @@ func TestSignOut(t *testing.T) {
 	if anonymous != 0 {
 		t.Errorf("the goodbye left %d anonymous sessions in the database; it travels in a cookie", anonymous)
 	}
-	if p := c.Get(t, "/", http.StatusSeeOther); p.Status != http.StatusSeeOther || p.Location() != "/login" {
-		t.Errorf("home after sign-out: %d to %q", p.Status, p.Location())
+	if p := c.Get(t, "/", http.StatusSeeOther); p.Location() != "/login" {
+		t.Errorf("home after sign-out: went to %q", p.Location())
 	}
 	// The old cookie, kept by someone, no longer signs in.
 	replay := app.Client(t)
 	replay.SetCookie(auth.CookieName, token)
-	if p := replay.Get(t, "/account", http.StatusSeeOther); p.Status != http.StatusSeeOther || p.Location() != "/login?next=%2Faccount" {
-		t.Errorf("replayed session: %d to %q", p.Status, p.Location())
+	if p := replay.Get(t, "/account", http.StatusSeeOther); p.Location() != "/login?next=%2Faccount" {
+		t.Errorf("replayed session: went to %q", p.Location())
 	}
 	if n := sessionCount(t, app, customer); n != 0 {
 		t.Errorf("%d sessions left for the person", n)
@@ -572,9 +530,7 @@ func TestSessionTimeouts(t *testing.T) {
 		// Just inside the idle limit the session holds...
 		app.DB.MustExec(`UPDATE sessions SET last_seen_at = now() - make_interval(secs => $2) WHERE user_id = $1`,
 			uid, (idle - time.Minute).Seconds())
-		if p := c.Get(t, "/account", http.StatusOK); p.Status != http.StatusOK {
-			t.Fatalf("inside the idle limit: %d", p.Status)
-		}
+		c.Get(t, "/account", http.StatusOK)
 		// ...and that request counted as activity.
 		var fresh bool
 		app.DB.Get(&fresh, `SELECT last_seen_at > now() - interval '10 seconds' FROM sessions WHERE user_id = $1`, uid)
@@ -584,8 +540,8 @@ func TestSessionTimeouts(t *testing.T) {
 		app.DB.MustExec(`UPDATE sessions SET last_seen_at = now() - make_interval(secs => $2) WHERE user_id = $1`,
 			uid, (idle + time.Minute).Seconds())
 		p := c.Get(t, "/account", http.StatusSeeOther)
-		if p.Status != http.StatusSeeOther || p.Location() != "/login?next=%2Faccount" {
-			t.Errorf("past the idle limit: %d to %q", p.Status, p.Location())
+		if p.Location() != "/login?next=%2Faccount" {
+			t.Errorf("past the idle limit: went to %q", p.Location())
 		}
 	})
 
@@ -594,8 +550,8 @@ func TestSessionTimeouts(t *testing.T) {
 		c := app.SignIn(t, customer2)
 		app.DB.MustExec(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1`, userID(t, app, customer2))
 		p := c.Get(t, "/account", http.StatusSeeOther)
-		if p.Status != http.StatusSeeOther || p.Location() != "/login?next=%2Faccount" {
-			t.Errorf("past the session's end: %d to %q", p.Status, p.Location())
+		if p.Location() != "/login?next=%2Faccount" {
+			t.Errorf("past the session's end: went to %q", p.Location())
 		}
 	})
 
@@ -654,9 +610,6 @@ func TestCookieAttributes(t *testing.T) {
 		// The client will not send Secure cookies over http, so send the token by hand.
 		form := url.Values{"email": {customer}, "password": {demo.Password}, "_csrf": {csrf.Value}}
 		p := c.Do(t, http.MethodPost, "/login", form, http.StatusSeeOther, "Cookie", "tugi_csrf="+csrf.Value)
-		if p.Status != http.StatusSeeOther {
-			t.Fatalf("sign-in: %d", p.Status)
-		}
 		sess := cookie(p, auth.CookieName)
 		if sess == nil || !sess.Secure || !sess.HttpOnly || sess.SameSite != http.SameSiteLaxMode {
 			t.Errorf("session cookie: %+v, want Secure, HttpOnly, SameSite=Lax", sess)
@@ -676,9 +629,6 @@ func TestAccountSessions(t *testing.T) {
 		here := app.SignIn(t, customer)
 		there := app.SignIn(t, customer)
 		p := here.Get(t, "/account", http.StatusOK)
-		if p.Status != http.StatusOK {
-			t.Fatalf("account: %d", p.Status)
-		}
 		if n := p.Doc.Find("#sessions tbody tr").Length(); n != 2 {
 			t.Fatalf("%d sessions listed, want 2", n)
 		}
@@ -691,8 +641,8 @@ func TestAccountSessions(t *testing.T) {
 		}
 		action, _ := forms.Attr("action")
 		r := here.Post(t, action, nil, http.StatusSeeOther)
-		if r.Status != http.StatusSeeOther || r.Location() != "/account" {
-			t.Fatalf("revoke: %d to %q", r.Status, r.Location())
+		if r.Location() != "/account" {
+			t.Fatalf("revoke: went to %q", r.Location())
 		}
 		after := here.Get(t, "/account", http.StatusOK)
 		if after.Text(".flash") != "That session has been signed out." {
@@ -701,12 +651,10 @@ func TestAccountSessions(t *testing.T) {
 		if n := after.Doc.Find("#sessions tbody tr").Length(); n != 1 {
 			t.Errorf("%d sessions listed after revoking, want 1", n)
 		}
-		if p := there.Get(t, "/", http.StatusSeeOther); p.Status != http.StatusSeeOther || p.Location() != "/login" {
-			t.Errorf("revoked session: home %d to %q", p.Status, p.Location())
+		if p := there.Get(t, "/", http.StatusSeeOther); p.Location() != "/login" {
+			t.Errorf("revoked session: home went to %q", p.Location())
 		}
-		if p := here.Get(t, "/", http.StatusOK); p.Status != http.StatusOK {
-			t.Errorf("this session after revoking the other: %d", p.Status)
-		}
+		here.Get(t, "/", http.StatusOK)
 	})
 
 	t.Run("another person's session is not found", func(t *testing.T) {
@@ -718,16 +666,12 @@ func TestAccountSessions(t *testing.T) {
 			t.Fatal(err)
 		}
 		p := a.Post(t, "/account/sessions/"+strconv.FormatInt(bSession, 10)+"/revoke", nil, http.StatusNotFound)
-		if p.Status != http.StatusNotFound || p.Text("h1") != "Not found" {
-			t.Errorf("revoking another's session: %d %q, want 404", p.Status, p.Text("h1"))
+		if p.Text("h1") != "Not found" {
+			t.Errorf("revoking another's session: heading %q, want Not found", p.Text("h1"))
 		}
-		if p := b.Get(t, "/", http.StatusOK); p.Status != http.StatusOK {
-			t.Errorf("the other person was signed out: %d", p.Status)
-		}
+		b.Get(t, "/", http.StatusOK)
 		for _, id := range []string{"x", "-1", "99999999999999999999"} {
-			if p := a.Post(t, "/account/sessions/"+id+"/revoke", nil, http.StatusNotFound); p.Status != http.StatusNotFound {
-				t.Errorf("revoke %q: %d, want 404", id, p.Status)
-			}
+			a.Post(t, "/account/sessions/"+id+"/revoke", nil, http.StatusNotFound)
 		}
 	})
 
@@ -738,12 +682,8 @@ func TestAccountSessions(t *testing.T) {
 		b := app.SignIn(t, customer2)
 		var bSession int64
 		app.DB.Get(&bSession, `SELECT id FROM sessions WHERE user_id = $1`, userID(t, app, customer2))
-		if p := a.Post(t, "/account/sessions/"+strconv.FormatInt(bSession, 10)+"/revoke", nil, http.StatusNotFound); p.Status != http.StatusNotFound {
-			t.Errorf("customer A revoking customer B's session: %d, want 404", p.Status)
-		}
-		if p := b.Get(t, "/account", http.StatusOK); p.Status != http.StatusOK {
-			t.Errorf("customer B signed out by A: %d", p.Status)
-		}
+		a.Post(t, "/account/sessions/"+strconv.FormatInt(bSession, 10)+"/revoke", nil, http.StatusNotFound)
+		b.Get(t, "/account", http.StatusOK)
 		if n := sessionCount(t, app, customer2); n != 1 {
 			t.Errorf("customer B has %d sessions, want 1", n)
 		}
@@ -754,12 +694,10 @@ func TestAccountSessions(t *testing.T) {
 		c := app.SignIn(t, "agent2@tugi.example")
 		var id int64
 		app.DB.Get(&id, `SELECT id FROM sessions WHERE user_id = $1`, userID(t, app, "agent2@tugi.example"))
-		if p := c.Post(t, "/account/sessions/"+strconv.FormatInt(id, 10)+"/revoke", nil, http.StatusSeeOther); p.Status != http.StatusSeeOther || p.Location() != "/login" {
-			t.Errorf("revoke own current session: %d to %q", p.Status, p.Location())
+		if p := c.Post(t, "/account/sessions/"+strconv.FormatInt(id, 10)+"/revoke", nil, http.StatusSeeOther); p.Location() != "/login" {
+			t.Errorf("revoke own current session: went to %q", p.Location())
 		}
-		if p := c.Get(t, "/", http.StatusSeeOther); p.Status != http.StatusSeeOther {
-			t.Errorf("still signed in: %d", p.Status)
-		}
+		c.Get(t, "/", http.StatusSeeOther)
 	})
 }
 
@@ -770,26 +708,17 @@ func TestDeactivationEndsSessions(t *testing.T) {
 	victim := app.SignIn(t, customer)
 	other := app.SignIn(t, customer2)
 	id := userID(t, app, customer)
-	p := adm.Post(t, "/admin/users/"+strconv.FormatInt(id, 10)+"/deactivate", nil, http.StatusSeeOther)
-	if p.Status != http.StatusSeeOther {
-		t.Fatalf("deactivate: %d", p.Status)
-	}
+	adm.Post(t, "/admin/users/"+strconv.FormatInt(id, 10)+"/deactivate", nil, http.StatusSeeOther)
 	// Ended at once, not only at the person's next request.
 	if n := sessionCount(t, app, customer); n != 0 {
 		t.Errorf("%d sessions left after deactivation", n)
 	}
-	if p := victim.Get(t, "/account", http.StatusSeeOther); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location(), "/login") {
-		t.Errorf("deactivated user's session: %d to %q", p.Status, p.Location())
+	if p := victim.Get(t, "/account", http.StatusSeeOther); !strings.HasPrefix(p.Location(), "/login") {
+		t.Errorf("deactivated user's session: went to %q", p.Location())
 	}
-	if p := other.Get(t, "/", http.StatusOK); p.Status != http.StatusOK {
-		t.Errorf("another customer was signed out: %d", p.Status)
-	}
-	if p := adm.Get(t, "/", http.StatusOK); p.Status != http.StatusOK {
-		t.Errorf("the admin was signed out: %d", p.Status)
-	}
-	if p := signIn(t, app.Client(t), customer, demo.Password, http.StatusUnauthorized); p.Status != http.StatusUnauthorized {
-		t.Errorf("deactivated user signs in: %d", p.Status)
-	}
+	other.Get(t, "/", http.StatusOK)
+	adm.Get(t, "/", http.StatusOK)
+	signIn(t, app.Client(t), customer, demo.Password, http.StatusUnauthorized)
 }
 
 // A user deactivated behind the service's back (a direct database change) is signed out
@@ -799,9 +728,7 @@ func TestInactiveUserSessionEnds(t *testing.T) {
 	app := apptest.New(t)
 	c := app.SignIn(t, customer)
 	app.DB.MustExec(`UPDATE users SET active = false WHERE email = $1`, customer)
-	if p := c.Get(t, "/", http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Errorf("inactive user: home %d", p.Status)
-	}
+	c.Get(t, "/", http.StatusSeeOther)
 	if n := sessionCount(t, app, customer); n != 0 {
 		t.Errorf("%d sessions left", n)
 	}
@@ -827,9 +754,6 @@ func TestChangePassword(t *testing.T) {
 			{"empty current", "", newPassword, newPassword, "current_password", "Please fill this in."},
 		} {
 			p := c.Post(t, "/account/password", form(tt.current, tt.next, tt.confirm), http.StatusUnprocessableEntity)
-			if p.Status != http.StatusUnprocessableEntity {
-				t.Errorf("%s: status %d, want 422", tt.name, p.Status)
-			}
 			if got := p.FieldError(tt.field); got != tt.msg {
 				t.Errorf("%s: beside %s %q, want %q", tt.name, tt.field, got, tt.msg)
 			}
@@ -839,9 +763,7 @@ func TestChangePassword(t *testing.T) {
 				}
 			}
 		}
-		if p := signIn(t, app.Client(t), employee, demo.Password, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-			t.Errorf("after failed changes, the old password no longer works: %d", p.Status)
-		}
+		signIn(t, app.Client(t), employee, demo.Password, http.StatusSeeOther)
 	})
 
 	t.Run("success", func(t *testing.T) {
@@ -850,28 +772,19 @@ func TestChangePassword(t *testing.T) {
 		other := app.SignIn(t, customer)
 		before := c.Cookie(auth.CookieName)
 		p := c.Post(t, "/account/password", form(demo.Password, newPassword, newPassword), http.StatusSeeOther)
-		if p.Status != http.StatusSeeOther || p.Location() != "/account" {
-			t.Fatalf("change: %d to %q; page says %q", p.Status, p.Location(), p.Text(".field-error"))
+		if p.Location() != "/account" {
+			t.Fatalf("change: went to %q; page says %q", p.Location(), p.Text(".field-error"))
 		}
 		if c.Cookie(auth.CookieName) == before {
 			t.Error("the session was not renewed")
 		}
 		acc := c.Get(t, "/account", http.StatusOK)
-		if acc.Status != http.StatusOK {
-			t.Fatalf("this session after the change: %d", acc.Status)
-		}
 		if got := acc.Text(".flash"); got != "Your password has been changed and your other sessions were signed out." {
 			t.Errorf("flash %q", got)
 		}
-		if p := other.Get(t, "/", http.StatusSeeOther); p.Status != http.StatusSeeOther {
-			t.Errorf("the other session continues: %d", p.Status)
-		}
-		if p := signIn(t, app.Client(t), customer, newPassword, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-			t.Errorf("new password: %d", p.Status)
-		}
-		if p := signIn(t, app.Client(t), customer, demo.Password, http.StatusUnauthorized); p.Status != http.StatusUnauthorized {
-			t.Errorf("old password: %d, want 401", p.Status)
-		}
+		other.Get(t, "/", http.StatusSeeOther)
+		signIn(t, app.Client(t), customer, newPassword, http.StatusSeeOther)
+		signIn(t, app.Client(t), customer, demo.Password, http.StatusUnauthorized)
 		if n := countEvents(t, app, "user.change_password", customer); n != 1 {
 			t.Errorf("%d user.change_password events", n)
 		}
@@ -891,12 +804,8 @@ func TestSetLanguage(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
 	c := app.SignIn(t, customer)
-	if p := c.Post(t, "/account/language", url.Values{"language": {"xx"}}, http.StatusUnprocessableEntity); p.Status != http.StatusUnprocessableEntity {
-		t.Errorf("unknown language: %d", p.Status)
-	}
-	if p := c.Post(t, "/account/language", url.Values{"language": {"et"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("set language: %d", p.Status)
-	}
+	c.Post(t, "/account/language", url.Values{"language": {"xx"}}, http.StatusUnprocessableEntity)
+	c.Post(t, "/account/language", url.Values{"language": {"et"}}, http.StatusSeeOther)
 	p := c.Get(t, "/account", http.StatusOK)
 	if lang, _ := p.Doc.Find("html").Attr("lang"); lang != "et" {
 		t.Errorf("html lang %q after choosing Estonian", lang)
@@ -913,9 +822,7 @@ func TestCSRFTokenIsRenewedAtSignInAndOut(t *testing.T) {
 	c := app.Client(t)
 	before := c.CSRF()
 	c.Post(t, "/login", url.Values{"email": {"agent@tugi.example"}, "password": {demo.Password}}, http.StatusSeeOther)
-	if p := c.Post(t, "/account/language", url.Values{"language": {"et"}, web.CSRFField: {before}}, http.StatusForbidden); p.Status != http.StatusForbidden {
-		t.Errorf("the token from before sign-in still works: %d", p.Status)
-	}
+	c.Post(t, "/account/language", url.Values{"language": {"et"}, web.CSRFField: {before}}, http.StatusForbidden)
 	during := c.CSRF()
 	if during == before || during == "" {
 		t.Fatalf("token not renewed at sign-in: %q", during)
@@ -958,7 +865,7 @@ func TestSessionKeepsItsValuesInColumns(t *testing.T) {
 	}
 	earlier := app.Client(t)
 	earlier.SetCookie(auth.CookieName, token)
-	if p := earlier.Get(t, "/", http.StatusOK); p.Status != http.StatusOK || p.Text(".who-name") != "Jaan Tamm" {
-		t.Errorf("an earlier session: home %d for %q", p.Status, p.Text(".who-name"))
+	if p := earlier.Get(t, "/", http.StatusOK); p.Text(".who-name") != "Jaan Tamm" {
+		t.Errorf("an earlier session: home for %q", p.Text(".who-name"))
 	}
 }

@@ -112,8 +112,8 @@ func TestAnonymousIsSentToSignIn(t *testing.T) {
 	}
 	// htmx is told where to go instead of following a redirect into a fragment.
 	res := c.Get(t, "/account", http.StatusUnauthorized, "HX-Request", "true")
-	if res.Status != http.StatusUnauthorized || res.Header.Get("HX-Redirect") != "/login?next=%2Faccount" {
-		t.Errorf("htmx request: %d, HX-Redirect %q", res.Status, res.Header.Get("HX-Redirect"))
+	if res.Header.Get("HX-Redirect") != "/login?next=%2Faccount" {
+		t.Errorf("htmx request: HX-Redirect %q", res.Header.Get("HX-Redirect"))
 	}
 }
 
@@ -142,8 +142,8 @@ func TestAccessMatrix(t *testing.T) {
 					} else {
 						res = c.Post(t, p, url.Values{"name": {"Made by " + email}, "roles": {"admin"}}, http.StatusForbidden)
 					}
-					if res.Status != http.StatusForbidden || res.Text("h1") != "No access" {
-						t.Errorf("%s %s (%s): %d %q, want 403 No access", r.Method, p, r.Rule, res.Status, res.Text("h1"))
+					if res.Text("h1") != "No access" {
+						t.Errorf("%s %s (%s): %q, want No access", r.Method, p, r.Rule, res.Text("h1"))
 					}
 					refused++
 					continue
@@ -199,14 +199,10 @@ func TestCustomerCannotReachAdmin(t *testing.T) {
 			continue
 		}
 		p := path(r, self)
-		var res *apptest.Page
 		if r.Method == http.MethodGet {
-			res = c.Get(t, p, http.StatusForbidden)
+			c.Get(t, p, http.StatusForbidden)
 		} else {
-			res = c.Post(t, p, url.Values{"name": {"Customer's own"}, "roles": {"admin"}}, http.StatusForbidden)
-		}
-		if res.Status != http.StatusForbidden {
-			t.Errorf("%s %s: %d, want 403", r.Method, p, res.Status)
+			c.Post(t, p, url.Values{"name": {"Customer's own"}, "roles": {"admin"}}, http.StatusForbidden)
 		}
 		checked++
 	}

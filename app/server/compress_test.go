@@ -33,8 +33,8 @@ func TestCompression(t *testing.T) {
 	}
 
 	p := c.Get(t, "/queue", http.StatusOK, "Accept-Encoding", "gzip")
-	if p.Status != http.StatusOK || p.Header.Get("Content-Encoding") != "gzip" {
-		t.Fatalf("queue with gzip accepted: %d, Content-Encoding %q", p.Status, p.Header.Get("Content-Encoding"))
+	if p.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("queue with gzip accepted: Content-Encoding %q", p.Header.Get("Content-Encoding"))
 	}
 	if !strings.Contains(p.Header.Get("Vary"), "Accept-Encoding") {
 		t.Errorf("Vary %q does not name Accept-Encoding", p.Header.Get("Vary"))
@@ -49,7 +49,7 @@ func TestCompression(t *testing.T) {
 	}
 
 	p = c.Get(t, "/tickets/999999", http.StatusNotFound, "Accept-Encoding", "gzip")
-	if html := body(p); p.Status != http.StatusNotFound || !strings.Contains(html, `class="request-id"`) {
-		t.Errorf("a missing ticket with gzip accepted: %d, %q", p.Status, html)
+	if html := body(p); !strings.Contains(html, `class="request-id"`) {
+		t.Errorf("a missing ticket with gzip accepted: %q", html)
 	}
 }

@@ -25,24 +25,23 @@ func TestCSRF(t *testing.T) {
 				c.Get(t, "/login", http.StatusOK) // has the CSRF cookie, but does not send the token
 			}
 			p := c.Do(t, http.MethodPost, "/login", url.Values{"email": {admin}, "password": {demo.Password}}, http.StatusForbidden)
-			if p.Status != http.StatusForbidden || p.Text("h1") != expired {
-				t.Errorf("cookie %v: %d %q, want 403 %q", fetchFirst, p.Status, p.Text("h1"), expired)
+			if p.Text("h1") != expired {
+				t.Errorf("cookie %v: %q, want %q", fetchFirst, p.Text("h1"), expired)
 			}
-			if c.Cookie(auth.CookieName) != "" || c.Get(t, "/", http.StatusSeeOther).Status != http.StatusSeeOther {
+			if c.Cookie(auth.CookieName) != "" {
 				t.Errorf("cookie %v: signed in without a token", fetchFirst)
 			}
+			c.Get(t, "/", http.StatusSeeOther)
 		}
 	})
 
 	t.Run("sign-out without a token", func(t *testing.T) {
 		t.Parallel()
 		c := app.SignIn(t, "agent@tugi.example")
-		if p := c.Do(t, http.MethodPost, "/logout", url.Values{}, http.StatusForbidden); p.Status != http.StatusForbidden || p.Text("h1") != expired {
-			t.Errorf("sign-out: %d %q", p.Status, p.Text("h1"))
+		if p := c.Do(t, http.MethodPost, "/logout", url.Values{}, http.StatusForbidden); p.Text("h1") != expired {
+			t.Errorf("sign-out: %q", p.Text("h1"))
 		}
-		if p := c.Get(t, "/", http.StatusOK); p.Status != http.StatusOK {
-			t.Errorf("signed out without a token: %d", p.Status)
-		}
+		c.Get(t, "/", http.StatusOK)
 	})
 
 	t.Run("refused posts change nothing", func(t *testing.T) {
@@ -62,8 +61,8 @@ func TestCSRF(t *testing.T) {
 			{"same-site without token", url.Values{"name": {"Same Site OÜ"}}, []string{"Sec-Fetch-Site", "same-site"}},
 		} {
 			p := c.Do(t, http.MethodPost, "/admin/organisations", tt.form, http.StatusForbidden, tt.header...)
-			if p.Status != http.StatusForbidden || p.Text("h1") != expired {
-				t.Errorf("%s: %d %q, want 403 %q", tt.name, p.Status, p.Text("h1"), expired)
+			if p.Text("h1") != expired {
+				t.Errorf("%s: %q, want %q", tt.name, p.Text("h1"), expired)
 			}
 			var n int
 			app.DB.Get(&n, `SELECT count(*) FROM organisations WHERE name = $1`, tt.form.Get("name"))
@@ -77,10 +76,7 @@ func TestCSRF(t *testing.T) {
 		t.Parallel()
 		c := app.SignIn(t, admin)
 		other := app.Client(t).CSRF()
-		p := c.Do(t, http.MethodPost, "/admin/organisations", url.Values{"name": {"Borrowed OÜ"}, "_csrf": {other}}, http.StatusForbidden)
-		if p.Status != http.StatusForbidden {
-			t.Errorf("another client's token: %d, want 403", p.Status)
-		}
+		c.Do(t, http.MethodPost, "/admin/organisations", url.Values{"name": {"Borrowed OÜ"}, "_csrf": {other}}, http.StatusForbidden)
 	})
 
 	t.Run("htmx sends the token in a header", func(t *testing.T) {
@@ -93,8 +89,8 @@ func TestCSRF(t *testing.T) {
 		}
 		p := c.Do(t, http.MethodPost, "/admin/organisations", url.Values{"name": {"Header Token OÜ"}}, http.StatusOK,
 			"X-CSRF-Token", c.CSRF(), "HX-Request", "true")
-		if p.Status != http.StatusOK || p.Header.Get("HX-Redirect") != "/admin/organisations" {
-			t.Fatalf("htmx post: %d, HX-Redirect %q", p.Status, p.Header.Get("HX-Redirect"))
+		if p.Header.Get("HX-Redirect") != "/admin/organisations" {
+			t.Fatalf("htmx post: HX-Redirect %q", p.Header.Get("HX-Redirect"))
 		}
 		var n int
 		app.DB.Get(&n, `SELECT count(*) FROM organisations WHERE name = 'Header Token OÜ'`)
@@ -106,9 +102,6 @@ func TestCSRF(t *testing.T) {
 	t.Run("a browser's same-origin form", func(t *testing.T) {
 		t.Parallel()
 		c := app.SignIn(t, admin)
-		p := c.Post(t, "/admin/organisations", url.Values{"name": {"Same Origin OÜ"}}, http.StatusSeeOther, "Sec-Fetch-Site", "same-origin")
-		if p.Status != http.StatusSeeOther {
-			t.Errorf("same-origin post: %d", p.Status)
-		}
+		c.Post(t, "/admin/organisations", url.Values{"name": {"Same Origin OÜ"}}, http.StatusSeeOther, "Sec-Fetch-Site", "same-origin")
 	})
 }

@@ -41,9 +41,6 @@ func TestFragmentsAndPages(t *testing.T) {
 		{"history restore", []string{"HX-Request", "true", "HX-History-Restore-Request", "true"}, true},
 	} {
 		p := c.Get(t, "/admin/users", http.StatusOK, tt.header...)
-		if p.Status != http.StatusOK {
-			t.Fatalf("%s: %d", tt.name, p.Status)
-		}
 		if full := strings.Contains(p.Body, "<html"); full != tt.full {
 			t.Errorf("%s: whole page %v, want %v", tt.name, full, tt.full)
 		}
@@ -57,9 +54,6 @@ func TestFragmentsAndPages(t *testing.T) {
 
 	t.Run("invalid htmx form comes back as a 422 fragment", func(t *testing.T) {
 		p := c.Post(t, "/admin/organisations", url.Values{"name": {""}}, http.StatusUnprocessableEntity, "HX-Request", "true")
-		if p.Status != http.StatusUnprocessableEntity {
-			t.Fatalf("status %d, want 422", p.Status)
-		}
 		if strings.Contains(p.Body, "<html") {
 			t.Error("got the whole page, want the fragment")
 		}
@@ -68,12 +62,12 @@ func TestFragmentsAndPages(t *testing.T) {
 		}
 		// The same without htmx is the whole page, with the same message.
 		full := c.Post(t, "/admin/organisations", url.Values{"name": {"   "}}, http.StatusUnprocessableEntity)
-		if full.Status != http.StatusUnprocessableEntity || !strings.Contains(full.Body, "<html") || full.FieldError("name") != "Please fill this in." {
-			t.Errorf("plain post: %d, message %q", full.Status, full.FieldError("name"))
+		if !strings.Contains(full.Body, "<html") || full.FieldError("name") != "Please fill this in." {
+			t.Errorf("plain post: message %q", full.FieldError("name"))
 		}
 		dup := c.Post(t, "/admin/organisations", url.Values{"name": {"demo customer oü"}}, http.StatusUnprocessableEntity)
-		if dup.Status != http.StatusUnprocessableEntity || dup.FieldError("name") != "An organisation with this name already exists." {
-			t.Errorf("duplicate name: %d %q", dup.Status, dup.FieldError("name"))
+		if dup.FieldError("name") != "An organisation with this name already exists." {
+			t.Errorf("duplicate name: %q", dup.FieldError("name"))
 		}
 		if dup.InputValue("name") != "demo customer oü" {
 			t.Errorf("the name typed is not kept: %q", dup.InputValue("name"))
@@ -82,8 +76,8 @@ func TestFragmentsAndPages(t *testing.T) {
 
 	t.Run("successful post redirects and flashes", func(t *testing.T) {
 		p := c.Post(t, "/admin/organisations", url.Values{"name": {"Third Customer OÜ"}}, http.StatusSeeOther)
-		if p.Status != http.StatusSeeOther || p.Location() != "/admin/organisations" {
-			t.Fatalf("create: %d to %q", p.Status, p.Location())
+		if p.Location() != "/admin/organisations" {
+			t.Fatalf("create: went to %q", p.Location())
 		}
 		list := c.Get(t, p.Location(), http.StatusOK)
 		if got := list.Text(".flash"); got != "Organisation Third Customer OÜ created." {
@@ -166,8 +160,8 @@ func TestStaticFiles(t *testing.T) {
 					continue
 				}
 				res := c.Get(t, ref, http.StatusOK)
-				if res.Status != http.StatusOK || len(res.Body) == 0 {
-					t.Errorf("%s: %d, %d bytes", ref, res.Status, len(res.Body))
+				if len(res.Body) == 0 {
+					t.Errorf("%s: %d bytes", ref, len(res.Body))
 				}
 				if strings.HasSuffix(strings.Split(ref, "?")[0], ".js") && !strings.Contains(res.Header.Get("Content-Type"), "javascript") {
 					t.Errorf("%s: Content-Type %q", ref, res.Header.Get("Content-Type"))
@@ -187,8 +181,8 @@ func TestStaticFiles(t *testing.T) {
 			t.Fatalf("htmx referenced as %q", htmx)
 		}
 		versioned := c.Get(t, htmx, http.StatusOK)
-		if cc := versioned.Header.Get("Cache-Control"); versioned.Status != http.StatusOK || !strings.Contains(cc, "immutable") || !strings.Contains(cc, "max-age=31536000") {
-			t.Errorf("versioned: %d, Cache-Control %q", versioned.Status, cc)
+		if cc := versioned.Header.Get("Cache-Control"); !strings.Contains(cc, "immutable") || !strings.Contains(cc, "max-age=31536000") {
+			t.Errorf("versioned: Cache-Control %q", cc)
 		}
 		want, err := fs.ReadFile(static.FS, "vendor/htmx-2.0.11.min.js")
 		if err != nil {
@@ -199,21 +193,20 @@ func TestStaticFiles(t *testing.T) {
 		}
 		for _, p := range []string{"/static/vendor/htmx-2.0.11.min.js", "/static/vendor/htmx-2.0.11.min.js?v=0000"} {
 			res := c.Get(t, p, http.StatusOK)
-			if cc := res.Header.Get("Cache-Control"); res.Status != http.StatusOK || cc != "no-cache" {
-				t.Errorf("%s: %d, Cache-Control %q, want no-cache", p, res.Status, cc)
+			if cc := res.Header.Get("Cache-Control"); cc != "no-cache" {
+				t.Errorf("%s: Cache-Control %q, want no-cache", p, cc)
 			}
 		}
 		etag := versioned.Header.Get("ETag")
-		if res := c.Get(t, htmx, http.StatusNotModified, "If-None-Match", etag); etag == "" || res.Status != http.StatusNotModified {
-			t.Errorf("revalidation with ETag %q: %d", etag, res.Status)
+		if etag == "" {
+			t.Error("revalidation: the versioned file has no ETag")
 		}
+		c.Get(t, htmx, http.StatusNotModified, "If-None-Match", etag)
 	})
 
 	t.Run("only the static files", func(t *testing.T) {
 		for _, p := range []string{"/static/embed.go", "/static/../go.mod", "/static/vendor/README.md", "/static/%2e%2e/go.mod", "/static/nope.js"} {
-			if res := c.Get(t, p, http.StatusNotFound); res.Status == http.StatusOK {
-				t.Errorf("%s served", p)
-			}
+			c.Get(t, p, http.StatusNotFound)
 		}
 	})
 }
@@ -240,9 +233,6 @@ func TestSupportFooter(t *testing.T) {
 			path = "/account"
 		}
 		p := c.Get(t, path, http.StatusOK)
-		if p.Status != http.StatusOK {
-			t.Fatalf("%s %s: %d", tt.who, path, p.Status)
-		}
 		footer := p.Text("footer")
 		var missing []string
 		for _, s := range []string{"+372 671 8578", "info@directo.ee", "09:00–17:00", "Tallinn"} {

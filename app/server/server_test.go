@@ -13,23 +13,17 @@ func TestMain(m *testing.M) { testdb.Main(m) }
 func TestHealth(t *testing.T) {
 	app := apptest.New(t)
 	c := app.Client(t)
-	if p := c.Get(t, "/healthz", http.StatusOK); p.Status != http.StatusOK {
-		t.Errorf("/healthz: %d", p.Status)
-	}
-	if p := c.Get(t, "/readyz", http.StatusOK); p.Status != http.StatusOK {
-		t.Errorf("/readyz: %d", p.Status)
-	}
+	c.Get(t, "/healthz", http.StatusOK)
+	c.Get(t, "/readyz", http.StatusOK)
 	app.DB.Close()
-	if p := c.Get(t, "/readyz", http.StatusServiceUnavailable); p.Status != http.StatusServiceUnavailable {
-		t.Errorf("/readyz with the database gone: %d, want 503", p.Status)
-	}
+	c.Get(t, "/readyz", http.StatusServiceUnavailable)
 }
 
 func TestSignInAndHome(t *testing.T) {
 	app := apptest.New(t)
 	c := app.SignIn(t, "customer@demo-customer.example")
 	p := c.Get(t, "/", http.StatusOK)
-	if p.Status != 200 || p.Text("h1") != "Welcome, Mari Maasikas" {
-		t.Fatalf("home: %d %q", p.Status, p.Text("h1"))
+	if p.Text("h1") != "Welcome, Mari Maasikas" {
+		t.Fatalf("home: %q", p.Text("h1"))
 	}
 }

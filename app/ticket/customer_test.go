@@ -23,8 +23,8 @@ func TestCustomerOpensATicket(t *testing.T) {
 	app := apptest.New(t)
 	c := app.SignIn(t, mari)
 	form := c.Get(t, "/tickets/new", http.StatusOK)
-	if form.Status != http.StatusOK || form.Doc.Find("form#new-ticket").Length() != 1 {
-		t.Fatalf("new-ticket form: %d", form.Status)
+	if form.Doc.Find("form#new-ticket").Length() != 1 {
+		t.Fatal("new-ticket form: no form#new-ticket")
 	}
 	if n := form.Doc.Find("#category_id option[value!='']").Length(); n != 5 {
 		t.Errorf("%d categories offered, want the 5 seeded ones", n)
@@ -38,8 +38,8 @@ func TestCustomerOpensATicket(t *testing.T) {
 		"impact":      {"several_people"},
 	}, http.StatusSeeOther)
 	m := ticketPath.FindStringSubmatch(p.Location())
-	if p.Status != http.StatusSeeOther || m == nil {
-		t.Fatalf("create: %d to %q: %s", p.Status, p.Location(), p.Text("main"))
+	if m == nil {
+		t.Fatalf("create: went to %q: %s", p.Location(), p.Text("main"))
 	}
 	id, _ := strconv.ParseInt(m[1], 10, 64)
 	if after := take(t, app.DB); after.tickets != before.tickets+1 || after.messages != before.messages+1 || after.audit != before.audit+1 {
@@ -144,9 +144,6 @@ func TestNewTicketRefusesBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			before := take(t, app.DB)
 			p := c.Post(t, "/tickets", tt.form, http.StatusUnprocessableEntity)
-			if p.Status != http.StatusUnprocessableEntity {
-				t.Fatalf("%d, want 422", p.Status)
-			}
 			if p.FieldError(tt.field) == "" {
 				t.Errorf("no message beside %s; page: %s", tt.field, p.Text("main"))
 			}
@@ -162,8 +159,8 @@ func TestNewTicketRefusesBadInput(t *testing.T) {
 	}
 	// htmx gets the same 422 as a fragment.
 	p := c.Post(t, "/tickets", with("subject", ""), http.StatusUnprocessableEntity, "HX-Request", "true")
-	if p.Status != http.StatusUnprocessableEntity || strings.Contains(p.Body, "<html") || p.FieldError("subject") == "" {
-		t.Errorf("htmx 422: %d, whole page %v", p.Status, strings.Contains(p.Body, "<html"))
+	if strings.Contains(p.Body, "<html") || p.FieldError("subject") == "" {
+		t.Errorf("htmx 422: whole page %v", strings.Contains(p.Body, "<html"))
 	}
 }
 
@@ -205,9 +202,7 @@ func TestCustomersSeeOnlyTheirOrganisation(t *testing.T) {
 		if strings.Contains(p.Body, "/tickets/"+strconv.FormatInt(tt.other, 10)+`"`) {
 			t.Errorf("%s's list links the other organisation's ticket", tt.email)
 		}
-		if got := tt.c.Get(t, path(tt.own, ""), http.StatusOK); got.Status != http.StatusOK {
-			t.Errorf("%s's own ticket: %d", tt.email, got.Status)
-		}
+		tt.c.Get(t, path(tt.own, ""), http.StatusOK)
 	}
 }
 
@@ -296,12 +291,10 @@ func TestOtherOrganisationsTicketsAreNotFound(t *testing.T) {
 					res = c.Get(t, p, http.StatusNotFound)
 				} else {
 					res = c.Post(t, p, url.Values{"body": {"I was not here"}, "then": {"open"}, "status": {"closed"}}, http.StatusNotFound)
-					if empty := c.Post(t, p, url.Values{}, http.StatusNotFound); empty.Status != http.StatusNotFound {
-						t.Errorf("%s POST %s with an empty form: %d, want 404 (not a 422 that tells it exists)", tt.who, p, empty.Status)
-					}
+					c.Post(t, p, url.Values{}, http.StatusNotFound) // an empty form too: a 422 would tell it exists
 				}
-				if res.Status != http.StatusNotFound || res.Text("h1") != "Not found" {
-					t.Errorf("%s %s %s: %d %q, want 404", tt.who, r.Method, p, res.Status, res.Text("h1"))
+				if res.Text("h1") != "Not found" {
+					t.Errorf("%s %s %s: %q, want Not found", tt.who, r.Method, p, res.Text("h1"))
 				}
 				if strings.Contains(res.Body, "secret") || strings.Contains(res.Body, "T-20") {
 					t.Errorf("%s %s %s: the answer shows something of the ticket", tt.who, r.Method, p)
@@ -322,9 +315,7 @@ func TestCustomerRepliesClosesAndReopens(t *testing.T) {
 
 	// The agent answers and waits: the customer reads "waiting for your reply".
 	clock.set(nov(23, 11, 0))
-	if p := a.Post(t, path(id, "/reply"), url.Values{"body": {"Which printer?"}, "then": {"wait"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("agent reply: %d %s", p.Status, p.Text("main"))
-	}
+	a.Post(t, path(id, "/reply"), url.Values{"body": {"Which printer?"}, "then": {"wait"}}, http.StatusSeeOther)
 	p := c.Get(t, path(id, ""), http.StatusOK)
 	if s := p.Text("#ticket-status"); s != "Waiting for your reply" {
 		t.Errorf("status %q", s)
@@ -337,16 +328,14 @@ func TestCustomerRepliesClosesAndReopens(t *testing.T) {
 	}
 	// An empty reply is refused beside the field.
 	before := take(t, app.DB)
-	if p := c.Post(t, path(id, "/reply"), url.Values{"body": {" "}}, http.StatusUnprocessableEntity); p.Status != http.StatusUnprocessableEntity || p.FieldError("body") == "" {
-		t.Errorf("empty reply: %d %q", p.Status, p.FieldError("body"))
+	if p := c.Post(t, path(id, "/reply"), url.Values{"body": {" "}}, http.StatusUnprocessableEntity); p.FieldError("body") == "" {
+		t.Errorf("empty reply: %q", p.FieldError("body"))
 	}
 	before.unchanged(t, app.DB, "an empty reply")
 
 	// The customer answers: open again, and a reply is expected within 8 business hours.
 	clock.set(nov(24, 10, 0))
-	if p := c.Post(t, path(id, "/reply"), url.Values{"body": {"The one on the 2nd floor."}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("customer reply: %d %s", p.Status, p.Text("main"))
-	}
+	c.Post(t, path(id, "/reply"), url.Values{"body": {"The one on the 2nd floor."}}, http.StatusSeeOther)
 	p = c.Get(t, path(id, ""), http.StatusOK)
 	if s := p.Text("#ticket-status"); s != "In progress" {
 		t.Errorf("status after the customer's reply %q", s)
@@ -360,23 +349,19 @@ func TestCustomerRepliesClosesAndReopens(t *testing.T) {
 	}
 
 	// Closed by the customer; no more replies, but a reopen for 14 days.
-	if p := c.Post(t, path(id, "/close"), nil, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("close: %d", p.Status)
-	}
+	c.Post(t, path(id, "/close"), nil, http.StatusSeeOther)
 	p = c.Get(t, path(id, ""), http.StatusOK)
 	if p.Doc.Find("#reply-form").Length() != 0 || p.Doc.Find("#close-form").Length() != 0 || p.Doc.Find("#reopen-form").Length() != 1 {
 		t.Error("a closed ticket offers a reply or a close, or no reopen")
 	}
 	before = take(t, app.DB)
-	if p := c.Post(t, path(id, "/reply"), url.Values{"body": {"One more thing"}}, http.StatusUnprocessableEntity); p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.FieldError("body"), "closed") {
-		t.Errorf("reply to a closed ticket: %d %q", p.Status, p.FieldError("body"))
+	if p := c.Post(t, path(id, "/reply"), url.Values{"body": {"One more thing"}}, http.StatusUnprocessableEntity); !strings.Contains(p.FieldError("body"), "closed") {
+		t.Errorf("reply to a closed ticket: %q", p.FieldError("body"))
 	}
 	before.unchanged(t, app.DB, "a reply to a closed ticket")
 
 	clock.set(nov(24, 10, 0).Add(ticket.ReopenWindow - time.Minute))
-	if p := c.Post(t, path(id, "/reopen"), nil, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("reopen: %d", p.Status)
-	}
+	c.Post(t, path(id, "/reopen"), nil, http.StatusSeeOther)
 	if s := c.Get(t, path(id, ""), http.StatusOK).Text("#ticket-status"); s != "In progress" {
 		t.Errorf("reopened: status %q", s)
 	}
@@ -392,9 +377,8 @@ func TestCustomerRepliesClosesAndReopens(t *testing.T) {
 		t.Errorf("past the window: reopen offered %v, text %q", p.Doc.Find("#reopen-form").Length() != 0, p.Text("#too-late"))
 	}
 	before = take(t, app.DB)
-	if p := c.Post(t, path(id, "/reopen"), nil, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Errorf("late reopen: %d", p.Status)
-	} else if flash := c.Get(t, path(id, ""), http.StatusOK).Text(".flash"); !strings.Contains(flash, "too long ago") {
+	c.Post(t, path(id, "/reopen"), nil, http.StatusSeeOther)
+	if flash := c.Get(t, path(id, ""), http.StatusOK).Text(".flash"); !strings.Contains(flash, "too long ago") {
 		t.Errorf("late reopen says %q", flash)
 	}
 	before.unchanged(t, app.DB, "a reopen past the window")

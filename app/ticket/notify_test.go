@@ -91,9 +91,7 @@ func TestReplyNotesAndStatusNotifyTheCustomer(t *testing.T) {
 
 	// An internal note: no mail to anyone.
 	const secret = "Internal: the customer's admin password is in the wiki"
-	if p := a.Post(t, path(id, "/note"), url.Values{"note": {secret}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("note: %d", p.Status)
-	}
+	a.Post(t, path(id, "/note"), url.Values{"note": {secret}}, http.StatusSeeOther)
 	if qs := since(t, app.DB, id, n); len(qs) != 0 {
 		t.Fatalf("an internal note queued %v", recipients(qs))
 	}
@@ -198,9 +196,7 @@ func TestRolledBackChangeQueuesNoMail(t *testing.T) {
 		}
 	}
 	before, mails := take(t, app.DB), count(t, app.DB, `SELECT count(*) FROM mail_outbox`)
-	if p := a.Post(t, path(id, "/reply"), url.Values{"body": {"This never happened."}}, http.StatusInternalServerError); p.Status != http.StatusInternalServerError {
-		t.Fatalf("reply with a failing audit: %d", p.Status)
-	}
+	a.Post(t, path(id, "/reply"), url.Values{"body": {"This never happened."}}, http.StatusInternalServerError)
 	if !strings.Contains(app.Logs.String(), "refused by the test") {
 		t.Fatalf("the reply failed before its audit append, not at it:\n%s", app.Logs.String())
 	}
@@ -236,8 +232,8 @@ func TestPhoneTicketAndLoggedCallNotifyTheCustomer(t *testing.T) {
 		"body": {"Mari called: the print button does nothing."}, "category_id": {strconv.FormatInt(categoryID(t, app.DB, "Problem or error"), 10)},
 		"priority": {"high"}, "impact": {"one_person"}}, http.StatusSeeOther)
 	m := ticketPath.FindStringSubmatch(p.Location())
-	if p.Status != http.StatusSeeOther || m == nil {
-		t.Fatalf("log a phone call: %d to %q", p.Status, p.Location())
+	if m == nil {
+		t.Fatalf("log a phone call: went to %q", p.Location())
 	}
 	id, _ := strconv.ParseInt(m[1], 10, 64)
 	qs := outbox(t, app.DB, id)

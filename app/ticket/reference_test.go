@@ -52,30 +52,26 @@ func TestReferenceCopiesFollowChanges(t *testing.T) {
 	}
 
 	// B reads its copies once.
-	if q := agentB.Get(t, "/queue", http.StatusOK); q.Status != http.StatusOK || !offers(q, "#assignee", "Kadri Kask") {
-		t.Fatalf("B's queue: %d, assignees %q", q.Status, options(q, "#assignee"))
+	if q := agentB.Get(t, "/queue", http.StatusOK); !offers(q, "#assignee", "Kadri Kask") {
+		t.Fatalf("B's queue: assignees %q", options(q, "#assignee"))
 	}
 	if f := mariB.Get(t, "/tickets/new", http.StatusOK); !offers(f, "#category_id", "Question") {
 		t.Fatalf("B's new-ticket form offers %q", options(f, "#category_id"))
 	}
 	id := open(t, a, mariB, "Printing fails")
-	if p := agentB.Get(t, path(id, ""), http.StatusOK); p.Status != http.StatusOK || offers(p, "#canned_id", "Printer checklist") {
-		t.Fatalf("B's ticket page: %d, canned replies %q", p.Status, options(p, "#canned_id"))
+	if p := agentB.Get(t, path(id, ""), http.StatusOK); offers(p, "#canned_id", "Printer checklist") {
+		t.Fatalf("B's ticket page: canned replies %q", options(p, "#canned_id"))
 	}
 
 	// An agent deactivated through A is no longer offered by B.
 	kadriID := strconv.FormatInt(userID(t, a.DB, kadri), 10)
-	if p := adminA.Post(t, "/admin/users/"+kadriID+"/deactivate", nil, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("deactivate Kadri: %d", p.Status)
-	}
+	adminA.Post(t, "/admin/users/"+kadriID+"/deactivate", nil, http.StatusSeeOther)
 	if q := agentB.Get(t, "/queue", http.StatusOK); offers(q, "#assignee", "Kadri Kask") {
 		t.Errorf("B still offers the deactivated agent: %q", options(q, "#assignee"))
 	}
 
 	// A canned reply saved through A is offered on B's ticket page.
-	if p := agentA.Post(t, "/queue/canned", url.Values{"title": {"Printer checklist"}, "body": {"Is it switched on?"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("save a canned reply: %d %s", p.Status, p.Text("main"))
-	}
+	agentA.Post(t, "/queue/canned", url.Values{"title": {"Printer checklist"}, "body": {"Is it switched on?"}}, http.StatusSeeOther)
 	if p := agentB.Get(t, path(id, ""), http.StatusOK); !offers(p, "#canned_id", "Printer checklist") {
 		t.Errorf("B's ticket page offers %q", options(p, "#canned_id"))
 	}
@@ -86,9 +82,7 @@ func TestReferenceCopiesFollowChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	rule := url.Values{"team_id": {strconv.FormatInt(billingTeam, 10)}, "words": {"invoice"}}
-	if p := adminA.Post(t, "/admin/routing", rule, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("add a rule: %d %s", p.Status, p.Text("main"))
-	}
+	adminA.Post(t, "/admin/routing", rule, http.StatusSeeOther)
 	routed := open(t, a, mariB, "Wrong invoice")
 	var team int64
 	if err := a.DB.Get(&team, `SELECT team_id FROM tickets WHERE id = $1`, routed); err != nil {

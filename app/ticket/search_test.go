@@ -25,8 +25,8 @@ func openWith(t testing.TB, app *apptest.App, c *apptest.Client, subject, body s
 		"impact":      {"one_person"},
 	}, http.StatusSeeOther)
 	m := ticketPath.FindStringSubmatch(p.Location())
-	if p.Status != http.StatusSeeOther || m == nil {
-		t.Fatalf("open %q: %d to %q; page says %s", subject, p.Status, p.Location(), p.Text("main"))
+	if m == nil {
+		t.Fatalf("open %q: went to %q; page says %s", subject, p.Location(), p.Text("main"))
 	}
 	id, _ := strconv.ParseInt(m[1], 10, 64)
 	return id
@@ -36,9 +36,6 @@ func openWith(t testing.TB, app *apptest.App, c *apptest.Client, subject, body s
 func search(t testing.TB, c *apptest.Client, q string) *apptest.Page {
 	t.Helper()
 	p := c.Get(t, "/tickets/search?"+url.Values{"q": {q}}.Encode(), http.StatusOK)
-	if p.Status != http.StatusOK {
-		t.Fatalf("search %q: %d; page says %s", q, p.Status, p.Text("main"))
-	}
 	return p
 }
 
@@ -58,9 +55,7 @@ func TestSearchKeepsCustomersToTheirOrganisationAndWithoutNotes(t *testing.T) {
 	m, j, a := app.SignIn(t, mari), app.SignIn(t, jaan), app.SignIn(t, andres)
 	mine := openWith(t, app, m, "Invoices do not print", "The printer says zanzibarite when we print invoices.")
 	theirs := openWith(t, app, j, "Exports fail", "Our export stops with zanzibarite as well.")
-	if p := a.Post(t, path(mine, "/note"), url.Values{"note": {"Looks like the quokkafix bug again."}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("note: %d %s", p.Status, p.Text("main"))
-	}
+	a.Post(t, path(mine, "/note"), url.Values{"note": {"Looks like the quokkafix bug again."}}, http.StatusSeeOther)
 
 	// Mari finds her organisation's ticket by a word of its message, not Second Customer's.
 	p := search(t, m, "zanzibarite")
@@ -242,23 +237,17 @@ func TestSearchIsForTicketPeopleOnly(t *testing.T) {
 	app := apptest.New(t)
 	for _, email := range []string{eva, toomas} {
 		c := app.SignIn(t, email)
-		if p := c.Get(t, "/tickets/search?q=invoice", http.StatusForbidden); p.Status != http.StatusForbidden {
-			t.Errorf("%s: %d, want 403", email, p.Status)
-		}
+		c.Get(t, "/tickets/search?q=invoice", http.StatusForbidden)
 	}
 	for email, from := range map[string]string{mari: "/tickets", andres: "/queue"} {
 		c := app.SignIn(t, email)
 		if c.Get(t, from, http.StatusOK).Doc.Find(`form#ticket-search[action="/tickets/search"] input[name=q]`).Length() != 1 {
 			t.Errorf("%s has no search box on %s", email, from)
 		}
-		if p := c.Get(t, "/tickets/search?q=invoice", http.StatusOK); p.Status != http.StatusOK {
-			t.Errorf("%s: %d, want 200", email, p.Status)
-		}
+		c.Get(t, "/tickets/search?q=invoice", http.StatusOK)
 	}
 	// Anonymous: to the sign-in page.
-	if p := app.Client(t).Get(t, "/tickets/search?q=x", http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Errorf("anonymous: %d", p.Status)
-	}
+	app.Client(t).Get(t, "/tickets/search?q=x", http.StatusSeeOther)
 }
 
 func TestSearchSaysWhenManyMatch(t *testing.T) {
@@ -298,13 +287,9 @@ func TestSearchNewestMatchFirst(t *testing.T) {
 		t.Fatalf("found %v, want the newer ticket first", got)
 	}
 	// The older ticket mentions it again; the newer one gets a message without it.
-	if p := m.Post(t, path(older, "/reply"), url.Values{"body": {"Still no okapix rows today."}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("reply: %d %s", p.Status, p.Text("main"))
-	}
+	m.Post(t, path(older, "/reply"), url.Values{"body": {"Still no okapix rows today."}}, http.StatusSeeOther)
 	tick()
-	if p := m.Post(t, path(newer, "/reply"), url.Values{"body": {"Any news?"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("reply: %d %s", p.Status, p.Text("main"))
-	}
+	m.Post(t, path(newer, "/reply"), url.Values{"body": {"Any news?"}}, http.StatusSeeOther)
 	p := search(t, m, "okapix")
 	if got := found(p); !slices.Equal(got, []int64{older, newer}) {
 		t.Errorf("after the second mention found %v, want %d (mentioned last) first", got, older)

@@ -58,9 +58,7 @@ func (e *slaEnv) run(t *testing.T, at time.Time) ticket.JobResult {
 // fields posts the agent's side-panel form for ticket id.
 func (e *slaEnv) fields(t *testing.T, id int64, values url.Values) {
 	t.Helper()
-	if p := e.agent.Post(t, path(id, "/fields"), values, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("fields of %d: %d %s", id, p.Status, p.Text("main"))
-	}
+	e.agent.Post(t, path(id, "/fields"), values, http.StatusSeeOther)
 }
 
 type sent struct {
@@ -261,9 +259,7 @@ func TestSLAJobWarnsThenBreachesOnceToWhomThePolicyNames(t *testing.T) {
 	// A closure added for Monday afterwards moves the due time to Tuesday 13:00: the
 	// breach stays a breach (marked), on the page and in the queue, and is not told again.
 	admin := e.app.SignIn(t, toomas)
-	if p := admin.Post(t, "/admin/calendar/exceptions", url.Values{"kind": {"closure"}, "date": {"2026-11-16"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("add closure: %d %s", p.Status, p.Text("main"))
-	}
+	admin.Post(t, "/admin/calendar/exceptions", url.Values{"kind": {"closure"}, "date": {"2026-11-16"}}, http.StatusSeeOther)
 	e.run(t, nov(16, 15, 30))
 	if c := clockOf(t, e, id, ticket.FirstResponse); !same(c.Due, nov(17, 13, 0)) || !c.Breached {
 		t.Fatalf("after the closure the clock is %+v, want due Tuesday 13:00 and still breached", c)
@@ -322,9 +318,7 @@ func TestSLAJobLeavesPausedAndStoppedClocksAlone(t *testing.T) {
 	running := open(t, e.app, e.mari, "Answered, not resolved")
 	e.clock.set(nov(16, 9, 30))
 	for id, then := range map[int64]string{waiting: "wait", solved: "open", running: "open"} {
-		if p := e.agent.Post(t, path(id, "/reply"), url.Values{"body": {"Looking into it."}, "then": {then}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-			t.Fatalf("reply to %d: %d %s", id, p.Status, p.Text("main"))
-		}
+		e.agent.Post(t, path(id, "/reply"), url.Values{"body": {"Looking into it."}, "then": {then}}, http.StatusSeeOther)
 	}
 	e.fields(t, solved, url.Values{"status": {"solved"}})
 
@@ -419,9 +413,7 @@ func TestSLAJobRecomputesDueTimesAfterACalendarChange(t *testing.T) {
 	if p := admin.Get(t, "/admin/calendar", http.StatusOK); !strings.Contains(p.Text("main"), "Tickets under way get new due times within a minute of a change.") {
 		t.Error("the calendar page does not say when running tickets follow a change")
 	}
-	if p := admin.Post(t, "/admin/calendar/exceptions", url.Values{"kind": {"closure"}, "date": {"2026-11-16"}, "note": {"Staff day"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("add closure: %d %s", p.Status, p.Text("main"))
-	}
+	admin.Post(t, "/admin/calendar/exceptions", url.Values{"kind": {"closure"}, "date": {"2026-11-16"}, "note": {"Staff day"}}, http.StatusSeeOther)
 	if c := clockOf(t, e, running, ticket.FirstResponse); !same(c.Due, nov(16, 13, 0)) {
 		t.Fatalf("the save itself changed the clock (due %v): the job is to", c.Due)
 	}
@@ -521,9 +513,7 @@ func TestSLAJobRetargetsClocksAfterAPolicyChange(t *testing.T) {
 	running := open(t, e.app, e.mari, "Normal and running")
 	waiting := open(t, e.app, e.mari, "Normal and waiting")
 	e.clock.set(nov(16, 9, 30))
-	if p := e.agent.Post(t, path(waiting, "/reply"), url.Values{"body": {"Which printer?"}, "then": {"wait"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("reply: %d", p.Status)
-	}
+	e.agent.Post(t, path(waiting, "/reply"), url.Values{"body": {"Which printer?"}, "then": {"wait"}}, http.StatusSeeOther)
 	high := open(t, e.app, e.mari, "Becomes high")
 	e.fields(t, high, url.Values{"priority": {"high"}})
 	highBefore := clockRows(t, e, high)
@@ -534,18 +524,14 @@ func TestSLAJobRetargetsClocksAfterAPolicyChange(t *testing.T) {
 	}
 	// Who is told changes no time: no recomputation.
 	before := count(t, e.app.DB, `SELECT count(*) FROM sla_recomputes`)
-	if p := admin.Post(t, "/admin/sla", policyForm(t, e, func(v url.Values) { v["normal_notify_warning"] = []string{"assignee", "team"} }), http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("save recipients: %d %s", p.Status, p.Text("main"))
-	}
+	admin.Post(t, "/admin/sla", policyForm(t, e, func(v url.Values) { v["normal_notify_warning"] = []string{"assignee", "team"} }), http.StatusSeeOther)
 	if n := count(t, e.app.DB, `SELECT count(*) FROM sla_recomputes`); n != before {
 		t.Errorf("a change of recipients asked for %d recomputations", n-before)
 	}
-	if p := admin.Post(t, "/admin/sla", policyForm(t, e, func(v url.Values) {
+	admin.Post(t, "/admin/sla", policyForm(t, e, func(v url.Values) {
 		v.Set("normal_first", "2h")
 		v.Set("normal_resolution", "20h")
-	}), http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("save targets: %d %s", p.Status, p.Text("main"))
-	}
+	}), http.StatusSeeOther)
 
 	e.run(t, nov(16, 10, 0))
 	c := clockOf(t, e, running, ticket.FirstResponse)

@@ -29,13 +29,11 @@ func TestTakeRefusesATicketTakenMeanwhile(t *testing.T) {
 	if !andresForm.Has("seen_assignee") || !kadriForm.Has("seen_assignee") {
 		t.Fatalf("the Take it forms do not say whom the agent saw: page %v, queue %v", andresForm, kadriForm)
 	}
-	if p := k.Post(t, path(id, "/take"), kadriForm, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("Kadri takes it: %d", p.Status)
-	}
+	k.Post(t, path(id, "/take"), kadriForm, http.StatusSeeOther)
 	before := take(t, app.DB)
 	p := a.Post(t, path(id, "/take"), andresForm, http.StatusSeeOther)
-	if p.Status != http.StatusSeeOther || p.Location() != path(id, "") {
-		t.Fatalf("Andres's late take: %d to %q", p.Status, p.Location())
+	if p.Location() != path(id, "") {
+		t.Fatalf("Andres's late take: went to %q", p.Location())
 	}
 	before.unchanged(t, app.DB, "a take of a ticket taken meanwhile")
 	page := a.Get(t, path(id, ""), http.StatusOK)
@@ -46,9 +44,7 @@ func TestTakeRefusesATicketTakenMeanwhile(t *testing.T) {
 		t.Errorf("assignee %q, want Kadri Kask", s)
 	}
 	// Having seen that Kadri has it, Andres may still take it over, deliberately.
-	if p := a.Post(t, path(id, "/take"), page.FormValues("#take-form"), http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("take over: %d", p.Status)
-	}
+	a.Post(t, path(id, "/take"), page.FormValues("#take-form"), http.StatusSeeOther)
 	if s := a.Get(t, path(id, ""), http.StatusOK).Text("#assignee strong"); s != "Andres Agent" {
 		t.Errorf("after a deliberate take-over the assignee is %q", s)
 	}
@@ -71,15 +67,11 @@ func TestTicketHistory(t *testing.T) {
 		{"/reply", url.Values{"body": {"Done?"}, "then": {"wait"}}},
 	}
 	for _, s := range steps {
-		if p := a.Post(t, path(id, s.path), s.form, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-			t.Fatalf("POST %s: %d", s.path, p.Status)
-		}
+		a.Post(t, path(id, s.path), s.form, http.StatusSeeOther)
 	}
 	// The CISO, who is not an agent, is named too (the page knows agents' and the
 	// customer's names already, and asks the directory for anyone else).
-	if p := app.SignIn(t, sirje).Post(t, path(id, "/note"), url.Values{"note": {"Not a security matter."}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("the CISO's note: %d", p.Status)
-	}
+	app.SignIn(t, sirje).Post(t, path(id, "/note"), url.Values{"note": {"Not a security matter."}}, http.StatusSeeOther)
 	page := a.Get(t, path(id, ""), http.StatusOK)
 	var what, who []string
 	page.Doc.Find("#history tbody tr").Each(func(_ int, tr *goquery.Selection) {
@@ -118,9 +110,7 @@ func TestTicketHistory(t *testing.T) {
 
 	// Only the newest 50 events are shown.
 	for i := range 50 {
-		if p := a.Post(t, path(id, "/note"), url.Values{"note": {fmt.Sprintf("Note %d", i)}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-			t.Fatalf("note %d: %d", i, p.Status)
-		}
+		a.Post(t, path(id, "/note"), url.Values{"note": {fmt.Sprintf("Note %d", i)}}, http.StatusSeeOther)
 	}
 	if n := a.Get(t, path(id, ""), http.StatusOK).Doc.Find("#history tbody tr").Length(); n != 50 {
 		t.Errorf("the history shows %d events, want the newest 50", n)
@@ -159,8 +149,8 @@ func TestPhoneTicket(t *testing.T) {
 		"priority": {"high"}, "impact": {"several_people"}}
 	p := a.Post(t, "/queue/phone", form, http.StatusSeeOther)
 	m := ticketPath.FindStringSubmatch(p.Location())
-	if p.Status != http.StatusSeeOther || m == nil {
-		t.Fatalf("log a phone call: %d to %q: %s", p.Status, p.Location(), p.Text("main"))
+	if m == nil {
+		t.Fatalf("log a phone call: went to %q: %s", p.Location(), p.Text("main"))
 	}
 	id, _ := strconv.ParseInt(m[1], 10, 64)
 	var row struct {
@@ -189,13 +179,11 @@ func TestPhoneTicket(t *testing.T) {
 		t.Errorf("the agent's page says %q", got)
 	}
 	cp := app.SignIn(t, mari).Get(t, path(id, ""), http.StatusOK)
-	if cp.Status != http.StatusOK || !strings.Contains(cp.Text("#ticket-meta"), "via Phone") || !strings.Contains(cp.Text("#conversation"), "the print button does nothing") ||
+	if !strings.Contains(cp.Text("#ticket-meta"), "via Phone") || !strings.Contains(cp.Text("#conversation"), "the print button does nothing") ||
 		!strings.Contains(cp.Text("#conversation .badge"), "Phone call") {
-		t.Errorf("Mari's page: %d, %q, %q", cp.Status, cp.Text("#ticket-meta"), cp.Text("#conversation"))
+		t.Errorf("Mari's page: %q, %q", cp.Text("#ticket-meta"), cp.Text("#conversation"))
 	}
-	if app.SignIn(t, jaan).Get(t, path(id, ""), http.StatusNotFound).Status != http.StatusNotFound {
-		t.Error("another organisation's customer sees the phone ticket")
-	}
+	app.SignIn(t, jaan).Get(t, path(id, ""), http.StatusNotFound)
 
 	// Refused: nobody chosen, an employee, a deactivated customer; the input is kept.
 	if _, err := app.DB.Exec(`UPDATE users SET active = false WHERE email = $1`, jaan); err != nil {
@@ -213,16 +201,16 @@ func TestPhoneTicket(t *testing.T) {
 		}
 		f.Set("requester_id", requester)
 		p := a.Post(t, "/queue/phone", f, http.StatusUnprocessableEntity)
-		if p.Status != http.StatusUnprocessableEntity || p.FieldError("requester_id") != msg {
-			t.Errorf("requester %q: %d %q", requester, p.Status, p.FieldError("requester_id"))
+		if p.FieldError("requester_id") != msg {
+			t.Errorf("requester %q: %q", requester, p.FieldError("requester_id"))
 		}
 		if p.InputValue("subject") != "Cannot print invoices" || !strings.Contains(p.Text("#body"), "print button") {
 			t.Errorf("requester %q: the input is lost", requester)
 		}
 	}
 	f := url.Values{"requester_id": {strconv.FormatInt(mariID, 10)}, "priority": {"high"}, "impact": {"one_person"}}
-	if p := a.Post(t, "/queue/phone", f, http.StatusUnprocessableEntity); p.Status != http.StatusUnprocessableEntity || p.FieldError("subject") == "" || p.FieldError("body") == "" || p.FieldError("category_id") == "" {
-		t.Errorf("an empty call: %d, errors %q %q %q", p.Status, p.FieldError("subject"), p.FieldError("body"), p.FieldError("category_id"))
+	if p := a.Post(t, "/queue/phone", f, http.StatusUnprocessableEntity); p.FieldError("subject") == "" || p.FieldError("body") == "" || p.FieldError("category_id") == "" {
+		t.Errorf("an empty call: errors %q %q %q", p.FieldError("subject"), p.FieldError("body"), p.FieldError("category_id"))
 	}
 	before.unchanged(t, app.DB, "refused phone calls")
 }
@@ -235,9 +223,7 @@ func TestLogACall(t *testing.T) {
 	a := app.SignIn(t, andres)
 	form := a.Get(t, path(id, ""), http.StatusOK).FormValues("#call-form")
 	form.Set("call", "Called Mari back and explained the setting.")
-	if p := a.Post(t, path(id, "/call"), form, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("log a call: %d %s", p.Status, p.Text("main"))
-	}
+	a.Post(t, path(id, "/call"), form, http.StatusSeeOther)
 	if n := count(t, app.DB, `SELECT count(*) FROM ticket_messages WHERE ticket_id = $1 AND channel = 'phone' AND NOT internal AND author_id = $2`, id, userID(t, app.DB, andres)); n != 1 {
 		t.Errorf("%d public phone messages by Andres, want 1", n)
 	}
@@ -251,8 +237,8 @@ func TestLogACall(t *testing.T) {
 		t.Errorf("Mari's conversation: %q", cp.Text("#conversation"))
 	}
 	before := take(t, app.DB)
-	if p := a.Post(t, path(id, "/call"), url.Values{"call": {"  "}}, http.StatusUnprocessableEntity); p.Status != http.StatusUnprocessableEntity || p.FieldError("call") == "" {
-		t.Errorf("an empty call: %d %q", p.Status, p.FieldError("call"))
+	if p := a.Post(t, path(id, "/call"), url.Values{"call": {"  "}}, http.StatusUnprocessableEntity); p.FieldError("call") == "" {
+		t.Errorf("an empty call: %q", p.FieldError("call"))
 	}
 	before.unchanged(t, app.DB, "an empty call")
 }
@@ -264,9 +250,7 @@ func TestCannedReplies(t *testing.T) {
 	app := apptest.New(t)
 	a, k := app.SignIn(t, andres), app.SignIn(t, kadri)
 	body := "Hello {{customer_name}}, about {{ticket_reference}}: {{.Viewer}} {{agent_name}}"
-	if p := a.Post(t, "/queue/canned", url.Values{"title": {"Greeting"}, "body": {body}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("add: %d %s", p.Status, p.Text("main"))
-	}
+	a.Post(t, "/queue/canned", url.Values{"title": {"Greeting"}, "body": {body}}, http.StatusSeeOther)
 	list := k.Get(t, "/queue/canned", http.StatusOK)
 	if !strings.Contains(list.Text("#canned"), "Greeting") {
 		t.Fatalf("Kadri does not see Andres's canned reply: %q", list.Text("main"))
@@ -277,11 +261,11 @@ func TestCannedReplies(t *testing.T) {
 	}
 	cpath := "/queue/canned/" + strconv.FormatInt(cannedID, 10)
 	before := take(t, app.DB)
-	if p := a.Post(t, "/queue/canned", url.Values{"title": {"greeting"}, "body": {"Again"}}, http.StatusUnprocessableEntity); p.Status != http.StatusUnprocessableEntity || p.FieldError("title") != "Another canned reply has this title." {
-		t.Errorf("a second Greeting: %d %q", p.Status, p.FieldError("title"))
+	if p := a.Post(t, "/queue/canned", url.Values{"title": {"greeting"}, "body": {"Again"}}, http.StatusUnprocessableEntity); p.FieldError("title") != "Another canned reply has this title." {
+		t.Errorf("a second Greeting: %q", p.FieldError("title"))
 	}
-	if p := a.Post(t, "/queue/canned", url.Values{"title": {"Empty"}}, http.StatusUnprocessableEntity); p.Status != http.StatusUnprocessableEntity || p.FieldError("body") == "" || p.InputValue("title") != "Empty" {
-		t.Errorf("no text: %d %q", p.Status, p.FieldError("body"))
+	if p := a.Post(t, "/queue/canned", url.Values{"title": {"Empty"}}, http.StatusUnprocessableEntity); p.FieldError("body") == "" || p.InputValue("title") != "Empty" {
+		t.Errorf("no text: %q", p.FieldError("body"))
 	}
 	before.unchanged(t, app.DB, "refused canned replies")
 	// Kadri edits it from the list.
@@ -291,9 +275,7 @@ func TestCannedReplies(t *testing.T) {
 		t.Fatalf("the edit form holds %v", f)
 	}
 	f.Set("body", body+"\nBest regards")
-	if p := k.Post(t, cpath, f, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("edit: %d", p.Status)
-	}
+	k.Post(t, cpath, f, http.StatusSeeOther)
 
 	id := open(t, app, app.SignIn(t, mari), "Greet me")
 	ref := a.Get(t, path(id, ""), http.StatusOK).Text("h1 .ref")
@@ -308,34 +290,30 @@ func TestCannedReplies(t *testing.T) {
 	action, _ := page.Doc.Find("#canned-button").Attr("formaction")
 	rf.Set("body", "Thanks for waiting.")
 	p := a.Get(t, action+"?"+rf.Encode(), http.StatusOK)
-	if p.Status != http.StatusOK || p.Text("#body") != "Thanks for waiting.\n\n"+want {
-		t.Errorf("inserted without JS: %d %q", p.Status, p.Text("#body"))
+	if p.Text("#body") != "Thanks for waiting.\n\n"+want {
+		t.Errorf("inserted without JS: %q", p.Text("#body"))
 	}
 	// With htmx: the reply box alone.
 	frag := a.Get(t, path(id, "/canned?")+url.Values{"canned_id": {strconv.FormatInt(cannedID, 10)}, "body": {""}}.Encode(), http.StatusOK, "HX-Request", "true")
-	if frag.Status != http.StatusOK || frag.Text("#reply-box #body") != want || frag.Doc.Find("#conversation, nav").Length() != 0 {
-		t.Errorf("inserted with htmx: %d %s", frag.Status, frag.Body)
+	if frag.Text("#reply-box #body") != want || frag.Doc.Find("#conversation, nav").Length() != 0 {
+		t.Errorf("inserted with htmx: %s", frag.Body)
 	}
-	if p := a.Get(t, path(id, "/canned?canned_id=999999&body=Mine"), http.StatusUnprocessableEntity, "HX-Request", "true"); p.Status != http.StatusUnprocessableEntity || p.FieldError("canned_id") == "" || p.Text("#body") != "Mine" {
-		t.Errorf("an unknown canned reply: %d %q %q", p.Status, p.FieldError("canned_id"), p.Text("#body"))
+	if p := a.Get(t, path(id, "/canned?canned_id=999999&body=Mine"), http.StatusUnprocessableEntity, "HX-Request", "true"); p.FieldError("canned_id") == "" || p.Text("#body") != "Mine" {
+		t.Errorf("an unknown canned reply: %q %q", p.FieldError("canned_id"), p.Text("#body"))
 	}
 	// Customers reach neither the list nor the insert, even on their own ticket.
 	c := app.SignIn(t, mari)
 	for _, u := range []string{"/queue/canned", path(id, "/canned?canned_id=") + strconv.FormatInt(cannedID, 10)} {
-		if p := c.Get(t, u, http.StatusForbidden); p.Status != http.StatusForbidden || strings.Contains(p.Body, "Best regards") {
-			t.Errorf("customer GET %s: %d", u, p.Status)
+		if p := c.Get(t, u, http.StatusForbidden); strings.Contains(p.Body, "Best regards") {
+			t.Errorf("customer GET %s: the answer shows the canned reply", u)
 		}
 	}
 
-	if p := a.Post(t, cpath+"/delete", nil, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("delete: %d", p.Status)
-	}
+	a.Post(t, cpath+"/delete", nil, http.StatusSeeOther)
 	if strings.Contains(a.Get(t, "/queue/canned", http.StatusOK).Text("#canned, #no-canned"), "Greeting") {
 		t.Error("the deleted reply is still listed")
 	}
-	if p := a.Post(t, cpath+"/delete", nil, http.StatusNotFound); p.Status != http.StatusNotFound {
-		t.Errorf("delete again: %d, want 404", p.Status)
-	}
+	a.Post(t, cpath+"/delete", nil, http.StatusNotFound)
 	var actions []string
 	if err := app.DB.Select(&actions, `SELECT action FROM audit_events WHERE object_type = 'canned_reply' AND object_id = $1 ORDER BY seq`,
 		strconv.FormatInt(cannedID, 10)); err != nil {
@@ -357,12 +335,8 @@ func TestLinkedTickets(t *testing.T) {
 	a := app.SignIn(t, andres)
 	firstRef, otherRef := a.Get(t, path(first, ""), http.StatusOK).Text("h1 .ref"), a.Get(t, path(other, ""), http.StatusOK).Text("h1 .ref")
 
-	if p := a.Post(t, path(dup, "/links"), url.Values{"reference": {strings.ToLower(firstRef)}, "kind": {"duplicate"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("link: %d %s", p.Status, p.Text("main"))
-	}
-	if p := a.Post(t, path(dup, "/links"), url.Values{"reference": {strconv.FormatInt(other, 10)}, "kind": {"related"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("link by id: %d %s", p.Status, p.Text("main"))
-	}
+	a.Post(t, path(dup, "/links"), url.Values{"reference": {strings.ToLower(firstRef)}, "kind": {"duplicate"}}, http.StatusSeeOther)
+	a.Post(t, path(dup, "/links"), url.Values{"reference": {strconv.FormatInt(other, 10)}, "kind": {"related"}}, http.StatusSeeOther)
 	dupPage := a.Get(t, path(dup, ""), http.StatusOK)
 	if got := dupPage.Text("#links li"); !strings.Contains(got, "Duplicate of "+firstRef) || !strings.Contains(got, "Related to "+otherRef) {
 		t.Errorf("the duplicate's links: %q", got)
@@ -404,15 +378,15 @@ func TestLinkedTickets(t *testing.T) {
 		{first, "nonsense", "No ticket has this reference."},
 	} {
 		p := a.Post(t, path(tt.from, "/links"), url.Values{"reference": {tt.ref}, "kind": {"related"}}, http.StatusUnprocessableEntity)
-		if p.Status != http.StatusUnprocessableEntity || p.FieldError("reference") != tt.msg {
-			t.Errorf("link %d to %q: %d %q, want %q", tt.from, tt.ref, p.Status, p.FieldError("reference"), tt.msg)
+		if p.FieldError("reference") != tt.msg {
+			t.Errorf("link %d to %q: %q, want %q", tt.from, tt.ref, p.FieldError("reference"), tt.msg)
 		}
 		if p.InputValue("reference") != tt.ref {
 			t.Errorf("link to %q: the input is lost", tt.ref)
 		}
 	}
-	if p := a.Post(t, path(first, "/links"), url.Values{"reference": {""}, "kind": {"related"}}, http.StatusUnprocessableEntity); p.Status != http.StatusUnprocessableEntity || p.FieldError("reference") == "" {
-		t.Errorf("link to nothing: %d %q", p.Status, p.FieldError("reference"))
+	if p := a.Post(t, path(first, "/links"), url.Values{"reference": {""}, "kind": {"related"}}, http.StatusUnprocessableEntity); p.FieldError("reference") == "" {
+		t.Errorf("link to nothing: %q", p.FieldError("reference"))
 	}
 	if n := count(t, app.DB, `SELECT count(*) FROM ticket_links`); n != links {
 		t.Errorf("refused links wrote %d links", n-links)
@@ -421,12 +395,8 @@ func TestLinkedTickets(t *testing.T) {
 
 	// Unlinked from the original's side: gone from both.
 	linkID, _ := a.Get(t, path(first, ""), http.StatusOK).Doc.Find("#links li").First().Attr("data-link")
-	if p := a.Post(t, path(other, "/links/"+linkID+"/delete"), nil, http.StatusNotFound); p.Status != http.StatusNotFound {
-		t.Errorf("unlink through a ticket the link is not on: %d, want 404", p.Status)
-	}
-	if p := a.Post(t, path(first, "/links/"+linkID+"/delete"), nil, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("unlink: %d", p.Status)
-	}
+	a.Post(t, path(other, "/links/"+linkID+"/delete"), nil, http.StatusNotFound)
+	a.Post(t, path(first, "/links/"+linkID+"/delete"), nil, http.StatusSeeOther)
 	if got := a.Get(t, path(dup, ""), http.StatusOK).Text("#links li"); strings.Contains(got, firstRef) || !strings.Contains(got, otherRef) {
 		t.Errorf("after unlinking, the duplicate's links: %q", got)
 	}
@@ -448,9 +418,7 @@ func TestAgentToolsRefuseOthers(t *testing.T) {
 	app := apptest.New(t)
 	id := open(t, app, app.SignIn(t, mari), "Mine alone")
 	other := open(t, app, app.SignIn(t, mari), "Mine too")
-	if p := app.SignIn(t, andres).Post(t, "/queue/canned", url.Values{"title": {"Kept"}, "body": {"Kept"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatal(p.Status)
-	}
+	app.SignIn(t, andres).Post(t, "/queue/canned", url.Values{"title": {"Kept"}, "body": {"Kept"}}, http.StatusSeeOther)
 	var cannedID string
 	app.DB.Get(&cannedID, `SELECT id::text FROM canned_replies WHERE title = 'Kept'`)
 	routes := []string{
@@ -471,9 +439,6 @@ func TestAgentToolsRefuseOthers(t *testing.T) {
 				res = c.Get(t, p, http.StatusForbidden)
 			} else {
 				res = c.Post(t, p, form, http.StatusForbidden)
-			}
-			if res.Status != http.StatusForbidden {
-				t.Errorf("%s: %s: %d, want 403", email, r, res.Status)
 			}
 			if strings.Contains(res.Body, "Kept") {
 				t.Errorf("%s: %s shows what it should not", email, r)

@@ -149,9 +149,6 @@ func TestUserList(t *testing.T) {
 	c := app.SignIn(t, adminEmail)
 
 	p := c.Get(t, "/admin/users", http.StatusOK)
-	if p.Status != http.StatusOK {
-		t.Fatalf("/admin/users: %d", p.Status)
-	}
 	got := rows(p)
 	if len(got) != len(demo.People) {
 		t.Errorf("%d users listed, want the %d demo people: %v", len(got), len(demo.People), got)
@@ -215,9 +212,6 @@ func TestUserListPages(t *testing.T) {
 		var pages [][]string
 		for path != "" && len(pages) < 5 {
 			p := c.Get(t, path, http.StatusOK)
-			if p.Status != http.StatusOK {
-				t.Fatalf("%s: %d", path, p.Status)
-			}
 			pages = append(pages, rows(p))
 			path, _ = p.Doc.Find(`a:contains("Next page")`).Attr("href")
 		}
@@ -255,8 +249,8 @@ func TestCreateUser(t *testing.T) {
 	adminID := userID(t, app.DB, adminEmail)
 
 	p := c.Get(t, "/admin/users/new", http.StatusOK)
-	if p.Status != http.StatusOK || p.Doc.Find("form#new-user").Length() != 1 {
-		t.Fatalf("/admin/users/new: %d, form found: %d", p.Status, p.Doc.Find("form#new-user").Length())
+	if p.Doc.Find("form#new-user").Length() != 1 {
+		t.Fatalf("/admin/users/new: form found: %d", p.Doc.Find("form#new-user").Length())
 	}
 
 	const password = "a long new password"
@@ -264,9 +258,6 @@ func TestCreateUser(t *testing.T) {
 		"email": {" Pille.Porgand@Tugi.Example "}, "name": {"Pille Porgand"},
 		"roles": {"agent", "employee"}, "org_name": {""}, "password": {password},
 	}, http.StatusSeeOther)
-	if p.Status != http.StatusSeeOther {
-		t.Fatalf("create: %d, want 303; errors: %s", p.Status, p.Text(".field-error"))
-	}
 	id := userID(t, app.DB, "pille.porgand@tugi.example")
 	if want := "/admin/users/" + strconv.FormatInt(id, 10); p.Location() != want {
 		t.Errorf("redirect to %q, want %q", p.Location(), want)
@@ -307,9 +298,6 @@ func TestCreateUser(t *testing.T) {
 
 	// The new person signs in with the password they were given, in any case of e-mail.
 	nc, p := signInWith(t, app, "PILLE.PORGAND@tugi.example", password, http.StatusSeeOther)
-	if p.Status != http.StatusSeeOther {
-		t.Fatalf("the new user cannot sign in: %d %s", p.Status, p.Text(".alert"))
-	}
 	if p := nc.Get(t, "/", http.StatusOK); p.Text("h1") != "Welcome, Pille Porgand" {
 		t.Errorf("home of the new user: %q", p.Text("h1"))
 	}
@@ -357,9 +345,6 @@ func TestCreateUserInvalid(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			before := take(t, app.DB)
 			p := c.Post(t, "/admin/users", tc.form, http.StatusUnprocessableEntity)
-			if p.Status != http.StatusUnprocessableEntity {
-				t.Fatalf("status %d, want 422", p.Status)
-			}
 			for _, field := range []string{"email", "name", "roles", "org_name", "password"} {
 				msg := p.FieldError(field)
 				want, ok := tc.errors[field]
@@ -403,16 +388,16 @@ func TestSetRoles(t *testing.T) {
 	evaPath := "/admin/users/" + strconv.FormatInt(eva, 10)
 
 	p := c.Get(t, evaPath, http.StatusOK)
-	if p.Status != http.StatusOK || p.Text("h1") != "Eva Employee" {
-		t.Fatalf("%s: %d %q", evaPath, p.Status, p.Text("h1"))
+	if p.Text("h1") != "Eva Employee" {
+		t.Fatalf("%s: %q", evaPath, p.Text("h1"))
 	}
 	if p.Doc.Find(`#roles-form input[name=roles][value=employee][checked]`).Length() != 1 {
 		t.Error("Eva's role employee is not checked")
 	}
 
 	p = c.Post(t, evaPath+"/roles", url.Values{"roles": {"ciso", "employee"}, "org_name": {""}}, http.StatusSeeOther)
-	if p.Status != http.StatusSeeOther || p.Location() != evaPath {
-		t.Fatalf("set roles: %d to %q, want 303 to %s; %s", p.Status, p.Location(), evaPath, p.Text(".field-error"))
+	if p.Location() != evaPath {
+		t.Fatalf("set roles: went to %q, want %s; %s", p.Location(), evaPath, p.Text(".field-error"))
 	}
 	p = c.Get(t, evaPath, http.StatusOK)
 	if p.Text(".flash") != "Roles saved." {
@@ -437,9 +422,6 @@ func TestSetRoles(t *testing.T) {
 		t.Errorf("the customer's form shows organisation %q", v)
 	}
 	p = c.Post(t, fmt.Sprintf("/admin/users/%d/roles", jaan), url.Values{"roles": {"customer"}, "org_name": {"Demo Customer OÜ"}}, http.StatusSeeOther)
-	if p.Status != http.StatusSeeOther {
-		t.Fatalf("move customer: %d %s", p.Status, p.Text(".field-error"))
-	}
 	ch = oneEvent(t, app.DB, "user.set_roles", jaan, adminID).changes(t)
 	if fmt.Sprint(ch["org_id"].Old) != from || fmt.Sprint(ch["org_id"].New) != to {
 		t.Errorf("audited organisation %v -> %v, want %s -> %s", ch["org_id"].Old, ch["org_id"].New, from, to)
@@ -458,8 +440,8 @@ func TestSetRoles(t *testing.T) {
 	} {
 		before := take(t, app.DB)
 		p := c.Post(t, evaPath+"/roles", tc.form, http.StatusUnprocessableEntity)
-		if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.FieldError(tc.field), tc.words) {
-			t.Errorf("roles %v: %d, beside %s %q; want 422 and %q", tc.form, p.Status, tc.field, p.FieldError(tc.field), tc.words)
+		if !strings.Contains(p.FieldError(tc.field), tc.words) {
+			t.Errorf("roles %v: beside %s %q; want %q", tc.form, tc.field, p.FieldError(tc.field), tc.words)
 		}
 		before.check(t, app.DB)
 	}
@@ -480,8 +462,8 @@ func TestLastAdmin(t *testing.T) {
 
 	before := take(t, app.DB)
 	p := c.Post(t, self+"/roles", url.Values{"roles": {"employee"}, "org_id": {""}}, http.StatusUnprocessableEntity)
-	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.FieldError("roles"), "last active admin") {
-		t.Errorf("removing the last admin's role: %d, beside roles %q", p.Status, p.FieldError("roles"))
+	if !strings.Contains(p.FieldError("roles"), "last active admin") {
+		t.Errorf("removing the last admin's role: beside roles %q", p.FieldError("roles"))
 	}
 	if !isActiveAdmin() {
 		t.Fatal("the last admin lost the admin role")
@@ -489,9 +471,6 @@ func TestLastAdmin(t *testing.T) {
 	before.check(t, app.DB)
 
 	p = c.Post(t, self+"/deactivate", nil, http.StatusSeeOther)
-	if p.Status != http.StatusSeeOther {
-		t.Fatalf("deactivating the last admin: %d", p.Status)
-	}
 	if flash := c.Get(t, p.Location(), http.StatusOK).Text(".flash"); !strings.Contains(flash, "last active admin") {
 		t.Errorf("deactivating the last admin: flash %q", flash)
 	}
@@ -499,24 +478,16 @@ func TestLastAdmin(t *testing.T) {
 		t.Fatal("the last admin was deactivated")
 	}
 	before.check(t, app.DB)
-	if p := c.Get(t, "/admin/users", http.StatusOK); p.Status != http.StatusOK {
-		t.Errorf("the last admin can no longer manage users: %d", p.Status)
-	}
+	c.Get(t, "/admin/users", http.StatusOK)
 
 	// With a second admin, the first may step down.
 	eva := userID(t, app.DB, "employee@tugi.example")
-	if p := c.Post(t, fmt.Sprintf("/admin/users/%d/roles", eva), url.Values{"roles": {"employee", "admin"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("make Eva admin: %d", p.Status)
-	}
-	if p := c.Post(t, self+"/roles", url.Values{"roles": {"employee"}}, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Fatalf("step down with another admin: %d %s", p.Status, p.FieldError("roles"))
-	}
+	c.Post(t, fmt.Sprintf("/admin/users/%d/roles", eva), url.Values{"roles": {"employee", "admin"}}, http.StatusSeeOther)
+	c.Post(t, self+"/roles", url.Values{"roles": {"employee"}}, http.StatusSeeOther)
 	if isActiveAdmin() {
 		t.Error("the admin role was not removed")
 	}
-	if p := c.Get(t, "/admin/users", http.StatusForbidden); p.Status != http.StatusForbidden {
-		t.Errorf("after stepping down, /admin/users: %d, want 403", p.Status)
-	}
+	c.Get(t, "/admin/users", http.StatusForbidden)
 }
 
 func TestDeactivateAndActivate(t *testing.T) {
@@ -527,14 +498,12 @@ func TestDeactivateAndActivate(t *testing.T) {
 	agentPath := "/admin/users/" + strconv.FormatInt(agent, 10)
 
 	ac := app.SignIn(t, "agent@tugi.example")
-	if p := ac.Get(t, "/", http.StatusOK); p.Status != http.StatusOK {
-		t.Fatalf("agent home: %d", p.Status)
-	}
+	ac.Get(t, "/", http.StatusOK)
 	oldCookie := ac.Cookie("tugi_session")
 
 	p := c.Post(t, agentPath+"/deactivate", nil, http.StatusSeeOther)
-	if p.Status != http.StatusSeeOther || p.Location() != agentPath {
-		t.Fatalf("deactivate: %d to %q", p.Status, p.Location())
+	if p.Location() != agentPath {
+		t.Fatalf("deactivate: went to %q", p.Location())
 	}
 	p = c.Get(t, agentPath, http.StatusOK)
 	if flash := p.Text(".flash"); flash != "Andres Agent is deactivated and signed out everywhere." {
@@ -546,12 +515,10 @@ func TestDeactivateAndActivate(t *testing.T) {
 	if n := count(t, app.DB, `SELECT count(*) FROM sessions WHERE user_id = $1`, agent); n != 0 {
 		t.Errorf("the agent still has %d sessions", n)
 	}
-	if p := ac.Get(t, "/", http.StatusSeeOther); p.Status != http.StatusSeeOther || p.Location() != "/login" {
-		t.Errorf("the agent's open session: %d to %q, want signed out", p.Status, p.Location())
+	if p := ac.Get(t, "/", http.StatusSeeOther); p.Location() != "/login" {
+		t.Errorf("the agent's open session: went to %q, want signed out", p.Location())
 	}
-	if _, p := signInWith(t, app, "agent@tugi.example", demo.Password, http.StatusUnauthorized); p.Status == http.StatusSeeOther {
-		t.Error("a deactivated user signed in")
-	} else if !strings.Contains(p.Text(".alert"), "not right") {
+	if _, p := signInWith(t, app, "agent@tugi.example", demo.Password, http.StatusUnauthorized); !strings.Contains(p.Text(".alert"), "not right") {
 		t.Errorf("deactivated sign-in says %q", p.Text(".alert"))
 	}
 	ev := oneEvent(t, app.DB, "user.deactivate", agent, adminID)
@@ -563,9 +530,6 @@ func TestDeactivateAndActivate(t *testing.T) {
 	}
 
 	p = c.Post(t, agentPath+"/activate", nil, http.StatusSeeOther)
-	if p.Status != http.StatusSeeOther {
-		t.Fatalf("activate: %d", p.Status)
-	}
 	if flash := c.Get(t, agentPath, http.StatusOK).Text(".flash"); flash != "Andres Agent can sign in again." {
 		t.Errorf("flash %q", flash)
 	}
@@ -573,23 +537,15 @@ func TestDeactivateAndActivate(t *testing.T) {
 
 	// The session ended at deactivation stays ended.
 	ac.SetCookie("tugi_session", oldCookie)
-	if p := ac.Get(t, "/", http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Errorf("the old session works again after activation: %d", p.Status)
-	}
-	if _, p := signInWith(t, app, "agent@tugi.example", demo.Password, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Errorf("the activated agent cannot sign in: %d %s", p.Status, p.Text(".alert"))
-	}
+	ac.Get(t, "/", http.StatusSeeOther)
+	signInWith(t, app, "agent@tugi.example", demo.Password, http.StatusSeeOther)
 
 	// Activating someone active changes and audits nothing.
 	before := take(t, app.DB)
-	if p := c.Post(t, agentPath+"/activate", nil, http.StatusSeeOther); p.Status != http.StatusSeeOther {
-		t.Errorf("activate again: %d", p.Status)
-	}
+	c.Post(t, agentPath+"/activate", nil, http.StatusSeeOther)
 	before.check(t, app.DB)
 
-	if p := c.Post(t, "/admin/users/999999/deactivate", nil, http.StatusNotFound); p.Status != http.StatusNotFound {
-		t.Errorf("deactivate nobody: %d, want 404", p.Status)
-	}
+	c.Post(t, "/admin/users/999999/deactivate", nil, http.StatusNotFound)
 }
 
 func TestOrganisations(t *testing.T) {
@@ -613,16 +569,13 @@ func TestOrganisations(t *testing.T) {
 	}
 
 	p := c.Get(t, "/admin/organisations", http.StatusOK)
-	if p.Status != http.StatusOK {
-		t.Fatalf("/admin/organisations: %d", p.Status)
-	}
 	if got, want := members(p), map[string]string{"Demo Customer OÜ": "2", "Second Customer AS": "1"}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("organisations and members %v, want %v", got, want)
 	}
 
 	p = c.Post(t, "/admin/organisations", url.Values{"name": {"  Kolmas Klient OÜ "}}, http.StatusSeeOther)
-	if p.Status != http.StatusSeeOther || p.Location() != "/admin/organisations" {
-		t.Fatalf("create: %d to %q; %s", p.Status, p.Location(), p.FieldError("name"))
+	if p.Location() != "/admin/organisations" {
+		t.Fatalf("create: went to %q; %s", p.Location(), p.FieldError("name"))
 	}
 	p = c.Get(t, p.Location(), http.StatusOK)
 	if flash := p.Text(".flash"); flash != "Organisation Kolmas Klient OÜ created." {
@@ -640,9 +593,7 @@ func TestOrganisations(t *testing.T) {
 	if v := c.Get(t, "/admin/organisations/names?org_name=kolm", http.StatusOK, "HX-Request", "true").Doc.Find("option").AttrOr("value", ""); v != "Kolmas Klient OÜ" {
 		t.Errorf("the user form suggests %q for \"kolm\", want the new organisation", v)
 	}
-	if p := app.SignIn(t, "agent@tugi.example").Get(t, "/admin/organisations/names?org_name=kolm", http.StatusForbidden); p.Status != http.StatusForbidden {
-		t.Errorf("an agent asking for the user form's suggestions: %d, want 403", p.Status)
-	}
+	app.SignIn(t, "agent@tugi.example").Get(t, "/admin/organisations/names?org_name=kolm", http.StatusForbidden)
 
 	for _, tc := range []struct{ name, words string }{
 		{"second customer as", "already exists"},
@@ -654,8 +605,8 @@ func TestOrganisations(t *testing.T) {
 	} {
 		before := take(t, app.DB)
 		p := c.Post(t, "/admin/organisations", url.Values{"name": {tc.name}}, http.StatusUnprocessableEntity)
-		if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.FieldError("name"), tc.words) {
-			t.Errorf("organisation %q: %d, beside name %q; want 422 and %q", tc.name, p.Status, p.FieldError("name"), tc.words)
+		if !strings.Contains(p.FieldError("name"), tc.words) {
+			t.Errorf("organisation %q: beside name %q; want %q", tc.name, p.FieldError("name"), tc.words)
 		}
 		if p.InputValue("name") != tc.name {
 			t.Errorf("organisation %q: the field holds %q", tc.name, p.InputValue("name"))
@@ -682,15 +633,11 @@ func TestAdminOnly(t *testing.T) {
 		before := take(t, app.DB) // after the sign-in, which is audited
 		for _, route := range admin {
 			method, path, _ := strings.Cut(route, " ")
-			var p *apptest.Page
 			if method == http.MethodGet {
-				p = c.Get(t, path, http.StatusForbidden)
+				c.Get(t, path, http.StatusForbidden)
 			} else {
-				p = c.Post(t, path, url.Values{"name": {"Sneaky OÜ"}, "email": {"sneaky@tugi.example"},
+				c.Post(t, path, url.Values{"name": {"Sneaky OÜ"}, "email": {"sneaky@tugi.example"},
 					"roles": {"admin", "employee"}, "password": {"sneaky password 1"}}, http.StatusForbidden)
-			}
-			if p.Status != http.StatusForbidden {
-				t.Errorf("%s: %s %s: %d, want 403", email, method, path, p.Status)
 			}
 		}
 		if p := c.Get(t, "/", http.StatusOK); p.Doc.Find(`.mainnav a[href^="/admin"]`).Length() != 0 {
@@ -704,8 +651,8 @@ func TestAdminOnly(t *testing.T) {
 
 	// Nobody signed in is sent to sign in.
 	c := app.Client(t)
-	if p := c.Get(t, "/admin/users", http.StatusSeeOther); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location(), "/login") {
-		t.Errorf("anonymous /admin/users: %d to %q", p.Status, p.Location())
+	if p := c.Get(t, "/admin/users", http.StatusSeeOther); !strings.HasPrefix(p.Location(), "/login") {
+		t.Errorf("anonymous /admin/users: went to %q", p.Location())
 	}
 }
 
