@@ -162,6 +162,15 @@ func TestCSRF(t *testing.T) {
 		c.Post(t, "/admin/organisations", url.Values{"name": {"Signed In OÜ"}}, http.StatusSeeOther)
 	})
 
+	t.Run("a stale header beside a fresh form", func(t *testing.T) {
+		t.Parallel()
+		c := app.Client(t)
+		stale := c.CSRF()
+		c.Post(t, "/login", url.Values{"email": {admin}, "password": {demo.Password}}, http.StatusSeeOther)
+		c.Post(t, "/admin/organisations", url.Values{"name": {"Fresh Form OÜ"}}, http.StatusSeeOther, "X-CSRF-Token", stale)
+		c.Do(t, http.MethodPost, "/admin/organisations", url.Values{"name": {"Stale Only OÜ"}}, http.StatusForbidden, "X-CSRF-Token", stale)
+	})
+
 	t.Run("a browser's same-origin form", func(t *testing.T) {
 		t.Parallel()
 		c := app.SignIn(t, admin)

@@ -87,18 +87,17 @@ func CSRF(o CSRFOptions) echo.MiddlewareFunc {
 			default:
 				return CSRFError(errors.New("cross-site request"), c)
 			}
-			tok := c.Request().Header.Get("X-CSRF-Token")
-			if tok == "" {
-				tok = c.Request().PostFormValue(CSRFField)
-			}
-			if tok == "" {
-				return CSRFError(errors.New("no token"), c)
-			}
 			secret, ok := st.secret(c)
-			if !ok || !unmaskMatches(tok, secret) {
-				return CSRFError(errors.New("token does not match the session"), c)
+			if !ok {
+				return CSRFError(errors.New("no session and no pre-session cookie"), c)
 			}
-			return next(c)
+			// Either may be stale while the other is fresh (a page that htmx swapped in
+			// under an older body's hx-headers): one token that matches is enough.
+			if unmaskMatches(c.Request().Header.Get("X-CSRF-Token"), secret) ||
+				unmaskMatches(c.Request().PostFormValue(CSRFField), secret) {
+				return next(c)
+			}
+			return CSRFError(errors.New("no token matching the session"), c)
 		}
 	}
 }
