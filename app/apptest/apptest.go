@@ -6,6 +6,7 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -110,6 +111,10 @@ type Client struct {
 	t    testing.TB
 	app  *App
 	http *http.Client
+
+	mu       sync.Mutex
+	token    string // the CSRF token last read from a page
+	tokenFor string // the cookies it is bound to (tokenCookies)
 }
 
 // Client returns a new client with no cookies.
@@ -200,9 +205,9 @@ func (c *Client) TryPost(path string, form url.Values, header ...string) (*Page,
 	if form.Get(web.CSRFField) != "" {
 		return c.Try(http.MethodPost, path, form, header...)
 	}
-	tok := c.Cookie(web.CSRFCookie)
-	if tok == "" {
-		return nil, fmt.Errorf("post %s: the client has no CSRF token", path)
+	tok, err := c.fetchCSRF()
+	if err != nil {
+		return nil, fmt.Errorf("post %s: %w", path, err)
 	}
 	return c.Try(http.MethodPost, path, withToken(form, tok), header...)
 }
@@ -305,32 +310,62 @@ func (c *Client) SetCookie(name, value string) {
 	c.http.Jar.SetCookies(u, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
 }
 
-// CSRF returns the client's CSRF token, fetching the sign-in page first if it has none.
+// CSRF returns a CSRF token for the client's session (or, before sign-in, its
+// pre-session cookie), as a page of Tugi's carries it.
 func (c *Client) CSRF() string {
 	c.t.Helper()
 	return c.csrf(c.t)
 }
 
-// csrf is CSRF, failing t if the sign-in page cannot be fetched.
+// csrf is CSRF, failing t if no page gives a token.
 func (c *Client) csrf(t testing.TB) string {
 	t.Helper()
-	if tok := c.Cookie(web.CSRFCookie); tok != "" {
-		return tok
-	}
-	// Signed in, the sign-in page sends the person home; either answer sets the token.
-	req, err := newRequest(http.MethodGet, c.app.URL+"/login", nil, nil)
+	tok, err := c.fetchCSRF()
 	if err != nil {
 		t.Fatal(err)
-	}
-	p, err := c.send(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok := c.Cookie(web.CSRFCookie)
-	if p.Status != http.StatusOK && p.Status != http.StatusSeeOther || tok == "" {
-		t.Fatalf("GET /login for a CSRF token: status %d, token %q", p.Status, tok)
 	}
 	return tok
+}
+
+// fetchCSRF returns the token last read from a page while the cookies it is bound to are
+// the same; otherwise it reads one from the sign-in page (or, signed in, the page that
+// sends the person to).
+func (c *Client) fetchCSRF() (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.token != "" && c.tokenFor == c.tokenCookies() {
+		return c.token, nil
+	}
+	p, err := c.Try(http.MethodGet, "/login", nil)
+	if err == nil && p.Status == http.StatusSeeOther {
+		p, err = c.Try(http.MethodGet, p.Location(), nil)
+	}
+	if err != nil {
+		return "", fmt.Errorf("a page for a CSRF token: %w", err)
+	}
+	tok := PageCSRF(p)
+	if p.Status != http.StatusOK || tok == "" {
+		return "", fmt.Errorf("a page for a CSRF token: status %d, token %q", p.Status, tok)
+	}
+	c.token, c.tokenFor = tok, c.tokenCookies()
+	return tok, nil
+}
+
+// tokenCookies returns the values of the cookies a CSRF token is bound to.
+func (c *Client) tokenCookies() string {
+	return c.Cookie(auth.CookieName) + "\x00" + c.Cookie(web.CSRFCookie)
+}
+
+// PageCSRF returns the CSRF token p carries: in its body's hx-headers, or else in a
+// form's _csrf field; "" if none.
+func PageCSRF(p *Page) string {
+	if h, ok := p.Doc.Find("body").Attr("hx-headers"); ok {
+		var hdr map[string]string
+		if json.Unmarshal([]byte(h), &hdr) == nil && hdr["X-CSRF-Token"] != "" {
+			return hdr["X-CSRF-Token"]
+		}
+	}
+	return p.Doc.Find("input[name="+web.CSRFField+"]").First().AttrOr("value", "")
 }
 
 // SafeBuffer is a bytes.Buffer safe for concurrent writes, for logs.

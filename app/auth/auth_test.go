@@ -603,13 +603,15 @@ func TestCookieAttributes(t *testing.T) {
 		if h := login.Header.Get("Strict-Transport-Security"); !strings.Contains(h, "max-age=") {
 			t.Errorf("no Strict-Transport-Security: %q", h)
 		}
-		csrf := cookie(login, "tugi_csrf")
-		if csrf == nil || !csrf.Secure {
-			t.Fatalf("CSRF cookie not Secure: %+v", csrf)
+		// Over HTTPS the pre-session cookie has the __Host- prefix: a sibling site of the
+		// same domain cannot set it.
+		csrf := cookie(login, "__Host-tugi_csrf")
+		if csrf == nil || !csrf.Secure || csrf.Path != "/" || csrf.Domain != "" || !csrf.HttpOnly {
+			t.Fatalf("CSRF cookie not Secure, HttpOnly, host-only for /: %+v", csrf)
 		}
-		// The client will not send Secure cookies over http, so send the token by hand.
-		form := url.Values{"email": {customer}, "password": {demo.Password}, "_csrf": {csrf.Value}}
-		p := c.Do(t, http.MethodPost, "/login", form, http.StatusSeeOther, "Cookie", "tugi_csrf="+csrf.Value)
+		// The client will not send Secure cookies over http, so send the cookie by hand.
+		form := url.Values{"email": {customer}, "password": {demo.Password}, "_csrf": {apptest.PageCSRF(login)}}
+		p := c.Do(t, http.MethodPost, "/login", form, http.StatusSeeOther, "Cookie", "__Host-tugi_csrf="+csrf.Value)
 		sess := cookie(p, auth.CookieName)
 		if sess == nil || !sess.Secure || !sess.HttpOnly || sess.SameSite != http.SameSiteLaxMode {
 			t.Errorf("session cookie: %+v, want Secure, HttpOnly, SameSite=Lax", sess)

@@ -42,10 +42,12 @@ import (
 // ErrNotInstalled is returned (wrapped) by Start when no PostgreSQL server programs are found.
 var ErrNotInstalled = errors.New("PostgreSQL server programs (initdb, postgres) not found: install PostgreSQL's server package (Debian: apt-get install postgresql)")
 
+// AppDatabase is the database Start creates for Tugi.
+const AppDatabase = "tugi"
+
 const (
 	port          = 5432 // only names the socket file; the server listens on no TCP port
 	superuser     = "tugi"
-	appDatabase   = "tugi"
 	socketFile    = ".s.PGSQL.5432"
 	maxSocketPath = 100 // the kernel allows 107 bytes; leave room
 	logRotateSize = 10 << 20
@@ -221,16 +223,72 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		c.Stop() //nolint:errcheck // the start-up error is the one to report
 		return nil, err
 	}
-	log.Info("embedded PostgreSQL ready", "pid", c.cmd.Process.Pid, "dsn", c.DSN(appDatabase))
+	log.Info("embedded PostgreSQL ready", "pid", c.cmd.Process.Pid, "dsn", c.DSN(AppDatabase))
 	return c, nil
 }
 
-// DSN returns a key=value connection string for database dbname of this cluster. It
-// always names the socket directory as host: without it, a client would reach the
-// machine's own PostgreSQL.
+// DSN returns a key=value connection string for database dbname of this cluster, as its
+// superuser, which owns the schema and migrates it. It always names the socket directory
+// as host: without it, a client would reach the machine's own PostgreSQL.
 func (c *Cluster) DSN(dbname string) string {
+	return c.dsn(superuser, dbname)
+}
+
+// AppDSN returns a key=value connection string for database dbname of this cluster as
+// AppRole, the least-privileged role Tugi serves as (EnsureAppRole creates it).
+func (c *Cluster) AppDSN(dbname string) string {
+	return c.dsn(AppRole, dbname)
+}
+
+func (c *Cluster) dsn(user, dbname string) string {
 	return fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable",
-		quoteDSN(c.socketDir), port, superuser, quoteDSN(dbname))
+		quoteDSN(c.socketDir), port, user, quoteDSN(dbname))
+}
+
+// AppRole is the login role the embedded mode serves as: a member of the group tugi_app
+// (db/migrations/0002) and nothing else, as docs/audit.md sets production up, so that the
+// database itself refuses to change or delete an audit event the server wrote.
+const AppRole = "tugi_web"
+
+// EnsureAppRole creates AppRole, a login role in the group tugi_app, if it is missing,
+// and makes sure it is a member. tugi_app is made by the migrations: run them first.
+func (c *Cluster) EnsureAppRole(ctx context.Context) error {
+	db, err := sql.Open("postgres", c.DSN("postgres"))
+	if err != nil {
+		return fmt.Errorf("pgcluster: %w", err)
+	}
+	defer db.Close()
+	var group, exists bool
+	err = db.QueryRowContext(ctx, `SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tugi_app'),
+		EXISTS (SELECT FROM pg_roles WHERE rolname = $1)`, AppRole).Scan(&group, &exists)
+	if err != nil {
+		return fmt.Errorf("pgcluster: look for role %s: %w", AppRole, err)
+	}
+	if !group {
+		return errors.New("pgcluster: role tugi_app does not exist: migrate the database first")
+	}
+	stmt := `CREATE ROLE ` + pq.QuoteIdentifier(AppRole) + ` LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE IN ROLE tugi_app`
+	if exists {
+		// A role of that name made by hand gets no more than the group's rights either.
+		stmt = `ALTER ROLE ` + pq.QuoteIdentifier(AppRole) + ` LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS`
+	}
+	if _, err := db.ExecContext(ctx, stmt); err != nil {
+		return fmt.Errorf("pgcluster: role %s: %w", AppRole, err)
+	}
+	if exists {
+		var member bool
+		if err := db.QueryRowContext(ctx, `SELECT pg_has_role($1, 'tugi_app', 'MEMBER')`, AppRole).Scan(&member); err != nil {
+			return fmt.Errorf("pgcluster: role %s: %w", AppRole, err)
+		}
+		if !member {
+			if _, err := db.ExecContext(ctx, `GRANT tugi_app TO `+pq.QuoteIdentifier(AppRole)); err != nil {
+				return fmt.Errorf("pgcluster: role %s: %w", AppRole, err)
+			}
+		}
+	} else {
+		c.log.Info("embedded PostgreSQL: role created", "role", AppRole)
+	}
+	return nil
 }
 
 // DataDir returns the cluster's data directory.
@@ -321,16 +379,16 @@ func (c *Cluster) createAppDatabase(ctx context.Context) error {
 	}
 	defer db.Close()
 	var exists bool
-	if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1)`, appDatabase).Scan(&exists); err != nil {
-		return fmt.Errorf("pgcluster: look for database %s: %w", appDatabase, err)
+	if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1)`, AppDatabase).Scan(&exists); err != nil {
+		return fmt.Errorf("pgcluster: look for database %s: %w", AppDatabase, err)
 	}
 	if exists {
 		return nil
 	}
-	if _, err := db.ExecContext(ctx, `CREATE DATABASE `+pq.QuoteIdentifier(appDatabase)); err != nil {
-		return fmt.Errorf("pgcluster: create database %s: %w", appDatabase, err)
+	if _, err := db.ExecContext(ctx, `CREATE DATABASE `+pq.QuoteIdentifier(AppDatabase)); err != nil {
+		return fmt.Errorf("pgcluster: create database %s: %w", AppDatabase, err)
 	}
-	c.log.Info("embedded PostgreSQL: database created", "database", appDatabase)
+	c.log.Info("embedded PostgreSQL: database created", "database", AppDatabase)
 	return nil
 }
 

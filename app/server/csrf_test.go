@@ -8,6 +8,7 @@ import (
 	"tugi/app/apptest"
 	"tugi/app/auth"
 	"tugi/app/demo"
+	"tugi/app/web"
 )
 
 const expired = "This form has expired"
@@ -84,11 +85,12 @@ func TestCSRF(t *testing.T) {
 		c := app.SignIn(t, admin)
 		page := c.Get(t, "/admin/organisations", http.StatusOK)
 		hdr, _ := page.Doc.Find("body").Attr("hx-headers")
-		if want := `{"X-CSRF-Token": "` + c.CSRF() + `"}`; hdr != want {
+		token := apptest.PageCSRF(page)
+		if want := `{"X-CSRF-Token": "` + token + `"}`; token == "" || hdr != want {
 			t.Fatalf("body hx-headers = %q, want %q", hdr, want)
 		}
 		p := c.Do(t, http.MethodPost, "/admin/organisations", url.Values{"name": {"Header Token OÜ"}}, http.StatusOK,
-			"X-CSRF-Token", c.CSRF(), "HX-Request", "true")
+			"X-CSRF-Token", token, "HX-Request", "true")
 		if p.Header.Get("HX-Redirect") != "/admin/organisations" {
 			t.Fatalf("htmx post: HX-Redirect %q", p.Header.Get("HX-Redirect"))
 		}
@@ -97,6 +99,76 @@ func TestCSRF(t *testing.T) {
 		if n != 1 {
 			t.Error("the organisation was not created")
 		}
+	})
+
+	// A session's tokens are its own: neither another session's token nor a pre-session
+	// cookie planted by a sibling site (one that may set cookies for the domain) with the
+	// token that goes with it gets a form through.
+	t.Run("token from another session", func(t *testing.T) {
+		t.Parallel()
+		victim := app.SignIn(t, admin)
+		other := app.SignIn(t, admin)
+		p := victim.Do(t, http.MethodPost, "/admin/organisations", url.Values{"name": {"Other Session OÜ"}, "_csrf": {other.CSRF()}},
+			http.StatusForbidden, "Sec-Fetch-Site", "same-site")
+		if p.Text("h1") != expired {
+			t.Errorf("another session's token: %q, want %q", p.Text("h1"), expired)
+		}
+		attacker := app.Client(t)
+		token := attacker.CSRF()
+		victim.SetCookie(web.CSRFCookie, attacker.Cookie(web.CSRFCookie))
+		victim.Do(t, http.MethodPost, "/admin/organisations", url.Values{"name": {"Planted Cookie OÜ"}, "_csrf": {token}},
+			http.StatusForbidden, "Sec-Fetch-Site", "same-site")
+		var n int
+		app.DB.Get(&n, `SELECT count(*) FROM organisations WHERE name IN ('Other Session OÜ', 'Planted Cookie OÜ')`)
+		if n != 0 {
+			t.Errorf("%d organisations created with a borrowed token", n)
+		}
+	})
+
+	t.Run("token in the query", func(t *testing.T) {
+		t.Parallel()
+		c := app.SignIn(t, admin)
+		p := c.Do(t, http.MethodPost, "/admin/organisations?_csrf="+url.QueryEscape(c.CSRF()), url.Values{"name": {"Query Token OÜ"}}, http.StatusForbidden)
+		if p.Text("h1") != expired {
+			t.Errorf("token in the query: %q, want %q", p.Text("h1"), expired)
+		}
+	})
+
+	// Each page carries its own token (a fresh pad XORed with the session's secret), so a
+	// compressed page leaks nothing of it; every one of them is accepted.
+	t.Run("each page its own token", func(t *testing.T) {
+		t.Parallel()
+		c := app.SignIn(t, admin)
+		first := apptest.PageCSRF(c.Get(t, "/admin/organisations", http.StatusOK))
+		second := apptest.PageCSRF(c.Get(t, "/admin/organisations", http.StatusOK))
+		if first == "" || first == second {
+			t.Fatalf("two renders carry the tokens %q and %q; want two different ones", first, second)
+		}
+		c.Post(t, "/admin/organisations", url.Values{"name": {"First Page OÜ"}, "_csrf": {first}}, http.StatusSeeOther)
+		c.Post(t, "/admin/organisations", url.Values{"name": {"Second Page OÜ"}, "_csrf": {second}}, http.StatusSeeOther)
+	})
+
+	// Before sign-in there is no session: the sign-in form's token is bound to a
+	// pre-session cookie, and is worth nothing once signed in.
+	t.Run("sign-in form before any session", func(t *testing.T) {
+		t.Parallel()
+		c := app.Client(t)
+		token := apptest.PageCSRF(c.Get(t, "/login", http.StatusOK))
+		c.Post(t, "/login", url.Values{"email": {admin}, "password": {demo.Password}, "_csrf": {token}}, http.StatusSeeOther)
+		if c.Cookie(web.CSRFCookie) != "" {
+			t.Error("the pre-session cookie outlives sign-in")
+		}
+		c.Do(t, http.MethodPost, "/admin/organisations", url.Values{"name": {"Pre Session OÜ"}, "_csrf": {token}}, http.StatusForbidden)
+		c.Post(t, "/admin/organisations", url.Values{"name": {"Signed In OÜ"}}, http.StatusSeeOther)
+	})
+
+	t.Run("a stale header beside a fresh form", func(t *testing.T) {
+		t.Parallel()
+		c := app.Client(t)
+		stale := c.CSRF()
+		c.Post(t, "/login", url.Values{"email": {admin}, "password": {demo.Password}}, http.StatusSeeOther)
+		c.Post(t, "/admin/organisations", url.Values{"name": {"Fresh Form OÜ"}}, http.StatusSeeOther, "X-CSRF-Token", stale)
+		c.Do(t, http.MethodPost, "/admin/organisations", url.Values{"name": {"Stale Only OÜ"}}, http.StatusForbidden, "X-CSRF-Token", stale)
 	})
 
 	t.Run("a browser's same-origin form", func(t *testing.T) {

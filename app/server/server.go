@@ -121,19 +121,9 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "header:X-CSRF-Token,form:" + web.CSRFField,
-		ContextKey:     web.CSRFKey,
-		CookieName:     web.CSRFCookie,
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSecure:   cfg.Secure(),
-		CookieSameSite: http.SameSiteLaxMode,
-		CookieMaxAge:   int(cfg.SessionMax.Seconds()),
-		ErrorHandler:   web.CSRFError,
-
-		AllowSecFetchSiteFunc: web.CSRFSecFetchSite,
-	})
+	// The CSRF check needs the session its token is bound to, so it runs after LoadSession
+	// (which only reads); nothing that acts on the request runs before it.
+	csrf := web.CSRF(web.CSRFOptions{Key: key, Secure: cfg.Secure(), MaxAge: cfg.SessionMax})
 	// Forms that carry files may be as large as their files allow; every other request
 	// 2 MB. The limit acts before CSRF, the first reader of a form.
 	small := middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "2M"})
@@ -143,7 +133,7 @@ func New(o Options) (*Server, error) {
 	// streams, and the infrastructure's own.
 	admit := web.Admit(cfg.ActiveRequests)
 	person := func(body echo.MiddlewareFunc) []echo.MiddlewareFunc {
-		return []echo.MiddlewareFunc{flashes.Middleware(), web.KeepURLOnFailedSubmit(), body, csrf, authH.LoadSession}
+		return []echo.MiddlewareFunc{flashes.Middleware(), web.KeepURLOnFailedSubmit(), body, authH.LoadSession, csrf}
 	}
 	s := &Server{Echo: e, Sessions: sessions, Renderer: renderer, chains: map[route.Kind][]echo.MiddlewareFunc{
 		route.Page:     slices.Concat([]echo.MiddlewareFunc{deadlines(route.Page), admit, compress}, person(small)),

@@ -209,7 +209,7 @@ func BenchmarkScale(b *testing.B) {
 
 	// Ticket creation as a customer, through the form with its CSRF token, 8 clients.
 	const writers = 8
-	create := createRequest(base, creatorCookies)
+	create := createRequest(b, base, creatorCookies)
 	probe, res := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	create(probe)
 	if err := fasthttp.Do(probe, res); err != nil || res.StatusCode() != http.StatusSeeOther {
@@ -501,18 +501,13 @@ func waitReady(b *testing.B, base, logName string) {
 }
 
 // signIn signs in through the real form and returns the cookies a browser would send:
-// the session and the CSRF token.
+// the session's (the CSRF token a form needs is in the pages: pageCSRF).
 func signIn(b *testing.B, base, email string) []*http.Cookie {
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	u, _ := url.Parse(base)
-	res, err := c.Get(base + "/login")
-	if err != nil {
-		b.Fatal(err)
-	}
-	res.Body.Close()
-	token := cookie(jar.Cookies(u), web.CSRFCookie)
-	res, err = c.PostForm(base+"/login", url.Values{"email": {email}, "password": {scalePassword}, web.CSRFField: {token}})
+	token := pageCSRF(b, c, base+"/login")
+	res, err := c.PostForm(base+"/login", url.Values{"email": {email}, "password": {scalePassword}, web.CSRFField: {token}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -520,15 +515,28 @@ func signIn(b *testing.B, base, email string) []*http.Cookie {
 	if res.StatusCode != http.StatusSeeOther || cookie(jar.Cookies(u), "tugi_session") == "" {
 		b.Fatalf("sign-in as %s: %d", email, res.StatusCode)
 	}
-	// Sign-in drops the CSRF token; the next page brings a new one.
-	if res, err = c.Get(base + "/"); err != nil {
+	return jar.Cookies(u)
+}
+
+// csrfInPage finds the CSRF token in a page: in a form's field or the body's hx-headers.
+var csrfInPage = regexp.MustCompile(`(?:name="` + web.CSRFField + `" value="|"X-CSRF-Token": ")([A-Za-z0-9_-]+)"`)
+
+// pageCSRF fetches target with c and returns the CSRF token the page carries.
+func pageCSRF(b *testing.B, c *http.Client, target string) string {
+	res, err := c.Get(target)
+	if err != nil {
 		b.Fatal(err)
 	}
+	body, err := io.ReadAll(res.Body)
 	res.Body.Close()
-	if cookie(jar.Cookies(u), web.CSRFCookie) == "" {
-		b.Fatalf("no CSRF token after signing in as %s", email)
+	if err != nil {
+		b.Fatal(err)
 	}
-	return jar.Cookies(u)
+	m := csrfInPage.FindSubmatch(body)
+	if res.StatusCode != http.StatusOK || m == nil {
+		b.Fatalf("GET %s for a CSRF token: status %d, token found %v", target, res.StatusCode, m != nil)
+	}
+	return string(m[1])
 }
 
 func cookie(cs []*http.Cookie, name string) string {
@@ -541,8 +549,11 @@ func cookie(cs []*http.Cookie, name string) string {
 }
 
 // createRequest posts the new-ticket form as a browser would.
-func createRequest(base string, cookies []*http.Cookie) loadtest.Request {
-	token := cookie(cookies, web.CSRFCookie)
+func createRequest(b *testing.B, base string, cookies []*http.Cookie) loadtest.Request {
+	jar, _ := cookiejar.New(nil)
+	u, _ := url.Parse(base)
+	jar.SetCookies(u, cookies)
+	token := pageCSRF(b, &http.Client{Jar: jar}, base+"/tickets/new")
 	var n atomic.Int64
 	return func(req *fasthttp.Request) {
 		form := url.Values{
@@ -673,10 +684,10 @@ func bareServer(b *testing.B, db *sqlx.DB, agent, customer *access.Viewer, queue
 
 	e := echo.New()
 	e.Renderer = renderer
+	e.Use(web.CSRF(web.CSRFOptions{Key: make([]byte, 32)})) // the forms carry a token
 	page := func(v *access.Viewer, title, tpl string, data any, form url.Values) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			web.SetViewer(c, v)
-			c.Set(web.CSRFKey, "a-token-as-long-as-tugis-32chars") // the forms carry one
 			p := renderer.NewPage(c, title)
 			p.Form = web.Form{Values: form}
 			p.Data = data

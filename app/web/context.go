@@ -3,8 +3,6 @@
 package web
 
 import (
-	"net/http"
-
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
@@ -15,11 +13,10 @@ import (
 const (
 	viewerKey  = "tugi.viewer"
 	sessionKey = "tugi.session"
-	// CSRFKey is where the CSRF middleware leaves the request's token.
-	CSRFKey = "csrf"
 	// CSRFField is the form field, and X-CSRF-Token the header, that carry the token.
 	CSRFField = "_csrf"
-	// CSRFCookie is the cookie that holds the token the form field must match.
+	// CSRFCookie is the cookie that, before sign-in, holds the random value the CSRF
+	// secret is bound to (CSRFCookieName).
 	CSRFCookie = "tugi_csrf"
 )
 
@@ -65,10 +62,4 @@ func IsHTMX(c echo.Context) bool { return c.Request().Header.Get("HX-Request") =
 func IsPartial(c echo.Context) bool {
 	h := c.Request().Header
 	return IsHTMX(c) && h.Get("HX-Boosted") != "true" && h.Get("HX-History-Restore-Request") != "true"
-}
-
-// RenewCSRF drops the request's CSRF token, so the next page gets a new one: done at
-// sign-in and sign-out, so a token seen before either is worth nothing after it.
-func RenewCSRF(c echo.Context) {
-	c.SetCookie(&http.Cookie{Name: CSRFCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }

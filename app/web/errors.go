@@ -29,17 +29,6 @@ func CSRFError(err error, c echo.Context) error {
 	return echo.NewHTTPError(http.StatusForbidden).SetInternal(errors.Join(errCSRF, err))
 }
 
-// CSRFSecFetchSite is the CSRF middleware's AllowSecFetchSiteFunc, asked about a form the
-// browser says did not come from Tugi's own pages: one from a sibling site (same-site)
-// still passes with the right token; any other (cross-site) is refused with the same
-// "form expired" page as a missing token, not the middleware's bare 403.
-func CSRFSecFetchSite(c echo.Context) (bool, error) {
-	if c.Request().Header.Get(echo.HeaderSecFetchSite) == "same-site" {
-		return false, nil
-	}
-	return false, CSRFError(errors.New("cross-site request"), c)
-}
-
 // ErrorHandler turns every error a handler returns into a response: a page (or, for an
 // htmx request, a fragment) with a plain message and the request id. Server errors are
 // logged with the request id; their text is never shown.

@@ -89,19 +89,3 @@ func TestErrorHandler(t *testing.T) {
 		t.Errorf("a committed response was changed: %d %q", rec.Code, b)
 	}
 }
-
-func TestCSRFSecFetchSite(t *testing.T) {
-	for site, fallBack := range map[string]bool{"same-site": true, "cross-site": false, "bogus": false} {
-		c := htmxContext("Sec-Fetch-Site", site)
-		allow, err := CSRFSecFetchSite(c)
-		if allow {
-			t.Errorf("%s: allowed without a token", site)
-		}
-		if fallBack != (err == nil) {
-			t.Errorf("%s: error %v; want the token check (no error) %v", site, err, fallBack)
-		}
-		if err != nil && !errors.Is(err, errCSRF) {
-			t.Errorf("%s: refused as %v, not as an expired form", site, err)
-		}
-	}
-}

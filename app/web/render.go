@@ -255,7 +255,7 @@ func (r *Renderer) NewPage(c echo.Context, title string) *Page {
 		Lang:      "en",
 		Support:   r.support,
 	}
-	p.CSRF, _ = c.Get(CSRFKey).(string)
+	p.CSRF = CSRFToken(c)
 	if v != nil {
 		if v.Lang != "" {
 			p.Lang = v.Lang

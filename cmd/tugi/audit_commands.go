@@ -66,7 +66,7 @@ func runAuditVerify(ctx context.Context, args []string, _ io.Reader, stdout, std
 				f, audit.PublicKeyText(checkpoints[i].PublicKey), audit.PublicKeyText(trusted))
 		}
 	}
-	db, _, closeDB, err := openDatabase(ctx, cfg, newLogger(stderr, cfg.LogLevel, cfg.LogFormat), cfg.Migrate)
+	db, _, closeDB, err := openDatabase(ctx, cfg, newLogger(stderr, cfg.LogLevel, cfg.LogFormat), cfg.Migrate, asOwner)
 	if err != nil {
 		return err
 	}
@@ -115,7 +115,7 @@ func runAuditCheckpoint(ctx context.Context, args []string, _ io.Reader, stdout,
 	if err != nil {
 		return fmt.Errorf("TUGI_AUDIT_SIGNING_KEY: %w", err)
 	}
-	db, _, closeDB, err := openDatabase(ctx, cfg, newLogger(stderr, cfg.LogLevel, cfg.LogFormat), cfg.Migrate)
+	db, _, closeDB, err := openDatabase(ctx, cfg, newLogger(stderr, cfg.LogLevel, cfg.LogFormat), cfg.Migrate, asOwner)
 	if err != nil {
 		return err
 	}

@@ -13,18 +13,32 @@ import (
 	"tugi/app/pgcluster"
 )
 
+// role is whom a command acts as on the embedded database.
+type role int
+
+const (
+	// asOwner: the schema's owner, for the operator's commands (migrate, user add, demo,
+	// audit ...), as they would run them in production.
+	asOwner role = iota
+	// asApp: the least-privileged login role (pgcluster.AppRole, a member of tugi_app), for
+	// tugi serve, as production serves: the database then refuses to change the audit log.
+	asApp
+)
+
 // openDatabase connects to DATABASE_URL or, without it, to the embedded PostgreSQL under
 // TUGI_DATA_DIR, starting it when needed, and brings the schema up to date when migrate
-// is true; otherwise it refuses a schema that is not up to date. close stops what it
-// started. embedded reports which of the two it is.
-func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool) (db *sqlx.DB, embedded bool, close func(), err error) {
+// is true; otherwise it refuses a schema that is not up to date. On the embedded database
+// it migrates as the owner and then, for asApp, connects again as pgcluster.AppRole;
+// with DATABASE_URL the URL says who Tugi is. close stops what it started. embedded
+// reports which of the two it is.
+func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool, as role) (db *sqlx.DB, embedded bool, close func(), err error) {
 	dsn := cfg.DatabaseURL
 	var cluster *pgcluster.Cluster
 	if dsn == "" {
 		if cluster, err = pgcluster.Start(ctx, pgcluster.Options{Dir: cfg.DataDir, Logger: log}); err != nil {
 			return nil, false, nil, err
 		}
-		dsn = cluster.DSN("tugi")
+		dsn = cluster.DSN(pgcluster.AppDatabase)
 	}
 	stopCluster := func() {
 		if cluster != nil {
@@ -42,12 +56,30 @@ func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger, mig
 	} else {
 		err = checkSchema(ctx, db)
 	}
+	if err == nil && cluster != nil && as == asApp {
+		db, err = reopenAsApp(ctx, cluster, db)
+	}
 	if err != nil {
 		db.Close()
 		stopCluster()
 		return nil, false, nil, err
 	}
 	return db, cluster != nil, func() { db.Close(); stopCluster() }, nil
+}
+
+// reopenAsApp makes sure the embedded cluster has its least-privileged role and returns a
+// pool connected as it, closing owner, the pool that migrated; on an error it returns
+// owner, still open.
+func reopenAsApp(ctx context.Context, cluster *pgcluster.Cluster, owner *sqlx.DB) (*sqlx.DB, error) {
+	if err := cluster.EnsureAppRole(ctx); err != nil {
+		return owner, err
+	}
+	app, err := database.Open(ctx, cluster.AppDSN(pgcluster.AppDatabase))
+	if err != nil {
+		return owner, err
+	}
+	owner.Close()
+	return app, nil
 }
 
 // checkSchema refuses to go on while migrations are pending (TUGI_MIGRATE=false).

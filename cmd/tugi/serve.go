@@ -75,7 +75,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	log := newLogger(stdout, cfg.LogLevel, cfg.LogFormat)
 	tuneGC(os.Getenv)
 
-	db, embedded, closeDB, err := openDatabase(ctx, cfg, log, cfg.Migrate)
+	db, embedded, closeDB, err := openDatabase(ctx, cfg, log, cfg.Migrate, asApp)
 	if err != nil {
 		return err
 	}
