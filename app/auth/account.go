@@ -74,25 +74,28 @@ func (h *Handler) ChangePassword(c echo.Context) error {
 	actor := web.Actor(c)
 	// A wrong current password counts as a failed sign-in: a borrowed session must not
 	// become a way to guess the password.
-	attempt, blocked, err := h.throttle.Attempt(ctx, h.db, u.Email, actor.ClientIP)
+	devices, err := h.devices(ctx)
 	if err != nil {
 		return err
 	}
+	attempt, err := h.throttle.Attempt(ctx, h.db, u.Email, actor.ClientIP, devices.nonce(c.Request(), u))
+	if err != nil {
+		return err
+	}
+	blocked := attempt.Blocked != NoLimit
 	if blocked || !user.CheckPassword(u.PasswordHash, f.Current) {
+		msg := "This is not your current password."
 		if blocked {
 			if err := h.throttle.Forget(ctx, h.db, attempt); err != nil {
 				return err
 			}
+			msg = throttledMessage(attempt.Blocked)
 		} else {
 			err := audit.Record(ctx, h.db, actor, audit.Event{Action: "user.change_password_failed", ObjectType: "user",
 				ObjectID: strconv.FormatInt(u.ID, 10), OrgID: v.OrgID})
 			if err != nil {
 				return err
 			}
-		}
-		msg := "This is not your current password."
-		if blocked {
-			msg = "Too many failed sign-ins. Wait a few minutes and try again."
 		}
 		form.Fail("current_password", msg)
 		return h.renderAccount(c, http.StatusUnprocessableEntity, form)

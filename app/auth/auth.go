@@ -159,13 +159,22 @@ func (h *Handler) Login(c echo.Context) error {
 	}
 
 	actor := web.Actor(c)
-	attempt, blocked, err := h.throttle.Attempt(ctx, h.db, f.Email, actor.ClientIP)
-	if err != nil {
-		return err
-	}
 	u, err := user.NewStore(h.db).ByEmail(ctx, f.Email)
 	if err != nil && !errors.Is(err, user.ErrNotFound) {
 		return err
+	}
+	devices, err := h.devices(ctx)
+	if err != nil {
+		return err
+	}
+	attempt, err := h.throttle.Attempt(ctx, h.db, f.Email, actor.ClientIP, devices.nonce(c.Request(), u))
+	if err != nil {
+		return err
+	}
+	blocked := attempt.Blocked != NoLimit
+	device := "new" // browser, for the audit log
+	if attempt.Device != "" {
+		device = "known"
 	}
 	var ok bool
 	switch {
@@ -179,14 +188,14 @@ func (h *Handler) Login(c echo.Context) error {
 		reason := "wrong_password"
 		switch {
 		case blocked:
-			reason = "throttled"
+			reason = "throttled_" + string(attempt.Blocked)
 		case u == nil:
 			reason = "unknown_account"
 		case !u.Active:
 			reason = "inactive"
 		}
 		ev := audit.Event{Action: "auth.sign_in_failed", ObjectType: "user",
-			Changes: map[string]audit.Change{"reason": {New: reason}}}
+			Changes: map[string]audit.Change{"reason": {New: reason}, "device": {New: device}}}
 		if u != nil {
 			ev.ObjectID = strconv.FormatInt(u.ID, 10)
 			actor.UserID, actor.Roles = u.ID, u.Roles.Strings()
@@ -208,7 +217,7 @@ func (h *Handler) Login(c echo.Context) error {
 			return err
 		}
 		if blocked {
-			return fail(http.StatusTooManyRequests, "Too many failed sign-ins. Wait a few minutes and try again.")
+			return fail(http.StatusTooManyRequests, throttledMessage(attempt.Blocked))
 		}
 		return fail(http.StatusUnauthorized, "The e-mail or password is not right.")
 	}
@@ -218,20 +227,23 @@ func (h *Handler) Login(c echo.Context) error {
 	}
 	actor.UserID, actor.Roles = u.ID, u.Roles.Strings()
 	err = database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
-		if err := h.throttle.Succeed(ctx, tx, f.Email); err != nil {
+		if err := h.throttle.Succeed(ctx, tx, f.Email, attempt); err != nil {
 			return err
 		}
 		if err := user.NewStore(tx).RecordSignIn(ctx, u.ID); err != nil {
 			return err
 		}
 		ev := audit.Event{Action: "auth.sign_in", ObjectType: "user", ObjectID: strconv.FormatInt(u.ID, 10),
-			Changes: map[string]audit.Change{"method": {New: "password"}}}
+			Changes: map[string]audit.Change{"method": {New: "password"}, "device": {New: device}}}
 		if u.OrgID != nil {
 			ev.OrgID = *u.OrgID
 		}
 		return audit.Record(ctx, tx, actor, ev)
 	})
 	if err != nil {
+		return err
+	}
+	if err := devices.set(c, u); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, safeNext(f.Next))

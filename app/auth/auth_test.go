@@ -33,7 +33,8 @@ const (
 
 	wrongPassword  = "not-the-right-password-42"
 	msgWrong       = "The e-mail or password is not right."
-	msgThrottled   = "Too many failed sign-ins. Wait a few minutes and try again."
+	msgNewBrowsers = "Too many failed sign-ins with this e-mail address from browsers it was not used on before. Sign in from a browser you have signed in on before, or wait a few minutes and try again."
+	msgAddress     = "Too many failed sign-ins from your network address. Wait a few minutes and try again."
 	newPassword    = "correct horse battery staple"
 	signedOutFlash = "You have signed out."
 )
@@ -302,7 +303,7 @@ func TestSignInRenewsSession(t *testing.T) {
 
 func TestThrottle(t *testing.T) {
 	t.Parallel()
-	throttle := apptest.Options{Throttle: auth.Throttle{PerAccount: 3, PerClient: 10, Window: time.Minute}}
+	throttle := apptest.Options{Throttle: auth.Throttle{PerAccount: 3, PerDevice: 3, PerClient: 10, Window: time.Minute}}
 
 	t.Run("per account, even with the right password", func(t *testing.T) {
 		t.Parallel()
@@ -313,13 +314,13 @@ func TestThrottle(t *testing.T) {
 			signIn(t, c, email, wrongPassword, http.StatusUnauthorized)
 		}
 		p := signIn(t, c, "Customer@demo-customer.example", demo.Password, http.StatusTooManyRequests)
-		if p.Text("#form-error") != msgThrottled {
-			t.Fatalf("right password after 3 failures: %q, want %q", p.Text("#form-error"), msgThrottled)
+		if p.Text("#form-error") != msgNewBrowsers {
+			t.Fatalf("right password after 3 failures: %q, want %q", p.Text("#form-error"), msgNewBrowsers)
 		}
 		c.Get(t, "/", http.StatusSeeOther)
 		// Another account from the same address is not affected.
 		signIn(t, app.Client(t), customer2, demo.Password, http.StatusSeeOther)
-		want := []string{"wrong_password", "wrong_password", "wrong_password", "throttled"}
+		want := []string{"wrong_password", "wrong_password", "wrong_password", "throttled_account"}
 		if got := signInFailures(t, app); !slices.Equal(got, want) {
 			t.Errorf("audit reasons %q, want %q", got, want)
 		}
@@ -352,7 +353,7 @@ func TestThrottle(t *testing.T) {
 			t.Errorf("4th attempt at an unknown address: %q, want 429", unknown[3])
 		}
 		reasons := signInFailures(t, app)
-		if !slices.Contains(reasons, "unknown_account") || !slices.Contains(reasons, "throttled") {
+		if !slices.Contains(reasons, "unknown_account") || !slices.Contains(reasons, "throttled_account") {
 			t.Errorf("audit reasons %q", reasons)
 		}
 	})
@@ -366,8 +367,8 @@ func TestThrottle(t *testing.T) {
 		}
 		// The 11th attempt from this address is refused, whichever account and password.
 		p := signIn(t, app.Client(t), admin, demo.Password, http.StatusTooManyRequests)
-		if p.Text("#form-error") != msgThrottled {
-			t.Errorf("after 10 failures from one address: %q", p.Text("#form-error"))
+		if p.Text("#form-error") != msgAddress {
+			t.Errorf("after 10 failures from one address: %q, want %q", p.Text("#form-error"), msgAddress)
 		}
 	})
 
@@ -390,7 +391,7 @@ func TestThrottle(t *testing.T) {
 	// than the limit are ever checked.
 	t.Run("concurrent guesses", func(t *testing.T) {
 		t.Parallel()
-		app := apptest.NewWith(t, apptest.Options{Throttle: auth.Throttle{PerAccount: 3, PerClient: 100, Window: time.Minute}})
+		app := apptest.NewWith(t, apptest.Options{Throttle: auth.Throttle{PerAccount: 3, PerDevice: 3, PerClient: 100, Window: time.Minute}})
 		clients := make([]*apptest.Client, 40)
 		for i := range clients {
 			clients[i] = app.Client(t)
@@ -458,11 +459,13 @@ func TestThrottle(t *testing.T) {
 		}
 	})
 
+	// The session's browser signed in, so its guesses are counted for its device cookie
+	// first (3), then, its cookie locked, as a new browser's (3 more).
 	t.Run("a wrong current password counts", func(t *testing.T) {
 		t.Parallel()
 		app := apptest.NewWith(t, throttle)
 		c := app.SignIn(t, customer)
-		for range 3 {
+		for range 6 {
 			p := c.Post(t, "/account/password", url.Values{"current_password": {wrongPassword},
 				"new_password": {newPassword}, "confirm_password": {newPassword}}, http.StatusUnprocessableEntity)
 			if p.FieldError("current_password") != "This is not your current password." {
@@ -471,8 +474,8 @@ func TestThrottle(t *testing.T) {
 		}
 		p := c.Post(t, "/account/password", url.Values{"current_password": {demo.Password},
 			"new_password": {newPassword}, "confirm_password": {newPassword}}, http.StatusUnprocessableEntity)
-		if p.FieldError("current_password") != msgThrottled {
-			t.Errorf("right current after 3 wrong: %q", p.FieldError("current_password"))
+		if p.FieldError("current_password") != msgNewBrowsers {
+			t.Errorf("right current after 6 wrong: %q, want %q", p.FieldError("current_password"), msgNewBrowsers)
 		}
 		signIn(t, app.Client(t), customer, newPassword, http.StatusTooManyRequests)
 	})

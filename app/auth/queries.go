@@ -72,15 +72,34 @@ const deleteUserSessionsExcept = `DELETE FROM sessions WHERE user_id = $1 AND id
 // deleteEndedSessions removes the sessions past their expiry or unused for $1 seconds.
 const deleteEndedSessions = `DELETE FROM sessions WHERE expires_at <= now() OR last_seen_at <= now() - make_interval(secs => $1)`
 
-// insertSigninFailure writes a sign-in attempt for the e-mail address $1 from the client
-// address $2, counted as failed until taken back, and returns its id.
-const insertSigninFailure = `INSERT INTO signin_failures (email, client_ip) VALUES ($1, $2) RETURNING id`
+// insertSigninAttempt writes a sign-in attempt for the e-mail address $1 from the client
+// address $2, counted as failed until taken back, and returns its id and the device it
+// is counted for: $3, the nonce of the browser's device cookie for the account, unless it
+// is "" or has had $5 failures in the last $4 seconds (then NULL: a new browser).
+const insertSigninAttempt = `
+INSERT INTO signin_failures (email, client_ip, device)
+SELECT $1, $2, CASE WHEN $3 <> '' AND (SELECT count(*) FROM signin_failures
+                     WHERE email = $1 AND device = $3 AND at > now() - make_interval(secs => $4)) < $5
+                    THEN $3 END
+RETURNING id, device`
 
-// signinBlocked reads whether the attempts other than $6 in the last $3 seconds reach a
-// limit: $4 for the e-mail address $1, or $5 for the client address $2.
+// signinBlocked reads which limit the attempts other than $8 in the last $4 seconds reach
+// for an attempt at the e-mail address $1 from the client address $2 and the device $3
+// ("" for a new browser): 'device' when the device has had $6, or for a new browser
+// 'account' when the address has had $5 from new browsers, 'address' when the client
+// address has had $7; empty for none.
 const signinBlocked = `
-SELECT (SELECT count(*) FROM signin_failures WHERE email = $1 AND at > now() - make_interval(secs => $3) AND id <> $6) >= $4
-    OR (SELECT count(*) FROM signin_failures WHERE client_ip = $2 AND at > now() - make_interval(secs => $3) AND id <> $6) >= $5`
+SELECT CASE
+    WHEN $3 <> '' THEN CASE WHEN (SELECT count(*) FROM signin_failures
+        WHERE email = $1 AND device = $3 AND at > now() - make_interval(secs => $4) AND id <> $8) >= $6
+        THEN 'device' ELSE '' END
+    WHEN (SELECT count(*) FROM signin_failures
+        WHERE email = $1 AND device IS NULL AND at > now() - make_interval(secs => $4) AND id <> $8) >= $5
+        THEN 'account'
+    WHEN (SELECT count(*) FROM signin_failures
+        WHERE client_ip = $2 AND at > now() - make_interval(secs => $4) AND id <> $8) >= $7
+        THEN 'address'
+    ELSE '' END`
 
 // deleteOldSigninFailures removes the attempts older than a day.
 const deleteOldSigninFailures = `DELETE FROM signin_failures WHERE at < now() - interval '1 day'`
@@ -88,8 +107,9 @@ const deleteOldSigninFailures = `DELETE FROM signin_failures WHERE at < now() - 
 // deleteSigninFailure removes attempt $1 (taken back).
 const deleteSigninFailure = `DELETE FROM signin_failures WHERE id = $1`
 
-// deleteAccountSigninFailures removes the attempts for the e-mail address $1.
-const deleteAccountSigninFailures = `DELETE FROM signin_failures WHERE email = $1`
+// deleteBucketSigninFailures removes the attempts for the e-mail address $1 from the
+// device $2, or from new browsers when $2 is "".
+const deleteBucketSigninFailures = `DELETE FROM signin_failures WHERE email = $1 AND device IS NOT DISTINCT FROM NULLIF($2, '')`
 
 // insertCookieKey keeps $1 as the cookie-signing key unless a process made one first.
 const insertCookieKey = `INSERT INTO cookie_keys (name, key) VALUES ('signing', $1) ON CONFLICT (name) DO NOTHING`

@@ -40,10 +40,12 @@ var catalogues = map[string]map[string]string{
 		"Sign in": "Logi sisse",
 		"Sign in to Tugi, the customer support and security-incident portal.": "Logige sisse klienditoe ja turvaintsidentide portaali Tugi.",
 		"Password": "Parool",
-		"Enter your e-mail address and password.":                     "Sisestage oma e-posti aadress ja parool.",
-		"The e-mail or password is not right.":                        "E-posti aadress või parool ei ole õige.",
-		"Too many failed sign-ins. Wait a few minutes and try again.": "Liiga palju ebaõnnestunud sisselogimiskatseid. Oodake mõni minut ja proovige uuesti.",
-		"You have signed out.":                                        "Olete välja logitud.",
+		"Enter your e-mail address and password.": "Sisestage oma e-posti aadress ja parool.",
+		"The e-mail or password is not right.":    "E-posti aadress või parool ei ole õige.",
+		"Too many failed sign-ins with this e-mail address from browsers it was not used on before. Sign in from a browser you have signed in on before, or wait a few minutes and try again.": "Selle e-posti aadressiga on brauseritest, millega seda varem ei kasutatud, liiga palju ebaõnnestunud sisselogimiskatseid. Logige sisse brauseriga, millega olete varem sisse loginud, või oodake mõni minut ja proovige uuesti.",
+		"Too many failed sign-ins from this browser. Wait a few minutes and try again.":                                                                                                        "Sellest brauserist on liiga palju ebaõnnestunud sisselogimiskatseid. Oodake mõni minut ja proovige uuesti.",
+		"Too many failed sign-ins from your network address. Wait a few minutes and try again.":                                                                                                "Teie võrguaadressilt on liiga palju ebaõnnestunud sisselogimiskatseid. Oodake mõni minut ja proovige uuesti.",
+		"You have signed out.": "Olete välja logitud.",
 
 		// Home page
 		"Welcome, %s":    "Tere tulemast, %s",
