@@ -229,12 +229,13 @@ func TestDeviceCookie(t *testing.T) {
 		post := func(password string, want int, cookies string) *apptest.Page {
 			t.Helper()
 			c := app.Client(t)
-			csrf := cookie(c.Get(t, "/login", http.StatusOK), "tugi_csrf")
-			if csrf == nil {
-				t.Fatal("no CSRF cookie")
+			page := c.Get(t, "/login", http.StatusOK)
+			pre := cookie(page, "__Host-tugi_csrf") // the sign-in form's pre-session cookie, under HTTPS
+			if pre == nil {
+				t.Fatal("no pre-session cookie")
 			}
-			form := url.Values{"email": {customer}, "password": {password}, "_csrf": {csrf.Value}}
-			return c.Do(t, http.MethodPost, "/login", form, want, "Cookie", "tugi_csrf="+csrf.Value+cookies)
+			form := url.Values{"email": {customer}, "password": {password}, "_csrf": {apptest.PageCSRF(page)}}
+			return c.Do(t, http.MethodPost, "/login", form, want, "Cookie", "__Host-tugi_csrf="+pre.Value+cookies)
 		}
 		ck := cookie(post(demo.Password, http.StatusSeeOther, ""), "__Host-"+auth.DeviceCookie)
 		if ck == nil || !ck.Secure || !ck.HttpOnly || ck.Path != "/" || ck.Domain != "" {
