@@ -145,6 +145,7 @@ var catalogues = map[string]map[string]string{
 		"The two entries do not match.":                     "Sisestatud väärtused ei kattu.",
 		"Choose one of the options offered.":                "Valige üks pakutud valikutest.",
 		"This value is not valid.":                          "See väärtus ei sobi.",
+		"This holds characters Tugi cannot use, such as a control character. Type it again as plain text.": "Siin on märke, mida Tugi ei saa kasutada, näiteks juhtmärk. Sisestage see uuesti tavalise tekstina.",
 		// message formats these before they reach T, so at run time the formatted
 		// forms below are looked up; the formats are kept for when it stops doing so.
 		"Choose at least one.":        "Valige vähemalt üks.",

@@ -211,6 +211,9 @@ func parseWords(s string) ([]string, bool) {
 // OrganisationOptions suggests the organisations whose name begins with ?org_name=, for
 // the rule form's organisation field.
 func (a *Admin) OrganisationOptions(c echo.Context) error {
+	if err := web.CheckQuery(c); err != nil {
+		return err
+	}
 	var os []user.OrgName
 	if name := strings.TrimSpace(c.QueryParam("org_name")); name != "" {
 		var err error

@@ -24,19 +24,22 @@ const lockClass = 7007
 // nothing automatically (cap 0 or none) or nobody can take the ticket; the ticket then
 // waits unassigned in the queue.
 //
-// It takes a lock on the team that lasts until q (a transaction) ends, so two tickets
-// created at once are assigned one after the other, each counting the other's: nobody
-// goes beyond the cap. The caller must store the assignment in the same transaction.
+// When someone may have room, it takes a lock on the team that lasts until q (a
+// transaction) ends, so two tickets created at once are assigned one after the other,
+// each counting the other's: nobody goes beyond the cap. The caller must store the
+// assignment in the same transaction.
 func Assign(ctx context.Context, q database.Queryer, teamID int64, except int64) (*int64, error) {
-	// Most tickets of a team that assigns nothing, or whose agents are all away, need no
-	// lock: it would make every creation in the team wait for the one before to commit.
-	// An agent who becomes available meanwhile misses this ticket, as if it had come a
+	// A ticket of a team that assigns nothing, whose agents are all away, or all at the
+	// cap, needs no lock: it would make every creation in the team wait for the one
+	// before to commit, which is most creations when the team is busy. Only when this
+	// cheap read finds someone with room is the lock taken and the choice made again
+	// under it. An agent who gets room meanwhile misses this ticket, as if it had come a
 	// moment earlier.
-	var assigns bool
-	if err := q.GetContext(ctx, &assigns, teamAssigns, teamID, except); err != nil {
-		return nil, fmt.Errorf("routing: does team %d assign: %w", teamID, err)
+	var room bool
+	if err := q.GetContext(ctx, &room, teamHasRoom, teamID, except); err != nil {
+		return nil, fmt.Errorf("routing: has team %d room: %w", teamID, err)
 	}
-	if !assigns {
+	if !room {
 		return nil, nil
 	}
 	if _, err := q.ExecContext(ctx, lockTeam, lockClass, teamID); err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -446,5 +447,38 @@ func TestHandBackDuringCreations(t *testing.T) {
 	}
 	if got := id(t, app.DB, `SELECT count(*) FROM tickets WHERE assignee_id = $1`, a); got != 0 {
 		t.Errorf("agent A still has %d tickets after handing back", got)
+	}
+}
+
+// With every agent of the team at the cap, a creation takes no team lock: a transaction
+// holding the lock (another creation, a hand-back) does not make it wait.
+func TestCreationWithEveryoneAtTheCapTakesNoTeamLock(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	team := newTeam(t, app.DB, "Full", 1)
+	a := newAgent(t, app, "Agent A", team, true)
+	addRule(t, app.DB, routing.Rule{TeamID: team})
+	m := customer(t, app.DB, mari)
+	if got := create(t, app, m, "First", "Question", ticket.OnePerson); got.AssigneeID == nil || *got.AssigneeID != a {
+		t.Fatalf("the first ticket went to %v, want agent A (%d)", got.AssigneeID, a)
+	}
+	holder, err := app.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback()
+	if _, err := holder.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7007, $1::integer)`, team); err != nil {
+		t.Fatal(err)
+	}
+	question := categoryID(t, app.DB, "Question")
+	wait, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	tk, err := service(app).Create(wait, audit.Actor{UserID: m.UserID}, m, ticket.Request{Subject: "Second",
+		Body: "While the team is locked", CategoryID: question, Impact: ticket.OnePerson})
+	if err != nil {
+		t.Fatalf("a creation with everyone at the cap waited for the team's lock: %v", err)
+	}
+	if tk.AssigneeID != nil {
+		t.Errorf("the second ticket went to %d beyond the cap of 1", *tk.AssigneeID)
 	}
 }

@@ -355,6 +355,9 @@ func (h *Handler) QueueTable(c echo.Context) error { return h.renderQueue(c, tpl
 func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 	ctx := c.Request().Context()
 	v := web.ViewerOf(c)
+	if err := web.CheckQuery(c); err != nil {
+		return err
+	}
 	qp := c.QueryParams()
 	ci, err := h.calendar(c)
 	if err != nil {
@@ -398,11 +401,12 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 	case ViewWaiting:
 		q.Status = Waiting
 	}
-	if key, id, ok := strings.Cut(qp.Get("after"), "_"); ok {
-		n, err := strconv.ParseInt(id, 10, 64)
-		if _, terr := time.Parse(time.RFC3339Nano, key); err == nil && (terr == nil || key == "infinity") {
-			q.After = Cursor{Key: key, ID: n}
+	if after := qp.Get("after"); after != "" {
+		key, id, err := parseCursor(after, true)
+		if err != nil {
+			return err
 		}
+		q.After = Cursor{Key: key, ID: id}
 	}
 	rows, more, err := st.Queue(ctx, ScopeOf(v), q)
 	if err != nil {
@@ -494,6 +498,9 @@ func (h *Handler) organisationFilter(c echo.Context, st *Store, form *web.Form) 
 // OrganisationOptions suggests organisations for the queue's filter as the agent types
 // (the options of its datalist).
 func (h *Handler) OrganisationOptions(c echo.Context) error {
+	if err := web.CheckQuery(c); err != nil {
+		return err
+	}
 	var os []user.OrgName
 	if name := strings.TrimSpace(c.QueryParam("org_name")); name != "" {
 		var err error

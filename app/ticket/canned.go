@@ -147,6 +147,9 @@ type CannedPage struct {
 // CannedReplies lists the canned replies, with the form for a new one; ?edit= gives the
 // form that changes one instead.
 func (h *Handler) CannedReplies(c echo.Context) error {
+	if err := web.CheckQuery(c); err != nil {
+		return err
+	}
 	edit := c.QueryParam("edit")
 	if edit == "" {
 		return h.renderCanned(c, http.StatusOK, nil, web.Form{})
@@ -264,6 +267,9 @@ func (h *Handler) InsertCanned(c echo.Context) error {
 		return err
 	}
 	v := web.ViewerOf(c)
+	if err := web.CheckQuery(c); err != nil {
+		return err
+	}
 	values := c.QueryParams()
 	form := web.Form{Values: map[string][]string{"body": {values.Get("body")}, "canned_id": {values.Get("canned_id")}}}
 	id, _ := strconv.ParseInt(values.Get("canned_id"), 10, 64)

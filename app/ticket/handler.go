@@ -82,7 +82,13 @@ func NewListRow(t *Ticket, lang string) ListRow {
 func (h *Handler) List(c echo.Context) error {
 	ctx := c.Request().Context()
 	v := web.ViewerOf(c)
-	page := listCursor(c.QueryParam("after"))
+	if err := web.CheckQuery(c); err != nil {
+		return err
+	}
+	page, err := listCursor(c.QueryParam("after"))
+	if err != nil {
+		return err
+	}
 	ts, more, err := NewStore(h.svc.reads).List(ctx, ScopeOf(v), page)
 	if err != nil {
 		return err
@@ -109,21 +115,40 @@ func (h *Handler) List(c echo.Context) error {
 	return c.Render(http.StatusOK, tplList, p)
 }
 
-// listCursor reads the keyset cursor of the customer's list ("" or a bad one: the first
-// page).
-func listCursor(after string) ListPage {
+// listCursor reads the keyset cursor of a list ordered by time ("" : the first page).
+func listCursor(after string) (ListPage, error) {
 	p := ListPage{Limit: pageSize}
-	key, id, ok := strings.Cut(after, "_")
-	if !ok {
-		return p
+	if after == "" {
+		return p, nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, key)
-	n, nerr := strconv.ParseInt(id, 10, 64)
-	if err != nil || nerr != nil {
-		return p
+	key, id, err := parseCursor(after, false)
+	if err != nil {
+		return p, err
 	}
-	p.After, p.AfterID = t, n
-	return p
+	p.After, _ = time.Parse(time.RFC3339Nano, key)
+	p.AfterID = id
+	return p, nil
+}
+
+// parseCursor reads a page's cursor, "<RFC 3339 time>_<id>" (or "infinity_<id>" when
+// infinity may be the key), as the pages write it. Anything else is refused with 400,
+// and so is a time or id that Go parses but PostgreSQL cannot hold (a year before 1 or
+// after 9999, an id not above 0): it would come back from the query as a 500.
+func parseCursor(after string, infinity bool) (key string, id int64, err error) {
+	bad := echo.NewHTTPError(http.StatusBadRequest, "not a page of this list")
+	key, ids, ok := strings.Cut(after, "_")
+	id, ierr := strconv.ParseInt(ids, 10, 64)
+	if !ok || ierr != nil || id <= 0 {
+		return "", 0, bad
+	}
+	if infinity && key == "infinity" {
+		return key, id, nil
+	}
+	t, terr := time.Parse(time.RFC3339Nano, key)
+	if terr != nil || t.Year() < 1 || t.Year() > 9999 || t.UTC().Year() < 1 || t.UTC().Year() > 9999 {
+		return "", 0, bad
+	}
+	return key, id, nil
 }
 
 // ---- A new ticket ----

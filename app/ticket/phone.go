@@ -209,6 +209,9 @@ type PhonePage struct {
 // Phone shows the form that logs a phone call as a new ticket. ?q= searches the
 // customers; htmx asks for the search results alone as the agent types.
 func (h *Handler) Phone(c echo.Context) error {
+	if err := web.CheckQuery(c); err != nil {
+		return err
+	}
 	form := web.Form{Values: c.QueryParams()}
 	if !form.Values.Has("priority") {
 		form.Values.Set("priority", string(sla.Normal))
@@ -226,7 +229,9 @@ func (h *Handler) renderPhone(c echo.Context, status int, form web.Form, tpl str
 	ctx := c.Request().Context()
 	st := NewStore(h.svc.reads)
 	data := PhonePage{Query: strings.TrimSpace(form.Value("q")), Priorities: sla.Priorities, Impacts: Impacts}
-	if data.Query != "" {
+	// A form shown again for its bad bytes (Bind's message is beside the field) searches
+	// nothing with them.
+	if data.Query != "" && web.Storable(data.Query) {
 		cs, err := st.SearchContacts(ctx, data.Query)
 		if err != nil {
 			return err

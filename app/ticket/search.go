@@ -326,7 +326,12 @@ func (h *Handler) Search(c echo.Context) error {
 	scope := ScopeOf(v)
 	text := strings.TrimSpace(c.QueryParam("q"))
 	data := SearchPage{Query: text, Staff: scope.Staff()}
+	status := http.StatusOK
 	switch n := utf8.RuneCountInString(text); {
+	case !web.Storable(text):
+		data.Query = strings.ToValidUTF8(strings.ReplaceAll(text, "\x00", ""), "")
+		data.Problem = i18n.T(v.Lang, "This holds characters Tugi cannot use, such as a control character. Type it again as plain text.")
+		status = http.StatusUnprocessableEntity
 	case n == 0:
 		data.Problem = i18n.T(v.Lang, "Type a word or two to search for.")
 	case n < searchMin:
@@ -335,7 +340,13 @@ func (h *Handler) Search(c echo.Context) error {
 		data.Problem = i18n.T(v.Lang, "Type at most %d characters.", searchMax)
 	}
 	if data.Problem == "" {
-		page := listCursor(c.QueryParam("after"))
+		if err := web.CheckQuery(c); err != nil {
+			return err
+		}
+		page, err := listCursor(c.QueryParam("after"))
+		if err != nil {
+			return err
+		}
 		res, err := NewStore(h.svc.reads).Search(c.Request().Context(), scope, SearchQuery{
 			Text: text, After: page.After, AfterID: page.AfterID, Limit: pageSize})
 		if err != nil {
@@ -356,7 +367,7 @@ func (h *Handler) Search(c echo.Context) error {
 		}
 	}
 	p := h.render.NewPage(c, "Search tickets")
-	p.Form = web.Form{Values: url.Values{"q": {text}}}
+	p.Form = web.Form{Values: url.Values{"q": {data.Query}}}
 	p.Data = data
-	return c.Render(http.StatusOK, tplSearch, p)
+	return c.Render(status, tplSearch, p)
 }

@@ -49,6 +49,9 @@ type UsersPage struct {
 
 // Users lists users, fifty at a time, optionally those matching a search.
 func (a *Admin) Users(c echo.Context) error {
+	if err := web.CheckQuery(c); err != nil {
+		return err
+	}
 	search := c.QueryParam("q")
 	users, more, err := NewStore(a.db).List(c.Request().Context(), ListFilter{Search: search, After: c.QueryParam("after"), Limit: pageSize})
 	if err != nil {
@@ -247,6 +250,9 @@ func (a *Admin) Organisations(c echo.Context) error {
 }
 
 func (a *Admin) renderOrganisations(c echo.Context, status int, form web.Form) error {
+	if err := web.CheckQuery(c); err != nil {
+		return err
+	}
 	search := strings.TrimSpace(c.QueryParam("q"))
 	orgs, more, err := NewStore(a.db).Organisations(c.Request().Context(), OrgFilter{Search: search, After: c.QueryParam("after"), Limit: pageSize})
 	if err != nil {
@@ -309,6 +315,9 @@ func (a *Admin) readOrganisation(c echo.Context, form *web.Form, typed string) (
 // OrganisationOptions suggests the organisations whose name begins with ?org_name=, for
 // the user forms' organisation field.
 func (a *Admin) OrganisationOptions(c echo.Context) error {
+	if err := web.CheckQuery(c); err != nil {
+		return err
+	}
 	var os []OrgName
 	if name := strings.TrimSpace(c.QueryParam("org_name")); name != "" {
 		var err error

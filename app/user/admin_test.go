@@ -174,6 +174,8 @@ func TestUserList(t *testing.T) {
 		{"second-customer", []string{"customer@second-customer.example"}},
 		{"%", nil}, // a LIKE wildcard is matched literally
 		{"_", nil},
+		{`\`, nil}, // LIKE's escape character too
+		{`\%`, nil},
 		{"nobody-like-this", nil},
 	} {
 		p := c.Get(t, "/admin/users?q="+url.QueryEscape(tc.q), http.StatusOK)

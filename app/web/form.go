@@ -3,9 +3,11 @@ package web
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
@@ -79,15 +81,28 @@ func (v *Validator) Bind(c echo.Context, dst any) (Form, error) {
 	if err := (&echo.DefaultBinder{}).BindBody(c, dst); err != nil {
 		return f, echo.NewHTTPError(400, "the form could not be read").SetInternal(err)
 	}
+	lang := "en"
+	if v := ViewerOf(c); v != nil && v.Lang != "" {
+		lang = v.Lang
+	}
+	// A NUL or bytes that are not UTF-8 would reach PostgreSQL, which refuses them (a
+	// 500): the field says so instead, whatever else it needs, and dst holds none of them,
+	// for a handler that looks something up before it checks the form.
+	for name, values := range params {
+		for _, value := range values {
+			if !Storable(value) {
+				f.Fail(name, i18n.T(lang, "This holds characters Tugi cannot use, such as a control character. Type it again as plain text."))
+			}
+		}
+	}
+	if f.Invalid() {
+		clearUnstorable(dst)
+	}
 	trimStrings(dst)
 	if err := v.v.Struct(dst); err != nil {
 		var ves validator.ValidationErrors
 		if !errors.As(err, &ves) {
 			return f, fmt.Errorf("web: validate %T: %w", dst, err)
-		}
-		lang := "en"
-		if v := ViewerOf(c); v != nil && v.Lang != "" {
-			lang = v.Lang
 		}
 		for _, fe := range ves {
 			// An element of a list ("roles[1]", from dive) is reported on the list's field,
@@ -97,6 +112,49 @@ func (v *Validator) Bind(c echo.Context, dst any) (Form, error) {
 		}
 	}
 	return f, nil
+}
+
+// Storable reports whether s is text PostgreSQL accepts: valid UTF-8 holding no NUL.
+func Storable(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
+
+// CheckQuery refuses, with 422, a request whose query string holds a name or value that
+// is not Storable. A page calls it before reading its query parameters, so such bytes
+// (a fuzzer's, or a mangled link's) are answered as a bad request, never carried to
+// PostgreSQL and back as a 500.
+func CheckQuery(c echo.Context) error {
+	for name, values := range c.QueryParams() {
+		if !Storable(name) {
+			return echo.NewHTTPError(http.StatusUnprocessableEntity, "the query string holds characters that are not text")
+		}
+		for _, v := range values {
+			if !Storable(v) {
+				return echo.NewHTTPError(http.StatusUnprocessableEntity, "query parameter "+name+" holds characters that are not text")
+			}
+		}
+	}
+	return nil
+}
+
+// clearUnstorable empties the string fields, and the strings of the string-list fields, of
+// the struct dst points to that are not Storable.
+func clearUnstorable(dst any) {
+	rv := reflect.ValueOf(dst).Elem()
+	for i := range rv.NumField() {
+		f := rv.Field(i)
+		if !f.CanSet() {
+			continue
+		}
+		switch {
+		case f.Kind() == reflect.String && !Storable(f.String()):
+			f.SetString("")
+		case f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.String:
+			for j := range f.Len() {
+				if e := f.Index(j); !Storable(e.String()) {
+					e.SetString("")
+				}
+			}
+		}
+	}
 }
 
 // trimStrings removes surrounding white space from the string fields of the struct dst

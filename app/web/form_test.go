@@ -106,3 +106,35 @@ func TestBindSpeaksTheViewersLanguage(t *testing.T) {
 		t.Errorf("password says %q, want %q", got, want)
 	}
 }
+
+// A NUL or bytes that are not UTF-8, which PostgreSQL refuses, are refused beside their
+// field, and the struct holds none of them for a handler that reads it anyway.
+func TestBindRefusesBadBytes(t *testing.T) {
+	v := NewValidator()
+	var f testForm
+	form, err := v.Bind(postContext(url.Values{"email": {"a@b.example"}, "password": {"twelve chars"}, "confirm": {"twelve chars"},
+		"roles": {"a", "b\xff"}, "note": {"a\x00b"}}), &f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const msg = "This holds characters Tugi cannot use, such as a control character. Type it again as plain text."
+	for _, field := range []string{"note", "roles"} {
+		if form.Errors[field] != msg {
+			t.Errorf("%s: %q, want %q", field, form.Errors[field], msg)
+		}
+	}
+	if len(form.Errors) != 2 {
+		t.Errorf("errors %v, want note and roles alone", form.Errors)
+	}
+	if f.Note != "" || f.Roles[1] != "" || f.Email != "a@b.example" {
+		t.Errorf("bound %+v: the bad values are kept or a good one lost", f)
+	}
+	if form.Value("note") != "a\x00b" {
+		t.Errorf("the form shown again holds %q, not what was sent", form.Value("note"))
+	}
+	for _, ok := range []string{"", "plain", "Tänavu õun", "tab\tand\nnewline"} {
+		if !Storable(ok) {
+			t.Errorf("Storable(%q) is false", ok)
+		}
+	}
+}

@@ -21,6 +21,11 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 // SecurityHeaders sets the headers every response carries; hsts adds
 // Strict-Transport-Security, for when people reach Tugi over HTTPS.
+//
+// Cache-Control: no-store keeps the pages of a signed-in person (and the sign-in page,
+// with its form) out of every cache, the browser's back-forward and disk caches and any
+// proxy's: on a shared computer the next person cannot page back to them. A handler whose
+// answer may be kept sets its own Cache-Control over it, as static files do.
 func SecurityHeaders(hsts bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -31,6 +36,7 @@ func SecurityHeaders(hsts bool) echo.MiddlewareFunc {
 			h.Set("Referrer-Policy", "same-origin")
 			h.Set("Cross-Origin-Opener-Policy", "same-origin")
 			h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+			h.Set("Cache-Control", "no-store")
 			if hsts {
 				h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 			}

@@ -115,6 +115,15 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		TLSConfig: &tls.Config{
 			MinVersion:       tls.VersionTLS12,
 			CurvePreferences: []tls.CurveID{tls.X25519MLKEM768, tls.X25519, tls.CurveP256},
+			// TLS 1.2 with forward secrecy and AEAD only: Go's defaults still offer the
+			// CBC-SHA1 suites, open to LUCKY13-style timing attacks. Every TLS 1.2 client
+			// of the last decade has one of these; TLS 1.3's suites are all AEAD and not
+			// configurable.
+			CipherSuites: []uint16{
+				tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+				tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+				tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+			},
 		},
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)

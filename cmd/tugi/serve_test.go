@@ -88,6 +88,33 @@ func TestServeTLS(t *testing.T) {
 	if _, err := client(tls.VersionTLS11).Get("https://" + addr + "/login"); err == nil {
 		t.Error("a TLS 1.1 client was served")
 	}
+	// TLS 1.2 offers only AEAD suites: a client offering only CBC (LUCKY13) is refused,
+	// one offering only AES-GCM or ChaCha20-Poly1305 is served.
+	suite := func(id uint16) error {
+		c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool,
+			MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{id}}}}
+		res, err := c.Get("https://" + addr + "/login")
+		if err != nil {
+			return err
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("status %d", res.StatusCode)
+		}
+		return nil
+	}
+	for _, id := range []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
+		tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256} {
+		if err := suite(id); err == nil {
+			t.Errorf("a TLS 1.2 client offering only %s was served", tls.CipherSuiteName(id))
+		}
+	}
+	for _, id := range []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+		tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256} {
+		if err := suite(id); err != nil {
+			t.Errorf("a TLS 1.2 client offering only %s: %v", tls.CipherSuiteName(id), err)
+		}
+	}
 	if res, err := http.Get("http://" + addr + "/login"); err == nil {
 		res.Body.Close()
 		if res.StatusCode != http.StatusBadRequest {

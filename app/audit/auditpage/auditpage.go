@@ -96,6 +96,9 @@ type filter struct {
 func (h *Handler) readFilter(c echo.Context) (filter, error) {
 	q := c.QueryParams()
 	fl := filter{form: web.Form{Values: url.Values{}}, input: map[string]string{}}
+	if err := web.CheckQuery(c); err != nil {
+		return fl, err
+	}
 	get := func(name string) string {
 		v := strings.TrimSpace(q.Get(name))
 		if v != "" {
@@ -276,6 +279,9 @@ var csvColumns = []string{"seq", "time", "actor_user_id", "actor_name", "actor_r
 // OrganisationOptions suggests the organisations whose name begins with ?org_name=, for
 // the filter's organisation field.
 func (h *Handler) OrganisationOptions(c echo.Context) error {
+	if err := web.CheckQuery(c); err != nil {
+		return err
+	}
 	var os []audit.Named
 	if name := strings.TrimSpace(c.QueryParam("org_name")); name != "" {
 		var err error
