@@ -191,3 +191,15 @@ func TestFromEnvMetricsToken(t *testing.T) {
 		}
 	}
 }
+
+func TestFromEnvStatementTimeout(t *testing.T) {
+	for in, want := range map[string]time.Duration{"": 30 * time.Second, "2m": 2 * time.Minute} {
+		c, err := FromEnv(env(map[string]string{"TUGI_DB_STATEMENT_TIMEOUT": in}))
+		if err != nil || c.StatementTimeout != want {
+			t.Errorf("TUGI_DB_STATEMENT_TIMEOUT=%q: %v, %v; want %s", in, c, err, want)
+		}
+	}
+	if _, err := FromEnv(env(map[string]string{"TUGI_DB_STATEMENT_TIMEOUT": "10ms"})); err == nil || !strings.Contains(err.Error(), "TUGI_DB_STATEMENT_TIMEOUT") {
+		t.Errorf("a statement timeout of 10ms was accepted: %v", err)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"tugi/app/audit/auditpage"
 	"tugi/app/auth"
 	"tugi/app/config"
+	"tugi/app/database"
 	"tugi/app/home"
 	"tugi/app/job"
 	"tugi/app/route"
@@ -54,6 +55,9 @@ type Server struct {
 	chains map[route.Kind][]echo.MiddlewareFunc // what a route of each kind runs through
 	routed map[string]map[string]bool           // path, method: in the table
 }
+
+// ReadyWait is how long /readyz waits for the database to answer before it answers 503.
+const ReadyWait = 1500 * time.Millisecond
 
 // Nav is the main navigation; each entry shows only to those its rule allows.
 var Nav = []web.NavItem{
@@ -156,10 +160,9 @@ func New(o Options) (*Server, error) {
 	s.routed = map[string]map[string]bool{}
 	e.Use(s.unrouted)
 
+	readiness := database.NewReadiness(o.DB, ReadyWait)
 	ready := func(c echo.Context) error {
-		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
-		defer cancel()
-		if err := o.DB.PingContext(ctx); err != nil {
+		if err := readiness.Check(c.Request().Context()); err != nil {
 			o.Log.Warn("not ready: database unreachable", "error", err)
 			return c.String(http.StatusServiceUnavailable, "database unreachable\n")
 		}
