@@ -28,6 +28,8 @@ type Config struct {
 	SessionIdle        time.Duration // TUGI_SESSION_IDLE
 	SessionMax         time.Duration // TUGI_SESSION_MAX
 	ShutdownTimeout    time.Duration // TUGI_SHUTDOWN_TIMEOUT
+	ShutdownDrain      time.Duration // TUGI_SHUTDOWN_DRAIN: how long /readyz says 503 before the listener closes
+	StatementTimeout   time.Duration // TUGI_DB_STATEMENT_TIMEOUT: each database statement's limit
 	LogLevel           slog.Level    // TUGI_LOG_LEVEL
 	LogFormat          string        // TUGI_LOG_FORMAT: text or json
 	Migrate            bool          // TUGI_MIGRATE: whether commands bring the schema up to date themselves
@@ -56,6 +58,8 @@ var Variables = []Variable{
 	{"TUGI_SESSION_IDLE", "2h", "a session ends after this long without a request."},
 	{"TUGI_SESSION_MAX", "12h", "a session ends this long after sign-in, however active."},
 	{"TUGI_SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may take to finish on SIGINT/SIGTERM."},
+	{"TUGI_SHUTDOWN_DRAIN", "<5s with DATABASE_URL, 0 without>", "on SIGINT/SIGTERM, how long /readyz answers 503 while requests are still served, so a load balancer moves traffic away before the listener closes; 0 closes it at once."},
+	{"TUGI_DB_STATEMENT_TIMEOUT", "30s", "the longest a database statement may run (statement_timeout); a database that does not answer for this long and 5 s more fails the request, and /readyz answers 503 within 1.5 s."},
 	{"TUGI_LOG_LEVEL", "info", "debug, info, warn or error."},
 	{"TUGI_LOG_FORMAT", "text", "text or json."},
 	{"TUGI_MIGRATE", "true", "whether tugi serve (and the other commands) apply pending migrations at start; false: they refuse to start while any is pending, so Tugi can run as a role that may not change the schema (run tugi migrate as the owner)."},
@@ -107,6 +111,21 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		ShutdownTimeout: duration("TUGI_SHUTDOWN_TIMEOUT"),
 		LogFormat:       strings.ToLower(get("TUGI_LOG_FORMAT")),
 		AuditSigningKey: get("TUGI_AUDIT_SIGNING_KEY"),
+	}
+	c.StatementTimeout = duration("TUGI_DB_STATEMENT_TIMEOUT")
+	if c.StatementTimeout > 0 && c.StatementTimeout < time.Second {
+		bad("TUGI_DB_STATEMENT_TIMEOUT", "%s is shorter than a second", c.StatementTimeout)
+	}
+	// No load balancer waits on the embedded database's Tugi: there, Ctrl-C stops at once.
+	if c.DatabaseURL != "" {
+		c.ShutdownDrain = 5 * time.Second
+	}
+	if v := get("TUGI_SHUTDOWN_DRAIN"); v != "" {
+		if d, err := time.ParseDuration(v); err != nil || d < 0 || d > time.Minute {
+			bad("TUGI_SHUTDOWN_DRAIN", "%q is not a duration from 0 to 1m, such as 5s", v)
+		} else {
+			c.ShutdownDrain = d
+		}
 	}
 	if m, err := strconv.ParseBool(get("TUGI_MIGRATE")); err != nil {
 		bad("TUGI_MIGRATE", "%q is not true or false", get("TUGI_MIGRATE"))

@@ -191,3 +191,44 @@ func TestFromEnvMetricsToken(t *testing.T) {
 		}
 	}
 }
+
+func TestFromEnvStatementTimeout(t *testing.T) {
+	for in, want := range map[string]time.Duration{"": 30 * time.Second, "2m": 2 * time.Minute} {
+		c, err := FromEnv(env(map[string]string{"TUGI_DB_STATEMENT_TIMEOUT": in}))
+		if err != nil || c.StatementTimeout != want {
+			t.Errorf("TUGI_DB_STATEMENT_TIMEOUT=%q: %v, %v; want %s", in, c, err, want)
+		}
+	}
+	if _, err := FromEnv(env(map[string]string{"TUGI_DB_STATEMENT_TIMEOUT": "10ms"})); err == nil || !strings.Contains(err.Error(), "TUGI_DB_STATEMENT_TIMEOUT") {
+		t.Errorf("a statement timeout of 10ms was accepted: %v", err)
+	}
+}
+
+// A load balancer stands in front of a Tugi with its own database, not in front of the
+// embedded one a developer stops with Ctrl-C: the drain defaults follow.
+func TestFromEnvDrainAndStatementTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		env                  map[string]string
+		drain, statementTime time.Duration
+	}{
+		{nil, 0, 30 * time.Second},
+		{map[string]string{"DATABASE_URL": "postgres://db/tugi"}, 5 * time.Second, 30 * time.Second},
+		{map[string]string{"DATABASE_URL": "postgres://db/tugi", "TUGI_SHUTDOWN_DRAIN": "0"}, 0, 30 * time.Second},
+		{map[string]string{"TUGI_SHUTDOWN_DRAIN": "12s", "TUGI_DB_STATEMENT_TIMEOUT": "2m"}, 12 * time.Second, 2 * time.Minute},
+	} {
+		c, err := FromEnv(env(tc.env))
+		if err != nil {
+			t.Errorf("%v: %v", tc.env, err)
+			continue
+		}
+		if c.ShutdownDrain != tc.drain || c.StatementTimeout != tc.statementTime {
+			t.Errorf("%v: drain %s, statement timeout %s; want %s, %s", tc.env, c.ShutdownDrain, c.StatementTimeout, tc.drain, tc.statementTime)
+		}
+	}
+	_, err := FromEnv(env(map[string]string{"TUGI_SHUTDOWN_DRAIN": "-1s", "TUGI_DB_STATEMENT_TIMEOUT": "10ms"}))
+	for _, name := range []string{"TUGI_SHUTDOWN_DRAIN", "TUGI_DB_STATEMENT_TIMEOUT"} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("a bad %s was accepted: %v", name, err)
+		}
+	}
+}

@@ -4,9 +4,11 @@ package database
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,22 +25,48 @@ type Queryer interface {
 	SelectContext(ctx context.Context, dest any, query string, args ...any) error
 }
 
-// Open connects to the database at dsn and checks that it answers.
+// Open connects to the database at dsn with the default Limits and checks that it answers.
+func Open(ctx context.Context, dsn string) (*sqlx.DB, error) {
+	return OpenLimited(ctx, dsn, Limits{})
+}
+
+// OpenLimited connects to the database at dsn and checks that it answers. Every wait on
+// the server is bounded (Limits): opening a connection by ConnectTimeout, a statement by
+// the session's statement_timeout (limits.Statement, DefaultStatementTimeout when zero),
+// a transaction left idle by IdleInTransactionTimeout, and each round trip by the
+// connection's own deadline, which holds even when the server hangs.
 //
 // Unless dsn says otherwise, it asks lib/pq for binary_parameters: a query with
 // parameters then takes one round trip to the server instead of two (lib/pq otherwise
 // prepares it and waits for the description before binding), which halves the latency
 // of most of Tugi's statements. Its one effect on what is sent: a []byte argument goes
 // as binary, which suits bytea and text columns, so JSON is passed as a string.
-func Open(ctx context.Context, dsn string) (*sqlx.DB, error) {
+func OpenLimited(ctx context.Context, dsn string, limits Limits) (*sqlx.DB, error) {
+	if limits.Statement <= 0 {
+		limits.Statement = DefaultStatementTimeout
+	}
 	dsn, err := withBinaryParameters(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
-	db, err := sqlx.Open("postgres", dsn)
+	cfg, err := pq.NewConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("database: open: %w", err)
 	}
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = ConnectTimeout
+	}
+	if cfg.Runtime == nil {
+		cfg.Runtime = map[string]string{}
+	}
+	cfg.Runtime["statement_timeout"] = strconv.FormatInt(limits.Statement.Milliseconds(), 10)
+	cfg.Runtime["idle_in_transaction_session_timeout"] = strconv.FormatInt(IdleInTransactionTimeout.Milliseconds(), 10)
+	connector, err := pq.NewConnectorConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("database: open: %w", err)
+	}
+	connector.Dialer(newDialer(limits))
+	db := sqlx.NewDb(sql.OpenDB(connector), "postgres")
 	db.SetMaxOpenConns(25)
 	db.SetMaxIdleConns(25)
 	db.SetConnMaxIdleTime(5 * time.Minute)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -20,6 +21,7 @@ import (
 	"tugi/app/audit/auditpage"
 	"tugi/app/auth"
 	"tugi/app/config"
+	"tugi/app/database"
 	"tugi/app/home"
 	"tugi/app/job"
 	"tugi/app/route"
@@ -51,9 +53,17 @@ type Server struct {
 	Renderer *web.Renderer
 	Routes   []route.Route // the route table, in the order it was added
 
-	chains map[route.Kind][]echo.MiddlewareFunc // what a route of each kind runs through
-	routed map[string]map[string]bool           // path, method: in the table
+	chains   map[route.Kind][]echo.MiddlewareFunc // what a route of each kind runs through
+	routed   map[string]map[string]bool           // path, method: in the table
+	draining atomic.Bool                          // set by Drain: /readyz says no
 }
+
+// ReadyWait is how long /readyz waits for the database to answer before it answers 503.
+const ReadyWait = 1500 * time.Millisecond
+
+// Drain makes /readyz answer 503 from now on, while every other route goes on serving:
+// at shutdown, a load balancer then moves traffic away before the listener closes.
+func (s *Server) Drain() { s.draining.Store(true) }
 
 // Nav is the main navigation; each entry shows only to those its rule allows.
 var Nav = []web.NavItem{
@@ -146,10 +156,12 @@ func New(o Options) (*Server, error) {
 	s.routed = map[string]map[string]bool{}
 	e.Use(s.unrouted)
 
+	readiness := database.NewReadiness(o.DB, ReadyWait)
 	ready := func(c echo.Context) error {
-		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
-		defer cancel()
-		if err := o.DB.PingContext(ctx); err != nil {
+		if s.draining.Load() {
+			return c.String(http.StatusServiceUnavailable, "shutting down\n")
+		}
+		if err := readiness.Check(c.Request().Context()); err != nil {
 			o.Log.Warn("not ready: database unreachable", "error", err)
 			return c.String(http.StatusServiceUnavailable, "database unreachable\n")
 		}

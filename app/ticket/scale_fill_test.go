@@ -120,7 +120,9 @@ func sqlArray(items []string) string {
 // secondary indexes are dropped first and built again afterwards (two at a time), then
 // the tables are vacuumed and analysed.
 func fillScale(ctx context.Context, dsn string, size scaleSize, logf func(string, ...any)) error {
-	db, err := database.Open(ctx, dsn)
+	// Filling and indexing millions of rows takes minutes a statement, far beyond the
+	// default statement timeout.
+	db, err := database.OpenLimited(ctx, dsn, database.Limits{Statement: 2 * time.Hour})
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger, mig
 			}
 		}
 	}
-	if db, err = database.Open(ctx, dsn); err != nil {
+	if db, err = database.OpenLimited(ctx, dsn, database.Limits{Statement: cfg.StatementTimeout}); err != nil {
 		stopCluster()
 		return nil, false, nil, err
 	}

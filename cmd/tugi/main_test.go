@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -305,6 +306,9 @@ func startServe(t *testing.T) (addr string, stop func() error, stdout *syncBuffe
 func serveHere(t *testing.T) (addr string, stop func() error, stdout *syncBuffer) {
 	t.Helper()
 	t.Setenv("TUGI_ADDR", "127.0.0.1:0")
+	if os.Getenv("TUGI_SHUTDOWN_DRAIN") == "" { // a test of the drain sets its own
+		t.Setenv("TUGI_SHUTDOWN_DRAIN", "0")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout = &syncBuffer{}
 	var stderr syncBuffer

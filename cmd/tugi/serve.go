@@ -152,11 +152,26 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	case err = <-serveErr:
 		err = fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
+		if cfg.ShutdownDrain > 0 {
+			// /readyz says 503 while everything else is still served, and each connection
+			// closes after its next answer, so the load balancer moves traffic to other
+			// processes before this one stops listening: nobody's connection is refused.
+			log.Info("shutting down: draining, /readyz answers 503", "drain", cfg.ShutdownDrain)
+			srv.Drain()
+			httpSrv.SetKeepAlivesEnabled(false)
+			drain := time.NewTimer(cfg.ShutdownDrain)
+			select {
+			case <-drain.C:
+			case err = <-serveErr:
+				drain.Stop()
+				err = fmt.Errorf("serve: %w", err)
+			}
+		}
 		log.Info("shutting down: letting requests in flight finish", "timeout", cfg.ShutdownTimeout)
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 		defer cancel()
-		if err = httpSrv.Shutdown(shutdownCtx); err != nil {
-			err = fmt.Errorf("shutdown: %w", err)
+		if shutErr := httpSrv.Shutdown(shutdownCtx); shutErr != nil && err == nil {
+			err = fmt.Errorf("shutdown: %w", shutErr)
 		}
 	}
 	stopBackground()

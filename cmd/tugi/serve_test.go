@@ -184,3 +184,44 @@ func TestServeRunsTheBackgroundJobs(t *testing.T) {
 		t.Errorf("serve: %v", err)
 	}
 }
+
+// TestServeDrainsBeforeStopping stops Tugi as SIGTERM does with a drain: /readyz turns 503
+// at once, so a load balancer moves traffic away, while pages are still served over new
+// connections until the drain is over; then Tugi stops.
+func TestServeDrainsBeforeStopping(t *testing.T) {
+	const drain = 2 * time.Second
+	t.Setenv("TUGI_SHUTDOWN_DRAIN", drain.String())
+	addr, stop, _ := startServe(t)
+	get := func(path string) (int, error) {
+		client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+		res, err := client.Get("http://" + addr + path)
+		if err != nil {
+			return 0, err
+		}
+		res.Body.Close()
+		return res.StatusCode, nil
+	}
+	if status, err := get("/readyz"); err != nil || status != http.StatusOK {
+		t.Fatalf("/readyz before the signal: %d, %v", status, err)
+	}
+
+	signalled := time.Now()
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	time.Sleep(200 * time.Millisecond) // the signal has been seen
+	if status, err := get("/readyz"); err != nil || status != http.StatusServiceUnavailable {
+		t.Errorf("/readyz while draining: %d, %v; want 503", status, err)
+	}
+	if status, err := get("/login"); err != nil || status != http.StatusOK {
+		t.Errorf("/login while draining: %d, %v; want 200", status, err)
+	}
+	if err := <-stopped; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+	if took := time.Since(signalled); took < drain || took > drain+5*time.Second {
+		t.Errorf("serve stopped %s after the signal, want just after the %s drain", took.Round(time.Millisecond), drain)
+	}
+	if _, err := get("/login"); err == nil {
+		t.Error("a page was served after serve stopped")
+	}
+}
