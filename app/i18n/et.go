@@ -121,6 +121,29 @@ var catalogues = map[string]map[string]string{
 		"%s can sign in again.": "%s saab taas sisse logida.",
 		"%s is deactivated and signed out everywhere.": "%s on deaktiveeritud ja kõikjalt välja logitud.",
 
+		// Administration: role changes that wait for a second admin
+		"The change grants agent, CISO or admin: it waits for another admin's approval.":                   "Muudatus annab tugiagendi, CISO või administraatori rolli: see ootab teise administraatori kinnitust.",
+		"User %s created. The roles agent, CISO and admin wait for another admin's approval.":              "Kasutaja %s on loodud. Tugiagendi, CISO ja administraatori rollid ootavad teise administraatori kinnitust.",
+		"Role change approved: the roles are in effect.":                                                   "Rollide muutmine on kinnitatud: rollid kehtivad.",
+		"Role change rejected: the roles stay as they were.":                                               "Rollide muutmine on tagasi lükatud: rollid jäävad endiseks.",
+		"1 role change waits for your approval.":                                                           "1 rollide muutmine ootab teie kinnitust.",
+		"%d role changes wait for your approval.":                                                          "%d rollide muutmist ootab teie kinnitust.",
+		"%s asked on %s to change the roles from %s to %s. The change waits for another admin's approval.": "%s taotles %s rollide muutmist: %s → %s. Muudatus ootab teise administraatori kinnitust.",
+		"Approve": "Kinnita",
+		"Reject":  "Lükka tagasi",
+		"You are the only active admin, so a grant of agent, CISO or admin cannot be approved in Tugi. Add a second admin with tugi user add on the command line.": "Te olete ainus aktiivne administraator, seega ei saa Tugis tugiagendi, CISO ega administraatori rolli andmist kinnitada. Lisage teine administraator käsurealt käsuga tugi user add.",
+		"These are your own roles: another admin changes them.":                                                    "Need on teie enda rollid: neid muudab teine administraator.",
+		"A grant of agent, CISO or admin waits for another admin's approval; removing roles takes effect at once.": "Tugiagendi, CISO või administraatori rolli andmine ootab teise administraatori kinnitust; rollide eemaldamine kehtib kohe.",
+		"Roles granted to %s: %s":                 "%s sai rollid: %s",
+		"%s (%s) now holds the roles %s in Tugi.": "Kasutajal %s (%s) on nüüd Tugis rollid %s.",
+		"Asked for by %s, approved by %s.":        "Taotles %s, kinnitas %s.",
+
+		// Role change errors (user.errorMessage)
+		"Nobody changes their own roles: ask another admin.":                                                "Keegi ei muuda oma rolle ise: pöörduge teise administraatori poole.",
+		"Another admin decides this role change: not the one who asked for it, nor the person it is about.": "Selle rollide muutmise otsustab teine administraator: mitte see, kes seda taotles, ega see, keda see puudutab.",
+		"This role change was already decided.":                                                             "Selle rollide muutmise kohta on juba otsustatud.",
+		"The person's roles changed since this was asked for, so it can no longer be approved.":             "Inimese rollid on pärast taotlemist muutunud, seega ei saa seda enam kinnitada.",
+
 		// Administration: organisations
 		"No organisations yet.":              "Organisatsioone veel ei ole.",
 		"No organisation's name holds this.": "Ühegi organisatsiooni nimes seda ei ole.",

@@ -77,6 +77,12 @@ var auditedRoutes = map[string]auditSample{
 		return "/admin/users/" + strconv.FormatInt(id, 10) + "/activate", nil
 	}},
 	"POST /admin/organisations": {as: toomas, form: url.Values{"name": {"Route Walk OÜ"}}},
+	"POST /admin/role-changes/:id/approve": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return roleChangePath(t, app, sirje, "approve", access.Employee, access.CISO, access.Admin), nil
+	}},
+	"POST /admin/role-changes/:id/reject": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return roleChangePath(t, app, andres, "reject", access.Employee, access.Agent, access.CISO), nil
+	}},
 
 	"POST /admin/sla": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		form := pageForm(t, app, toomas, "/admin/sla", "/admin/sla")
@@ -273,6 +279,35 @@ func cannedPath(t *testing.T, app *apptest.App, title string) string {
 		t.Fatal(err)
 	}
 	return "/queue/canned/" + strconv.FormatInt(id, 10)
+}
+
+// roleChangePath has a second admin ask for the person's roles to become roles, and
+// returns the path that decides the change with action.
+func roleChangePath(t *testing.T, app *apptest.App, email, action string, roles ...access.Role) string {
+	t.Helper()
+	ctx := context.Background()
+	svc := user.NewService(app.DB, app.Server.Sessions)
+	var asker int64
+	err := app.DB.Get(&asker, `SELECT id FROM users WHERE email = 'second.admin@tugi.example'`)
+	if err != nil {
+		asker, err = svc.Create(ctx, audit.Job("test"), user.NewUser{Email: "second.admin@tugi.example", Name: "Second Admin",
+			Roles: user.RoleList{access.Employee, access.Admin}})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := app.DB.Get(&id, `SELECT id FROM users WHERE email = $1`, email); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SetRoles(ctx, audit.Actor{UserID: asker}, id, user.RoleList(roles), nil); err != nil {
+		t.Fatal(err)
+	}
+	var change int64
+	if err := app.DB.Get(&change, `SELECT id FROM role_changes WHERE user_id = $1 AND outcome IS NULL`, id); err != nil {
+		t.Fatal(err)
+	}
+	return "/admin/role-changes/" + strconv.FormatInt(change, 10) + "/" + action
 }
 
 // newTicket opens a ticket as Mari and returns its path.

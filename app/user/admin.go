@@ -1,11 +1,13 @@
 package user
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/labstack/echo/v4"
@@ -42,9 +44,17 @@ func NewAdmin(db *sqlx.DB, service *Service, actions *audit.Actions, render *web
 
 // UsersPage is the data of the user list.
 type UsersPage struct {
-	Users  []User
-	Search string
-	Next   string // the query string of the next page, if there is one
+	Users   []User
+	Search  string
+	Next    string // the query string of the next page, if there is one
+	Waiting string // how many role changes wait for the viewer's approval; "" for none
+	// WaitingFor are the people whose role change waits for the viewer's approval.
+	WaitingFor []WaitingPerson
+}
+
+// WaitingPerson is a person whose role change waits for approval, as the user list links it.
+type WaitingPerson struct {
+	Path, Name string
 }
 
 // Users lists users, fifty at a time, optionally those matching a search.
@@ -61,6 +71,20 @@ func (a *Admin) Users(c echo.Context) error {
 	if more {
 		data.Next = url.Values{"q": {search}, "after": {users[len(users)-1].Email}}.Encode()
 	}
+	v := web.ViewerOf(c)
+	waiting, err := NewStore(a.db).OpenRoleChangesFor(c.Request().Context(), v.UserID)
+	if err != nil {
+		return err
+	}
+	switch n := len(waiting); {
+	case n == 1:
+		data.Waiting = i18n.T(v.Lang, "1 role change waits for your approval.")
+	case n > 1:
+		data.Waiting = i18n.T(v.Lang, "%d role changes wait for your approval.", n)
+	}
+	for _, w := range waiting {
+		data.WaitingFor = append(data.WaitingFor, WaitingPerson{Path: "/admin/users/" + strconv.FormatInt(w.UserID, 10), Name: w.UserName})
+	}
 	p := a.render.NewPage(c, "Users")
 	p.Data = data
 	return c.Render(http.StatusOK, tplUsers, p)
@@ -72,6 +96,20 @@ type UserFormPage struct {
 	Roles     []access.Role
 	MinLength int
 	History   []audit.Entry // the user page's: what the audit log holds about the person
+	// The user page's: the person's open role change, whether the page is the viewer's
+	// own, and whether the viewer is the only active admin (a grant cannot be approved).
+	Pending   *PendingRoleChange
+	Own       bool
+	OnlyAdmin bool
+}
+
+// PendingRoleChange is an open role change as the user page shows it.
+type PendingRoleChange struct {
+	ID        int64
+	From, To  string // the roles' labels, translated
+	AskedBy   string
+	AskedAt   time.Time
+	CanDecide bool // the viewer neither asked for it nor is its subject
 }
 
 // historySize is how many events the user page shows from the person's history.
@@ -96,9 +134,34 @@ func (a *Admin) renderUserForm(c echo.Context, status int, tpl, title string, u 
 		if err := audit.Describe(ctx, NewAuditDirectory(a.db), a.actions, p.Lang, data.History); err != nil {
 			return err
 		}
+		st := NewStore(a.db)
+		change, err := st.OpenRoleChange(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		v := web.ViewerOf(c)
+		if change != nil {
+			data.Pending = &PendingRoleChange{ID: change.ID, From: roleLabels(p.Lang, change.From), To: roleLabels(p.Lang, change.To),
+				AskedBy: change.AskedByName, AskedAt: change.AskedAt, CanDecide: v.UserID != change.AskedBy && v.UserID != change.UserID}
+		}
+		data.Own = v.UserID == u.ID
+		n, err := st.CountAdmins(ctx)
+		if err != nil {
+			return err
+		}
+		data.OnlyAdmin = n == 1
 	}
 	p.Data = data
 	return c.Render(status, tpl, p)
+}
+
+// roleLabels returns the roles' labels in lang, joined with commas.
+func roleLabels(lang string, rl RoleList) string {
+	ls := make([]string, len(rl))
+	for i, r := range rl {
+		ls[i] = i18n.T(lang, r.Label())
+	}
+	return strings.Join(ls, ", ")
 }
 
 // NewUser shows the form for a new user.
@@ -145,7 +208,15 @@ func (a *Admin) CreateUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	web.Flash(c, i18n.T(web.ViewerOf(c).Lang, "User %s created.", f.Email))
+	msg := i18n.T(web.ViewerOf(c).Lang, "User %s created.", f.Email)
+	change, err := NewStore(a.db).OpenRoleChange(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	if change != nil {
+		msg = i18n.T(web.ViewerOf(c).Lang, "User %s created. The roles agent, CISO and admin wait for another admin's approval.", f.Email)
+	}
+	web.Flash(c, msg)
 	return web.Redirect(c, "/admin/users/"+strconv.FormatInt(id, 10))
 }
 
@@ -194,8 +265,9 @@ func (a *Admin) SetRoles(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	pending := false
 	if !form.Invalid() {
-		err = a.service.SetRoles(c.Request().Context(), web.Actor(c), u.ID, roles, orgID)
+		pending, err = a.service.SetRoles(c.Request().Context(), web.Actor(c), u.ID, roles, orgID)
 		if field := fieldOf(err); field != "" {
 			form.Fail(field, errorMessage(err))
 		} else if err != nil {
@@ -205,8 +277,50 @@ func (a *Admin) SetRoles(c echo.Context) error {
 	if form.Invalid() {
 		return a.renderUserForm(c, http.StatusUnprocessableEntity, tplUser, u.Name, u, form)
 	}
-	web.Flash(c, i18n.T(web.ViewerOf(c).Lang, "Roles saved."))
+	msg := "Roles saved."
+	if pending {
+		msg = "The change grants agent, CISO or admin: it waits for another admin's approval."
+	}
+	web.Flash(c, i18n.T(web.ViewerOf(c).Lang, msg))
 	return web.Redirect(c, "/admin/users/"+strconv.FormatInt(u.ID, 10))
+}
+
+// ApproveRoleChange applies a role change another admin asked for.
+func (a *Admin) ApproveRoleChange(c echo.Context) error {
+	return a.decideRoleChange(c, a.service.ApproveRoleChange,
+		i18n.T(web.ViewerOf(c).Lang, "Role change approved: the roles are in effect."))
+}
+
+// RejectRoleChange turns down a role change another admin asked for.
+func (a *Admin) RejectRoleChange(c echo.Context) error {
+	return a.decideRoleChange(c, a.service.RejectRoleChange,
+		i18n.T(web.ViewerOf(c).Lang, "Role change rejected: the roles stay as they were."))
+}
+
+// decideRoleChange decides the role change of the path with decide, and flashes done, or
+// why it was refused, on the person's page.
+func (a *Admin) decideRoleChange(c echo.Context, decide func(context.Context, audit.Actor, int64) error, done string) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return echo.ErrNotFound
+	}
+	ctx := c.Request().Context()
+	change, err := NewStore(a.db).RoleChange(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	msg := done
+	switch err := decide(ctx, web.Actor(c), id); {
+	case errors.Is(err, ErrChangeDecided), errors.Is(err, ErrOwnRoleChange), errors.Is(err, ErrChangeOutdated), errors.Is(err, ErrLastAdmin):
+		msg = i18n.T(web.ViewerOf(c).Lang, errorMessage(err))
+	case err != nil:
+		return err
+	}
+	web.Flash(c, msg)
+	return web.Redirect(c, "/admin/users/"+strconv.FormatInt(change.UserID, 10))
 }
 
 // Deactivate stops a user from signing in and ends their sessions.
@@ -335,7 +449,8 @@ func fieldOf(err error) string {
 		return ""
 	case errors.Is(err, ErrEmailTaken):
 		return "email"
-	case errors.Is(err, ErrNoRoles), errors.Is(err, ErrUnknownRole), errors.Is(err, ErrCustomerAlone), errors.Is(err, ErrLastAdmin):
+	case errors.Is(err, ErrNoRoles), errors.Is(err, ErrUnknownRole), errors.Is(err, ErrCustomerAlone), errors.Is(err, ErrLastAdmin),
+		errors.Is(err, ErrOwnRoles):
 		return "roles"
 	case errors.Is(err, ErrCustomerNeedOrg), errors.Is(err, ErrStaffHaveNoOrg), errors.Is(err, ErrNoSuchOrg),
 		errors.Is(err, ErrNoOrganisationNamed), errors.Is(err, ErrSeveralOrganisationsNamed):
@@ -361,6 +476,14 @@ func errorMessage(err error) string {
 		return "This is the last active admin. Make someone else admin first."
 	case errors.Is(err, ErrNoSuchOrg):
 		return "This organisation does not exist."
+	case errors.Is(err, ErrOwnRoles):
+		return "Nobody changes their own roles: ask another admin."
+	case errors.Is(err, ErrOwnRoleChange):
+		return "Another admin decides this role change: not the one who asked for it, nor the person it is about."
+	case errors.Is(err, ErrChangeDecided):
+		return "This role change was already decided."
+	case errors.Is(err, ErrChangeOutdated):
+		return "The person's roles changed since this was asked for, so it can no longer be approved."
 	case errors.Is(err, ErrNoOrganisationNamed):
 		return "No organisation has a name beginning so."
 	case errors.Is(err, ErrSeveralOrganisationsNamed):

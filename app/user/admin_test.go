@@ -265,15 +265,19 @@ func TestCreateUser(t *testing.T) {
 		t.Errorf("redirect to %q, want %q", p.Location(), want)
 	}
 
+	// The agent role is a grant that waits for a second admin (rolechanges_test.go).
 	p = c.Get(t, p.Location(), http.StatusOK)
-	if flash := p.Text(".flash"); !strings.Contains(flash, "User") || !strings.Contains(flash, "created.") || !strings.Contains(strings.ToLower(flash), "pille.porgand@tugi.example") {
-		t.Errorf("flash %q, want 'User pille.porgand@tugi.example created.'", flash)
+	if flash := strings.ToLower(p.Text(".flash")); flash != "user pille.porgand@tugi.example created. the roles agent, ciso and admin wait for another admin's approval." {
+		t.Errorf("flash %q", flash)
 	}
 	if h := p.Text("h1"); h != "Pille Porgand" {
 		t.Errorf("user page h1 %q", h)
 	}
-	if p.Doc.Find(`input[name=roles][value=agent][checked]`).Length() != 1 || p.Doc.Find(`input[name=roles][value=employee][checked]`).Length() != 1 {
-		t.Error("the user page does not show the roles agent and employee checked")
+	if p.Doc.Find(`input[name=roles][value=agent][checked]`).Length() != 0 || p.Doc.Find(`input[name=roles][value=employee][checked]`).Length() != 1 {
+		t.Error("the user page does not show the role employee alone checked")
+	}
+	if !strings.Contains(p.Text("#pending-roles"), "Employee, Support agent") {
+		t.Errorf("the pending grant: %q", p.Text("#pending-roles"))
 	}
 	if p := c.Get(t, "/admin/users/"+strconv.FormatInt(id, 10), http.StatusOK); p.Text(".flash") != "" {
 		t.Errorf("the flash is shown again: %q", p.Text(".flash"))
@@ -283,13 +287,16 @@ func TestCreateUser(t *testing.T) {
 	if err := app.DB.Get(&roles, `SELECT array_to_string(roles, ',') FROM users WHERE id = $1`, id); err != nil {
 		t.Fatal(err)
 	}
-	if roles != "employee,agent" {
-		t.Errorf("roles %q, want employee,agent", roles)
+	if roles != "employee" {
+		t.Errorf("roles %q, want employee", roles)
 	}
 
 	ev := oneEvent(t, app.DB, "user.create", id, adminID)
-	if ch := ev.changes(t); fmt.Sprint(ch["roles"].New) != "[employee agent]" {
+	if ch := ev.changes(t); fmt.Sprint(ch["roles"].New) != "[employee]" {
 		t.Errorf("audited roles %v", ch["roles"].New)
+	}
+	if ch := oneEvent(t, app.DB, "user.request_roles", id, adminID).changes(t); fmt.Sprint(ch["roles"].New) != "[employee agent]" {
+		t.Errorf("the grant asked for is audited as %v", ch["roles"].New)
 	}
 	if strings.Contains(string(ev.Changes), "argon2") || strings.Contains(string(ev.Changes), password) {
 		t.Errorf("the audit log holds the password: %s", ev.Changes)
@@ -386,36 +393,39 @@ func TestSetRoles(t *testing.T) {
 	app := apptest.New(t)
 	c := app.SignIn(t, adminEmail)
 	adminID := userID(t, app.DB, adminEmail)
-	eva := userID(t, app.DB, "employee@tugi.example")
-	evaPath := "/admin/users/" + strconv.FormatInt(eva, 10)
+	andres := userID(t, app.DB, "agent@tugi.example")
+	andresPath := "/admin/users/" + strconv.FormatInt(andres, 10)
 
-	p := c.Get(t, evaPath, http.StatusOK)
-	if p.Text("h1") != "Eva Employee" {
-		t.Fatalf("%s: %q", evaPath, p.Text("h1"))
+	p := c.Get(t, andresPath, http.StatusOK)
+	if p.Text("h1") != "Andres Agent" {
+		t.Fatalf("%s: %q", andresPath, p.Text("h1"))
 	}
-	if p.Doc.Find(`#roles-form input[name=roles][value=employee][checked]`).Length() != 1 {
-		t.Error("Eva's role employee is not checked")
+	if p.Doc.Find(`#roles-form input[name=roles][value=agent][checked]`).Length() != 1 {
+		t.Error("Andres's role agent is not checked")
 	}
 
-	p = c.Post(t, evaPath+"/roles", url.Values{"roles": {"ciso", "employee"}, "org_name": {""}}, http.StatusSeeOther)
-	if p.Location() != evaPath {
-		t.Fatalf("set roles: went to %q, want %s; %s", p.Location(), evaPath, p.Text(".field-error"))
+	// Taking a role takes effect at once (a grant of agent, CISO or admin waits for a
+	// second admin: rolechanges_test.go).
+	p = c.Post(t, andresPath+"/roles", url.Values{"roles": {"employee"}, "org_name": {""}}, http.StatusSeeOther)
+	if p.Location() != andresPath {
+		t.Fatalf("set roles: went to %q, want %s; %s", p.Location(), andresPath, p.Text(".field-error"))
 	}
-	p = c.Get(t, evaPath, http.StatusOK)
+	p = c.Get(t, andresPath, http.StatusOK)
 	if p.Text(".flash") != "Roles saved." {
 		t.Errorf("flash %q", p.Text(".flash"))
 	}
-	if p.Doc.Find(`#roles-form input[name=roles][value=ciso][checked]`).Length() != 1 {
-		t.Error("the new role ciso is not checked")
+	if p.Doc.Find(`#roles-form input[name=roles][value=agent][checked]`).Length() != 0 {
+		t.Error("the removed role agent is still checked")
 	}
-	ev := oneEvent(t, app.DB, "user.set_roles", eva, adminID)
+	ev := oneEvent(t, app.DB, "user.set_roles", andres, adminID)
 	ch := ev.changes(t)
-	if fmt.Sprint(ch["roles"].Old) != "[employee]" || fmt.Sprint(ch["roles"].New) != "[employee ciso]" {
-		t.Errorf("audited roles %v -> %v, want [employee] -> [employee ciso]", ch["roles"].Old, ch["roles"].New)
+	if fmt.Sprint(ch["roles"].Old) != "[employee agent]" || fmt.Sprint(ch["roles"].New) != "[employee]" {
+		t.Errorf("audited roles %v -> %v, want [employee agent] -> [employee]", ch["roles"].Old, ch["roles"].New)
 	}
 	if _, ok := ch["org_id"]; ok {
 		t.Errorf("an organisation change is audited where there was none: %s", ev.Changes)
 	}
+	evaPath := "/admin/users/" + strconv.FormatInt(userID(t, app.DB, "employee@tugi.example"), 10)
 
 	// A customer moves to another organisation: the audit row says from where to where.
 	jaan := userID(t, app.DB, "customer@second-customer.example")
@@ -448,7 +458,7 @@ func TestSetRoles(t *testing.T) {
 		before.check(t, app.DB)
 	}
 	var roles string
-	if err := app.DB.Get(&roles, `SELECT array_to_string(roles, ',') FROM users WHERE id = $1`, eva); err != nil || roles != "employee,ciso" {
+	if err := app.DB.Get(&roles, `SELECT array_to_string(roles, ',') FROM users WHERE email = 'employee@tugi.example'`); err != nil || roles != "employee" {
 		t.Errorf("Eva's roles after the mistakes: %q, %v", roles, err)
 	}
 }
@@ -464,8 +474,8 @@ func TestLastAdmin(t *testing.T) {
 
 	before := take(t, app.DB)
 	p := c.Post(t, self+"/roles", url.Values{"roles": {"employee"}, "org_id": {""}}, http.StatusUnprocessableEntity)
-	if !strings.Contains(p.FieldError("roles"), "last active admin") {
-		t.Errorf("removing the last admin's role: beside roles %q", p.FieldError("roles"))
+	if !strings.Contains(p.FieldError("roles"), "Nobody changes their own roles") {
+		t.Errorf("removing the last admin's own role: beside roles %q", p.FieldError("roles"))
 	}
 	if !isActiveAdmin() {
 		t.Fatal("the last admin lost the admin role")
@@ -482,10 +492,18 @@ func TestLastAdmin(t *testing.T) {
 	before.check(t, app.DB)
 	c.Get(t, "/admin/users", http.StatusOK)
 
-	// With a second admin, the first may step down.
+	// With a second admin, who took the role with the first's approval, the first may be
+	// stepped down by the second.
 	eva := userID(t, app.DB, "employee@tugi.example")
-	c.Post(t, fmt.Sprintf("/admin/users/%d/roles", eva), url.Values{"roles": {"employee", "admin"}}, http.StatusSeeOther)
-	c.Post(t, self+"/roles", url.Values{"roles": {"employee"}}, http.StatusSeeOther)
+	evaID := strconv.FormatInt(eva, 10)
+	_, liis := addSecondAdmin(t, app)
+	liis.Post(t, "/admin/users/"+evaID+"/roles", url.Values{"roles": {"employee", "admin"}}, http.StatusSeeOther)
+	c.Post(t, fmt.Sprintf("/admin/role-changes/%d/approve", openChange(t, app, eva)), nil, http.StatusSeeOther)
+	if !strings.Contains(rolesOf(t, app.DB, eva), "admin") {
+		t.Fatal("Eva did not become admin")
+	}
+	ec := app.SignIn(t, "employee@tugi.example")
+	ec.Post(t, self+"/roles", url.Values{"roles": {"employee"}}, http.StatusSeeOther)
 	if isActiveAdmin() {
 		t.Error("the admin role was not removed")
 	}

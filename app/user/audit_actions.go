@@ -7,6 +7,9 @@ func AuditActions() []audit.ActionLabel {
 	return []audit.ActionLabel{
 		{Action: "user.create", EN: "User created", ET: "Kasutaja loodud"},
 		{Action: "user.set_roles", EN: "Roles changed", ET: "Rollid muudetud"},
+		{Action: "user.request_roles", EN: "Role change asked for", ET: "Rollide muutmist taotletud"},
+		{Action: "user.approve_roles", EN: "Role change approved", ET: "Rollide muutmine kinnitatud"},
+		{Action: "user.reject_roles", EN: "Role change rejected", ET: "Rollide muutmine tagasi lükatud"},
 		{Action: "user.activate", EN: "User activated", ET: "Kasutaja aktiveeritud"},
 		{Action: "user.deactivate", EN: "User deactivated", ET: "Kasutaja deaktiveeritud"},
 		{Action: "organisation.create", EN: "Organisation created", ET: "Organisatsioon loodud"},

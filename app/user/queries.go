@@ -143,3 +143,62 @@ func (r *ViewerRow) User() *User {
 	}
 	return u
 }
+
+// ---- Role changes that wait for a second admin ----
+
+// insertRoleChange writes an open request by $2 to change user $1's roles from $3 to $4,
+// and returns its id.
+const insertRoleChange = `
+INSERT INTO role_changes (user_id, asked_by, from_roles, to_roles)
+VALUES ($1, $2, $3, $4)
+RETURNING id`
+
+// supersedeRoleChanges closes user $1's open role change, if any, as superseded, and
+// returns its id.
+const supersedeRoleChanges = `
+UPDATE role_changes SET outcome = 'superseded', decided_at = now()
+WHERE user_id = $1 AND outcome IS NULL
+RETURNING id`
+
+// roleChangeColumns are a RoleChange's columns, read from role_changes c with the names
+// of the person (p) and of the admin who asked (a).
+const roleChangeColumns = `c.id, c.user_id, p.name AS user_name, c.asked_by, a.name AS asked_by_name,
+	c.from_roles, c.to_roles, c.asked_at, c.outcome`
+
+// getRoleChange reads role change $1.
+const getRoleChange = `
+SELECT ` + roleChangeColumns + `
+FROM role_changes c JOIN users p ON p.id = c.user_id JOIN users a ON a.id = c.asked_by
+WHERE c.id = $1`
+
+// lockRoleChange reads role change $1 and locks it until the transaction ends.
+const lockRoleChange = getRoleChange + ` FOR UPDATE OF c`
+
+// openRoleChangeOf reads user $1's open role change; no row when there is none.
+const openRoleChangeOf = `
+SELECT ` + roleChangeColumns + `
+FROM role_changes c JOIN users p ON p.id = c.user_id JOIN users a ON a.id = c.asked_by
+WHERE c.user_id = $1 AND c.outcome IS NULL`
+
+// openRoleChangesFor reads the open role changes that admin $1 may decide (those neither
+// asked by them nor about them), oldest first.
+const openRoleChangesFor = `
+SELECT ` + roleChangeColumns + `
+FROM role_changes c JOIN users p ON p.id = c.user_id JOIN users a ON a.id = c.asked_by
+WHERE c.outcome IS NULL AND c.asked_by <> $1 AND c.user_id <> $1
+ORDER BY c.asked_at, c.id`
+
+// decideRoleChange closes open role change $1 with outcome $2, decided by user $3.
+const decideRoleChange = `
+UPDATE role_changes SET outcome = $2, decided_by = $3, decided_at = now()
+WHERE id = $1 AND outcome IS NULL`
+
+// listCISOs reads the active CISOs, who hear of every grant of agent, CISO or admin.
+const listCISOs = `SELECT id, name, email, language FROM users WHERE active AND 'ciso' = ANY (roles) ORDER BY id`
+
+// countActiveAdmins reads how many active admins there are, without locking them (for
+// the pages; a change counts them with lockActiveAdmins).
+const countActiveAdmins = `SELECT count(*) FROM users WHERE active AND 'admin' = ANY (roles)`
+
+// nameOfUser reads the name of user $1.
+const nameOfUser = `SELECT name FROM users WHERE id = $1`

@@ -17,6 +17,8 @@ func (a *Admin) Routes() []route.Route {
 		{Method: post, Path: "/admin/users", Kind: route.Form, Rule: admins, Handler: a.CreateUser},
 		{Method: get, Path: "/admin/users/:id", Kind: route.Page, Rule: admins, Handler: a.User},
 		{Method: post, Path: "/admin/users/:id/roles", Kind: route.Form, Rule: admins, Handler: a.SetRoles},
+		{Method: post, Path: "/admin/role-changes/:id/approve", Kind: route.Form, Rule: admins, Handler: a.ApproveRoleChange},
+		{Method: post, Path: "/admin/role-changes/:id/reject", Kind: route.Form, Rule: admins, Handler: a.RejectRoleChange},
 		{Method: post, Path: "/admin/users/:id/deactivate", Kind: route.Form, Rule: admins, Handler: a.Deactivate},
 		{Method: post, Path: "/admin/users/:id/activate", Kind: route.Form, Rule: admins, Handler: a.Activate},
 		{Method: get, Path: "/admin/organisations", Kind: route.Page, Rule: admins, Handler: a.Organisations},

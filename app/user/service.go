@@ -31,50 +31,94 @@ func NewService(db *sqlx.DB, sessions SessionRevoker) *Service {
 }
 
 // Create adds a user. nu.PasswordHash may be empty: the person then cannot sign in with
-// a password until one is set.
+// a password until one is set. When a person (not a job or command) creates a user with
+// agent, CISO or admin, those roles are only asked for, as SetRoles asks for them: the
+// user is created with their other roles (employee when none is left), and the grant
+// waits for another admin's approval.
 func (s *Service) Create(ctx context.Context, actor audit.Actor, nu NewUser) (int64, error) {
 	if err := checkRoles(nu.Roles, nu.OrgID); err != nil {
 		return 0, err
 	}
+	var asked RoleList
+	if actor.UserID != 0 && len(granted(nil, nu.Roles)) > 0 {
+		asked, nu.Roles = nu.Roles, withoutApproval(nu.Roles)
+	}
 	var id int64
 	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		st := NewStore(tx)
 		var err error
-		if id, err = NewStore(tx).Create(ctx, nu); err != nil {
+		if id, err = st.Create(ctx, nu); err != nil {
 			return err
 		}
-		ev := audit.Event{Action: "user.create", ObjectType: "user", ObjectID: strconv.FormatInt(id, 10),
+		object := strconv.FormatInt(id, 10)
+		ev := audit.Event{Action: "user.create", ObjectType: "user", ObjectID: object,
 			Changes: map[string]audit.Change{"roles": {New: nu.Roles.Strings()}}}
 		if nu.OrgID != nil {
 			ev.OrgID = *nu.OrgID
 			ev.Changes["org_id"] = audit.Change{New: *nu.OrgID}
 		}
-		return audit.Record(ctx, tx, actor, ev)
+		if err := audit.Record(ctx, tx, actor, ev); err != nil {
+			return err
+		}
+		if asked == nil {
+			return nil
+		}
+		change, err := st.AskRoleChange(ctx, id, actor.UserID, nu.Roles, asked)
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, audit.Event{Action: "user.request_roles", ObjectType: "user", ObjectID: object,
+			Changes: map[string]audit.Change{"roles": {Old: nu.Roles.Strings(), New: asked.Strings()}, "role_change": {New: change}}})
 	})
 	return id, err
 }
 
-// SetRoles changes a user's roles and organisation. The last active admin keeps the
-// admin role, so the directory always has someone who can manage it.
-func (s *Service) SetRoles(ctx context.Context, actor audit.Actor, id int64, roles RoleList, orgID *int64) error {
-	if err := checkRoles(roles, orgID); err != nil {
-		return err
+// SetRoles changes a user's roles and organisation, and reports whether the change
+// waits for a second admin instead. Nobody changes their own roles. When a person (not a
+// job or command) grants agent, CISO or admin, the change is only asked for: it waits
+// until another admin approves it (ApproveRoleChange). The last active admin keeps the
+// admin role, so the directory always has someone who can manage it. Any open role
+// change of the user is superseded.
+func (s *Service) SetRoles(ctx context.Context, actor audit.Actor, id int64, roles RoleList, orgID *int64) (pending bool, err error) {
+	if actor.UserID != 0 && actor.UserID == id {
+		return false, ErrOwnRoles
 	}
-	return database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	if err := checkRoles(roles, orgID); err != nil {
+		return false, err
+	}
+	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		st := NewStore(tx)
+		// Close the open change first: that waits for an approval of it under way
+		// (which locks it), so the roles read next are those it left.
+		superseded, err := st.SupersedeRoleChanges(ctx, id)
+		if err != nil {
+			return err
+		}
 		old, err := st.ByID(ctx, id)
 		if err != nil {
 			return err
 		}
-		if old.Roles.Has(access.Admin) && !roles.Has(access.Admin) && old.Active {
-			if err := s.keepAnAdmin(ctx, st, id); err != nil {
-				return err
-			}
-		}
-		if err := st.SetRoles(ctx, id, roles, orgID); err != nil {
-			return err
-		}
 		ev := audit.Event{Action: "user.set_roles", ObjectType: "user", ObjectID: strconv.FormatInt(id, 10),
 			Changes: map[string]audit.Change{"roles": {Old: old.Roles.Strings(), New: roles.Strings()}}}
+		if superseded != 0 {
+			ev.Changes["superseded_role_change"] = audit.Change{New: superseded}
+		}
+		if actor.UserID != 0 && len(granted(old.Roles, roles)) > 0 {
+			pending = true
+			if old.Roles.Has(access.Admin) && !roles.Has(access.Admin) && old.Active {
+				if err := s.keepAnAdmin(ctx, st, id); err != nil {
+					return err
+				}
+			}
+			change, err := st.AskRoleChange(ctx, id, actor.UserID, old.Roles, roles)
+			if err != nil {
+				return err
+			}
+			ev.Action = "user.request_roles"
+			ev.Changes["role_change"] = audit.Change{New: change}
+		} else if err := s.apply(ctx, st, old, roles, orgID); err != nil {
+			return err
+		}
 		if !equalOrg(old.OrgID, orgID) {
 			ev.Changes["org_id"] = audit.Change{Old: old.OrgID, New: orgID}
 		}
@@ -83,6 +127,7 @@ func (s *Service) SetRoles(ctx context.Context, actor audit.Actor, id int64, rol
 		}
 		return audit.Record(ctx, tx, actor, ev)
 	})
+	return pending, err
 }
 
 // SetActive deactivates a user, ending all their sessions, or activates them again.

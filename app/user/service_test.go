@@ -103,13 +103,16 @@ func TestServiceFailureWritesNothing(t *testing.T) {
 			return err
 		}, user.ErrStaffHaveNoOrg},
 		{"set roles, audit fails", func() error {
-			return svc.SetRoles(ctx, nobody, eva, user.RoleList{access.Employee, access.Admin}, nil)
+			_, err := svc.SetRoles(ctx, nobody, eva, user.RoleList{access.Employee, access.Admin}, nil)
+			return err
 		}, nil},
 		{"set roles, no such organisation", func() error {
-			return svc.SetRoles(ctx, job, eva, user.RoleList{access.Customer}, &missing)
+			_, err := svc.SetRoles(ctx, job, eva, user.RoleList{access.Customer}, &missing)
+			return err
 		}, user.ErrNoSuchOrg},
 		{"set roles, no such user", func() error {
-			return svc.SetRoles(ctx, job, missing, user.RoleList{access.Employee}, nil)
+			_, err := svc.SetRoles(ctx, job, missing, user.RoleList{access.Employee}, nil)
+			return err
 		}, user.ErrNotFound},
 		{"deactivate, audit fails", func() error { return svc.SetActive(ctx, nobody, eva, false) }, nil},
 		{"deactivate, ending the sessions fails", func() error {
@@ -198,7 +201,10 @@ func TestLastAdminRace(t *testing.T) {
 	a, b := userID(t, app.DB, adminEmail), userID(t, app.DB, "employee@tugi.example")
 	admin := user.RoleList{access.Employee, access.Admin}
 	ops := []func(id int64) error{
-		func(id int64) error { return svc.SetRoles(ctx, job, id, user.RoleList{access.Employee}, nil) },
+		func(id int64) error {
+			_, err := svc.SetRoles(ctx, job, id, user.RoleList{access.Employee}, nil)
+			return err
+		},
 		func(id int64) error { return svc.SetActive(ctx, job, id, false) },
 	}
 	for round := range 60 {
@@ -206,7 +212,7 @@ func TestLastAdminRace(t *testing.T) {
 			if err := svc.SetActive(ctx, job, id, true); err != nil {
 				t.Fatal(err)
 			}
-			if err := svc.SetRoles(ctx, job, id, admin, nil); err != nil {
+			if _, err := svc.SetRoles(ctx, job, id, admin, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
