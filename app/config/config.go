@@ -38,6 +38,8 @@ type Config struct {
 	AttachmentMaxSize  int64         // TUGI_ATTACHMENT_MAX_SIZE: bytes per attached file
 	AttachmentMaxFiles int           // TUGI_ATTACHMENT_MAX_FILES: files per message
 	ActiveRequests     int           // TUGI_ACTIVE_REQUESTS: requests handled at once; the rest wait their turn
+	ActiveUploads      int           // TUGI_ACTIVE_UPLOADS: requests with files checked and stored at once
+	OrgStorageQuota    int64         // TUGI_ORG_STORAGE_QUOTA: bytes of attachments one customer organisation may keep
 	MetricsToken       string        // TUGI_METRICS_TOKEN: the bearer token /metrics asks for; empty: /metrics only on this machine
 }
 
@@ -71,6 +73,8 @@ var Variables = []Variable{
 	{"TUGI_ATTACHMENT_MAX_SIZE", "10MiB", "the largest file a message may carry: bytes, or a number with KiB or MiB (at most 100MiB)."},
 	{"TUGI_ATTACHMENT_MAX_FILES", "5", "how many files one message may carry (1 to 20)."},
 	{"TUGI_ACTIVE_REQUESTS", "<4 per CPU>", "how many requests Tugi handles at once (1 to 10000); those beyond wait their turn, first come first served (uploads and downloads do not count, nor wait). More than the CPUs can work on only makes each slower."},
+	{"TUGI_ACTIVE_UPLOADS", "<1 per CPU>", "how many forms carrying files Tugi checks and stores at once (1 to 1000), once their files have arrived; those beyond wait their turn. Each holds about five times the file it stores in memory."},
+	{"TUGI_ORG_STORAGE_QUOTA", "1GiB", "how many bytes of attachments one customer organisation may keep, in all its tickets: bytes, or a number with KiB, MiB or GiB. A message whose files would go past it is refused, beside its files."},
 	{"TUGI_METRICS_TOKEN", "", "a secret of 16 characters or more: /metrics (Prometheus) then answers requests with Authorization: Bearer <token>, from anywhere. Unset: /metrics answers only requests made on this machine (from loopback, not relayed by a proxy)."},
 }
 
@@ -209,6 +213,20 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		}
 	}
 
+	c.ActiveUploads = runtime.GOMAXPROCS(0)
+	if v := get("TUGI_ACTIVE_UPLOADS"); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 1000 {
+			bad("TUGI_ACTIVE_UPLOADS", "%q is not a number from 1 to 1000", v)
+		} else {
+			c.ActiveUploads = n
+		}
+	}
+	if n, ok := parseSize(get("TUGI_ORG_STORAGE_QUOTA")); !ok || n < 1 {
+		bad("TUGI_ORG_STORAGE_QUOTA", "%q is not a size such as 1GiB or 500MiB", get("TUGI_ORG_STORAGE_QUOTA"))
+	} else {
+		c.OrgStorageQuota = n
+	}
+
 	c.MetricsToken = get("TUGI_METRICS_TOKEN")
 	if t := c.MetricsToken; t != "" && (len(t) < 16 || strings.ContainsFunc(t, unicode.IsSpace)) {
 		bad("TUGI_METRICS_TOKEN", "is not a secret of 16 characters or more without spaces")
@@ -233,14 +251,14 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 // parseSize reads a size in bytes: "1048576", "512KiB", "10MiB".
 func parseSize(s string) (int64, bool) {
 	mult := int64(1)
-	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20} {
+	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
 		if strings.HasSuffix(s, suffix) {
 			s, mult = strings.TrimSpace(strings.TrimSuffix(s, suffix)), m
 			break
 		}
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n > 1<<40 {
+	if err != nil || n > 1<<40/mult { // 1 TiB at most, which no product overflows
 		return 0, false
 	}
 	return n * mult, true

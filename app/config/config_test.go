@@ -1,6 +1,7 @@
 package config
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -171,6 +172,26 @@ func TestFromEnvAttachmentLimits(t *testing.T) {
 	}
 	for _, bad := range [][2]string{{"TUGI_ATTACHMENT_MAX_SIZE", "10MB"}, {"TUGI_ATTACHMENT_MAX_SIZE", "0"}, {"TUGI_ATTACHMENT_MAX_SIZE", "101MiB"},
 		{"TUGI_ATTACHMENT_MAX_FILES", "0"}, {"TUGI_ATTACHMENT_MAX_FILES", "many"}} {
+		if _, err := FromEnv(env(map[string]string{bad[0]: bad[1]})); err == nil || !strings.Contains(err.Error(), bad[0]+":") {
+			t.Errorf("%s=%s: %v", bad[0], bad[1], err)
+		}
+	}
+}
+
+func TestFromEnvUploadsAndQuota(t *testing.T) {
+	c, err := FromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OrgStorageQuota != 1<<30 || c.ActiveUploads != runtime.GOMAXPROCS(0) {
+		t.Errorf("defaults: quota %d bytes, %d uploads at once; want 1 GiB and one per CPU", c.OrgStorageQuota, c.ActiveUploads)
+	}
+	c, err = FromEnv(env(map[string]string{"TUGI_ORG_STORAGE_QUOTA": "20GiB", "TUGI_ACTIVE_UPLOADS": "3"}))
+	if err != nil || c.OrgStorageQuota != 20<<30 || c.ActiveUploads != 3 {
+		t.Errorf("20GiB, 3: %v, %v", c, err)
+	}
+	for _, bad := range [][2]string{{"TUGI_ORG_STORAGE_QUOTA", "1GB"}, {"TUGI_ORG_STORAGE_QUOTA", "0"}, {"TUGI_ORG_STORAGE_QUOTA", "2000GiB"},
+		{"TUGI_ACTIVE_UPLOADS", "0"}, {"TUGI_ACTIVE_UPLOADS", "few"}} {
 		if _, err := FromEnv(env(map[string]string{bad[0]: bad[1]})); err == nil || !strings.Contains(err.Error(), bad[0]+":") {
 			t.Errorf("%s=%s: %v", bad[0], bad[1], err)
 		}

@@ -465,12 +465,13 @@ var catalogues = map[string]map[string]string{
 		// Attachments of tickets (app/ticket)
 		"Attachments":             "Manused",
 		"Attachments to the note": "Märkme manused",
-		"Optional: up to %d files of at most %s each (images, PDF, text, ZIP, office documents, e-mails).": "Soovi korral: kuni %d faili, igaüks kuni %s (pildid, PDF, tekst, ZIP, kontoridokumendid, e-kirjad).",
-		"Attach at most %d files to one message. Choose the files again.":                                  "Ühele sõnumile saab lisada kuni %d faili. Valige failid uuesti.",
-		"%s is larger than %s, the limit for one file. Choose the files again, without it.":                "Fail %s on suurem kui ühe faili piirang %s. Valige failid uuesti, ilma selleta.",
-		"%s is empty. Choose the files again, without it.":                                                 "Fail %s on tühi. Valige failid uuesti, ilma selleta.",
+		"Optional: up to %d files of at most %s each (images, PDF, text, ZIP, office documents, e-mails).":                                                                                                                 "Soovi korral: kuni %d faili, igaüks kuni %s (pildid, PDF, tekst, ZIP, kontoridokumendid, e-kirjad).",
+		"Attach at most %d files to one message. Choose the files again.":                                                                                                                                                  "Ühele sõnumile saab lisada kuni %d faili. Valige failid uuesti.",
+		"%s is larger than %s, the limit for one file. Choose the files again, without it.":                                                                                                                                "Fail %s on suurem kui ühe faili piirang %s. Valige failid uuesti, ilma selleta.",
+		"These files would take this organisation's attachments past %s, the storage it has for all its tickets. Attach fewer or smaller files, or ask support to make room.":                                              "Nende failidega läheks organisatsiooni manuste maht üle %s, mis on kõigi tema pöördumiste jaoks ette nähtud. Lisage vähem või väiksemaid faile või paluge toel ruumi teha.",
+		"%s is empty. Choose the files again, without it.":                                                                                                                                                                 "Fail %s on tühi. Valige failid uuesti, ilma selleta.",
 		"%s is not a kind of file Tugi accepts: attach images (PNG, JPEG, GIF, WebP), PDF, text (TXT, CSV, LOG), ZIP, office documents (ODT, ODS, DOCX, XLSX, PPTX) or e-mails (EML). Choose the files again, without it.": "Faili %s tüüp ei ole lubatud: lisage pilte (PNG, JPEG, GIF, WebP), PDF-e, teksti (TXT, CSV, LOG), ZIP-faile, kontoridokumente (ODT, ODS, DOCX, XLSX, PPTX) või e-kirju (EML). Valige failid uuesti, ilma selleta.",
-		"Your files were not sent yet: choose them again, as a browser cannot keep them.": "Teie faile ei ole veel saadetud: valige need uuesti, sest brauser ei saa neid alles hoida.",
+		"Your files were not sent yet: choose them again, as a browser cannot keep them.":                                                                                                                                  "Teie faile ei ole veel saadetud: valige need uuesti, sest brauser ei saa neid alles hoida.",
 
 		// Routing rules, teams, availability and hand-back (app/routing)
 		"Routing":      "Suunamine",

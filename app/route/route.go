@@ -23,7 +23,8 @@ const (
 	// Form is a small form posted (2 MB at most): admitted, compressed, short deadlines.
 	Form
 	// Upload is a form that may carry files: its body may be as large as its files allow
-	// and may take minutes to arrive, so it takes no admission slot and gets the long read
+	// and may take minutes to arrive, so it is read first, its files into temporary files;
+	// then it takes a slot of the uploads' own (not the pages'), and gets the long read
 	// deadline.
 	Upload
 	// Download is a file sent as stored (mostly compressed already): not compressed, no

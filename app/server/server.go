@@ -109,7 +109,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	calendars := sla.NewCalendars(o.DB)
-	attachments := ticket.AttachmentLimits{MaxSize: cfg.AttachmentMaxSize, MaxFiles: cfg.AttachmentMaxFiles}
+	attachments := ticket.AttachmentLimits{MaxSize: cfg.AttachmentMaxSize, MaxFiles: cfg.AttachmentMaxFiles, OrgQuota: cfg.OrgStorageQuota}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -139,16 +139,22 @@ func New(o Options) (*Server, error) {
 	small := middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "2M"})
 	large := middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.FormatInt(attachments.MaxRequest(), 10)})
 	// Requests take turns at the CPUs (one queue for the whole process), but not those
-	// that may spend their turn waiting on the network: files coming in or going out,
-	// streams, and the infrastructure's own.
+	// that may spend their turn waiting on the network: files going out, streams, and the
+	// infrastructure's own. A request takes its turn only once its body is here: a page's
+	// or a form's read within seconds (a client slower than that gets 408), a form's files
+	// into temporary files, past a little memory. Forms carrying files then take turns of
+	// their own, few, as checking and storing a file holds it in memory.
 	admit := web.Admit(cfg.ActiveRequests)
-	person := func(body echo.MiddlewareFunc) []echo.MiddlewareFunc {
-		return []echo.MiddlewareFunc{flashes.Middleware(), web.KeepURLOnFailedSubmit(), body, authH.LoadSession, csrf}
+	readSmall := web.ReadBody(2<<20, smallBodyWithin)
+	admitUpload := web.Admit(cfg.ActiveUploads)
+	person := func(body ...echo.MiddlewareFunc) []echo.MiddlewareFunc {
+		return slices.Concat([]echo.MiddlewareFunc{flashes.Middleware(), web.KeepURLOnFailedSubmit()}, body,
+			[]echo.MiddlewareFunc{authH.LoadSession, csrf})
 	}
 	s := &Server{Echo: e, Sessions: sessions, Renderer: renderer, chains: map[route.Kind][]echo.MiddlewareFunc{
-		route.Page:     slices.Concat([]echo.MiddlewareFunc{deadlines(route.Page), admit, compress}, person(small)),
-		route.Form:     slices.Concat([]echo.MiddlewareFunc{deadlines(route.Form), admit, compress}, person(small)),
-		route.Upload:   slices.Concat([]echo.MiddlewareFunc{deadlines(route.Upload), compress}, person(large)),
+		route.Page:     slices.Concat([]echo.MiddlewareFunc{deadlines(route.Page), readSmall, admit, compress}, person(small)),
+		route.Form:     slices.Concat([]echo.MiddlewareFunc{deadlines(route.Form), readSmall, admit, compress}, person(small)),
+		route.Upload:   slices.Concat([]echo.MiddlewareFunc{deadlines(route.Upload), compress}, person(large, web.ReadMultipart(uploadMemory), admitUpload)),
 		route.Download: slices.Concat([]echo.MiddlewareFunc{deadlines(route.Download)}, person(small)),
 		route.Stream:   slices.Concat([]echo.MiddlewareFunc{deadlines(route.Stream)}, person(small)),
 		route.Infra:    {deadlines(route.Infra), compress, small},
@@ -219,6 +225,15 @@ func (s *Server) unrouted(next echo.HandlerFunc) echo.HandlerFunc {
 		return h(c)
 	}
 }
+
+// smallBodyWithin is how long a page's or a form's body (2 MB at most) may take to
+// arrive: ample for a person's browser on a slow line, short for a client that sends a
+// byte at a time to hold the connection.
+const smallBodyWithin = 10 * time.Second
+
+// uploadMemory is how many bytes of a request's files are kept in memory while it
+// arrives; the rest go to temporary files (os.TempDir, TMPDIR).
+const uploadMemory = 256 << 10
 
 // deadlines sets how long a request of kind k may take to arrive and its answer to leave,
 // in place of the server's ReadTimeout and WriteTimeout: short for a page or a form, long

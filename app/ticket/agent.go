@@ -157,6 +157,9 @@ func (h *Handler) Note(c echo.Context) error {
 		if errors.Is(err, ErrNotFound) {
 			return echo.ErrNotFound
 		}
+		if refusedFiles(c, &form, "note_files", err, h.svc.limits) {
+			return h.renderAgent(c, http.StatusUnprocessableEntity, t.ID, form, false)
+		}
 		return err
 	}
 	web.Flash(c, i18n.T(v.Lang, "Internal note added."))

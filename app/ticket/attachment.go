@@ -23,24 +23,35 @@ import (
 	"tugi/app/blob"
 )
 
-// AttachmentLimits are how large a file, and how many files, one message may carry.
+// AttachmentLimits are how large a file, and how many files, one message may carry, and
+// how many bytes of attachments one customer organisation may keep in all.
 type AttachmentLimits struct {
 	MaxSize  int64 // bytes per file
 	MaxFiles int   // files per message
+	OrgQuota int64 // bytes of attachments per organisation, in all its tickets; 0: no limit
 }
 
 // DefaultAttachmentLimits are the limits when the configuration sets none.
-var DefaultAttachmentLimits = AttachmentLimits{MaxSize: 10 << 20, MaxFiles: 5}
+var DefaultAttachmentLimits = AttachmentLimits{MaxSize: 10 << 20, MaxFiles: 5, OrgQuota: 1 << 30}
 
 // MaxRequest is the largest request body a form carrying files may have: every file at
 // its limit, and room for the rest of the form and the multipart framing.
 func (l AttachmentLimits) MaxRequest() int64 { return int64(l.MaxFiles)*l.MaxSize + 1<<20 }
 
-// File is a file as a person attached it: its name as their computer gave it, and its
-// bytes.
+// File is a file as a person attached it: its name as their computer gave it, its size,
+// and how to read it. A file sent with a form is read from where the request left it (a
+// temporary file, mostly), one at a time, never all of them into memory at once.
 type File struct {
 	Name string
-	Data []byte
+	Size int64
+	Open func() (io.ReadCloser, error)
+}
+
+// FileOf is a File of data held in memory: a file made by Tugi itself, or a test's.
+func FileOf(name string, data []byte) File {
+	return File{Name: name, Size: int64(len(data)), Open: func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(data)), nil
+	}}
 }
 
 // fileType is a type of file people may attach: the MIME type Tugi detects from the
@@ -92,9 +103,11 @@ const (
 	FileTooLarge = "too_large"
 	FileEmpty    = "empty"
 	FileType     = "type"
+	OverQuota    = "quota" // the files would take the organisation past AttachmentLimits.OrgQuota
 )
 
-// FileError is a refused file: which (its cleaned name; "" for too many files) and why.
+// FileError is a refused file: which (its cleaned name; "" for too many files, or past
+// the quota) and why.
 type FileError struct {
 	Name   string
 	Reason string
@@ -104,15 +117,16 @@ func (e *FileError) Error() string {
 	return fmt.Sprintf("ticket: file %q refused: %s", e.Name, e.Reason)
 }
 
-// checkedFile is a file that passed Check: its name cleaned for display and its
-// detected type.
+// checkedFile is a file that passed Check: its name cleaned for display, its detected
+// type, its size and how to read it.
 type checkedFile struct {
 	name, mime string
-	data       []byte
+	size       int64
+	open       func() (io.ReadCloser, error)
 }
 
 // Check checks files against the limits and the accepted types, and returns the first
-// refusal as a *FileError.
+// refusal as a *FileError. It reads the start of each file (its type), not the rest.
 func (l AttachmentLimits) Check(files []File) ([]checkedFile, error) {
 	if len(files) > l.MaxFiles {
 		return nil, &FileError{Reason: TooManyFiles}
@@ -121,23 +135,41 @@ func (l AttachmentLimits) Check(files []File) ([]checkedFile, error) {
 	for _, f := range files {
 		name := CleanFilename(f.Name)
 		switch {
-		case int64(len(f.Data)) > l.MaxSize:
+		case f.Size > l.MaxSize:
 			return nil, &FileError{Name: name, Reason: FileTooLarge}
-		case len(f.Data) == 0:
+		case f.Size <= 0:
 			return nil, &FileError{Name: name, Reason: FileEmpty}
 		}
-		mime, ok := detect(name, f.Data)
+		mime, ok, err := detectFile(name, f)
+		if err != nil {
+			return nil, err
+		}
 		if !ok {
 			return nil, &FileError{Name: name, Reason: FileType}
 		}
-		out = append(out, checkedFile{name: name, mime: mime, data: f.Data})
+		out = append(out, checkedFile{name: name, mime: mime, size: f.Size, open: f.Open})
 	}
 	return out, nil
 }
 
-// detect returns the type of a file called name holding data, if Tugi accepts it.
-func detect(name string, data []byte) (string, bool) {
-	m := mimetype.Detect(data)
+// detectFile returns the type of f, called name, if Tugi accepts it, from the start of
+// its content.
+func detectFile(name string, f File) (string, bool, error) {
+	r, err := f.Open()
+	if err != nil {
+		return "", false, fmt.Errorf("ticket: open %q: %w", name, err)
+	}
+	defer r.Close()
+	m, err := mimetype.DetectReader(r)
+	if err != nil {
+		return "", false, fmt.Errorf("ticket: read %q: %w", name, err)
+	}
+	mime, ok := accepted(name, m)
+	return mime, ok, nil
+}
+
+// accepted returns the type m of a file called name, if Tugi accepts it.
+func accepted(name string, m *mimetype.MIME) (string, bool) {
 	ext := strings.ToLower(path.Ext(name))
 	for _, t := range fileTypes {
 		if !m.Is(t.mime) {
@@ -225,11 +257,39 @@ func FormatSize(lang string, n int64) string {
 }
 
 // attach stores files (checked) on message msgID of ticket ticketID, by the person by, in the
-// transaction of st: each content in blobs (once), and an attachment row for each.
-func (st *Store) attach(ctx context.Context, blobs blob.Store, ticketID, orgID, msgID, by int64, files []checkedFile, at time.Time) ([]int64, error) {
+// transaction of st: each content in blobs (once), one file at a time, and an attachment
+// row for each. Files that would take the organisation's attachments past quota (bytes; 0:
+// no limit) are refused with a *FileError (OverQuota), before anything is stored.
+func (st *Store) attach(ctx context.Context, blobs blob.Store, quota int64, ticketID, orgID, msgID, by int64, files []checkedFile, at time.Time) ([]int64, error) {
+	if len(files) == 0 {
+		return nil, nil
+	}
+	if quota > 0 {
+		var adding int64
+		for _, f := range files {
+			adding += f.size
+		}
+		// One organisation's uploads count their bytes one after the other, so two at
+		// once cannot both pass on the same room.
+		if _, err := st.q.ExecContext(ctx, lockOrgStorage, orgStorageLock, orgID); err != nil {
+			return nil, fmt.Errorf("ticket store: lock storage of organisation %d: %w", orgID, err)
+		}
+		var used int64
+		if err := st.q.GetContext(ctx, &used, orgAttachmentBytes, orgID); err != nil {
+			return nil, fmt.Errorf("ticket store: storage of organisation %d: %w", orgID, err)
+		}
+		if used+adding > quota {
+			return nil, &FileError{Reason: OverQuota}
+		}
+	}
 	var ids []int64
 	for _, f := range files {
-		ref, err := blobs.Put(ctx, st.q, bytes.NewReader(f.data))
+		r, err := f.open()
+		if err != nil {
+			return nil, fmt.Errorf("ticket store: open %q: %w", f.name, err)
+		}
+		ref, err := blobs.Put(ctx, st.q, r)
+		r.Close()
 		if err != nil {
 			return nil, err
 		}

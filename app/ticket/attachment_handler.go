@@ -14,9 +14,11 @@ import (
 	"tugi/app/web"
 )
 
-// uploads reads the files sent in the form's field (a file input with multiple), and
+// uploads takes the files sent in the form's field (a file input with multiple), and
 // checks them: a refused file fails the form beside the field, naming the file and the
 // limit. Browsers send an empty part for an input with no file chosen; it is no file.
+// The files stay where the request left them (web.ReadMultipart: temporary files, mostly)
+// and are read from there, one at a time, when they are checked and stored.
 func (h *Handler) uploads(c echo.Context, form *web.Form, field string) ([]File, error) {
 	mf := c.Request().MultipartForm
 	if mf == nil {
@@ -28,22 +30,13 @@ func (h *Handler) uploads(c echo.Context, form *web.Form, field string) ([]File,
 		if fh.Filename == "" && fh.Size == 0 {
 			continue
 		}
-		if fh.Size > limits.MaxSize { // not read at all
-			failFile(c, form, field, &FileError{Name: CleanFilename(fh.Filename), Reason: FileTooLarge}, limits)
-			return nil, nil
-		}
-		f, err := fh.Open()
-		if err != nil {
-			return nil, echo.NewHTTPError(http.StatusBadRequest, "the form could not be read").SetInternal(err)
-		}
-		data, err := io.ReadAll(io.LimitReader(f, limits.MaxSize+1))
-		f.Close()
-		if err != nil {
-			return nil, echo.NewHTTPError(http.StatusBadRequest, "the form could not be read").SetInternal(err)
-		}
-		files = append(files, File{Name: fh.Filename, Data: data})
+		files = append(files, File{Name: fh.Filename, Size: fh.Size, Open: func() (io.ReadCloser, error) { return fh.Open() }})
 	}
 	if _, err := limits.Check(files); err != nil {
+		var fe *FileError
+		if !errors.As(err, &fe) {
+			return nil, echo.NewHTTPError(http.StatusBadRequest, "the form could not be read").SetInternal(err)
+		}
 		failFile(c, form, field, err, limits)
 		return nil, nil
 	}
@@ -66,10 +59,23 @@ func failFile(c echo.Context, form *web.Form, field string, err error, limits At
 		msg = i18n.T(lang, "%s is larger than %s, the limit for one file. Choose the files again, without it.", fe.Name, FormatSize(lang, limits.MaxSize))
 	case FileEmpty:
 		msg = i18n.T(lang, "%s is empty. Choose the files again, without it.", fe.Name)
+	case OverQuota:
+		msg = i18n.T(lang, "These files would take this organisation's attachments past %s, the storage it has for all its tickets. Attach fewer or smaller files, or ask support to make room.", FormatSize(lang, limits.OrgQuota))
 	default:
 		msg = i18n.T(lang, "%s is not a kind of file Tugi accepts: attach images (PNG, JPEG, GIF, WebP), PDF, text (TXT, CSV, LOG), ZIP, office documents (ODT, ODS, DOCX, XLSX, PPTX) or e-mails (EML). Choose the files again, without it.", fe.Name)
 	}
 	form.Fail(field, msg)
+}
+
+// refusedFiles reports whether err is the service's refusal of the files (a *FileError:
+// past the organisation's quota, say), and if so fails the form beside field with it.
+func refusedFiles(c echo.Context, form *web.Form, field string, err error, limits AttachmentLimits) bool {
+	var fe *FileError
+	if !errors.As(err, &fe) {
+		return false
+	}
+	failFile(c, form, field, fe, limits)
+	return true
 }
 
 // filesLost tells the person, beside field, that the files they chose must be chosen

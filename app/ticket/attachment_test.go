@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -370,5 +371,44 @@ func TestCleanFilename(t *testing.T) {
 		if got := ticket.CleanFilename(in); got != want {
 			t.Errorf("CleanFilename(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestStorageQuotaPerOrganisation(t *testing.T) {
+	t.Parallel()
+	quota := int64(len(pdfData)) + 1<<10 // room for the PDF once, and a little more
+	app := apptest.NewWith(t, apptest.Options{Configure: func(c *config.Config) { c.OrgStorageQuota = quota }})
+	c, a, other := app.SignIn(t, mari), app.SignIn(t, andres), app.SignIn(t, jaan)
+	id := openWithFiles(t, app, c, "The first report", file("report.pdf", pdfData))
+
+	before, files := take(t, app.DB), takeFiles(t, app.DB)
+	for _, try := range []struct {
+		who   *apptest.Client
+		path  string
+		form  url.Values
+		field string
+	}{
+		{c, "/tickets", newTicketForm(t, app.DB, "The second report"), "files"},
+		{c, path(id, "/reply"), url.Values{"body": {"The report again"}}, "files"},
+		{a, path(id, "/reply"), url.Values{"body": {"Your report, annotated"}, "then": {"wait"}}, "files"},
+		{a, path(id, "/note"), url.Values{"note": {"The report, for the team"}}, "note_files"},
+	} {
+		// A different file each time, so the refusal is not of content stored already.
+		data := append(slices.Clone(pdfData), []byte(try.path+try.field)...)
+		p := try.who.PostFiles(t, try.path, try.form, []apptest.Upload{{Field: try.field, Name: "report-2.pdf", Data: data}}, http.StatusUnprocessableEntity)
+		if msg := p.FieldError(try.field); !strings.Contains(msg, "past "+ticket.FormatSize("en", quota)) || !strings.Contains(msg, "fewer or smaller files") {
+			t.Errorf("%s: beside the files %q, want the organisation's storage named", try.path, msg)
+		}
+	}
+	before.unchanged(t, app.DB, "uploads past the quota")
+	if now := takeFiles(t, app.DB); now != files {
+		t.Errorf("uploads past the quota stored files: %+v, then %+v", files, now)
+	}
+
+	// What still fits is taken; another organisation has its own room.
+	c.PostFiles(t, path(id, "/reply"), url.Values{"body": {"The log"}}, []apptest.Upload{file("spooler.log", logData)}, http.StatusSeeOther)
+	openWithFiles(t, app, other, "Their own report", file("theirs.pdf", append(slices.Clone(pdfData), "theirs"...)))
+	if now := takeFiles(t, app.DB); now.attachments != files.attachments+2 {
+		t.Errorf("files within the quota: %+v, then %+v", files, now)
 	}
 }

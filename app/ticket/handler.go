@@ -216,6 +216,9 @@ func (h *Handler) Create(c echo.Context) error {
 		filesLost(c, &form, "files", files)
 		return h.renderNew(c, http.StatusUnprocessableEntity, form)
 	}
+	if refusedFiles(c, &form, "files", err, h.svc.limits) {
+		return h.renderNew(c, http.StatusUnprocessableEntity, form)
+	}
 	if err != nil {
 		return err
 	}
@@ -364,6 +367,7 @@ func (h *Handler) Reply(c echo.Context) error {
 		form.Fail("body", "This ticket was resolved too long ago to reopen. Please open a new ticket.")
 	case errors.Is(err, ErrNotFound):
 		return echo.ErrNotFound
+	case refusedFiles(c, &form, "files", err, h.svc.limits):
 	case err != nil:
 		return err
 	}

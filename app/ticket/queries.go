@@ -491,6 +491,18 @@ INSERT INTO ticket_attachments (ticket_id, org_id, message_id, filename, content
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 RETURNING id`
 
+// lockOrgStorage takes the transaction-scoped advisory lock ($1, orgStorageLock; the
+// organisation's id $2) under which an upload counts and adds to the organisation's bytes.
+const lockOrgStorage = `SELECT pg_advisory_xact_lock($1, $2::integer)`
+
+// orgStorageLock is the first key of lockOrgStorage's lock ("QUOT"), apart from other
+// features' advisory locks.
+const orgStorageLock int32 = 0x51554f54
+
+// orgAttachmentBytes reads the bytes of all attachments of organisation $1 (each as
+// attached: the same content attached twice counts twice).
+const orgAttachmentBytes = `SELECT coalesce(sum(size), 0) FROM ticket_attachments WHERE org_id = $1`
+
 // attachmentColumns and attachmentJoins read the attachments aliased a of ticket $5
 // whose messages the scope may see.
 const attachmentColumns = `a.id, a.ticket_id, a.org_id, a.message_id, a.filename, a.content_type, a.size, a.sha256, m.internal, a.created_at`

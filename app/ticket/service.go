@@ -219,7 +219,7 @@ func (s *Service) create(ctx context.Context, tx database.Queryer, v *access.Vie
 	if err != nil {
 		return nil, audit.Event{}, err
 	}
-	attached, err := st.attach(ctx, s.blobs, id, v.OrgID, msgID, v.UserID, files, now)
+	attached, err := st.attach(ctx, s.blobs, s.limits.OrgQuota, id, v.OrgID, msgID, v.UserID, files, now)
 	if err != nil {
 		return nil, audit.Event{}, err
 	}
@@ -444,7 +444,7 @@ func (s *Service) reply(ctx context.Context, actor audit.Actor, v *access.Viewer
 		if err != nil {
 			return err
 		}
-		attached, err := c.st.attach(ctx, s.blobs, c.t.ID, c.t.OrgID, msgID, v.UserID, checked, c.now)
+		attached, err := c.st.attach(ctx, s.blobs, s.limits.OrgQuota, c.t.ID, c.t.OrgID, msgID, v.UserID, checked, c.now)
 		if err != nil {
 			return err
 		}
@@ -505,7 +505,7 @@ func (s *Service) Note(ctx context.Context, actor audit.Actor, v *access.Viewer,
 		if err != nil {
 			return err
 		}
-		attached, err := c.st.attach(ctx, s.blobs, c.t.ID, c.t.OrgID, msgID, v.UserID, checked, c.now)
+		attached, err := c.st.attach(ctx, s.blobs, s.limits.OrgQuota, c.t.ID, c.t.OrgID, msgID, v.UserID, checked, c.now)
 		if err != nil {
 			return err
 		}
