@@ -37,6 +37,9 @@ type smtpServer struct {
 	srv  *smtp.Server
 	mu   sync.Mutex
 	msgs []received
+	// onData, when set, runs as the n-th message (from 1) has been received, before the
+	// server acknowledges it.
+	onData func(n int)
 }
 
 func (s *smtpServer) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }
@@ -64,7 +67,11 @@ func (x *session) Data(r io.Reader) error {
 	x.msg.data = string(b)
 	x.s.mu.Lock()
 	x.s.msgs = append(x.s.msgs, x.msg)
+	n, hook := len(x.s.msgs), x.s.onData
 	x.s.mu.Unlock()
+	if hook != nil {
+		hook(n)
+	}
 	return nil
 }
 
@@ -491,5 +498,79 @@ func TestHeadersCannotBeInjected(t *testing.T) {
 	}
 	if s := header(t, got[0].data, "Subject"); s != "Hello  Bcc: evil@attacker.example    fake body" {
 		t.Errorf("subject %q", s)
+	}
+}
+
+// A fault between sending a message and recording it (here the worker's database
+// connections are killed, and its pool closed as a process that dies loses it, while the
+// server receives the third message of a batch) repeats at most that one message, and the
+// outbox records that it may have gone out twice; every other message is delivered once.
+func TestFaultBetweenSendAndMarkRepeatsOneMessageAtMost(t *testing.T) {
+	t.Parallel()
+	dsn := testdb.NewDSN(t)
+	open := func() *sqlx.DB {
+		db, err := sqlx.Open("postgres", dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Close() })
+		return db
+	}
+	ctl, doomed := open(), open()
+	srv := startSMTP(t, "127.0.0.1:0")
+	const total = 6
+	var ids []string
+	for range total {
+		ids = append(ids, enqueue(t, ctl, mail.Message{To: mail.Address{Email: "agent@tugi.example"}, Subject: "S", Text: "B", Kind: "test"}))
+	}
+	faulted := make(chan error, 1)
+	srv.mu.Lock()
+	srv.onData = func(n int) {
+		if n != 3 {
+			return
+		}
+		_, err := ctl.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+		_ = doomed.Close()
+		faulted <- err
+	}
+	srv.mu.Unlock()
+	if _, err := worker(t, doomed, srv.addr, 5).SendDue(context.Background()); err == nil {
+		t.Error("SendDue reported no error although its database went away before it could record a sent message")
+	}
+	if err := <-faulted; err != nil {
+		t.Fatalf("killing the worker's connections: %v", err)
+	}
+
+	// Another process takes over once the dead one's lease has run out.
+	mustExec(t, ctl, `UPDATE mail_outbox SET leased_until = now() - interval '1 second' WHERE leased_until IS NOT NULL`)
+	if n, err := worker(t, ctl, srv.addr, 5).SendDue(context.Background()); err != nil || n != total-2 {
+		t.Fatalf("the next worker's SendDue = %d, %v; want the %d messages not recorded as sent", n, err, total-2)
+	}
+	delivered := map[string]int{}
+	for _, m := range srv.received() {
+		delivered[strings.TrimSuffix(strings.TrimPrefix(header(t, m.data, "Message-ID"), "<"), "@tugi.example>")]++
+	}
+	for i, id := range ids {
+		var r struct {
+			outboxRow
+			PossiblySent bool `db:"possibly_sent"`
+		}
+		if err := ctl.Get(&r, `SELECT attempts, last_error, sent_at, failed_at, 0 AS retry_in, possibly_sent
+			FROM mail_outbox WHERE message_id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		inFlight := i == 2
+		want, wantAttempts := 1, 1
+		if inFlight {
+			want, wantAttempts = 2, 2
+		}
+		if delivered[id] != want {
+			t.Errorf("message %d delivered %d times, want %d", i+1, delivered[id], want)
+		}
+		if r.SentAt == nil || r.Attempts != wantAttempts || r.PossiblySent != inFlight {
+			t.Errorf("message %d: sent %v, attempts %d, possibly sent %v; want sent, %d attempts, possibly sent %v",
+				i+1, r.SentAt != nil, r.Attempts, r.PossiblySent, wantAttempts, inFlight)
+		}
 	}
 }
