@@ -165,6 +165,14 @@ func (w *Worker) SendDue(ctx context.Context) (int, error) {
 			return claimed, fmt.Errorf("mail: claim: %w", err)
 		}
 		claimed++
+		if m.PossiblySent && m.Attempts > w.cfg.MaxAttempts {
+			// Interrupted again and again (a message that kills its worker?): given up
+			// rather than sent once more.
+			if err := w.record(context.WithoutCancel(ctx), m, errors.New(interrupted), true, false); err != nil {
+				return claimed, err
+			}
+			continue
+		}
 		if m.PossiblySent {
 			w.log.Warn("mail claimed again after an interrupted attempt; it may be delivered twice",
 				"outbox_id", m.ID, "kind", m.Kind, "attempts", m.Attempts)

@@ -574,3 +574,28 @@ func TestFaultBetweenSendAndMarkRepeatsOneMessageAtMost(t *testing.T) {
 		}
 	}
 }
+
+// A message whose attempts keep being interrupted (its worker dies each time) is given up
+// after the last attempt, as a failing one is, rather than sent again and again.
+func TestInterruptedMessageIsGivenUpAfterTheLastAttempt(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	srv := startSMTP(t, "127.0.0.1:0")
+	id := enqueue(t, db, mail.Message{To: mail.Address{Email: "agent@tugi.example"}, Subject: "S", Text: "B", Kind: "test"})
+	// Three attempts claimed, the last one's lease run out unreleased.
+	mustExec(t, db, `UPDATE mail_outbox SET attempts = 3, leased_until = now() - interval '1 second', leased_by = 'dead:1'
+		WHERE message_id = $1`, id)
+	if _, err := worker(t, db, srv.addr, 3).SendDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.received()); n != 0 {
+		t.Errorf("a message interrupted on its last attempt was sent again (%d received)", n)
+	}
+	r := row(t, db, id)
+	if r.FailedAt == nil || r.SentAt != nil || !strings.Contains(r.LastError, "interrupted") {
+		t.Errorf("after its last attempt was interrupted: %+v; want given up, saying why", r)
+	}
+	if n := count(t, db, `SELECT count(*) FROM mail_outbox WHERE possibly_sent AND leased_until IS NULL`); n != 1 {
+		t.Errorf("%d messages recorded as possibly sent and released, want 1", n)
+	}
+}
