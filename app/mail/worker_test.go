@@ -599,3 +599,48 @@ func TestInterruptedMessageIsGivenUpAfterTheLastAttempt(t *testing.T) {
 		t.Errorf("%d messages recorded as possibly sent and released, want 1", n)
 	}
 }
+
+// When the worker's database connections are killed while a message is being sent, but
+// the database is still there, the worker records the message as sent on a new
+// connection: nothing is left to be sent twice, nor flagged as possibly sent.
+func TestConnectionsKilledDuringSendLoseNoMark(t *testing.T) {
+	t.Parallel()
+	dsn := testdb.NewDSN(t)
+	open := func() *sqlx.DB {
+		db, err := sqlx.Open("postgres", dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Close() })
+		return db
+	}
+	ctl, db := open(), open()
+	srv := startSMTP(t, "127.0.0.1:0")
+	var ids []string
+	for range 4 {
+		ids = append(ids, enqueue(t, ctl, mail.Message{To: mail.Address{Email: "agent@tugi.example"}, Subject: "S", Text: "B", Kind: "test"}))
+	}
+	faulted := make(chan error, 1)
+	srv.mu.Lock()
+	srv.onData = func(n int) {
+		if n == 2 {
+			_, err := ctl.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+				WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+			faulted <- err
+		}
+	}
+	srv.mu.Unlock()
+	n, err := worker(t, db, srv.addr, 5).SendDue(context.Background())
+	if err := <-faulted; err != nil {
+		t.Fatalf("killing the worker's connections: %v", err)
+	}
+	if err != nil || n != 4 {
+		t.Errorf("SendDue with its connections killed midway = %d, %v; want all 4 sent", n, err)
+	}
+	if got := len(srv.received()); got != 4 {
+		t.Errorf("%d messages received, want 4", got)
+	}
+	if n := count(t, ctl, `SELECT count(*) FROM mail_outbox WHERE sent_at IS NOT NULL AND leased_until IS NULL AND NOT possibly_sent AND attempts = 1`); n != 4 {
+		t.Errorf("%d messages recorded as sent once, want 4", n)
+	}
+}
