@@ -13,26 +13,39 @@ VALUES ($1, NULLIF($2, ''), $3, $4, $5, $6, $7, $8, $9, NULLIF($10, 0), NULLIF($
 // countQueued reads how many messages wait to be sent.
 const countQueued = `SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL`
 
-// claimDue reads and locks up to $1 due messages that no other worker holds, the
-// longest due first.
-const claimDue = `
-SELECT id, message_id, coalesce(thread_id, '') AS thread_id, to_address, to_name, subject, body_text, kind, attempts
-FROM mail_outbox
-WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
-ORDER BY next_attempt_at, id
-LIMIT $1
-FOR UPDATE SKIP LOCKED`
+// claimNext claims the longest-due message that no worker holds, and counts the attempt,
+// in one statement that commits before the send: it leases the message for $1 seconds to
+// $2 (host and pid). A message whose lease ran out without being released was claimed by a
+// worker that died or lost the database before recording the outcome; it may have been
+// sent, so it is marked possibly_sent, with $3 as its last error.
+const claimNext = `
+UPDATE mail_outbox
+SET leased_until = now() + make_interval(secs => $1), leased_by = $2, attempts = attempts + 1,
+    possibly_sent = possibly_sent OR leased_until IS NOT NULL,
+    last_error = CASE WHEN leased_until IS NOT NULL THEN $3 ELSE last_error END
+WHERE id = (
+    SELECT id FROM mail_outbox
+    WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
+      AND (leased_until IS NULL OR leased_until <= now())
+    ORDER BY next_attempt_at, id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED)
+RETURNING id, message_id, coalesce(thread_id, '') AS thread_id, to_address, to_name, subject, body_text, kind,
+    attempts, possibly_sent`
 
-// markSent writes that message $1 was sent now.
-const markSent = `UPDATE mail_outbox SET sent_at = now(), attempts = attempts + 1, last_error = '' WHERE id = $1`
+// markSent writes that message $1 was sent now, and releases its lease.
+const markSent = `
+UPDATE mail_outbox SET sent_at = now(), last_error = '', leased_until = NULL, leased_by = ''
+WHERE id = $1`
 
-// markFailed writes a failed attempt at message $1, with its error ($2): the next one
-// waits $3 seconds; after $4 attempts (or at once when $5, a message that can never be
-// sent) it is given up. It reads whether it was.
+// markFailed writes that the attempt at message $1 (counted when it was claimed) failed,
+// with its error ($2), and releases its lease: the next attempt waits $3 seconds; after $4
+// attempts (or at once when $5, a message that can never be sent) it is given up. It reads
+// whether it was.
 const markFailed = `
 UPDATE mail_outbox
-SET attempts = attempts + 1, last_error = $2, next_attempt_at = now() + make_interval(secs => $3),
-    failed_at = CASE WHEN $5 OR attempts + 1 >= $4 THEN now() END
+SET last_error = $2, next_attempt_at = now() + make_interval(secs => $3), leased_until = NULL, leased_by = '',
+    failed_at = CASE WHEN $5 OR attempts >= $4 THEN now() END
 WHERE id = $1
 RETURNING failed_at IS NOT NULL`
 

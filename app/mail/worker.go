@@ -3,9 +3,12 @@ package mail
 import (
 	"context"
 	"crypto/tls"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,27 +23,38 @@ import (
 
 // The worker's defaults.
 const (
-	DefaultBatch = 10              // messages claimed, and sent over one connection, at a time
+	DefaultBatch = 10              // messages sent over one connection at a time
 	DefaultPoll  = 3 * time.Second // how often it looks for due mail
+	// DefaultLease is how long a claimed message is the worker's alone. It outlasts
+	// connecting (at most twice sendTimeout) and a send (at most sendTimeout), so a live
+	// worker never loses a message it is sending to another; a worker that dies holds its
+	// one message in flight this long.
+	DefaultLease = 3 * time.Minute
 	// ClearEvery is how often the bodies older than KeepBody are cleared.
 	ClearEvery = time.Hour
 	// KeepBody is how long the text of a sent (or given-up) message is kept; then it is
 	// cleared, as personal data no longer needed. The row, without it, stays as a record.
 	KeepBody = 7 * 24 * time.Hour
 	// sendTimeout bounds connecting and each SMTP command, so a hanging server cannot hold
-	// claimed rows for long.
+	// a claimed message for long.
 	sendTimeout = 30 * time.Second
+	// interrupted is the last error of a message claimed again after its lease ran out.
+	interrupted = "an earlier attempt was interrupted after it may have been sent: sent again with the same Message-ID"
 )
 
 // Worker sends the outbox's due messages over SMTP. Any number of workers, in any number
-// of processes, may run against one outbox: each batch is claimed with FOR UPDATE SKIP
-// LOCKED in a transaction that also records the outcome, so no two send one message.
+// of processes, may run against one outbox: each message is claimed with a lease (FOR
+// UPDATE SKIP LOCKED, committed before the send), then sent, then marked in a transaction
+// of its own, so no two workers send one message, and a fault (a crash, a lost database)
+// can repeat at most the one message in flight, recorded as possibly sent.
 type Worker struct {
 	db    *sqlx.DB
 	cfg   config.Mail
 	log   *slog.Logger
+	owner string // host and pid, written as leased_by
 	Batch int
 	Poll  time.Duration
+	Lease time.Duration
 }
 
 // NewWorker returns a worker sending through the server cfg names.
@@ -48,7 +62,9 @@ func NewWorker(db *sqlx.DB, cfg config.Mail, log *slog.Logger) *Worker {
 	if cfg.MaxAttempts < 1 {
 		cfg.MaxAttempts = config.DefaultMailMaxAttempts
 	}
-	return &Worker{db: db, cfg: cfg, log: log, Batch: DefaultBatch, Poll: DefaultPoll}
+	host, _ := os.Hostname()
+	return &Worker{db: db, cfg: cfg, log: log, owner: host + ":" + strconv.Itoa(os.Getpid()),
+		Batch: DefaultBatch, Poll: DefaultPoll, Lease: DefaultLease}
 }
 
 // Backoff is the pause after a message's attempts-th failed attempt: 1 minute, doubling,
@@ -104,68 +120,84 @@ func (w *Worker) ClearBodies(ctx context.Context) error {
 }
 
 type outgoing struct {
-	ID        int64  `db:"id"`
-	MessageID string `db:"message_id"`
-	ThreadID  string `db:"thread_id"`
-	To        string `db:"to_address"`
-	ToName    string `db:"to_name"`
-	Subject   string `db:"subject"`
-	Body      string `db:"body_text"`
-	Kind      string `db:"kind"`
-	Attempts  int    `db:"attempts"`
+	ID           int64  `db:"id"`
+	MessageID    string `db:"message_id"`
+	ThreadID     string `db:"thread_id"`
+	To           string `db:"to_address"`
+	ToName       string `db:"to_name"`
+	Subject      string `db:"subject"`
+	Body         string `db:"body_text"`
+	Kind         string `db:"kind"`
+	Attempts     int    `db:"attempts"` // this attempt included
+	PossiblySent bool   `db:"possibly_sent"`
 }
 
-// SendDue sends one batch of due messages and returns how many it claimed. Each is marked
-// sent, or failed with its next attempt (or given up), in the transaction that claimed it.
-// When ctx ends midway, the messages sent so far are still marked, and the rest left due.
-// When the mail server cannot be reached, every message of the batch is marked failed and
-// the error returned is an *UnreachableError.
+// SendDue sends up to Batch due messages over one connection and returns how many it
+// claimed. Each is claimed (its attempt counted, under a lease) before it is sent, and
+// marked sent, or failed with its next attempt (or given up), right after, each in a
+// transaction of its own: if the database is lost in between, only the message in flight
+// is left claimed, and when its lease runs out it is sent again, recorded as possibly
+// sent. When ctx ends, no further message is claimed; the one in flight is still marked.
+// When the mail server cannot be reached, every message claimed is marked failed and the
+// error returned is an *UnreachableError.
 func (w *Worker) SendDue(ctx context.Context) (int, error) {
 	if w.cfg.SMTP == nil {
 		return 0, errors.New("mail: no mail server configured (TUGI_SMTP_URL)")
 	}
-	var claimed int
-	var unreachable error
-	// The transaction outlives ctx: what was sent must be recorded as sent.
-	err := database.WithTx(context.WithoutCancel(ctx), w.db, func(tx *sqlx.Tx) error {
-		var batch []outgoing
-		if err := tx.SelectContext(ctx, &batch, claimDue, w.Batch); err != nil {
-			return fmt.Errorf("mail: claim: %w", err)
-		}
-		claimed = len(batch)
-		if claimed == 0 {
-			return nil
-		}
-		client, conn, dialErr := w.dial(ctx)
+	var (
+		claimed int
+		client  *gomail.Client
+		conn    *gosmtp.Client
+		dialErr error
+	)
+	defer func() {
 		if conn != nil {
-			defer func() { _ = client.CloseWithSMTPClient(conn) }()
+			_ = client.CloseWithSMTPClient(conn)
 		}
-		if dialErr != nil {
-			unreachable = &UnreachableError{Server: w.cfg.SMTP.String(), Messages: claimed, Err: dialErr}
+	}()
+	for claimed < w.Batch && ctx.Err() == nil {
+		var m outgoing
+		err := w.db.GetContext(ctx, &m, claimNext, w.Lease.Seconds(), w.owner, interrupted)
+		if errors.Is(err, sql.ErrNoRows) {
+			break
 		}
-		for _, m := range batch {
-			if ctx.Err() != nil {
-				break
+		if err != nil {
+			return claimed, fmt.Errorf("mail: claim: %w", err)
+		}
+		claimed++
+		if m.PossiblySent && m.Attempts > w.cfg.MaxAttempts {
+			// Interrupted again and again (a message that kills its worker?): given up
+			// rather than sent once more.
+			if err := w.record(context.WithoutCancel(ctx), m, errors.New(interrupted), true, false); err != nil {
+				return claimed, err
 			}
-			sendErr, permanent := dialErr, false
-			if sendErr == nil {
-				var msg *gomail.Msg
-				if msg, sendErr = w.compose(m); sendErr != nil {
-					permanent = true
-				} else {
-					sendErr = client.SendWithSMTPClient(conn, msg)
-				}
-			}
-			if err := w.record(tx, m, sendErr, permanent, dialErr != nil); err != nil {
-				return err
+			continue
+		}
+		if m.PossiblySent {
+			w.log.Warn("mail claimed again after an interrupted attempt; it may be delivered twice",
+				"outbox_id", m.ID, "kind", m.Kind, "attempts", m.Attempts)
+		}
+		if claimed == 1 {
+			client, conn, dialErr = w.dial(ctx)
+		}
+		sendErr, permanent := dialErr, false
+		if sendErr == nil {
+			var msg *gomail.Msg
+			if msg, sendErr = w.compose(m); sendErr != nil {
+				permanent = true
+			} else {
+				sendErr = client.SendWithSMTPClient(conn, msg)
 			}
 		}
-		return nil
-	})
-	if err == nil {
-		err = unreachable
+		// What was sent must be recorded as sent, also when ctx has ended meanwhile.
+		if err := w.record(context.WithoutCancel(ctx), m, sendErr, permanent, dialErr != nil); err != nil {
+			return claimed, err
+		}
 	}
-	return claimed, err
+	if dialErr != nil {
+		return claimed, &UnreachableError{Server: w.cfg.SMTP.String(), Messages: claimed, Err: dialErr}
+	}
+	return claimed, nil
 }
 
 // UnreachableError is a batch that could not be sent because connecting to the mail
@@ -235,13 +267,12 @@ func (w *Worker) compose(m outgoing) (*gomail.Msg, error) {
 	return msg, nil
 }
 
-// record stores the outcome of sending m: sent when sendErr is nil; otherwise one more
-// failed attempt, and the message given up after the last one, or at once when permanent.
-// A retry is logged unless quiet (the batch's failure to connect is logged once).
-func (w *Worker) record(tx *sqlx.Tx, m outgoing, sendErr error, permanent, quiet bool) error {
-	ctx := context.Background()
+// record stores the outcome of sending m, and releases its lease: sent when sendErr is
+// nil; otherwise a failed attempt, and the message given up after the last one, or at once
+// when permanent. A retry is logged unless quiet (the failure to connect is logged once).
+func (w *Worker) record(ctx context.Context, m outgoing, sendErr error, permanent, quiet bool) error {
 	if sendErr == nil {
-		if _, err := tx.ExecContext(ctx, markSent, m.ID); err != nil {
+		if _, err := w.db.ExecContext(ctx, markSent, m.ID); err != nil {
 			return fmt.Errorf("mail: mark %d sent: %w", m.ID, err)
 		}
 		w.log.Debug("mail sent", "outbox_id", m.ID, "kind", m.Kind)
@@ -249,15 +280,15 @@ func (w *Worker) record(tx *sqlx.Tx, m outgoing, sendErr error, permanent, quiet
 	}
 	reason := shortError(sendErr)
 	var gaveUp bool
-	err := tx.GetContext(ctx, &gaveUp, markFailed, m.ID, reason, Backoff(m.Attempts+1).Seconds(), w.cfg.MaxAttempts, permanent)
+	err := w.db.GetContext(ctx, &gaveUp, markFailed, m.ID, reason, Backoff(m.Attempts).Seconds(), w.cfg.MaxAttempts, permanent)
 	if err != nil {
 		return fmt.Errorf("mail: mark %d failed: %w", m.ID, err)
 	}
 	if gaveUp {
-		w.log.Error("mail given up", "outbox_id", m.ID, "kind", m.Kind, "attempts", m.Attempts+1, "error", reason)
+		w.log.Error("mail given up", "outbox_id", m.ID, "kind", m.Kind, "attempts", m.Attempts, "error", reason)
 	} else if !quiet {
-		w.log.Warn("mail not sent; will retry", "outbox_id", m.ID, "kind", m.Kind, "attempts", m.Attempts+1,
-			"retry_in", Backoff(m.Attempts+1), "error", reason)
+		w.log.Warn("mail not sent; will retry", "outbox_id", m.ID, "kind", m.Kind, "attempts", m.Attempts,
+			"retry_in", Backoff(m.Attempts), "error", reason)
 	}
 	return nil
 }

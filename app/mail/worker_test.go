@@ -37,6 +37,9 @@ type smtpServer struct {
 	srv  *smtp.Server
 	mu   sync.Mutex
 	msgs []received
+	// onData, when set, runs as the n-th message (from 1) has been received, before the
+	// server acknowledges it.
+	onData func(n int)
 }
 
 func (s *smtpServer) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }
@@ -64,7 +67,11 @@ func (x *session) Data(r io.Reader) error {
 	x.msg.data = string(b)
 	x.s.mu.Lock()
 	x.s.msgs = append(x.s.msgs, x.msg)
+	n, hook := len(x.s.msgs), x.s.onData
 	x.s.mu.Unlock()
+	if hook != nil {
+		hook(n)
+	}
 	return nil
 }
 
@@ -491,5 +498,149 @@ func TestHeadersCannotBeInjected(t *testing.T) {
 	}
 	if s := header(t, got[0].data, "Subject"); s != "Hello  Bcc: evil@attacker.example    fake body" {
 		t.Errorf("subject %q", s)
+	}
+}
+
+// A fault between sending a message and recording it (here the worker's database
+// connections are killed, and its pool closed as a process that dies loses it, while the
+// server receives the third message of a batch) repeats at most that one message, and the
+// outbox records that it may have gone out twice; every other message is delivered once.
+func TestFaultBetweenSendAndMarkRepeatsOneMessageAtMost(t *testing.T) {
+	t.Parallel()
+	dsn := testdb.NewDSN(t)
+	open := func() *sqlx.DB {
+		db, err := sqlx.Open("postgres", dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Close() })
+		return db
+	}
+	ctl, doomed := open(), open()
+	srv := startSMTP(t, "127.0.0.1:0")
+	const total = 6
+	var ids []string
+	for range total {
+		ids = append(ids, enqueue(t, ctl, mail.Message{To: mail.Address{Email: "agent@tugi.example"}, Subject: "S", Text: "B", Kind: "test"}))
+	}
+	faulted := make(chan error, 1)
+	srv.mu.Lock()
+	srv.onData = func(n int) {
+		if n != 3 {
+			return
+		}
+		_, err := ctl.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+		_ = doomed.Close()
+		faulted <- err
+	}
+	srv.mu.Unlock()
+	if _, err := worker(t, doomed, srv.addr, 5).SendDue(context.Background()); err == nil {
+		t.Error("SendDue reported no error although its database went away before it could record a sent message")
+	}
+	if err := <-faulted; err != nil {
+		t.Fatalf("killing the worker's connections: %v", err)
+	}
+
+	// Another process takes over once the dead one's lease has run out.
+	mustExec(t, ctl, `UPDATE mail_outbox SET leased_until = now() - interval '1 second' WHERE leased_until IS NOT NULL`)
+	if n, err := worker(t, ctl, srv.addr, 5).SendDue(context.Background()); err != nil || n != total-2 {
+		t.Fatalf("the next worker's SendDue = %d, %v; want the %d messages not recorded as sent", n, err, total-2)
+	}
+	delivered := map[string]int{}
+	for _, m := range srv.received() {
+		delivered[strings.TrimSuffix(strings.TrimPrefix(header(t, m.data, "Message-ID"), "<"), "@tugi.example>")]++
+	}
+	for i, id := range ids {
+		var r struct {
+			outboxRow
+			PossiblySent bool `db:"possibly_sent"`
+		}
+		if err := ctl.Get(&r, `SELECT attempts, last_error, sent_at, failed_at, 0 AS retry_in, possibly_sent
+			FROM mail_outbox WHERE message_id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		inFlight := i == 2
+		want, wantAttempts := 1, 1
+		if inFlight {
+			want, wantAttempts = 2, 2
+		}
+		if delivered[id] != want {
+			t.Errorf("message %d delivered %d times, want %d", i+1, delivered[id], want)
+		}
+		if r.SentAt == nil || r.Attempts != wantAttempts || r.PossiblySent != inFlight {
+			t.Errorf("message %d: sent %v, attempts %d, possibly sent %v; want sent, %d attempts, possibly sent %v",
+				i+1, r.SentAt != nil, r.Attempts, r.PossiblySent, wantAttempts, inFlight)
+		}
+	}
+}
+
+// A message whose attempts keep being interrupted (its worker dies each time) is given up
+// after the last attempt, as a failing one is, rather than sent again and again.
+func TestInterruptedMessageIsGivenUpAfterTheLastAttempt(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	srv := startSMTP(t, "127.0.0.1:0")
+	id := enqueue(t, db, mail.Message{To: mail.Address{Email: "agent@tugi.example"}, Subject: "S", Text: "B", Kind: "test"})
+	// Three attempts claimed, the last one's lease run out unreleased.
+	mustExec(t, db, `UPDATE mail_outbox SET attempts = 3, leased_until = now() - interval '1 second', leased_by = 'dead:1'
+		WHERE message_id = $1`, id)
+	if _, err := worker(t, db, srv.addr, 3).SendDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.received()); n != 0 {
+		t.Errorf("a message interrupted on its last attempt was sent again (%d received)", n)
+	}
+	r := row(t, db, id)
+	if r.FailedAt == nil || r.SentAt != nil || !strings.Contains(r.LastError, "interrupted") {
+		t.Errorf("after its last attempt was interrupted: %+v; want given up, saying why", r)
+	}
+	if n := count(t, db, `SELECT count(*) FROM mail_outbox WHERE possibly_sent AND leased_until IS NULL`); n != 1 {
+		t.Errorf("%d messages recorded as possibly sent and released, want 1", n)
+	}
+}
+
+// When the worker's database connections are killed while a message is being sent, but
+// the database is still there, the worker records the message as sent on a new
+// connection: nothing is left to be sent twice, nor flagged as possibly sent.
+func TestConnectionsKilledDuringSendLoseNoMark(t *testing.T) {
+	t.Parallel()
+	dsn := testdb.NewDSN(t)
+	open := func() *sqlx.DB {
+		db, err := sqlx.Open("postgres", dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Close() })
+		return db
+	}
+	ctl, db := open(), open()
+	srv := startSMTP(t, "127.0.0.1:0")
+	var ids []string
+	for range 4 {
+		ids = append(ids, enqueue(t, ctl, mail.Message{To: mail.Address{Email: "agent@tugi.example"}, Subject: "S", Text: "B", Kind: "test"}))
+	}
+	faulted := make(chan error, 1)
+	srv.mu.Lock()
+	srv.onData = func(n int) {
+		if n == 2 {
+			_, err := ctl.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+				WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+			faulted <- err
+		}
+	}
+	srv.mu.Unlock()
+	n, err := worker(t, db, srv.addr, 5).SendDue(context.Background())
+	if err := <-faulted; err != nil {
+		t.Fatalf("killing the worker's connections: %v", err)
+	}
+	if err != nil || n != 4 {
+		t.Errorf("SendDue with its connections killed midway = %d, %v; want all 4 sent", n, err)
+	}
+	if got := len(srv.received()); got != 4 {
+		t.Errorf("%d messages received, want 4", got)
+	}
+	if n := count(t, ctl, `SELECT count(*) FROM mail_outbox WHERE sent_at IS NOT NULL AND leased_until IS NULL AND NOT possibly_sent AND attempts = 1`); n != 4 {
+		t.Errorf("%d messages recorded as sent once, want 4", n)
 	}
 }
