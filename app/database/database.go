@@ -4,6 +4,7 @@ package database
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -72,9 +73,16 @@ func withBinaryParameters(dsn string) (string, error) {
 	return strings.TrimSpace(dsn + " binary_parameters=yes"), nil
 }
 
+// ErrCommitUncertain is returned by WithTx when the outcome of the commit is unknown: the
+// connection was lost while the COMMIT was under way, or the flush of a commit made with
+// FlushAfterCommit failed. The change may be saved or not; whoever made it must look
+// before making it again.
+var ErrCommitUncertain = errors.New("commit outcome unknown")
+
 // WithTx runs fn in one transaction: it commits when fn returns nil and rolls back
 // otherwise (and when fn panics). It returns nil once the commit is on disk, also when a
-// statement of fn chose to flush it after the commit (FlushAfterCommit).
+// statement of fn chose to flush it after the commit (FlushAfterCommit). When the commit's
+// outcome is unknown, its error wraps both ErrCommitUncertain and the cause.
 func WithTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
@@ -89,15 +97,35 @@ func WithTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error 
 		return err
 	}
 	if err := tx.Commit(); err != nil {
+		if commitUncertain(err) {
+			return fmt.Errorf("database: commit: %w: %w", ErrCommitUncertain, err)
+		}
 		return fmt.Errorf("database: commit: %w", err)
 	}
 	if flush.after {
 		// The change is committed: wait for its flush even if the caller has gone.
 		if err := waitForFlush(context.WithoutCancel(ctx), db); err != nil {
-			return fmt.Errorf("database: commit: flush: %w", err)
+			return fmt.Errorf("database: commit: flush: %w: %w", ErrCommitUncertain, err)
 		}
 	}
 	return nil
+}
+
+// commitUncertain reports whether a failed commit may nevertheless have been saved. It
+// was not when the server answered with an error that ended only the transaction (a
+// deferred constraint, a serialization failure: the server rolled back), nor when
+// database/sql never sent the COMMIT (sql.ErrTxDone: the context ended first and the
+// transaction was rolled back). Any other failure (the connection lost on the way, the
+// server's session ended by a FATAL error) leaves the outcome unknown.
+func commitUncertain(err error) bool {
+	if errors.Is(err, sql.ErrTxDone) {
+		return false
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		return pqErr.Severity == pq.Efatal || pqErr.Severity == pq.Epanic
+	}
+	return true
 }
 
 // Errors a feature may want to tell apart; see Classify.

@@ -166,7 +166,9 @@ var catalogues = map[string]map[string]string{
 		"Wait a moment and try again.":               "Oodake hetk ja proovige uuesti.",
 		"Bad request":                                "Vigane päring",
 		"Tugi could not understand this request.":    "Tugi ei saanud sellest päringust aru.",
-		"Something went wrong":                       "Midagi läks valesti",
+		"Not confirmed":                              "Kinnitamata",
+		"We could not confirm whether this was saved — look before you send it again.": "Me ei saanud kinnitada, kas see salvestati — vaadake järele, enne kui selle uuesti saadate.",
+		"Something went wrong": "Midagi läks valesti",
 		"Tugi could not finish this request and nothing was changed. Try again in a moment; if it keeps happening, tell support the request id below.": "Tugi ei saanud päringut lõpule viia ja midagi ei muudetud. Proovige hetke pärast uuesti; kui viga kordub, teatage klienditoele allolev päringu ID.",
 
 		// Service levels and the support calendar (app/sla).

@@ -7,6 +7,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"tugi/app/database"
 )
 
 // StatusClientClosedRequest is the status logged for a request whose client went away
@@ -61,8 +63,16 @@ func ErrorHandler(r *Renderer, log *slog.Logger) echo.HTTPErrorHandler {
 		if errors.As(err, &he) {
 			status = he.Code
 		}
+		if errors.Is(err, database.ErrCommitUncertain) {
+			status = http.StatusServiceUnavailable
+		}
 		ep := ErrorPage{Status: status}
 		switch {
+		case errors.Is(err, database.ErrCommitUncertain):
+			// Not "nothing was changed": it may have been. Sent again blindly, a form
+			// without a form token would make the change twice.
+			ep.Heading = "Not confirmed"
+			ep.Message = "We could not confirm whether this was saved — look before you send it again."
 		case errors.Is(err, errCSRF):
 			ep.Heading = "This form has expired"
 			ep.Message = "For your safety, a form is only accepted from the page Tugi gave you, and not after a long pause. Go back, reload the page and send it again."
