@@ -48,6 +48,7 @@ var owners = map[string]string{
 	"mail_outbox":        "app/mail",
 	"blobs":              "app/blob",
 	"job_runs":           "app/job",
+	"form_submissions":   "app/formtoken",
 	"reference_version":  "app/reference", // written by triggers only (db/migrations/0013)
 	"schema_migrations":  "app/database",  // created by the migrator itself
 }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"tugi/app/formtoken"
 )
 
 // Queryer is what a store needs to run SQL. Both *sqlx.DB and *sqlx.Tx satisfy it, so a
@@ -83,6 +85,9 @@ var ErrCommitUncertain = errors.New("commit outcome unknown")
 // otherwise (and when fn panics). It returns nil once the commit is on disk, also when a
 // statement of fn chose to flush it after the commit (FlushAfterCommit). When the commit's
 // outcome is unknown, its error wraps both ErrCommitUncertain and the cause.
+//
+// When ctx carries a form token (formtoken.With), the transaction stores it first, and a
+// form the same person sent already returns the *formtoken.AlreadySentError of Claim.
 func WithTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
@@ -93,9 +98,17 @@ func WithTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error 
 	openTxs.Store(tx, flush)
 	defer openTxs.Delete(tx)
 	defer flush.done()
+	committed := false
+	defer func() { formtoken.Ended(ctx, committed) }()
+	// The form the request sends (if it carries a token) is stored first, before fn takes
+	// any lock: the same form sent twice at once waits here for the first to end.
+	if err := formtoken.Claim(ctx, tx); err != nil {
+		return err
+	}
 	if err := fn(tx); err != nil {
 		return err
 	}
+	committed = true // from here on, not to be claimed again even if the outcome is unknown
 	if err := tx.Commit(); err != nil {
 		if commitUncertain(err) {
 			return fmt.Errorf("database: commit: %w: %w", ErrCommitUncertain, err)

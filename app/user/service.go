@@ -11,6 +11,7 @@ import (
 	"tugi/app/access"
 	"tugi/app/audit"
 	"tugi/app/database"
+	"tugi/app/formtoken"
 )
 
 // SessionRevoker ends a person's sessions, in the transaction q; app/auth's session
@@ -40,6 +41,10 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, nu NewUser) (in
 	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		var err error
 		if id, err = NewStore(tx).Create(ctx, nu); err != nil {
+			return err
+		}
+		// The new user's admin page, for the same form sent again.
+		if err := formtoken.Locate(ctx, tx, "/admin/users/"+strconv.FormatInt(id, 10)); err != nil {
 			return err
 		}
 		ev := audit.Event{Action: "user.create", ObjectType: "user", ObjectID: strconv.FormatInt(id, 10),

@@ -9,6 +9,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"tugi/app/database"
+	"tugi/app/formtoken"
+	"tugi/app/i18n"
 )
 
 // StatusClientClosedRequest is the status logged for a request whose client went away
@@ -48,6 +50,24 @@ func CSRFSecFetchSite(c echo.Context) (bool, error) {
 func ErrorHandler(r *Renderer, log *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
+			return
+		}
+		var sent *formtoken.AlreadySentError
+		if errors.As(err, &sent) {
+			// A form sent again (a double click, the back button, a retry): its change
+			// was made the first time; go where that went.
+			lang := ""
+			if v := ViewerOf(c); v != nil {
+				lang = v.Lang
+			}
+			log.Info("form already sent", "request_id", RequestID(c), "method", c.Request().Method,
+				"path", c.Request().URL.Path, "location", sent.Location)
+			Flash(c, i18n.T(lang, "This was already sent."))
+			location := sent.Location
+			if location == "" {
+				location = "/"
+			}
+			_ = Redirect(c, location)
 			return
 		}
 		if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
