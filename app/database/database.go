@@ -98,12 +98,15 @@ func WithTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error 
 	openTxs.Store(tx, flush)
 	defer openTxs.Delete(tx)
 	defer flush.done()
-	committed := false
-	defer func() { formtoken.Ended(ctx, committed) }()
 	// The form the request sends (if it carries a token) is stored first, before fn takes
 	// any lock: the same form sent twice at once waits here for the first to end.
-	if err := formtoken.Claim(ctx, tx); err != nil {
+	claimed, err := formtoken.Claim(ctx, tx)
+	if err != nil {
 		return err
+	}
+	committed := false
+	if claimed {
+		defer func() { formtoken.Ended(ctx, committed) }()
 	}
 	if err := fn(tx); err != nil {
 		return err

@@ -74,24 +74,27 @@ type AlreadySentError struct{ Location string }
 
 func (e *AlreadySentError) Error() string { return "form already sent" }
 
-// Claim stores the token of ctx (if it carries one) in the transaction q; database.WithTx
-// calls it first in every transaction. It returns an *AlreadySentError when the same
-// person's submission of the token is stored already (waiting for one under way to end).
-// A token someone else stored is ignored: the change goes ahead, unremembered.
-func Claim(ctx context.Context, q sqlx.ExtContext) error {
+// Claim stores the token of ctx (if it carries one) in the transaction q, and reports
+// whether it did; database.WithTx calls it first in every transaction, and Ended when a
+// transaction that claimed ends. It returns an *AlreadySentError when the same person's
+// submission of the token is stored already (waiting for one under way to end). A token
+// someone else stored is ignored: the change goes ahead, unremembered. A transaction begun
+// while another of the request holds the token (nested), or after one committed it, does
+// not claim it.
+func Claim(ctx context.Context, q sqlx.ExtContext) (bool, error) {
 	c, _ := ctx.Value(ctxKey{}).(*claim)
-	if c == nil || c.done {
-		return nil
+	if c == nil || c.held || c.done {
+		return false, nil
 	}
 	res, err := q.ExecContext(ctx, claimToken, c.token, c.userID, c.location)
 	if err != nil {
-		return fmt.Errorf("formtoken: claim: %w", err)
+		return false, fmt.Errorf("formtoken: claim: %w", err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("formtoken: claim: %w", err)
+		return false, fmt.Errorf("formtoken: claim: %w", err)
 	} else if n == 1 {
 		c.held = true
-		return nil
+		return true, nil
 	}
 	var owner struct {
 		UserID   int64  `db:"user_id"`
@@ -100,23 +103,23 @@ func Claim(ctx context.Context, q sqlx.ExtContext) error {
 	err = sqlx.GetContext(ctx, q, &owner, tokenOwner, c.token)
 	if errors.Is(err, sql.ErrNoRows) {
 		// Stored and pruned in between: too old to count as the same submission.
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("formtoken: claim: %w", err)
+		return false, fmt.Errorf("formtoken: claim: %w", err)
 	}
 	if owner.UserID != c.userID {
-		return nil
+		return false, nil
 	}
-	return &AlreadySentError{Location: owner.Location}
+	return false, &AlreadySentError{Location: owner.Location}
 }
 
-// Ended tells the token of ctx (if any) that the transaction which claimed it has ended:
-// committed or not. database.WithTx calls it. After a commit, the request's later
-// transactions do not claim the token again; after a rollback, the next one claims it.
+// Ended tells the token of ctx that the transaction which claimed it has ended: committed
+// or not. After a commit, the request's later transactions do not claim the token again;
+// after a rollback, the next one claims it.
 func Ended(ctx context.Context, committed bool) {
 	c, _ := ctx.Value(ctxKey{}).(*claim)
-	if c == nil || !c.held {
+	if c == nil {
 		return
 	}
 	c.held = false

@@ -2,9 +2,13 @@ package formtoken_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
+	"tugi/app/database"
 	"tugi/app/formtoken"
 	"tugi/app/testdb"
 )
@@ -46,5 +50,53 @@ func TestWithIgnoresMalformedTokens(t *testing.T) {
 	}
 	if got := formtoken.With(ctx, formtoken.New(), 1, "/"); got == ctx {
 		t.Error("a token New made was not taken")
+	}
+}
+
+// Within one request the token is claimed by its first transaction: one nested in it does
+// not wait for it (it would wait forever), one after its commit is not refused as sent,
+// and one after its rollback claims it anew. Another request with the token is refused.
+func TestClaimOncePerRequest(t *testing.T) {
+	db := testdb.New(t)
+	var user int64
+	if err := db.Get(&user, `INSERT INTO users (email, name, roles) VALUES ('a@tugi.example', 'A', '{agent}') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	bg, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	token := formtoken.New()
+	stored := func() int {
+		var n int
+		if err := db.Get(&n, `SELECT count(*) FROM form_submissions WHERE token = $1`, token); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	ctx := formtoken.With(bg, token, user, "/there")
+	errRolledBack := errors.New("rolled back")
+	if err := database.WithTx(ctx, db, func(*sqlx.Tx) error { return errRolledBack }); !errors.Is(err, errRolledBack) {
+		t.Fatalf("rolled back: %v", err)
+	}
+	if n := stored(); n != 0 {
+		t.Fatalf("a rolled-back transaction left %d tokens", n)
+	}
+	err := database.WithTx(ctx, db, func(*sqlx.Tx) error {
+		return database.WithTx(ctx, db, func(*sqlx.Tx) error { return nil })
+	})
+	if err != nil {
+		t.Fatalf("nested transactions: %v", err)
+	}
+	if err := database.WithTx(ctx, db, func(*sqlx.Tx) error { return nil }); err != nil {
+		t.Errorf("a later transaction of the same request: %v", err)
+	}
+	if n := stored(); n != 1 {
+		t.Errorf("%d tokens stored, want 1", n)
+	}
+
+	var sent *formtoken.AlreadySentError
+	err = database.WithTx(formtoken.With(bg, token, user, "/elsewhere"), db, func(*sqlx.Tx) error { return nil })
+	if !errors.As(err, &sent) || sent.Location != "/there" {
+		t.Errorf("the same form sent again: %v, want already sent to /there", err)
 	}
 }
