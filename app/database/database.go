@@ -14,6 +14,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"tugi/app/formtoken"
 )
 
 // Queryer is what a store needs to run SQL. Both *sqlx.DB and *sqlx.Tx satisfy it, so a
@@ -100,9 +102,19 @@ func withBinaryParameters(dsn string) (string, error) {
 	return strings.TrimSpace(dsn + " binary_parameters=yes"), nil
 }
 
+// ErrCommitUncertain is returned by WithTx when the outcome of the commit is unknown: the
+// connection was lost while the COMMIT was under way, or the flush of a commit made with
+// FlushAfterCommit failed. The change may be saved or not; whoever made it must look
+// before making it again.
+var ErrCommitUncertain = errors.New("commit outcome unknown")
+
 // WithTx runs fn in one transaction: it commits when fn returns nil and rolls back
 // otherwise (and when fn panics). It returns nil once the commit is on disk, also when a
-// statement of fn chose to flush it after the commit (FlushAfterCommit).
+// statement of fn chose to flush it after the commit (FlushAfterCommit). When the commit's
+// outcome is unknown, its error wraps both ErrCommitUncertain and the cause.
+//
+// When ctx carries a form token (formtoken.With), the transaction stores it first, and a
+// form the same person sent already returns the *formtoken.AlreadySentError of Claim.
 func WithTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
@@ -113,19 +125,50 @@ func WithTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error 
 	openTxs.Store(tx, flush)
 	defer openTxs.Delete(tx)
 	defer flush.done()
+	// The form the request sends (if it carries a token) is stored first, before fn takes
+	// any lock: the same form sent twice at once waits here for the first to end.
+	claimed, err := formtoken.Claim(ctx, tx)
+	if err != nil {
+		return err
+	}
+	committed := false
+	if claimed {
+		defer func() { formtoken.Ended(ctx, committed) }()
+	}
 	if err := fn(tx); err != nil {
 		return err
 	}
+	committed = true // from here on, not to be claimed again even if the outcome is unknown
 	if err := tx.Commit(); err != nil {
+		if commitUncertain(err) {
+			return fmt.Errorf("database: commit: %w: %w", ErrCommitUncertain, err)
+		}
 		return fmt.Errorf("database: commit: %w", err)
 	}
 	if flush.after {
 		// The change is committed: wait for its flush even if the caller has gone.
 		if err := waitForFlush(context.WithoutCancel(ctx), db); err != nil {
-			return fmt.Errorf("database: commit: flush: %w", err)
+			return fmt.Errorf("database: commit: flush: %w: %w", ErrCommitUncertain, err)
 		}
 	}
 	return nil
+}
+
+// commitUncertain reports whether a failed commit may nevertheless have been saved. It
+// was not when the server answered with an error that ended only the transaction (a
+// deferred constraint, a serialization failure: the server rolled back), nor when
+// database/sql never sent the COMMIT (sql.ErrTxDone: the context ended first and the
+// transaction was rolled back). Any other failure (the connection lost on the way, the
+// server's session ended by a FATAL error) leaves the outcome unknown.
+func commitUncertain(err error) bool {
+	if errors.Is(err, sql.ErrTxDone) {
+		return false
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		return pqErr.Severity == pq.Efatal || pqErr.Severity == pq.Epanic
+	}
+	return true
 }
 
 // Errors a feature may want to tell apart; see Classify.

@@ -192,7 +192,10 @@ var catalogues = map[string]map[string]string{
 		"Wait a moment and try again.":               "Oodake hetk ja proovige uuesti.",
 		"Bad request":                                "Vigane päring",
 		"Tugi could not understand this request.":    "Tugi ei saanud sellest päringust aru.",
-		"Something went wrong":                       "Midagi läks valesti",
+		"This was already sent.":                     "See on juba saadetud.",
+		"Not confirmed":                              "Kinnitamata",
+		"We could not confirm whether this was saved — look before you send it again.": "Me ei saanud kinnitada, kas see salvestati — vaadake järele, enne kui selle uuesti saadate.",
+		"Something went wrong": "Midagi läks valesti",
 		"Tugi could not finish this request and nothing was changed. Try again in a moment; if it keeps happening, tell support the request id below.": "Tugi ei saanud päringut lõpule viia ja midagi ei muudetud. Proovige hetke pärast uuesti; kui viga kordub, teatage klienditoele allolev päringu ID.",
 
 		// Service levels and the support calendar (app/sla).
@@ -575,7 +578,8 @@ var catalogues = map[string]map[string]string{
 		"Sends the queued e-mail: notices of tickets and SLA warnings.":                                                         "Saadab järjekorras olevad e-kirjad: pöördumiste teated ja SLA hoiatused.",
 		"Clears the text of e-mail sent or given up on more than seven days ago, as personal data no longer needed.":            "Kustutab üle seitsme päeva tagasi saadetud või saatmata jäetud e-kirjade teksti kui isikuandmed, mida enam ei vajata.",
 		"Tells agents and teams of SLA warnings and breaches, and recomputes due times after the calendar or a policy changes.": "Teatab spetsialistidele ja meeskondadele SLA hoiatustest ja rikkumistest ning arvutab tähtajad ümber, kui kalender või mõni teenustase muutub.",
-		"Removes ended sessions.": "Eemaldab lõppenud seansid.",
+		"Removes ended sessions.":                                    "Eemaldab lõppenud seansid.",
+		"Forgets the tokens of forms sent more than seven days ago.": "Unustab üle seitsme päeva tagasi saadetud vormide tunnused.",
 		"Writes the audit chain's head to the log, so that a copy of the log kept elsewhere exposes a rewrite of the chain.": "Kirjutab auditiahela viimase lüli logisse, et mujal hoitud logikoopia paljastaks ahela ümberkirjutamise.",
 	},
 }

@@ -233,7 +233,7 @@ func (a *Admin) CreateRule(c echo.Context) error {
 	if form.Invalid() {
 		return a.renderRules(c, http.StatusUnprocessableEntity, tplRules, nil, form)
 	}
-	if _, err := CreateRule(c.Request().Context(), a.db, web.Actor(c), r); err != nil {
+	if _, err := CreateRule(web.Once(c, "/admin/routing"), a.db, web.Actor(c), r); err != nil {
 		return err
 	}
 	return a.done(c, "Routing rule added.")

@@ -153,7 +153,7 @@ func (h *Handler) Note(c echo.Context) error {
 		return h.renderAgent(c, http.StatusUnprocessableEntity, t.ID, form, false)
 	}
 	v := web.ViewerOf(c)
-	if err := h.svc.Note(c.Request().Context(), web.Actor(c), v, t.ID, f.Body, files...); err != nil {
+	if err := h.svc.Note(web.Once(c, ticketPath(t.ID)), web.Actor(c), v, t.ID, f.Body, files...); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return echo.ErrNotFound
 		}

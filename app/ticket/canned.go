@@ -220,10 +220,11 @@ func (h *Handler) saveCanned(c echo.Context, editing *CannedReply) error {
 	v := web.ViewerOf(c)
 	if !form.Invalid() {
 		var id int64
+		ctx := web.Once(c, "/queue/canned") // a new one: sent twice, it is made once
 		if editing != nil {
-			id = editing.ID
+			id, ctx = editing.ID, c.Request().Context()
 		}
-		_, err = h.svc.SaveCanned(c.Request().Context(), web.Actor(c), v, id, f.Title, f.Body)
+		_, err = h.svc.SaveCanned(ctx, web.Actor(c), v, id, f.Title, f.Body)
 		switch {
 		case errors.Is(err, ErrCannedTitleTaken):
 			form.Fail("title", "Another canned reply has this title.")

@@ -210,7 +210,7 @@ func (h *Handler) Create(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	v := web.ViewerOf(c)
-	t, err := h.svc.Create(ctx, web.Actor(c), v, Request{Subject: f.Subject, Body: f.Body, CategoryID: catID, Impact: Impact(f.Impact), Files: files})
+	t, err := h.svc.Create(web.Once(c, ""), web.Actor(c), v, Request{Subject: f.Subject, Body: f.Body, CategoryID: catID, Impact: Impact(f.Impact), Files: files})
 	if errors.Is(err, ErrNoSuchCategory) {
 		form.Fail("category_id", "Choose one of the options offered.")
 		filesLost(c, &form, "files", files)
@@ -359,7 +359,7 @@ func (h *Handler) Reply(c echo.Context) error {
 	}
 	v := web.ViewerOf(c)
 	wait := f.Then != "open"
-	err = h.svc.Reply(c.Request().Context(), web.Actor(c), v, t.ID, f.Body, wait, files...)
+	err = h.svc.Reply(web.Once(c, ticketPath(t.ID)), web.Actor(c), v, t.ID, f.Body, wait, files...)
 	switch {
 	case errors.Is(err, ErrClosed):
 		form.Fail("body", "This ticket is closed. To ask more, open a new ticket.")

@@ -15,6 +15,7 @@ import (
 	"tugi/app/access"
 	"tugi/app/audit"
 	"tugi/app/database"
+	"tugi/app/formtoken"
 	"tugi/app/i18n"
 	"tugi/app/routing"
 	"tugi/app/sla"
@@ -169,6 +170,9 @@ func (s *Service) CreateByPhone(ctx context.Context, actor audit.Actor, v *acces
 		if err := s.notifyCreated(ctx, tx, &Ticket{ID: id, OrgID: contact.OrgID, RequesterID: contact.ID, Subject: call.Subject, CreatedAt: now}, nil, cal); err != nil {
 			return err
 		}
+		if err := formtoken.Locate(ctx, tx, ticketPath(id)); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, actor, audit.Event{Action: "ticket.create", ObjectType: "ticket",
 			ObjectID: strconv.FormatInt(id, 10), OrgID: contact.OrgID, Changes: changes})
 	})
@@ -288,7 +292,7 @@ func (h *Handler) CreatePhone(c echo.Context) error {
 	v := web.ViewerOf(c)
 	var t *Ticket
 	if !form.Invalid() {
-		t, err = h.svc.CreateByPhone(c.Request().Context(), web.Actor(c), v, PhoneCall{RequesterID: requester, Subject: f.Subject,
+		t, err = h.svc.CreateByPhone(web.Once(c, ""), web.Actor(c), v, PhoneCall{RequesterID: requester, Subject: f.Subject,
 			Body: f.Body, CategoryID: catID, Priority: sla.Priority(f.Priority), Impact: Impact(f.Impact)})
 		switch {
 		case errors.Is(err, ErrNoSuchContact):
@@ -328,7 +332,7 @@ func (h *Handler) LogCall(c echo.Context) error {
 	}
 	v := web.ViewerOf(c)
 	if !form.Invalid() {
-		err = h.svc.LogCall(c.Request().Context(), web.Actor(c), v, t.ID, f.Body, f.Then != "open")
+		err = h.svc.LogCall(web.Once(c, ticketPath(t.ID)), web.Actor(c), v, t.ID, f.Body, f.Then != "open")
 		switch {
 		case errors.Is(err, ErrClosed):
 			form.Fail("call", "This ticket is closed. To ask more, open a new ticket.")

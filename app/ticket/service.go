@@ -14,6 +14,7 @@ import (
 	"tugi/app/blob"
 	"tugi/app/calendar"
 	"tugi/app/database"
+	"tugi/app/formtoken"
 	"tugi/app/reference"
 	"tugi/app/routing"
 	"tugi/app/sla"
@@ -177,6 +178,9 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 		var ev audit.Event
 		var err error
 		if t, ev, err = s.create(ctx, q, v, r, files, cal, fs, now); err != nil {
+			return err
+		}
+		if err := formtoken.Locate(ctx, q, ticketPath(t.ID)); err != nil {
 			return err
 		}
 		return audit.Record(ctx, q, actor, ev)

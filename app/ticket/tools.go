@@ -174,7 +174,7 @@ func (h *Handler) Link(c echo.Context) error {
 	}
 	v := web.ViewerOf(c)
 	if !form.Invalid() {
-		err = h.svc.Link(c.Request().Context(), web.Actor(c), v, t.ID, f.Reference, LinkKind(f.Kind))
+		err = h.svc.Link(web.Once(c, ticketPath(t.ID)), web.Actor(c), v, t.ID, f.Reference, LinkKind(f.Kind))
 		switch {
 		case errors.Is(err, ErrLinkTarget):
 			form.Fail("reference", "No ticket has this reference.")

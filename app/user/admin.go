@@ -200,7 +200,7 @@ func (a *Admin) CreateUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := a.service.Create(c.Request().Context(), web.Actor(c), NewUser{Email: f.Email, Name: f.Name, Roles: roles, OrgID: orgID, PasswordHash: hash})
+	id, err := a.service.Create(web.Once(c, ""), web.Actor(c), NewUser{Email: f.Email, Name: f.Name, Roles: roles, OrgID: orgID, PasswordHash: hash})
 	if field := fieldOf(err); field != "" {
 		form.Fail(field, errorMessage(err))
 		return a.renderUserForm(c, http.StatusUnprocessableEntity, tplUserNew, "New user", nil, form)
@@ -394,7 +394,7 @@ func (a *Admin) CreateOrganisation(c echo.Context) error {
 		return err
 	}
 	if !form.Invalid() {
-		_, err = a.service.CreateOrganisation(c.Request().Context(), web.Actor(c), f.Name)
+		_, err = a.service.CreateOrganisation(web.Once(c, "/admin/organisations"), web.Actor(c), f.Name)
 		if errors.Is(err, ErrOrgNameTaken) {
 			form.Fail("name", errorMessage(err))
 		} else if err != nil {

@@ -11,6 +11,7 @@ import (
 	"tugi/app/access"
 	"tugi/app/audit"
 	"tugi/app/database"
+	"tugi/app/formtoken"
 )
 
 // SessionRevoker ends a person's sessions, in the transaction q; app/auth's session
@@ -51,6 +52,10 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, nu NewUser) (in
 			return err
 		}
 		object := strconv.FormatInt(id, 10)
+		// The new user's admin page, for the same form sent again.
+		if err := formtoken.Locate(ctx, tx, "/admin/users/"+object); err != nil {
+			return err
+		}
 		ev := audit.Event{Action: "user.create", ObjectType: "user", ObjectID: object,
 			Changes: map[string]audit.Change{"roles": {New: nu.Roles.Strings()}}}
 		if nu.OrgID != nil {

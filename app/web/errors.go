@@ -7,6 +7,10 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"tugi/app/database"
+	"tugi/app/formtoken"
+	"tugi/app/i18n"
 )
 
 // StatusClientClosedRequest is the status logged for a request whose client went away
@@ -37,6 +41,24 @@ func ErrorHandler(r *Renderer, log *slog.Logger) echo.HTTPErrorHandler {
 		if c.Response().Committed {
 			return
 		}
+		var sent *formtoken.AlreadySentError
+		if errors.As(err, &sent) {
+			// A form sent again (a double click, the back button, a retry): its change
+			// was made the first time; go where that went.
+			lang := ""
+			if v := ViewerOf(c); v != nil {
+				lang = v.Lang
+			}
+			log.Info("form already sent", "request_id", RequestID(c), "method", c.Request().Method,
+				"path", c.Request().URL.Path, "location", sent.Location)
+			Flash(c, i18n.T(lang, "This was already sent."))
+			location := sent.Location
+			if location == "" {
+				location = "/"
+			}
+			_ = Redirect(c, location)
+			return
+		}
 		if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
 			// The client went away (closed the tab, gave up waiting): nothing failed, and
 			// nobody reads the answer. Logged as nginx logs it, 499.
@@ -50,8 +72,16 @@ func ErrorHandler(r *Renderer, log *slog.Logger) echo.HTTPErrorHandler {
 		if errors.As(err, &he) {
 			status = he.Code
 		}
+		if errors.Is(err, database.ErrCommitUncertain) {
+			status = http.StatusServiceUnavailable
+		}
 		ep := ErrorPage{Status: status}
 		switch {
+		case errors.Is(err, database.ErrCommitUncertain):
+			// Not "nothing was changed": it may have been. Sent again blindly, a form
+			// without a form token would make the change twice.
+			ep.Heading = "Not confirmed"
+			ep.Message = "We could not confirm whether this was saved — look before you send it again."
 		case errors.Is(err, errCSRF):
 			ep.Heading = "This form has expired"
 			ep.Message = "For your safety, a form is only accepted from the page Tugi gave you, and not after a long pause. Go back, reload the page and send it again."

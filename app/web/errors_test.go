@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
+
+	"tugi/app/database"
 )
 
 func TestErrorHandler(t *testing.T) {
@@ -28,6 +30,7 @@ func TestErrorHandler(t *testing.T) {
 		{"database error", http.MethodGet, errors.New("pq: secret"), 500, "Something went wrong"},
 		{"wrapped not found", http.MethodGet, echo.ErrNotFound.WithInternal(errors.New("secret")), 404, "Not found"},
 		{"forbidden", http.MethodGet, echo.ErrForbidden, 403, "No access"},
+		{"commit uncertain", http.MethodPost, fmt.Errorf("ticket: create: %w", fmt.Errorf("database: commit: %w: %w", database.ErrCommitUncertain, errors.New("secret"))), 503, "Not confirmed"},
 		{"csrf", http.MethodPost, CSRFError(errors.New("secret"), nil), 403, "This form has expired"},
 		{"too large", http.MethodPost, echo.ErrStatusRequestEntityTooLarge, 413, "Too large"},
 		{"head", http.MethodHead, errors.New("pq: secret"), 500, ""},

@@ -23,6 +23,7 @@ import (
 	"tugi/app/auth"
 	"tugi/app/config"
 	"tugi/app/demo"
+	"tugi/app/formtoken"
 	"tugi/app/job"
 	"tugi/app/mail"
 	"tugi/app/server"
@@ -207,6 +208,8 @@ func backgroundJobs(ctx context.Context, db *sqlx.DB, cfg *config.Config, log *s
 			Every: ticket.SLAJobEvery, Run: clocks.Run},
 		job.Job{Name: "sessions.cleanup", About: "Removes ended sessions.",
 			Every: 10 * time.Minute, OneAtATime: true, Run: func(ctx context.Context) error { return sessions.Cleanup(ctx, log) }},
+		job.Job{Name: "forms.prune_tokens", About: "Forgets the tokens of forms sent more than seven days ago.",
+			Every: formtoken.PruneEvery, OneAtATime: true, Run: func(ctx context.Context) error { return formtoken.Prune(ctx, db, time.Now()) }},
 		job.Job{Name: "audit.head_log", About: "Writes the audit chain's head to the log, so that a copy of the log kept elsewhere exposes a rewrite of the chain.",
 			Every: 24 * time.Hour, Run: func(ctx context.Context) error { return audit.LogHead(ctx, db, log) }},
 	)
