@@ -14,15 +14,25 @@ import (
 
 // BenchmarkCreateRouted creates tickets from 8 goroutines (2 cores × 4): with ten routing
 // rules of which none matches, first with nobody available (the ticket waits in the queue),
-// then with three available agents (each ticket is assigned under the team's lock). The
-// difference is the cost of automatic assignment. Each starts once the database holds 300
-// tickets.
+// then with three available agents (each ticket is assigned under the team's lock), then
+// with the three available but each at the team's cap (assignment busy: nobody has room, so
+// no ticket takes the team's lock). The differences are the costs of automatic assignment.
+// Each starts once the database holds 300 tickets.
 func BenchmarkCreateRouted(b *testing.B) {
-	for _, available := range []bool{false, true} {
-		b.Run(fmt.Sprintf("available=%v", available), func(b *testing.B) {
+	for _, tc := range []struct {
+		name      string
+		available bool
+		cap       int // tickets an agent holds at most
+	}{
+		{"available=false", false, 1000000},
+		{"available=true", true, 1000000},
+		{"available=true,at-cap", true, 1},
+	} {
+		available := tc.available
+		b.Run(tc.name, func(b *testing.B) {
 			app := apptest.New(b)
 			team := defaultTeam(b, app.DB)
-			if _, err := app.DB.Exec(`UPDATE teams SET assign_cap = 1000000 WHERE id = $1`, team); err != nil {
+			if _, err := app.DB.Exec(`UPDATE teams SET assign_cap = $2 WHERE id = $1`, team, tc.cap); err != nil {
 				b.Fatal(err)
 			}
 			other := newTeam(b, app.DB, "Elsewhere", nil)
@@ -59,9 +69,15 @@ func BenchmarkCreateRouted(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tickets/s")
 			b.StopTimer()
 			var assigned int64
-			app.DB.Get(&assigned, `SELECT count(*) FROM tickets WHERE assignee_id IS NOT NULL AND subject LIKE 'Bench %'`)
-			if available && assigned == 0 {
+			if err := app.DB.Get(&assigned, `SELECT count(*) FROM tickets WHERE assignee_id IS NOT NULL AND subject LIKE 'Bench %'`); err != nil {
+				b.Fatal(err)
+			}
+			atCap := tc.cap == 1
+			if available && !atCap && assigned == 0 {
 				b.Error("no ticket was assigned")
+			}
+			if atCap && assigned != 0 {
+				b.Errorf("%d tickets were assigned to agents at the cap", assigned)
 			}
 		})
 	}
