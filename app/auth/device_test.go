@@ -96,7 +96,7 @@ func TestAddressLimitLocksNoAccount(t *testing.T) {
 
 // strict are limits small enough for a test: 3 failures per account from new browsers,
 // 3 per known browser.
-var strict = apptest.Options{Throttle: auth.Throttle{PerAccount: 3, PerDevice: 3, PerClient: 100, Window: time.Minute}}
+var strict = apptest.Options{Throttle: auth.Throttle{PerAccount: 3, PerDevice: 3, PerClient: 100, Window: time.Hour}}
 
 func TestDeviceCookie(t *testing.T) {
 	t.Parallel()
