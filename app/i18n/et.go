@@ -139,6 +139,7 @@ var catalogues = map[string]map[string]string{
 		"Asked for by %s, approved by %s.":        "Taotles %s, kinnitas %s.",
 
 		// Role change errors (user.errorMessage)
+		"Another admin asked to change this person's roles at the same moment: look at the page again.":     "Teine administraator palus samal hetkel selle inimese rolle muuta: vaadake lehte uuesti.",
 		"Nobody changes their own roles: ask another admin.":                                                "Keegi ei muuda oma rolle ise: pöörduge teise administraatori poole.",
 		"Another admin decides this role change: not the one who asked for it, nor the person it is about.": "Selle rollide muutmise otsustab teine administraator: mitte see, kes seda taotles, ega see, keda see puudutab.",
 		"This role change was already decided.":                                                             "Selle rollide muutmise kohta on juba otsustatud.",

@@ -135,7 +135,9 @@ func New(o Options) (*Server, error) {
 	// (which only reads); nothing that acts on the request runs before it.
 	csrf := web.CSRF(web.CSRFOptions{Key: key, Secure: cfg.Secure(), MaxAge: cfg.SessionMax})
 	// Forms that carry files may be as large as their files allow; every other request
-	// 2 MB. The limit acts before CSRF, the first reader of a form.
+	// 2 MB (a page's or a form's is read whole, within that, by ReadBody, before its turn;
+	// the limit stays for the kinds that do not read theirs first). Both act before the
+	// CSRF check, the first reader of a form.
 	small := middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "2M"})
 	large := middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.FormatInt(attachments.MaxRequest(), 10)})
 	// Requests take turns at the CPUs (one queue for the whole process), but not those

@@ -450,7 +450,7 @@ func fieldOf(err error) string {
 	case errors.Is(err, ErrEmailTaken):
 		return "email"
 	case errors.Is(err, ErrNoRoles), errors.Is(err, ErrUnknownRole), errors.Is(err, ErrCustomerAlone), errors.Is(err, ErrLastAdmin),
-		errors.Is(err, ErrOwnRoles):
+		errors.Is(err, ErrOwnRoles), errors.Is(err, ErrChangeCrossed):
 		return "roles"
 	case errors.Is(err, ErrCustomerNeedOrg), errors.Is(err, ErrStaffHaveNoOrg), errors.Is(err, ErrNoSuchOrg),
 		errors.Is(err, ErrNoOrganisationNamed), errors.Is(err, ErrSeveralOrganisationsNamed):
@@ -478,6 +478,8 @@ func errorMessage(err error) string {
 		return "This organisation does not exist."
 	case errors.Is(err, ErrOwnRoles):
 		return "Nobody changes their own roles: ask another admin."
+	case errors.Is(err, ErrChangeCrossed):
+		return "Another admin asked to change this person's roles at the same moment: look at the page again."
 	case errors.Is(err, ErrOwnRoleChange):
 		return "Another admin decides this role change: not the one who asked for it, nor the person it is about."
 	case errors.Is(err, ErrChangeDecided):

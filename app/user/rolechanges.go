@@ -31,6 +31,7 @@ var (
 	ErrOwnRoleChange  = errors.New("a role change is decided by an admin who neither asked for it nor is its subject")
 	ErrChangeDecided  = errors.New("this role change is already decided")
 	ErrChangeOutdated = errors.New("the person's roles changed since this role change was asked for")
+	ErrChangeCrossed  = errors.New("another role change for this person was asked for at the same moment")
 )
 
 // Outcomes of a decided role change (an open one superseded by another is closed as
@@ -74,6 +75,10 @@ func granted(from, to RoleList) RoleList {
 func (s *Store) AskRoleChange(ctx context.Context, userID, askedBy int64, from, to RoleList) (int64, error) {
 	var id int64
 	if err := s.q.GetContext(ctx, &id, insertRoleChange, userID, askedBy, from, to); err != nil {
+		// One open change a person (role_changes_open): two asked at once cross.
+		if errors.Is(database.Classify(err), database.ErrUniqueViolation) {
+			return 0, ErrChangeCrossed
+		}
 		return 0, fmt.Errorf("user store: ask role change for %d: %w", userID, err)
 	}
 	return id, nil

@@ -2,12 +2,14 @@ package user_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"tugi/app/access"
 	"tugi/app/apptest"
@@ -329,5 +331,53 @@ func TestRoleChangesAreAdminOnly(t *testing.T) {
 	}
 	if openChange(t, app, eva) != change {
 		t.Error("the change was decided")
+	}
+}
+
+// Two admins asking to change one person's roles at the same moment: the second is told
+// so beside the roles field (one open change a person), not given an error page.
+func TestRoleChangesAskedAtOnceCross(t *testing.T) {
+	app := apptest.New(t)
+	liis, _ := addSecondAdmin(t, app)
+	admin := userID(t, app.DB, adminEmail)
+	agent := userID(t, app.DB, "employee@tugi.example")
+	ctx := context.Background()
+	// Liis's request is written but not yet committed when Toomas asks for another.
+	tx, err := app.DB.Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // committed below
+	if _, err := user.NewStore(tx).AskRoleChange(ctx, agent, liis, user.RoleList{access.Employee},
+		user.RoleList{access.Employee, access.Agent}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := user.NewService(app.DB, app.Server.Sessions).SetRoles(ctx, audit.Actor{UserID: admin}, agent,
+			user.RoleList{access.Employee, access.CISO}, nil)
+		done <- err
+	}()
+	// Toomas's insert waits on Liis's open row; her commit makes his a duplicate.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var waiting int
+		if err := app.DB.Get(&waiting, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the second request never waited for the first")
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.Is(err, user.ErrChangeCrossed) {
+		t.Fatalf("the second request: %v, want ErrChangeCrossed", err)
+	}
+	if n := count(t, app.DB, `SELECT count(*) FROM role_changes WHERE user_id = $1`, agent); n != 1 {
+		t.Errorf("%d role changes recorded, want Liis's one", n)
 	}
 }
