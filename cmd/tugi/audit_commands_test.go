@@ -2,7 +2,6 @@ package main
 
 import (
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"tugi/app/demo"
 	"tugi/app/testdb"
 )
 
@@ -207,18 +205,8 @@ func TestServeAsTheAppRole(t *testing.T) {
 	if hash != logged[2] {
 		t.Errorf("serve logged the head seq %s hash %s; the log's event seq %s has hash %q", logged[1], logged[2], logged[1], hash)
 	}
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 10 * time.Second}
-	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/login",
-		strings.NewReader(url.Values{"email": {"ciso@tugi.example"}, "password": {demo.Password}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	res, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("sign-in through Tugi running as the app role: %d\n%s", res.StatusCode, stdout.String())
+	if status := signInCISO(t, addr); status != http.StatusSeeOther {
+		t.Fatalf("sign-in through Tugi running as the app role: %d\n%s", status, stdout.String())
 	}
 	if err := stop(); err != nil {
 		t.Errorf("serve: %v", err)
