@@ -63,7 +63,7 @@ type Event struct {
 // Never pass secrets (passwords, tokens, keys) in ev.Changes. Personal values (a changed
 // name or e-mail, a message's text) do not belong there either: the log names people by
 // id. When an event must record them, they are to be stored encrypted under the person's
-// own data key (DESIGN.md, crypto-shredding), so erasing the person leaves the chain
+// own data key (crypto-shredding: docs/audit.md), so erasing the person leaves the chain
 // verifiable.
 func Record(ctx context.Context, q database.Queryer, actor Actor, ev Event) error {
 	changes := []byte("{}")
