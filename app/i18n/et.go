@@ -385,7 +385,9 @@ var catalogues = map[string]map[string]string{
 		// Audit log (app/audit, app/audit/auditpage, views/audit, views/partials/audit_history.html)
 		"Audit log": "Auditilogi",
 		"As an admin you see the events about people, organisations and settings, and sign-ins and sign-outs.": "Administraatorina näete sündmusi, mis puudutavad inimesi, organisatsioone ja seadeid, ning sisse- ja väljalogimisi.",
-		"Download as CSV":        "Laadi alla CSV-failina",
+		"Download as CSV":     "Laadi alla CSV-failina",
+		"CSV with semicolons": "CSV semikoolonitega",
+		"For Excel where the list separator is a semicolon, as in Estonian settings": "Excelile, kus loendi eraldaja on semikoolon, nagu eesti keele seadetes",
 		"Person":                 "Isik",
 		"E-mail, user id or job": "E-post, kasutaja ID või taustatöö",
 		"Action":                 "Toiming",

@@ -69,6 +69,7 @@ type Page struct {
 	Older       string // the address of the next, older page; "" on the last
 	Newest      string // the address of the first page, when this is a later one
 	Export      string // the address of the CSV export of this filter
+	ExportExcel string // the same, separated by semicolons for Excel in locales like Estonian
 	Actions     []Option
 	ObjectTypes []string
 	AdminScope  bool   // the viewer sees only the administration's events
@@ -242,6 +243,7 @@ func (h *Handler) renderPage(c echo.Context, sc audit.Scope, fl filter) error {
 			data.Newest = withQuery("/audit", fl.form.Values)
 		}
 		data.Export = withQuery("/audit/export.csv", fl.form.Values)
+		data.ExportExcel = "/audit/export.csv?" + withParam(fl.form.Values, "sep", "semicolon")
 	}
 	var err error
 	if data.Head, err = audit.CurrentHead(ctx, h.db); err != nil {
@@ -292,10 +294,32 @@ func (h *Handler) OrganisationOptions(c echo.Context) error {
 	return c.Render(http.StatusOK, "audit/audit#org-options", os)
 }
 
-// Export sends every event the filter selects as CSV, newest first, streamed. The export
-// is itself an audited operation: its event, with the filter, is written first.
+// utf8BOM begins the export: without it Excel reads a CSV file in the computer's legacy
+// code page, and "Demo Customer OÜ" shows as "Demo Customer OÃœ".
+const utf8BOM = "\ufeff"
+
+// separator is the export's field separator as ?sep= asks: a comma, or with "semicolon" a
+// semicolon, which Excel expects where the decimal mark is a comma (Estonian, German,
+// Finnish ... locales) and otherwise puts each whole row in the first column.
+func separator(c echo.Context) (rune, error) {
+	switch c.QueryParam("sep") {
+	case "":
+		return ',', nil
+	case "semicolon":
+		return ';', nil
+	}
+	return 0, echo.NewHTTPError(http.StatusBadRequest, "sep may only be semicolon")
+}
+
+// Export sends every event the filter selects as CSV, newest first, streamed, after the
+// UTF-8 byte order mark. The export is itself an audited operation: its event, with the
+// filter, is written first.
 func (h *Handler) Export(c echo.Context) error {
 	sc, err := scope(c)
+	if err != nil {
+		return err
+	}
+	comma, err := separator(c)
 	if err != nil {
 		return err
 	}
@@ -323,7 +347,11 @@ func (h *Handler) Export(c echo.Context) error {
 		`attachment; filename="tugi-audit-`+time.Now().In(audit.Zone()).Format("20060102-150405")+`.csv"`)
 	res.Header().Set("Cache-Control", "no-store")
 	res.WriteHeader(http.StatusOK)
+	if _, err := res.Write([]byte(utf8BOM)); err != nil {
+		return err
+	}
 	w := csv.NewWriter(res)
+	w.Comma = comma
 	if err := w.Write(csvColumns); err != nil {
 		return err
 	}

@@ -328,10 +328,7 @@ func TestExportIsCSVAndAudited(t *testing.T) {
 		!strings.HasPrefix(p.Header.Get("Content-Disposition"), `attachment; filename="tugi-audit-`) {
 		t.Fatalf("export: %q %q", p.Header.Get("Content-Type"), p.Header.Get("Content-Disposition"))
 	}
-	records, err := csv.NewReader(strings.NewReader(p.Body)).ReadAll()
-	if err != nil {
-		t.Fatalf("the export is not CSV: %v\n%s", err, p.Body)
-	}
+	records := readCSV(t, p.Body, ',')
 	if len(records) != 3 || strings.Join(records[0], ",") != "seq,time,actor_user_id,actor_name,actor_roles,actor_job,client_ip,request_id,action,object_type,object_id,org_id,organisation,changes,hash" {
 		t.Fatalf("export:\n%s", p.Body)
 	}
@@ -367,7 +364,7 @@ func TestExportIsCSVAndAudited(t *testing.T) {
 		t.Errorf("export event %+v", ev)
 	}
 	// An export without a filter includes its own event, first.
-	all, _ := csv.NewReader(strings.NewReader(c.Get(t, "/audit/export.csv", http.StatusOK).Body)).ReadAll()
+	all := readCSV(t, c.Get(t, "/audit/export.csv", http.StatusOK).Body, ',')
 	if len(all) < 3 || all[1][slices.Index(records[0], "action")] != "audit.export" {
 		t.Errorf("the full export does not start with its own event: %q", all[:min(len(all), 2)])
 	}
@@ -382,6 +379,67 @@ func TestExportIsCSVAndAudited(t *testing.T) {
 	if countEvents(t, app) != before {
 		t.Error("a refused export was audited as done")
 	}
+}
+
+// bom is the UTF-8 byte order mark, by which Excel knows a CSV file is UTF-8.
+const bom = "\xef\xbb\xbf"
+
+// readCSV checks that the export begins with the byte order mark and parses the rest,
+// with comma as the separator.
+func readCSV(t *testing.T, body string, comma rune) [][]string {
+	t.Helper()
+	rest, ok := strings.CutPrefix(body, bom)
+	if !ok {
+		t.Fatalf("the export does not begin with the UTF-8 byte order mark, so Excel reads it in the local code page: %q", body[:min(len(body), 20)])
+	}
+	r := csv.NewReader(strings.NewReader(rest))
+	r.Comma = comma
+	records, err := r.ReadAll()
+	if err != nil {
+		t.Fatalf("the export is not CSV separated by %q: %v\n%s", comma, err, body)
+	}
+	return records
+}
+
+// TestExportOpensInExcel: an organisation called "Demo Customer OÜ" keeps its Ü when the
+// export is opened in Excel, which reads a CSV file as UTF-8 only when it starts with the
+// byte order mark; and the link for Excel with a semicolon list separator (as in an Estonian
+// locale) gives semicolons, so the columns split there too.
+func TestExportOpensInExcel(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	var org int64
+	if err := app.DB.Get(&org, `SELECT id FROM organisations WHERE name = 'Demo Customer OÜ'`); err != nil {
+		t.Fatal(err)
+	}
+	record(t, app, audit.Job("demo"), audit.Event{Action: "test.excel", ObjectType: "organisation",
+		ObjectID: strconv.FormatInt(org, 10), OrgID: org, Changes: map[string]audit.Change{"note": {New: "a;b"}}})
+	c := app.SignIn(t, cisoEmail)
+
+	page := c.Get(t, "/audit?action=test.excel", http.StatusOK)
+	comma, _ := page.Doc.Find("#export").Attr("href")
+	semicolon, _ := page.Doc.Find("#export-semicolon").Attr("href")
+	if comma != "/audit/export.csv?action=test.excel" || semicolon != "/audit/export.csv?action=test.excel&sep=semicolon" {
+		t.Fatalf("the export links: %q and %q", comma, semicolon)
+	}
+	for _, tc := range []struct {
+		path  string
+		comma rune
+	}{{comma, ','}, {semicolon, ';'}} {
+		p := c.Get(t, tc.path, http.StatusOK)
+		if p.Header.Get("Content-Type") != "text/csv; charset=utf-8" {
+			t.Errorf("%s: Content-Type %q", tc.path, p.Header.Get("Content-Type"))
+		}
+		records := readCSV(t, p.Body, tc.comma)
+		if len(records) != 2 || records[0][0] != "seq" {
+			t.Fatalf("%s:\n%s", tc.path, p.Body)
+		}
+		col := func(name string) string { return records[1][slices.Index(records[0], name)] }
+		if col("organisation") != "Demo Customer OÜ" || col("action") != "test.excel" || col("changes") != `{"note":{"new":"a;b"}}` {
+			t.Errorf("%s: the row %q", tc.path, records[1])
+		}
+	}
+	c.Get(t, "/audit/export.csv?sep=tab", http.StatusBadRequest)
 }
 
 func countEvents(t *testing.T, app *apptest.App) string {
