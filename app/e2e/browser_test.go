@@ -399,6 +399,15 @@ func TestBrowser(t *testing.T) {
 			chromedp.SendKeys(chromedp.ID("subject"), "Cannot log in to the mobile app"),
 			chromedp.SendKeys(chromedp.ID("body"), "Since the update the app says my password is wrong."),
 		)
+		// limit.js counts beside the limit as the person types, and marks a text over it.
+		customer.waitText("#body-limit", "At most 20,000 characters. 51 / 20,000")
+		eval[chromedp.Void](customer, `(() => { const b = document.querySelector("#body"); const was = b.value;
+			b.value = "x".repeat(25000); b.dispatchEvent(new Event("input", {bubbles: true}));
+			window.overLimit = document.querySelector("#body-limit .counter.over")?.innerText;
+			b.value = was; b.dispatchEvent(new Event("input", {bubbles: true})); })()`)
+		if over := eval[string](customer, `window.overLimit ?? ""`); over != "⚠ 25,000 / 20,000" {
+			t.Errorf("the counter over the limit reads %q", over)
+		}
 		eval[chromedp.Void](customer, `(() => { const s = document.querySelector("#category_id");
 			s.value = [...s.options].find(o => o.text === "Problem or error").value; })()`)
 		// A screenshot of the error goes with it, chosen in the file input.

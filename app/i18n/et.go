@@ -176,6 +176,8 @@ var catalogues = map[string]map[string]string{
 		"Choose at least %s.":         "Valige vähemalt %s.",
 		"Use at least %s characters.": "Sisestage vähemalt %s tähemärki.",
 		"Use at most %s characters.":  "Sisestage kõige rohkem %s tähemärki.",
+		// The hint beside a long text (data-limit="20000"; tugi.js counts against it).
+		"At most 20,000 characters.": "Kõige rohkem 20\u00a0000 tähemärki.",
 
 		// Error pages (web.ErrorHandler)
 		"Go to the home page":   "Mine avalehele",
