@@ -4,6 +4,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -62,5 +63,42 @@ func TestAdminCountsAreLive(t *testing.T) {
 	})
 	if got, want := strings.Join(figures, ", "), "Active users: 6, Deactivated: 1, Organisations: 2"; got != want {
 		t.Errorf("admin figures %q, want %q", got, want)
+	}
+}
+
+// The support hours a customer reads are the calendar's: after the admin changes the
+// weekly hours, the footer, the home page and the new-ticket page say the new ones, in
+// the customer's language.
+func TestSupportHoursFollowTheCalendar(t *testing.T) {
+	app := apptest.New(t)
+	cust := app.SignIn(t, "customer@demo-customer.example")
+	if got := cust.Get(t, "/", http.StatusOK).Text("footer .support"); !strings.Contains(got, "Mon–Fri 09:00–17:00 (Europe/Tallinn)") {
+		t.Errorf("footer before the change: %q", got)
+	}
+
+	admin := app.SignIn(t, "admin@tugi.example")
+	form := admin.Get(t, "/admin/calendar", http.StatusOK).FormValues("#weekly-hours form")
+	form.Set("friday", "09:00-12:00, 13:00-15:00")
+	form.Set("saturday", "10:00-14:00")
+	admin.Post(t, "/admin/calendar/hours", form, http.StatusSeeOther)
+
+	want := "Mon–Thu 09:00–17:00; Fri 09:00–12:00, 13:00–15:00; Sat 10:00–14:00 (Europe/Tallinn)"
+	home := cust.Get(t, "/", http.StatusOK)
+	for _, where := range []string{"footer .support", "#home-customer"} {
+		if got := home.Text(where); !strings.Contains(got, want) {
+			t.Errorf("home %s: %q, want %q", where, got, want)
+		}
+	}
+	if got := cust.Get(t, "/tickets/new", http.StatusOK).Text("footer .support"); !strings.Contains(got, want) {
+		t.Errorf("new ticket footer: %q, want %q", got, want)
+	}
+	if strings.Contains(home.Body, "09:00–17:00 (Tallinn") || strings.Contains(home.Body, "business days") {
+		t.Error("home still shows the fixed hours")
+	}
+
+	cust.Post(t, "/account/language", url.Values{"language": {"et"}}, http.StatusSeeOther)
+	wantET := "E–N 09:00–17:00; R 09:00–12:00, 13:00–15:00; L 10:00–14:00 (Europe/Tallinn)"
+	if got := cust.Get(t, "/", http.StatusOK).Text("footer .support"); !strings.Contains(got, wantET) {
+		t.Errorf("Estonian footer: %q, want %q", got, wantET)
 	}
 }

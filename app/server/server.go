@@ -90,7 +90,10 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	renderer, err := web.NewRenderer(views.FS, assets, Nav, o.Support)
+	calendars := sla.NewCalendars(o.DB)
+	support := o.Support
+	support.Hours = calendars.Hours
+	renderer, err := web.NewRenderer(views.FS, assets, Nav, support)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +111,6 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	calendars := sla.NewCalendars(o.DB)
 	attachments := ticket.AttachmentLimits{MaxSize: cfg.AttachmentMaxSize, MaxFiles: cfg.AttachmentMaxFiles, OrgQuota: cfg.OrgStorageQuota}
 
 	e := echo.New()

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"html"
 	"html/template"
@@ -29,6 +30,9 @@ type NavItem struct {
 type Support struct {
 	Phone string
 	Email string
+	// Hours tells, in a language, when support is open: the support calendar's weekly
+	// hours, which an admin may change at any time. Nil: pages tell no hours.
+	Hours func(ctx context.Context, lang string) (string, error)
 }
 
 // Page is what every page template receives.
@@ -44,6 +48,18 @@ type Page struct {
 	Support   Support
 	Form      Form
 	Data      any
+
+	ctx context.Context // the request's, for SupportHours
+}
+
+// SupportHours tells, in the page's language, when support is open, as the support
+// calendar in force says. Only the pages that show the hours ask, so the others do not
+// look the calendar up.
+func (p *Page) SupportHours() (string, error) {
+	if p.Support.Hours == nil {
+		return "", nil
+	}
+	return p.Support.Hours(p.ctx, p.Lang)
 }
 
 // Field is one field of a page's form, for a partial that draws it: the page (its input
@@ -254,6 +270,7 @@ func (r *Renderer) NewPage(c echo.Context, title string) *Page {
 		RequestID: RequestID(c),
 		Lang:      "en",
 		Support:   r.support,
+		ctx:       c.Request().Context(),
 	}
 	p.CSRF = CSRFToken(c)
 	if v != nil {
