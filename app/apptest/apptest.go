@@ -421,3 +421,25 @@ func (p *Page) FormValues(sel string) url.Values {
 // HTTP returns the client's own http.Client, with its cookies, for a test that reads a
 // response as it arrives (a stream) rather than whole.
 func (c *Client) HTTP() *http.Client { return c.http }
+
+// SendTwice opens page, fills its form sel with fill over what the page put there (its
+// form token among it), and posts it to action twice, as a double click or a retry would:
+// both must answer 303, the second to where the first went. It returns where the first went,
+// or "" (having failed t) when the form carries no form token.
+func (c *Client) SendTwice(t testing.TB, page, sel, action string, fill url.Values) string {
+	t.Helper()
+	f := c.Get(t, page, http.StatusOK).FormValues(sel)
+	if f.Get("form_token") == "" {
+		t.Errorf("%s: the form %s carries no form_token", page, sel)
+		return ""
+	}
+	for k, v := range fill {
+		f[k] = v
+	}
+	first := c.Post(t, action, f, http.StatusSeeOther)
+	second := c.Post(t, action, f, http.StatusSeeOther)
+	if second.Location() != first.Location() {
+		t.Errorf("%s: sent again went to %q, the first to %q", action, second.Location(), first.Location())
+	}
+	return first.Location()
+}
