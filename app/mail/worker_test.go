@@ -508,14 +508,7 @@ func TestHeadersCannotBeInjected(t *testing.T) {
 func TestFaultBetweenSendAndMarkRepeatsOneMessageAtMost(t *testing.T) {
 	t.Parallel()
 	dsn := testdb.NewDSN(t)
-	open := func() *sqlx.DB {
-		db, err := sqlx.Open("postgres", dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = db.Close() })
-		return db
-	}
+	open := func() *sqlx.DB { return openPool(t, dsn) }
 	ctl, doomed := open(), open()
 	srv := startSMTP(t, "127.0.0.1:0")
 	const total = 6
@@ -606,14 +599,7 @@ func TestInterruptedMessageIsGivenUpAfterTheLastAttempt(t *testing.T) {
 func TestConnectionsKilledDuringSendLoseNoMark(t *testing.T) {
 	t.Parallel()
 	dsn := testdb.NewDSN(t)
-	open := func() *sqlx.DB {
-		db, err := sqlx.Open("postgres", dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = db.Close() })
-		return db
-	}
+	open := func() *sqlx.DB { return openPool(t, dsn) }
 	ctl, db := open(), open()
 	srv := startSMTP(t, "127.0.0.1:0")
 	var ids []string
@@ -643,4 +629,16 @@ func TestConnectionsKilledDuringSendLoseNoMark(t *testing.T) {
 	if n := count(t, ctl, `SELECT count(*) FROM mail_outbox WHERE sent_at IS NOT NULL AND leased_until IS NULL AND NOT possibly_sent AND attempts = 1`); n != 4 {
 		t.Errorf("%d messages recorded as sent once, want 4", n)
 	}
+}
+
+// openPool opens a pool of its own on dsn, closed when the test ends: a worker whose
+// connections a test can kill or close without touching the test's own.
+func openPool(t *testing.T, dsn string) *sqlx.DB {
+	t.Helper()
+	db, err := sqlx.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
 }
