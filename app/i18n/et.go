@@ -7,6 +7,8 @@ package i18n
 // software does ("Logi sisse", "Salvesta"). Names of people, organisations and Tugi
 // itself are not declined: they are placed where they can stay in the nominative.
 //
+// A feature added later may keep its texts in a file of its own (et_<feature>.go, see add).
+//
 // TestEveryMessageIsTranslated (messages_test.go) lists any message missing here, and
 // TestNoStaleTranslations any entry no page shows any more.
 //

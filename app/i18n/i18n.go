@@ -31,3 +31,21 @@ func T(lang, msg string, args ...any) string {
 	}
 	return fmt.Sprintf(msg, args...)
 }
+
+// add merges a feature's own translations into lang's catalogue. A feature keeps its
+// Estonian texts in a file of its own here (et_<feature>.go, calling add from init), so
+// features added side by side do not all edit one map. The same message translated two
+// ways is a mistake that no page could show consistently: it stops the program at start.
+func add(lang string, entries map[string]string) {
+	cat := catalogues[lang]
+	if cat == nil {
+		cat = map[string]string{}
+		catalogues[lang] = cat
+	}
+	for msg, tr := range entries {
+		if old, ok := cat[msg]; ok && old != tr {
+			panic(fmt.Sprintf("i18n: %q is translated to %s both as %q and as %q", msg, lang, old, tr))
+		}
+		cat[msg] = tr
+	}
+}
