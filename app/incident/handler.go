@@ -422,8 +422,12 @@ func (h *Handler) entries(d *Details, lang string) []EntryRow {
 			author = *e.AuthorName
 		}
 		body := e.Body
-		if e.Kind == Action {
-			body = i18n.T(lang, body)
+		if e.Kind == Action { // a fixed phrase (translated) and its detail: timelineAction
+			what, detail, ok := strings.Cut(body, ": ")
+			body = i18n.T(lang, what)
+			if ok {
+				body += ": " + detail
+			}
 		}
 		es = append(es, EntryRow{At: web.Date(e.At.In(Zone)), Author: author, Note: e.Kind == Note, ForReporter: e.ForReporter, Body: body})
 	}

@@ -169,7 +169,7 @@ func (s *Service) Report(ctx context.Context, actor audit.Actor, v *access.Viewe
 				return err
 			}
 		}
-		if err := st.entry(ctx, id.ID, now, v.UserID, Action, true, "Reported"); err != nil {
+		if err := st.timelineAction(ctx, id.ID, now, v.UserID, true, "Reported", ""); err != nil {
 			return err
 		}
 		var evidence []int64
@@ -246,8 +246,18 @@ func recordCustody(ctx context.Context, q database.Queryer, actor audit.Actor, i
 		ObjectID: strconv.FormatInt(id, 10), Changes: map[string]audit.Change{"evidence_id": {New: eid}}})
 }
 
-// entry adds an entry to incident id's timeline.
-func (st *Store) entry(ctx context.Context, id int64, at time.Time, author int64, kind EntryKind, forReporter bool, body string) error {
+// timelineAction adds what was done to incident id's timeline: what, a fixed phrase
+// (translated where it is shown), and its detail, if any (a name, a reference, states).
+func (st *Store) timelineAction(ctx context.Context, id int64, at time.Time, author int64, forReporter bool, what, detail string) error {
+	body := what
+	if detail != "" {
+		body += ": " + detail
+	}
+	return st.addEntry(ctx, id, at, author, Action, forReporter, body)
+}
+
+// addEntry adds an entry to incident id's timeline.
+func (st *Store) addEntry(ctx context.Context, id int64, at time.Time, author int64, kind EntryKind, forReporter bool, body string) error {
 	var by *int64
 	if author != 0 {
 		by = &author
@@ -311,7 +321,7 @@ func (s *Service) Classify(ctx context.Context, actor audit.Actor, v *access.Vie
 			c.OccurredAt, c.DetectedAt, now); err != nil {
 			return audit.Event{}, err
 		}
-		if err := st.entry(ctx, id, now, v.UserID, Action, false, "Classified: severity "+string(sev)); err != nil {
+		if err := st.timelineAction(ctx, id, now, v.UserID, false, "Classified", sev.Label()); err != nil {
 			return audit.Event{}, err
 		}
 		return audit.Event{Action: "incident.classify", Changes: map[string]audit.Change{
@@ -341,11 +351,11 @@ func (s *Service) OverrideSeverity(ctx context.Context, actor audit.Actor, v *ac
 		if err := st.exec(ctx, "override", updateOverride, id, to, reason, now); err != nil {
 			return audit.Event{}, err
 		}
-		body := "Severity set to " + string(sev) + ": " + reason
+		what, detail := "Severity set by the CISO", sev.Label()+" ("+reason+")"
 		if sev == "" {
-			body = "Severity override removed"
+			what, detail = "Severity override removed", ""
 		}
-		if err := st.entry(ctx, id, now, v.UserID, Action, false, body); err != nil {
+		if err := st.timelineAction(ctx, id, now, v.UserID, false, what, detail); err != nil {
 			return audit.Event{}, err
 		}
 		return audit.Event{Action: "incident.severity_override", Changes: map[string]audit.Change{
@@ -407,7 +417,7 @@ func (s *Service) Decide(ctx context.Context, actor audit.Actor, v *access.Viewe
 			d.PersonalBreach, d.PersonalBreachRationale, breachAt, d.NIS2Significant, d.NIS2Rationale, sigAt, now); err != nil {
 			return audit.Event{}, err
 		}
-		if err := st.entry(ctx, id, now, v.UserID, Action, false, "Triage decisions recorded"); err != nil {
+		if err := st.timelineAction(ctx, id, now, v.UserID, false, "Triage decisions recorded", ""); err != nil {
 			return audit.Event{}, err
 		}
 		return audit.Event{Action: "incident.decide", Changes: map[string]audit.Change{
@@ -445,7 +455,7 @@ func (s *Service) AddHandler(ctx context.Context, actor audit.Actor, v *access.V
 				return audit.Event{}, err
 			}
 		}
-		if err := st.entry(ctx, id, now, v.UserID, Action, false, "Handler named: "+who.Name); err != nil {
+		if err := st.timelineAction(ctx, id, now, v.UserID, false, "Handler named", who.Name); err != nil {
 			return audit.Event{}, err
 		}
 		if err := s.notifyHandler(ctx, tx, inc, userID); err != nil {
@@ -462,7 +472,7 @@ func (s *Service) RemoveHandler(ctx context.Context, actor audit.Actor, v *acces
 		if err := st.exec(ctx, "remove handler", deleteHandler, id, userID); err != nil {
 			return audit.Event{}, err
 		}
-		if err := st.entry(ctx, id, now, v.UserID, Action, false, "Handler removed"); err != nil {
+		if err := st.timelineAction(ctx, id, now, v.UserID, false, "Handler removed", ""); err != nil {
 			return audit.Event{}, err
 		}
 		return audit.Event{Action: "incident.handler_remove", Changes: map[string]audit.Change{"handler_id": {Old: userID}}}, nil
@@ -526,11 +536,11 @@ func (s *Service) Move(ctx context.Context, actor audit.Actor, v *access.Viewer,
 				return audit.Event{}, err
 			}
 		}
-		body := "State: " + string(inc.State) + " → " + string(to)
+		detail := inc.State.Label() + " → " + to.Label()
 		if to == NotIncident {
-			body += ": " + reason
+			detail += " (" + reason + ")"
 		}
-		if err := st.entry(ctx, id, now, v.UserID, Action, false, body); err != nil {
+		if err := st.timelineAction(ctx, id, now, v.UserID, false, "State changed", detail); err != nil {
 			return audit.Event{}, err
 		}
 		if err := s.notifyReporter(ctx, tx, inc, v.UserID); err != nil {
@@ -548,7 +558,7 @@ func (s *Service) AddNote(ctx context.Context, actor audit.Actor, v *access.View
 		return fmt.Errorf("incident: empty note: %w", ErrNotAllowed)
 	}
 	return s.change(ctx, actor, v, id, AsHandler, func(tx *sqlx.Tx, st *Store, inc *Incident, _ Role, now time.Time) (audit.Event, error) {
-		if err := st.entry(ctx, id, now, v.UserID, Note, tellReporter, body); err != nil {
+		if err := st.addEntry(ctx, id, now, v.UserID, Note, tellReporter, body); err != nil {
 			return audit.Event{}, err
 		}
 		if tellReporter {
@@ -660,7 +670,7 @@ func (s *Service) AddEvidence(ctx context.Context, actor audit.Actor, v *access.
 				return err
 			}
 		}
-		if err := st.entry(ctx, id, now, v.UserID, Action, false, "Evidence added"); err != nil {
+		if err := st.timelineAction(ctx, id, now, v.UserID, false, "Evidence added", ""); err != nil {
 			return err
 		}
 		return st.exec(ctx, "touch", touchIncident, id, now)
@@ -698,7 +708,7 @@ func (s *Service) WriteReview(ctx context.Context, actor audit.Actor, v *access.
 			strings.TrimSpace(r.Changes), strings.TrimSpace(r.Lessons), now, v.UserID); err != nil {
 			return audit.Event{}, err
 		}
-		if err := st.entry(ctx, id, now, v.UserID, Action, false, "Post-incident review written"); err != nil {
+		if err := st.timelineAction(ctx, id, now, v.UserID, false, "Post-incident review written", ""); err != nil {
 			return audit.Event{}, err
 		}
 		return audit.Event{Action: "incident.review"}, nil
@@ -770,7 +780,7 @@ func (s *Service) LinkTicket(ctx context.Context, actor audit.Actor, v *access.V
 		if err := st.exec(ctx, "organisation", insertOrganisation, id, t.OrgID, v.UserID, now); err != nil {
 			return audit.Event{}, err
 		}
-		if err := st.entry(ctx, id, now, v.UserID, Action, false, "Ticket linked: "+t.Reference()); err != nil {
+		if err := st.timelineAction(ctx, id, now, v.UserID, false, "Ticket linked", t.Reference()); err != nil {
 			return audit.Event{}, err
 		}
 		return audit.Event{Action: "incident.ticket_link", OrgID: t.OrgID, Changes: map[string]audit.Change{"ticket_id": {New: t.ID}}}, nil
