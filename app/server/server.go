@@ -198,7 +198,7 @@ func New(o Options) (*Server, error) {
 	s.Add(authH.Routes()...)
 	s.Add(home.NewHandler(o.DB, calendars, renderer).Routes()...)
 	tickets := ticket.NewService(ticket.Options{DB: o.DB, Calendars: calendars, Now: o.Now, PublicURL: cfg.PublicURL.String(), Attachments: attachments})
-	s.Add(ticket.NewHandler(tickets, actions, renderer, validate).Routes()...)
+	s.Add(ticket.NewHandler(tickets, actions, renderer, validate).WithLive(o.Live).Routes()...)
 	s.Add(auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), actions, renderer).Routes()...)
 	s.Add(user.NewAdmin(o.DB, user.NewService(o.DB, sessions), actions, renderer, validate).Routes()...)
 	s.Add(sla.NewAdmin(o.DB, calendars, renderer, validate).Routes()...)
