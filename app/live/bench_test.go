@@ -20,7 +20,8 @@ import (
 	"tugi/app/live"
 )
 
-// BenchmarkStreams holds 1,000 open streams, on one process or spread over two on one
+// BenchmarkStreams holds 1,000 open streams (and 10, to tell the layer's own latency from
+// the cost of the fan-out), on one process or spread over two on one
 // database, and publishes events at a steady eventsPerSecond, each to every stream. It
 // reports the delivery latency from publishing (the insert, then the commit) to the
 // receipt by each client (p50, p99), and the memory each open stream holds: the heap and
@@ -32,8 +33,10 @@ import (
 //
 //	go test -run '^$' -bench BenchmarkStreams -benchtime 300x ./app/live/
 func BenchmarkStreams(b *testing.B) {
-	for _, procs := range []int{1, 2} {
-		b.Run(fmt.Sprintf("processes=%d", procs), func(b *testing.B) { benchStreams(b, procs, 1000) })
+	for _, streams := range []int{10, 1000} {
+		for _, procs := range []int{1, 2} {
+			b.Run(fmt.Sprintf("streams=%d/processes=%d", streams, procs), func(b *testing.B) { benchStreams(b, procs, streams) })
+		}
 	}
 }
 
