@@ -57,6 +57,7 @@ var owners = map[string]string{
 	"incident_tasks":         "app/incident",
 	"incident_evidence":      "app/incident",
 	"incident_ticket_links":  "app/incident",
+	"live_events":            "app/live",
 	"reference_version":      "app/reference", // written by triggers only (db/migrations/0013)
 	"schema_migrations":      "app/database",  // created by the migrator itself
 }

@@ -148,8 +148,8 @@ func TestAccessMatrix(t *testing.T) {
 					refused++
 					continue
 				}
-				if r.Method != http.MethodGet || strings.HasSuffix(r.Path, "*") {
-					continue // changing things is for the features' own tests
+				if r.Method != http.MethodGet || strings.HasSuffix(r.Path, "*") || r.Kind == route.Stream {
+					continue // changing things is for the features' own tests; a stream never ends (app/ticket's TestStreamAuthorisation opens them)
 				}
 				// The answer depends on the route (and on the demo data behind an id): the
 				// cases below check every status.
