@@ -80,3 +80,11 @@ CREATE TABLE incident_clock_warnings (
     warned_at   timestamptz NOT NULL,
     PRIMARY KEY (incident_id, clock, warning, due_at)
 );
+
+-- The breach register (GDPR Art. 33(5)): every personal-data breach, newest first.
+CREATE INDEX incidents_breaches ON incidents (id DESC) WHERE personal_breach;
+-- The board's and the job's clocks: open incidents that are breaches or significant.
+CREATE INDEX incidents_open_clocks ON incidents (id)
+    WHERE state NOT IN ('closed', 'not_incident') AND (personal_breach OR nis2_significant);
+-- The figures: incidents by month reported.
+CREATE INDEX incidents_reported ON incidents (reported_at);
