@@ -302,8 +302,8 @@ func (i *Incident) Reviewed() bool {
 	return i.ReviewWhatHappened != "" && i.ReviewRootCause != "" && i.ReviewChanges != "" && i.ReviewLessons != ""
 }
 
-// Handler is a person named on an incident as its handler.
-type Handler struct {
+// NamedHandler is a person named on an incident as its handler.
+type NamedHandler struct {
 	UserID  int64     `db:"user_id"`
 	Name    string    `db:"name"`
 	Email   string    `db:"email"`
