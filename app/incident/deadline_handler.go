@@ -254,7 +254,7 @@ func (h *Handler) renderNotice(c echo.Context, status int, id int64, form web.Fo
 			data.Clock, data.LateNow = &row, now.After(cl.Due)
 		}
 		if data.Customer {
-			data.Cost = i18n.T(v.Lang, "Told now, this customer's own 72 hours to notify its supervisory authority end %s. Every hour of delay comes off their time.",
+			data.Cost = i18n.T(v.Lang, "Told now, this customer's own 72 hours to notify its supervisory authority would end %s: every hour of delay moves that an hour later.",
 				When(v.Lang, CustomerOwnDeadline(now)))
 		}
 	}

@@ -28,25 +28,25 @@ const registerLimit = 100
 
 // registerRow is a breach as the register's query reads it.
 type registerRow struct {
-	ID                   int64      `db:"id"`
-	Reference            string     `db:"reference"`
-	Summary              string     `db:"summary"`
-	SystemOrData         string     `db:"system_or_data"`
-	State                State      `db:"state"`
-	OccurredAt           *time.Time `db:"occurred_at"`
-	DetectedAt           *time.Time `db:"detected_at"`
-	ReportedAt           time.Time  `db:"reported_at"`
-	AwareAt              time.Time  `db:"aware_at"`
-	Rationale            string     `db:"personal_breach_rationale"`
-	DecidedAt            *time.Time `db:"personal_breach_decided_at"`
-	Effects              string     `db:"breach_effects"`
-	RemedialAction       string     `db:"breach_remedial_action"`
-	NotNotifiedReason    string     `db:"breach_not_notified_reason"`
-	VendorController     bool       `db:"vendor_controller"`
-	ControllerRationale  string     `db:"vendor_controller_rationale"`
-	Organisations        string     `db:"organisations"`
-	CustomersTold        string     `db:"customers_told"`
-	AuthorityTold        *time.Time `db:"authority_told"`
+	ID                  int64      `db:"id"`
+	Reference           string     `db:"reference"`
+	Summary             string     `db:"summary"`
+	SystemOrData        string     `db:"system_or_data"`
+	State               State      `db:"state"`
+	OccurredAt          *time.Time `db:"occurred_at"`
+	DetectedAt          *time.Time `db:"detected_at"`
+	ReportedAt          time.Time  `db:"reported_at"`
+	AwareAt             time.Time  `db:"aware_at"`
+	Rationale           string     `db:"personal_breach_rationale"`
+	DecidedAt           *time.Time `db:"personal_breach_decided_at"`
+	Effects             string     `db:"breach_effects"`
+	RemedialAction      string     `db:"breach_remedial_action"`
+	NotNotifiedReason   string     `db:"breach_not_notified_reason"`
+	VendorController    bool       `db:"vendor_controller"`
+	ControllerRationale string     `db:"vendor_controller_rationale"`
+	Organisations       string     `db:"organisations"`
+	CustomersTold       string     `db:"customers_told"`
+	AuthorityTold       *time.Time `db:"authority_told"`
 }
 
 // Register lists the breaches scope sees in full, newest first: at most limit, those
@@ -69,7 +69,7 @@ func (st *Store) Register(ctx context.Context, scope Scope, before int64, limit 
 type RegisterRow struct {
 	Path, Reference, Facts, SystemOrData, State, Occurred, Detected, Reported, Aware string
 	Rationale, Effects, RemedialAction, Organisations, CustomersTold, Authority      string
-	NotNotifiedReason                                                               string
+	NotNotifiedReason                                                                string
 }
 
 // RegisterPage is the data of /incidents/register.

@@ -393,7 +393,15 @@ func (s *Service) RecordNotice(ctx context.Context, actor audit.Actor, v *access
 				return audit.Event{}, err
 			}
 		}
-		if err := st.entry(ctx, id, now, v.UserID, Action, false, noticeEntry(r.Kind)); err != nil {
+		detail := ""
+		if r.Kind == ClockCustomer {
+			for _, o := range in.orgs {
+				if o.ID == r.OrgID {
+					detail = o.Name
+				}
+			}
+		}
+		if err := st.timelineAction(ctx, id, now, v.UserID, false, noticeEntry(r.Kind), detail); err != nil {
 			return audit.Event{}, err
 		}
 		changes := map[string]audit.Change{
@@ -532,7 +540,7 @@ func (s *Service) RecordBreachAccount(ctx context.Context, actor audit.Actor, v 
 			a.Effects, a.RemedialAction, a.NotNotifiedReason, now); err != nil {
 			return audit.Event{}, err
 		}
-		if err := st.entry(ctx, id, now, v.UserID, Action, false, "Breach register account recorded"); err != nil {
+		if err := st.timelineAction(ctx, id, now, v.UserID, false, "Breach register account recorded", ""); err != nil {
 			return audit.Event{}, err
 		}
 		changed := func(a, b string) audit.Change { return audit.Change{Old: a != "", New: b != ""} }
