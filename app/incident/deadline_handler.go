@@ -146,8 +146,8 @@ func noticeKinds(lang string, in *clockInput, clocks []Clock, now time.Time) []w
 	var first, rest []web.Option
 	seen := map[string]bool{}
 	for _, c := range clocks {
-		if c.Applies && c.Start.IsZero() {
-			continue // the final report before the notification
+		if c.Kind == ClockFinalReport && c.Start.IsZero() {
+			continue // the final report follows the notification
 		}
 		o := web.Option{Value: c.Key(), Label: ClockLabel(lang, c)}
 		seen[c.Key()] = true

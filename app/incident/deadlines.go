@@ -364,8 +364,8 @@ func (s *Service) RecordNotice(ctx context.Context, actor audit.Actor, v *access
 		switch {
 		case r.Kind == ClockCustomer && !slices.ContainsFunc(in.orgs, func(o ClockOrg) bool { return o.ID == r.OrgID }):
 			return audit.Event{}, ErrNoticeOrg
-		case ok && c.Applies && c.Start.IsZero():
-			return audit.Event{}, ErrNoticeWaiting
+		case r.Kind == ClockFinalReport && c.Start.IsZero():
+			return audit.Event{}, ErrNoticeWaiting // it follows the notification
 		}
 		// The deadline this notice meets or misses: that of its clock, unless the clock does
 		// not apply or an earlier notice stopped it (a follow-up).
