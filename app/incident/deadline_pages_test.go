@@ -2,6 +2,7 @@ package incident_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -448,4 +449,59 @@ func TestDeadlinesAdminSetsTheCustomerTarget(t *testing.T) {
 		t.Errorf("5 h into a 4-hour target: %s, want overdue", s)
 	}
 	app.SignIn(t, ciso).Get(t, "/admin/incidents", http.StatusForbidden)
+}
+
+// A significant incident runs the NIS2 clocks; the final report waits for the
+// notification and is then due a calendar month after it (31 January → 28 February).
+func TestDeadlinesNIS2FinalReportFollowsTheNotification(t *testing.T) {
+	t.Parallel()
+	tallinn := mustTallinn(t)
+	app, clock := dlApp(t, time.Date(2026, 1, 30, 9, 0, 0, 0, tallinn))
+	ctx := context.Background()
+	svc := incident.NewService(incident.Options{DB: app.DB, Now: clock.Now})
+	ciso := viewer(t, app, ciso)
+	inc, err := svc.Report(ctx, audit.Job("test"), viewer(t, app, employee), incident.ReportRequest{Summary: "The API was down for every customer."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	if err := svc.Decide(ctx, audit.Job("test"), ciso, inc.ID, incident.Decisions{NIS2Significant: &yes,
+		NIS2Rationale: "All customers lost service for four hours."}); err != nil {
+		t.Fatal(err)
+	}
+	c := app.SignIn(t, ciso.Email)
+	path := incident.Path(inc.ID)
+	for key, want := range map[string]string{"early_warning": "running", "notification": "running", "final_report": "waiting", "authority": "not_applicable"} {
+		if s := dlClockState(t, c, path, key); s != want {
+			t.Errorf("%s: %s, want %s", key, s, want)
+		}
+	}
+	now := clock.Now()
+	if _, err := svc.RecordNotice(ctx, audit.Job("test"), ciso, inc.ID, incident.NoticeRequest{Kind: incident.ClockFinalReport,
+		Submitted: &now, Channel: "portal", Body: "Final report."}); !errors.Is(err, incident.ErrNoticeWaiting) {
+		t.Errorf("a final report before the notification: %v, want ErrNoticeWaiting", err)
+	}
+	clock.Add(31*time.Hour + 45*time.Minute) // 31 January 16:45 in Tallinn
+	for _, k := range []incident.ClockKind{incident.ClockEarlyWarning, incident.ClockNotification} {
+		now := clock.Now()
+		r := incident.NoticeRequest{Kind: k, Submitted: &now, Channel: "portal", Reference: "CERT-EE 42", Body: "Submitted."}
+		if k == incident.ClockEarlyWarning {
+			r.LateReason = "The on-call CISO was unreachable overnight." // 24 h passed
+		}
+		if _, err := svc.RecordNotice(ctx, audit.Job("test"), ciso, inc.ID, r); err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+	}
+	if s := dlClockState(t, c, path, "early_warning"); s != "met_late" {
+		t.Errorf("early warning after 31 h: %s", s)
+	}
+	p := c.Get(t, path, http.StatusOK)
+	final := p.Doc.Find(`#incident-clocks li[data-clock="final_report"] time`)
+	due, _ := time.Parse(time.RFC3339, final.AttrOr("datetime", ""))
+	if want := time.Date(2026, 2, 28, 16, 45, 0, 0, tallinn); !due.Equal(want) {
+		t.Errorf("final report due %s, want %s", due.In(tallinn), want)
+	}
+	if !strings.Contains(final.AttrOr("title", ""), "EET") {
+		t.Errorf("the deadline's zone is not named on hover: %q", final.AttrOr("title", ""))
+	}
 }
