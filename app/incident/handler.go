@@ -44,8 +44,8 @@ func NewHandler(svc *Service, render *web.Renderer, validate *web.Validator) *Ha
 	return &Handler{svc: svc, db: svc.db, render: render, validate: validate}
 }
 
-// Zone is where incident times are shown and typed: the vendor's, named on every page.
-var Zone = referenceZone
+// zone is where incident times are shown and typed: the vendor's, named on every page.
+var zone = referenceZone
 
 // ---- Reporting ----
 
@@ -69,7 +69,7 @@ func (h *Handler) renderNew(c echo.Context, status int, form web.Form) error {
 	for _, a := range PersonalDataAnswers {
 		answers = append(answers, web.Option{Value: string(a), Label: i18n.T(lang, a.Label())})
 	}
-	p.Data = NewPage{Answers: answers, Upload: h.svc.limits.Hint(lang), Zone: Zone.String()}
+	p.Data = NewPage{Answers: answers, Upload: h.svc.limits.Hint(lang), Zone: zone.String()}
 	return c.Render(status, tplNew, p)
 }
 
@@ -118,9 +118,9 @@ func (h *Handler) readTime(c echo.Context, form *web.Form, field, s string) *tim
 	if s == "" {
 		return nil
 	}
-	t, err := time.ParseInLocation("2006-01-02T15:04", s, Zone)
+	t, err := time.ParseInLocation("2006-01-02T15:04", s, zone)
 	if err != nil {
-		t, err = time.ParseInLocation("2006-01-02T15:04:05", s, Zone)
+		t, err = time.ParseInLocation("2006-01-02T15:04:05", s, zone)
 	}
 	if err != nil || t.Year() < 2000 || t.Year() > 9999 {
 		form.Fail(field, i18n.T(web.ViewerOf(c).Lang, "Give a date and time, such as 2026-03-29 14:30."))
@@ -162,9 +162,11 @@ func (h *Handler) OrganisationOptions(c echo.Context) error {
 	if typed == "" {
 		typed = c.QueryParam("org_name")
 	}
-	prefix := ""
+	// The names typed before the last comma stay as they are; the suggestions complete
+	// the last one.
+	before := ""
 	if i := strings.LastIndexAny(typed, ",;\n"); i >= 0 {
-		prefix, typed = typed[:i+1]+" ", typed[i+1:]
+		before, typed = strings.TrimSpace(typed[:i+1])+" ", typed[i+1:]
 	}
 	var os []user.OrgName
 	if name := strings.TrimSpace(typed); name != "" {
@@ -175,10 +177,7 @@ func (h *Handler) OrganisationOptions(c echo.Context) error {
 	}
 	opts := make([]web.Option, len(os))
 	for i, o := range os {
-		opts[i] = web.Option{Value: strings.TrimSpace(prefix) + o.Name, Label: o.Name}
-		if prefix != "" {
-			opts[i].Value = strings.TrimSpace(prefix) + " " + o.Name
-		}
+		opts[i] = web.Option{Value: before + o.Name, Label: o.Name}
 	}
 	return c.Render(http.StatusOK, tplOrgOptions, opts)
 }
@@ -227,7 +226,7 @@ func newRow(r Row, lang string, reporter bool) ListRow {
 	}
 	return ListRow{ID: r.ID, Path: Path(r.ID), Reference: r.Reference, Summary: summary, State: r.State,
 		StateLabel: i18n.T(lang, label), Severity: sev, SeverityLabel: i18n.T(lang, sev.Label()),
-		Reported: web.Date(r.ReportedAt.In(Zone)), Updated: web.Date(r.UpdatedAt.In(Zone))}
+		Reported: web.Date(r.ReportedAt.In(zone)), Updated: web.Date(r.UpdatedAt.In(zone))}
 }
 
 // List shows /incidents.
@@ -239,7 +238,7 @@ func (h *Handler) List(c echo.Context) error {
 	v := web.ViewerOf(c)
 	scope := ScopeOf(v)
 	st := NewStore(h.db)
-	data := ListPage{ShowBoard: v.HasAny(access.CISO, access.Agent), CanTriage: scope.CISO, ZoneName: Zone.String()}
+	data := ListPage{ShowBoard: v.HasAny(access.CISO, access.Agent), CanTriage: scope.CISO, ZoneName: zone.String()}
 	rs, err := st.Reported(ctx, scope, listLimit)
 	if err != nil {
 		return err
@@ -402,14 +401,14 @@ func printed(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return web.Date(t.In(Zone))
+	return web.Date(t.In(zone))
 }
 
 func local(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return t.In(Zone).Format("2006-01-02T15:04")
+	return t.In(zone).Format("2006-01-02T15:04")
 }
 
 func yesNo(b *bool) string {
@@ -437,7 +436,7 @@ func (h *Handler) entries(d *Details, lang string) []EntryRow {
 				body += ": " + detail
 			}
 		}
-		es = append(es, EntryRow{At: web.Date(e.At.In(Zone)), Author: author, Note: e.Kind == Note, ForReporter: e.ForReporter, Body: body})
+		es = append(es, EntryRow{At: web.Date(e.At.In(zone)), Author: author, Note: e.Kind == Note, ForReporter: e.ForReporter, Body: body})
 	}
 	return es
 }
@@ -465,10 +464,10 @@ func (h *Handler) renderIncident(c echo.Context, status int, id int64, form web.
 		p := h.render.NewPage(c, inc.Reference)
 		p.Form = form
 		p.Data = ReporterPage{Inc: inc, StateLabel: i18n.T(v.Lang, inc.State.ReporterLabel()), Reported: printed(&inc.ReportedAt),
-			Noticed: printed(inc.NoticedAt), Entries: h.entries(d, v.Lang), ZoneName: Zone.String()}
+			Noticed: printed(inc.NoticedAt), Entries: h.entries(d, v.Lang), ZoneName: zone.String()}
 		return c.Render(status, tplReporter, p)
 	}
-	data := FullPage{Inc: inc, Role: role, CISO: role == AsCISO, ZoneName: Zone.String(), Details: d, Entries: h.entries(d, v.Lang),
+	data := FullPage{Inc: inc, Role: role, CISO: role == AsCISO, ZoneName: zone.String(), Details: d, Entries: h.entries(d, v.Lang),
 		Taxonomy: Taxonomy, Upload: h.svc.limits.Hint(v.Lang)}
 	data.Times = map[string]string{
 		"reported": printed(&inc.ReportedAt), "noticed": printed(inc.NoticedAt), "occurred": printed(inc.OccurredAt),
@@ -559,7 +558,7 @@ func (h *Handler) renderIncident(c echo.Context, status int, id int64, form web.
 	files := map[int64]string{}
 	for _, e := range d.Evidence {
 		row := EvidenceRow{ID: e.ID, URL: EvidenceURL(e), Name: e.Filename, Size: ticket.FormatSize(v.Lang, e.Size), SHA256: e.SHA256,
-			Uploaded: web.Date(e.UploadedAt.In(Zone))}
+			Uploaded: web.Date(e.UploadedAt.In(zone))}
 		if e.UploaderName != nil {
 			row.Uploader = *e.UploaderName
 		}
@@ -567,7 +566,7 @@ func (h *Handler) renderIncident(c echo.Context, status int, id int64, form web.
 		data.Evidence = append(data.Evidence, row)
 	}
 	for _, cu := range d.Custody {
-		row := CustodyRow{At: web.Date(cu.At.In(Zone)), File: files[cu.EvidenceID], Action: i18n.T(v.Lang, "Downloaded")}
+		row := CustodyRow{At: web.Date(cu.At.In(zone)), File: files[cu.EvidenceID], Action: i18n.T(v.Lang, "Downloaded")}
 		if cu.Action == "incident.evidence_upload" {
 			row.Action = i18n.T(v.Lang, "Uploaded")
 		}

@@ -96,7 +96,7 @@ func RoleOf(v *access.Viewer, inc *Incident) Role {
 	switch {
 	case inc == nil || inc.Access == NoAccess:
 		return NoRole
-	case v.Has(access.CISO) && ScopeOf(v).CISO:
+	case ScopeOf(v).CISO:
 		return AsCISO
 	case inc.Access == Full:
 		return AsHandler

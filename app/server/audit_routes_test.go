@@ -13,6 +13,7 @@ import (
 	"tugi/app/apptest"
 	"tugi/app/audit"
 	"tugi/app/demo"
+	"tugi/app/incident"
 	"tugi/app/user"
 )
 
@@ -425,13 +426,27 @@ func roleChangePath(t *testing.T, app *apptest.App, email, action string, roles 
 	return "/admin/role-changes/" + strconv.FormatInt(change, 10) + "/" + action
 }
 
-// newIncident has Peeter report an incident and Sirje name Andres its handler, and
-// returns its path. (Not Eva: the walk changes her password.)
+// newIncident has Peeter report an incident and Sirje name Andres its handler, through
+// the service (no sign-in: each costs a password hash), and returns its path.
 func newIncident(t *testing.T, app *apptest.App) string {
 	t.Helper()
-	p := app.SignIn(t, peeter).Post(t, "/incidents/new", url.Values{"summary": {"Route walk"}}, http.StatusSeeOther)
-	app.SignIn(t, sirje).Post(t, p.Location()+"/handlers", url.Values{"user_id": {userID(t, app, andres)}}, http.StatusSeeOther)
-	return p.Location()
+	ctx := context.Background()
+	person := func(email string, roles ...access.Role) *access.Viewer {
+		var id int64
+		if err := app.DB.Get(&id, `SELECT id FROM users WHERE email = $1`, email); err != nil {
+			t.Fatal(err)
+		}
+		return &access.Viewer{UserID: id, Email: email, Roles: roles}
+	}
+	svc := incident.NewService(incident.Options{DB: app.DB})
+	inc, err := svc.Report(ctx, audit.Job("test"), person(peeter, access.Employee), incident.ReportRequest{Summary: "Route walk"})
+	if err == nil {
+		err = svc.AddHandler(ctx, audit.Job("test"), person(sirje, access.Employee, access.CISO), inc.ID, person(andres).UserID)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return incident.Path(inc.ID)
 }
 
 // newTicket opens a ticket as Mari and returns its path.
