@@ -173,7 +173,7 @@ func TestPermissionMatrix(t *testing.T) {
 				":user", strconv.FormatInt(viewer(t, app, agent).UserID, 10), ":task", strconv.FormatInt(task, 10),
 				":org", strconv.FormatInt(org, 10), ":ticket", strconv.FormatInt(ticketID, 10),
 				"{agent2}", strconv.FormatInt(viewer(t, app, agent2).UserID, 10), "{ciso}", strconv.FormatInt(viewer(t, app, ciso).UserID, 10),
-				"{ref}", inc.Reference, "{now}", time.Now().In(incident.Zone).Add(-time.Minute).Format("2006-01-02T15:04"))
+				"{ref}", inc.Reference, "{now}", time.Now().In(mustTallinn(t)).Add(-time.Minute).Format("2006-01-02T15:04"))
 			target := ids.Replace(c.pattern) + c.query
 			form := url.Values{}
 			for k, vs := range c.form {
