@@ -88,3 +88,6 @@ CREATE INDEX incidents_open_clocks ON incidents (id)
     WHERE state NOT IN ('closed', 'not_incident') AND (personal_breach OR nis2_significant);
 -- The figures: incidents by month reported.
 CREATE INDEX incidents_reported ON incidents (reported_at);
+-- The board's "closed lately" (0025's listClosed): without it, 100,000 incidents are sorted
+-- on every board (BenchmarkIncidentPages; docs/incidents.md).
+CREATE INDEX incidents_closed_lately ON incidents (closed_at DESC, id DESC) WHERE state IN ('closed', 'not_incident');
