@@ -217,6 +217,13 @@ func TestReportNotifiesAndReporterSeesOnlyWhatIsTold(t *testing.T) {
 		t.Error("the organisation typed was not recorded")
 	}
 	handler := app.SignIn(t, ciso)
+	// An agent named a handler is told, by reference and link only.
+	handler.Post(t, p.Location()+"/handlers", url.Values{"user_id": {strconv.FormatInt(viewer(t, app, agent2).UserID, 10)}}, http.StatusSeeOther)
+	var named []string
+	app.DB.Select(&named, `SELECT body_text FROM mail_outbox WHERE to_address = $1 AND kind = 'incident.handler'`, agent2)
+	if len(named) != 1 || !strings.Contains(named[0], ref) || strings.Contains(named[0], "payroll") {
+		t.Errorf("the handler's notice: %q", named)
+	}
 	handler.Post(t, p.Location()+"/notes", url.Values{"note": {"INTERNAL: check the mail server logs"}}, http.StatusSeeOther)
 	handler.Post(t, p.Location()+"/notes", url.Values{"note": {"We asked the recipient to delete it."}, "tell_reporter": {"1"}}, http.StatusSeeOther)
 	view := c.Get(t, p.Location(), http.StatusOK).Text("main")
