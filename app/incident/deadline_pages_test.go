@@ -5,11 +5,14 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"tugi/app/apptest"
 	"tugi/app/audit"
@@ -503,5 +506,35 @@ func TestDeadlinesNIS2FinalReportFollowsTheNotification(t *testing.T) {
 	}
 	if !strings.Contains(final.AttrOr("title", ""), "EET") {
 		t.Errorf("the deadline's zone is not named on hover: %q", final.AttrOr("title", ""))
+	}
+}
+
+// The board lists the next deadlines across the open incidents, overdue first; an agent
+// named on none of them sees none.
+func TestDeadlinesOnTheBoardOverdueFirst(t *testing.T) {
+	t.Parallel()
+	app, clock := dlApp(t, time.Now().Add(-40*time.Hour))
+	org := dlOrg(t, app, "Demo Customer OÜ")
+	late := dlBreach(t, app, clock, org)
+	clock.Add(39 * time.Hour) // late's customer clock is 15 h overdue
+	fresh := dlBreach(t, app, clock, org)
+	clock.Add(time.Hour)
+	p := app.SignIn(t, ciso).Get(t, "/incidents", http.StatusOK)
+	var refs, states []string
+	p.Doc.Find("#next-deadlines li.clock").Each(func(_ int, s *goquery.Selection) {
+		refs = append(refs, strings.TrimSpace(s.Find("a strong").Text()))
+		states = append(states, s.AttrOr("data-state", ""))
+	})
+	li, fi := slices.Index(refs, late.Reference), slices.Index(refs, fresh.Reference)
+	if li < 0 || fi < 0 || li > fi || states[li] != "overdue" || states[fi] != "running" {
+		t.Errorf("next deadlines %v %v; want %s overdue before %s running", refs, states, late.Reference, fresh.Reference)
+	}
+	for i := 1; i < len(states); i++ {
+		if states[i-1] != "overdue" && states[i] == "overdue" {
+			t.Errorf("an overdue clock after a running one: %v", states)
+		}
+	}
+	if n := app.SignIn(t, agent2).Get(t, "/incidents", http.StatusOK).Doc.Find("#next-deadlines li.clock").Length(); n != 0 {
+		t.Errorf("agent2, named on no incident, sees %d deadlines", n)
 	}
 }
