@@ -225,7 +225,6 @@ func (tb *tab) saw(re *regexp.Regexp) bool {
 }
 
 func TestBrowser(t *testing.T) {
-	started := time.Now()
 	app := apptest.New(t)
 	b := browser(t)
 
@@ -481,7 +480,4 @@ func TestBrowser(t *testing.T) {
 		customer.checkConsole()
 	})
 
-	if d := time.Since(started); d > 60*time.Second {
-		t.Errorf("the browser test took %s, want under a minute", d.Round(time.Second))
-	}
 }
