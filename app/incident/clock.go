@@ -118,27 +118,6 @@ func (m ClockMoments) Awareness() time.Time {
 // AwarenessRecorded reports whether the CISO recorded the moment of awareness.
 func (m ClockMoments) AwarenessRecorded() bool { return !m.Aware.IsZero() }
 
-// Awareness errors, each a message a person reads beside the field.
-var (
-	ErrAwareReason = fmt.Errorf("say why the vendor became aware at this moment")
-	ErrAwareFuture = fmt.Errorf("the moment of awareness cannot be in the future")
-	ErrAwareBefore = fmt.Errorf("the moment of awareness cannot be before the incident occurred")
-)
-
-// CheckAwareness checks a moment of awareness the CISO records at now: it needs a reason, is not
-// in the future and not before the incident occurred (when that is known).
-func CheckAwareness(m ClockMoments, at time.Time, reason string, now time.Time) error {
-	switch {
-	case reason == "":
-		return ErrAwareReason
-	case at.After(now):
-		return ErrAwareFuture
-	case !m.Occurred.IsZero() && at.Before(m.Occurred):
-		return ErrAwareBefore
-	}
-	return nil
-}
-
 // ClockKind names a clock, and the kind of notice that stops it.
 type ClockKind string
 
