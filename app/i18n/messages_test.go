@@ -840,6 +840,9 @@ func collectRunTime(m *messages) (errs []string) {
 	for _, p := range incident.PersonalDataAnswers {
 		m.add("incident labels (run time)", "incident.PersonalDataAnswers", p.Label())
 	}
+	for _, r := range []string{incident.RefuseClockRuns, incident.RefuseCustomerUnsent} {
+		m.add("incident deadline closing rules (run time)", "incident.clockRefusals", r)
+	}
 	for _, c := range incident.Taxonomy {
 		m.add("incident labels (run time)", "incident.Taxonomy", c.Label)
 		for _, t := range c.Types {

@@ -22,5 +22,9 @@ func (st *Store) CloseRefusals(ctx context.Context, inc *Incident) ([]string, er
 	if inc.SeverityNow().NeedsReview() && !inc.Reviewed() {
 		reasons = append(reasons, "A high or critical incident closes only after its post-incident review: what happened, the root cause, what changes and the lessons learnt.")
 	}
-	return reasons, nil
+	deadlines, err := st.clockRefusals(ctx, inc.ID)
+	if err != nil {
+		return nil, err
+	}
+	return append(reasons, deadlines...), nil
 }

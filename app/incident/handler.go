@@ -187,13 +187,14 @@ func (h *Handler) OrganisationOptions(c echo.Context) error {
 // ListPage is the data of /incidents: the viewer's own reports, and for the CISO and
 // agents the board of the open incidents they handle.
 type ListPage struct {
-	Reported   []ListRow
-	ShowBoard  bool
-	Board      []ListRow
-	Closed     []ListRow
-	CanTriage  bool // the CISO: every incident is theirs to triage
-	ZoneName   string
-	BoardExtra []string // headings of columns other parts add to the board
+	Reported      []ListRow
+	ShowBoard     bool
+	Board         []ListRow
+	Closed        []ListRow
+	CanTriage     bool // the CISO: every incident is theirs to triage
+	ZoneName      string
+	NextDeadlines []BoardDeadline // the next deadlines across the board's incidents, overdue first
+	BoardExtra    []string        // headings of columns other parts add to the board
 }
 
 // ListRow is an incident in a list, every cell ready to print.
@@ -259,6 +260,11 @@ func (h *Handler) List(c echo.Context) error {
 		}
 		for _, r := range closed {
 			data.Closed = append(data.Closed, newRow(r, v.Lang, false))
+		}
+	}
+	if data.ShowBoard {
+		if data.NextDeadlines, err = h.NextDeadlines(c, nextDeadlines); err != nil {
+			return err
 		}
 	}
 	p := h.render.NewPage(c, "Security incidents")
@@ -341,6 +347,8 @@ type FullPage struct {
 	Tickets      []TicketRow
 	Upload       ticket.UploadHint
 	Decisions    DecisionView
+	// Deadlines are the incident's clocks and notices (deadline_view.go).
+	Deadlines *DeadlineSection
 	// Values are the incident's current values of the forms' fields, by field name: what
 	// a form shows when it did not just come back with the person's input.
 	Values map[string]string
@@ -506,6 +514,9 @@ func (h *Handler) renderIncident(c echo.Context, status int, id int64, form web.
 		}
 	}
 	data.NeedsReview = inc.SeverityNow().NeedsReview()
+	if data.Deadlines, err = h.DeadlineSectionFor(c, id); err != nil {
+		return err
+	}
 	if role == AsCISO {
 		agents, err := st.Agents(ctx)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"tugi/app/access"
 	"tugi/app/apptest"
@@ -139,6 +140,19 @@ func TestPermissionMatrix(t *testing.T) {
 		// may not see only says that no incident they handle has that reference.
 		{"POST", "/incidents/from-ticket/:ticket", "", url.Values{}, 303, 303, map[string]int{agent2: 303}},
 		{"POST", "/incidents/link-ticket/:ticket", "", url.Values{"incident_reference": {"{ref}"}}, 303, 303, map[string]int{agent2: 303}},
+		// Deadlines (deadline_handler.go): the section for those who see the incident in full;
+		// recording notices and the breach account for the CISO alone; the register and the
+		// figures open to every agent, each seeing the rows of their own incidents.
+		{"GET", "/incidents/:id/deadlines", "", nil, 200, 200, nil},
+		{"GET", "/incidents/:id/notices/new", "", nil, 403, 200, map[string]int{agent2: 403}},
+		{"POST", "/incidents/:id/notices", "", url.Values{"clock": {"authority"}, "submitted_at": {"{now}"}, "channel": {"portal"},
+			"body": {"A voluntary notice."}}, 403, 303, map[string]int{agent2: 403}},
+		{"GET", "/incidents/:id/breach", "", nil, 403, 200, map[string]int{agent2: 403}},
+		{"POST", "/incidents/:id/breach", "", url.Values{"effects": {"None known."}}, 403, 303, map[string]int{agent2: 403}},
+		{"GET", "/incidents/register", "", nil, 200, 200, map[string]int{agent2: 200}},
+		{"GET", "/incidents/register.csv", "", nil, 200, 200, map[string]int{agent2: 200}},
+		{"GET", "/incidents/figures", "", nil, 200, 200, map[string]int{agent2: 200}},
+		{"GET", "/incidents/figures.csv", "", nil, 200, 200, map[string]int{agent2: 200}},
 	}
 	ctx := context.Background()
 	tried := map[string]bool{}
@@ -159,7 +173,7 @@ func TestPermissionMatrix(t *testing.T) {
 				":user", strconv.FormatInt(viewer(t, app, agent).UserID, 10), ":task", strconv.FormatInt(task, 10),
 				":org", strconv.FormatInt(org, 10), ":ticket", strconv.FormatInt(ticketID, 10),
 				"{agent2}", strconv.FormatInt(viewer(t, app, agent2).UserID, 10), "{ciso}", strconv.FormatInt(viewer(t, app, ciso).UserID, 10),
-				"{ref}", inc.Reference)
+				"{ref}", inc.Reference, "{now}", time.Now().In(mustTallinn(t)).Add(-time.Minute).Format("2006-01-02T15:04"))
 			target := ids.Replace(c.pattern) + c.query
 			form := url.Values{}
 			for k, vs := range c.form {

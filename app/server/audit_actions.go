@@ -26,5 +26,6 @@ func AuditActions() (*audit.Actions, error) {
 		sla.AuditActions(),
 		mail.AuditActions(),
 		incident.AuditActions(),
+		incident.DeadlineAuditActions(),
 	)
 }

@@ -291,8 +291,43 @@ var auditedRoutes = map[string]auditSample{
 		return "/incidents/link-ticket/" + strings.TrimPrefix(newTicket(t, app), "/tickets/"), url.Values{"incident_reference": {ref}}
 	}},
 
+	// Incident deadlines (app/incident, deadline_handler.go).
+	"POST /incidents/:id/notices": {as: sirje, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return newIncident(t, app) + "/notices", url.Values{"clock": {"authority"}, "channel": {"portal"}, "body": {"Route walk"},
+			"submitted_at": {time.Now().In(tallinn(t)).Add(-time.Minute).Format("2006-01-02T15:04")}}
+	}},
+	"POST /incidents/:id/breach": {as: sirje, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return newIncident(t, app) + "/breach", url.Values{"effects": {"Route walk"}}
+	}},
+	"POST /notices/:id/acknowledge": {as: mari, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		inc, c := newIncident(t, app), app.SignIn(t, sirje)
+		c.Post(t, inc+"/organisations", url.Values{"org_name": {"Demo Customer OÜ"}}, http.StatusSeeOther)
+		var org, notice int64
+		if err := app.DB.Get(&org, `SELECT id FROM organisations WHERE name = 'Demo Customer OÜ'`); err != nil {
+			t.Fatal(err)
+		}
+		c.Post(t, inc+"/notices", url.Values{"clock": {"customer:" + strconv.FormatInt(org, 10)}, "body": {"Route walk"}}, http.StatusSeeOther)
+		if err := app.DB.Get(&notice, `SELECT max(id) FROM incident_notices`); err != nil {
+			t.Fatal(err)
+		}
+		return "/notices/" + strconv.FormatInt(notice, 10) + "/acknowledge", nil
+	}},
+	"POST /admin/incidents":       {as: toomas, form: url.Values{"hours": {"24"}}},
+	"GET /incidents/register.csv": {as: sirje, status: http.StatusOK},
+	"GET /incidents/figures.csv":  {as: sirje, status: http.StatusOK},
+
 	"POST /availability": {as: kadri, form: url.Values{"available": {"true"}}},
 	"POST /hand-back":    {as: andres},
+}
+
+// tallinn is where the forms' times are typed.
+func tallinn(t *testing.T) *time.Location {
+	t.Helper()
+	l, err := time.LoadLocation("Europe/Tallinn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }
 
 // teamID returns the id of the default team, as a form value.

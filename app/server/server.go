@@ -79,6 +79,7 @@ func (s *Server) Drain() {
 var Nav = []web.NavItem{
 	{Label: "Home", Path: "/", Rule: access.SignedIn},
 	{Label: "Tickets", Path: "/tickets", Rule: access.AnyOf(access.Customer)},
+	{Label: "Notices", Path: "/notices", Rule: access.AnyOf(access.Customer)},
 	{Label: "Queue", Path: "/queue", Rule: access.AnyOf(access.Agent, access.CISO)},
 	{Label: "Incidents", Path: "/incidents", Rule: access.AnyOf(access.Employee, access.Agent, access.CISO, access.Admin)},
 	{Label: "Users", Path: "/admin/users", Rule: access.AnyOf(access.Admin)},
@@ -87,6 +88,7 @@ var Nav = []web.NavItem{
 	{Label: "Calendar", Path: "/admin/calendar", Rule: access.AnyOf(access.Admin)},
 	{Label: "Routing", Path: "/admin/routing", Rule: access.AnyOf(access.Admin)},
 	{Label: "Teams", Path: "/admin/teams", Rule: access.AnyOf(access.Admin)},
+	{Label: "Incident deadlines", Path: "/admin/incidents", Rule: access.AnyOf(access.Admin)},
 	{Label: "Jobs", Path: "/admin/jobs", Rule: access.AnyOf(access.Admin)},
 	{Label: "Audit log", Path: "/audit", Rule: access.AnyOf(access.CISO, access.Admin)},
 	{Label: "Account", Path: "/account", Rule: access.SignedIn},
@@ -205,7 +207,9 @@ func New(o Options) (*Server, error) {
 	incidents := incident.NewService(incident.Options{DB: o.DB, PublicURL: cfg.PublicURL.String(), Now: o.Now,
 		Files: ticket.AttachmentLimits{MaxSize: cfg.AttachmentMaxSize, MaxFiles: cfg.AttachmentMaxFiles}})
 	s.Add(ticket.NewHandler(tickets, actions, renderer, validate).WithIncidents(incidents).WithLive(o.Live).Routes()...)
-	s.Add(incident.NewHandler(incidents, renderer, validate).Routes()...)
+	incidentPages := incident.NewHandler(incidents, renderer, validate)
+	s.Add(incidentPages.Routes()...)
+	s.Add(incidentPages.DeadlineRoutes()...)
 	s.Add(auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), actions, renderer).Routes()...)
 	s.Add(user.NewAdmin(o.DB, user.NewService(o.DB, sessions), actions, renderer, validate).Routes()...)
 	s.Add(sla.NewAdmin(o.DB, calendars, renderer, validate).Routes()...)

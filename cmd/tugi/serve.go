@@ -24,6 +24,7 @@ import (
 	"tugi/app/config"
 	"tugi/app/demo"
 	"tugi/app/formtoken"
+	"tugi/app/incident"
 	"tugi/app/job"
 	"tugi/app/live"
 	"tugi/app/mail"
@@ -213,6 +214,8 @@ func backgroundJobs(ctx context.Context, db *sqlx.DB, cfg *config.Config, log *s
 			Every: mail.ClearEvery, OneAtATime: true, Run: mailer.ClearBodies},
 		job.Job{Name: "sla.clocks", About: "Tells agents and teams of SLA warnings and breaches, and recomputes due times after the calendar or a policy changes.",
 			Every: ticket.SLAJobEvery, Run: clocks.Run},
+		job.Job{Name: "incident.deadlines", About: "Warns the CISO by e-mail when an incident's legal or customer deadline comes close, and when it passes.",
+			Every: incident.DeadlineJobEvery, Run: incident.NewDeadlineJob(incident.DeadlineJobOptions{DB: db, PublicURL: cfg.PublicURL.String(), Log: log}).Run},
 		job.Job{Name: "sessions.cleanup", About: "Removes ended sessions.",
 			Every: 10 * time.Minute, OneAtATime: true, Run: func(ctx context.Context) error { return sessions.Cleanup(ctx, log) }},
 		job.Job{Name: "forms.prune_tokens", About: "Forgets the tokens of forms sent more than seven days ago.",

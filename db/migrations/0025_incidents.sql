@@ -16,7 +16,7 @@ CREATE TABLE incidents (
     -- INC-<year of the report, Europe/Tallinn>-<number within that year, four digits or more>.
     ref_year    integer NOT NULL CHECK (ref_year BETWEEN 2000 AND 9999),
     ref_number  integer NOT NULL CHECK (ref_number >= 1),
-    reference   text GENERATED ALWAYS AS ('INC-' || ref_year::text || '-' || lpad(ref_number::text, 4, '0')) STORED,
+    reference   text GENERATED ALWAYS AS ('INC-' || ref_year::text || '-' || lpad(ref_number::text, greatest(4, length(ref_number::text)), '0')) STORED,
     -- The report, as the reporter gave it.
     summary        text NOT NULL CHECK (length(btrim(summary)) BETWEEN 1 AND 10000),
     noticed_at     timestamptz,
