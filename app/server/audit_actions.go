@@ -4,6 +4,7 @@ import (
 	"tugi/app/audit"
 	"tugi/app/audit/auditpage"
 	"tugi/app/auth"
+	"tugi/app/chat"
 	"tugi/app/mail"
 	"tugi/app/routing"
 	"tugi/app/sla"
@@ -21,6 +22,7 @@ func AuditActions() (*audit.Actions, error) {
 		user.AuditActions(),
 		auditpage.AuditActions(),
 		ticket.AuditActions(),
+		chat.AuditActions(),
 		routing.AuditActions(),
 		sla.AuditActions(),
 		mail.AuditActions(),

@@ -20,6 +20,7 @@ import (
 	"tugi/app/access"
 	"tugi/app/audit/auditpage"
 	"tugi/app/auth"
+	"tugi/app/chat"
 	"tugi/app/config"
 	"tugi/app/database"
 	"tugi/app/home"
@@ -69,7 +70,9 @@ func (s *Server) Drain() { s.draining.Store(true) }
 var Nav = []web.NavItem{
 	{Label: "Home", Path: "/", Rule: access.SignedIn},
 	{Label: "Tickets", Path: "/tickets", Rule: access.AnyOf(access.Customer)},
+	{Label: "Chat", Path: "/chat", Rule: access.AnyOf(access.Customer)},
 	{Label: "Queue", Path: "/queue", Rule: access.AnyOf(access.Agent, access.CISO)},
+	{Label: "Chats", Path: "/queue/chats", Rule: access.AnyOf(access.Agent)},
 	{Label: "Users", Path: "/admin/users", Rule: access.AnyOf(access.Admin)},
 	{Label: "Organisations", Path: "/admin/organisations", Rule: access.AnyOf(access.Admin)},
 	{Label: "Service levels", Path: "/admin/sla", Rule: access.AnyOf(access.Admin)},
@@ -184,9 +187,11 @@ func New(o Options) (*Server, error) {
 		route.Route{Method: http.MethodGet, Path: "/static/*", Kind: route.Infra, Rule: access.Public, Handler: assets.Handler},
 	)
 	s.Add(authH.Routes()...)
-	s.Add(home.NewHandler(o.DB, calendars, renderer).Routes()...)
 	tickets := ticket.NewService(ticket.Options{DB: o.DB, Calendars: calendars, Now: o.Now, PublicURL: cfg.PublicURL.String(), Attachments: attachments})
+	chats := chat.NewService(chat.Options{DB: o.DB, Tickets: tickets, Calendars: calendars, Now: o.Now, Attachments: attachments, PublicURL: cfg.PublicURL.String()})
+	s.Add(home.NewHandler(o.DB, calendars, chats, renderer).Routes()...)
 	s.Add(ticket.NewHandler(tickets, actions, renderer, validate).Routes()...)
+	s.Add(chat.NewHandler(chats, o.DB, o.Live, renderer, validate).Routes()...)
 	s.Add(auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), actions, renderer).Routes()...)
 	s.Add(user.NewAdmin(o.DB, user.NewService(o.DB, sessions), actions, renderer, validate).Routes()...)
 	s.Add(sla.NewAdmin(o.DB, calendars, renderer, validate).Routes()...)

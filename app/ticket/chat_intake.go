@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -298,4 +299,20 @@ func Uploads(c echo.Context, form *web.Form, field string, limits AttachmentLimi
 // beside field with what the ticket forms say of it.
 func RefusedFiles(c echo.Context, form *web.Form, field string, err error, limits AttachmentLimits) bool {
 	return refusedFiles(c, form, field, err, limits)
+}
+
+// SendFile sends a file kept by another feature (a chat's) as an attachment is sent:
+// as a download named name, that a browser showing it anyway lets do nothing, kept by
+// no cache.
+func SendFile(c echo.Context, name, contentType string, size int64, r io.Reader) error {
+	if contentType == "" {
+		contentType = echo.MIMEOctetStream
+	}
+	hd := c.Response().Header()
+	hd.Set(echo.HeaderContentDisposition, contentDisposition(name))
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Content-Security-Policy", downloadPolicy)
+	hd.Set("Cache-Control", "private, no-store")
+	hd.Set(echo.HeaderContentLength, strconv.FormatInt(size, 10))
+	return c.Stream(http.StatusOK, contentType, r)
 }

@@ -1,0 +1,161 @@
+package chat_test
+
+import (
+	"bufio"
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"tugi/app/apptest"
+	"tugi/app/calendar"
+	"tugi/app/testdb"
+)
+
+func TestMain(m *testing.M) { testdb.Main(m) }
+
+// The demo people the tests act as.
+const (
+	mari   = "customer@demo-customer.example"   // Demo Customer OÜ
+	jaan   = "customer@second-customer.example" // Second Customer AS
+	andres = "agent@tugi.example"
+	kadri  = "agent2@tugi.example"
+	sirje  = "ciso@tugi.example"
+	eva    = "employee@tugi.example"
+	toomas = "admin@tugi.example"
+)
+
+// clock is the tests' time: support's hours decide whether chat is offered, so no test
+// may depend on the real time of day.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// openClock is a clock ten minutes into the support calendar's next opening hours (the
+// default calendar: business days 09:00–17:00 in Tallinn), and closedClock one a minute
+// before they open.
+func openClock() *clock {
+	return &clock{t: calendar.Default().NextOpen(time.Now().Add(24 * time.Hour)).Add(10 * time.Minute)}
+}
+
+func closedClock() *clock {
+	return &clock{t: calendar.Default().NextOpen(time.Now().Add(24 * time.Hour)).Add(-time.Minute)}
+}
+
+// newApp starts Tugi at an hour support is open, with the agents Andres and Kadri
+// available.
+func newApp(t *testing.T) (*apptest.App, *clock) {
+	t.Helper()
+	c := openClock()
+	app := apptest.NewWith(t, apptest.Options{Now: c.Now})
+	for _, who := range []string{andres, kadri} {
+		app.SignIn(t, who).Post(t, "/availability", url.Values{"available": {"true"}, "back": {"/"}}, http.StatusSeeOther)
+	}
+	return app, c
+}
+
+func count(t testing.TB, db *sqlx.DB, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.Get(&n, query, args...); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+// start has the customer start a chat saying body and returns its id.
+func start(t *testing.T, c *apptest.Client, body string) int64 {
+	t.Helper()
+	p := c.Post(t, "/chat", url.Values{"body": {body}}, http.StatusSeeOther)
+	id, err := strconv.ParseInt(strings.TrimPrefix(p.Location(), "/chat/"), 10, 64)
+	if err != nil {
+		t.Fatalf("start: sent to %q", p.Location())
+	}
+	return id
+}
+
+func chatPath(id int64, rest ...string) string {
+	return "/chat/" + strconv.FormatInt(id, 10) + strings.Join(rest, "")
+}
+
+// stream is a chat's stream of server-sent events as a client reads it.
+type stream struct {
+	events chan string // "event: data" of each event
+	cancel func()
+}
+
+// openStream opens path's stream for c; it fails t unless it answers 200.
+func openStream(t *testing.T, c *apptest.Client, base, path string) *stream {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.HTTP().Do(req)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusOK {
+		res.Body.Close()
+		cancel()
+		t.Fatalf("stream %s: %d", path, res.StatusCode)
+	}
+	s := &stream{events: make(chan string, 100), cancel: cancel}
+	go func() {
+		defer res.Body.Close()
+		sc := bufio.NewScanner(res.Body)
+		var event string
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "event: "):
+				event = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: "):
+				s.events <- event + ": " + strings.TrimPrefix(line, "data: ")
+			}
+		}
+		close(s.events)
+	}()
+	t.Cleanup(cancel)
+	return s
+}
+
+// next returns the next event of the stream whose name is event, waiting at most within;
+// "" when none came.
+func (s *stream) next(event string, within time.Duration) string {
+	deadline := time.After(within)
+	for {
+		select {
+		case e, ok := <-s.events:
+			if !ok {
+				return ""
+			}
+			if strings.HasPrefix(e, event+": ") {
+				return e
+			}
+		case <-deadline:
+			return ""
+		}
+	}
+}
