@@ -50,6 +50,7 @@ var owners = map[string]string{
 	"job_runs":           "app/job",
 	"role_changes":       "app/user",
 	"form_submissions":   "app/formtoken",
+	"live_events":        "app/live",
 	"reference_version":  "app/reference", // written by triggers only (db/migrations/0013)
 	"schema_migrations":  "app/database",  // created by the migrator itself
 }

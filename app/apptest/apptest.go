@@ -24,8 +24,10 @@ import (
 
 	"tugi/app/auth"
 	"tugi/app/config"
+	"tugi/app/database"
 	"tugi/app/demo"
 	"tugi/app/job"
+	"tugi/app/live"
 	"tugi/app/server"
 	"tugi/app/testdb"
 	"tugi/app/web"
@@ -34,6 +36,7 @@ import (
 // App is a running Tugi for one test.
 type App struct {
 	DB     *sqlx.DB
+	DSN    string // the database's connection string
 	Server *server.Server
 	URL    string      // the test server's base address, http://127.0.0.1:port
 	Logs   *SafeBuffer // everything Tugi logged
@@ -55,7 +58,12 @@ func New(t testing.TB) *App { return NewWith(t, Options{}) }
 // NewWith starts Tugi as o says.
 func NewWith(t testing.TB, o Options) *App {
 	t.Helper()
-	db := testdb.New(t)
+	dsn := testdb.NewDSN(t)
+	db, err := database.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
 	cfg, err := config.FromEnv(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +77,8 @@ func NewWith(t testing.TB, o Options) *App {
 	logs := &SafeBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := server.New(server.Options{DB: db, Config: cfg, Log: log, Throttle: o.Throttle,
-		Support: web.Support{Phone: "+372 671 8578", Email: "info@directo.ee"}, Now: o.Now, Jobs: o.Jobs, Metrics: o.Metrics})
+		Support: web.Support{Phone: "+372 671 8578", Email: "info@directo.ee"}, Now: o.Now, Jobs: o.Jobs, Metrics: o.Metrics,
+		Live: startHub(t, db, dsn, log)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,12 +87,30 @@ func NewWith(t testing.TB, o Options) *App {
 	}
 	ts := httptest.NewServer(srv.Echo)
 	t.Cleanup(ts.Close)
+	t.Cleanup(srv.Live.Close) // first: open streams would hold up ts.Close
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("Tugi's log:\n%s", logs.String())
 		}
 	})
-	return &App{DB: db, Server: srv, URL: ts.URL, Logs: logs, Config: cfg}
+	return &App{DB: db, DSN: dsn, Server: srv, URL: ts.URL, Logs: logs, Config: cfg}
+}
+
+// startHub runs a live hub for the test and waits until it listens, so that events
+// committed from then on reach its streams. It is stopped when the test ends.
+func startHub(t testing.TB, db *sqlx.DB, dsn string, log *slog.Logger) *live.Hub {
+	t.Helper()
+	hub := live.NewHub(live.Options{DB: db, DSN: dsn, Log: log})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); hub.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	select {
+	case <-hub.Ready():
+	case <-time.After(30 * time.Second):
+		t.Fatal("apptest: the live hub does not listen")
+	}
+	return hub
 }
 
 // Beside starts a second Tugi on a's database, as a second process behind a load
@@ -93,13 +120,14 @@ func (a *App) Beside(t testing.TB) *App {
 	logs := &SafeBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := server.New(server.Options{DB: a.DB, Config: a.Config, Log: log, Throttle: auth.DefaultThrottle,
-		Support: web.Support{Phone: "+372 671 8578", Email: "info@directo.ee"}})
+		Support: web.Support{Phone: "+372 671 8578", Email: "info@directo.ee"}, Live: startHub(t, a.DB, a.DSN, log)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.Echo)
 	t.Cleanup(ts.Close)
-	return &App{DB: a.DB, Server: srv, URL: ts.URL, Logs: logs, Config: a.Config}
+	t.Cleanup(srv.Live.Close) // first: open streams would hold up ts.Close
+	return &App{DB: a.DB, DSN: a.DSN, Server: srv, URL: ts.URL, Logs: logs, Config: a.Config}
 }
 
 // Client is a browser-like HTTP client with its own cookies. It does not follow

@@ -133,3 +133,31 @@ func (c *boundedConn) SetReadDeadline(t time.Time) error {
 	c.mu.Unlock()
 	return c.Conn.SetReadDeadline(t)
 }
+
+// ListenDialer opens connections for a PostgreSQL listener (LISTEN, app/live): with the
+// pool's TCP keepalive and TCP_USER_TIMEOUT, so a dead peer or a cut network is noticed
+// within about half a minute, but without the pool's deadline on each round trip: a
+// listening connection waits, idle, for notifications as long as nothing happens, and
+// the deadline would end it after Limits.Statement plus RoundTripMargin of quiet.
+func ListenDialer() interface {
+	Dial(network, address string) (net.Conn, error)
+	DialTimeout(network, address string, timeout time.Duration) (net.Conn, error)
+} {
+	return listenDialer{newDialer(Limits{Statement: DefaultStatementTimeout}).net}
+}
+
+type listenDialer struct{ net net.Dialer }
+
+func (d listenDialer) Dial(network, address string) (net.Conn, error) {
+	return d.net.Dial(network, address)
+}
+
+func (d listenDialer) DialTimeout(network, address string, timeout time.Duration) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return d.net.DialContext(ctx, network, address)
+}
+
+func (d listenDialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	return d.net.DialContext(ctx, network, address)
+}

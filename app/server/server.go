@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -25,6 +26,7 @@ import (
 	"tugi/app/database"
 	"tugi/app/home"
 	"tugi/app/job"
+	"tugi/app/live"
 	"tugi/app/route"
 	"tugi/app/routing"
 	"tugi/app/sla"
@@ -45,6 +47,7 @@ type Options struct {
 	Now      func() time.Time    // the clock of ticket SLAs; time.Now when nil (tests set it)
 	Jobs     []job.Job           // the background jobs the runner runs, for their page
 	Metrics  prometheus.Gatherer // what /metrics serves; nothing when nil
+	Live     *live.Hub           // the live layer of this process (app/live); required
 }
 
 // Server is Tugi's HTTP handler and the parts main needs to run beside it.
@@ -53,6 +56,7 @@ type Server struct {
 	Sessions *auth.SessionStore
 	Renderer *web.Renderer
 	Routes   []route.Route // the route table, in the order it was added
+	Live     *live.Hub     // the live layer's hub, whose streams Drain ends
 
 	chains   map[route.Kind][]echo.MiddlewareFunc // what a route of each kind runs through
 	routed   map[string]map[string]bool           // path, method: in the table
@@ -63,8 +67,13 @@ type Server struct {
 const ReadyWait = 1500 * time.Millisecond
 
 // Drain makes /readyz answer 503 from now on, while every other route goes on serving:
-// at shutdown, a load balancer then moves traffic away before the listener closes.
-func (s *Server) Drain() { s.draining.Store(true) }
+// at shutdown, a load balancer then moves traffic away before the listener closes. It
+// ends every live stream (their clients reconnect, to another process once the load
+// balancer has moved them), as a stream never ends by itself.
+func (s *Server) Drain() {
+	s.draining.Store(true)
+	s.Live.Close()
+}
 
 // Nav is the main navigation; each entry shows only to those its rule allows.
 var Nav = []web.NavItem{
@@ -158,7 +167,10 @@ func New(o Options) (*Server, error) {
 		return slices.Concat([]echo.MiddlewareFunc{flashes.Middleware(), web.KeepURLOnFailedSubmit()}, body,
 			[]echo.MiddlewareFunc{authH.LoadSession, csrf})
 	}
-	s := &Server{Echo: e, Sessions: sessions, Renderer: renderer, chains: map[route.Kind][]echo.MiddlewareFunc{
+	if o.Live == nil {
+		return nil, errors.New("server: no live hub (Options.Live)")
+	}
+	s := &Server{Echo: e, Sessions: sessions, Renderer: renderer, Live: o.Live, chains: map[route.Kind][]echo.MiddlewareFunc{
 		route.Page:     slices.Concat([]echo.MiddlewareFunc{deadlines(route.Page), readSmall, admit, compress}, person(small)),
 		route.Form:     slices.Concat([]echo.MiddlewareFunc{deadlines(route.Form), readSmall, admit, compress}, person(small)),
 		route.Upload:   slices.Concat([]echo.MiddlewareFunc{deadlines(route.Upload), compress}, person(large, web.ReadMultipart(uploadMemory), admitUpload)),

@@ -32,11 +32,18 @@ const (
 // with DATABASE_URL the URL says who Tugi is. close stops what it started. embedded
 // reports which of the two it is.
 func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool, as role) (db *sqlx.DB, embedded bool, close func(), err error) {
-	dsn := cfg.DatabaseURL
+	db, _, embedded, close, err = openDatabaseAt(ctx, cfg, log, migrate, as)
+	return db, embedded, close, err
+}
+
+// openDatabaseAt is openDatabase that also returns the connection string the pool uses,
+// for a connection of its own (the live layer's listener).
+func openDatabaseAt(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool, as role) (db *sqlx.DB, dsn string, embedded bool, close func(), err error) {
+	dsn = cfg.DatabaseURL
 	var cluster *pgcluster.Cluster
 	if dsn == "" {
 		if cluster, err = pgcluster.Start(ctx, pgcluster.Options{Dir: cfg.DataDir, Logger: log}); err != nil {
-			return nil, false, nil, err
+			return nil, "", false, nil, err
 		}
 		dsn = cluster.DSN(pgcluster.AppDatabase)
 	}
@@ -49,7 +56,7 @@ func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger, mig
 	}
 	if db, err = database.OpenLimited(ctx, dsn, database.Limits{Statement: cfg.StatementTimeout}); err != nil {
 		stopCluster()
-		return nil, false, nil, err
+		return nil, "", false, nil, err
 	}
 	if migrate {
 		err = database.Migrate(ctx, db, log)
@@ -58,13 +65,14 @@ func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger, mig
 	}
 	if err == nil && cluster != nil && as == asApp {
 		db, err = reopenAsApp(ctx, cluster, db)
+		dsn = cluster.AppDSN(pgcluster.AppDatabase)
 	}
 	if err != nil {
 		db.Close()
 		stopCluster()
-		return nil, false, nil, err
+		return nil, "", false, nil, err
 	}
-	return db, cluster != nil, func() { db.Close(); stopCluster() }, nil
+	return db, dsn, cluster != nil, func() { db.Close(); stopCluster() }, nil
 }
 
 // reopenAsApp makes sure the embedded cluster has its least-privileged role and returns a

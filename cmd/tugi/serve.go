@@ -25,6 +25,7 @@ import (
 	"tugi/app/demo"
 	"tugi/app/formtoken"
 	"tugi/app/job"
+	"tugi/app/live"
 	"tugi/app/mail"
 	"tugi/app/server"
 	"tugi/app/sla"
@@ -76,7 +77,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	log := newLogger(stdout, cfg.LogLevel, cfg.LogFormat)
 	tuneGC(os.Getenv)
 
-	db, embedded, closeDB, err := openDatabase(ctx, cfg, log, cfg.Migrate, asApp)
+	db, dsn, embedded, closeDB, err := openDatabaseAt(ctx, cfg, log, cfg.Migrate, asApp)
 	if err != nil {
 		return err
 	}
@@ -92,8 +93,10 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 
+	// The live layer: one listening connection, and this process's streams (app/live).
+	hub := live.NewHub(live.Options{DB: db, DSN: dsn, Log: log})
 	srv, err := server.New(server.Options{DB: db, Config: cfg, Log: log, Throttle: auth.DefaultThrottle,
-		Support: web.Support{Phone: supportPhone, Email: supportEmail}, Jobs: jobs, Metrics: metrics})
+		Support: web.Support{Phone: supportPhone, Email: supportEmail}, Jobs: jobs, Metrics: metrics, Live: hub})
 	if err != nil {
 		return err
 	}
@@ -135,6 +138,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	var wg sync.WaitGroup
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	wg.Go(func() { runner.Run(bgCtx) })
+	wg.Go(func() { hub.Run(bgCtx) })
 
 	serveErr := make(chan error, 1)
 	go func() {
@@ -168,6 +172,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 				err = fmt.Errorf("serve: %w", err)
 			}
 		}
+		// Streams never end by themselves: end them (their clients reconnect elsewhere),
+		// or Shutdown would wait for them until its timeout.
+		hub.Close()
 		log.Info("shutting down: letting requests in flight finish", "timeout", cfg.ShutdownTimeout)
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 		defer cancel()
@@ -210,6 +217,8 @@ func backgroundJobs(ctx context.Context, db *sqlx.DB, cfg *config.Config, log *s
 			Every: 10 * time.Minute, OneAtATime: true, Run: func(ctx context.Context) error { return sessions.Cleanup(ctx, log) }},
 		job.Job{Name: "forms.prune_tokens", About: "Forgets the tokens of forms sent more than seven days ago.",
 			Every: formtoken.PruneEvery, OneAtATime: true, Run: func(ctx context.Context) error { return formtoken.Prune(ctx, db, time.Now()) }},
+		job.Job{Name: "live.prune", About: "Removes live events older than a day, which reconnecting pages no longer ask for.",
+			Every: live.PruneEvery, OneAtATime: true, Run: func(ctx context.Context) error { return live.Prune(ctx, db, time.Now()) }},
 		job.Job{Name: "audit.head_log", About: "Writes the audit chain's head to the log, so that a copy of the log kept elsewhere exposes a rewrite of the chain.",
 			Every: 24 * time.Hour, Run: func(ctx context.Context) error { return audit.LogHead(ctx, db, log) }},
 	)

@@ -1,0 +1,261 @@
+package live_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"tugi/app/database"
+	"tugi/app/live"
+	"tugi/app/testdb"
+)
+
+func TestMain(m *testing.M) { testdb.Main(m) }
+
+// process is one tugi serve's part of the live layer: a hub listening on the database,
+// and an HTTP server whose one route streams the topics of ?topic= to anyone, allowed
+// events of organisation ?org= (0: every event).
+type process struct {
+	hub *live.Hub
+	url string
+}
+
+func start(t testing.TB, db *sqlx.DB, dsn string) *process {
+	t.Helper()
+	hub := live.NewHub(live.Options{DB: db, DSN: dsn, Heartbeat: 200 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); hub.Run(ctx) }()
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		org, _ := strconv.ParseInt(r.URL.Query().Get("org"), 10, 64)
+		err := hub.Serve(w, r, live.Stream{Topics: r.URL.Query()["topic"],
+			Allow: func(m live.Message) bool { return org == 0 || m.Org == org }})
+		if err != nil {
+			t.Error(err)
+		}
+	}))
+	t.Cleanup(func() { hub.Close(); ts.Close(); cancel(); <-done })
+	select {
+	case <-hub.Ready():
+	case <-time.After(30 * time.Second):
+		t.Fatal("the hub does not listen")
+	}
+	return &process{hub: hub, url: ts.URL}
+}
+
+// event is one server-sent event as a client read it.
+type event struct {
+	id         string
+	name, data string
+}
+
+// client is an open stream.
+type client struct {
+	resp   *http.Response
+	events chan event
+	ended  chan struct{}
+}
+
+func open(t testing.TB, url string, header ...string) *client {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("stream %s: %s %s", url, resp.Status, resp.Header.Get("Content-Type"))
+	}
+	c := &client{resp: resp, events: make(chan event, 1000), ended: make(chan struct{})}
+	t.Cleanup(func() { resp.Body.Close() })
+	go func() {
+		defer close(c.ended)
+		sc := bufio.NewScanner(resp.Body)
+		var e event
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case line == "":
+				if e.name != "" || e.data != "" {
+					c.events <- e
+				}
+				e = event{}
+			case strings.HasPrefix(line, "id: "):
+				e.id = line[4:]
+			case strings.HasPrefix(line, "event: "):
+				e.name = line[7:]
+			case strings.HasPrefix(line, "data: "):
+				if e.data != "" {
+					e.data += "\n"
+				}
+				e.data += line[6:]
+			}
+		}
+	}()
+	return c
+}
+
+// next returns the next event, failing the test when none comes within 5 s.
+func (c *client) next(t testing.TB) event {
+	t.Helper()
+	select {
+	case e := <-c.events:
+		return e
+	case <-c.ended:
+		t.Fatal("the stream ended")
+	case <-time.After(5 * time.Second):
+		t.Fatal("no event within 5 s")
+	}
+	return event{}
+}
+
+// none fails the test if an event comes within d.
+func (c *client) none(t testing.TB, d time.Duration) {
+	t.Helper()
+	select {
+	case e := <-c.events:
+		t.Fatalf("an event came that should not: %+v", e)
+	case <-time.After(d):
+	}
+}
+
+func publish(t testing.TB, db *sqlx.DB, e live.Event) int64 {
+	t.Helper()
+	var id int64
+	err := database.WithTx(context.Background(), db, func(tx *sqlx.Tx) error {
+		var err error
+		id, err = live.Publish(context.Background(), tx, e)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func newDB(t testing.TB) (*sqlx.DB, string) {
+	dsn := testdb.NewDSN(t)
+	db, err := database.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, dsn
+}
+
+// An event published on one process reaches the streams of another on the same
+// database, with its id, name and data; a rolled-back change publishes nothing.
+func TestEventsCrossProcessesAndRollbackPublishesNothing(t *testing.T) {
+	db, dsn := newDB(t)
+	a, b := start(t, db, dsn), start(t, db, dsn)
+	onB := open(t, b.url+"?topic=ticket:1")
+	onA := open(t, a.url+"?topic=ticket:1")
+
+	rollback := errors.New("the change failed")
+	err := database.WithTx(context.Background(), db, func(tx *sqlx.Tx) error {
+		if _, err := live.Publish(context.Background(), tx, live.Event{Topic: "ticket:1", Kind: "ticket.changed", Data: map[string]string{"said": "rolled back"}}); err != nil {
+			return err
+		}
+		return rollback
+	})
+	if !errors.Is(err, rollback) {
+		t.Fatal(err)
+	}
+	publish(t, db, live.Event{Topic: "ticket:2", Kind: "ticket.changed"}) // a topic nobody chose
+	id := publish(t, db, live.Event{Topic: "ticket:1", Kind: "message.added", Org: 7, Data: map[string]string{"said": "hello"}})
+	for _, c := range []*client{onA, onB} {
+		e := c.next(t)
+		if e.id != strconv.FormatInt(id, 10) || e.name != "message.added" || e.data != `{"said": "hello"}` {
+			t.Errorf("got %+v, want id %d message.added {\"said\": \"hello\"} (and nothing of the rolled-back change)", e, id)
+		}
+	}
+	var n int
+	if err := db.Get(&n, `SELECT count(*) FROM live_events WHERE payload->>'said' = 'rolled back'`); err != nil || n != 0 {
+		t.Errorf("the rolled-back event was kept: %d, %v", n, err)
+	}
+}
+
+// Allow is asked for every event: a stream that allows only organisation 7's events
+// never carries organisation 8's, though it chose their topic.
+func TestAllowFiltersEveryEvent(t *testing.T) {
+	db, dsn := newDB(t)
+	p := start(t, db, dsn)
+	c := open(t, p.url+"?topic=queue&org=7")
+	theirs := publish(t, db, live.Event{Topic: "queue", Kind: "ticket.changed", Org: 8, Data: "theirs"})
+	id := publish(t, db, live.Event{Topic: "queue", Kind: "ticket.changed", Org: 7, Data: "ours"})
+	if e := c.next(t); e.id != strconv.FormatInt(id, 10) {
+		t.Errorf("got %+v, want only organisation 7's event %d", e, id)
+	}
+	// On a replay from the table too.
+	r := open(t, p.url+"?topic=queue&org=7", "Last-Event-ID", strconv.FormatInt(theirs-1, 10))
+	if e := r.next(t); e.id != strconv.FormatInt(id, 10) {
+		t.Errorf("replayed %+v, want only organisation 7's event %d", e, id)
+	}
+	r.none(t, 300*time.Millisecond)
+}
+
+// A client that reconnects with Last-Event-ID is sent first what it missed, from the
+// table, then what comes live; a large event (past a notification's 8000 bytes) goes
+// through the table.
+func TestReconnectReplaysWhatWasMissed(t *testing.T) {
+	db, dsn := newDB(t)
+	p := start(t, db, dsn)
+	c := open(t, p.url+"?topic=chat:1")
+	first := publish(t, db, live.Event{Topic: "chat:1", Kind: "said", Data: "one"})
+	if e := c.next(t); e.id != strconv.FormatInt(first, 10) {
+		t.Fatalf("got %+v", e)
+	}
+	c.resp.Body.Close()
+	<-c.ended
+	big := strings.Repeat("x", 10000)
+	missed := []int64{
+		publish(t, db, live.Event{Topic: "chat:1", Kind: "said", Data: "two"}),
+		publish(t, db, live.Event{Topic: "chat:1", Kind: "said", Data: big}),
+	}
+	publish(t, db, live.Event{Topic: "chat:2", Kind: "said", Data: "elsewhere"})
+	again := open(t, p.url+"?topic=chat:1", "Last-Event-ID", strconv.FormatInt(first, 10))
+	for _, id := range missed {
+		if e := again.next(t); e.id != strconv.FormatInt(id, 10) {
+			t.Errorf("replayed %+v, want event %d", e, id)
+		}
+	}
+	live := publish(t, db, live.Event{Topic: "chat:1", Kind: "said", Data: big})
+	if e := again.next(t); e.id != strconv.FormatInt(live, 10) || len(e.data) != len(big)+2 {
+		t.Errorf("after the replay got %s (%d bytes), want event %d of %d bytes", e.id, len(e.data), live, len(big)+2)
+	}
+}
+
+// Closing the hub (shutdown) ends every stream, and new ones are refused.
+func TestCloseEndsStreams(t *testing.T) {
+	db, dsn := newDB(t)
+	p := start(t, db, dsn)
+	c := open(t, p.url+"?topic=queue")
+	p.hub.Close()
+	select {
+	case <-c.ended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stream did not end when the hub closed")
+	}
+	resp, err := http.Get(p.url + "?topic=queue")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("a stream opened after Close: %s, want 503", resp.Status)
+	}
+}
