@@ -54,11 +54,21 @@ func (c *clock) add(d time.Duration) {
 // default calendar: business days 09:00–17:00 in Tallinn), and closedClock one a minute
 // before they open.
 func openClock() *clock {
-	return &clock{t: calendar.Default().NextOpen(time.Now().Add(24 * time.Hour)).Add(10 * time.Minute)}
+	return &clock{t: calendar.Default().NextOpen(closedAfter(time.Now())).Add(10 * time.Minute)}
 }
 
 func closedClock() *clock {
-	return &clock{t: calendar.Default().NextOpen(time.Now().Add(24 * time.Hour)).Add(-time.Minute)}
+	return &clock{t: calendar.Default().NextOpen(closedAfter(time.Now())).Add(-time.Minute)}
+}
+
+// closedAfter is the first whole hour after t, a day on, when support is closed.
+func closedAfter(t time.Time) time.Time {
+	cal := calendar.Default()
+	t = t.Add(24 * time.Hour).Truncate(time.Hour)
+	for cal.IsOpen(t) {
+		t = t.Add(time.Hour)
+	}
+	return t
 }
 
 // newApp starts Tugi at an hour support is open, with the agents Andres and Kadri
