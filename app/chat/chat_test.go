@@ -464,3 +464,18 @@ func TestMessagesCrossProcesses(t *testing.T) {
 		t.Errorf("agent reads %q", got)
 	}
 }
+
+// A message left as a ticket twice (a double click, the back button) is one ticket.
+func TestLeavingAMessageTwiceIsOnce(t *testing.T) {
+	t.Parallel()
+	clk := closedClock()
+	app := apptest.NewWith(t, apptest.Options{Now: clk.Now})
+	c := app.SignIn(t, mari)
+	to := c.SendTwice(t, "/chat", "#leave-form", "/chat/ticket", url.Values{"body": {"Please call me back about the contract."}})
+	if !strings.HasPrefix(to, "/tickets/") {
+		t.Errorf("sent to %q", to)
+	}
+	if n := count(t, app.DB, `SELECT count(*) FROM tickets WHERE channel = 'chat'`); n != 1 {
+		t.Errorf("%d tickets from one message", n)
+	}
+}

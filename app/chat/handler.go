@@ -690,7 +690,8 @@ type QueuePage struct {
 	Mine    []QueueRow
 	Limit   int
 	Figures FiguresView
-	Offered bool
+	// Available is whether the agent takes new work now (the availability switch).
+	Available bool
 }
 
 // QueueRow is a chat in the agents' lists.
@@ -752,7 +753,7 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 		return err
 	}
 	now := h.svc.Now()
-	data := QueuePage{Limit: policy.AgentLimit}
+	data := QueuePage{Limit: policy.AgentLimit, Available: v.Available}
 	firsts := map[int64]string{}
 	tickets := map[int64][]TicketRow{}
 	for _, ch := range waiting {

@@ -15,6 +15,7 @@ import (
 	"tugi/app/access"
 	"tugi/app/audit"
 	"tugi/app/database"
+	"tugi/app/formtoken"
 	"tugi/app/routing"
 	"tugi/app/web"
 )
@@ -143,6 +144,9 @@ func (s *Service) FromChat(ctx context.Context, actor audit.Actor, tr ChatTransc
 			if err := then(ctx, tx, t); err != nil {
 				return err
 			}
+		}
+		if err := formtoken.Locate(ctx, tx, ticketPath(id)); err != nil {
+			return err
 		}
 		changes := map[string]audit.Change{
 			"requester_id": {New: v.UserID},
