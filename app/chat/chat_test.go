@@ -386,17 +386,10 @@ func TestOnlyThePartiesAndAgentsReadAChat(t *testing.T) {
 			c.Get(t, path, tt.want)
 		}
 		if tt.want == http.StatusOK {
-			s := openStream(t, c, app.URL, chatPath(id, "/live"))
-			s.cancel()
+			c.Open(t, chatPath(id, "/live"), http.StatusOK).Close()
 			continue
 		}
-		res, err := c.Try(http.MethodGet, chatPath(id, "/live"), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.Status != tt.want {
-			t.Errorf("%s: stream %d, want %d", tt.who, res.Status, tt.want)
-		}
+		c.Open(t, chatPath(id, "/live"), tt.want)
 		c.Post(t, chatPath(id, "/messages"), url.Values{"body": {"intruder"}}, tt.want)
 	}
 	if n := count(t, app.DB, `SELECT count(*) FROM chat_messages WHERE body = 'intruder'`); n != 0 {
@@ -405,7 +398,7 @@ func TestOnlyThePartiesAndAgentsReadAChat(t *testing.T) {
 
 	// Each event is checked again: an event on the chat's topic that tells of another
 	// organisation never reaches the chat's customer.
-	s := openStream(t, app.SignIn(t, mari), app.URL, chatPath(id, "/live"))
+	s := app.SignIn(t, mari).Open(t, chatPath(id, "/live"), http.StatusOK)
 	var otherOrg int64
 	if err := app.DB.Get(&otherOrg, `SELECT id FROM organisations WHERE name = 'Second Customer AS'`); err != nil {
 		t.Fatal(err)
@@ -414,7 +407,7 @@ func TestOnlyThePartiesAndAgentsReadAChat(t *testing.T) {
 		Data: map[string]any{"chat": id}}); err != nil {
 		t.Fatal(err)
 	}
-	if e := s.next("message", time.Second); e != "" {
+	if e := next(s, "message", time.Second); e != "" {
 		t.Errorf("the customer received another organisation's event: %q", e)
 	}
 	// The queue's stream is for agents only.
@@ -430,20 +423,20 @@ func TestMessagesCrossProcesses(t *testing.T) {
 	cust := app.SignIn(t, mari)
 	id := start(t, cust, "Is anyone there?")
 	ag := app.SignIn(t, andres).On(other)
-	custStream := openStream(t, cust, app.URL, chatPath(id, "/live"))
-	agStream := openStream(t, ag, other.URL, chatPath(id, "/live"))
+	custStream := cust.Open(t, chatPath(id, "/live"), http.StatusOK)
+	agStream := ag.Open(t, chatPath(id, "/live"), http.StatusOK)
 
 	ag.Post(t, "/queue/chats/"+itoa(id)+"/accept", nil, http.StatusSeeOther)
-	if e := custStream.next("state", time.Second); e == "" {
+	if e := next(custStream, "state", time.Second); e == "" {
 		t.Fatal("the customer was not told the chat was accepted")
 	}
 	ag.Get(t, chatPath(id, "/typing"), http.StatusNoContent)
-	if e := custStream.next("typing", time.Second); !strings.Contains(e, "typing…") {
+	if e := next(custStream, "typing", time.Second); !strings.Contains(e, "typing…") {
 		t.Errorf("typing: %q", e)
 	}
 	sent := time.Now()
 	ag.Post(t, chatPath(id, "/messages"), url.Values{"body": {"Yes, Andres here."}}, http.StatusSeeOther)
-	if e := custStream.next("message", time.Second); e == "" {
+	if e := next(custStream, "message", time.Second); e == "" {
 		t.Fatal("the agent's message did not reach the customer's stream within a second")
 	}
 	if d := time.Since(sent); d > time.Second {
@@ -453,11 +446,11 @@ func TestMessagesCrossProcesses(t *testing.T) {
 		t.Errorf("customer reads %q", got)
 	}
 	// Reading them told the agent's process (seen), and the customer's reply crosses back.
-	if e := agStream.next("message", time.Second); e == "" {
+	if e := next(agStream, "message", time.Second); e == "" {
 		t.Error("the agent was not told the customer saw the message")
 	}
 	cust.Post(t, chatPath(id, "/messages"), url.Values{"body": {"Great, thanks."}}, http.StatusSeeOther)
-	if e := agStream.next("message", time.Second); e == "" {
+	if e := next(agStream, "message", time.Second); e == "" {
 		t.Fatal("the customer's message did not reach the agent's stream")
 	}
 	if got := ag.Get(t, chatPath(id), http.StatusOK).Text(".chat-message:last-child .body"); got != "Great, thanks." {

@@ -1,8 +1,6 @@
 package chat_test
 
 import (
-	"bufio"
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -107,62 +105,17 @@ func chatPath(id int64, rest ...string) string {
 	return "/chat/" + strconv.FormatInt(id, 10) + strings.Join(rest, "")
 }
 
-// stream is a chat's stream of server-sent events as a client reads it.
-type stream struct {
-	events chan string // "event: data" of each event
-	cancel func()
-}
-
-// openStream opens path's stream for c; it fails t unless it answers 200.
-func openStream(t *testing.T, c *apptest.Client, base, path string) *stream {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := c.HTTP().Do(req)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	if res.StatusCode != http.StatusOK {
-		res.Body.Close()
-		cancel()
-		t.Fatalf("stream %s: %d", path, res.StatusCode)
-	}
-	s := &stream{events: make(chan string, 100), cancel: cancel}
-	go func() {
-		defer res.Body.Close()
-		sc := bufio.NewScanner(res.Body)
-		var event string
-		for sc.Scan() {
-			line := sc.Text()
-			switch {
-			case strings.HasPrefix(line, "event: "):
-				event = strings.TrimPrefix(line, "event: ")
-			case strings.HasPrefix(line, "data: "):
-				s.events <- event + ": " + strings.TrimPrefix(line, "data: ")
-			}
-		}
-		close(s.events)
-	}()
-	t.Cleanup(cancel)
-	return s
-}
-
-// next returns the next event of the stream whose name is event, waiting at most within;
-// "" when none came.
-func (s *stream) next(event string, within time.Duration) string {
-	deadline := time.After(within)
+// next returns the data of the next event called name on s within d; "" when none came.
+func next(s *apptest.Stream, name string, d time.Duration) string {
+	deadline := time.After(d)
 	for {
 		select {
-		case e, ok := <-s.events:
+		case e, ok := <-s.Events():
 			if !ok {
 				return ""
 			}
-			if strings.HasPrefix(e, event+": ") {
-				return e
+			if e.Name == name {
+				return e.Name + ": " + e.Data
 			}
 		case <-deadline:
 			return ""

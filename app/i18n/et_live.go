@@ -5,5 +5,8 @@ package i18n
 func init() {
 	add("et", map[string]string{
 		"Removes live events older than a day, which reconnecting pages no longer ask for.": "Eemaldab üle päeva vanused reaalajasündmused, mida taasühenduvad lehed enam ei küsi.",
+		"%s is viewing":  "%s vaatab seda",
+		"%s is replying": "%s kirjutab vastust",
+		"A reply arrived meanwhile — send anyway?": "Vahepeal saabus uus sõnum — kas saadad ikkagi?",
 	})
 }

@@ -227,6 +227,17 @@ func (h *Hub) listen(ctx context.Context) error {
 			return fmt.Errorf("live: listen: %w", err)
 		}
 	}
+	if h.latest.Load() == 0 { // where pages start their streams (Position), before any event came
+		lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		id, err := h.Latest(lctx)
+		cancel()
+		if err != nil {
+			return err
+		}
+		if id > h.latest.Load() {
+			h.latest.Store(id)
+		}
+	}
 	h.readyOnce.Do(func() { close(h.ready) })
 	if !h.lostAt.IsZero() { // a new connection after the last one was lost
 		h.catchUp(ctx, h.lostAt)

@@ -29,9 +29,9 @@ type Stream struct {
 	// ?after=: the events after this id are sent first (Hub.Position when the page was
 	// rendered), 0 for only those from now on.
 	After int64
-	// Opened runs once the stream is open and subscribed (to announce presence, say);
-	// Closed when it ends. Either may be nil.
-	Opened, Closed func()
+	// Opened runs once the stream is open and subscribed (to announce presence, say),
+	// Beat on every heartbeat, Closed when it ends. Any may be nil.
+	Opened, Beat, Closed func()
 }
 
 // Frame is one server-sent event: its name (what htmx's sse-swap matches) and its data,
@@ -115,6 +115,9 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, st Stream) error {
 			replayed = nil // by now every replayed event has passed the live buffer
 			if err := out.comment(""); err != nil {
 				return nil
+			}
+			if st.Beat != nil {
+				st.Beat()
 			}
 		case <-s.dropped:
 			return nil

@@ -173,7 +173,7 @@ func TestStaticFiles(t *testing.T) {
 	t.Run("caching", func(t *testing.T) {
 		var htmx string
 		c.Get(t, "/login", http.StatusOK).Doc.Find("script[src]").Each(func(_ int, s *goquery.Selection) {
-			if src, _ := s.Attr("src"); strings.Contains(src, "htmx") {
+			if src, _ := s.Attr("src"); strings.Contains(src, "/htmx-2") {
 				htmx = src
 			}
 		})

@@ -202,7 +202,7 @@ func New(o Options) (*Server, error) {
 	tickets := ticket.NewService(ticket.Options{DB: o.DB, Calendars: calendars, Now: o.Now, PublicURL: cfg.PublicURL.String(), Attachments: attachments})
 	chats := chat.NewService(chat.Options{DB: o.DB, Tickets: tickets, Calendars: calendars, Now: o.Now, Attachments: attachments, PublicURL: cfg.PublicURL.String()})
 	s.Add(home.NewHandler(o.DB, calendars, chats, renderer).Routes()...)
-	s.Add(ticket.NewHandler(tickets, actions, renderer, validate).Routes()...)
+	s.Add(ticket.NewHandler(tickets, actions, renderer, validate).WithLive(o.Live).Routes()...)
 	s.Add(chat.NewHandler(chats, o.DB, o.Live, renderer, validate).Routes()...)
 	s.Add(auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), actions, renderer).Routes()...)
 	s.Add(user.NewAdmin(o.DB, user.NewService(o.DB, sessions), actions, renderer, validate).Routes()...)

@@ -26,6 +26,10 @@ type AgentPage struct {
 	// Attachments are the files of each message, by message id.
 	Attachments map[int64][]Attachment
 	Upload      UploadHint
+	// LastMessage is the newest message shown, which the reply form carries (a newer one
+	// by someone else makes the reply ask first); LiveAfter where the page's live stream
+	// starts.
+	LastMessage, LiveAfter int64
 }
 
 // Panel is the side panel of the agent's ticket page: the ticket's fields, each changed
@@ -125,7 +129,11 @@ func (h *Handler) renderAgent(c echo.Context, status int, id int64, form web.For
 	if err != nil {
 		return err
 	}
-	p.Data = AgentPage{Ticket: t, Messages: ms, Panel: panel, Tools: tools, Attachments: page.Attachments, Upload: h.uploadHint(c)}
+	data := AgentPage{Ticket: t, Messages: ms, Panel: panel, Tools: tools, Attachments: page.Attachments, Upload: h.uploadHint(c), LiveAfter: h.hub.Position()}
+	for _, m := range ms {
+		data.LastMessage = max(data.LastMessage, m.ID)
+	}
+	p.Data = data
 	return c.Render(status, tplAgent, p)
 }
 
@@ -310,7 +318,9 @@ type QueuePage struct {
 	Priorities []web.Option
 	Statuses   []web.Option
 	Agents     []web.Option
-	Available  bool // the viewer (an agent) takes new tickets now
+	Available  bool   // the viewer (an agent) takes new tickets now
+	Ticket     int64  // the one ticket of a live row (QueueRow)
+	LiveQuery  string // the query string of the page's live stream: its filters, and where it starts
 }
 
 // QueueItem is a row of the queue, every cell ready to print: html/template pays for
@@ -411,6 +421,12 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 		}
 		q.After = Cursor{Key: key, ID: id}
 	}
+	if tpl == tplRow {
+		if data.Ticket, err = strconv.ParseInt(qp.Get("ticket"), 10, 64); err != nil || data.Ticket <= 0 {
+			return echo.ErrNotFound
+		}
+		q.TicketID, q.After = data.Ticket, Cursor{}
+	}
 	rows, more, err := st.Queue(ctx, ScopeOf(v), q)
 	if err != nil {
 		return err
@@ -452,6 +468,12 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 	}
 	data.Query = this.Encode()
 	if tpl == tplQueue {
+		lq := url.Values{}
+		for k, vs := range this {
+			lq[k] = vs
+		}
+		lq.Set("after", strconv.FormatInt(h.hub.Position(), 10))
+		data.LiveQuery = lq.Encode()
 		ch, err := h.svc.Choices(ctx)
 		if err != nil {
 			return err

@@ -12,6 +12,7 @@ import (
 
 	"tugi/app/audit"
 	"tugi/app/i18n"
+	"tugi/app/live"
 	"tugi/app/sla"
 	"tugi/app/web"
 )
@@ -25,6 +26,7 @@ const (
 	tplPanel      = "ticket/agent#panel"
 	tplQueue      = "ticket/queue"
 	tplTable      = "ticket/queue#queue-table"
+	tplRow        = "ticket/queue#queue-live-row"
 	tplOrgOptions = "ticket/queue#org-options"
 )
 
@@ -37,11 +39,18 @@ type Handler struct {
 	actions  *audit.Actions // labels a ticket's history
 	render   *web.Renderer
 	validate *web.Validator
+	hub      *live.Hub // the live layer, whose streams the queue and ticket pages follow
 }
 
 // NewHandler returns the ticket handlers.
 func NewHandler(svc *Service, actions *audit.Actions, render *web.Renderer, validate *web.Validator) *Handler {
 	return &Handler{svc: svc, actions: actions, render: render, validate: validate}
+}
+
+// WithLive gives the handlers the live layer's hub, which serves their streams.
+func (h *Handler) WithLive(hub *live.Hub) *Handler {
+	h.hub = hub
+	return h
 }
 
 func (h *Handler) calendar(c echo.Context) (*calendarInfo, error) {
@@ -293,6 +302,7 @@ type CustomerPage struct {
 	// Attachments are the files of each message, by message id.
 	Attachments map[int64][]Attachment
 	Upload      UploadHint
+	LiveAfter   int64 // where the page's live stream starts
 }
 
 func (h *Handler) renderCustomer(c echo.Context, status int, id int64, form web.Form) error {
@@ -318,6 +328,7 @@ func (h *Handler) renderCustomer(c echo.Context, status int, id int64, form web.
 	}
 	data := CustomerPage{Ticket: t, Messages: ms, Attachments: page.Attachments, Expect: ci.expect(v.Lang, t, now), ReopenDays: int(ReopenWindow / (24 * time.Hour))}
 	data.Upload = h.uploadHint(c)
+	data.LiveAfter = h.hub.Position()
 	data.CanReopen = t.CanReopen(now)
 	data.TooLate = t.Status.Resolved() && !data.CanReopen
 	data.CanReply = t.Status != Closed && !data.TooLate
@@ -336,6 +347,9 @@ func (h *Handler) renderCustomer(c echo.Context, status int, id int64, form web.
 type replyForm struct {
 	Body string `form:"body" validate:"required,max=20000"`
 	Then string `form:"then" validate:"omitempty,oneof=wait open"`
+	// Seen is the newest message the agent's page showed (0 when the form does not say):
+	// a message by someone else after it makes the reply ask first.
+	Seen int64 `form:"seen_message" validate:"omitempty,min=0"`
 }
 
 // Reply adds a public message: the customer's, or an agent's reply.
@@ -358,6 +372,17 @@ func (h *Handler) Reply(c echo.Context) error {
 		return h.renderTicket(c, http.StatusUnprocessableEntity, t.ID, form)
 	}
 	v := web.ViewerOf(c)
+	if f.Seen > 0 && ScopeOf(v).Staff() {
+		newer, err := NewStore(h.svc.reads).NewerMessage(c.Request().Context(), t.ID, f.Seen, v.UserID)
+		if err != nil {
+			return err
+		}
+		if newer { // the page shows it now, with the question; sent again, it goes
+			form.Fail("seen_message", "A reply arrived meanwhile — send anyway?")
+			filesLost(c, &form, "files", files)
+			return h.renderTicket(c, http.StatusUnprocessableEntity, t.ID, form)
+		}
+	}
 	wait := f.Then != "open"
 	err = h.svc.Reply(web.Once(c, ticketPath(t.ID)), web.Actor(c), v, t.ID, f.Body, wait, files...)
 	switch {

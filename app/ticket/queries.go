@@ -225,6 +225,14 @@ FROM (%s) t` + queueClocks
 // index of db/migrations/0004, and PostgreSQL can keep one plan for it (it is run through
 // database.Prepared) instead of planning every page, which cost as much as running it.
 // There are at most a few hundred combinations; Prepared caps what it keeps.
+// newerMessage tells whether ticket $1 has a message (a reply or a note) after id $2 by
+// someone other than $3: what an agent's reply asks about before it goes.
+const newerMessage = `
+SELECT EXISTS (
+    SELECT FROM ticket_messages
+    WHERE ticket_id = $1 AND id > $2 AND author_id IS DISTINCT FROM $3
+)`
+
 func queueSQL(q QueueQuery) (string, []any) {
 	var args []any
 	arg := func(v any) string {
@@ -234,6 +242,9 @@ func queueSQL(q QueueQuery) (string, []any) {
 	var b strings.Builder
 	b.WriteString(queueInner)
 	and := func(cond string) { b.WriteString("\n  AND " + cond) }
+	if q.TicketID != 0 {
+		and("t.id = " + arg(q.TicketID))
+	}
 	if q.OrgID != 0 {
 		and("t.org_id = " + arg(q.OrgID))
 	}

@@ -183,6 +183,9 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, v *access.Viewe
 		if err := formtoken.Locate(ctx, q, ticketPath(t.ID)); err != nil {
 			return err
 		}
+		if err := publish(ctx, q, t, v.UserID, nil); err != nil {
+			return err
+		}
 		return audit.Record(ctx, q, actor, ev)
 	})
 	if err != nil {
@@ -379,6 +382,9 @@ func (s *Service) save(ctx context.Context, tx database.Queryer, actor audit.Act
 		return err
 	}
 	if err := s.notify(ctx, tx, c, v); err != nil {
+		return err
+	}
+	if err := publish(ctx, tx, c.t, v.UserID, c.events); err != nil {
 		return err
 	}
 	for _, ev := range c.events {

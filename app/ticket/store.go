@@ -108,6 +108,7 @@ type QueueQuery struct {
 	ByUpdated  bool      // latest activity first, instead of SLA due time
 	After      Cursor
 	Limit      int
+	TicketID   int64 // only this ticket (a row the live queue asks for)
 }
 
 // Cursor is where a queue page starts: after the row with this sort key and id.

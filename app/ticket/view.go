@@ -15,6 +15,10 @@ type ClockView struct {
 	State  sla.State // where it stands now
 	Class  string    // for the stylesheet: ok, warn, breach, paused, met
 	Text   string    // a sentence, translated: when it is due and how much support time is left
+	// WarnAt and DueAt are when a running clock turns to warning and to breached (RFC
+	// 3339; "" for a clock that is not running or has passed its due time): the open page
+	// changes its colour then by itself (static/js/live.js).
+	WarnAt, DueAt string
 }
 
 // clockViews describes the clocks at now, in lang, with times in the calendar's zone.
@@ -52,6 +56,7 @@ func clockViews(lang string, cs Clocks, cal *calendarInfo, policy sla.Policy, no
 				v.Class = "warn"
 			}
 			v.Text = i18n.T(lang, "Due %s, in %s of support time", cal.when(lang, c.Due(cal.cal), now), span(lang, c.Remaining(cal.cal, now)))
+			v.WarnAt, v.DueAt = c.WarnAt(cal.cal, policy.WarnPercent).UTC().Format(time.RFC3339), c.Due(cal.cal).UTC().Format(time.RFC3339)
 		}
 		out = append(out, v)
 	}
