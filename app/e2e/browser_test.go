@@ -69,7 +69,7 @@ type tab struct {
 func newTab(t *testing.T, browserCtx context.Context, base string) *tab {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
-	ctx, cancelTimeout := context.WithTimeout(ctx, 40*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute) // a journey of two tabs on a loaded machine takes its time
 	tb := &tab{t: t, ctx: ctx, base: base}
 	messages := chromedp.Console(ctx) // opens the tab and subscribes before any page loads
 	done := make(chan struct{})
@@ -133,7 +133,7 @@ func (tb *tab) text(sel string) string {
 // works across a full page load, which would end a poll inside the page.
 func (tb *tab) waitFor(what, cond string) {
 	tb.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		ok, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`!!(`+cond+`)`))
 		if err == nil && ok {

@@ -26,6 +26,11 @@ func TestChatAcrossTwoProcesses(t *testing.T) {
 	at = cal.NextOpen(at).Add(10 * time.Minute)
 	app := apptest.NewWith(t, apptest.Options{Now: func() time.Time { return at }})
 	other := app.Beside(t)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the second process's log:\n%s", other.Logs.String())
+		}
+	})
 	app.SignIn(t, "agent@tugi.example").Post(t, "/availability", url.Values{"available": {"true"}, "back": {"/"}}, http.StatusSeeOther)
 	b := browser(t)
 
