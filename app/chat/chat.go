@@ -48,6 +48,7 @@ type Chat struct {
 	TicketID       *int64     `db:"ticket_id"`
 	CustomerSeenID int64      `db:"customer_seen_id"`
 	AgentSeenID    int64      `db:"agent_seen_id"`
+	First          string     `db:"first_body"` // its first message, in the agents' lists
 }
 
 // Path is where the chat's page is.

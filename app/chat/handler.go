@@ -754,34 +754,25 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 	}
 	now := h.svc.Now()
 	data := QueuePage{Limit: policy.AgentLimit, Available: v.Available}
-	firsts := map[int64]string{}
 	tickets := map[int64][]TicketRow{}
 	for _, ch := range waiting {
-		ms, err := h.svc.Messages(ctx, &ch)
+		if _, ok := tickets[ch.OrgID]; ok {
+			continue
+		}
+		rows, _, err := ticket.NewStore(h.db).Queue(ctx, ticket.ScopeOf(v), ticket.QueueQuery{OrgID: ch.OrgID, ByUpdated: true, Limit: 5})
 		if err != nil {
 			return err
 		}
-		if len(ms) > 0 {
-			firsts[ch.ID] = subject(ms[:1])
-		}
-		if _, ok := tickets[ch.OrgID]; !ok {
-			rows, _, err := ticket.NewStore(h.db).Queue(ctx, ticket.ScopeOf(v), ticket.QueueQuery{OrgID: ch.OrgID, ByUpdated: true, Limit: 5})
-			if err != nil {
-				return err
-			}
-			for _, r := range rows {
-				tickets[ch.OrgID] = append(tickets[ch.OrgID], TicketRow{ID: r.ID, Path: "/tickets/" + strconv.FormatInt(r.ID, 10),
-					Reference: r.Reference(), Subject: r.Subject, Status: i18n.T(v.Lang, r.Status.Label())})
-			}
-			if tickets[ch.OrgID] == nil {
-				tickets[ch.OrgID] = []TicketRow{}
-			}
+		tickets[ch.OrgID] = []TicketRow{}
+		for _, r := range rows {
+			tickets[ch.OrgID] = append(tickets[ch.OrgID], TicketRow{ID: r.ID, Path: "/tickets/" + strconv.FormatInt(r.ID, 10),
+				Reference: r.Reference(), Subject: r.Subject, Status: i18n.T(v.Lang, r.Status.Label())})
 		}
 	}
 	row := func(ch Chat) QueueRow {
 		return QueueRow{ID: ch.ID, Path: ch.Path(), Org: ch.OrgName, Who: ch.Customer,
 			Since: ch.CreatedAt.In(cal.Location()).Format("15:04 MST"), Waited: waitText(v.Lang, now.Sub(ch.CreatedAt)),
-			First: strings.TrimPrefix(firsts[ch.ID], "Chat: "), Tickets: tickets[ch.OrgID]}
+			First: excerpt(ch.First), Tickets: tickets[ch.OrgID]}
 	}
 	for _, ch := range waiting {
 		data.Waiting = append(data.Waiting, row(ch))

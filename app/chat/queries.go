@@ -93,13 +93,18 @@ const (
 	seenByAgent    = `UPDATE chats SET agent_seen_id = $2 WHERE id = $1 AND agent_seen_id < $2`
 )
 
-// waitingChats reads the waiting chats, oldest first.
-const waitingChats = `SELECT ` + chatColumns + chatFrom + `
+// firstBody is the first message of chat c, for the agents' lists.
+const firstBody = `,
+(SELECT m.body FROM chat_messages m WHERE m.chat_id = c.id ORDER BY m.id LIMIT 1) AS first_body`
+
+// waitingChats reads the waiting chats, oldest first, with their first messages.
+const waitingChats = `SELECT ` + chatColumns + firstBody + chatFrom + `
 WHERE c.state = 'waiting'
 ORDER BY c.created_at, c.id`
 
-// agentChats reads the chats under way of agent $1, oldest first.
-const agentChats = `SELECT ` + chatColumns + chatFrom + `
+// agentChats reads the chats under way of agent $1, oldest first, with their first
+// messages.
+const agentChats = `SELECT ` + chatColumns + firstBody + chatFrom + `
 WHERE c.state = 'active' AND c.agent_id = $1
 ORDER BY c.accepted_at, c.id`
 

@@ -537,15 +537,21 @@ func (s *Service) transcript(ctx context.Context, c *Chat) (ticket.ChatTranscrip
 func subject(ms []Message) string {
 	first := ""
 	if len(ms) > 0 {
-		first = strings.Join(strings.Fields(ms[0].Body), " ")
-	}
-	if r := []rune(first); len(r) > 80 {
-		first = string(r[:79]) + "…"
+		first = excerpt(ms[0].Body)
 	}
 	if first == "" {
 		return "Chat"
 	}
 	return "Chat: " + first
+}
+
+// excerpt is the start of a message on one line, at most 80 characters.
+func excerpt(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > 80 {
+		s = string(r[:79]) + "…"
+	}
+	return s
 }
 
 // keep runs the transcript of chat id through into (FromChat or AppendChat), and in its
