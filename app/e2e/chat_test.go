@@ -56,7 +56,8 @@ func TestChatAcrossTwoProcesses(t *testing.T) {
 
 	// The chat appears in the agent's list, on the other process, without a reload.
 	eval[chromedp.Void](agent, `window.notReloaded = true`)
-	agent.waitFor("the waiting chat, live", `document.querySelector("#chats-waiting tbody tr")?.innerText.includes("Demo Customer OÜ")`)
+	agent.waitFor("the waiting chat, live", `document.querySelector("#chats-waiting tbody tr")?.innerText.includes("Demo Customer OÜ")
+		&& !document.querySelector("#chat-lists.htmx-request, #chat-lists.htmx-settling, #chat-lists .htmx-swapping")`)
 	if !eval[bool](agent, `window.notReloaded === true`) {
 		t.Error("the agent's page was reloaded")
 	}
