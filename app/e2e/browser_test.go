@@ -68,8 +68,14 @@ type tab struct {
 
 func newTab(t *testing.T, browserCtx context.Context, base string) *tab {
 	t.Helper()
+	return newTabWithin(t, browserCtx, base, 40*time.Second)
+}
+
+// newTabWithin is newTab for a journey that may take up to d in all.
+func newTabWithin(t *testing.T, browserCtx context.Context, base string, d time.Duration) *tab {
+	t.Helper()
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute) // a journey of two tabs on a loaded machine takes its time
+	ctx, cancelTimeout := context.WithTimeout(ctx, d)
 	tb := &tab{t: t, ctx: ctx, base: base}
 	messages := chromedp.Console(ctx) // opens the tab and subscribes before any page loads
 	done := make(chan struct{})

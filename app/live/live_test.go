@@ -259,3 +259,34 @@ func TestCloseEndsStreams(t *testing.T) {
 		t.Errorf("a stream opened after Close: %s, want 503", resp.Status)
 	}
 }
+
+// When the listening connection is lost, the hub connects again and sends what was
+// committed meanwhile from the table: nothing is lost, nothing comes twice.
+func TestListenerReconnectLosesNothing(t *testing.T) {
+	db, dsn := newDB(t)
+	p := start(t, db, dsn)
+	c := open(t, p.url+"?topic=queue")
+	before := publish(t, db, live.Event{Topic: "queue", Kind: "n", Data: 0})
+	if e := c.next(t); e.id != strconv.FormatInt(before, 10) {
+		t.Fatalf("got %+v", e)
+	}
+	var cut int
+	if err := db.Get(&cut, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND query ILIKE 'LISTEN%'`); err != nil || cut != 1 {
+		t.Fatalf("cut %d listening connections: %v", cut, err)
+	}
+	var want []string
+	for i := range 3 {
+		want = append(want, strconv.FormatInt(publish(t, db, live.Event{Topic: "queue", Kind: "n", Data: i + 1}), 10))
+	}
+	for _, id := range want {
+		if e := c.next(t); e.id != id {
+			t.Errorf("after the cut got %+v, want event %s", e, id)
+		}
+	}
+	c.none(t, 500*time.Millisecond)
+	after := publish(t, db, live.Event{Topic: "queue", Kind: "n", Data: 4})
+	if e := c.next(t); e.id != strconv.FormatInt(after, 10) {
+		t.Errorf("listening again, got %+v, want %d", e, after)
+	}
+}
