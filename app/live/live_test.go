@@ -290,3 +290,31 @@ func TestListenerReconnectLosesNothing(t *testing.T) {
 		t.Errorf("listening again, got %+v, want %d", e, after)
 	}
 }
+
+// A client further behind than ReplayLimit is told to reset, with the newest id (where its
+// reconnect starts), and then goes on live.
+func TestTooFarBehindResets(t *testing.T) {
+	db, dsn := newDB(t)
+	p := start(t, db, dsn)
+	var last int64
+	err := database.WithTx(context.Background(), db, func(tx *sqlx.Tx) error {
+		for i := range live.ReplayLimit + 1 {
+			var err error
+			if last, err = live.Publish(context.Background(), tx, live.Event{Topic: "queue", Kind: "n", Data: i}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := open(t, p.url+"?topic=queue", "Last-Event-ID", "0")
+	if e := c.next(t); e.name != "reset" || e.id != strconv.FormatInt(last, 10) {
+		t.Errorf("got %+v, want reset with id %d", e, last)
+	}
+	id := publish(t, db, live.Event{Topic: "queue", Kind: "n", Data: "live"})
+	if e := c.next(t); e.id != strconv.FormatInt(id, 10) {
+		t.Errorf("after the reset got %+v, want event %d", e, id)
+	}
+}

@@ -42,7 +42,8 @@ type Frame struct {
 }
 
 // ReplayLimit is the most events a reconnecting stream is sent from the table; a client
-// further behind is sent the event "reset" instead and should load its page again.
+// further behind is sent the event "reset" instead (with the newest event's id, where a
+// reconnect starts) and should load its page again; the stream then goes on live.
 const ReplayLimit = 500
 
 // frameWait is how long one frame may take to leave: a client that reads nothing for
@@ -86,8 +87,17 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, st Stream) error {
 			return nil // the client reconnects and asks again
 		}
 		if len(ms) >= ReplayLimit {
-			out.send(Frame{Event: "reset", Data: "reset"}, 0) //nolint:errcheck // ending anyway
-			return nil
+			// Too far behind to catch up event by event: the page loads again
+			// (static/js/live.js), and a reconnect starts from the newest event.
+			latest, err := h.Latest(ctx)
+			if err != nil {
+				h.log.Error("live: replay", "error", err)
+				return nil
+			}
+			if err := out.send(Frame{Event: "reset", Data: "reset"}, latest); err != nil {
+				return nil
+			}
+			ms = nil
 		}
 		replayed = make(map[int64]bool, len(ms))
 		for _, m := range ms {

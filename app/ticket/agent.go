@@ -422,8 +422,8 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 		q.After = Cursor{Key: key, ID: id}
 	}
 	if tpl == tplRow {
-		if data.Ticket, err = strconv.ParseInt(qp.Get("ticket"), 10, 64); err != nil || data.Ticket <= 0 {
-			return echo.ErrNotFound
+		if data.Ticket, err = ticketID(c); err != nil {
+			return err
 		}
 		q.TicketID, q.After = data.Ticket, Cursor{}
 	}

@@ -163,23 +163,19 @@ func TestQueuePagesAndRefreshes(t *testing.T) {
 		t.Errorf("paging by last update: %v, want %v", got, byUpdated)
 	}
 
-	// The table refreshes itself every 30 s from a route that sends the table alone.
-	tbl := first.Doc.Find("#queue-table")
-	if trig, _ := tbl.Attr("hx-trigger"); trig != "every 30s" {
-		t.Errorf("the table's hx-trigger is %q", trig)
+	// The table no longer polls: the page follows the live queue of its view (live_test.go
+	// has the rows arrive), and a route still sends the table alone.
+	if first.Doc.Find("#queue-table[hx-trigger]").Length() != 0 {
+		t.Error("the table still polls")
 	}
-	src, _ := tbl.Attr("hx-get")
-	if !strings.HasPrefix(src, "/queue/table?") || !strings.Contains(src, "view=unassigned") {
-		t.Fatalf("the table refreshes from %q", src)
+	if src, _ := first.Doc.Find("#queue-live").Attr("sse-connect"); !strings.HasPrefix(src, "/queue/live?") || !strings.Contains(src, "view=unassigned") {
+		t.Fatalf("the queue's live stream: %q", src)
 	}
 	clock.set(nov(23, 10, 0))
 	fresh := open(t, app, c, "Arrived meanwhile")
-	frag := a.Get(t, src, http.StatusOK, "HX-Request", "true")
+	frag := a.Get(t, "/queue/table?view=unassigned", http.StatusOK, "HX-Request", "true")
 	if strings.Contains(frag.Body, "<html") || frag.Doc.Find("#queue-filters").Length() != 0 {
-		t.Error("the refresh sends more than the table")
-	}
-	if frag.Doc.Find("#queue-table[hx-trigger='every 30s']").Length() != 1 {
-		t.Error("the refreshed table no longer refreshes itself")
+		t.Error("the table's route sends more than the table")
 	}
 	if !strings.Contains(frag.Body, `data-ticket="`+strconv.FormatInt(fresh, 10)+`"`) && len(refs(frag, "#queue")) < 25 {
 		t.Error("the refreshed table lacks the ticket that arrived")

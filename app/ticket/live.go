@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -103,7 +102,8 @@ func allowed(scope Scope, m live.Message) bool {
 }
 
 // QueueLive streams the queue's changes to an agent's open queue page. Each event names
-// one ticket; the page then asks for that one row (QueueRow) with its own filters, which
+// one ticket; the page then asks for that one row (QueueRow, /tickets/:id/row) with its
+// own view and filters, which
 // answers the row, or that the ticket left this view.
 func (h *Handler) QueueLive(c echo.Context) error {
 	v := web.ViewerOf(c)
@@ -113,6 +113,7 @@ func (h *Handler) QueueLive(c echo.Context) error {
 	}
 	filters := c.QueryParams()
 	filters.Del("after")
+	query := filters.Encode()
 	return h.hub.Serve(c.Response(), c.Request(), live.Stream{
 		Topics: []string{QueueTopic},
 		Allow:  func(m live.Message) bool { return allowed(scope, m) },
@@ -121,19 +122,14 @@ func (h *Handler) QueueLive(c echo.Context) error {
 			if err := json.Unmarshal(m.Data, &ch); err != nil {
 				return live.Frame{}, err
 			}
-			q := url.Values{}
-			for k, vs := range filters {
-				q[k] = vs
-			}
-			q.Set("ticket", strconv.FormatInt(ch.Ticket, 10))
-			return live.Frame{Event: "queue", Data: `<div hx-get="/queue/row?` + html.EscapeString(q.Encode()) +
+			return live.Frame{Event: "queue", Data: `<div hx-get="` + ticketPath(ch.Ticket) + `/row?` + html.EscapeString(query) +
 				`" hx-trigger="load" hx-target="this" hx-swap="delete"></div>`}, nil
 		},
 	})
 }
 
 // QueueRow is one row of the queue, as the view and filters of the query ask: the row
-// of ticket ?ticket=, marked to replace the row on the page or to be added at its top,
+// of ticket :id, marked to replace the row on the page or to be added at its top,
 // or, when the ticket is not (or no longer) in this view, that its row goes.
 func (h *Handler) QueueRow(c echo.Context) error { return h.renderQueue(c, tplRow) }
 

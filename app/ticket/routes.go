@@ -41,8 +41,8 @@ func (h *Handler) Routes() []route.Route {
 		{Method: get, Path: "/queue", Kind: route.Page, Rule: agents, Handler: h.Queue},
 		{Method: get, Path: "/queue/table", Kind: route.Page, Rule: agents, Handler: h.QueueTable},
 		{Method: get, Path: "/queue/live", Kind: route.Stream, Rule: agents, Handler: h.QueueLive},
-		{Method: get, Path: "/queue/row", Kind: route.Page, Rule: agents, Handler: h.QueueRow},
 		{Method: get, Path: "/tickets/:id/live", Kind: route.Stream, Rule: both, Handler: h.TicketLive},
+		{Method: get, Path: "/tickets/:id/row", Kind: route.Page, Rule: agents, Handler: h.QueueRow},
 		{Method: post, Path: "/tickets/:id/presence", Kind: route.Form, Rule: agents, Handler: h.Presence},
 		{Method: get, Path: "/queue/organisations", Kind: route.Page, Rule: agents, Handler: h.OrganisationOptions},
 	}

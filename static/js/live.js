@@ -31,6 +31,14 @@
   }
   document.addEventListener('htmx:beforeSwap', function (e) { prepare(e.detail.serverResponse); });
   document.addEventListener('htmx:sseBeforeMessage', function (e) { prepare(e.detail && e.detail.data); });
+  // A stream too far behind to catch up event by event says "reset": the page loads again.
+  document.addEventListener('htmx:sseOpen', function (e) {
+    var source = e.detail && e.detail.source;
+    if (source && !source.tugiReset) {
+      source.tugiReset = true;
+      source.addEventListener('reset', function () { window.location.reload(); });
+    }
+  });
 
   window.setInterval(function () {
     var now = Date.now();
