@@ -170,3 +170,17 @@ func until(t *testing.T, s *apptest.Stream, want string) {
 
 // drain is the events channel of s, for a select.
 func drain(s *apptest.Stream) <-chan apptest.Event { return s.Events() }
+
+// Draining the server (shutdown) ends its open streams, whose clients then reconnect
+// elsewhere, and answers new ones 503.
+func TestDrainEndsStreams(t *testing.T) {
+	app := apptest.New(t)
+	agent := app.SignIn(t, andres)
+	s := agent.Open(t, "/queue/live", http.StatusOK)
+	app.Server.Drain()
+	if !s.Ended(5 * time.Second) {
+		t.Fatal("the stream is still open after Drain")
+	}
+	agent.Open(t, "/queue/live", http.StatusServiceUnavailable)
+	agent.Get(t, "/queue", http.StatusOK) // pages are still served while draining
+}
