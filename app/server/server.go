@@ -25,6 +25,7 @@ import (
 	"tugi/app/config"
 	"tugi/app/database"
 	"tugi/app/home"
+	"tugi/app/incident"
 	"tugi/app/job"
 	"tugi/app/live"
 	"tugi/app/route"
@@ -82,6 +83,7 @@ var Nav = []web.NavItem{
 	{Label: "Chat", Path: "/chat", Rule: access.AnyOf(access.Customer)},
 	{Label: "Queue", Path: "/queue", Rule: access.AnyOf(access.Agent, access.CISO)},
 	{Label: "Chats", Path: "/queue/chats", Rule: access.AnyOf(access.Agent)},
+	{Label: "Incidents", Path: "/incidents", Rule: access.AnyOf(access.Employee, access.Agent, access.CISO, access.Admin)},
 	{Label: "Users", Path: "/admin/users", Rule: access.AnyOf(access.Admin)},
 	{Label: "Organisations", Path: "/admin/organisations", Rule: access.AnyOf(access.Admin)},
 	{Label: "Service levels", Path: "/admin/sla", Rule: access.AnyOf(access.Admin)},
@@ -204,8 +206,11 @@ func New(o Options) (*Server, error) {
 	tickets := ticket.NewService(ticket.Options{DB: o.DB, Calendars: calendars, Now: o.Now, PublicURL: cfg.PublicURL.String(), Attachments: attachments})
 	chats := chat.NewService(chat.Options{DB: o.DB, Tickets: tickets, Calendars: calendars, Now: o.Now, Attachments: attachments, PublicURL: cfg.PublicURL.String()})
 	s.Add(home.NewHandler(o.DB, calendars, chats, renderer).Routes()...)
-	s.Add(ticket.NewHandler(tickets, actions, renderer, validate).WithLive(o.Live).Routes()...)
+	incidents := incident.NewService(incident.Options{DB: o.DB, PublicURL: cfg.PublicURL.String(), Now: o.Now,
+		Files: ticket.AttachmentLimits{MaxSize: cfg.AttachmentMaxSize, MaxFiles: cfg.AttachmentMaxFiles}})
+	s.Add(ticket.NewHandler(tickets, actions, renderer, validate).WithLive(o.Live).WithIncidents(incidents).Routes()...)
 	s.Add(chat.NewHandler(chats, o.DB, o.Live, renderer, validate).Routes()...)
+	s.Add(incident.NewHandler(incidents, renderer, validate).Routes()...)
 	s.Add(auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), actions, renderer).Routes()...)
 	s.Add(user.NewAdmin(o.DB, user.NewService(o.DB, sessions), actions, renderer, validate).Routes()...)
 	s.Add(sla.NewAdmin(o.DB, calendars, renderer, validate).Routes()...)

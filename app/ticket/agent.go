@@ -30,6 +30,7 @@ type AgentPage struct {
 	// by someone else makes the reply ask first); LiveAfter where the page's live stream
 	// starts.
 	LastMessage, LiveAfter int64
+	Incidents              TicketIncidents // security incidents linked to the ticket (incidents.go)
 }
 
 // Panel is the side panel of the agent's ticket page: the ticket's fields, each changed
@@ -129,7 +130,11 @@ func (h *Handler) renderAgent(c echo.Context, status int, id int64, form web.For
 	if err != nil {
 		return err
 	}
-	data := AgentPage{Ticket: t, Messages: ms, Panel: panel, Tools: tools, Attachments: page.Attachments, Upload: h.uploadHint(c), LiveAfter: h.hub.Position()}
+	incidents, err := h.ticketIncidents(c, t.ID)
+	if err != nil {
+		return err
+	}
+	data := AgentPage{Ticket: t, Messages: ms, Panel: panel, Tools: tools, Attachments: page.Attachments, Upload: h.uploadHint(c), LiveAfter: h.hub.Position(), Incidents: incidents}
 	for _, m := range ms {
 		data.LastMessage = max(data.LastMessage, m.ID)
 	}

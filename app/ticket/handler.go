@@ -40,6 +40,8 @@ type Handler struct {
 	render   *web.Renderer
 	validate *web.Validator
 	hub      *live.Hub // the live layer, whose streams the queue and ticket pages follow
+	// incidents, when set, shows the security incidents linked to a ticket (WithIncidents).
+	incidents Incidents
 }
 
 // NewHandler returns the ticket handlers.
