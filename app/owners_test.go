@@ -62,6 +62,10 @@ var owners = map[string]string{
 	"incident_notice_recipients": "app/incident",
 	"incident_settings":          "app/incident",
 	"incident_clock_warnings":    "app/incident",
+	"chats":                      "app/chat",
+	"chat_messages":              "app/chat",
+	"chat_files":                 "app/chat",
+	"sla_chat":                   "app/sla",
 	"reference_version":          "app/reference", // written by triggers only (db/migrations/0013)
 	"schema_migrations":          "app/database",  // created by the migrator itself
 }

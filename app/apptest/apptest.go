@@ -41,6 +41,7 @@ type App struct {
 	URL    string      // the test server's base address, http://127.0.0.1:port
 	Logs   *SafeBuffer // everything Tugi logged
 	Config *config.Config
+	now    func() time.Time // Options.Now, which Beside's server shares
 }
 
 // Options change the App a test gets.
@@ -93,7 +94,7 @@ func NewWith(t testing.TB, o Options) *App {
 			t.Logf("Tugi's log:\n%s", logs.String())
 		}
 	})
-	return &App{DB: db, DSN: dsn, Server: srv, URL: ts.URL, Logs: logs, Config: cfg}
+	return &App{DB: db, DSN: dsn, Server: srv, URL: ts.URL, Logs: logs, Config: cfg, now: o.Now}
 }
 
 // startHub runs a live hub for the test and waits until it listens, so that events
@@ -120,14 +121,14 @@ func (a *App) Beside(t testing.TB) *App {
 	logs := &SafeBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := server.New(server.Options{DB: a.DB, Config: a.Config, Log: log, Throttle: auth.DefaultThrottle,
-		Support: web.Support{Phone: "+372 671 8578", Email: "info@directo.ee"}, Live: startHub(t, a.DB, a.DSN, log)})
+		Support: web.Support{Phone: "+372 671 8578", Email: "info@directo.ee"}, Now: a.now, Live: startHub(t, a.DB, a.DSN, log)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.Echo)
 	t.Cleanup(ts.Close)
 	t.Cleanup(srv.Live.Close) // first: open streams would hold up ts.Close
-	return &App{DB: a.DB, DSN: a.DSN, Server: srv, URL: ts.URL, Logs: logs, Config: a.Config}
+	return &App{DB: a.DB, DSN: a.DSN, Server: srv, URL: ts.URL, Logs: logs, Config: a.Config, now: a.now}
 }
 
 // Client is a browser-like HTTP client with its own cookies. It does not follow

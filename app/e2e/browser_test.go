@@ -139,7 +139,7 @@ func (tb *tab) text(sel string) string {
 // works across a full page load, which would end a poll inside the page.
 func (tb *tab) waitFor(what, cond string) {
 	tb.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		ok, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`!!(`+cond+`)`))
 		if err == nil && ok {

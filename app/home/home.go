@@ -2,6 +2,7 @@
 package home
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -21,17 +22,25 @@ const tplHome = "home/home"
 type Handler struct {
 	db        *sqlx.DB
 	calendars *sla.Calendars
+	chat      ChatOffer
 	render    *web.Renderer
 }
 
+// ChatOffer tells whether live chat is offered now: support open by the calendar and an
+// agent available (chat.Service).
+type ChatOffer interface {
+	Offered(ctx context.Context) (bool, error)
+}
+
 // NewHandler returns the home page handler.
-func NewHandler(db *sqlx.DB, calendars *sla.Calendars, render *web.Renderer) *Handler {
-	return &Handler{db: db, calendars: calendars, render: render}
+func NewHandler(db *sqlx.DB, calendars *sla.Calendars, chat ChatOffer, render *web.Renderer) *Handler {
+	return &Handler{db: db, calendars: calendars, chat: chat, render: render}
 }
 
 // Page is the data of the home page: a section for each role the viewer holds.
 type Page struct {
 	Support  sla.Status // for customers: whether support is open now, or when it opens
+	Chat     bool       // for customers: live chat is offered now
 	Customer bool
 	Employee bool
 	Agent    bool
@@ -57,6 +66,9 @@ func (h *Handler) Home(c echo.Context) error {
 			return err
 		}
 		data.Support = sla.StatusAt(cal, time.Now())
+		if data.Chat, err = h.chat.Offered(c.Request().Context()); err != nil {
+			return err
+		}
 	}
 	if data.Agent {
 		n, err := ticket.NewStore(h.db).Counts(c.Request().Context(), ticket.ScopeOf(v))

@@ -4,6 +4,7 @@ import (
 	"tugi/app/audit"
 	"tugi/app/audit/auditpage"
 	"tugi/app/auth"
+	"tugi/app/chat"
 	"tugi/app/incident"
 	"tugi/app/mail"
 	"tugi/app/routing"
@@ -22,6 +23,7 @@ func AuditActions() (*audit.Actions, error) {
 		user.AuditActions(),
 		auditpage.AuditActions(),
 		ticket.AuditActions(),
+		chat.AuditActions(),
 		routing.AuditActions(),
 		sla.AuditActions(),
 		mail.AuditActions(),

@@ -466,7 +466,7 @@ var unaudited = map[string]string{
 // (every non-GET route) and every GET route listed in auditedRoutes is sent its sample
 // request, and must write at least one audit event in that very request.
 func TestEveryOperationIsAudited(t *testing.T) {
-	app := apptest.New(t)
+	app := apptest.NewWith(t, apptest.Options{Now: supportOpen()}) // chat is offered
 	seen := map[string]bool{}
 	for _, r := range app.Server.Routes {
 		key := r.Method + " " + r.Path

@@ -21,6 +21,7 @@ import (
 	"tugi/app/access"
 	"tugi/app/audit/auditpage"
 	"tugi/app/auth"
+	"tugi/app/chat"
 	"tugi/app/config"
 	"tugi/app/database"
 	"tugi/app/home"
@@ -80,7 +81,9 @@ var Nav = []web.NavItem{
 	{Label: "Home", Path: "/", Rule: access.SignedIn},
 	{Label: "Tickets", Path: "/tickets", Rule: access.AnyOf(access.Customer)},
 	{Label: "Notices", Path: "/notices", Rule: access.AnyOf(access.Customer)},
+	{Label: "Chat", Path: "/chat", Rule: access.AnyOf(access.Customer)},
 	{Label: "Queue", Path: "/queue", Rule: access.AnyOf(access.Agent, access.CISO)},
+	{Label: "Chats", Path: "/queue/chats", Rule: access.AnyOf(access.Agent)},
 	{Label: "Incidents", Path: "/incidents", Rule: access.AnyOf(access.Employee, access.Agent, access.CISO, access.Admin)},
 	{Label: "Users", Path: "/admin/users", Rule: access.AnyOf(access.Admin)},
 	{Label: "Organisations", Path: "/admin/organisations", Rule: access.AnyOf(access.Admin)},
@@ -202,11 +205,13 @@ func New(o Options) (*Server, error) {
 		route.Route{Method: http.MethodGet, Path: "/static/*", Kind: route.Infra, Rule: access.Public, Handler: assets.Handler},
 	)
 	s.Add(authH.Routes()...)
-	s.Add(home.NewHandler(o.DB, calendars, renderer).Routes()...)
 	tickets := ticket.NewService(ticket.Options{DB: o.DB, Calendars: calendars, Now: o.Now, PublicURL: cfg.PublicURL.String(), Attachments: attachments})
+	chats := chat.NewService(chat.Options{DB: o.DB, Tickets: tickets, Calendars: calendars, Now: o.Now, Attachments: attachments, PublicURL: cfg.PublicURL.String()})
+	s.Add(home.NewHandler(o.DB, calendars, chats, renderer).Routes()...)
 	incidents := incident.NewService(incident.Options{DB: o.DB, PublicURL: cfg.PublicURL.String(), Now: o.Now,
 		Files: ticket.AttachmentLimits{MaxSize: cfg.AttachmentMaxSize, MaxFiles: cfg.AttachmentMaxFiles}})
-	s.Add(ticket.NewHandler(tickets, actions, renderer, validate).WithIncidents(incidents).WithLive(o.Live).Routes()...)
+	s.Add(ticket.NewHandler(tickets, actions, renderer, validate).WithLive(o.Live).WithIncidents(incidents).Routes()...)
+	s.Add(chat.NewHandler(chats, o.DB, o.Live, renderer, validate).Routes()...)
 	incidentPages := incident.NewHandler(incidents, renderer, validate)
 	s.Add(incidentPages.Routes()...)
 	s.Add(incidentPages.DeadlineRoutes()...)

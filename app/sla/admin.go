@@ -32,6 +32,7 @@ func NewAdmin(db *sqlx.DB, calendars *Calendars, render *web.Renderer, validate 
 type PoliciesPage struct {
 	Policies   []Policy
 	Recipients []Recipient
+	Chat       web.Form // the chat's service level, a form of its own (chat.go)
 }
 
 // Policies shows the SLA policies in one form.
@@ -40,16 +41,30 @@ func (a *Admin) Policies(c echo.Context) error {
 }
 
 func (a *Admin) renderPolicies(c echo.Context, status int, form web.Form) error {
-	policies, err := NewStore(a.db).Policies(c.Request().Context())
+	return a.renderPage(c, status, form, web.Form{})
+}
+
+// renderPage renders the service levels page with the tickets' policies' form and the
+// chat's (either as sent, when it comes back with a mistake; as stored otherwise).
+func (a *Admin) renderPage(c echo.Context, status int, form, chat web.Form) error {
+	st := NewStore(a.db)
+	policies, err := st.Policies(c.Request().Context())
 	if err != nil {
 		return err
 	}
 	if form.Values == nil {
 		form.Values = policyValues(policies)
 	}
+	if chat.Values == nil {
+		cp, err := st.ChatPolicy(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		chat.Values = chatValues(cp)
+	}
 	p := a.render.NewPage(c, "Service levels")
 	p.Form = form
-	p.Data = PoliciesPage{Policies: policies, Recipients: Recipients}
+	p.Data = PoliciesPage{Policies: policies, Recipients: Recipients, Chat: chat}
 	return c.Render(status, tplPolicies, p)
 }
 

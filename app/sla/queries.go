@@ -57,3 +57,11 @@ const advanceRecompute = `
 UPDATE sla_recomputes SET after_id = $2, tickets = tickets + $3,
        finished_at = CASE WHEN $4::boolean THEN now() END
 WHERE id = $1`
+
+// getChatPolicy reads the chat's service level (its one row).
+const getChatPolicy = `SELECT wait_target_seconds, offer_ticket_seconds, agent_limit, updated_at FROM sla_chat`
+
+// updateChatPolicy writes the chat's wait target $1, the wait $2 after which a ticket is
+// offered (both in seconds) and the agent's limit of chats $3.
+const updateChatPolicy = `
+UPDATE sla_chat SET wait_target_seconds = $1, offer_ticket_seconds = $2, agent_limit = $3, updated_at = now()`

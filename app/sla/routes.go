@@ -14,6 +14,7 @@ func (a *Admin) Routes() []route.Route {
 	return []route.Route{
 		{Method: get, Path: "/admin/sla", Kind: route.Page, Rule: admins, Handler: a.Policies},
 		{Method: post, Path: "/admin/sla", Kind: route.Form, Rule: admins, Handler: a.SavePolicies},
+		{Method: post, Path: "/admin/sla/chat", Kind: route.Form, Rule: admins, Handler: a.SaveChat},
 		{Method: get, Path: "/admin/calendar", Kind: route.Page, Rule: admins, Handler: a.Calendar},
 		{Method: post, Path: "/admin/calendar/hours", Kind: route.Form, Rule: admins, Handler: a.SaveHours},
 		{Method: post, Path: "/admin/calendar/exceptions", Kind: route.Form, Rule: admins, Handler: a.AddException},

@@ -17,6 +17,7 @@ func AuditActions() []audit.ActionLabel {
 		{Action: "ticket.team", EN: "Team changed", ET: "Meeskond muudetud"},
 		{Action: "ticket.close", EN: "Ticket closed", ET: "Pöördumine suletud"},
 		{Action: "ticket.reopen", EN: "Ticket reopened", ET: "Pöördumine taasavatud"},
+		{Action: "ticket.chat", EN: "Chat transcript added", ET: "Vestluse ärakiri lisatud"},
 		{Action: "ticket.link", EN: "Ticket linked", ET: "Pöördumine seotud"},
 		{Action: "ticket.unlink", EN: "Link removed", ET: "Seos eemaldatud"},
 		{Action: "ticket.attachment_download", EN: "Attachment downloaded", ET: "Manus alla laaditud"},

@@ -121,7 +121,7 @@ const (
 )
 
 // Channels lists the channels.
-var Channels = []Channel{Web, Email, Phone}
+var Channels = []Channel{Web, Email, Phone, Chat}
 
 // Label is the channel as people read it.
 func (c Channel) Label() string {
@@ -132,6 +132,8 @@ func (c Channel) Label() string {
 		return "E-mail"
 	case Phone:
 		return "Phone"
+	case Chat:
+		return "Chat"
 	}
 	return string(c)
 }

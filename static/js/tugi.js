@@ -12,3 +12,15 @@
   document.addEventListener("DOMContentLoaded", focusFirstInvalid);
   document.addEventListener("htmx:afterSettle", focusFirstInvalid);
 })();
+
+// A form marked data-reset-on-send (a chat's message) is emptied once htmx has sent it
+// and the server took it (204); what comes back otherwise (a mistake) is swapped in.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var form = e.detail.elt;
+    if (form && form.hasAttribute && form.hasAttribute("data-reset-on-send") && e.detail.xhr && e.detail.xhr.status === 204) {
+      form.reset();
+    }
+  });
+})();
