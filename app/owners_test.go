@@ -24,34 +24,37 @@ import (
 //
 // A new table needs an entry here: TestEveryTableHasAnOwner fails until it has one.
 var owners = map[string]string{
-	"organisations":      "app/user",
-	"users":              "app/user",
-	"sessions":           "app/auth",
-	"cookie_keys":        "app/auth",
-	"signin_failures":    "app/auth",
-	"audit_events":       "app/audit",
-	"audit_head":         "app/audit",
-	"audit_pending":      "app/audit",
-	"sla_policies":       "app/sla",
-	"settings":           "app/sla", // the support calendar's row
-	"sla_recomputes":     "app/sla",
-	"teams":              "app/routing",
-	"team_members":       "app/routing",
-	"routing_rules":      "app/routing",
-	"categories":         "app/ticket",
-	"tickets":            "app/ticket",
-	"ticket_messages":    "app/ticket",
-	"ticket_clocks":      "app/ticket",
-	"ticket_links":       "app/ticket",
-	"ticket_attachments": "app/ticket",
-	"canned_replies":     "app/ticket",
-	"mail_outbox":        "app/mail",
-	"blobs":              "app/blob",
-	"job_runs":           "app/job",
-	"role_changes":       "app/user",
-	"form_submissions":   "app/formtoken",
-	"reference_version":  "app/reference", // written by triggers only (db/migrations/0013)
-	"schema_migrations":  "app/database",  // created by the migrator itself
+	"organisations":        "app/user",
+	"users":                "app/user",
+	"sessions":             "app/auth",
+	"cookie_keys":          "app/auth",
+	"signin_failures":      "app/auth",
+	"totp_factors":         "app/auth",
+	"recovery_codes":       "app/auth",
+	"second_factor_policy": "app/auth",
+	"audit_events":         "app/audit",
+	"audit_head":           "app/audit",
+	"audit_pending":        "app/audit",
+	"sla_policies":         "app/sla",
+	"settings":             "app/sla", // the support calendar's row
+	"sla_recomputes":       "app/sla",
+	"teams":                "app/routing",
+	"team_members":         "app/routing",
+	"routing_rules":        "app/routing",
+	"categories":           "app/ticket",
+	"tickets":              "app/ticket",
+	"ticket_messages":      "app/ticket",
+	"ticket_clocks":        "app/ticket",
+	"ticket_links":         "app/ticket",
+	"ticket_attachments":   "app/ticket",
+	"canned_replies":       "app/ticket",
+	"mail_outbox":          "app/mail",
+	"blobs":                "app/blob",
+	"job_runs":             "app/job",
+	"role_changes":         "app/user",
+	"form_submissions":     "app/formtoken",
+	"reference_version":    "app/reference", // written by triggers only (db/migrations/0013)
+	"schema_migrations":    "app/database",  // created by the migrator itself
 }
 
 // root is the repository, seen from this package's folder.

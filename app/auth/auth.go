@@ -99,7 +99,9 @@ func (h *Handler) LoadSession(next echo.HandlerFunc) echo.HandlerFunc {
 
 // Require is middleware that lets a request through only when rule allows its viewer
 // and their session is as strong as the route needs. Nobody signed in: to the sign-in
-// page, coming back here afterwards. Signed in without the role, or too weakly: 403.
+// page, coming back here afterwards. Signed in without the role: 403. Signed in too
+// weakly: a page sends the person to the second step, to come back here afterwards;
+// any other request is refused (403).
 func Require(rule access.Rule, strength access.Strength) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -118,7 +120,22 @@ func Require(rule access.Rule, strength access.Strength) echo.MiddlewareFunc {
 				}
 				return c.Redirect(http.StatusSeeOther, to)
 			}
-			return echo.ErrForbidden
+			if !rule.Allows(v) {
+				return echo.ErrForbidden
+			}
+			// Signed in with the role, but too weakly: a page asks for the second
+			// factor and comes back here; anything else cannot be replayed after it,
+			// so it is refused (its page asked for the step up first).
+			r := c.Request()
+			if r.Method != http.MethodGet {
+				return echo.ErrForbidden
+			}
+			to := SecondFactorPath + "?next=" + url.QueryEscape(r.URL.RequestURI())
+			if web.IsHTMX(c) {
+				c.Response().Header().Set("HX-Redirect", to)
+				return c.NoContent(http.StatusUnauthorized)
+			}
+			return c.Redirect(http.StatusSeeOther, to)
 		}
 	}
 }
@@ -222,10 +239,26 @@ func (h *Handler) Login(c echo.Context) error {
 		return fail(http.StatusUnauthorized, "The e-mail or password is not right.")
 	}
 
+	actor.UserID, actor.Roles = u.ID, u.Roles.Strings()
+	second, err := h.needsSecondFactor(ctx, u)
+	if err != nil {
+		return err
+	}
+	if second {
+		// The password was right, so it is no failure; but the account's failures stay
+		// until the second step is passed too, or knowing the password would reset the
+		// count of guessed codes.
+		if err := h.throttle.Forget(ctx, h.db, attempt); err != nil {
+			return err
+		}
+		if err := h.startPending(c, u); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, SecondFactorPath+"?next="+url.QueryEscape(safeNext(f.Next)))
+	}
 	if err := h.startSession(c, u, "password"); err != nil {
 		return err
 	}
-	actor.UserID, actor.Roles = u.ID, u.Roles.Strings()
 	err = database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
 		if err := h.throttle.Succeed(ctx, tx, f.Email, attempt); err != nil {
 			return err

@@ -77,6 +77,7 @@ var Nav = []web.NavItem{
 	{Label: "Routing", Path: "/admin/routing", Rule: access.AnyOf(access.Admin)},
 	{Label: "Teams", Path: "/admin/teams", Rule: access.AnyOf(access.Admin)},
 	{Label: "Jobs", Path: "/admin/jobs", Rule: access.AnyOf(access.Admin)},
+	{Label: "Sign-in policy", Path: "/admin/sign-in", Rule: access.AnyOf(access.Admin)},
 	{Label: "Audit log", Path: "/audit", Rule: access.AnyOf(access.CISO, access.Admin)},
 	{Label: "Account", Path: "/account", Rule: access.SignedIn},
 }
