@@ -34,13 +34,15 @@ const (
 
 // Handler serves sign-in, sign-out and the person's own account page.
 type Handler struct {
-	db       *sqlx.DB
-	reads    *database.Prepared // who is signed in, read on every request
-	sessions *SessionStore
-	render   *web.Renderer
-	validate *web.Validator
-	throttle Throttle
-	log      *slog.Logger
+	db        *sqlx.DB
+	reads     *database.Prepared // who is signed in, read on every request
+	sessions  *SessionStore
+	render    *web.Renderer
+	validate  *web.Validator
+	throttle  Throttle
+	idcard    IDCard
+	idcardURL string
+	log       *slog.Logger
 }
 
 // Options are the dependencies of a Handler.
@@ -50,12 +52,17 @@ type Options struct {
 	Renderer  *web.Renderer
 	Validator *web.Validator
 	Throttle  Throttle
+	IDCard    IDCard // ID-card sign-in; none when IDCard.Roots is nil
+	// IDCardURL is where the sign-in page sends a person choosing the ID-card: the
+	// listener that asks for a client certificate; "" when there is none.
+	IDCardURL string
 	Log       *slog.Logger
 }
 
 // NewHandler returns the sign-in and account handlers.
 func NewHandler(o Options) *Handler {
-	return &Handler{db: o.DB, reads: database.NewPrepared(o.DB), sessions: o.Sessions, render: o.Renderer, validate: o.Validator, throttle: o.Throttle, log: o.Log}
+	return &Handler{db: o.DB, reads: database.NewPrepared(o.DB), sessions: o.Sessions, render: o.Renderer, validate: o.Validator,
+		throttle: o.Throttle, idcard: o.IDCard, idcardURL: o.IDCardURL, log: o.Log}
 }
 
 // LoadSession is middleware that finds the request's session and, when someone is
@@ -140,6 +147,11 @@ func Require(rule access.Rule, strength access.Strength) echo.MiddlewareFunc {
 	}
 }
 
+// LoginPage is the data of the sign-in page.
+type LoginPage struct {
+	IDCardURL string // where to sign in with an ID-card; "" when Tugi takes none
+}
+
 type loginForm struct {
 	Email    string `form:"email" validate:"required,email,max=254"`
 	Password string `form:"password" validate:"required,max=1000" trim:"no"`
@@ -153,6 +165,7 @@ func (h *Handler) LoginPage(c echo.Context) error {
 	}
 	p := h.render.NewPage(c, "Sign in")
 	p.Form.Values = url.Values{"next": {c.QueryParam("next")}}
+	p.Data = LoginPage{IDCardURL: h.idcardURL}
 	return c.Render(http.StatusOK, tplLogin, p)
 }
 
@@ -169,6 +182,7 @@ func (h *Handler) Login(c echo.Context) error {
 		form.Fail("form", msg)
 		p := h.render.NewPage(c, "Sign in")
 		p.Form = form
+		p.Data = LoginPage{IDCardURL: h.idcardURL}
 		return c.Render(status, tplLogin, p)
 	}
 	if form.Invalid() {

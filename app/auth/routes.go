@@ -15,6 +15,7 @@ func (h *Handler) Routes() []route.Route {
 	return []route.Route{
 		{Method: http.MethodGet, Path: "/login", Kind: route.Page, Rule: access.Public, Handler: h.LoginPage},
 		{Method: http.MethodPost, Path: "/login", Kind: route.Form, Rule: access.Public, Handler: h.Login},
+		{Method: http.MethodGet, Path: IDCardPath, Kind: route.Page, Rule: access.Public, Handler: h.IDCardLogin},
 		{Method: http.MethodGet, Path: SecondFactorPath, Kind: route.Page, Rule: access.Public, Handler: h.SecondFactor},
 		{Method: http.MethodPost, Path: SecondFactorPath, Kind: route.Form, Rule: access.Public, Handler: h.ConfirmSecondFactor},
 		{Method: http.MethodPost, Path: "/logout", Kind: route.Form, Rule: access.SignedIn, Handler: h.Logout},

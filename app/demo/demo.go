@@ -40,6 +40,10 @@ type Person struct {
 	Org   string // for customers: one of Organisations
 }
 
+// PersonalCodes are the Estonian personal codes of demo people, by e-mail address, for
+// ID-card sign-in with a test card (38001085718 is a test code of the ID-card test chain).
+var PersonalCodes = map[string]string{"ciso@tugi.example": "38001085718"}
+
 // Staff reports whether p holds a role other than customer.
 func (p Person) Staff() bool {
 	return slices.ContainsFunc(p.Roles, func(r access.Role) bool { return r != access.Customer })
@@ -86,6 +90,11 @@ func Load(ctx context.Context, db *sqlx.DB, sessions user.SessionRevoker) error 
 		id, err := svc.Create(ctx, actor, nu)
 		if err != nil {
 			return fmt.Errorf("demo: user %s: %w", p.Email, err)
+		}
+		if code := PersonalCodes[p.Email]; code != "" {
+			if err := svc.SetPersonalCode(ctx, actor, id, code); err != nil {
+				return fmt.Errorf("demo: personal code of %s: %w", p.Email, err)
+			}
 		}
 		if p.Staff() {
 			if err := auth.EnrolTOTP(ctx, db, actor, id, TOTPSecret); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"tugi/app/access"
 	"tugi/app/apptest"
+	"tugi/app/auth"
 	"tugi/app/audit"
 	"tugi/app/demo"
 	"tugi/app/user"
@@ -42,7 +43,23 @@ const (
 // route missing here fails TestEveryOperationIsAudited. The samples share one Tugi, so
 // each changes only what no other sample relies on.
 var auditedRoutes = map[string]auditSample{
-	"POST /login":  {form: url.Values{"email": {kadri}, "password": {demo.Password}}},
+	"POST /login":  {form: url.Values{"email": {mari}, "password": {demo.Password}}},
+	// Signed in already, the second step confirms the session again (a step-up).
+	"POST /login/second-factor": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return auth.SecondFactorPath, url.Values{"code": {app.TOTPCode(t, toomas)}}
+	}},
+	"POST /account/recovery-codes": {as: toomas},
+	"POST /account/totp/remove":    {as: eva}, // the policy does not ask it of employees
+	"POST /admin/sign-in":          {as: toomas, form: url.Values{"roles": {"agent", "ciso", "admin"}}},
+	"POST /admin/users/:id/second-factor/reset": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return userPath(t, app, "customer@second-customer.example", "second-factor/reset"), nil
+	}},
+	"POST /admin/users/:id/sessions/end": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return userPath(t, app, "customer@second-customer.example", "sessions/end"), nil
+	}},
+	"POST /admin/users/:id/personal-code": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return userPath(t, app, "customer@second-customer.example", "personal-code"), url.Values{"personal_code": {"37605030299"}}
+	}},
 	"POST /logout": {as: kadri},
 	"POST /account/password": {as: eva, form: url.Values{"current_password": {demo.Password},
 		"new_password": {"a new password for the route walk"}, "confirm_password": {"a new password for the route walk"}}},

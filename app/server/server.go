@@ -107,7 +107,9 @@ func New(o Options) (*Server, error) {
 	flashes := web.NewFlashes(key, cfg.Secure())
 	validate := web.NewValidator()
 	sessions := auth.NewSessionStore(o.DB, cfg.Secure(), cfg.SessionIdle, cfg.SessionMax)
-	authH := auth.NewHandler(auth.Options{DB: o.DB, Sessions: sessions, Renderer: renderer, Validator: validate, Throttle: o.Throttle, Log: o.Log})
+	idcard := auth.IDCard{Roots: cfg.IDCardRoots, OCSPURL: cfg.IDCardOCSPURL, OCSPTimeout: 5 * time.Second, TrustedProxies: cfg.TrustedProxies}
+	authH := auth.NewHandler(auth.Options{DB: o.DB, Sessions: sessions, Renderer: renderer, Validator: validate, Throttle: o.Throttle,
+		IDCard: idcard, IDCardURL: cfg.IDCardURL(), Log: o.Log})
 	actions, err := AuditActions()
 	if err != nil {
 		return nil, err

@@ -19,6 +19,7 @@ func (a *Admin) Routes() []route.Route {
 		{Method: post, Path: "/admin/users/:id/roles", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: a.SetRoles},
 		{Method: post, Path: "/admin/role-changes/:id/approve", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: a.ApproveRoleChange},
 		{Method: post, Path: "/admin/role-changes/:id/reject", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: a.RejectRoleChange},
+		{Method: post, Path: "/admin/users/:id/personal-code", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: a.SetPersonalCode},
 		{Method: post, Path: "/admin/users/:id/deactivate", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: a.Deactivate},
 		{Method: post, Path: "/admin/users/:id/activate", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: a.Activate},
 		{Method: get, Path: "/admin/organisations", Kind: route.Page, Rule: admins, Strength: access.SecondFactor, Handler: a.Organisations},

@@ -23,3 +23,7 @@ CREATE TABLE second_factor_policy (
     roles    text[] NOT NULL
 );
 INSERT INTO second_factor_policy (roles) VALUES ('{agent,ciso,admin}');
+
+-- Sign-in with an Estonian ID-card: the personal code (isikukood) a card's certificate
+-- names (subject serialNumber PNOEE-<code>) is that of at most one person.
+ALTER TABLE users ADD COLUMN personal_code text UNIQUE CHECK (personal_code ~ '^[1-6][0-9]{10}$');
