@@ -11,8 +11,8 @@ import (
 
 	"tugi/app/access"
 	"tugi/app/apptest"
-	"tugi/app/auth"
 	"tugi/app/audit"
+	"tugi/app/auth"
 	"tugi/app/demo"
 	"tugi/app/user"
 )
@@ -43,7 +43,7 @@ const (
 // route missing here fails TestEveryOperationIsAudited. The samples share one Tugi, so
 // each changes only what no other sample relies on.
 var auditedRoutes = map[string]auditSample{
-	"POST /login":  {form: url.Values{"email": {mari}, "password": {demo.Password}}},
+	"POST /login": {form: url.Values{"email": {mari}, "password": {demo.Password}}},
 	// Signed in already, the second step confirms the session again (a step-up).
 	"POST /login/second-factor": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		return auth.SecondFactorPath, url.Values{"code": {app.TOTPCode(t, toomas)}}
