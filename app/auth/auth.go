@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/sessions"
 	"github.com/jmoiron/sqlx"
@@ -42,6 +43,7 @@ type Handler struct {
 	throttle  Throttle
 	idcard    IDCard
 	idcardURL string
+	now       func() time.Time // the clock TOTP codes are checked by
 	log       *slog.Logger
 }
 
@@ -56,13 +58,20 @@ type Options struct {
 	// IDCardURL is where the sign-in page sends a person choosing the ID-card: the
 	// listener that asks for a client certificate; "" when there is none.
 	IDCardURL string
-	Log       *slog.Logger
+	// Now is the clock TOTP codes are checked by; time.Now when nil. Tests move it on
+	// rather than wait for the next 30-second step (apptest.App.TOTPCode).
+	Now func() time.Time
+	Log *slog.Logger
 }
 
 // NewHandler returns the sign-in and account handlers.
 func NewHandler(o Options) *Handler {
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
 	return &Handler{db: o.DB, reads: database.NewPrepared(o.DB), sessions: o.Sessions, render: o.Renderer, validate: o.Validator,
-		throttle: o.Throttle, idcard: o.IDCard, idcardURL: o.IDCardURL, log: o.Log}
+		throttle: o.Throttle, idcard: o.IDCard, idcardURL: o.IDCardURL, now: now, log: o.Log}
 }
 
 // LoadSession is middleware that finds the request's session and, when someone is

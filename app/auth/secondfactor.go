@@ -228,7 +228,7 @@ func (h *Handler) ConfirmSecondFactor(c echo.Context) error {
 		codes  []string // new recovery codes, when setting up
 		left   = -1     // recovery codes left, when one was used
 	)
-	now := time.Now()
+	now := h.now()
 	err = database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
 		switch {
 		case blocked:

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -54,7 +53,7 @@ func newPerson(t *testing.T, app *apptest.App, email string, roles ...string) in
 
 // enrol sets up an authenticator on the second step's page p, as a person would with
 // the key it shows, and returns the secret, the recovery codes page and the codes.
-func enrol(t *testing.T, c *apptest.Client, p *apptest.Page, next string) (string, *apptest.Page, []string) {
+func enrol(t *testing.T, app *apptest.App, c *apptest.Client, p *apptest.Page, next string) (string, *apptest.Page, []string) {
 	t.Helper()
 	secret := p.Text("#totp-secret")
 	if secret == "" || p.Doc.Find("#totp-qr").Length() != 1 {
@@ -63,7 +62,7 @@ func enrol(t *testing.T, c *apptest.Client, p *apptest.Page, next string) (strin
 	if src, _ := p.Doc.Find("#totp-qr").Attr("src"); !strings.HasPrefix(src, "data:image/png;base64,") {
 		t.Errorf("QR code src %.40q, want a PNG data URI", src)
 	}
-	code, err := auth.TOTPCode(secret, auth.TOTPStep(time.Now()))
+	code, err := auth.TOTPCode(secret, auth.TOTPStep(app.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +104,7 @@ func TestSecondStep(t *testing.T) {
 		if p.Doc.Find("#totp-qr").Length() != 0 {
 			t.Error("a person with an authenticator is offered a new one")
 		}
-		bad := c.Post(t, secondStep, url.Values{"code": {wrongCode(t, 0)}, "next": {"/queue"}}, http.StatusUnauthorized)
+		bad := c.Post(t, secondStep, url.Values{"code": {wrongCode(t, app, 0)}, "next": {"/queue"}}, http.StatusUnauthorized)
 		if got := bad.FieldError("code"); got != msgBadCode {
 			t.Errorf("wrong code: %q", got)
 		}
@@ -166,11 +165,11 @@ func TestSecondStepIsThrottled(t *testing.T) {
 	c := app.Client(t)
 	passwordStep(t, c, employee, "/")
 	for i := range 4 {
-		c.Post(t, secondStep, url.Values{"code": {wrongCode(t, i)}}, http.StatusUnauthorized)
+		c.Post(t, secondStep, url.Values{"code": {wrongCode(t, app, i)}}, http.StatusUnauthorized)
 	}
 	again := app.Client(t) // the right password is no failure, and forgets none
 	passwordStep(t, again, employee, "/")
-	again.Post(t, secondStep, url.Values{"code": {wrongCode(t, 4)}}, http.StatusUnauthorized)
+	again.Post(t, secondStep, url.Values{"code": {wrongCode(t, app, 4)}}, http.StatusUnauthorized)
 	p := c.Post(t, secondStep, url.Values{"code": {app.TOTPCode(t, employee)}}, http.StatusTooManyRequests)
 	if got := p.FieldError("code"); got != msgNewBrowsers {
 		t.Errorf("throttled: %q", got)
@@ -189,7 +188,7 @@ func TestRecoveryCodes(t *testing.T) {
 	newPerson(t, app, email, "employee", "agent")
 	c := app.Client(t)
 	passwordStep(t, c, email, "/")
-	_, _, codes := enrol(t, c, c.Get(t, secondStep, http.StatusOK), "/")
+	_, _, codes := enrol(t, app, c, c.Get(t, secondStep, http.StatusOK), "/")
 
 	use := func(code string, want int) *apptest.Page {
 		c := app.Client(t)
@@ -232,7 +231,7 @@ func TestEnrolmentAtSignInDoesNotLoop(t *testing.T) {
 	if again := c.Get(t, secondStepQ+"%2Fqueue", http.StatusOK); again.Text("#totp-secret") != page.Text("#totp-secret") {
 		t.Error("the key changed on reload: the app set up first would not work")
 	}
-	secret, codes, _ := enrol(t, c, page, "/queue")
+	secret, codes, _ := enrol(t, app, c, page, "/queue")
 	if href, _ := codes.Doc.Find("#continue").Attr("href"); href != "/queue" {
 		t.Errorf("continue goes to %q", href)
 	}
@@ -252,7 +251,7 @@ func TestEnrolmentAtSignInDoesNotLoop(t *testing.T) {
 	if p.Doc.Find("#totp-qr").Length() != 0 {
 		t.Fatal("asked to set up again")
 	}
-	code, _ := auth.TOTPCode(secret, auth.TOTPStep(time.Now())+1)
+	code, _ := auth.TOTPCode(secret, auth.TOTPStep(app.Now())+1)
 	c2.Post(t, secondStep, url.Values{"code": {code}}, http.StatusSeeOther)
 	c2.Get(t, "/queue", http.StatusOK)
 }
@@ -320,7 +319,7 @@ func TestStepUp(t *testing.T) {
 			t.Fatalf("not asked for a factor, yet went to %q", loc)
 		}
 		p := c.Get(t, "/audit", http.StatusSeeOther)
-		_, codes, _ := enrol(t, c, c.Get(t, p.Location(), http.StatusOK), "/audit")
+		_, codes, _ := enrol(t, app, c, c.Get(t, p.Location(), http.StatusOK), "/audit")
 		if href, _ := codes.Doc.Find("#continue").Attr("href"); href != "/audit" {
 			t.Errorf("continue goes to %q", href)
 		}
@@ -385,7 +384,7 @@ func TestAdminResetsFactorsAndSessions(t *testing.T) {
 	// Signing in again sets up a new authenticator.
 	c := app.Client(t)
 	passwordStep(t, c, agent, "/")
-	enrol(t, c, c.Get(t, secondStep, http.StatusOK), "/")
+	enrol(t, app, c, c.Get(t, secondStep, http.StatusOK), "/")
 	// Only admins reset.
 	a2 := app.SignIn(t, ciso)
 	a2.Post(t, "/admin/users/"+itoa(id)+"/second-factor/reset", nil, http.StatusForbidden)
@@ -404,7 +403,7 @@ func TestAccountSecondFactor(t *testing.T) {
 	}
 	acc := c.Get(t, "/account", http.StatusOK)
 	href, _ := acc.Doc.Find("#totp-setup").Attr("href")
-	enrol(t, c, c.Get(t, href, http.StatusOK), "/account")
+	enrol(t, app, c, c.Get(t, href, http.StatusOK), "/account")
 	if !strings.Contains(c.Get(t, "/account", http.StatusOK).Text("#totp-status"), "An authenticator app is set up") {
 		t.Error("the account page does not say it is set up")
 	}
@@ -443,10 +442,10 @@ func itoa(id int64) string { return strconv.FormatInt(id, 10) }
 
 // wrongCode returns a six-digit code, the i-th of several, that the demo authenticator
 // does not show now, nor just before or after.
-func wrongCode(t *testing.T, i int) string {
+func wrongCode(t *testing.T, app *apptest.App, i int) string {
 	t.Helper()
 	right := map[string]bool{}
-	now := auth.TOTPStep(time.Now())
+	now := auth.TOTPStep(app.Now())
 	for s := now - 2; s <= now+2; s++ {
 		code, err := auth.TOTPCode(demo.TOTPSecret, s)
 		if err != nil {

@@ -521,7 +521,7 @@ func TestBrowser(t *testing.T) {
 		tb.waitFor("the QR code, drawn", `document.querySelector("#totp-qr")?.naturalWidth > 0`)
 		tb.screenshot("totp-enrol")
 		secret := tb.text("#totp-secret")
-		code, err := auth.TOTPCode(secret, auth.TOTPStep(time.Now()))
+		code, err := auth.TOTPCode(secret, auth.TOTPStep(app.Now()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -537,7 +537,7 @@ func TestBrowser(t *testing.T) {
 		if eval[bool](tb, `!!document.querySelector("#totp-qr")`) {
 			t.Fatal("asked to set up the authenticator again")
 		}
-		code, _ = auth.TOTPCode(secret, auth.TOTPStep(time.Now())+1)
+		code, _ = auth.TOTPCode(secret, auth.TOTPStep(app.Now())+1)
 		tb.do("type the next code", chromedp.SendKeys(chromedp.ID("code"), code),
 			chromedp.Click(chromedp.CSS(`form[action="/login/second-factor"] button[type=submit]`)))
 		tb.waitText("h1", "Welcome, Uus Agent")

@@ -42,6 +42,7 @@ type Options struct {
 	Throttle auth.Throttle
 	Support  web.Support
 	Now      func() time.Time    // the clock of ticket SLAs; time.Now when nil (tests set it)
+	TOTPNow  func() time.Time    // the clock TOTP codes are checked by; time.Now when nil
 	Jobs     []job.Job           // the background jobs the runner runs, for their page
 	Metrics  prometheus.Gatherer // what /metrics serves; nothing when nil
 }
@@ -109,7 +110,7 @@ func New(o Options) (*Server, error) {
 	sessions := auth.NewSessionStore(o.DB, cfg.Secure(), cfg.SessionIdle, cfg.SessionMax)
 	idcard := auth.IDCard{Roots: cfg.IDCardRoots, OCSPURL: cfg.IDCardOCSPURL, OCSPTimeout: 5 * time.Second, TrustedProxies: cfg.TrustedProxies}
 	authH := auth.NewHandler(auth.Options{DB: o.DB, Sessions: sessions, Renderer: renderer, Validator: validate, Throttle: o.Throttle,
-		IDCard: idcard, IDCardURL: cfg.IDCardURL(), Log: o.Log})
+		IDCard: idcard, IDCardURL: cfg.IDCardURL(), Now: o.TOTPNow, Log: o.Log})
 	actions, err := AuditActions()
 	if err != nil {
 		return nil, err
