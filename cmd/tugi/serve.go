@@ -165,7 +165,8 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	log.Info("Tugi is ready", "url", cfg.PublicURL.String(), "listening", ln.Addr().String(), "tls", cfg.TLS(), "embedded_database", embedded)
 	if embedded {
-		log.Info("demo users: sign in as admin@tugi.example (or see the README) with password " + demo.Password)
+		log.Info("demo users: sign in as admin@tugi.example (or see the README) with password " + demo.Password +
+			", then a code of the demo authenticator key " + demo.TOTPSecret)
 	}
 
 	select {
