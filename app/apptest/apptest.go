@@ -42,6 +42,14 @@ type App struct {
 
 	secrets *sync.Map     // the authenticator keys SignIn set up, by e-mail address
 	shift   *atomic.Int64 // how far the TOTP clock is ahead of time.Now, in nanoseconds (TOTPCode)
+	steps   *handedOut    // the last TOTP step TOTPCode handed out, by e-mail address
+}
+
+// handedOut keeps the TOTP steps TOTPCode gave out, so that sign-ins of one person at
+// the same time (parallel subtests) get codes of different steps.
+type handedOut struct {
+	mu   sync.Mutex
+	last map[string]int64
 }
 
 // Now is the clock Tugi checks TOTP codes by: time.Now, moved on by TOTPCode when a test
@@ -77,7 +85,7 @@ func NewWith(t testing.TB, o Options) *App {
 	}
 	logs := &SafeBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	app := &App{DB: db, Logs: logs, Config: cfg, secrets: &sync.Map{}, shift: &atomic.Int64{}}
+	app := &App{DB: db, Logs: logs, Config: cfg, secrets: &sync.Map{}, shift: &atomic.Int64{}, steps: &handedOut{last: map[string]int64{}}}
 	srv, err := server.New(server.Options{DB: db, Config: cfg, Log: log, Throttle: o.Throttle,
 		Support: web.Support{Phone: "+372 671 8578", Email: "info@directo.ee"}, Now: o.Now, TOTPNow: app.Now, Jobs: o.Jobs, Metrics: o.Metrics})
 	if err != nil {
@@ -110,7 +118,7 @@ func (a *App) Beside(t testing.TB) *App {
 	}
 	ts := httptest.NewServer(srv.Echo)
 	t.Cleanup(ts.Close)
-	return &App{DB: a.DB, Server: srv, URL: ts.URL, Logs: logs, Config: a.Config, secrets: a.secrets, shift: a.shift}
+	return &App{DB: a.DB, Server: srv, URL: ts.URL, Logs: logs, Config: a.Config, secrets: a.secrets, shift: a.shift, steps: a.steps}
 }
 
 // Client is a browser-like HTTP client with its own cookies. It does not follow
@@ -172,12 +180,16 @@ func (a *App) SignIn(t testing.TB, email string) *Client {
 // it needs, in place of waiting half a minute: tests sign one person in many times.
 func (a *App) TOTPCode(t testing.TB, email string) string {
 	t.Helper()
+	a.steps.mu.Lock()
+	defer a.steps.mu.Unlock()
 	var last int64
 	err := a.DB.Get(&last, `SELECT coalesce((SELECT f.last_step FROM totp_factors f JOIN users u ON u.id = f.user_id
 		WHERE lower(u.email) = lower($1)), 0)`, email)
 	if err != nil {
 		t.Fatal(err)
 	}
+	key := strings.ToLower(email)
+	last = max(last, a.steps.last[key])
 	now := a.Now()
 	cur := auth.TOTPStep(now)
 	step := cur
@@ -188,6 +200,7 @@ func (a *App) TOTPCode(t testing.TB, email string) string {
 	if step > cur+1 { // the clock moves to the start of step
 		a.shift.Add(int64(time.Unix(step*30, 0).Sub(now)))
 	}
+	a.steps.last[key] = step
 	secret := demo.TOTPSecret
 	if s, ok := a.secrets.Load(strings.ToLower(email)); ok {
 		secret = s.(string)
