@@ -66,6 +66,9 @@ var owners = map[string]string{
 	"chat_messages":              "app/chat",
 	"chat_files":                 "app/chat",
 	"sla_chat":                   "app/sla",
+	"totp_factors":               "app/auth",
+	"recovery_codes":             "app/auth",
+	"second_factor_policy":       "app/auth",
 	"reference_version":          "app/reference", // written by triggers only (db/migrations/0013)
 	"schema_migrations":          "app/database",  // created by the migrator itself
 }

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,7 +43,23 @@ type App struct {
 	Logs   *SafeBuffer // everything Tugi logged
 	Config *config.Config
 	now    func() time.Time // Options.Now, which Beside's server shares
+
+	secrets *sync.Map     // the authenticator keys SignIn set up, by e-mail address
+	shift   *atomic.Int64 // how far the TOTP clock is ahead of time.Now, in nanoseconds (TOTPCode)
+	steps   *handedOut    // the last TOTP step TOTPCode handed out, by e-mail address
 }
+
+// handedOut keeps the TOTP steps TOTPCode gave out, so that sign-ins of one person at
+// the same time (parallel subtests) get codes of different steps.
+type handedOut struct {
+	mu   sync.Mutex
+	last map[string]int64
+}
+
+// Now is the clock Tugi checks TOTP codes by: time.Now, moved on by TOTPCode when a test
+// signs one person in more often than the 30-second steps allow. Codes of keys a test
+// set up itself are made for this time.
+func (a *App) Now() time.Time { return time.Now().Add(time.Duration(a.shift.Load())) }
 
 // Options change the App a test gets.
 type Options struct {
@@ -77,8 +94,9 @@ func NewWith(t testing.TB, o Options) *App {
 	}
 	logs := &SafeBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	app := &App{DB: db, DSN: dsn, Logs: logs, Config: cfg, now: o.Now, secrets: &sync.Map{}, shift: &atomic.Int64{}, steps: &handedOut{last: map[string]int64{}}}
 	srv, err := server.New(server.Options{DB: db, Config: cfg, Log: log, Throttle: o.Throttle,
-		Support: web.Support{Phone: "+372 671 8578", Email: "info@directo.ee"}, Now: o.Now, Jobs: o.Jobs, Metrics: o.Metrics,
+		Support: web.Support{Phone: "+372 671 8578", Email: "info@directo.ee"}, Now: o.Now, TOTPNow: app.Now, Jobs: o.Jobs, Metrics: o.Metrics,
 		Live: startHub(t, db, dsn, log)})
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +112,8 @@ func NewWith(t testing.TB, o Options) *App {
 			t.Logf("Tugi's log:\n%s", logs.String())
 		}
 	})
-	return &App{DB: db, DSN: dsn, Server: srv, URL: ts.URL, Logs: logs, Config: cfg, now: o.Now}
+	app.Server, app.URL = srv, ts.URL
+	return app
 }
 
 // startHub runs a live hub for the test and waits until it listens, so that events
@@ -121,14 +140,14 @@ func (a *App) Beside(t testing.TB) *App {
 	logs := &SafeBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := server.New(server.Options{DB: a.DB, Config: a.Config, Log: log, Throttle: auth.DefaultThrottle,
-		Support: web.Support{Phone: "+372 671 8578", Email: "info@directo.ee"}, Now: a.now, Live: startHub(t, a.DB, a.DSN, log)})
+		Support: web.Support{Phone: "+372 671 8578", Email: "info@directo.ee"}, Now: a.now, TOTPNow: a.Now, Live: startHub(t, a.DB, a.DSN, log)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.Echo)
 	t.Cleanup(ts.Close)
 	t.Cleanup(srv.Live.Close) // first: open streams would hold up ts.Close
-	return &App{DB: a.DB, DSN: a.DSN, Server: srv, URL: ts.URL, Logs: logs, Config: a.Config, now: a.now}
+	return &App{DB: a.DB, DSN: a.DSN, Server: srv, URL: ts.URL, Logs: logs, Config: a.Config, now: a.now, secrets: a.secrets, shift: a.shift, steps: a.steps}
 }
 
 // Client is a browser-like HTTP client with its own cookies. It does not follow
@@ -161,13 +180,65 @@ func (c *Client) On(other *App) *Client {
 	return &Client{t: c.t, app: other, http: c.http}
 }
 
-// SignIn returns a client signed in as the demo user with e-mail email.
+// SignIn returns a client signed in as the demo user with e-mail email: with the demo
+// password, and for staff through the second step with a code of the demo authenticator.
 func (a *App) SignIn(t testing.TB, email string) *Client {
 	t.Helper()
 	c := a.Client(t)
 	c.Get(t, "/login", http.StatusOK)
-	c.Post(t, "/login", url.Values{"email": {email}, "password": {demo.Password}}, http.StatusSeeOther)
+	p := c.Post(t, "/login", url.Values{"email": {email}, "password": {demo.Password}}, http.StatusSeeOther)
+	if !strings.HasPrefix(p.Location(), auth.SecondFactorPath) {
+		return c
+	}
+	// A person the test made, whose role needs a second factor, sets up an authenticator
+	// with the key the page offers; the App remembers it for their next sign-in.
+	if secret := c.Get(t, p.Location(), http.StatusOK).Text("#totp-secret"); secret != "" {
+		a.secrets.Store(strings.ToLower(email), secret)
+		c.Post(t, auth.SecondFactorPath, url.Values{"code": {a.TOTPCode(t, email)}}, http.StatusOK)
+		return c
+	}
+	c.Post(t, auth.SecondFactorPath, url.Values{"code": {a.TOTPCode(t, email)}}, http.StatusSeeOther)
 	return c
+}
+
+// TOTPCode returns a code of email's authenticator (demo.TOTPSecret for the demo staff, or
+// the key SignIn set up) that the second step of their sign-in accepts now: of a
+// time-step later than the last one accepted for them, since each code is accepted once.
+// When the steps within reach (the one before the current, unless it is about to end, the
+// current and the next) are used up, it moves the App's TOTP clock (Now) on to the step
+// it needs, in place of waiting half a minute: tests sign one person in many times.
+func (a *App) TOTPCode(t testing.TB, email string) string {
+	t.Helper()
+	a.steps.mu.Lock()
+	defer a.steps.mu.Unlock()
+	var last int64
+	err := a.DB.Get(&last, `SELECT coalesce((SELECT f.last_step FROM totp_factors f JOIN users u ON u.id = f.user_id
+		WHERE lower(u.email) = lower($1)), 0)`, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := strings.ToLower(email)
+	last = max(last, a.steps.last[key])
+	now := a.Now()
+	cur := auth.TOTPStep(now)
+	step := cur
+	if left := time.Unix((cur+1)*30, 0).Sub(now); left > 5*time.Second && last < cur-1 {
+		step = cur - 1
+	}
+	step = max(step, last+1)
+	if step > cur+1 { // the clock moves to the start of step
+		a.shift.Add(int64(time.Unix(step*30, 0).Sub(now)))
+	}
+	a.steps.last[key] = step
+	secret := demo.TOTPSecret
+	if s, ok := a.secrets.Load(strings.ToLower(email)); ok {
+		secret = s.(string)
+	}
+	code, err := auth.TOTPCode(secret, step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
 }
 
 // Page is a response, with its HTML parsed.

@@ -21,6 +21,11 @@ type AccountPage struct {
 	Sessions  []SessionInfo
 	Languages []struct{ Code, Name string }
 	MinLength int
+	// The second factor: whether an authenticator app is set up, how many recovery
+	// codes are left, and whether the person's roles need one (then it cannot be removed).
+	TOTP         bool
+	RecoveryLeft int
+	Required     bool
 }
 
 // Account shows the person's profile, language, password form and sessions.
@@ -39,9 +44,22 @@ func (h *Handler) renderAccount(c echo.Context, status int, form web.Form) error
 	if err != nil {
 		return err
 	}
+	has, err := hasTOTP(ctx, h.db, u.ID)
+	if err != nil {
+		return err
+	}
+	left, err := recoveryCodesLeft(ctx, h.db, u.ID)
+	if err != nil {
+		return err
+	}
+	policy, err := policyRoles(ctx, h.db)
+	if err != nil {
+		return err
+	}
 	p := h.render.NewPage(c, "Your account")
 	p.Form = form
-	p.Data = AccountPage{User: u, Sessions: list, Languages: i18n.Languages, MinLength: user.MinPasswordLength}
+	p.Data = AccountPage{User: u, Sessions: list, Languages: i18n.Languages, MinLength: user.MinPasswordLength,
+		TOTP: has, RecoveryLeft: left, Required: requiresSecondFactor(policy, u.Roles.Strings())}
 	return c.Render(status, tplAccount, p)
 }
 

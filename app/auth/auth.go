@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/sessions"
 	"github.com/jmoiron/sqlx"
@@ -34,13 +35,16 @@ const (
 
 // Handler serves sign-in, sign-out and the person's own account page.
 type Handler struct {
-	db       *sqlx.DB
-	reads    *database.Prepared // who is signed in, read on every request
-	sessions *SessionStore
-	render   *web.Renderer
-	validate *web.Validator
-	throttle Throttle
-	log      *slog.Logger
+	db        *sqlx.DB
+	reads     *database.Prepared // who is signed in, read on every request
+	sessions  *SessionStore
+	render    *web.Renderer
+	validate  *web.Validator
+	throttle  Throttle
+	idcard    IDCard
+	idcardURL string
+	now       func() time.Time // the clock TOTP codes are checked by
+	log       *slog.Logger
 }
 
 // Options are the dependencies of a Handler.
@@ -50,12 +54,24 @@ type Options struct {
 	Renderer  *web.Renderer
 	Validator *web.Validator
 	Throttle  Throttle
-	Log       *slog.Logger
+	IDCard    IDCard // ID-card sign-in; none when IDCard.Roots is nil
+	// IDCardURL is where the sign-in page sends a person choosing the ID-card: the
+	// listener that asks for a client certificate; "" when there is none.
+	IDCardURL string
+	// Now is the clock TOTP codes are checked by; time.Now when nil. Tests move it on
+	// rather than wait for the next 30-second step (apptest.App.TOTPCode).
+	Now func() time.Time
+	Log *slog.Logger
 }
 
 // NewHandler returns the sign-in and account handlers.
 func NewHandler(o Options) *Handler {
-	return &Handler{db: o.DB, reads: database.NewPrepared(o.DB), sessions: o.Sessions, render: o.Renderer, validate: o.Validator, throttle: o.Throttle, log: o.Log}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Handler{db: o.DB, reads: database.NewPrepared(o.DB), sessions: o.Sessions, render: o.Renderer, validate: o.Validator,
+		throttle: o.Throttle, idcard: o.IDCard, idcardURL: o.IDCardURL, now: now, log: o.Log}
 }
 
 // LoadSession is middleware that finds the request's session and, when someone is
@@ -99,7 +115,9 @@ func (h *Handler) LoadSession(next echo.HandlerFunc) echo.HandlerFunc {
 
 // Require is middleware that lets a request through only when rule allows its viewer
 // and their session is as strong as the route needs. Nobody signed in: to the sign-in
-// page, coming back here afterwards. Signed in without the role, or too weakly: 403.
+// page, coming back here afterwards. Signed in without the role: 403. Signed in too
+// weakly: a page sends the person to the second step, to come back here afterwards;
+// any other request is refused (403).
 func Require(rule access.Rule, strength access.Strength) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -118,9 +136,29 @@ func Require(rule access.Rule, strength access.Strength) echo.MiddlewareFunc {
 				}
 				return c.Redirect(http.StatusSeeOther, to)
 			}
-			return echo.ErrForbidden
+			if !rule.Allows(v) {
+				return echo.ErrForbidden
+			}
+			// Signed in with the role, but too weakly: a page asks for the second
+			// factor and comes back here; anything else cannot be replayed after it,
+			// so it is refused (its page asked for the step up first).
+			r := c.Request()
+			if r.Method != http.MethodGet {
+				return echo.ErrForbidden
+			}
+			to := SecondFactorPath + "?next=" + url.QueryEscape(r.URL.RequestURI())
+			if web.IsHTMX(c) {
+				c.Response().Header().Set("HX-Redirect", to)
+				return c.NoContent(http.StatusUnauthorized)
+			}
+			return c.Redirect(http.StatusSeeOther, to)
 		}
 	}
+}
+
+// LoginPage is the data of the sign-in page.
+type LoginPage struct {
+	IDCardURL string // where to sign in with an ID-card; "" when Tugi takes none
 }
 
 type loginForm struct {
@@ -136,6 +174,7 @@ func (h *Handler) LoginPage(c echo.Context) error {
 	}
 	p := h.render.NewPage(c, "Sign in")
 	p.Form.Values = url.Values{"next": {c.QueryParam("next")}}
+	p.Data = LoginPage{IDCardURL: h.idcardURL}
 	return c.Render(http.StatusOK, tplLogin, p)
 }
 
@@ -152,6 +191,7 @@ func (h *Handler) Login(c echo.Context) error {
 		form.Fail("form", msg)
 		p := h.render.NewPage(c, "Sign in")
 		p.Form = form
+		p.Data = LoginPage{IDCardURL: h.idcardURL}
 		return c.Render(status, tplLogin, p)
 	}
 	if form.Invalid() {
@@ -222,10 +262,26 @@ func (h *Handler) Login(c echo.Context) error {
 		return fail(http.StatusUnauthorized, "The e-mail or password is not right.")
 	}
 
+	actor.UserID, actor.Roles = u.ID, u.Roles.Strings()
+	second, err := h.needsSecondFactor(ctx, u)
+	if err != nil {
+		return err
+	}
+	if second {
+		// The password was right, so it is no failure; but the account's failures stay
+		// until the second step is passed too, or knowing the password would reset the
+		// count of guessed codes.
+		if err := h.throttle.Forget(ctx, h.db, attempt); err != nil {
+			return err
+		}
+		if err := h.startPending(c, u); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, SecondFactorPath+"?next="+url.QueryEscape(safeNext(f.Next)))
+	}
 	if err := h.startSession(c, u, "password"); err != nil {
 		return err
 	}
-	actor.UserID, actor.Roles = u.ID, u.Roles.Strings()
 	err = database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
 		if err := h.throttle.Succeed(ctx, tx, f.Email, attempt); err != nil {
 			return err

@@ -155,7 +155,7 @@ func TestSignIn(t *testing.T) {
 			"account":               "/",
 		} {
 			c := app.Client(t)
-			p := signIn(t, c, admin, demo.Password, http.StatusSeeOther, "next", next)
+			p := signIn(t, c, customer, demo.Password, http.StatusSeeOther, "next", next)
 			if p.Location() != want {
 				t.Errorf("next %q: went to %q, want %q", next, p.Location(), want)
 			}
@@ -430,8 +430,8 @@ func TestThrottle(t *testing.T) {
 			f := url.Values{"email": {"guess" + strconv.Itoa(i) + "@tugi.example"}, "password": {wrongPassword}}
 			c.Post(t, "/login", f, http.StatusUnauthorized, "X-Forwarded-For", "203.0.113.9")
 		}
-		c.Post(t, "/login", url.Values{"email": {admin}, "password": {demo.Password}}, http.StatusTooManyRequests, "X-Forwarded-For", "203.0.113.9")
-		c.Post(t, "/login", url.Values{"email": {admin}, "password": {demo.Password}}, http.StatusSeeOther, "X-Forwarded-For", "198.51.100.7")
+		c.Post(t, "/login", url.Values{"email": {customer}, "password": {demo.Password}}, http.StatusTooManyRequests, "X-Forwarded-For", "203.0.113.9")
+		c.Post(t, "/login", url.Values{"email": {customer}, "password": {demo.Password}}, http.StatusSeeOther, "X-Forwarded-For", "198.51.100.7")
 		var ip string
 		app.DB.Get(&ip, `SELECT client_ip FROM audit_events WHERE action = 'auth.sign_in'`)
 		if ip != "198.51.100.7" {
@@ -806,7 +806,7 @@ func TestCSRFTokenIsRenewedAtSignInAndOut(t *testing.T) {
 	app := apptest.New(t)
 	c := app.Client(t)
 	before := c.CSRF()
-	c.Post(t, "/login", url.Values{"email": {"agent@tugi.example"}, "password": {demo.Password}}, http.StatusSeeOther)
+	c.Post(t, "/login", url.Values{"email": {customer}, "password": {demo.Password}}, http.StatusSeeOther)
 	c.Post(t, "/account/language", url.Values{"language": {"et"}, web.CSRFField: {before}}, http.StatusForbidden)
 	during := c.CSRF()
 	if during == before || during == "" {

@@ -116,3 +116,38 @@ const insertCookieKey = `INSERT INTO cookie_keys (name, key) VALUES ('signing', 
 
 // selectCookieKey reads the cookie-signing key.
 const selectCookieKey = `SELECT key FROM cookie_keys WHERE name = 'signing'`
+
+// upsertTOTP keeps the sealed TOTP secret $2 of user $1, with $3 as the last step used.
+const upsertTOTP = `
+INSERT INTO totp_factors (user_id, secret, last_step) VALUES ($1, $2, $3)
+ON CONFLICT (user_id) DO UPDATE SET secret = EXCLUDED.secret, last_step = EXCLUDED.last_step, created_at = now()`
+
+// countTOTP counts the TOTP secrets of user $1 (0 or 1).
+const countTOTP = `SELECT count(*) FROM totp_factors WHERE user_id = $1`
+
+// selectTOTP reads the sealed secret of user $1 and the last step a code was accepted for.
+const selectTOTP = `SELECT secret, last_step FROM totp_factors WHERE user_id = $1`
+
+// useTOTPStep marks step $2 used for user $1, unless it or a later one already is.
+const useTOTPStep = `UPDATE totp_factors SET last_step = $2 WHERE user_id = $1 AND last_step < $2`
+
+// deleteTOTP removes the TOTP secret of user $1.
+const deleteTOTP = `DELETE FROM totp_factors WHERE user_id = $1`
+
+// insertRecoveryCodes keeps the hashes $2 as recovery codes of user $1.
+const insertRecoveryCodes = `INSERT INTO recovery_codes (user_id, code_hash) SELECT $1, h FROM unnest($2::bytea[]) AS h`
+
+// deleteRecoveryCodes removes every recovery code of user $1.
+const deleteRecoveryCodes = `DELETE FROM recovery_codes WHERE user_id = $1`
+
+// useRecoveryCodeSQL marks the unused recovery code of user $1 hashing to $2 used.
+const useRecoveryCodeSQL = `UPDATE recovery_codes SET used_at = now() WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL`
+
+// countRecoveryCodes counts the unused recovery codes of user $1.
+const countRecoveryCodes = `SELECT count(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL`
+
+// selectPolicy reads the roles that must sign in with a second factor.
+const selectPolicy = `SELECT roles FROM second_factor_policy`
+
+// updatePolicy sets the roles that must sign in with a second factor.
+const updatePolicy = `UPDATE second_factor_policy SET roles = $1`

@@ -3,6 +3,7 @@
 package config
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,29 +19,33 @@ import (
 
 // Config is every setting of `tugi serve`. The README documents each variable.
 type Config struct {
-	DatabaseURL        string        // DATABASE_URL; empty: the embedded PostgreSQL under DataDir
-	DataDir            string        // TUGI_DATA_DIR
-	Addr               string        // TUGI_ADDR
-	PublicURL          *url.URL      // TUGI_PUBLIC_URL
-	TLSCert            string        // TUGI_TLS_CERT
-	TLSKey             string        // TUGI_TLS_KEY
-	TrustedProxies     []*net.IPNet  // TUGI_TRUSTED_PROXIES
-	SessionIdle        time.Duration // TUGI_SESSION_IDLE
-	SessionMax         time.Duration // TUGI_SESSION_MAX
-	ShutdownTimeout    time.Duration // TUGI_SHUTDOWN_TIMEOUT
-	ShutdownDrain      time.Duration // TUGI_SHUTDOWN_DRAIN: how long /readyz says 503 before the listener closes
-	StatementTimeout   time.Duration // TUGI_DB_STATEMENT_TIMEOUT: each database statement's limit
-	LogLevel           slog.Level    // TUGI_LOG_LEVEL
-	LogFormat          string        // TUGI_LOG_FORMAT: text or json
-	Migrate            bool          // TUGI_MIGRATE: whether commands bring the schema up to date themselves
-	AuditSigningKey    string        // TUGI_AUDIT_SIGNING_KEY: PEM file of the Ed25519 key that signs audit checkpoints
-	Mail               Mail          // TUGI_SMTP_URL, TUGI_MAIL_*: outgoing e-mail (mail.go)
-	AttachmentMaxSize  int64         // TUGI_ATTACHMENT_MAX_SIZE: bytes per attached file
-	AttachmentMaxFiles int           // TUGI_ATTACHMENT_MAX_FILES: files per message
-	ActiveRequests     int           // TUGI_ACTIVE_REQUESTS: requests handled at once; the rest wait their turn
-	ActiveUploads      int           // TUGI_ACTIVE_UPLOADS: requests with files checked and stored at once
-	OrgStorageQuota    int64         // TUGI_ORG_STORAGE_QUOTA: bytes of attachments one customer organisation may keep
-	MetricsToken       string        // TUGI_METRICS_TOKEN: the bearer token /metrics asks for; empty: /metrics only on this machine
+	DatabaseURL        string         // DATABASE_URL; empty: the embedded PostgreSQL under DataDir
+	DataDir            string         // TUGI_DATA_DIR
+	Addr               string         // TUGI_ADDR
+	PublicURL          *url.URL       // TUGI_PUBLIC_URL
+	TLSCert            string         // TUGI_TLS_CERT
+	TLSKey             string         // TUGI_TLS_KEY
+	TrustedProxies     []*net.IPNet   // TUGI_TRUSTED_PROXIES
+	SessionIdle        time.Duration  // TUGI_SESSION_IDLE
+	SessionMax         time.Duration  // TUGI_SESSION_MAX
+	ShutdownTimeout    time.Duration  // TUGI_SHUTDOWN_TIMEOUT
+	ShutdownDrain      time.Duration  // TUGI_SHUTDOWN_DRAIN: how long /readyz says 503 before the listener closes
+	StatementTimeout   time.Duration  // TUGI_DB_STATEMENT_TIMEOUT: each database statement's limit
+	LogLevel           slog.Level     // TUGI_LOG_LEVEL
+	LogFormat          string         // TUGI_LOG_FORMAT: text or json
+	Migrate            bool           // TUGI_MIGRATE: whether commands bring the schema up to date themselves
+	AuditSigningKey    string         // TUGI_AUDIT_SIGNING_KEY: PEM file of the Ed25519 key that signs audit checkpoints
+	Mail               Mail           // TUGI_SMTP_URL, TUGI_MAIL_*: outgoing e-mail (mail.go)
+	AttachmentMaxSize  int64          // TUGI_ATTACHMENT_MAX_SIZE: bytes per attached file
+	AttachmentMaxFiles int            // TUGI_ATTACHMENT_MAX_FILES: files per message
+	ActiveRequests     int            // TUGI_ACTIVE_REQUESTS: requests handled at once; the rest wait their turn
+	ActiveUploads      int            // TUGI_ACTIVE_UPLOADS: requests with files checked and stored at once
+	OrgStorageQuota    int64          // TUGI_ORG_STORAGE_QUOTA: bytes of attachments one customer organisation may keep
+	MetricsToken       string         // TUGI_METRICS_TOKEN: the bearer token /metrics asks for; empty: /metrics only on this machine
+	IDCardAddr         string         // TUGI_IDCARD_ADDR: the listener that asks for an ID-card's certificate; empty: none
+	IDCardCA           string         // TUGI_IDCARD_CA: PEM file of the CAs that issue ID-cards' certificates
+	IDCardRoots        *x509.CertPool // read from IDCardCA; nil: no ID-card sign-in
+	IDCardOCSPURL      string         // TUGI_IDCARD_OCSP_URL: the OCSP responder; empty: the one each certificate names
 }
 
 // Variable documents one setting; Variables is the list the README and `tugi serve -h` show.
@@ -75,6 +80,9 @@ var Variables = []Variable{
 	{"TUGI_ACTIVE_REQUESTS", "<4 per CPU>", "how many requests Tugi handles at once (1 to 10000); those beyond wait their turn, first come first served (uploads and downloads do not count, nor wait). More than the CPUs can work on only makes each slower."},
 	{"TUGI_ACTIVE_UPLOADS", "<1 per CPU>", "how many forms carrying files Tugi checks and stores at once (1 to 1000), once their files have arrived; those beyond wait their turn. Each holds about five times the file it stores in memory."},
 	{"TUGI_ORG_STORAGE_QUOTA", "1GiB", "how many bytes of attachments one customer organisation may keep, in all its tickets: bytes, or a number with KiB, MiB or GiB. A message whose files would go past it is refused, beside its files."},
+	{"TUGI_IDCARD_ADDR", "", "host:port of a second HTTPS listener (with TUGI_TLS_CERT and TUGI_TLS_KEY) that asks for a client certificate, for sign-in with an Estonian ID-card at /login/id-card, e.g. 127.0.0.1:8443. Needs TUGI_IDCARD_CA."},
+	{"TUGI_IDCARD_CA", "", "PEM file of the CA certificates that issue ID-cards' authentication certificates (the ESTEID chain in production). Set without TUGI_IDCARD_ADDR: a TLS-terminating proxy in TUGI_TRUSTED_PROXIES passes the certificate in X-Client-Cert."},
+	{"TUGI_IDCARD_OCSP_URL", "", "the OCSP responder that says whether an ID-card's certificate is revoked (5 s timeout; no answer: sign-in refused). Unset: the one each certificate names."},
 	{"TUGI_METRICS_TOKEN", "", "a secret of 16 characters or more: /metrics (Prometheus) then answers requests with Authorization: Bearer <token>, from anywhere. Unset: /metrics answers only requests made on this machine (from loopback, not relayed by a proxy)."},
 }
 
@@ -152,6 +160,31 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 				bad(name, "cannot read %s: %v", f, errors.Unwrap(err))
 			}
 		}
+	}
+
+	c.IDCardAddr, c.IDCardCA, c.IDCardOCSPURL = get("TUGI_IDCARD_ADDR"), get("TUGI_IDCARD_CA"), get("TUGI_IDCARD_OCSP_URL")
+	if c.IDCardAddr != "" {
+		if _, port, err := net.SplitHostPort(c.IDCardAddr); err != nil || port == "" {
+			bad("TUGI_IDCARD_ADDR", "%q is not host:port, e.g. 127.0.0.1:8443", c.IDCardAddr)
+		}
+		if c.TLSCert == "" {
+			bad("TUGI_IDCARD_ADDR", "the ID-card listener serves HTTPS: set TUGI_TLS_CERT and TUGI_TLS_KEY too")
+		}
+		if c.IDCardCA == "" {
+			bad("TUGI_IDCARD_ADDR", "set TUGI_IDCARD_CA to the CAs whose cards to accept")
+		}
+	}
+	if c.IDCardCA != "" {
+		pem, err := os.ReadFile(c.IDCardCA)
+		c.IDCardRoots = x509.NewCertPool()
+		if err != nil {
+			bad("TUGI_IDCARD_CA", "cannot read %s: %v", c.IDCardCA, errors.Unwrap(err))
+		} else if !c.IDCardRoots.AppendCertsFromPEM(pem) {
+			bad("TUGI_IDCARD_CA", "%s holds no PEM certificate", c.IDCardCA)
+		}
+	}
+	if u, err := url.Parse(c.IDCardOCSPURL); c.IDCardOCSPURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		bad("TUGI_IDCARD_OCSP_URL", "%q is not an http:// or https:// address", c.IDCardOCSPURL)
 	}
 
 	public := get("TUGI_PUBLIC_URL")
@@ -270,3 +303,19 @@ func (c *Config) TLS() bool { return c.TLSCert != "" }
 // Secure reports whether people reach Tugi over HTTPS (itself or through a TLS proxy):
 // then cookies are marked Secure and HSTS is sent.
 func (c *Config) Secure() bool { return c.PublicURL.Scheme == "https" }
+
+// IDCardURL is where the sign-in page sends a person choosing the ID-card: the ID-card
+// listener, on the public host name (so the session cookie it sets is the public site's),
+// or, behind a proxy that asks for the certificate, the path on the public site; "" when
+// Tugi takes no ID-cards.
+func (c *Config) IDCardURL() string {
+	switch {
+	case c.IDCardRoots == nil:
+		return ""
+	case c.IDCardAddr != "":
+		_, port, _ := net.SplitHostPort(c.IDCardAddr)
+		return "https://" + net.JoinHostPort(c.PublicURL.Hostname(), port) + "/login/id-card"
+	default:
+		return "/login/id-card"
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"tugi/app/access"
 	"tugi/app/audit"
+	"tugi/app/auth"
 	"tugi/app/routing"
 	"tugi/app/sla"
 	"tugi/app/ticket"
@@ -21,6 +22,12 @@ import (
 
 // Password is every demo user's password.
 const Password = "tugi-demo-password"
+
+// TOTPSecret is the authenticator secret (base32; SHA-1, six digits, 30 seconds) every
+// demo staff person has set up, so a newcomer and an outside check can pass the second
+// step of sign-in: demo data only, printed in the README. Customers sign in with the
+// password alone.
+const TOTPSecret = "TUGIDEMOTUGIDEMOTUGIDEMOTUGIDEMO"
 
 // Organisations are the demo customer organisations.
 var Organisations = []string{"Demo Customer OÜ", "Second Customer AS"}
@@ -31,6 +38,15 @@ type Person struct {
 	Name  string
 	Roles []access.Role
 	Org   string // for customers: one of Organisations
+}
+
+// PersonalCodes are the Estonian personal codes of demo people, by e-mail address, for
+// ID-card sign-in with a test card (38001085718 is a test code of the ID-card test chain).
+var PersonalCodes = map[string]string{"ciso@tugi.example": "38001085718"}
+
+// Staff reports whether p holds a role other than customer.
+func (p Person) Staff() bool {
+	return slices.ContainsFunc(p.Roles, func(r access.Role) bool { return r != access.Customer })
 }
 
 // People are the demo users, as listed in the README.
@@ -75,6 +91,16 @@ func Load(ctx context.Context, db *sqlx.DB, sessions user.SessionRevoker) error 
 		id, err := svc.Create(ctx, actor, nu)
 		if err != nil {
 			return fmt.Errorf("demo: user %s: %w", p.Email, err)
+		}
+		if code := PersonalCodes[p.Email]; code != "" {
+			if err := svc.SetPersonalCode(ctx, actor, id, code); err != nil {
+				return fmt.Errorf("demo: personal code of %s: %w", p.Email, err)
+			}
+		}
+		if p.Staff() {
+			if err := auth.EnrolTOTP(ctx, db, actor, id, TOTPSecret); err != nil {
+				return fmt.Errorf("demo: authenticator of %s: %w", p.Email, err)
+			}
 		}
 		people[p.Email] = &access.Viewer{UserID: id, Email: p.Email, Name: p.Name, Roles: p.Roles, OrgID: orgIDs[p.Org], OrgName: p.Org}
 	}

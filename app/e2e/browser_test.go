@@ -18,9 +18,13 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"tugi/app/access"
 	"tugi/app/apptest"
+	"tugi/app/audit"
+	"tugi/app/auth"
 	"tugi/app/demo"
 	"tugi/app/testdb"
+	"tugi/app/user"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
@@ -60,23 +64,24 @@ func browser(t *testing.T) context.Context {
 type tab struct {
 	t    *testing.T
 	ctx  context.Context
+	app  *apptest.App
 	base string
 
 	mu      sync.Mutex
 	console []chromedp.ConsoleMessage
 }
 
-func newTab(t *testing.T, browserCtx context.Context, base string) *tab {
+func newTab(t *testing.T, browserCtx context.Context, app *apptest.App) *tab {
 	t.Helper()
-	return newTabWithin(t, browserCtx, base, 40*time.Second)
+	return newTabWithin(t, browserCtx, app, 40*time.Second)
 }
 
 // newTabWithin is newTab for a journey that may take up to d in all.
-func newTabWithin(t *testing.T, browserCtx context.Context, base string, d time.Duration) *tab {
+func newTabWithin(t *testing.T, browserCtx context.Context, app *apptest.App, d time.Duration) *tab {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
 	ctx, cancelTimeout := context.WithTimeout(ctx, d)
-	tb := &tab{t: t, ctx: ctx, base: base}
+	tb := &tab{t: t, ctx: ctx, app: app, base: app.URL}
 	messages := chromedp.Console(ctx) // opens the tab and subscribes before any page loads
 	done := make(chan struct{})
 	go func() {
@@ -173,7 +178,16 @@ func (tb *tab) signIn(email string) {
 		chromedp.SendKeys(chromedp.ID("password"), demo.Password),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
 	)
-	tb.waitFor("the home page", `location.pathname === "/" && document.querySelector("h1")?.innerText.startsWith("Welcome, ")`)
+	// Staff pass the second step with a code of the demo authenticator.
+	tb.waitFor("the home page or the second step", `(location.pathname === "/" && document.querySelector("h1")?.innerText.startsWith("Welcome, ")) ||
+		(location.pathname === "/login/second-factor" && document.querySelector("#code"))`)
+	if tb.path() == auth.SecondFactorPath {
+		tb.do("type the code from the authenticator",
+			chromedp.SendKeys(chromedp.ID("code"), tb.app.TOTPCode(tb.t, email)),
+			chromedp.Click(chromedp.CSS(`form[action="/login/second-factor"] button[type=submit]`)),
+		)
+		tb.waitFor("the home page", `location.pathname === "/" && document.querySelector("h1")?.innerText.startsWith("Welcome, ")`)
+	}
 }
 
 func (tb *tab) navLabels() []string {
@@ -235,7 +249,7 @@ func TestBrowser(t *testing.T) {
 	b := browser(t)
 
 	t.Run("customer signs in", func(t *testing.T) {
-		tb := newTab(t, b, app.URL)
+		tb := newTab(t, b, app)
 		tb.open("open /", app.URL+"/", http.StatusOK)
 		tb.waitFor("the sign-in page", `location.pathname === "/login" && document.querySelector("#email")`)
 		if title := eval[string](tb, `document.title`); !strings.HasPrefix(title, "Sign in") {
@@ -284,7 +298,7 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("admin creates a user", func(t *testing.T) {
-		tb := newTab(t, b, app.URL)
+		tb := newTab(t, b, app)
 		tb.signIn("admin@tugi.example")
 		tb.waitText("h1", "Welcome, Toomas Admin")
 		if nav := tb.navLabels(); !slices.Contains(nav, "Users") || !slices.Contains(nav, "Organisations") {
@@ -370,7 +384,7 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("employee on a phone", func(t *testing.T) {
-		tb := newTab(t, b, app.URL)
+		tb := newTab(t, b, app)
 		tb.do("emulate a phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
 		tb.open("open the sign-in page", app.URL+"/login", http.StatusOK)
 		tb.waitFor("the sign-in form", `document.querySelector("#email")`)
@@ -394,7 +408,7 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("a ticket from question to closing", func(t *testing.T) {
-		customer := newTab(t, b, app.URL)
+		customer := newTab(t, b, app)
 		customer.signIn("customer@demo-customer.example")
 		customer.do("go to Tickets", chromedp.Click(chromedp.CSS(`.mainnav a[href="/tickets"]`)))
 		customer.waitFor("the ticket list", `location.pathname === "/tickets" && document.querySelector("#tickets")`)
@@ -433,7 +447,7 @@ func TestBrowser(t *testing.T) {
 		ref := eval[string](customer, `document.querySelector("h1 .ref").innerText.trim()`)
 		ticketPath := customer.path()
 
-		agent := newTab(t, b, app.URL)
+		agent := newTab(t, b, app)
 		agent.signIn("agent@tugi.example")
 		agent.do("go to the queue", chromedp.Click(chromedp.CSS(`.mainnav a[href="/queue"]`)))
 		agent.waitFor("the unassigned queue", `location.pathname === "/queue" && document.querySelector("#queue-views a[aria-current=page]")?.innerText === "Unassigned"`)
@@ -486,4 +500,52 @@ func TestBrowser(t *testing.T) {
 		customer.checkConsole()
 	})
 
+	t.Run("a new agent sets up an authenticator and signs in with it", func(t *testing.T) {
+		const email = "new.agent@tugi.example"
+		hash, err := user.HashPassword(demo.Password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = user.NewService(app.DB, app.Server.Sessions).Create(context.Background(), audit.Job("test"),
+			user.NewUser{Email: email, Name: "Uus Agent", Roles: user.RoleList{access.Employee, access.Agent}, PasswordHash: hash})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tb := newTab(t, b, app)
+		password := func() {
+			tb.open("open the sign-in page", app.URL+"/login", http.StatusOK)
+			tb.waitFor("the sign-in form", `document.querySelector("#email")`)
+			tb.do("sign in with the password",
+				chromedp.SendKeys(chromedp.ID("email"), email),
+				chromedp.SendKeys(chromedp.ID("password"), demo.Password),
+				chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+			)
+			tb.waitFor("the second step", `location.pathname === "/login/second-factor" && document.querySelector("#code")`)
+		}
+		password()
+		tb.waitFor("the QR code, drawn", `document.querySelector("#totp-qr")?.naturalWidth > 0`)
+		tb.screenshot("totp-enrol")
+		secret := tb.text("#totp-secret")
+		code, err := auth.TOTPCode(secret, auth.TOTPStep(app.Now()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tb.do("type the app's first code", chromedp.SendKeys(chromedp.ID("code"), code),
+			chromedp.Click(chromedp.CSS(`form[action="/login/second-factor"] button[type=submit]`)))
+		tb.waitFor("the recovery codes", `document.querySelectorAll("#recovery-codes li").length === 10`)
+		tb.do("continue", chromedp.Click(chromedp.ID("continue")))
+		tb.waitText("h1", "Welcome, Uus Agent")
+		tb.do("sign out", chromedp.Click(chromedp.CSS(`.who button[type=submit]`)))
+		tb.waitText("h1", "Sign in")
+
+		password()
+		if eval[bool](tb, `!!document.querySelector("#totp-qr")`) {
+			t.Fatal("asked to set up the authenticator again")
+		}
+		code, _ = auth.TOTPCode(secret, auth.TOTPStep(app.Now())+1)
+		tb.do("type the next code", chromedp.SendKeys(chromedp.ID("code"), code),
+			chromedp.Click(chromedp.CSS(`form[action="/login/second-factor"] button[type=submit]`)))
+		tb.waitText("h1", "Welcome, Uus Agent")
+		tb.checkConsole()
+	})
 }

@@ -34,12 +34,12 @@ func TestChatAcrossTwoProcesses(t *testing.T) {
 	app.SignIn(t, "agent@tugi.example").Post(t, "/availability", url.Values{"available": {"true"}, "back": {"/"}}, http.StatusSeeOther)
 	b := browser(t)
 
-	agent := newTabWithin(t, b, other.URL, 3*time.Minute) // two tabs on a loaded machine take their time
+	agent := newTabWithin(t, b, other, 3*time.Minute) // two tabs on a loaded machine take their time
 	agent.signIn("agent@tugi.example")
 	agent.open("the agent's chats", other.URL+"/queue/chats", http.StatusOK)
 	agent.waitFor("no chat waiting", `document.querySelector("#no-waiting")`)
 
-	cust := newTabWithin(t, b, app.URL, 3*time.Minute)
+	cust := newTabWithin(t, b, app, 3*time.Minute)
 	cust.signIn("customer@demo-customer.example")
 	cust.waitFor("the offer to chat", `document.querySelector("#home-chat")`)
 	cust.do("start a chat",

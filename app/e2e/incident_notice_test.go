@@ -52,7 +52,7 @@ func TestIncidentCustomerNotice(t *testing.T) {
 	clock := `document.querySelector('#incident-clocks li[data-clock="` + key + `"]')`
 	b := browser(t)
 
-	c := newTab(t, b, app.URL)
+	c := newTab(t, b, app)
 	c.signIn("ciso@tugi.example")
 	c.open("the incident", app.URL+incident.Path(inc.ID), http.StatusOK)
 	c.waitFor("the customer's clock, running", clock+`?.dataset.state === "running"`)
@@ -68,7 +68,7 @@ func TestIncidentCustomerNotice(t *testing.T) {
 	c.screenshot("incident-notice-sent")
 	c.checkConsole()
 
-	cu := newTab(t, b, app.URL)
+	cu := newTab(t, b, app)
 	cu.signIn("customer@demo-customer.example")
 	cu.open("the notices", app.URL+"/notices", http.StatusOK)
 	cu.waitFor("the notice", `document.querySelector(".notice-card")`)

@@ -22,7 +22,7 @@ func TestIncidentJourney(t *testing.T) {
 	b := browser(t)
 	fits := `document.documentElement.scrollWidth <= document.documentElement.clientWidth`
 
-	employee := newTab(t, b, app.URL)
+	employee := newTab(t, b, app)
 	employee.do("emulate a phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
 	employee.signIn("employee@tugi.example")
 	first := eval[string](employee, `document.querySelector("#home-employee .actions a")?.getAttribute("href") ?? ""`)
@@ -59,7 +59,7 @@ func TestIncidentJourney(t *testing.T) {
 	path := employee.path()
 	employee.checkConsole()
 
-	ciso := newTab(t, b, app.URL)
+	ciso := newTab(t, b, app)
 	ciso.signIn("ciso@tugi.example")
 	ciso.open("open the incident", app.URL+path, http.StatusOK)
 	ciso.waitFor("the full page", `document.querySelector("#classify-form")`)
@@ -80,7 +80,7 @@ func TestIncidentJourney(t *testing.T) {
 	ciso.screenshot("incident-triaged")
 	ciso.checkConsole()
 
-	agent := newTab(t, b, app.URL)
+	agent := newTab(t, b, app)
 	agent.signIn("agent@tugi.example")
 	agent.open("the board", app.URL+"/incidents", http.StatusOK)
 	row := fmt.Sprintf(`document.querySelector('#board tr[data-incident=%q] a')`, ref)
@@ -92,7 +92,7 @@ func TestIncidentJourney(t *testing.T) {
 	}
 	agent.checkConsole()
 
-	agent2 := newTab(t, b, app.URL)
+	agent2 := newTab(t, b, app)
 	agent2.signIn("agent2@tugi.example")
 	agent2.open("the board", app.URL+"/incidents", http.StatusOK)
 	agent2.waitFor("the incidents page", `document.querySelector("#reported")`)

@@ -31,9 +31,9 @@ func TestLive(t *testing.T) {
 	ticket := newTicket("Two agents on one ticket")
 
 	// Two agents and a page each, on a machine that may be busy: more time than one tab's.
-	andres := newTabWithin(t, b, app.URL, 3*time.Minute)
+	andres := newTabWithin(t, b, app, 3*time.Minute)
 	andres.signIn("agent@tugi.example")
-	kadri := newTabWithin(t, b, beside.URL, 3*time.Minute)
+	kadri := newTabWithin(t, b, beside, 3*time.Minute)
 	kadri.signIn("agent2@tugi.example")
 
 	andres.open("Andres opens the ticket", app.URL+ticket, http.StatusOK)
@@ -50,7 +50,7 @@ func TestLive(t *testing.T) {
 	andres.checkConsole()
 	kadri.checkConsole()
 
-	queue := newTabWithin(t, b, app.URL, 2*time.Minute)
+	queue := newTabWithin(t, b, app, 2*time.Minute)
 	queue.signIn("agent@tugi.example")
 	queue.open("Andres opens the queue", app.URL+"/queue", http.StatusOK)
 	queue.waitFor("the queue's stream", `document.querySelector("#queue-live")`)

@@ -12,7 +12,7 @@ import (
 // session.
 func (h *Handler) Routes() []route.Route {
 	return []route.Route{
-		{Method: http.MethodGet, Path: "/admin/jobs", Kind: route.Page, Rule: access.AnyOf(access.Admin), Strength: access.AnySession, Handler: h.Jobs},
+		{Method: http.MethodGet, Path: "/admin/jobs", Kind: route.Page, Rule: access.AnyOf(access.Admin), Strength: access.SecondFactor, Handler: h.Jobs},
 		{Method: http.MethodGet, Path: "/metrics", Kind: route.Infra, Rule: access.Public, Strength: access.AnySession, Handler: h.Metrics},
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"tugi/app/access"
 	"tugi/app/apptest"
 	"tugi/app/audit"
+	"tugi/app/auth"
 	"tugi/app/demo"
 	"tugi/app/incident"
 	"tugi/app/user"
@@ -45,7 +46,39 @@ const (
 // route missing here fails TestEveryOperationIsAudited. The samples share one Tugi, so
 // each changes only what no other sample relies on.
 var auditedRoutes = map[string]auditSample{
-	"POST /login":  {form: url.Values{"email": {kadri}, "password": {demo.Password}}},
+	"POST /login": {form: url.Values{"email": {mari}, "password": {demo.Password}}},
+	// A wrong code is audited as a failed sign-in (app/auth's tests check the right one's
+	// event: the code a sample could carry is taken before its sign-in uses a later one).
+	"POST /login/second-factor":    {as: toomas, form: url.Values{"code": {"not-a-code"}}, status: http.StatusUnauthorized},
+	"POST /account/recovery-codes": {as: toomas, status: http.StatusOK}, // the new codes, shown once
+	// An employee the sample makes (the policy does not ask a second factor of employees,
+	// and another sample changes Eva's password).
+	"POST /account/totp/remove": {as: "remover@tugi.example", prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		ctx := context.Background()
+		hash, err := user.HashPassword(demo.Password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := user.NewService(app.DB, app.Server.Sessions).Create(ctx, audit.Job("test"),
+			user.NewUser{Email: "remover@tugi.example", Name: "Remover", Roles: user.RoleList{access.Employee}, PasswordHash: hash})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := auth.EnrolTOTP(ctx, app.DB, audit.Job("test"), id, demo.TOTPSecret); err != nil {
+			t.Fatal(err)
+		}
+		return "/account/totp/remove", nil
+	}},
+	"POST /admin/sign-in": {as: toomas, form: url.Values{"roles": {"agent", "ciso", "admin"}}},
+	"POST /admin/users/:id/second-factor/reset": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return userPath(t, app, "customer@second-customer.example", "second-factor/reset"), nil
+	}},
+	"POST /admin/users/:id/sessions/end": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return userPath(t, app, "customer@second-customer.example", "sessions/end"), nil
+	}},
+	"POST /admin/users/:id/personal-code": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return userPath(t, app, "customer@second-customer.example", "personal-code"), url.Values{"personal_code": {"37605030299"}}
+	}},
 	"POST /logout": {as: kadri},
 	"POST /account/password": {as: eva, form: url.Values{"current_password": {demo.Password},
 		"new_password": {"a new password for the route walk"}, "confirm_password": {"a new password for the route walk"}}},

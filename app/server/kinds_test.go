@@ -120,8 +120,9 @@ func TestStreamRoute(t *testing.T) {
 	}
 }
 
-// A route that needs a second factor refuses a session that signed in with a password
-// alone; the same route without that need lets it in.
+// A route that needs a second factor sends a session that signed in with a password
+// alone to the second step, to come back afterwards, and refuses what it cannot replay;
+// the same route without that need lets it in.
 func TestRouteStrength(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
@@ -130,9 +131,14 @@ func TestRouteStrength(t *testing.T) {
 		route.Route{Method: http.MethodGet, Path: "/test/strong", Kind: route.Page, Rule: access.SignedIn, Strength: access.SecondFactor, Handler: ok},
 		route.Route{Method: http.MethodGet, Path: "/test/any", Kind: route.Page, Rule: access.SignedIn, Handler: ok},
 	)
+	app.Server.Add(route.Route{Method: http.MethodPost, Path: "/test/strong", Kind: route.Form, Rule: access.SignedIn, Strength: access.SecondFactor, Handler: ok})
 	c := app.SignIn(t, "ciso@tugi.example")
-	// A password-only session: refused where a second factor is needed, let in elsewhere.
-	c.Get(t, "/test/strong", http.StatusForbidden)
+	// As a session opened with the password alone (before the policy named the CISO).
+	app.DB.MustExec(`UPDATE sessions SET auth_method = 'password'`)
+	if p := c.Get(t, "/test/strong", http.StatusSeeOther); p.Location() != "/login/second-factor?next=%2Ftest%2Fstrong" {
+		t.Errorf("a password session went to %q, want the second step", p.Location())
+	}
+	c.Post(t, "/test/strong", nil, http.StatusForbidden)
 	if p := c.Get(t, "/test/any", http.StatusOK); p.Body != "in\n" {
 		t.Errorf("a route for any session answered %q", p.Body)
 	}

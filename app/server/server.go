@@ -46,6 +46,7 @@ type Options struct {
 	Throttle auth.Throttle
 	Support  web.Support
 	Now      func() time.Time    // the clock of ticket SLAs; time.Now when nil (tests set it)
+	TOTPNow  func() time.Time    // the clock TOTP codes are checked by; time.Now when nil
 	Jobs     []job.Job           // the background jobs the runner runs, for their page
 	Metrics  prometheus.Gatherer // what /metrics serves; nothing when nil
 	Live     *live.Hub           // the live layer of this process (app/live); required
@@ -93,6 +94,7 @@ var Nav = []web.NavItem{
 	{Label: "Teams", Path: "/admin/teams", Rule: access.AnyOf(access.Admin)},
 	{Label: "Incident deadlines", Path: "/admin/incidents", Rule: access.AnyOf(access.Admin)},
 	{Label: "Jobs", Path: "/admin/jobs", Rule: access.AnyOf(access.Admin)},
+	{Label: "Sign-in policy", Path: "/admin/sign-in", Rule: access.AnyOf(access.Admin)},
 	{Label: "Audit log", Path: "/audit", Rule: access.AnyOf(access.CISO, access.Admin)},
 	{Label: "Account", Path: "/account", Rule: access.SignedIn},
 }
@@ -122,7 +124,9 @@ func New(o Options) (*Server, error) {
 	flashes := web.NewFlashes(key, cfg.Secure())
 	validate := web.NewValidator()
 	sessions := auth.NewSessionStore(o.DB, cfg.Secure(), cfg.SessionIdle, cfg.SessionMax)
-	authH := auth.NewHandler(auth.Options{DB: o.DB, Sessions: sessions, Renderer: renderer, Validator: validate, Throttle: o.Throttle, Log: o.Log})
+	idcard := auth.IDCard{Roots: cfg.IDCardRoots, OCSPURL: cfg.IDCardOCSPURL, OCSPTimeout: 5 * time.Second, TrustedProxies: cfg.TrustedProxies}
+	authH := auth.NewHandler(auth.Options{DB: o.DB, Sessions: sessions, Renderer: renderer, Validator: validate, Throttle: o.Throttle,
+		IDCard: idcard, IDCardURL: cfg.IDCardURL(), Now: o.TOTPNow, Log: o.Log})
 	actions, err := AuditActions()
 	if err != nil {
 		return nil, err

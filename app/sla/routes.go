@@ -12,12 +12,12 @@ func (a *Admin) Routes() []route.Route {
 	admins := access.AnyOf(access.Admin)
 	get, post := http.MethodGet, http.MethodPost
 	return []route.Route{
-		{Method: get, Path: "/admin/sla", Kind: route.Page, Rule: admins, Handler: a.Policies},
-		{Method: post, Path: "/admin/sla", Kind: route.Form, Rule: admins, Handler: a.SavePolicies},
-		{Method: post, Path: "/admin/sla/chat", Kind: route.Form, Rule: admins, Handler: a.SaveChat},
-		{Method: get, Path: "/admin/calendar", Kind: route.Page, Rule: admins, Handler: a.Calendar},
-		{Method: post, Path: "/admin/calendar/hours", Kind: route.Form, Rule: admins, Handler: a.SaveHours},
-		{Method: post, Path: "/admin/calendar/exceptions", Kind: route.Form, Rule: admins, Handler: a.AddException},
-		{Method: post, Path: "/admin/calendar/exceptions/remove", Kind: route.Form, Rule: admins, Handler: a.RemoveException},
+		{Method: get, Path: "/admin/sla", Kind: route.Page, Rule: admins, Strength: access.SecondFactor, Handler: a.Policies},
+		{Method: post, Path: "/admin/sla", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: a.SavePolicies},
+		{Method: post, Path: "/admin/sla/chat", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: a.SaveChat},
+		{Method: get, Path: "/admin/calendar", Kind: route.Page, Rule: admins, Strength: access.SecondFactor, Handler: a.Calendar},
+		{Method: post, Path: "/admin/calendar/hours", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: a.SaveHours},
+		{Method: post, Path: "/admin/calendar/exceptions", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: a.AddException},
+		{Method: post, Path: "/admin/calendar/exceptions/remove", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: a.RemoveException},
 	}
 }

@@ -30,6 +30,7 @@ import (
 
 	"tugi/app/access"
 	"tugi/app/audit"
+	"tugi/app/auth"
 	"tugi/app/database"
 	"tugi/app/loadtest"
 	"tugi/app/server"
@@ -554,7 +555,63 @@ func signIn(b *testing.B, base, email string) []*http.Cookie {
 	if res.StatusCode != http.StatusSeeOther || cookie(jar.Cookies(u), "tugi_session") == "" {
 		b.Fatalf("sign-in as %s: %d", email, res.StatusCode)
 	}
+	if loc := res.Header.Get("Location"); strings.HasPrefix(loc, auth.SecondFactorPath) {
+		secondStep(b, c, base+loc, email)
+	}
 	return jar.Cookies(u)
+}
+
+// benchAuthenticators are the authenticator secrets the bench agents set up at their
+// first sign-in, by e-mail address, and the last time-step each used.
+var benchAuthenticators = map[string]*struct {
+	secret string
+	last   int64
+}{}
+
+// totpSecretInPage finds the key the second step offers to a person setting up an app.
+var totpSecretInPage = regexp.MustCompile(`id="totp-secret">([A-Z2-7]+)<`)
+
+// secondStep passes the second step of sign-in at target: the first time setting up an
+// authenticator with the key the page shows, then with a code of a later step each time.
+func secondStep(b *testing.B, c *http.Client, target, email string) {
+	res, err := c.Get(target)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	token := csrfInPage.FindSubmatch(body)
+	if token == nil {
+		b.Fatalf("second step for %s: no CSRF token", email)
+	}
+	a := benchAuthenticators[email]
+	if m := totpSecretInPage.FindSubmatch(body); m != nil {
+		a = &struct {
+			secret string
+			last   int64
+		}{secret: string(m[1])}
+		benchAuthenticators[email] = a
+	}
+	if a == nil {
+		b.Fatalf("second step for %s: an authenticator this run did not set up", email)
+	}
+	step := max(auth.TOTPStep(time.Now()), a.last+1)
+	if step > auth.TOTPStep(time.Now())+1 {
+		time.Sleep(time.Until(time.Unix((step-1)*30, 0)))
+	}
+	a.last = step
+	code, err := auth.TOTPCode(a.secret, step)
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err = c.PostForm(target, url.Values{"code": {code}, web.CSRFField: {string(token[1])}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther && res.StatusCode != http.StatusOK { // 200: the recovery codes
+		b.Fatalf("second step for %s: %d", email, res.StatusCode)
+	}
 }
 
 // csrfInPage finds the CSRF token in a page: in a form's field or the body's hx-headers.

@@ -329,6 +329,40 @@ func (a *Admin) Deactivate(c echo.Context) error { return a.setActive(c, false) 
 // Activate lets a deactivated user sign in again.
 func (a *Admin) Activate(c echo.Context) error { return a.setActive(c, true) }
 
+type personalCodeForm struct {
+	Code string `form:"personal_code" validate:"max=20"`
+}
+
+// SetPersonalCode sets the Estonian personal code a person signs in with by ID-card.
+func (a *Admin) SetPersonalCode(c echo.Context) error {
+	u, err := a.loadUser(c)
+	if err != nil {
+		return err
+	}
+	var f personalCodeForm
+	form, err := a.validate.Bind(c, &f)
+	if err != nil {
+		return err
+	}
+	if !form.Invalid() {
+		err = a.service.SetPersonalCode(c.Request().Context(), web.Actor(c), u.ID, f.Code)
+		switch {
+		case errors.Is(err, ErrPersonalCode):
+			form.Fail("personal_code", "Enter the 11 digits of an Estonian personal code, or nothing.")
+		case errors.Is(err, ErrPersonalCodeTaken):
+			form.Fail("personal_code", "Another person has this personal code.")
+		case err != nil:
+			return err
+		}
+	}
+	if form.Invalid() {
+		form.Values["roles"] = u.Roles.Strings() // the roles form shows the stored roles
+		return a.renderUserForm(c, http.StatusUnprocessableEntity, tplUser, u.Name, u, form)
+	}
+	web.Flash(c, i18n.T(web.ViewerOf(c).Lang, "Personal code saved."))
+	return web.Redirect(c, "/admin/users/"+strconv.FormatInt(u.ID, 10))
+}
+
 func (a *Admin) setActive(c echo.Context, active bool) error {
 	u, err := a.loadUser(c)
 	if err != nil {

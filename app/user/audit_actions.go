@@ -12,6 +12,7 @@ func AuditActions() []audit.ActionLabel {
 		{Action: "user.reject_roles", EN: "Role change rejected", ET: "Rollide muutmine tagasi lükatud"},
 		{Action: "user.activate", EN: "User activated", ET: "Kasutaja aktiveeritud"},
 		{Action: "user.deactivate", EN: "User deactivated", ET: "Kasutaja deaktiveeritud"},
+		{Action: "user.set_personal_code", EN: "Personal code set", ET: "Isikukood määratud"},
 		{Action: "organisation.create", EN: "Organisation created", ET: "Organisatsioon loodud"},
 	}
 }

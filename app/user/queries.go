@@ -7,10 +7,16 @@ import "database/sql"
 
 // userColumns are a User's columns, read from users u LEFT JOIN organisations o.
 const userColumns = `u.id, u.email, u.name, u.roles, u.org_id, o.name AS org_name, u.password_hash,
-	u.language, u.active, u.available, u.created_at, u.last_sign_in_at`
+	u.language, u.active, u.available, u.created_at, u.last_sign_in_at, u.personal_code`
 
 // getUserByID reads the user with id $1, with their organisation's name.
 const getUserByID = `SELECT ` + userColumns + ` FROM users u LEFT JOIN organisations o ON o.id = u.org_id WHERE u.id = $1`
+
+// getUserByPersonalCode reads the user whose personal code is $1.
+const getUserByPersonalCode = `SELECT ` + userColumns + ` FROM users u LEFT JOIN organisations o ON o.id = u.org_id WHERE u.personal_code = $1`
+
+// setPersonalCode sets the personal code of user $1 ($2; NULL for none).
+const setPersonalCode = `UPDATE users SET personal_code = $2 WHERE id = $1`
 
 // getUserByEmail reads the user with e-mail address $1 (any case), with their
 // organisation's name.

@@ -12,17 +12,18 @@ func (a *Admin) Routes() []route.Route {
 	admins := access.AnyOf(access.Admin)
 	get, post := http.MethodGet, http.MethodPost
 	return []route.Route{
-		{Method: get, Path: "/admin/users", Kind: route.Page, Rule: admins, Handler: a.Users},
-		{Method: get, Path: "/admin/users/new", Kind: route.Page, Rule: admins, Handler: a.NewUser},
-		{Method: post, Path: "/admin/users", Kind: route.Form, Rule: admins, Handler: a.CreateUser},
-		{Method: get, Path: "/admin/users/:id", Kind: route.Page, Rule: admins, Handler: a.User},
-		{Method: post, Path: "/admin/users/:id/roles", Kind: route.Form, Rule: admins, Handler: a.SetRoles},
-		{Method: post, Path: "/admin/role-changes/:id/approve", Kind: route.Form, Rule: admins, Handler: a.ApproveRoleChange},
-		{Method: post, Path: "/admin/role-changes/:id/reject", Kind: route.Form, Rule: admins, Handler: a.RejectRoleChange},
-		{Method: post, Path: "/admin/users/:id/deactivate", Kind: route.Form, Rule: admins, Handler: a.Deactivate},
-		{Method: post, Path: "/admin/users/:id/activate", Kind: route.Form, Rule: admins, Handler: a.Activate},
-		{Method: get, Path: "/admin/organisations", Kind: route.Page, Rule: admins, Handler: a.Organisations},
-		{Method: get, Path: "/admin/organisations/names", Kind: route.Page, Rule: admins, Handler: a.OrganisationOptions},
-		{Method: post, Path: "/admin/organisations", Kind: route.Form, Rule: admins, Handler: a.CreateOrganisation},
+		{Method: get, Path: "/admin/users", Kind: route.Page, Rule: admins, Strength: access.SecondFactor, Handler: a.Users},
+		{Method: get, Path: "/admin/users/new", Kind: route.Page, Rule: admins, Strength: access.SecondFactor, Handler: a.NewUser},
+		{Method: post, Path: "/admin/users", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: a.CreateUser},
+		{Method: get, Path: "/admin/users/:id", Kind: route.Page, Rule: admins, Strength: access.SecondFactor, Handler: a.User},
+		{Method: post, Path: "/admin/users/:id/roles", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: a.SetRoles},
+		{Method: post, Path: "/admin/role-changes/:id/approve", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: a.ApproveRoleChange},
+		{Method: post, Path: "/admin/role-changes/:id/reject", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: a.RejectRoleChange},
+		{Method: post, Path: "/admin/users/:id/personal-code", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: a.SetPersonalCode},
+		{Method: post, Path: "/admin/users/:id/deactivate", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: a.Deactivate},
+		{Method: post, Path: "/admin/users/:id/activate", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: a.Activate},
+		{Method: get, Path: "/admin/organisations", Kind: route.Page, Rule: admins, Strength: access.SecondFactor, Handler: a.Organisations},
+		{Method: get, Path: "/admin/organisations/names", Kind: route.Page, Rule: admins, Strength: access.SecondFactor, Handler: a.OrganisationOptions},
+		{Method: post, Path: "/admin/organisations", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: a.CreateOrganisation},
 	}
 }

@@ -2,6 +2,7 @@ package user
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -214,4 +215,35 @@ func ParseRoles(names []string) (RoleList, error) {
 
 func equalOrg(a, b *int64) bool {
 	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
+}
+
+// SetPersonalCode sets the Estonian personal code of user id, by which they sign in with
+// an ID-card; "" removes it.
+func (s *Service) SetPersonalCode(ctx context.Context, actor audit.Actor, id int64, code string) error {
+	if code != "" && !ValidPersonalCode(code) {
+		return ErrPersonalCode
+	}
+	return database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		st := NewStore(tx)
+		old, err := st.ByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := st.SetPersonalCode(ctx, id, code); err != nil {
+			if errors.Is(database.Classify(err), database.ErrUniqueViolation) {
+				return ErrPersonalCodeTaken
+			}
+			return err
+		}
+		was := ""
+		if old.PersonalCode != nil {
+			was = *old.PersonalCode
+		}
+		ev := audit.Event{Action: "user.set_personal_code", ObjectType: "user", ObjectID: strconv.FormatInt(id, 10),
+			Changes: map[string]audit.Change{"personal_code": {Old: was, New: code}}}
+		if old.OrgID != nil {
+			ev.OrgID = *old.OrgID
+		}
+		return audit.Record(ctx, tx, actor, ev)
+	})
 }

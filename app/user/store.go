@@ -25,6 +25,20 @@ func (s *Store) ByEmail(ctx context.Context, email string) (*User, error) {
 	return s.get(ctx, getUserByEmail, email)
 }
 
+// ByPersonalCode returns the user whose Estonian personal code is code.
+func (s *Store) ByPersonalCode(ctx context.Context, code string) (*User, error) {
+	return s.get(ctx, getUserByPersonalCode, code)
+}
+
+// SetPersonalCode sets the personal code of user id; "" removes it.
+func (s *Store) SetPersonalCode(ctx context.Context, id int64, code string) error {
+	var v *string
+	if code != "" {
+		v = &code
+	}
+	return s.exec(ctx, "set personal code", setPersonalCode, id, v)
+}
+
 func (s *Store) get(ctx context.Context, query string, arg any) (*User, error) {
 	var u User
 	if err := s.q.GetContext(ctx, &u, query, arg); err != nil {

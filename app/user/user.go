@@ -29,6 +29,7 @@ type User struct {
 	Available    bool       `db:"available"` // an agent taking new tickets (app/routing)
 	CreatedAt    time.Time  `db:"created_at"`
 	LastSignInAt *time.Time `db:"last_sign_in_at"`
+	PersonalCode *string    `db:"personal_code"` // Estonian isikukood, for ID-card sign-in
 }
 
 // Viewer returns the access.Viewer that u acts as.
@@ -84,17 +85,48 @@ func (rl RoleList) Has(r access.Role) bool { return slices.Contains(rl, r) }
 
 // Errors of the directory that a person can fix.
 var (
-	ErrNotFound        = errors.New("not found")
-	ErrEmailTaken      = errors.New("a user with this e-mail address already exists")
-	ErrOrgNameTaken    = errors.New("an organisation with this name already exists")
-	ErrNoSuchOrg       = errors.New("no such organisation")
-	ErrNoRoles         = errors.New("choose at least one role")
-	ErrUnknownRole     = errors.New("unknown role")
-	ErrCustomerAlone   = errors.New("a customer user holds only the customer role")
-	ErrCustomerNeedOrg = errors.New("a customer user belongs to an organisation")
-	ErrStaffHaveNoOrg  = errors.New("staff do not belong to a customer organisation")
-	ErrLastAdmin       = errors.New("this is the last active admin: make someone else admin first")
+	ErrNotFound          = errors.New("not found")
+	ErrEmailTaken        = errors.New("a user with this e-mail address already exists")
+	ErrOrgNameTaken      = errors.New("an organisation with this name already exists")
+	ErrNoSuchOrg         = errors.New("no such organisation")
+	ErrNoRoles           = errors.New("choose at least one role")
+	ErrUnknownRole       = errors.New("unknown role")
+	ErrCustomerAlone     = errors.New("a customer user holds only the customer role")
+	ErrCustomerNeedOrg   = errors.New("a customer user belongs to an organisation")
+	ErrStaffHaveNoOrg    = errors.New("staff do not belong to a customer organisation")
+	ErrLastAdmin         = errors.New("this is the last active admin: make someone else admin first")
+	ErrPersonalCode      = errors.New("not an Estonian personal code")
+	ErrPersonalCodeTaken = errors.New("another person has this personal code")
 )
+
+// ValidPersonalCode reports whether code is an Estonian personal code (isikukood): eleven
+// digits, the first 1 to 6, the last the check digit of the ten before it.
+func ValidPersonalCode(code string) bool {
+	if len(code) != 11 || code[0] < '1' || code[0] > '6' {
+		return false
+	}
+	d := make([]int, 11)
+	for i, r := range code {
+		if r < '0' || r > '9' {
+			return false
+		}
+		d[i] = int(r - '0')
+	}
+	sum := func(first int) int {
+		s := 0
+		for i := range 10 {
+			s += d[i] * ((first+i-1)%9 + 1)
+		}
+		return s % 11
+	}
+	check := sum(1)
+	if check == 10 {
+		if check = sum(3); check == 10 {
+			check = 0
+		}
+	}
+	return check == d[10]
+}
 
 // checkRoles checks a role set and organisation against the rules of the users table,
 // so a person gets a message instead of a constraint violation.

@@ -52,7 +52,7 @@ func (r *roleFlags) Set(v string) error {
 }
 
 func runUserAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlags("user add --email E --name N --role R [--role R2 ...] [--org ORG] [--password P]",
+	fs := newFlags("user add --email E --name N --role R [--role R2 ...] [--org ORG] [--password P] [--personal-code C]",
 		"Creates a user, e.g. the first admin. Without --password, the password is read from standard input\n(without echo at a terminal). The creation is audited as done by the command line.", stderr)
 	email := fs.String("email", "", "the person's e-mail address (required)")
 	name := fs.String("name", "", "the person's name (required)")
@@ -60,6 +60,7 @@ func runUserAdd(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fs.Var(&roles, "role", "a role: customer, employee, agent, ciso or admin (repeat for several)")
 	org := fs.String("org", "", "the customer organisation's name (customers only)")
 	password := fs.String("password", "", "the password (at least 12 characters); read from standard input when not given")
+	personalCode := fs.String("personal-code", "", "the Estonian personal code (isikukood) the person signs in with by ID-card")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -73,6 +74,9 @@ func runUserAdd(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	if len([]rune(*name)) > 200 {
 		return errors.New("--name is longer than 200 characters")
+	}
+	if *personalCode != "" && !user.ValidPersonalCode(*personalCode) {
+		return fmt.Errorf("--personal-code %q is not an Estonian personal code (11 digits, the last a check digit)", *personalCode)
 	}
 	if *password == "" {
 		p, err := readPassword(stdin, stderr)
@@ -113,9 +117,15 @@ func runUserAdd(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return err
 	}
 	sessions := auth.NewSessionStore(db, cfg.Secure(), cfg.SessionIdle, cfg.SessionMax)
-	id, err := user.NewService(db, sessions).Create(ctx, audit.Job("cli"), nu)
+	svc := user.NewService(db, sessions)
+	id, err := svc.Create(ctx, audit.Job("cli"), nu)
 	if err != nil {
 		return err
+	}
+	if *personalCode != "" {
+		if err := svc.SetPersonalCode(ctx, audit.Job("cli"), id, *personalCode); err != nil {
+			return fmt.Errorf("created user %d, but the personal code: %w", id, err)
+		}
 	}
 	fmt.Fprintf(stdout, "created user %d: %s <%s>, roles %s\n", id, nu.Name, strings.ToLower(nu.Email), roles.String())
 	return nil

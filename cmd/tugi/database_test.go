@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"tugi/app/auth"
 	"tugi/app/config"
 	"tugi/app/demo"
 	"tugi/app/pgcluster"
@@ -102,22 +104,35 @@ func TestEmbeddedServesAsTheAppRole(t *testing.T) {
 	}
 }
 
-// signInCISO signs the demo CISO in on the Tugi at addr, as a browser's form on the same
-// site would (Sec-Fetch-Site spares it the CSRF token), and returns the answer's status.
+// signInCISO signs the demo CISO in on the Tugi at addr, as a browser's forms on the same
+// site would (Sec-Fetch-Site spares them the CSRF token): the password, then a code of the
+// demo authenticator. It returns the status of the first answer that is not the way to
+// the second step.
 func signInCISO(t *testing.T, addr string) int {
 	t.Helper()
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 10 * time.Second}
-	req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/login",
-		strings.NewReader(url.Values{"email": {"ciso@tugi.example"}, "password": {demo.Password}}.Encode()))
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Timeout: 10 * time.Second}
+	post := func(path string, form url.Values) *http.Response {
+		req, err := http.NewRequest(http.MethodPost, "http://"+addr+path, strings.NewReader(form.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	res := post("/login", url.Values{"email": {"ciso@tugi.example"}, "password": {demo.Password}})
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), auth.SecondFactorPath) {
+		return res.StatusCode
+	}
+	code, err := auth.TOTPCode(demo.TOTPSecret, auth.TOTPStep(time.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	res, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	return res.StatusCode
+	return post(auth.SecondFactorPath, url.Values{"code": {code}}).StatusCode
 }

@@ -135,13 +135,20 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err != nil {
 		return fmt.Errorf("listen on %s (TUGI_ADDR): %w", cfg.Addr, err)
 	}
+	var idln net.Listener
+	if cfg.IDCardAddr != "" {
+		if idln, err = net.Listen("tcp", cfg.IDCardAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s (TUGI_IDCARD_ADDR): %w", cfg.IDCardAddr, err)
+		}
+	}
 
 	var wg sync.WaitGroup
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	wg.Go(func() { runner.Run(bgCtx) })
 	wg.Go(func() { hub.Run(bgCtx) })
 
-	serveErr := make(chan error, 1)
+	serveErr := make(chan error, 2)
 	go func() {
 		if cfg.TLS() {
 			serveErr <- httpSrv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
@@ -149,9 +156,22 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 			serveErr <- httpSrv.Serve(ln)
 		}
 	}()
+	// The ID-card listener: the same application, over HTTPS that asks the browser for a
+	// client certificate. It asks and does not require, and checks nothing itself, so a
+	// missing, expired or foreign certificate reaches /login/id-card, which says what is
+	// wrong instead of the browser's bare handshake error.
+	var idcardSrv *http.Server
+	if idln != nil {
+		idcardSrv = &http.Server{Handler: srv.Echo, ReadHeaderTimeout: httpSrv.ReadHeaderTimeout, ReadTimeout: time.Minute,
+			WriteTimeout: time.Minute, IdleTimeout: httpSrv.IdleTimeout, TLSConfig: httpSrv.TLSConfig.Clone()}
+		idcardSrv.TLSConfig.ClientAuth = tls.RequestClientCert
+		go func() { serveErr <- idcardSrv.ServeTLS(idln, cfg.TLSCert, cfg.TLSKey) }()
+		log.Info("ID-card sign-in is ready", "url", cfg.IDCardURL(), "listening", idln.Addr().String())
+	}
 	log.Info("Tugi is ready", "url", cfg.PublicURL.String(), "listening", ln.Addr().String(), "tls", cfg.TLS(), "embedded_database", embedded)
 	if embedded {
-		log.Info("demo users: sign in as admin@tugi.example (or see the README) with password " + demo.Password)
+		log.Info("demo users: sign in as admin@tugi.example (or see the README) with password " + demo.Password +
+			", then a code of the demo authenticator key " + demo.TOTPSecret)
 	}
 
 	select {
@@ -181,6 +201,11 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		defer cancel()
 		if shutErr := httpSrv.Shutdown(shutdownCtx); shutErr != nil && err == nil {
 			err = fmt.Errorf("shutdown: %w", shutErr)
+		}
+		if idcardSrv != nil {
+			if shutErr := idcardSrv.Shutdown(shutdownCtx); shutErr != nil && err == nil {
+				err = fmt.Errorf("shutdown of the ID-card listener: %w", shutErr)
+			}
 		}
 	}
 	stopBackground()

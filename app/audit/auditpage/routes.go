@@ -12,8 +12,8 @@ import (
 func (h *Handler) Routes() []route.Route {
 	readers := access.AnyOf(access.CISO, access.Admin)
 	return []route.Route{
-		{Method: http.MethodGet, Path: "/audit", Kind: route.Page, Rule: readers, Handler: h.Audit},
-		{Method: http.MethodGet, Path: "/audit/export.csv", Kind: route.Page, Rule: readers, Handler: h.Export},
-		{Method: http.MethodGet, Path: "/audit/organisations", Kind: route.Page, Rule: readers, Handler: h.OrganisationOptions},
+		{Method: http.MethodGet, Path: "/audit", Kind: route.Page, Rule: readers, Strength: access.SecondFactor, Handler: h.Audit},
+		{Method: http.MethodGet, Path: "/audit/export.csv", Kind: route.Page, Rule: readers, Strength: access.SecondFactor, Handler: h.Export},
+		{Method: http.MethodGet, Path: "/audit/organisations", Kind: route.Page, Rule: readers, Strength: access.SecondFactor, Handler: h.OrganisationOptions},
 	}
 }

@@ -1,0 +1,422 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/sessions"
+	"github.com/jmoiron/sqlx"
+	"github.com/labstack/echo/v4"
+
+	"tugi/app/access"
+	"tugi/app/audit"
+	"tugi/app/database"
+	"tugi/app/i18n"
+	"tugi/app/user"
+	"tugi/app/web"
+)
+
+// SecondFactorPath is the second step of sign-in, and where a session too weak for a
+// route is sent to step up (outside checks sign in through it: keep the path, and the
+// field name "code").
+const SecondFactorPath = "/login/second-factor"
+
+// Session values of a sign-in half done: whose password was right and when, and the
+// secret offered to a person setting up an authenticator app.
+const (
+	keyPendingUser = "pending_user"
+	keyPendingAt   = "pending_at"
+	keyEnrolSecret = "enrol_secret"
+)
+
+// pendingFor is how long after the password the second step may come.
+const pendingFor = 10 * time.Minute
+
+// Template names.
+const (
+	tplSecondFactor  = "auth/second_factor"
+	tplRecoveryCodes = "auth/recovery_codes"
+)
+
+// SecondFactorPage is the data of the second step's page.
+type SecondFactorPage struct {
+	Email  string
+	StepUp bool         // a signed-in person asked for more, not a sign-in
+	Enrol  bool         // no authenticator yet: set one up
+	Secret string       // enrolment: the secret, to type in by hand
+	QR     template.URL // enrolment: the QR code, a data: URI
+}
+
+// RecoveryCodesPage is the data of the page that shows new recovery codes, once.
+type RecoveryCodesPage struct {
+	Codes []string
+	Next  string
+}
+
+// needsSecondFactor reports whether u signs in with a second factor: when they have one,
+// or the policy asks it of one of their roles (then they set one up at sign-in).
+func (h *Handler) needsSecondFactor(ctx context.Context, u *user.User) (bool, error) {
+	has, err := hasTOTP(ctx, h.db, u.ID)
+	if err != nil || has {
+		return has, err
+	}
+	policy, err := policyRoles(ctx, h.db)
+	if err != nil {
+		return false, err
+	}
+	return requiresSecondFactor(policy, u.Roles.Strings()), nil
+}
+
+// startPending ends the request's session and starts one that holds only that u's
+// password was right, for the second step. Nobody is signed in by it.
+func (h *Handler) startPending(c echo.Context, u *user.User) error {
+	r, w := c.Request(), c.Response()
+	if old := web.SessionOf(c); old != nil && !old.IsNew {
+		old.Options.MaxAge = -1
+		if err := old.Save(r, w); err != nil {
+			return err
+		}
+	}
+	sess := sessions.NewSession(h.sessions, CookieName)
+	opts := h.sessions.options
+	sess.Options = &opts
+	sess.IsNew = true
+	sess.Values[keyPendingUser] = u.ID
+	sess.Values[keyPendingAt] = time.Now().Unix()
+	sess.Values[keyClientIP] = c.RealIP()
+	if err := sess.Save(r, w); err != nil {
+		return err
+	}
+	web.SetSession(c, sess)
+	web.RenewCSRF(c)
+	return nil
+}
+
+// secondFactorSubject returns whom the second step is for: the signed-in person stepping
+// up (stepUp), or the person whose password this session saw in the last ten minutes;
+// nil for neither.
+func (h *Handler) secondFactorSubject(c echo.Context) (u *user.User, stepUp bool, err error) {
+	ctx := c.Request().Context()
+	if v := web.ViewerOf(c); v != nil {
+		u, err = user.NewStore(h.db).ByID(ctx, v.UserID)
+		return u, true, err
+	}
+	sess := web.SessionOf(c)
+	if sess == nil {
+		return nil, false, nil
+	}
+	id, _ := sess.Values[keyPendingUser].(int64)
+	at, _ := sess.Values[keyPendingAt].(int64)
+	if id == 0 || time.Since(time.Unix(at, 0)) > pendingFor {
+		return nil, false, nil
+	}
+	u, err = user.NewStore(h.db).ByID(ctx, id)
+	switch {
+	case errors.Is(err, user.ErrNotFound) || (err == nil && !u.Active): // gone meanwhile: start again
+		return nil, false, nil
+	case err != nil:
+		return nil, false, err
+	}
+	return u, false, nil
+}
+
+// SecondFactor shows the second step: a code from the person's authenticator app, or,
+// for a person who has none and must, the setting up of one.
+func (h *Handler) SecondFactor(c echo.Context) error {
+	next := c.QueryParam("next")
+	u, stepUp, err := h.secondFactorSubject(c)
+	if err != nil {
+		return err
+	}
+	if u == nil {
+		return c.Redirect(http.StatusSeeOther, "/login")
+	}
+	if stepUp && web.ViewerOf(c).Satisfies(access.SecondFactor) {
+		return c.Redirect(http.StatusSeeOther, safeNext(next))
+	}
+	return h.renderSecondFactor(c, http.StatusOK, u, stepUp, web.Form{Values: url.Values{"next": {next}}})
+}
+
+func (h *Handler) renderSecondFactor(c echo.Context, status int, u *user.User, stepUp bool, form web.Form) error {
+	ctx := c.Request().Context()
+	has, err := hasTOTP(ctx, h.db, u.ID)
+	if err != nil {
+		return err
+	}
+	data := SecondFactorPage{Email: u.Email, StepUp: stepUp, Enrol: !has}
+	title := "Confirm it is you"
+	if data.Enrol {
+		title = "Set up an authenticator app"
+		sess := web.SessionOf(c)
+		secret, _ := sess.Values[keyEnrolSecret].(string)
+		if secret == "" {
+			secret = newTOTPSecret()
+			sess.Values[keyEnrolSecret] = secret
+			if err := sess.Save(c.Request(), c.Response()); err != nil {
+				return err
+			}
+		}
+		data.Secret = secret
+		if data.QR, err = totpQR(u.Email, secret); err != nil {
+			return err
+		}
+	}
+	p := h.render.NewPage(c, title)
+	if p.Viewer == nil && u.Language != "" {
+		p.Lang = u.Language
+	}
+	p.Form = form
+	p.Data = data
+	return c.Render(status, tplSecondFactor, p)
+}
+
+type codeForm struct {
+	Code string `form:"code" validate:"required,max=100"`
+	Next string `form:"next"`
+}
+
+// ConfirmSecondFactor checks the second step: a code from the authenticator app, a
+// recovery code, or, when setting one up, the app's first code. A wrong code counts as a
+// failed sign-in (Throttle), as a wrong password does. Right, the person is signed in
+// anew (or, stepping up, their session is replaced by a stronger one) and goes where
+// they were going; a person who has just set up their app first reads their recovery
+// codes.
+func (h *Handler) ConfirmSecondFactor(c echo.Context) error {
+	ctx := c.Request().Context()
+	u, stepUp, err := h.secondFactorSubject(c)
+	if err != nil {
+		return err
+	}
+	if u == nil {
+		web.Flash(c, i18n.T("en", "Your sign-in took too long. Sign in again."))
+		return c.Redirect(http.StatusSeeOther, "/login")
+	}
+	var f codeForm
+	form, err := h.validate.Bind(c, &f)
+	if err != nil {
+		return err
+	}
+	form.Values.Del("code")
+	if form.Invalid() {
+		form.Errors = nil
+		form.Fail("code", "Enter the code.")
+		return h.renderSecondFactor(c, http.StatusUnprocessableEntity, u, stepUp, form)
+	}
+	has, err := hasTOTP(ctx, h.db, u.ID)
+	if err != nil {
+		return err
+	}
+	actor := web.Actor(c)
+	actor.UserID, actor.Roles = u.ID, u.Roles.Strings()
+	devices, err := h.devices(ctx)
+	if err != nil {
+		return err
+	}
+	attempt, err := h.throttle.Attempt(ctx, h.db, u.Email, actor.ClientIP, devices.nonce(c.Request(), u))
+	if err != nil {
+		return err
+	}
+	blocked := attempt.Blocked != NoLimit
+	var (
+		factor string   // what proved it: totp, recovery_code, enrolment
+		codes  []string // new recovery codes, when setting up
+		left   = -1     // recovery codes left, when one was used
+	)
+	now := h.now()
+	err = database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
+		switch {
+		case blocked:
+		case has:
+			ok, err := checkTOTP(ctx, tx, u.ID, f.Code, now)
+			if err != nil {
+				return err
+			}
+			if ok {
+				factor = "totp"
+				return nil
+			}
+			if ok, err = useRecoveryCode(ctx, tx, u.ID, f.Code); err != nil || !ok {
+				return err
+			}
+			factor = "recovery_code"
+			left, err = recoveryCodesLeft(ctx, tx, u.ID)
+			return err
+		default:
+			secret, _ := web.SessionOf(c).Values[keyEnrolSecret].(string)
+			step := int64(0)
+			if secret != "" {
+				step = matchTOTP(secret, f.Code, now, 0)
+			}
+			if step == 0 {
+				return nil
+			}
+			if err := storeTOTP(ctx, tx, u.ID, secret, step); err != nil {
+				return err
+			}
+			if codes, err = newRecoveryCodes(ctx, tx, u.ID); err != nil {
+				return err
+			}
+			factor = "enrolment"
+			return audit.Record(ctx, tx, actor, audit.Event{Action: "auth.totp_enrol", ObjectType: "user",
+				ObjectID: strconv.FormatInt(u.ID, 10), OrgID: orgOf(u)})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if factor == "" {
+		reason := "wrong_code"
+		if blocked {
+			reason = "throttled_" + string(attempt.Blocked)
+		}
+		err := database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
+			if blocked {
+				if err := h.throttle.Forget(ctx, tx, attempt); err != nil {
+					return err
+				}
+			}
+			return audit.Record(ctx, tx, actor, audit.Event{Action: "auth.sign_in_failed", ObjectType: "user",
+				ObjectID: strconv.FormatInt(u.ID, 10), OrgID: orgOf(u),
+				Changes: map[string]audit.Change{"reason": {New: reason}, "step": {New: "second_factor"}}})
+		})
+		if err != nil {
+			return err
+		}
+		status := http.StatusUnauthorized
+		if blocked {
+			form.Fail("code", throttledMessage(attempt.Blocked))
+			status = http.StatusTooManyRequests
+		}
+		form.Fail("code", "That code is not right, or it has been used already. Wait for the next code and try again.")
+		return h.renderSecondFactor(c, status, u, stepUp, form)
+	}
+
+	if err := h.startSession(c, u, "password+totp"); err != nil {
+		return err
+	}
+	action := "auth.sign_in"
+	if stepUp {
+		action = "auth.step_up"
+	}
+	err = database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
+		if err := h.throttle.Succeed(ctx, tx, u.Email, attempt); err != nil {
+			return err
+		}
+		if !stepUp {
+			if err := user.NewStore(tx).RecordSignIn(ctx, u.ID); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, tx, actor, audit.Event{Action: action, ObjectType: "user", ObjectID: strconv.FormatInt(u.ID, 10),
+			OrgID: orgOf(u), Changes: map[string]audit.Change{"method": {New: "password+totp"}, "factor": {New: factor}}})
+	})
+	if err != nil {
+		return err
+	}
+	if err := devices.set(c, u); err != nil {
+		return err
+	}
+	next := safeNext(f.Next)
+	if codes != nil {
+		p := h.render.NewPage(c, "Your recovery codes")
+		p.Lang = u.Language
+		p.Data = RecoveryCodesPage{Codes: codes, Next: next}
+		return c.Render(http.StatusOK, tplRecoveryCodes, p)
+	}
+	if left >= 0 {
+		web.Flash(c, i18n.T(u.Language, "You signed in with a recovery code; %d are left. Make new ones on your account page if you are running out.", left))
+	}
+	return c.Redirect(http.StatusSeeOther, next)
+}
+
+// NewRecoveryCodes replaces the person's recovery codes with new ones and shows them once.
+func (h *Handler) NewRecoveryCodes(c echo.Context) error {
+	ctx := c.Request().Context()
+	v := web.ViewerOf(c)
+	var codes []string
+	err := database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
+		has, err := hasTOTP(ctx, tx, v.UserID)
+		if err != nil {
+			return err
+		}
+		if !has {
+			return echo.ErrNotFound
+		}
+		if codes, err = newRecoveryCodes(ctx, tx, v.UserID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, web.Actor(c), audit.Event{Action: "auth.recovery_codes", ObjectType: "user",
+			ObjectID: strconv.FormatInt(v.UserID, 10), OrgID: v.OrgID})
+	})
+	if err != nil {
+		return err
+	}
+	p := h.render.NewPage(c, "Your recovery codes")
+	p.Data = RecoveryCodesPage{Codes: codes, Next: "/account"}
+	return c.Render(http.StatusOK, tplRecoveryCodes, p)
+}
+
+// RemoveTOTP removes the person's authenticator app and recovery codes, unless the
+// policy asks a second factor of one of their roles.
+func (h *Handler) RemoveTOTP(c echo.Context) error {
+	ctx := c.Request().Context()
+	v := web.ViewerOf(c)
+	policy, err := policyRoles(ctx, h.db)
+	if err != nil {
+		return err
+	}
+	if requiresSecondFactor(policy, roleStrings(v.Roles)) {
+		web.Flash(c, i18n.T(v.Lang, "Your roles need a second factor, so your authenticator app stays. An admin can reset it if you lose it."))
+		return web.Redirect(c, "/account")
+	}
+	err = database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
+		had, err := removeFactors(ctx, tx, v.UserID)
+		if err != nil {
+			return err
+		}
+		if !had {
+			return nil
+		}
+		return audit.Record(ctx, tx, web.Actor(c), audit.Event{Action: "auth.totp_remove", ObjectType: "user",
+			ObjectID: strconv.FormatInt(v.UserID, 10), OrgID: v.OrgID})
+	})
+	if err != nil {
+		return err
+	}
+	web.Flash(c, i18n.T(v.Lang, "Your authenticator app has been removed."))
+	return web.Redirect(c, "/account")
+}
+
+// EnrolTOTP gives userID the TOTP secret secret (base32), audited as actor: for the demo
+// people, whose secret the README prints. People set up their own on the second step.
+func EnrolTOTP(ctx context.Context, db *sqlx.DB, actor audit.Actor, userID int64, secret string) error {
+	return database.WithTx(ctx, db, func(tx *sqlx.Tx) error {
+		if err := storeTOTP(ctx, tx, userID, strings.ToUpper(secret), 0); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, actor, audit.Event{Action: "auth.totp_enrol", ObjectType: "user",
+			ObjectID: strconv.FormatInt(userID, 10)})
+	})
+}
+
+func orgOf(u *user.User) int64 {
+	if u.OrgID == nil {
+		return 0
+	}
+	return *u.OrgID
+}
+
+func roleStrings(roles []access.Role) []string {
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		out[i] = string(r)
+	}
+	return out
+}
