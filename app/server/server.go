@@ -23,6 +23,7 @@ import (
 	"tugi/app/config"
 	"tugi/app/database"
 	"tugi/app/home"
+	"tugi/app/inbound"
 	"tugi/app/job"
 	"tugi/app/route"
 	"tugi/app/routing"
@@ -52,6 +53,8 @@ type Server struct {
 	Sessions *auth.SessionStore
 	Renderer *web.Renderer
 	Routes   []route.Route // the route table, in the order it was added
+	// Inbound takes e-mail into Tugi: main starts its SMTP receiver and IMAP reader.
+	Inbound *inbound.Service
 
 	chains   map[route.Kind][]echo.MiddlewareFunc // what a route of each kind runs through
 	routed   map[string]map[string]bool           // path, method: in the table
@@ -187,6 +190,7 @@ func New(o Options) (*Server, error) {
 	s.Add(home.NewHandler(o.DB, calendars, renderer).Routes()...)
 	tickets := ticket.NewService(ticket.Options{DB: o.DB, Calendars: calendars, Now: o.Now, PublicURL: cfg.PublicURL.String(), Attachments: attachments})
 	s.Add(ticket.NewHandler(tickets, actions, renderer, validate).Routes()...)
+	s.Inbound = inbound.NewService(inbound.Options{DB: o.DB, Tickets: tickets, MailDomain: cfg.Mail.Domain, Log: o.Log})
 	s.Add(auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), actions, renderer).Routes()...)
 	s.Add(user.NewAdmin(o.DB, user.NewService(o.DB, sessions), actions, renderer, validate).Routes()...)
 	s.Add(sla.NewAdmin(o.DB, calendars, renderer, validate).Routes()...)
