@@ -44,6 +44,15 @@ func mailFrom(from, subject, body string, headers ...string) []byte {
 	return []byte(b.String())
 }
 
+func readFile(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func newApp(t *testing.T) *apptest.App {
 	t.Helper()
 	return apptest.NewWith(t, apptest.Options{Configure: func(c *config.Config) { c.Mail.Domain = "tugi.example" }})
@@ -217,11 +226,7 @@ func TestBounceMarksTheAddressAndReopensNothing(t *testing.T) {
 	r := receive(t, a, mailFrom(demoCustomer, "Bounce me", "Hi"))
 	tk := ticketOf(t, a, r)
 	outbox := count(t, a, `SELECT count(*) FROM mail_outbox`)
-	corpus, err := os.ReadFile("testdata/postfix_bounce.eml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw := strings.ReplaceAll(string(corpus), "left.company@example-customer.ee", demoCustomer)
+	raw := strings.ReplaceAll(string(readFile(t, "testdata/postfix_bounce.eml")), "left.company@example-customer.ee", demoCustomer)
 	b := receive(t, a, []byte(raw))
 	if b.State != inbound.Bounced {
 		t.Fatalf("bounce %+v", b)
