@@ -22,7 +22,6 @@ import (
 	"tugi/app/audit"
 	"tugi/app/blob"
 	"tugi/app/database"
-	"tugi/app/i18n"
 	"tugi/app/ticket"
 	"tugi/app/user"
 )
@@ -210,6 +209,7 @@ type Mail struct {
 	SenderID    *int64     `db:"sender_id"`
 	ProcessedAt *time.Time `db:"processed_at"`
 	ProcessedBy *int64     `db:"processed_by"`
+	Label       string     `db:"-"` // what became of it, as a page says it
 }
 
 // MessageID is the message's Message-ID, "" when it had none.
@@ -383,7 +383,7 @@ func (in *intake) decide(ctx context.Context) (outcome, error) {
 			o.state = RateLimited
 			return o, err
 		}
-		note := i18n.T("en", "Automatic reply from %s (nothing was changed):", p.From) + "\n\n" + truncate(Fold(p.Text).Latest, 2000)
+		note := fmt.Sprintf("Automatic reply from %s (nothing was changed):", p.From) + "\n\n" + truncate(Fold(p.Text).Latest, 2000)
 		if err := in.s.tickets.NoteFromMail(ctx, in.tx, actor, target.ID, note); err != nil {
 			return outcome{}, err
 		}
@@ -504,7 +504,7 @@ func (in *intake) overTicketLimit(ctx context.Context, id int64) (bool, error) {
 		return false, nil
 	}
 	if c.Held == 0 {
-		note := i18n.T("en", "More than %d e-mails reached this ticket within %s: further mail is held back, not added (see E-mail in the queue).",
+		note := fmt.Sprintf("More than %d e-mails reached this ticket within %s: further mail is held back, not added (see E-mail in the queue).",
 			in.s.limits.PerTicket, in.s.limits.PerTicketWindow)
 		if err := in.s.tickets.NoteFromMail(ctx, in.tx, actor, id, note); err != nil {
 			return false, err
@@ -537,7 +537,7 @@ func domainOf(addr string) string {
 func (in *intake) subject() string {
 	s := strings.TrimSpace(in.p.Subject)
 	if s == "" {
-		s = i18n.T("en", "(no subject)")
+		s = "(no subject)"
 	}
 	return truncateRunes(s, 200)
 }
@@ -547,16 +547,16 @@ func (in *intake) subject() string {
 func (in *intake) body(refused []ticket.MailFileRefusal) string {
 	text := Fold(in.p.Text).Latest
 	if strings.TrimSpace(text) == "" {
-		text = i18n.T("en", "(The e-mail has no text.)")
+		text = "(The e-mail has no text.)"
 	}
 	var notes []string
 	for _, f := range in.p.Files {
 		if strings.EqualFold(f.Name, "winmail.dat") {
-			notes = append(notes, i18n.T("en", "winmail.dat is Outlook's own format (TNEF): ask the sender to send the mail again in HTML or plain text."))
+			notes = append(notes, "winmail.dat is Outlook's own format (TNEF): ask the sender to send the mail again in HTML or plain text.")
 		}
 	}
 	if len(in.p.Problems) > 0 {
-		notes = append(notes, i18n.T("en", "Parts of the e-mail could not be read; the whole message is kept for download."))
+		notes = append(notes, "Parts of the e-mail could not be read; the whole message is kept for download.")
 	}
 	if len(notes) > 0 {
 		text += "\n\n[" + strings.Join(notes, " ") + "]"

@@ -73,8 +73,10 @@ var Nav = []web.NavItem{
 	{Label: "Home", Path: "/", Rule: access.SignedIn},
 	{Label: "Tickets", Path: "/tickets", Rule: access.AnyOf(access.Customer)},
 	{Label: "Queue", Path: "/queue", Rule: access.AnyOf(access.Agent, access.CISO)},
+	{Label: "E-mail", Path: "/queue/mail", Rule: access.AnyOf(access.Agent, access.CISO)},
 	{Label: "Users", Path: "/admin/users", Rule: access.AnyOf(access.Admin)},
 	{Label: "Organisations", Path: "/admin/organisations", Rule: access.AnyOf(access.Admin)},
+	{Label: "Mail domains", Path: "/admin/mail-domains", Rule: access.AnyOf(access.Admin)},
 	{Label: "Service levels", Path: "/admin/sla", Rule: access.AnyOf(access.Admin)},
 	{Label: "Calendar", Path: "/admin/calendar", Rule: access.AnyOf(access.Admin)},
 	{Label: "Routing", Path: "/admin/routing", Rule: access.AnyOf(access.Admin)},
@@ -191,6 +193,7 @@ func New(o Options) (*Server, error) {
 	tickets := ticket.NewService(ticket.Options{DB: o.DB, Calendars: calendars, Now: o.Now, PublicURL: cfg.PublicURL.String(), Attachments: attachments})
 	s.Add(ticket.NewHandler(tickets, actions, renderer, validate).Routes()...)
 	s.Inbound = inbound.NewService(inbound.Options{DB: o.DB, Tickets: tickets, MailDomain: cfg.Mail.Domain, Log: o.Log})
+	s.Add(inbound.NewHandler(s.Inbound, renderer).Routes()...)
 	s.Add(auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), actions, renderer).Routes()...)
 	s.Add(user.NewAdmin(o.DB, user.NewService(o.DB, sessions), actions, renderer, validate).Routes()...)
 	s.Add(sla.NewAdmin(o.DB, calendars, renderer, validate).Routes()...)

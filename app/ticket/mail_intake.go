@@ -14,7 +14,6 @@ import (
 	"tugi/app/access"
 	"tugi/app/audit"
 	"tugi/app/database"
-	"tugi/app/i18n"
 )
 
 // What e-mail into Tugi (app/inbound) needs of tickets: a ticket opened from a mail, a
@@ -71,7 +70,7 @@ func refusedNote(refused []MailFileRefusal) string {
 			FileType: "a type Tugi does not take", OverQuota: "over the organisation's storage quota"}[r.Reason]
 		parts = append(parts, r.Name+" ("+why+")")
 	}
-	return "\n\n[" + i18n.T("en", "Not attached: %s", strings.Join(parts, ", ")) + "]"
+	return "\n\n[Not attached: " + strings.Join(parts, ", ") + "]"
 }
 
 // mailCategory is the category of a ticket from mail: the first security category for
