@@ -257,7 +257,8 @@ func (h *Handler) Assign(c echo.Context) error {
 	form := web.Form{Values: map[string][]string{"organisation": {typed}}}
 	ctx := c.Request().Context()
 	var org user.OrgName
-	if typed == "" {
+	if typed == "" || !web.Storable(typed) {
+		form.Values.Set("organisation", "")
 		form.Fail("organisation", "Name the sender's organisation.")
 	} else if org, err = user.ReadOrganisation(ctx, h.s.db, typed); err != nil {
 		var oe *user.OrganisationNameError
@@ -269,7 +270,7 @@ func (h *Handler) Assign(c echo.Context) error {
 	if form.Invalid() {
 		return h.show(c, http.StatusUnprocessableEntity, form)
 	}
-	state, err := h.s.Assign(ctx, web.ViewerOf(c).UserID, m.ID, org.ID)
+	state, err := h.s.Assign(ctx, web.Actor(c), m.ID, org.ID)
 	if err != nil {
 		return err
 	}
@@ -282,7 +283,7 @@ func (h *Handler) Release(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	state, err := h.s.Release(c.Request().Context(), web.ViewerOf(c).UserID, m.ID)
+	state, err := h.s.Release(c.Request().Context(), web.Actor(c), m.ID)
 	if err != nil {
 		return err
 	}
@@ -343,14 +344,14 @@ func StateLabel(state string) string {
 
 // Assign processes the unknown sender's message id for the agent, with orgID as their
 // organisation, and returns its new state ("" when it no longer waited).
-func (s *Service) Assign(ctx context.Context, agent, id, orgID int64) (string, error) {
-	return s.process(ctx, id, nil, decision{agent: agent, orgID: orgID, fromState: []string{UnknownSender}})
+func (s *Service) Assign(ctx context.Context, agent audit.Actor, id, orgID int64) (string, error) {
+	return s.process(ctx, id, nil, decision{agent: &agent, orgID: orgID, fromState: []string{UnknownSender}})
 }
 
 // Release processes the held message id for the agent despite what held it (a DMARC
 // failure).
-func (s *Service) Release(ctx context.Context, agent, id int64) (string, error) {
-	return s.process(ctx, id, nil, decision{agent: agent, release: true, fromState: []string{Held}})
+func (s *Service) Release(ctx context.Context, agent audit.Actor, id int64) (string, error) {
+	return s.process(ctx, id, nil, decision{agent: &agent, release: true, fromState: []string{Held}})
 }
 
 // Discard sets the waiting message id aside for the agent: nothing is made of it.
@@ -410,12 +411,16 @@ func (h *Handler) AddDomain(c echo.Context) error {
 	typed := strings.TrimSpace(c.FormValue("organisation"))
 	form := web.Form{Values: map[string][]string{"domain": {c.FormValue("domain")}, "organisation": {typed}}}
 	ctx := c.Request().Context()
+	if !web.Storable(form.Value("domain")) {
+		form.Values.Set("domain", "")
+	}
 	if !domainPattern.MatchString(domain) || len(domain) > 253 {
 		form.Fail("domain", "Enter a domain such as example.com.")
 	}
 	var org user.OrgName
 	var err error
-	if typed == "" {
+	if typed == "" || !web.Storable(typed) {
+		form.Values.Set("organisation", "")
 		form.Fail("organisation", "Name the organisation.")
 	} else if org, err = user.ReadOrganisation(ctx, h.s.db, typed); err != nil {
 		var oe *user.OrganisationNameError

@@ -100,4 +100,3 @@ func TestAdminListsMailDomains(t *testing.T) {
 	}
 	a.SignIn(t, "agent@tugi.example").Get(t, "/admin/mail-domains", http.StatusForbidden)
 }
-

@@ -222,7 +222,7 @@ func (m *Mail) MessageID() string {
 
 // decision is what an agent decided about a held message before it is processed again.
 type decision struct {
-	agent     int64 // the agent; 0 for Tugi itself
+	agent     *audit.Actor // the agent who decided; nil for Tugi itself
 	release   bool  // process it despite a DMARC failure
 	orgID     int64 // the unknown sender's organisation, as the agent named it
 	fromState []string
@@ -262,8 +262,11 @@ func (s *Service) process(ctx context.Context, id int64, p *Parsed, d decision) 
 			return err
 		}
 		state = o.state
-		if _, err := tx.ExecContext(ctx, setOutcome, m.ID, o.state, truncate(o.reason, 500), o.ticketID, o.orgID, o.senderID,
-			nullID(d.agent)); err != nil {
+		var by *int64
+		if d.agent != nil {
+			by = &d.agent.UserID
+		}
+		if _, err := tx.ExecContext(ctx, setOutcome, m.ID, o.state, truncate(o.reason, 500), o.ticketID, o.orgID, o.senderID, by); err != nil {
 			return err
 		}
 		ev := audit.Event{Action: "inbound.process", ObjectType: "inbound_mail", ObjectID: strconv.FormatInt(m.ID, 10),
@@ -275,8 +278,8 @@ func (s *Service) process(ctx context.Context, id int64, p *Parsed, d decision) 
 			ev.Changes["ticket_id"] = audit.Change{New: *o.ticketID}
 		}
 		who := actor
-		if d.agent != 0 {
-			who = audit.Actor{UserID: d.agent, Roles: []string{string(access.Agent)}}
+		if d.agent != nil {
+			who = *d.agent
 			ev.Action = "inbound.resolve"
 		}
 		return audit.Record(ctx, tx, who, ev)
@@ -477,8 +480,8 @@ func (in *intake) fromStaff(ctx context.Context, o outcome) (outcome, error) {
 }
 
 func (in *intake) agentActor() audit.Actor {
-	if in.d.agent != 0 {
-		return audit.Actor{UserID: in.d.agent, Roles: []string{string(access.Agent)}}
+	if in.d.agent != nil {
+		return *in.d.agent
 	}
 	return actor
 }
@@ -596,13 +599,6 @@ func bounceReason(bs []Bounce) string {
 		parts = append(parts, b.Address+" "+b.Status)
 	}
 	return strings.Join(parts, ", ")
-}
-
-func nullID(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
 }
 
 // truncateRunes is s cut to at most n characters.
