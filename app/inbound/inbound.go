@@ -223,8 +223,8 @@ func (m *Mail) MessageID() string {
 // decision is what an agent decided about a held message before it is processed again.
 type decision struct {
 	agent     *audit.Actor // the agent who decided; nil for Tugi itself
-	release   bool  // process it despite a DMARC failure
-	orgID     int64 // the unknown sender's organisation, as the agent named it
+	release   bool         // process it despite a DMARC failure
+	orgID     int64        // the unknown sender's organisation, as the agent named it
 	fromState []string
 }
 

@@ -53,7 +53,9 @@ func readFile(t testing.TB, name string) []byte {
 	return b
 }
 
-func newApp(t *testing.T) *apptest.App {
+func newApp(t *testing.T) *apptest.App { return newAppB(t) }
+
+func newAppB(t testing.TB) *apptest.App {
 	t.Helper()
 	return apptest.NewWith(t, apptest.Options{Configure: func(c *config.Config) { c.Mail.Domain = "tugi.example" }})
 }
