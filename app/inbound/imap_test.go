@@ -82,6 +82,7 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 first_valid_uid = 1
+mail_max_userip_connections = 100
 mail_location = maildir:%[1]s/mail/%%u
 default_internal_user = dovecot
 default_login_user = dovenull
@@ -144,13 +145,13 @@ func (d *dovecot) login(t *testing.T) *client.Client {
 	if err := c.Login("tugi", "secret"); err != nil {
 		t.Fatalf("login: %v\n%s", err, d.log())
 	}
-	t.Cleanup(func() { _ = c.Logout() })
 	return c
 }
 
 func (d *dovecot) appendMail(t *testing.T, raw []byte) {
 	t.Helper()
 	c := d.login(t)
+	defer c.Logout()
 	if err := c.Append("INBOX", nil, time.Now(), imapLiteral(raw)); err != nil {
 		t.Fatalf("append: %v\n%s", err, d.log())
 	}
@@ -161,6 +162,7 @@ func imapLiteral(raw []byte) imap.Literal { return bytes.NewBuffer(raw) }
 func (d *dovecot) count(t *testing.T, mailbox string) uint32 {
 	t.Helper()
 	c := d.login(t)
+	defer c.Logout()
 	st, err := c.Status(mailbox, []imap.StatusItem{imap.StatusMessages})
 	if err != nil {
 		return 0 // not created yet

@@ -365,11 +365,48 @@ func (in *intake) decide(ctx context.Context) (outcome, error) {
 			return outcome{}, err
 		}
 	}
+	o := outcome{}
+	if p.Auto == NotAuto {
+		if _, err := in.tx.ExecContext(ctx, clearBounce, p.From); err != nil {
+			return outcome{}, err
+		}
+		var n int
+		if err := in.tx.GetContext(ctx, &n, countFromSender, p.From, in.s.limits.PerSenderWindow.Seconds(), in.m.ID); err != nil {
+			return outcome{}, err
+		}
+		if n >= in.s.limits.PerSender {
+			o.state, o.reason, o.senderID = RateLimited, "sender", in.senderID()
+			return o, nil
+		}
+		if p.Auth.DMARC == "fail" && !in.d.release {
+			known, err := in.knownDomain(ctx)
+			if err != nil {
+				return outcome{}, err
+			}
+			if known {
+				o.state, o.reason, o.senderID = Held, HeldDMARC, in.senderID()
+				return o, nil
+			}
+		}
+		// An unknown sender at a domain an admin listed becomes a contact of its
+		// organisation, before threading, so their reply reaches their colleagues' ticket.
+		if in.sender == nil {
+			orgID, err := in.domainOrg(ctx)
+			if err != nil {
+				return outcome{}, err
+			}
+			if orgID != 0 {
+				if in.sender, err = user.CreateContact(ctx, in.tx, actor, p.From, p.FromName, orgID); err != nil {
+					return outcome{}, err
+				}
+			}
+		}
+	}
 	target, err := in.thread(ctx)
 	if err != nil {
 		return outcome{}, err
 	}
-	o := outcome{senderID: in.senderID()}
+	o.senderID = in.senderID()
 	if target != nil {
 		o.ticketID, o.orgID = &target.ID, &target.OrgID
 	}
@@ -394,28 +431,6 @@ func (in *intake) decide(ctx context.Context) (outcome, error) {
 		return o, nil
 	}
 
-	if _, err := in.tx.ExecContext(ctx, clearBounce, p.From); err != nil {
-		return outcome{}, err
-	}
-	var n int
-	if err := in.tx.GetContext(ctx, &n, countFromSender, p.From, in.s.limits.PerSenderWindow.Seconds(), in.m.ID); err != nil {
-		return outcome{}, err
-	}
-	if n >= in.s.limits.PerSender {
-		o.state, o.reason = RateLimited, "sender"
-		return o, nil
-	}
-	if p.Auth.DMARC == "fail" && !in.d.release {
-		known, err := in.knownDomain(ctx)
-		if err != nil {
-			return outcome{}, err
-		}
-		if known {
-			o.state, o.reason = Held, HeldDMARC
-			return o, nil
-		}
-	}
-
 	switch {
 	case in.sender != nil && !in.sender.Active:
 		o.state, o.reason = Held, HeldInactive
@@ -424,18 +439,8 @@ func (in *intake) decide(ctx context.Context) (outcome, error) {
 		return in.fromStaff(ctx, o)
 	}
 	if in.sender == nil {
-		orgID, err := in.domainOrg(ctx)
-		if err != nil {
-			return outcome{}, err
-		}
-		if orgID == 0 {
-			o.state = UnknownSender
-			return o, nil
-		}
-		if in.sender, err = user.CreateContact(ctx, in.tx, actor, p.From, p.FromName, orgID); err != nil {
-			return outcome{}, err
-		}
-		o.senderID = in.senderID()
+		o.state = UnknownSender
+		return o, nil
 	}
 	v := in.sender.Viewer()
 	req := in.request()

@@ -325,3 +325,27 @@ SELECT 'retry@client.example', raw_sha256, size, via, mailbox, from_address FROM
 		t.Errorf("the stored message was not processed")
 	}
 }
+
+func TestRateLimitPerTicketTellsTheAgents(t *testing.T) {
+	a := newApp(t)
+	r := receive(t, a, mailFrom(demoCustomer, "Looping", "first"))
+	tk := ticketOf(t, a, r)
+	if _, err := a.DB.Exec(`INSERT INTO org_mail_domains (domain, org_id) VALUES ('demo-customer.example', $1)`, tk.OrgID); err != nil {
+		t.Fatal(err)
+	}
+	ref := fmt.Sprintf("In-Reply-To: <ticket-%d@tugi.example>", tk.ID)
+	var last inbound.Receipt
+	for i := 0; i <= inbound.DefaultLimits.PerTicket+1; i++ {
+		// Colleagues of one organisation, so the per-sender limit is not what stops them.
+		last = receive(t, a, mailFrom(fmt.Sprintf("colleague%d@demo-customer.example", i), "Re: Looping", "again", ref))
+	}
+	if last.State != inbound.RateLimited {
+		t.Fatalf("past the ticket's limit: %+v", last)
+	}
+	if n := count(t, a, `SELECT count(*) FROM ticket_messages WHERE ticket_id = $1 AND NOT internal`, tk.ID); n != inbound.DefaultLimits.PerTicket+1 {
+		t.Errorf("%d public messages, want the first and %d replies", n, inbound.DefaultLimits.PerTicket)
+	}
+	if n := count(t, a, `SELECT count(*) FROM ticket_messages WHERE ticket_id = $1 AND internal AND body LIKE 'More than % e-mails reached this ticket%'`, tk.ID); n != 1 {
+		t.Errorf("%d notes telling the agents of the limit, want 1", n)
+	}
+}
