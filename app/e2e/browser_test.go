@@ -289,7 +289,7 @@ func TestBrowser(t *testing.T) {
 		tb.screenshot("admin-home")
 
 		tb.do("go to Users", chromedp.Click(chromedp.CSS(`.mainnav a[href="/admin/users"]`)))
-		tb.waitFor("the user list", `location.pathname === "/admin/users" && document.querySelectorAll("#users tbody tr").length === 7`)
+		tb.waitFor("the user list", `location.pathname === "/admin/users" && document.querySelectorAll("#users tbody tr").length === 8`)
 		tb.screenshot("admin-users")
 		if cur := tb.text(`.mainnav a[aria-current="page"]`); cur != "Users" {
 			t.Errorf("the navigation marks %q as the current page", cur)

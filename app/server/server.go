@@ -24,6 +24,7 @@ import (
 	"tugi/app/database"
 	"tugi/app/home"
 	"tugi/app/inbound"
+	"tugi/app/incident"
 	"tugi/app/job"
 	"tugi/app/route"
 	"tugi/app/routing"
@@ -74,6 +75,7 @@ var Nav = []web.NavItem{
 	{Label: "Tickets", Path: "/tickets", Rule: access.AnyOf(access.Customer)},
 	{Label: "Queue", Path: "/queue", Rule: access.AnyOf(access.Agent, access.CISO)},
 	{Label: "E-mail", Path: "/queue/mail", Rule: access.AnyOf(access.Agent, access.CISO)},
+	{Label: "Incidents", Path: "/incidents", Rule: access.AnyOf(access.Employee, access.Agent, access.CISO, access.Admin)},
 	{Label: "Users", Path: "/admin/users", Rule: access.AnyOf(access.Admin)},
 	{Label: "Organisations", Path: "/admin/organisations", Rule: access.AnyOf(access.Admin)},
 	{Label: "Mail domains", Path: "/admin/mail-domains", Rule: access.AnyOf(access.Admin)},
@@ -193,7 +195,10 @@ func New(o Options) (*Server, error) {
 	s.Add(authH.Routes()...)
 	s.Add(home.NewHandler(o.DB, calendars, renderer).Routes()...)
 	tickets := ticket.NewService(ticket.Options{DB: o.DB, Calendars: calendars, Now: o.Now, PublicURL: cfg.PublicURL.String(), Attachments: attachments})
-	s.Add(ticket.NewHandler(tickets, actions, renderer, validate).Routes()...)
+	incidents := incident.NewService(incident.Options{DB: o.DB, PublicURL: cfg.PublicURL.String(), Now: o.Now,
+		Files: ticket.AttachmentLimits{MaxSize: cfg.AttachmentMaxSize, MaxFiles: cfg.AttachmentMaxFiles}})
+	s.Add(ticket.NewHandler(tickets, actions, renderer, validate).WithIncidents(incidents).Routes()...)
+	s.Add(incident.NewHandler(incidents, renderer, validate).Routes()...)
 	s.Inbound = inbound.NewService(inbound.Options{DB: o.DB, Tickets: tickets, MailDomain: cfg.Mail.Domain, Log: o.Log})
 	s.Add(inbound.NewHandler(s.Inbound, renderer).Routes()...)
 	s.Add(auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), actions, renderer).Routes()...)

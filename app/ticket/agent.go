@@ -26,6 +26,7 @@ type AgentPage struct {
 	// Attachments are the files of each message, by message id.
 	Attachments map[int64][]Attachment
 	Upload      UploadHint
+	Incidents   TicketIncidents // security incidents linked to the ticket (incidents.go)
 }
 
 // Panel is the side panel of the agent's ticket page: the ticket's fields, each changed
@@ -125,7 +126,11 @@ func (h *Handler) renderAgent(c echo.Context, status int, id int64, form web.For
 	if err != nil {
 		return err
 	}
-	p.Data = AgentPage{Ticket: t, Messages: ms, Panel: panel, Tools: tools, Attachments: page.Attachments, Upload: h.uploadHint(c)}
+	incidents, err := h.ticketIncidents(c, t.ID)
+	if err != nil {
+		return err
+	}
+	p.Data = AgentPage{Ticket: t, Messages: ms, Panel: panel, Tools: tools, Attachments: page.Attachments, Upload: h.uploadHint(c), Incidents: incidents}
 	return c.Render(status, tplAgent, p)
 }
 
