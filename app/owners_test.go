@@ -69,6 +69,9 @@ var owners = map[string]string{
 	"totp_factors":               "app/auth",
 	"recovery_codes":             "app/auth",
 	"second_factor_policy":       "app/auth",
+	"inbound_mail":               "app/inbound",
+	"org_mail_domains":           "app/inbound",
+	"mail_bounces":               "app/inbound",
 	"reference_version":          "app/reference", // written by triggers only (db/migrations/0013)
 	"schema_migrations":          "app/database",  // created by the migrator itself
 }

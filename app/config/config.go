@@ -36,6 +36,7 @@ type Config struct {
 	Migrate            bool           // TUGI_MIGRATE: whether commands bring the schema up to date themselves
 	AuditSigningKey    string         // TUGI_AUDIT_SIGNING_KEY: PEM file of the Ed25519 key that signs audit checkpoints
 	Mail               Mail           // TUGI_SMTP_URL, TUGI_MAIL_*: outgoing e-mail (mail.go)
+	Inbound            Inbound        // TUGI_INBOUND_*, TUGI_SUPPORT_ADDRESS, TUGI_SECURITY_ADDRESS: incoming e-mail (inbound.go)
 	AttachmentMaxSize  int64          // TUGI_ATTACHMENT_MAX_SIZE: bytes per attached file
 	AttachmentMaxFiles int            // TUGI_ATTACHMENT_MAX_FILES: files per message
 	ActiveRequests     int            // TUGI_ACTIVE_REQUESTS: requests handled at once; the rest wait their turn
@@ -75,6 +76,12 @@ var Variables = []Variable{
 	{"TUGI_MAIL_FROM", "", "the sender of Tugi's mail, e.g. \"Tugi Support <support@example.com>\"; needed with TUGI_SMTP_URL."},
 	{"TUGI_MAIL_DOMAIN", "<the domain of TUGI_MAIL_FROM>", "the domain of the Message-IDs of Tugi's mail."},
 	{"TUGI_MAIL_MAX_ATTEMPTS", "53", "attempts to send a message before giving up on it (53 is about two days: pauses of 1, 2, 4 ... minutes, then hourly)."},
+	{"TUGI_INBOUND_SMTP_ADDR", "", "host:port where Tugi receives e-mail over SMTP from a relaying mail server, e.g. 127.0.0.1:2525. Unset: no SMTP receiver (docs/email.md)."},
+	{"TUGI_INBOUND_RELAYS", "", "comma-separated addresses or CIDRs of the mail servers allowed to deliver to TUGI_INBOUND_SMTP_ADDR. Unset: loopback only."},
+	{"TUGI_INBOUND_IMAP_URL", "", "a mailbox Tugi reads its e-mail from, with IDLE: imaps://user:password@host/INBOX?processed=Processed (mail moves to the processed folder once stored). Unset: none."},
+	{"TUGI_SUPPORT_ADDRESS", "", "the address customers mail for support: mail to it becomes tickets and replies. Needed with TUGI_INBOUND_SMTP_ADDR or TUGI_INBOUND_IMAP_URL."},
+	{"TUGI_SECURITY_ADDRESS", "", "the address for security reports: from staff an incident report, from others a ticket flagged as a security concern. Unset: refused."},
+	{"TUGI_INBOUND_MAX_SIZE", "50MiB", "the largest e-mail Tugi takes in (bytes, KiB, MiB or GiB); larger ones are refused while they arrive."},
 	{"TUGI_ATTACHMENT_MAX_SIZE", "10MiB", "the largest file a message may carry: bytes, or a number with KiB or MiB (at most 100MiB)."},
 	{"TUGI_ATTACHMENT_MAX_FILES", "5", "how many files one message may carry (1 to 20)."},
 	{"TUGI_ACTIVE_REQUESTS", "<4 per CPU>", "how many requests Tugi handles at once (1 to 10000); those beyond wait their turn, first come first served (uploads and downloads do not count, nor wait). More than the CPUs can work on only makes each slower."},
@@ -275,6 +282,7 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		bad("TUGI_LOG_FORMAT", "%q is not text or json", c.LogFormat)
 	}
 	c.readMail(get, bad)
+	c.readInbound(get, bad)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("configuration: %w", errors.Join(errs...))
 	}

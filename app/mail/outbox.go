@@ -27,6 +27,16 @@ type Message struct {
 	// ticket's is ThreadOf("ticket", id)); the message replies to it, so mail clients
 	// show every notice about one object as one conversation. Empty for none.
 	Thread string
+	// InReplyTo and References are e-mail Message-IDs (with their domains, without angle
+	// brackets) of the mail it answers, and of the thread's earlier mail: a notice about
+	// a ticket that came by mail threads under the customer's own messages. Empty: the
+	// message answers the thread's first message (Thread) only.
+	InReplyTo  string
+	References []string
+	// AutoSubmitted is the message's Auto-Submitted header (RFC 3834): "auto-replied"
+	// for an automatic answer to someone's mail; "auto-generated" (the default) for
+	// other notices.
+	AutoSubmitted string
 	// Kind says what caused the message ("ticket.reply", "sla.breach").
 	Kind string
 	// What the message is about, and whose it is: for finding and erasing it.
@@ -51,8 +61,12 @@ func Enqueue(ctx context.Context, q database.Queryer, m Message) (string, error)
 	if err != nil {
 		return "", err
 	}
+	if m.AutoSubmitted == "" {
+		m.AutoSubmitted = "auto-generated"
+	}
 	_, err = q.ExecContext(ctx, insertMessage,
-		id, m.Thread, strings.ToLower(m.To.Email), m.To.Name, m.Subject, m.Text, m.Kind, m.ObjectType, m.ObjectID, m.OrgID, m.UserID)
+		id, m.Thread, strings.ToLower(m.To.Email), m.To.Name, m.Subject, m.Text, m.Kind, m.ObjectType, m.ObjectID, m.OrgID, m.UserID,
+		m.InReplyTo, strings.Join(m.References, " "), m.AutoSubmitted)
 	if err != nil {
 		return "", fmt.Errorf("mail: enqueue %s: %w", m.Kind, err)
 	}

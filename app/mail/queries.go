@@ -7,8 +7,9 @@ package mail
 // thread's (empty for none), the recipient's address (in lower case) and name, subject and
 // text, its kind, what it is about, and whose it is (0 for no organisation or user).
 const insertMessage = `
-INSERT INTO mail_outbox (message_id, thread_id, to_address, to_name, subject, body_text, kind, object_type, object_id, org_id, user_id)
-VALUES ($1, NULLIF($2, ''), $3, $4, $5, $6, $7, $8, $9, NULLIF($10, 0), NULLIF($11, 0))`
+INSERT INTO mail_outbox (message_id, thread_id, to_address, to_name, subject, body_text, kind, object_type, object_id, org_id, user_id,
+                         in_reply_to, references_ids, auto_submitted)
+VALUES ($1, NULLIF($2, ''), $3, $4, $5, $6, $7, $8, $9, NULLIF($10, 0), NULLIF($11, 0), $12, $13, $14)`
 
 // countQueued reads how many messages wait to be sent.
 const countQueued = `SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL`
@@ -31,7 +32,7 @@ WHERE id = (
     LIMIT 1
     FOR UPDATE SKIP LOCKED)
 RETURNING id, message_id, coalesce(thread_id, '') AS thread_id, to_address, to_name, subject, body_text, kind,
-    attempts, possibly_sent`
+    attempts, possibly_sent, in_reply_to, references_ids, auto_submitted`
 
 // markSent writes that message $1 was sent now, and releases its lease.
 const markSent = `

@@ -2,8 +2,10 @@ package mail
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"database/sql"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -130,6 +132,11 @@ type outgoing struct {
 	Kind         string `db:"kind"`
 	Attempts     int    `db:"attempts"` // this attempt included
 	PossiblySent bool   `db:"possibly_sent"`
+	// The Message-IDs the message answers (in_reply_to) and its thread's earlier ones
+	// (references_ids, space-separated), as full ids; empty: the thread's first only.
+	InReplyTo     string `db:"in_reply_to"`
+	References    string `db:"references_ids"`
+	AutoSubmitted string `db:"auto_submitted"`
 }
 
 // SendDue sends up to Batch due messages over one connection and returns how many it
@@ -242,8 +249,11 @@ func (w *Worker) dial(ctx context.Context) (*gomail.Client, *gosmtp.Client, erro
 }
 
 // compose builds the message m: From the configuration, the Message-ID of its row, and
-// when it belongs to a thread, In-Reply-To and References naming the thread's first
-// message. The body is plain UTF-8 text, quoted-printable.
+// when it belongs to a thread, the headers that thread it in every client:
+// In-Reply-To (the customer's mail it answers, else the thread's first message) and
+// References (the thread's first message, then the customer's mail: Gmail and Apple Mail
+// thread by these), and Thread-Index and Thread-Topic (Outlook threads by these). The
+// body is plain UTF-8 text, quoted-printable.
 func (w *Worker) compose(m outgoing) (*gomail.Msg, error) {
 	msg := gomail.NewMsg(gomail.WithCharset(gomail.CharsetUTF8), gomail.WithEncoding(gomail.EncodingQP))
 	if err := msg.FromFormat(w.cfg.From.Name, w.cfg.From.Address); err != nil {
@@ -255,16 +265,58 @@ func (w *Worker) compose(m outgoing) (*gomail.Msg, error) {
 	msg.Subject(oneLine(m.Subject))
 	msg.SetMessageIDWithValue(m.MessageID + "@" + w.cfg.Domain)
 	if m.ThreadID != "" {
-		thread := "<" + m.ThreadID + "@" + w.cfg.Domain + ">"
-		msg.SetGenHeader(gomail.HeaderInReplyTo, thread)
-		msg.SetGenHeader(gomail.HeaderReferences, thread)
+		root := m.ThreadID + "@" + w.cfg.Domain
+		refs := []string{"<" + root + ">"}
+		for _, id := range strings.Fields(m.References) {
+			if id != root {
+				refs = append(refs, "<"+oneLine(id)+">")
+			}
+		}
+		reply := "<" + root + ">"
+		if m.InReplyTo != "" {
+			reply = "<" + oneLine(m.InReplyTo) + ">"
+		}
+		msg.SetGenHeader(gomail.HeaderInReplyTo, reply)
+		msg.SetGenHeader(gomail.HeaderReferences, strings.Join(refs, " "))
+		msg.SetGenHeader(gomail.Header("Thread-Index"), ThreadIndex(root, m.MessageID))
+		msg.SetGenHeader(gomail.Header("Thread-Topic"), oneLine(threadTopic(m.Subject)))
 	}
-	// RFC 3834: a notice, so out-of-office replies are not sent back to it.
-	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
+	// RFC 3834: an automatic message, so out-of-office replies are not sent back to it:
+	// auto-replied for an answer to someone's mail, auto-generated for other notices.
+	auto := m.AutoSubmitted
+	if auto == "" {
+		auto = "auto-generated"
+	}
+	msg.SetGenHeader(gomail.Header("Auto-Submitted"), auto)
 	msg.SetUserAgent("Tugi") // instead of go-mail's name and version
 	msg.SetDate()
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
 	return msg, nil
+}
+
+// ThreadIndex is the Thread-Index header Outlook threads by: a 22-byte conversation
+// header (a version byte, five bytes and a 16-byte conversation id, all derived from the
+// thread's root Message-ID, so every message of the thread shares it) and a 5-byte child
+// block for this message, base64-encoded.
+func ThreadIndex(root, messageID string) string {
+	h := sha256.Sum256([]byte(root))
+	c := sha256.Sum256([]byte(messageID))
+	b := make([]byte, 0, 27)
+	b = append(b, 0x01)
+	b = append(b, h[:21]...)
+	b = append(b, c[:5]...)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// threadTopic is a subject without its reference, as Outlook's Thread-Topic names a
+// conversation.
+func threadTopic(subject string) string {
+	if strings.HasPrefix(subject, "[") {
+		if i := strings.Index(subject, "] "); i > 0 {
+			return subject[i+2:]
+		}
+	}
+	return subject
 }
 
 // record stores the outcome of sending m, and releases its lease: sent when sendErr is

@@ -5,6 +5,7 @@ import (
 	"tugi/app/audit/auditpage"
 	"tugi/app/auth"
 	"tugi/app/chat"
+	"tugi/app/inbound"
 	"tugi/app/incident"
 	"tugi/app/mail"
 	"tugi/app/routing"
@@ -27,6 +28,7 @@ func AuditActions() (*audit.Actions, error) {
 		routing.AuditActions(),
 		sla.AuditActions(),
 		mail.AuditActions(),
+		inbound.AuditActions(),
 		incident.AuditActions(),
 		incident.DeadlineAuditActions(),
 	)

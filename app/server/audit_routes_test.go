@@ -14,6 +14,7 @@ import (
 	"tugi/app/audit"
 	"tugi/app/auth"
 	"tugi/app/demo"
+	"tugi/app/inbound"
 	"tugi/app/incident"
 	"tugi/app/user"
 )
@@ -149,6 +150,23 @@ var auditedRoutes = map[string]auditSample{
 		day := time.Now().AddDate(2, 0, 0).Format(time.DateOnly)
 		c.Post(t, "/admin/calendar/exceptions", url.Values{"kind": {"closure"}, "date": {day}}, http.StatusSeeOther)
 		return "/admin/calendar/exceptions/remove", c.Get(t, "/admin/calendar", http.StatusOK).FormValues(`form[action="/admin/calendar/exceptions/remove"]:has(input[value="` + day + `"])`)
+	}},
+
+	"POST /queue/mail/:id/assign": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return inboundMail(t, app, "stranger@route-walk.example", "") + "/assign", url.Values{"organisation": {"Second Customer AS"}}
+	}},
+	"POST /queue/mail/:id/release": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return inboundMail(t, app, mari, "Authentication-Results: mx.tugi.example; dmarc=fail") + "/release", nil
+	}},
+	"POST /queue/mail/:id/discard": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return inboundMail(t, app, "spam@route-walk.example", "") + "/discard", nil
+	}},
+	"POST /admin/mail-domains": {as: toomas, form: url.Values{"domain": {"route-walk.example"}, "organisation": {"Demo Customer OÜ"}}},
+	"POST /admin/mail-domains/:domain/delete": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		if _, err := app.DB.Exec(`INSERT INTO org_mail_domains (domain, org_id) SELECT 'walk-away.example', id FROM organisations LIMIT 1`); err != nil {
+			t.Fatal(err)
+		}
+		return "/admin/mail-domains/walk-away.example/delete", nil
 	}},
 
 	"POST /tickets": {as: mari, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
@@ -587,4 +605,24 @@ func TestSignalsKeepNothing(t *testing.T) {
 	if after := kept(); after != before {
 		t.Errorf("POST /tickets/:id/presence kept %d rows", after-before)
 	}
+}
+
+// inboundMail receives a mail from from (with the header line extra, if any) and returns
+// its page's path: one that waits for an agent, for the mail routes' samples.
+func inboundMail(t *testing.T, app *apptest.App, from, extra string) string {
+	t.Helper()
+	raw := "From: " + from + "\r\nTo: support@tugi.example\r\nSubject: Route walk " + from + "\r\nMessage-ID: <" +
+		strconv.FormatInt(time.Now().UnixNano(), 10) + "@route-walk.example>\r\n"
+	if extra != "" {
+		raw += extra + "\r\n"
+	}
+	raw += "\r\nHello\r\n"
+	r, err := app.Server.Inbound.Receive(context.Background(), inbound.Delivery{Raw: []byte(raw), Mailbox: inbound.Support, Via: "smtp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.State != inbound.UnknownSender && r.State != inbound.Held {
+		t.Fatalf("the sample mail was not left waiting: %+v", r)
+	}
+	return "/queue/mail/" + strconv.FormatInt(r.ID, 10)
 }

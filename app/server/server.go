@@ -25,6 +25,7 @@ import (
 	"tugi/app/config"
 	"tugi/app/database"
 	"tugi/app/home"
+	"tugi/app/inbound"
 	"tugi/app/incident"
 	"tugi/app/job"
 	"tugi/app/live"
@@ -59,6 +60,8 @@ type Server struct {
 	Renderer *web.Renderer
 	Routes   []route.Route // the route table, in the order it was added
 	Live     *live.Hub     // the live layer's hub, whose streams Drain ends
+	// Inbound takes e-mail into Tugi: main starts its SMTP receiver and IMAP reader.
+	Inbound *inbound.Service
 
 	chains   map[route.Kind][]echo.MiddlewareFunc // what a route of each kind runs through
 	routed   map[string]map[string]bool           // path, method: in the table
@@ -85,9 +88,11 @@ var Nav = []web.NavItem{
 	{Label: "Chat", Path: "/chat", Rule: access.AnyOf(access.Customer)},
 	{Label: "Queue", Path: "/queue", Rule: access.AnyOf(access.Agent, access.CISO)},
 	{Label: "Chats", Path: "/queue/chats", Rule: access.AnyOf(access.Agent)},
+	{Label: "E-mail", Path: "/queue/mail", Rule: access.AnyOf(access.Agent, access.CISO)},
 	{Label: "Incidents", Path: "/incidents", Rule: access.AnyOf(access.Employee, access.Agent, access.CISO, access.Admin)},
 	{Label: "Users", Path: "/admin/users", Rule: access.AnyOf(access.Admin)},
 	{Label: "Organisations", Path: "/admin/organisations", Rule: access.AnyOf(access.Admin)},
+	{Label: "Mail domains", Path: "/admin/mail-domains", Rule: access.AnyOf(access.Admin)},
 	{Label: "Service levels", Path: "/admin/sla", Rule: access.AnyOf(access.Admin)},
 	{Label: "Calendar", Path: "/admin/calendar", Rule: access.AnyOf(access.Admin)},
 	{Label: "Routing", Path: "/admin/routing", Rule: access.AnyOf(access.Admin)},
@@ -219,6 +224,8 @@ func New(o Options) (*Server, error) {
 	incidentPages := incident.NewHandler(incidents, renderer, validate)
 	s.Add(incidentPages.Routes()...)
 	s.Add(incidentPages.DeadlineRoutes()...)
+	s.Inbound = inbound.NewService(inbound.Options{DB: o.DB, Tickets: tickets, MailDomain: cfg.Mail.Domain, Log: o.Log})
+	s.Add(inbound.NewHandler(s.Inbound, renderer).Routes()...)
 	s.Add(auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), actions, renderer).Routes()...)
 	s.Add(user.NewAdmin(o.DB, user.NewService(o.DB, sessions), actions, renderer, validate).Routes()...)
 	s.Add(sla.NewAdmin(o.DB, calendars, renderer, validate).Routes()...)

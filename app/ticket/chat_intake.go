@@ -136,7 +136,7 @@ func (s *Service) FromChat(ctx context.Context, actor audit.Actor, tr ChatTransc
 		t = nt.ticket(id, status, fs.choices)
 		t.OrgName, t.Requester = v.OrgName, v.Name
 		if tr.AgentID == 0 {
-			if err := s.notifyCreated(ctx, tx, t, nil, cal); err != nil {
+			if err := s.notifyCreated(ctx, tx, t, nil, cal, true); err != nil {
 				return err
 			}
 		}

@@ -52,16 +52,23 @@ func (n *notifier) link(id int64) string { return n.publicURL + ticketPath(id) }
 func (n *notifier) enqueue(ctx context.Context, t *Ticket, r recipient, kind, body string) (string, error) {
 	text := i18n.T(r.Lang, "Dear %s,", r.Name) + "\n\n" + body + "\n\n" +
 		i18n.T(r.Lang, "Read and answer it at %s", n.link(t.ID)) + "\n"
+	th, err := mailThread(ctx, n.q, t.ID, kind)
+	if err != nil {
+		return "", err
+	}
 	return mail.Enqueue(ctx, n.q, mail.Message{
-		To:         mail.Address{Name: r.Name, Email: r.Email},
-		Subject:    "[" + Reference(t.ID, t.CreatedAt) + "] " + t.Subject,
-		Text:       text,
-		Thread:     mail.ThreadOf("ticket", strconv.FormatInt(t.ID, 10)),
-		Kind:       kind,
-		ObjectType: "ticket",
-		ObjectID:   strconv.FormatInt(t.ID, 10),
-		OrgID:      t.OrgID,
-		UserID:     r.ID,
+		InReplyTo:     th.inReplyTo,
+		References:    th.references,
+		AutoSubmitted: th.autoSubmitted,
+		To:            mail.Address{Name: r.Name, Email: r.Email},
+		Subject:       "[" + Reference(t.ID, t.CreatedAt) + "] " + t.Subject,
+		Text:          text,
+		Thread:        mail.ThreadOf("ticket", strconv.FormatInt(t.ID, 10)),
+		Kind:          kind,
+		ObjectType:    "ticket",
+		ObjectID:      strconv.FormatInt(t.ID, 10),
+		OrgID:         t.OrgID,
+		UserID:        r.ID,
 	})
 }
 
@@ -87,12 +94,16 @@ func quote(body string) string {
 
 // notifyCreated tells the customer that their new ticket t was received, and the agent
 // routing assigned it to, if any, that it is theirs. r is the requester when the caller
-// knows them (the customer who opened it); nil: looked up.
-func (s *Service) notifyCreated(ctx context.Context, q database.Queryer, t *Ticket, r *recipient, cal *calendar.Calendar) error {
+// knows them (the customer who opened it); nil: looked up. Without ack, the customer is
+// not told (their mail asked for no automatic answer).
+func (s *Service) notifyCreated(ctx context.Context, q database.Queryer, t *Ticket, r *recipient, cal *calendar.Calendar, ack bool) error {
 	if s.publicURL == "" {
 		return nil
 	}
 	n := &notifier{q: q, publicURL: s.publicURL, now: t.CreatedAt}
+	if !ack {
+		return n.assigned(ctx, t, 0)
+	}
 	if r == nil {
 		var err error
 		if r, err = n.requester(ctx, t); err != nil {

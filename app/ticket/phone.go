@@ -167,7 +167,7 @@ func (s *Service) CreateByPhone(ctx context.Context, actor audit.Actor, v *acces
 			}
 		}
 		// Not as assigned: the agent on the phone is not told of their own ticket.
-		if err := s.notifyCreated(ctx, tx, &Ticket{ID: id, OrgID: contact.OrgID, RequesterID: contact.ID, Subject: call.Subject, CreatedAt: now}, nil, cal); err != nil {
+		if err := s.notifyCreated(ctx, tx, &Ticket{ID: id, OrgID: contact.OrgID, RequesterID: contact.ID, Subject: call.Subject, CreatedAt: now}, nil, cal, true); err != nil {
 			return err
 		}
 		if err := formtoken.Locate(ctx, tx, ticketPath(id)); err != nil {

@@ -151,6 +151,12 @@ type Request struct {
 	Impact     Impact
 	Channel    Channel
 	Files      []File // attached to the description
+	// MailID is the Message-ID of the e-mail the ticket came from ("" for none): the
+	// description records it, and the mail to the customer threads under it.
+	MailID string
+	// Quiet: no acknowledgement to the customer (their mail asked for no automatic
+	// answer).
+	Quiet bool
 }
 
 // Create opens a ticket for the customer v, with their description as its first message,
@@ -232,6 +238,11 @@ func (s *Service) create(ctx context.Context, tx database.Queryer, v *access.Vie
 	if err != nil {
 		return nil, audit.Event{}, err
 	}
+	if r.MailID != "" {
+		if _, err := tx.ExecContext(ctx, setMessageMailID, msgID, r.MailID); err != nil {
+			return nil, audit.Event{}, fmt.Errorf("ticket: mail id of %d: %w", msgID, err)
+		}
+	}
 	attached, err := st.attach(ctx, s.blobs, s.limits.OrgQuota, id, v.OrgID, msgID, v.UserID, files, now)
 	if err != nil {
 		return nil, audit.Event{}, err
@@ -256,7 +267,7 @@ func (s *Service) create(ctx context.Context, tx database.Queryer, v *access.Vie
 	if v.Email != "" {
 		requester = &recipient{ID: v.UserID, Email: v.Email, Name: v.Name, Lang: v.Lang}
 	}
-	if err := s.notifyCreated(ctx, tx, t, requester, cal); err != nil {
+	if err := s.notifyCreated(ctx, tx, t, requester, cal, !r.Quiet); err != nil {
 		return nil, audit.Event{}, err
 	}
 	if len(attached) > 0 {

@@ -24,6 +24,7 @@ import (
 	"tugi/app/config"
 	"tugi/app/demo"
 	"tugi/app/formtoken"
+	"tugi/app/inbound"
 	"tugi/app/incident"
 	"tugi/app/job"
 	"tugi/app/live"
@@ -148,6 +149,17 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	wg.Go(func() { runner.Run(bgCtx) })
 	wg.Go(func() { hub.Run(bgCtx) })
 
+	receiver, err := startInbound(bgCtx, &wg, srv.Inbound, cfg, httpSrv.TLSConfig, log)
+	if err != nil {
+		stopBackground()
+		wg.Wait()
+		ln.Close()
+		if idln != nil {
+			idln.Close()
+		}
+		return err
+	}
+
 	serveErr := make(chan error, 2)
 	go func() {
 		if cfg.TLS() {
@@ -207,6 +219,11 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 				err = fmt.Errorf("shutdown of the ID-card listener: %w", shutErr)
 			}
 		}
+		if receiver != nil {
+			if shutErr := receiver.Shutdown(shutdownCtx); shutErr != nil {
+				log.Warn("shutdown: the SMTP receiver", "error", shutErr)
+			}
+		}
 	}
 	stopBackground()
 	wg.Wait()
@@ -234,6 +251,13 @@ func backgroundJobs(ctx context.Context, db *sqlx.DB, cfg *config.Config, log *s
 		jobs = append(jobs, job.Job{Name: "mail.send", About: "Sends the queued e-mail: notices of tickets and SLA warnings.",
 			Every: mailer.Poll, Run: mailer.Send})
 	}
+	// Inbound mail stored but not processed (a crash, a database lost in between): a
+	// service of its own, as the list is built before the server.
+	tickets := ticket.NewService(ticket.Options{DB: db, Calendars: sla.NewCalendars(db), PublicURL: cfg.PublicURL.String(),
+		Attachments: ticket.AttachmentLimits{MaxSize: cfg.AttachmentMaxSize, MaxFiles: cfg.AttachmentMaxFiles, OrgQuota: cfg.OrgStorageQuota}})
+	leftover := inbound.NewService(inbound.Options{DB: db, Tickets: tickets, MailDomain: cfg.Mail.Domain, Log: log})
+	jobs = append(jobs, job.Job{Name: "inbound.process", About: "Processes e-mail received and stored but not yet turned into tickets (after a crash or a failed attempt).",
+		Every: time.Minute, Run: func(ctx context.Context) error { _, err := leftover.ProcessLeft(ctx, time.Minute); return err }})
 	return append(jobs,
 		job.Job{Name: "mail.clear_bodies", About: "Clears the text of e-mail sent or given up on more than seven days ago, as personal data no longer needed.",
 			Every: mail.ClearEvery, OneAtATime: true, Run: mailer.ClearBodies},
@@ -250,6 +274,47 @@ func backgroundJobs(ctx context.Context, db *sqlx.DB, cfg *config.Config, log *s
 		job.Job{Name: "audit.head_log", About: "Writes the audit chain's head to the log, so that a copy of the log kept elsewhere exposes a rewrite of the chain.",
 			Every: 24 * time.Hour, Run: func(ctx context.Context) error { return audit.LogHead(ctx, db, log) }},
 	)
+}
+
+// startInbound starts the SMTP receiver (TUGI_INBOUND_SMTP_ADDR) and the IMAP reader
+// (TUGI_INBOUND_IMAP_URL), each when configured, under wg; the receiver is returned for
+// shutdown (nil when none). STARTTLS uses the HTTPS certificate and settings.
+func startInbound(ctx context.Context, wg *sync.WaitGroup, in *inbound.Service, cfg *config.Config, httpsTLS *tls.Config, log *slog.Logger) (*inbound.SMTPServer, error) {
+	ic := cfg.Inbound
+	if ic.IMAP != nil {
+		reader := inbound.NewIMAPReader(in, inbound.IMAPOptions{Mailbox: ic.IMAP, Support: ic.SupportAddress, Security: ic.SecurityAddress})
+		wg.Go(func() { reader.Run(ctx) })
+	}
+	if ic.SMTPAddr == "" {
+		return nil, nil
+	}
+	var tlsCfg *tls.Config
+	if cfg.TLS() {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("inbound smtp: certificate (TUGI_TLS_CERT): %w", err)
+		}
+		tlsCfg = httpsTLS.Clone()
+		tlsCfg.Certificates = []tls.Certificate{cert}
+	}
+	domain := cfg.Mail.Domain
+	if domain == "" {
+		domain = cfg.PublicURL.Hostname()
+	}
+	receiver := inbound.NewSMTPServer(in, inbound.SMTPOptions{Addr: ic.SMTPAddr, Relays: ic.Relays, Support: ic.SupportAddress,
+		Security: ic.SecurityAddress, MaxBytes: ic.MaxSize, TLS: tlsCfg, Domain: domain})
+	ln, err := net.Listen("tcp", ic.SMTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (TUGI_INBOUND_SMTP_ADDR): %w", ic.SMTPAddr, err)
+	}
+	log.Info("receiving e-mail over SMTP", "listening", ln.Addr().String(), "support", ic.SupportAddress,
+		"security", ic.SecurityAddress, "starttls", tlsCfg != nil)
+	wg.Go(func() {
+		if err := receiver.Serve(ln); err != nil {
+			log.Error("the SMTP receiver stopped", "error", err)
+		}
+	})
+	return receiver, nil
 }
 
 // loadDemoOnce fills a database that has nobody in it with the demo data.
