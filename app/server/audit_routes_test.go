@@ -129,17 +129,14 @@ var auditedRoutes = map[string]auditSample{
 		app.SignIn(t, mari).Post(t, path+"/close", nil, http.StatusSeeOther)
 		return path + "/reopen", nil
 	}},
-	"POST /tickets/:id/note": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
-		return newTicket(t, app) + "/note", url.Values{"note": {"Checked the logs."}}
+	"POST /tickets/:id/compose": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return newTicket(t, app) + "/compose", url.Values{"kind": {"note"}, "body": {"Checked the logs."}}
 	}},
 	"POST /tickets/:id/fields": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		return newTicket(t, app) + "/fields", url.Values{"status": {"open"}}
 	}},
 	"POST /tickets/:id/take": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		return newTicket(t, app) + "/take", nil
-	}},
-	"POST /tickets/:id/call": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
-		return newTicket(t, app) + "/call", url.Values{"call": {"Talked it through on the phone."}, "then": {"open"}}
 	}},
 	"POST /tickets/:id/links": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		other := strings.TrimPrefix(newTicket(t, app), "/tickets/")

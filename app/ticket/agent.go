@@ -26,6 +26,7 @@ type AgentPage struct {
 	// Attachments are the files of each message, by message id.
 	Attachments map[int64][]Attachment
 	Upload      UploadHint
+	Requester   RequesterPanel
 }
 
 // Panel is the side panel of the agent's ticket page: the ticket's fields, each changed
@@ -125,45 +126,17 @@ func (h *Handler) renderAgent(c echo.Context, status int, id int64, form web.For
 	if err != nil {
 		return err
 	}
-	p.Data = AgentPage{Ticket: t, Messages: ms, Panel: panel, Tools: tools, Attachments: page.Attachments, Upload: h.uploadHint(c)}
+	ci, err := h.calendar(c)
+	if err != nil {
+		return err
+	}
+	requester, err := h.requesterPanel(ctx, t, v.Lang, ci, h.svc.Now())
+	if err != nil {
+		return err
+	}
+	p.Data = AgentPage{Ticket: t, Messages: ms, Panel: panel, Tools: tools, Attachments: page.Attachments, Upload: h.uploadHint(c),
+		Requester: requester}
 	return c.Render(status, tplAgent, p)
-}
-
-type noteForm struct {
-	Body string `form:"note" validate:"required,max=20000"`
-}
-
-// Note adds an internal note.
-func (h *Handler) Note(c echo.Context) error {
-	t, err := h.load(c)
-	if err != nil {
-		return err
-	}
-	var f noteForm
-	form, err := h.validate.Bind(c, &f)
-	if err != nil {
-		return err
-	}
-	files, err := h.uploads(c, &form, "note_files")
-	if err != nil {
-		return err
-	}
-	if form.Invalid() {
-		filesLost(c, &form, "note_files", files)
-		return h.renderAgent(c, http.StatusUnprocessableEntity, t.ID, form, false)
-	}
-	v := web.ViewerOf(c)
-	if err := h.svc.Note(web.Once(c, ticketPath(t.ID)), web.Actor(c), v, t.ID, f.Body, files...); err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return echo.ErrNotFound
-		}
-		if refusedFiles(c, &form, "note_files", err, h.svc.limits) {
-			return h.renderAgent(c, http.StatusUnprocessableEntity, t.ID, form, false)
-		}
-		return err
-	}
-	web.Flash(c, i18n.T(v.Lang, "Internal note added."))
-	return web.Redirect(c, ticketPath(t.ID))
 }
 
 // SetFields changes the fields the side panel's form sends: status, priority,
