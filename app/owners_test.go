@@ -45,6 +45,7 @@ var owners = map[string]string{
 	"ticket_links":       "app/ticket",
 	"ticket_attachments": "app/ticket",
 	"canned_replies":     "app/ticket",
+	"queue_views":        "app/ticket",
 	"mail_outbox":        "app/mail",
 	"blobs":              "app/blob",
 	"job_runs":           "app/job",

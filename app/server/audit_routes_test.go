@@ -168,6 +168,19 @@ var auditedRoutes = map[string]auditSample{
 	"POST /queue/canned/:canned/delete": {as: kadri, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		return cannedPath(t, app, "Route walk delete") + "/delete", nil
 	}},
+	"POST /queue/bulk": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		id := strings.TrimPrefix(newTicket(t, app), "/tickets/")
+		return "/queue/bulk", url.Values{"ids": {id}, "bulk_priority": {"low"}}
+	}},
+	"POST /queue/views": {as: andres, form: url.Values{"view_name": {"Route walk"}, "query": {"view=all&priority=high"}}},
+	"POST /queue/views/:view/delete": {as: kadri, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		app.SignIn(t, kadri).Post(t, "/queue/views", url.Values{"view_name": {"Route walk delete"}, "query": {"view=mine"}}, http.StatusSeeOther)
+		var id int64
+		if err := app.DB.Get(&id, `SELECT max(id) FROM queue_views`); err != nil {
+			t.Fatal(err)
+		}
+		return "/queue/views/" + strconv.FormatInt(id, 10) + "/delete", nil
+	}},
 
 	// Downloads of attachments are audited: customer data leaving Tugi.
 	"GET /tickets/:id/attachments/:aid/:name": {as: andres, status: http.StatusOK, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {

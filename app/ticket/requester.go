@@ -35,16 +35,6 @@ type RequesterTicket struct {
 	Updated     string
 }
 
-// selectRequesterTickets reads requester $1's tickets other than $2, unresolved ($3
-// true) or resolved, latest activity first (the index on requester_id, updated_at).
-const selectRequesterTickets = `
-SELECT t.id, t.subject, t.status, t.created_at, t.updated_at
-FROM tickets t
-WHERE t.requester_id = $1 AND t.id <> $2
-  AND (t.status IN ('new', 'open', 'waiting', 'on_hold')) = $3
-ORDER BY t.updated_at DESC, t.id DESC
-LIMIT $4`
-
 // requesterPanel reads the side panel of ticket t's requester, for staff.
 func (h *Handler) requesterPanel(ctx context.Context, t *Ticket, lang string, ci *calendarInfo, now time.Time) (RequesterPanel, error) {
 	p := RequesterPanel{Name: t.Requester, OrgID: t.OrgID, OrgName: t.OrgName}

@@ -39,6 +39,9 @@ func (h *Handler) Routes() []route.Route {
 		{Method: post, Path: "/queue/canned/:canned/delete", Kind: route.Form, Rule: agents, Handler: h.DeleteCanned},
 		{Method: get, Path: "/queue", Kind: route.Page, Rule: agents, Handler: h.Queue},
 		{Method: get, Path: "/queue/table", Kind: route.Page, Rule: agents, Handler: h.QueueTable},
+		{Method: post, Path: "/queue/bulk", Kind: route.Form, Rule: agents, Handler: h.Bulk},
+		{Method: post, Path: "/queue/views", Kind: route.Form, Rule: agents, Handler: h.SaveView},
+		{Method: post, Path: "/queue/views/:view/delete", Kind: route.Form, Rule: agents, Handler: h.DeleteView},
 		{Method: get, Path: "/queue/organisations", Kind: route.Page, Rule: agents, Handler: h.OrganisationOptions},
 	}
 }
