@@ -46,6 +46,7 @@ var owners = map[string]string{
 	"ticket_attachments": "app/ticket",
 	"canned_replies":     "app/ticket",
 	"queue_views":        "app/ticket",
+	"support_contact":    "app/contact",
 	"mail_outbox":        "app/mail",
 	"blobs":              "app/blob",
 	"job_runs":           "app/job",

@@ -40,6 +40,11 @@ func init() {
 		"in %s":                                 "%s pärast",
 		"not found":                             "ei leitud",
 		"overdue %s":                            "%s üle tähtaja",
+		// The support contact (app/contact).
+		"Customers read these in every page's footer, with the support hours of the calendar.": "Kliendid näevad neid iga lehe jaluses koos kalendri järgi kehtivate tööaegadega.",
+		"Support contact": "Klienditoe kontakt",
+		"The support hours come from the support calendar.":                                "Tööaeg tuleb klienditoe kalendrist.",
+		"Write a phone number with digits, spaces and a leading +, such as +372 671 8578.": "Kirjutage telefoninumber numbrite, tühikute ja algusplussiga, näiteks +372 671 8578.",
 		// A ticket's history names its fields so (see app/ticket/history.go).
 		"Impact":        "Mõju",
 		"Channel":       "Kanal",

@@ -168,6 +168,7 @@ var auditedRoutes = map[string]auditSample{
 	"POST /queue/canned/:canned/delete": {as: kadri, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		return cannedPath(t, app, "Route walk delete") + "/delete", nil
 	}},
+	"POST /admin/contact": {as: toomas, form: url.Values{"phone": {"+372 600 1234"}, "email": {"walk@tugi.example"}}},
 	"POST /queue/bulk": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		id := strings.TrimPrefix(newTicket(t, app), "/tickets/")
 		return "/queue/bulk", url.Values{"ids": {id}, "bulk_priority": {"low"}}

@@ -33,6 +33,15 @@ type Support struct {
 	// Hours tells, in a language, when support is open: the support calendar's weekly
 	// hours, which an admin may change at any time. Nil: pages tell no hours.
 	Hours func(ctx context.Context, lang string) (string, error)
+	// Contact returns the phone and e-mail address in force, which an admin may change
+	// at any time. Nil: Phone and Email.
+	Contact func(ctx context.Context) (Contact, error)
+}
+
+// Contact is how customers reach support: its phone number and e-mail address.
+type Contact struct {
+	Phone string
+	Email string
 }
 
 // Page is what every page template receives.
@@ -60,6 +69,15 @@ func (p *Page) SupportHours() (string, error) {
 		return "", nil
 	}
 	return p.Support.Hours(p.ctx, p.Lang)
+}
+
+// SupportContact returns the support contact in force: what the admin saved, or what
+// Tugi was started with. Only the pages that show it ask.
+func (p *Page) SupportContact() (Contact, error) {
+	if p.Support.Contact == nil {
+		return Contact{Phone: p.Support.Phone, Email: p.Support.Email}, nil
+	}
+	return p.Support.Contact(p.ctx)
 }
 
 // Field is one field of a page's form, for a partial that draws it: the page (its input

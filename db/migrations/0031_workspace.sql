@@ -10,3 +10,13 @@ CREATE TABLE queue_views (
     created_at timestamptz NOT NULL
 );
 CREATE UNIQUE INDEX queue_views_owner_name ON queue_views (owner_id, lower(name));
+
+-- The support contact customers read in every page's footer beside the support hours
+-- (issue 21): one row, which the admin edits (/admin/contact). Until it exists, the
+-- footer shows the contact Tugi was started with.
+CREATE TABLE support_contact (
+    id         boolean PRIMARY KEY DEFAULT true CHECK (id),
+    phone      text NOT NULL CHECK (length(btrim(phone)) BETWEEN 1 AND 40),
+    email      text NOT NULL CHECK (length(btrim(email)) BETWEEN 3 AND 200),
+    updated_at timestamptz NOT NULL
+);
