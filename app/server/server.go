@@ -96,6 +96,7 @@ func New(o Options) (*Server, error) {
 	support.Hours = calendars.Hours
 	contacts := contact.NewBook(o.DB, web.Contact{Phone: o.Support.Phone, Email: o.Support.Email}, o.Now)
 	support.Contact = contacts.Current
+	support.Zone = calendars.Location
 	renderer, err := web.NewRenderer(views.FS, assets, Nav, support)
 	if err != nil {
 		return nil, err

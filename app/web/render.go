@@ -36,6 +36,9 @@ type Support struct {
 	// Contact returns the phone and e-mail address in force, which an admin may change
 	// at any time. Nil: Phone and Email.
 	Contact func(ctx context.Context) (Contact, error)
+	// Zone is the time zone pages show times in (the support calendar's), named beside
+	// each. Nil: each time in its own zone.
+	Zone func() *time.Location
 }
 
 // Contact is how customers reach support: its phone number and e-mail address.
@@ -188,7 +191,12 @@ func NewRenderer(fsys fs.FS, static *Static, nav []NavItem, support Support) (*R
 			}
 			return f
 		},
-		"date": Date,
+		"date": func(t time.Time) string {
+			if support.Zone != nil {
+				t = t.In(support.Zone())
+			}
+			return Date(t)
+		},
 	}
 	shared, err := fs.Glob(fsys, "layouts/*.html")
 	if err != nil {
