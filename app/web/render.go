@@ -179,6 +179,7 @@ func NewRenderer(fsys fs.FS, static *Static, nav []NavItem, support Support) (*R
 		"static":    static.URL,
 		"roleLabel": func(r access.Role) string { return r.Label() },
 		"list":      func(items ...string) []string { return items },
+		"languages": func() []struct{ Code, Name string } { return i18n.Languages },
 		"options":   options,
 		"marked":    marked,
 		"field": func(p *Page, name, label string, suggest ...string) Field {
@@ -299,6 +300,9 @@ func (r *Renderer) NewPage(c echo.Context, title string) *Page {
 		ctx:       c.Request().Context(),
 	}
 	p.CSRF = CSRFToken(c)
+	if v == nil {
+		p.Lang = anonymousLang(c)
+	}
 	if v != nil {
 		if v.Lang != "" {
 			p.Lang = v.Lang
