@@ -3,6 +3,8 @@ package ticket
 import (
 	"testing"
 	"time"
+
+	"tugi/app/calendar"
 )
 
 func TestDueFromNow(t *testing.T) {
@@ -26,5 +28,18 @@ func TestDueFromNow(t *testing.T) {
 	}
 	if got := dueFromNow("et", now.Add(2*time.Hour), now); got == "in 2 h" {
 		t.Errorf("Estonian reads %q", got)
+	}
+}
+
+// TestEstonianDates: Estonian writes weekdays and months in lower case, the day with a
+// full stop.
+func TestEstonianDates(t *testing.T) {
+	ci := &calendarInfo{cal: calendar.Default()}
+	at := time.Date(2026, 11, 30, 7, 0, 0, 0, time.UTC) // Monday 09:00 in Tallinn
+	if got := ci.when("et", at, at); got != "esmaspäev 30. nov 09:00 EET" {
+		t.Errorf("Estonian: %q", got)
+	}
+	if got := ci.when("en", at, at); got != "Monday 30 Nov 09:00 EET" {
+		t.Errorf("English: %q", got)
 	}
 }
