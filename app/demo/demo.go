@@ -38,6 +38,7 @@ var People = []Person{
 	{"customer@demo-customer.example", "Mari Maasikas", []access.Role{access.Customer}, "Demo Customer OÜ"},
 	{"customer@second-customer.example", "Jaan Tamm", []access.Role{access.Customer}, "Second Customer AS"},
 	{"employee@tugi.example", "Eva Employee", []access.Role{access.Employee}, ""},
+	{"employee2@tugi.example", "Peeter Põld", []access.Role{access.Employee}, ""},
 	{"agent@tugi.example", "Andres Agent", []access.Role{access.Employee, access.Agent}, ""},
 	{"agent2@tugi.example", "Kadri Kask", []access.Role{access.Employee, access.Agent}, ""},
 	{"ciso@tugi.example", "Sirje Security", []access.Role{access.Employee, access.CISO}, ""},
@@ -77,7 +78,10 @@ func Load(ctx context.Context, db *sqlx.DB, sessions user.SessionRevoker) error 
 		}
 		people[p.Email] = &access.Viewer{UserID: id, Email: p.Email, Name: p.Name, Roles: p.Roles, OrgID: orgIDs[p.Org], OrgName: p.Org}
 	}
-	return loadTickets(ctx, db, actor, people)
+	if err := loadTickets(ctx, db, actor, people); err != nil {
+		return err
+	}
+	return loadIncidents(ctx, db, actor, people)
 }
 
 // demoTicket is a demo ticket and what happens to it.

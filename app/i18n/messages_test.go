@@ -20,6 +20,7 @@ import (
 
 	"tugi/app/access"
 	"tugi/app/i18n"
+	"tugi/app/incident"
 	"tugi/app/sla"
 	"tugi/app/ticket"
 )
@@ -189,6 +190,7 @@ var knownDynamic = []struct{ re, source string }{
 	{`^\.Weekday$`, "weekday names"},
 	{`^\.About$`, "job descriptions (job.Job)"},
 	{`^(\$t)?\.(Status\.(Label|CustomerLabel)|OtherStatus\.Label|Priority\.Label|Impact\.Label|Channel\.Label)$`, "ticket labels (app/ticket)"},
+	{`^\$i\.(State|PersonalData)\.Label$`, "incident labels (app/incident)"},
 }
 
 func collectTemplates(m *messages) (errs []string) {
@@ -375,6 +377,7 @@ func collectGo(m *messages) (errs []string) {
 		{source: "NewPage titles", name: "NewPage", nargs: 2, arg: 1},
 		{source: "Fail messages", name: "Fail", nargs: 2, arg: 1},
 		{source: "sign-in fail messages", qual: "-", name: "fail", nargs: 2, arg: 1},
+		{source: "incident timeline (app/incident)", name: "timelineAction", nargs: 7, arg: 5},
 	}
 	done := map[string]bool{}
 	var returnsOf func(p *goPackage, fn *ast.FuncDecl, source string)
@@ -511,6 +514,7 @@ func collectGo(m *messages) (errs []string) {
 		{"app/user", "", "errorMessage", "directory errors (errorMessage)"},
 		{"app/access", "Role", "Label", "role labels (Role.Label)"},
 		{"app/ticket", "Link", "Label", "ticket link labels (Link.Label)"},
+		{"app/incident", "Store", "CloseRefusals", "incident closing rules (CloseRefusals)"},
 	}
 	for _, nf := range named {
 		found := false
@@ -822,6 +826,25 @@ func collectRunTime(m *messages) (errs []string) {
 	}
 	for _, mt := range ticket.Metrics {
 		m.add("ticket labels (run time)", "ticket.Metrics", mt.Label())
+	}
+	for _, st := range incident.States {
+		m.add("incident labels (run time)", "incident.States", st.Label())
+		m.add("incident labels (run time)", "incident.States", st.ReporterLabel())
+	}
+	for _, l := range incident.Levels {
+		m.add("incident labels (run time)", "incident.Levels", l.Label())
+	}
+	for _, sv := range append([]incident.Severity{""}, incident.Severities...) {
+		m.add("incident labels (run time)", "incident.Severities", sv.Label())
+	}
+	for _, p := range incident.PersonalDataAnswers {
+		m.add("incident labels (run time)", "incident.PersonalDataAnswers", p.Label())
+	}
+	for _, c := range incident.Taxonomy {
+		m.add("incident labels (run time)", "incident.Taxonomy", c.Label)
+		for _, t := range c.Types {
+			m.add("incident labels (run time)", "incident.Taxonomy", t.Label)
+		}
 	}
 	return errs
 }

@@ -162,7 +162,8 @@ func TestAccessMatrix(t *testing.T) {
 					if res.Status != http.StatusSeeOther || res.Location() != "/" {
 						t.Errorf("GET /login signed in: %d to %q, want home", res.Status, res.Location())
 					}
-				case (strings.HasPrefix(r.Path, "/tickets/:") || r.Path == "/admin/routing/:id") && res.Status == http.StatusNotFound:
+				case (strings.HasPrefix(r.Path, "/tickets/:") || strings.HasPrefix(r.Path, "/incidents/:") || r.Path == "/admin/routing/:id") &&
+					res.Status == http.StatusNotFound:
 					// Filled with the person's own id, which need not be a ticket they may
 					// see (or a routing rule): app/ticket's and app/routing's tests open
 					// real ones.

@@ -13,15 +13,17 @@ import (
 	"tugi/app/apptest"
 	"tugi/app/audit"
 	"tugi/app/demo"
+	"tugi/app/incident"
 	"tugi/app/user"
 )
 
 // auditSample is a request that performs a route's operation for real: who sends it,
 // with which form, and the status that shows it succeeded.
 type auditSample struct {
-	as     string     // the demo person who sends it; "" for nobody signed in
-	form   url.Values // the form sent (POST)
-	status int        // the status of success; default 303 See Other
+	as     string           // the demo person who sends it; "" for nobody signed in
+	form   url.Values       // the form sent (POST)
+	status int              // the status of success; default 303 See Other
+	files  []apptest.Upload // files sent with the form, as multipart/form-data
 	// prepare, when set, makes what the operation needs (a ticket, a session) and
 	// returns the path to request, its ids filled in, and the form when it depends on
 	// the page.
@@ -34,6 +36,7 @@ const (
 	kadri  = "agent2@tugi.example"
 	sirje  = "ciso@tugi.example"
 	eva    = "employee@tugi.example"
+	peeter = "employee2@tugi.example"
 	toomas = "admin@tugi.example"
 )
 
@@ -221,6 +224,84 @@ var auditedRoutes = map[string]auditSample{
 	"POST /admin/teams/:id/cap": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		return "/admin/teams/" + teamID(t, app) + "/cap", url.Values{"cap": {"7"}}
 	}},
+	"POST /incidents/new": {as: peeter, form: url.Values{"summary": {"Route walk: a strange USB stick on my desk."}}},
+	"POST /incidents/:id/classify": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return newIncident(t, app) + "/classify", url.Values{"taxonomy": {"malicious-code/infected-system"},
+			"impact_c": {"low"}, "impact_i": {"low"}, "impact_a": {"none"}, "urgency": {"medium"}}
+	}},
+	"POST /incidents/:id/severity": {as: sirje, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return newIncident(t, app) + "/severity", url.Values{"severity_override": {"high"}, "override_reason": {"Route walk"}}
+	}},
+	"POST /incidents/:id/decisions": {as: sirje, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return newIncident(t, app) + "/decisions", url.Values{"nis2_significant": {"no"}, "nis2_rationale": {"Route walk"}}
+	}},
+	"POST /incidents/:id/handlers": {as: sirje, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return newIncident(t, app) + "/handlers", url.Values{"user_id": {userID(t, app, kadri)}}
+	}},
+	"POST /incidents/:id/handlers/:user/delete": {as: sirje, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return newIncident(t, app) + "/handlers/" + userID(t, app, andres) + "/delete", nil
+	}},
+	"POST /incidents/:id/owner": {as: sirje, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return newIncident(t, app) + "/owner", url.Values{"user_id": {userID(t, app, sirje)}}
+	}},
+	"POST /incidents/:id/state": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return newIncident(t, app) + "/state", url.Values{"state": {"triage"}}
+	}},
+	"POST /incidents/:id/notes": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return newIncident(t, app) + "/notes", url.Values{"note": {"Route walk"}, "tell_reporter": {"1"}}
+	}},
+	"POST /incidents/:id/tasks": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return newIncident(t, app) + "/tasks", url.Values{"task_title": {"Route walk"}, "task_owner": {userID(t, app, andres)}}
+	}},
+	"POST /incidents/:id/tasks/:task/done": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		path := newIncident(t, app)
+		app.SignIn(t, andres).Post(t, path+"/tasks", url.Values{"task_title": {"Route walk"}}, http.StatusSeeOther)
+		var id int64
+		if err := app.DB.Get(&id, `SELECT max(id) FROM incident_tasks`); err != nil {
+			t.Fatal(err)
+		}
+		return path + "/tasks/" + strconv.FormatInt(id, 10) + "/done", nil
+	}},
+	"POST /incidents/:id/evidence": {as: andres, files: []apptest.Upload{{Field: "evidence", Name: "walk.log", Data: []byte("route walk\n")}},
+		prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+			return newIncident(t, app) + "/evidence", nil
+		}},
+	"GET /incidents/:id/evidence/:eid/:name": {as: andres, status: http.StatusOK, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		path := newIncident(t, app)
+		app.SignIn(t, andres).PostFiles(t, path+"/evidence", nil, []apptest.Upload{{Field: "evidence", Name: "walk.txt", Data: []byte("route walk\n")}}, http.StatusSeeOther)
+		var id int64
+		if err := app.DB.Get(&id, `SELECT max(id) FROM incident_evidence`); err != nil {
+			t.Fatal(err)
+		}
+		return path + "/evidence/" + strconv.FormatInt(id, 10) + "/walk.txt", nil
+	}},
+	"POST /incidents/:id/review": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return newIncident(t, app) + "/review", url.Values{"review_what_happened": {"a"}, "review_root_cause": {"b"}, "review_changes": {"c"}, "review_lessons": {"d"}}
+	}},
+	"POST /incidents/:id/organisations": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return newIncident(t, app) + "/organisations", url.Values{"org_name": {"Demo Customer"}}
+	}},
+	"POST /incidents/:id/organisations/:org/delete": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		path := newIncident(t, app)
+		app.SignIn(t, andres).Post(t, path+"/organisations", url.Values{"org_name": {"Second Customer"}}, http.StatusSeeOther)
+		var id int64
+		if err := app.DB.Get(&id, `SELECT id FROM organisations WHERE name = 'Second Customer AS'`); err != nil {
+			t.Fatal(err)
+		}
+		return path + "/organisations/" + strconv.FormatInt(id, 10) + "/delete", nil
+	}},
+	"POST /incidents/from-ticket/:ticket": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return "/incidents/from-ticket/" + strings.TrimPrefix(newTicket(t, app), "/tickets/"), url.Values{"incident_summary": {"Route walk"}}
+	}},
+	"POST /incidents/link-ticket/:ticket": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		inc := newIncident(t, app)
+		var ref string
+		if err := app.DB.Get(&ref, `SELECT reference FROM incidents WHERE id = $1`, strings.TrimPrefix(inc, "/incidents/")); err != nil {
+			t.Fatal(err)
+		}
+		return "/incidents/link-ticket/" + strings.TrimPrefix(newTicket(t, app), "/tickets/"), url.Values{"incident_reference": {ref}}
+	}},
+
 	"POST /availability": {as: kadri, form: url.Values{"available": {"true"}}},
 	"POST /hand-back":    {as: andres},
 }
@@ -321,6 +402,29 @@ func roleChangePath(t *testing.T, app *apptest.App, email, action string, roles 
 	return "/admin/role-changes/" + strconv.FormatInt(change, 10) + "/" + action
 }
 
+// newIncident has Peeter report an incident and Sirje name Andres its handler, through
+// the service (no sign-in: each costs a password hash), and returns its path.
+func newIncident(t *testing.T, app *apptest.App) string {
+	t.Helper()
+	ctx := context.Background()
+	person := func(email string, roles ...access.Role) *access.Viewer {
+		var id int64
+		if err := app.DB.Get(&id, `SELECT id FROM users WHERE email = $1`, email); err != nil {
+			t.Fatal(err)
+		}
+		return &access.Viewer{UserID: id, Email: email, Roles: roles}
+	}
+	svc := incident.NewService(incident.Options{DB: app.DB})
+	inc, err := svc.Report(ctx, audit.Job("test"), person(peeter, access.Employee), incident.ReportRequest{Summary: "Route walk"})
+	if err == nil {
+		err = svc.AddHandler(ctx, audit.Job("test"), person(sirje, access.Employee, access.CISO), inc.ID, person(andres).UserID)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return incident.Path(inc.ID)
+}
+
 // newTicket opens a ticket as Mari and returns its path.
 func newTicket(t *testing.T, app *apptest.App) string {
 	t.Helper()
@@ -364,6 +468,8 @@ func TestEveryOperationIsAudited(t *testing.T) {
 			var p *apptest.Page
 			if r.Method == http.MethodGet {
 				p = c.Get(t, path, want)
+			} else if s.files != nil {
+				p = c.PostFiles(t, path, form, s.files, want)
 			} else {
 				p = c.Post(t, path, form, want)
 			}

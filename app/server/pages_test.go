@@ -11,6 +11,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"tugi/app/apptest"
+	"tugi/app/demo"
 	"tugi/static"
 )
 
@@ -44,8 +45,8 @@ func TestFragmentsAndPages(t *testing.T) {
 		if full := strings.Contains(p.Body, "<html"); full != tt.full {
 			t.Errorf("%s: whole page %v, want %v", tt.name, full, tt.full)
 		}
-		if p.Doc.Find("table#users tbody tr").Length() != 7 {
-			t.Errorf("%s: %d users listed, want the 7 demo people", tt.name, p.Doc.Find("table#users tbody tr").Length())
+		if p.Doc.Find("table#users tbody tr").Length() != len(demo.People) {
+			t.Errorf("%s: %d users listed, want the %d demo people", tt.name, p.Doc.Find("table#users tbody tr").Length(), len(demo.People))
 		}
 		if !varies(p.Header, "HX-Request") {
 			t.Errorf("%s: Vary %q lacks HX-Request", tt.name, p.Header.Values("Vary"))

@@ -24,6 +24,7 @@ import (
 	"tugi/app/config"
 	"tugi/app/database"
 	"tugi/app/home"
+	"tugi/app/incident"
 	"tugi/app/job"
 	"tugi/app/route"
 	"tugi/app/routing"
@@ -71,6 +72,7 @@ var Nav = []web.NavItem{
 	{Label: "Home", Path: "/", Rule: access.SignedIn},
 	{Label: "Tickets", Path: "/tickets", Rule: access.AnyOf(access.Customer)},
 	{Label: "Queue", Path: "/queue", Rule: access.AnyOf(access.Agent, access.CISO)},
+	{Label: "Incidents", Path: "/incidents", Rule: access.AnyOf(access.Employee, access.Agent, access.CISO, access.Admin)},
 	{Label: "Users", Path: "/admin/users", Rule: access.AnyOf(access.Admin)},
 	{Label: "Organisations", Path: "/admin/organisations", Rule: access.AnyOf(access.Admin)},
 	{Label: "Service levels", Path: "/admin/sla", Rule: access.AnyOf(access.Admin)},
@@ -125,7 +127,7 @@ func New(o Options) (*Server, error) {
 	// What every request passes, whatever its route (a path no route serves too).
 	e.Use(
 		web.AssignRequestID(),
-		web.RequestLog(o.Log),
+		web.RequestLog(o.Log, "/healthz", "/readyz"),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			o.Log.Error("panic", "request_id", web.RequestID(c), "error", err, "stack", string(stack))
 			return err
@@ -165,7 +167,9 @@ func New(o Options) (*Server, error) {
 		route.Upload:   slices.Concat([]echo.MiddlewareFunc{deadlines(route.Upload), compress}, person(large, web.ReadMultipart(uploadMemory), admitUpload)),
 		route.Download: slices.Concat([]echo.MiddlewareFunc{deadlines(route.Download)}, person(small)),
 		route.Stream:   slices.Concat([]echo.MiddlewareFunc{deadlines(route.Stream)}, person(small)),
-		route.Infra:    {deadlines(route.Infra), compress, small},
+		// No compression: /healthz and /readyz answer a few bytes, and the static files
+		// are compressed once at start-up (web.Static); /metrics compresses its own.
+		route.Infra: {deadlines(route.Infra), small},
 	}}
 	s.routed = map[string]map[string]bool{}
 	e.Use(s.unrouted)
@@ -190,7 +194,10 @@ func New(o Options) (*Server, error) {
 	s.Add(authH.Routes()...)
 	s.Add(home.NewHandler(o.DB, calendars, renderer).Routes()...)
 	tickets := ticket.NewService(ticket.Options{DB: o.DB, Calendars: calendars, Now: o.Now, PublicURL: cfg.PublicURL.String(), Attachments: attachments})
-	s.Add(ticket.NewHandler(tickets, actions, renderer, validate).Routes()...)
+	incidents := incident.NewService(incident.Options{DB: o.DB, PublicURL: cfg.PublicURL.String(), Now: o.Now,
+		Files: ticket.AttachmentLimits{MaxSize: cfg.AttachmentMaxSize, MaxFiles: cfg.AttachmentMaxFiles}})
+	s.Add(ticket.NewHandler(tickets, actions, renderer, validate).WithIncidents(incidents).Routes()...)
+	s.Add(incident.NewHandler(incidents, renderer, validate).Routes()...)
 	s.Add(auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), actions, renderer).Routes()...)
 	s.Add(user.NewAdmin(o.DB, user.NewService(o.DB, sessions), actions, renderer, validate).Routes()...)
 	s.Add(sla.NewAdmin(o.DB, calendars, renderer, validate).Routes()...)
@@ -213,7 +220,13 @@ func (s *Server) Add(routes ...route.Route) {
 			s.routed[r.Path] = map[string]bool{}
 		}
 		s.routed[r.Path][r.Method] = true
-		s.Echo.Add(r.Method, r.Path, r.Handler, append(slices.Clip(chain), auth.Require(r.Rule, r.Strength))...)
+		// Wrapped here, once: Echo would wrap a route's own middleware around its handler
+		// again for every request, a closure for each of the ten or so (docs/performance.md).
+		h := auth.Require(r.Rule, r.Strength)(r.Handler)
+		for i := len(chain) - 1; i >= 0; i-- {
+			h = chain[i](h)
+		}
+		s.Echo.Add(r.Method, r.Path, h)
 	}
 }
 

@@ -27,6 +27,7 @@ type AgentPage struct {
 	Attachments map[int64][]Attachment
 	Upload      UploadHint
 	Requester   RequesterPanel
+	Incidents   TicketIncidents // security incidents linked to the ticket (incidents.go)
 }
 
 // Panel is the side panel of the agent's ticket page: the ticket's fields, each changed
@@ -126,6 +127,10 @@ func (h *Handler) renderAgent(c echo.Context, status int, id int64, form web.For
 	if err != nil {
 		return err
 	}
+	incidents, err := h.ticketIncidents(c, t.ID)
+	if err != nil {
+		return err
+	}
 	ci, err := h.calendar(c)
 	if err != nil {
 		return err
@@ -135,7 +140,7 @@ func (h *Handler) renderAgent(c echo.Context, status int, id int64, form web.For
 		return err
 	}
 	p.Data = AgentPage{Ticket: t, Messages: ms, Panel: panel, Tools: tools, Attachments: page.Attachments, Upload: h.uploadHint(c),
-		Requester: requester}
+		Requester: requester, Incidents: incidents}
 	return c.Render(status, tplAgent, p)
 }
 

@@ -125,6 +125,13 @@ type checkedFile struct {
 	open       func() (io.ReadCloser, error)
 }
 
+// What other features that keep files (incident evidence) read of a checked file: its
+// cleaned name, its detected type, its size, and how to read it.
+func (f checkedFile) Name() string                 { return f.name }
+func (f checkedFile) ContentType() string          { return f.mime }
+func (f checkedFile) Size() int64                  { return f.size }
+func (f checkedFile) Open() (io.ReadCloser, error) { return f.open() }
+
 // Check checks files against the limits and the accepted types, and returns the first
 // refusal as a *FileError. It reads the start of each file (its type), not the rest.
 func (l AttachmentLimits) Check(files []File) ([]checkedFile, error) {

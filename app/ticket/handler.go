@@ -37,6 +37,8 @@ type Handler struct {
 	actions  *audit.Actions // labels a ticket's history
 	render   *web.Renderer
 	validate *web.Validator
+	// incidents, when set, shows the security incidents linked to a ticket (WithIncidents).
+	incidents Incidents
 }
 
 // NewHandler returns the ticket handlers.

@@ -223,15 +223,16 @@ func TestFilters(t *testing.T) {
 	}{
 		{"person=admin@tugi.example", count(`actor_user_id = (SELECT id FROM users WHERE email = 'admin@tugi.example')`)},
 		{"person=ADMIN@tugi.example", count(`actor_user_id = (SELECT id FROM users WHERE email = 'admin@tugi.example')`)},
-		{"person=demo", count(`actor_job = 'demo'`)},
-		{"action=user.create", 7},
+		// A page shows 50 events at most (the demo's events are more: its incidents).
+		{"person=demo", min(count(`actor_job = 'demo'`), 50)},
+		{"action=user.create", count(`action = 'user.create'`)},
 		{"object_type=user", count(`object_type = 'user'`)},
 		{"object_type=user&object_id=" + strconv.FormatInt(agent, 10), count(`object_type = 'user' AND object_id = $1`, strconv.FormatInt(agent, 10))},
 		{"org=" + strconv.FormatInt(demoOrg, 10), count(`org_id = $1`, demoOrg)},
 		{"action=user.create&org=" + strconv.FormatInt(demoOrg, 10), 1},
 		{"org_name=demo+cust", count(`org_id = $1`, demoOrg)},
 		{"org_name=DEMO+CUSTOMER+O%C3%9C&action=user.create", 1},
-		{"from=" + today + "&to=" + today, count(`true`)},
+		{"from=" + today + "&to=" + today, min(count(`true`), 50)},
 		{"to=2020-01-31", 0},
 		{"from=2999-01-01", 0},
 	} {
