@@ -21,8 +21,11 @@ func TestOneComposer(t *testing.T) {
 	a := app.SignIn(t, andres)
 	a.Post(t, "/queue/canned", url.Values{"title": {"Hello"}, "body": {"Hello there."}}, http.StatusSeeOther)
 	page := a.Get(t, path(id, ""), http.StatusOK)
-	if n := page.Doc.Find("main form textarea").Length(); n != 1 {
-		t.Errorf("the page has %d text areas, want the composer's one", n)
+	if n := page.Doc.Find("#compose-form textarea").Length(); n != 1 {
+		t.Errorf("the composer has %d text areas, want one", n)
+	}
+	if n := page.Doc.Find(`main form[action$="/reply"], main form[action$="/note"], main form[action$="/call"]`).Length(); n != 0 {
+		t.Errorf("the page still has %d separate reply, note or call forms", n)
 	}
 	if n := page.Doc.Find("main input[type=file]").Length(); n != 1 {
 		t.Errorf("the page has %d file fields, want the composer's one", n)
