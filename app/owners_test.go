@@ -72,6 +72,8 @@ var owners = map[string]string{
 	"inbound_mail":               "app/inbound",
 	"org_mail_domains":           "app/inbound",
 	"mail_bounces":               "app/inbound",
+	"queue_views":                "app/ticket",
+	"support_contact":            "app/contact",
 	"reference_version":          "app/reference", // written by triggers only (db/migrations/0013)
 	"schema_migrations":          "app/database",  // created by the migrator itself
 }

@@ -5,6 +5,7 @@ import (
 	"tugi/app/audit/auditpage"
 	"tugi/app/auth"
 	"tugi/app/chat"
+	"tugi/app/contact"
 	"tugi/app/inbound"
 	"tugi/app/incident"
 	"tugi/app/mail"
@@ -29,6 +30,7 @@ func AuditActions() (*audit.Actions, error) {
 		sla.AuditActions(),
 		mail.AuditActions(),
 		inbound.AuditActions(),
+		contact.AuditActions(),
 		incident.AuditActions(),
 		incident.DeadlineAuditActions(),
 	)

@@ -183,17 +183,14 @@ var auditedRoutes = map[string]auditSample{
 		app.SignIn(t, mari).Post(t, path+"/close", nil, http.StatusSeeOther)
 		return path + "/reopen", nil
 	}},
-	"POST /tickets/:id/note": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
-		return newTicket(t, app) + "/note", url.Values{"note": {"Checked the logs."}}
+	"POST /tickets/:id/compose": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return newTicket(t, app) + "/compose", url.Values{"kind": {"note"}, "body": {"Checked the logs."}}
 	}},
 	"POST /tickets/:id/fields": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		return newTicket(t, app) + "/fields", url.Values{"status": {"open"}}
 	}},
 	"POST /tickets/:id/take": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		return newTicket(t, app) + "/take", nil
-	}},
-	"POST /tickets/:id/call": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
-		return newTicket(t, app) + "/call", url.Values{"call": {"Talked it through on the phone."}, "then": {"open"}}
 	}},
 	"POST /tickets/:id/links": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		other := strings.TrimPrefix(newTicket(t, app), "/tickets/")
@@ -224,6 +221,20 @@ var auditedRoutes = map[string]auditSample{
 	}},
 	"POST /queue/canned/:canned/delete": {as: kadri, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		return cannedPath(t, app, "Route walk delete") + "/delete", nil
+	}},
+	"POST /admin/contact": {as: toomas, form: url.Values{"phone": {"+372 600 1234"}, "email": {"walk@tugi.example"}}},
+	"POST /queue/bulk": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		id := strings.TrimPrefix(newTicket(t, app), "/tickets/")
+		return "/queue/bulk", url.Values{"ids": {id}, "bulk_priority": {"low"}}
+	}},
+	"POST /queue/views": {as: andres, form: url.Values{"view_name": {"Route walk"}, "query": {"view=all&priority=high"}}},
+	"POST /queue/views/:view/delete": {as: kadri, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		app.SignIn(t, kadri).Post(t, "/queue/views", url.Values{"view_name": {"Route walk delete"}, "query": {"view=mine"}}, http.StatusSeeOther)
+		var id int64
+		if err := app.DB.Get(&id, `SELECT max(id) FROM queue_views`); err != nil {
+			t.Fatal(err)
+		}
+		return "/queue/views/" + strconv.FormatInt(id, 10) + "/delete", nil
 	}},
 
 	// Downloads of attachments are audited: customer data leaving Tugi.

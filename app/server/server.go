@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+	"tugi/app/contact"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/labstack/echo/v4"
@@ -116,6 +117,9 @@ func New(o Options) (*Server, error) {
 	calendars := sla.NewCalendars(o.DB)
 	support := o.Support
 	support.Hours = calendars.Hours
+	contacts := contact.NewBook(o.DB, web.Contact{Phone: o.Support.Phone, Email: o.Support.Email}, o.Now)
+	support.Contact = contacts.Current
+	support.Zone = calendars.Location
 	renderer, err := web.NewRenderer(views.FS, assets, Nav, support)
 	if err != nil {
 		return nil, err
@@ -229,6 +233,7 @@ func New(o Options) (*Server, error) {
 	s.Add(auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), actions, renderer).Routes()...)
 	s.Add(user.NewAdmin(o.DB, user.NewService(o.DB, sessions), actions, renderer, validate).Routes()...)
 	s.Add(sla.NewAdmin(o.DB, calendars, renderer, validate).Routes()...)
+	s.Add(contact.NewHandler(contacts, renderer, validate).Routes()...)
 	s.Add(routing.NewAdmin(routing.Options{DB: o.DB, Tickets: tickets, Renderer: renderer, Validator: validate}).Routes()...)
 	s.Add(job.NewHandler(job.HandlerOptions{DB: o.DB, Jobs: o.Jobs, Renderer: renderer, Metrics: o.Metrics, MetricsToken: cfg.MetricsToken}).Routes()...)
 	return s, nil

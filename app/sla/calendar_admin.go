@@ -95,7 +95,7 @@ func (a *Admin) renderCalendar(c echo.Context, status int, form web.Form) error 
 		row := YearRow{Year: y}
 		for _, h := range cal.Holidays(y) {
 			row.Holidays = append(row.Holidays, HolidayRow{Date: h.Date.String(), Weekday: h.Date.Weekday().String(),
-				Name: h.Name, Hours: strings.Join(h.Hours, ", ")})
+				Name: holidayName(web.ViewerOf(c).Lang, h.Name), Hours: strings.Join(h.Hours, ", ")})
 		}
 		data.Years = append(data.Years, row)
 	}

@@ -26,6 +26,7 @@ type AgentPage struct {
 	// Attachments are the files of each message, by message id.
 	Attachments map[int64][]Attachment
 	Upload      UploadHint
+	Requester   RequesterPanel
 	Incidents   TicketIncidents // security incidents linked to the ticket (incidents.go)
 	// LastMessage is the newest message shown, which the reply form carries (a newer one
 	// by someone else makes the reply ask first); LiveAfter where the page's live stream
@@ -134,49 +135,21 @@ func (h *Handler) renderAgent(c echo.Context, status int, id int64, form web.For
 	if err != nil {
 		return err
 	}
-	data := AgentPage{Ticket: t, Messages: ms, Panel: panel, Tools: tools, Attachments: page.Attachments, Upload: h.uploadHint(c), Incidents: incidents, LiveAfter: h.hub.Position()}
+	ci, err := h.calendar(c)
+	if err != nil {
+		return err
+	}
+	requester, err := h.requesterPanel(ctx, t, v.Lang, ci, h.svc.Now())
+	if err != nil {
+		return err
+	}
+	data := AgentPage{Ticket: t, Messages: ms, Panel: panel, Tools: tools, Attachments: page.Attachments, Upload: h.uploadHint(c),
+		Requester: requester, Incidents: incidents, LiveAfter: h.hub.Position()}
 	for _, m := range ms {
 		data.LastMessage = max(data.LastMessage, m.ID)
 	}
 	p.Data = data
 	return c.Render(status, tplAgent, p)
-}
-
-type noteForm struct {
-	Body string `form:"note" validate:"required,max=20000"`
-}
-
-// Note adds an internal note.
-func (h *Handler) Note(c echo.Context) error {
-	t, err := h.load(c)
-	if err != nil {
-		return err
-	}
-	var f noteForm
-	form, err := h.validate.Bind(c, &f)
-	if err != nil {
-		return err
-	}
-	files, err := h.uploads(c, &form, "note_files")
-	if err != nil {
-		return err
-	}
-	if form.Invalid() {
-		filesLost(c, &form, "note_files", files)
-		return h.renderAgent(c, http.StatusUnprocessableEntity, t.ID, form, false)
-	}
-	v := web.ViewerOf(c)
-	if err := h.svc.Note(web.Once(c, ticketPath(t.ID)), web.Actor(c), v, t.ID, f.Body, files...); err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return echo.ErrNotFound
-		}
-		if refusedFiles(c, &form, "note_files", err, h.svc.limits) {
-			return h.renderAgent(c, http.StatusUnprocessableEntity, t.ID, form, false)
-		}
-		return err
-	}
-	web.Flash(c, i18n.T(v.Lang, "Internal note added."))
-	return web.Redirect(c, ticketPath(t.ID))
 }
 
 // SetFields changes the fields the side panel's form sends: status, priority,
@@ -323,9 +296,12 @@ type QueuePage struct {
 	Priorities []web.Option
 	Statuses   []web.Option
 	Agents     []web.Option
-	Available  bool   // the viewer (an agent) takes new tickets now
-	Ticket     int64  // the one ticket of a live row (QueueRow)
-	LiveQuery  string // the query string of the page's live stream: its filters, and where it starts
+	Available  bool        // the viewer (an agent) takes new tickets now
+	Ticket     int64       // the one ticket of a live row (QueueRow)
+	LiveQuery  string      // the query string of the page's live stream: its filters, and where it starts
+	Views      []QueueView // the viewer's saved views
+	ViewQuery  string      // what saving this queue as a view keeps of its query
+	SavedView  int64       // the saved view this queue is, if it is one
 }
 
 // QueueItem is a row of the queue, every cell ready to print: html/template pays for
@@ -341,12 +317,20 @@ type QueueItem struct {
 	Priority      sla.Priority
 	PriorityLabel string // translated
 	Assignee      string // "" while nobody has it
-	Due           string // when its nearest clock is due; "" when no clock runs
-	DueClass      string // ok, warn or breach
+	DueClass      string // ok, warn or breach; "" when no clock runs
 	Paused        bool   // waiting for the customer: its clocks are paused
+	Requester     string
+	Due           string // when its nearest clock is due, from now: "in 2 h", "overdue 15 min"
+	DueAt         string // that time itself, in the calendar's zone (shown on hover)
 	Updated       string // when it last changed
 	Take          bool   // the viewer can take it: an agent, and not theirs already
+	TakeLabel     string // "Take it", or "Take over" when a colleague has it; translated
 	SeenAssignee  string // the assignee's id as the page shows it, for "Take it"
+	Selected      bool   // chosen for a bulk action (kept when the table refreshes)
+	Live          bool   // rendered alone for the live queue: it replaces its row or goes on top
+	// What the row prints in the viewer's language, so that the "queue-row" template
+	// needs nothing but the row (a live update renders one row alone).
+	CSRF, NobodyText, PausedText, SelectLabel string
 }
 
 // NewQueueItem is the row of r for an agent viewer in lang.
@@ -354,9 +338,12 @@ func NewQueueItem(r QueueRow, lang string, take bool) QueueItem {
 	item := QueueItem{ID: r.ID, Path: ticketPath(r.ID), Reference: r.Reference(), Subject: r.Subject, OrgName: r.OrgName,
 		Status: r.Status, StatusLabel: i18n.T(lang, r.Status.Label()),
 		Priority: r.Priority, PriorityLabel: i18n.T(lang, r.Priority.Label()),
-		Paused: r.Status == Waiting, Take: take}
+		Paused: r.Status == Waiting, Take: take, Requester: r.Requester,
+		NobodyText: i18n.T(lang, "Nobody"), PausedText: i18n.T(lang, "Paused"), SelectLabel: i18n.T(lang, "Select %s", r.Reference())}
+	item.TakeLabel = i18n.T(lang, "Take it")
 	if r.Assignee != nil {
 		item.Assignee = *r.Assignee
+		item.TakeLabel = i18n.T(lang, "Take over")
 	}
 	if r.AssigneeID != nil {
 		item.SeenAssignee = strconv.FormatInt(*r.AssigneeID, 10)
@@ -365,12 +352,18 @@ func NewQueueItem(r QueueRow, lang string, take bool) QueueItem {
 }
 
 // Queue shows an agent queue.
-func (h *Handler) Queue(c echo.Context) error { return h.renderQueue(c, tplQueue) }
+func (h *Handler) Queue(c echo.Context) error {
+	return h.renderQueueStatus(c, tplQueue, http.StatusOK, web.Form{})
+}
 
 // QueueTable is the queue's table alone, which the page refreshes every 30 seconds.
-func (h *Handler) QueueTable(c echo.Context) error { return h.renderQueue(c, tplTable) }
+func (h *Handler) QueueTable(c echo.Context) error {
+	return h.renderQueueStatus(c, tplTable, http.StatusOK, web.Form{})
+}
 
-func (h *Handler) renderQueue(c echo.Context, tpl string) error {
+// renderQueueStatus renders the queue of the request's query string with status; the
+// messages of form (the save-a-view form's) show beside its fields.
+func (h *Handler) renderQueueStatus(c echo.Context, tpl string, status int, sent web.Form) error {
 	ctx := c.Request().Context()
 	v := web.ViewerOf(c)
 	if err := web.CheckQuery(c); err != nil {
@@ -394,7 +387,10 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 	}
 	q := QueueQuery{ByUpdated: data.Sort == "updated", Limit: pageSize}
 	st := NewStore(h.svc.reads)
-	form := web.Form{Values: qp}
+	form := web.Form{Values: qp, Errors: sent.Errors}
+	if sent.Values.Has("view_name") {
+		form.Values.Set("view_name", sent.Values.Get("view_name"))
+	}
 	if data.OrgName, q.OrgID, err = h.organisationFilter(c, st, &form); err != nil {
 		return err
 	}
@@ -437,18 +433,26 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 		return err
 	}
 	loc := ci.cal.Location()
+	selected := map[string]bool{}
+	for _, id := range qp["ids"] {
+		selected[id] = true
+	}
+	csrf := web.CSRFToken(c)
 	for _, r := range rows {
 		r.localize(loc)
 		item := NewQueueItem(r, v.Lang, data.CanTake && !sameID(r.AssigneeID, v.UserID))
 		item.Updated = ci.short(r.UpdatedAt, now)
-		switch {
-		case r.Status == Waiting || r.NextDueAt == nil:
-		case now.After(*r.NextDueAt) || r.Breached:
-			item.Due, item.DueClass = ci.short(*r.NextDueAt, now), "breach"
-		case r.NextWarnAt != nil && !now.Before(*r.NextWarnAt):
-			item.Due, item.DueClass = ci.short(*r.NextDueAt, now), "warn"
-		default:
-			item.Due, item.DueClass = ci.short(*r.NextDueAt, now), "ok"
+		item.CSRF, item.Selected, item.Live = csrf, selected[strconv.FormatInt(r.ID, 10)], tpl == tplRow
+		if r.Status != Waiting && r.NextDueAt != nil {
+			item.Due, item.DueAt = dueFromNow(v.Lang, *r.NextDueAt, now), ci.when(v.Lang, *r.NextDueAt, now)
+			switch {
+			case now.After(*r.NextDueAt) || r.Breached:
+				item.DueClass = "breach"
+			case r.NextWarnAt != nil && !now.Before(*r.NextWarnAt):
+				item.DueClass = "warn"
+			default:
+				item.DueClass = "ok"
+			}
 		}
 		data.Rows = append(data.Rows, item)
 	}
@@ -472,6 +476,7 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 		this.Set("after", s)
 	}
 	data.Query = this.Encode()
+	data.ViewQuery = queueViewQuery(data.Query)
 	if tpl == tplQueue {
 		lq := url.Values{}
 		for k, vs := range this {
@@ -479,6 +484,14 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 		}
 		lq.Set("after", strconv.FormatInt(h.hub.Position(), 10))
 		data.LiveQuery = lq.Encode()
+		if data.Views, err = st.QueueViews(ctx, v.UserID); err != nil {
+			return err
+		}
+		for _, qv := range data.Views {
+			if qv.Query == data.ViewQuery {
+				data.SavedView = qv.ID
+			}
+		}
 		ch, err := h.svc.Choices(ctx)
 		if err != nil {
 			return err
@@ -489,7 +502,7 @@ func (h *Handler) renderQueue(c echo.Context, tpl string) error {
 	p := h.render.NewPage(c, "Queue")
 	p.Form = form
 	p.Data = data
-	return c.Render(http.StatusOK, tpl, p)
+	return c.Render(status, tpl, p)
 }
 
 // organisationFilter reads the queue's organisation filter: a name typed in org_name (an

@@ -489,7 +489,7 @@ func TestInternalNotesNeverReachCustomers(t *testing.T) {
 	id := open(t, app, c, "Notes")
 	a := app.SignIn(t, andres)
 	const secret = "INTERNAL-ONLY: the customer's admin broke it"
-	a.Post(t, path(id, "/note"), url.Values{"note": {secret}}, http.StatusSeeOther)
+	a.Post(t, path(id, "/compose"), url.Values{"kind": {"note"}, "body": {secret}}, http.StatusSeeOther)
 	if n := count(t, app.DB, `SELECT count(*) FROM audit_events WHERE action = 'ticket.note' AND object_id = $1`, strconv.FormatInt(id, 10)); n != 1 {
 		t.Errorf("%d ticket.note events", n)
 	}
@@ -529,7 +529,7 @@ func TestInternalNotesNeverReachCustomers(t *testing.T) {
 	}
 	// A customer cannot write one.
 	before := take(t, app.DB)
-	c.Post(t, path(id, "/note"), url.Values{"note": {"mine"}}, http.StatusForbidden)
+	c.Post(t, path(id, "/compose"), url.Values{"kind": {"note"}, "body": {"mine"}}, http.StatusForbidden)
 	before.unchanged(t, app.DB, "a customer's note")
 }
 
@@ -539,7 +539,7 @@ func TestStaffWithoutTicketsAreRefused(t *testing.T) {
 	id := open(t, app, app.SignIn(t, mari), "Private matter")
 	routes := map[string]string{
 		"GET /queue": "", "GET /queue/table": "", "GET /tickets": "", "GET /tickets/new": "",
-		"GET " + path(id, ""): "", "POST " + path(id, "/reply"): "", "POST " + path(id, "/note"): "",
+		"GET " + path(id, ""): "", "POST " + path(id, "/reply"): "", "POST " + path(id, "/compose"): "",
 		"POST " + path(id, "/fields"): "", "POST " + path(id, "/take"): "", "POST " + path(id, "/close"): "",
 		"POST " + path(id, "/reopen"): "", "POST /tickets": "",
 	}

@@ -234,7 +234,7 @@ func TestRefusedFilesWriteNothing(t *testing.T) {
 				{c, "/tickets", newTicketForm(t, app.DB, "Keep this subject"), "files", "textarea#body", "See the attached files."},
 				{c, path(id, "/reply"), url.Values{"body": {"Keep this reply"}}, "files", "textarea#body", "Keep this reply"},
 				{a, path(id, "/reply"), url.Values{"body": {"Keep this answer"}, "then": {"wait"}}, "files", "textarea#body", "Keep this answer"},
-				{a, path(id, "/note"), url.Values{"note": {"Keep this note"}}, "note_files", "textarea#note", "Keep this note"},
+				{a, path(id, "/compose"), url.Values{"kind": {"note"}, "body": {"Keep this note"}}, "files", "textarea#body", "Keep this note"},
 			} {
 				uploads := make([]apptest.Upload, len(tt.files))
 				for i, f := range tt.files {
@@ -294,8 +294,8 @@ func TestInternalAttachmentsAreForStaffOnly(t *testing.T) {
 	app := apptest.New(t)
 	c, a, ciso := app.SignIn(t, mari), app.SignIn(t, andres), app.SignIn(t, sirje)
 	id := open(t, app, c, "Slow reports")
-	a.PostFiles(t, path(id, "/note"), url.Values{"note": {"Database plan attached."}},
-		[]apptest.Upload{{Field: "note_files", Name: "plan.txt", Data: []byte("Seq Scan on reports")}}, http.StatusSeeOther)
+	a.PostFiles(t, path(id, "/compose"), url.Values{"kind": {"note"}, "body": {"Database plan attached."}},
+		[]apptest.Upload{{Field: "files", Name: "plan.txt", Data: []byte("Seq Scan on reports")}}, http.StatusSeeOther)
 	var aid int64
 	if err := app.DB.Get(&aid, `SELECT id FROM ticket_attachments WHERE ticket_id = $1`, id); err != nil {
 		t.Fatal(err)
@@ -391,7 +391,7 @@ func TestStorageQuotaPerOrganisation(t *testing.T) {
 		{c, "/tickets", newTicketForm(t, app.DB, "The second report"), "files"},
 		{c, path(id, "/reply"), url.Values{"body": {"The report again"}}, "files"},
 		{a, path(id, "/reply"), url.Values{"body": {"Your report, annotated"}, "then": {"wait"}}, "files"},
-		{a, path(id, "/note"), url.Values{"note": {"The report, for the team"}}, "note_files"},
+		{a, path(id, "/compose"), url.Values{"kind": {"note"}, "body": {"The report, for the team"}}, "files"},
 	} {
 		// A different file each time, so the refusal is not of content stored already.
 		data := append(slices.Clone(pdfData), []byte(try.path+try.field)...)

@@ -24,6 +24,8 @@ func AuditActions() []audit.ActionLabel {
 		{Action: "canned.create", EN: "Canned reply created", ET: "Valmisvastus loodud"},
 		{Action: "canned.update", EN: "Canned reply changed", ET: "Valmisvastus muudetud"},
 		{Action: "canned.delete", EN: "Canned reply deleted", ET: "Valmisvastus kustutatud"},
+		{Action: "queue_view.create", EN: "Queue view saved", ET: "Järjekorra vaade salvestatud"},
+		{Action: "queue_view.delete", EN: "Queue view deleted", ET: "Järjekorra vaade kustutatud"},
 		{Action: "ticket.sla_warning", EN: "SLA warning sent", ET: "SLA hoiatus saadetud"},
 		{Action: "ticket.sla_breach", EN: "SLA breach sent", ET: "SLA rikkumise teade saadetud"},
 		{Action: "sla.recompute", EN: "Due times recomputed", ET: "Tähtajad ümber arvutatud"},

@@ -272,7 +272,7 @@ func (h *Handler) InsertCanned(c echo.Context) error {
 		return err
 	}
 	values := c.QueryParams()
-	form := web.Form{Values: map[string][]string{"body": {values.Get("body")}, "canned_id": {values.Get("canned_id")}}}
+	form := web.Form{Values: map[string][]string{"body": {values.Get("body")}, "canned_id": {values.Get("canned_id")}, "kind": {values.Get("kind")}}}
 	id, _ := strconv.ParseInt(values.Get("canned_id"), 10, 64)
 	r, err := NewStore(h.svc.reads).CannedReply(c.Request().Context(), id)
 	switch {

@@ -384,20 +384,48 @@ func TestCustomerRepliesClosesAndReopens(t *testing.T) {
 	before.unchanged(t, app.DB, "a reopen past the window")
 }
 
+// TestOneColourAStatus: the statuses customers read alike ("In progress": open and on
+// hold) look alike on their list.
+func TestOneColourAStatus(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	c := app.SignIn(t, mari)
+	one, two := open(t, app, c, "Open one"), open(t, app, c, "On hold one")
+	a := app.SignIn(t, andres)
+	a.Post(t, path(one, "/fields"), url.Values{"status": {"open"}}, http.StatusSeeOther)
+	a.Post(t, path(two, "/fields"), url.Values{"status": {"on_hold"}}, http.StatusSeeOther)
+	classes := map[string]string{}
+	c.Get(t, "/tickets", http.StatusOK).Doc.Find("#tickets tbody tr .badge").Each(func(_ int, b *goquery.Selection) {
+		label, class := strings.TrimSpace(b.Text()), b.AttrOr("class", "")
+		if was, ok := classes[label]; ok && was != class {
+			t.Errorf("%q shows as %q and as %q", label, was, class)
+		}
+		classes[label] = class
+	})
+	if _, ok := classes["In progress"]; !ok {
+		t.Errorf("no ticket in progress on the list: %v", classes)
+	}
+}
+
 func TestSupportClosedIsSaid(t *testing.T) {
 	t.Parallel()
 	clock := &fakeClock{t: nov(28, 12, 0)} // a Saturday
 	app := apptest.NewWith(t, apptest.Options{Now: clock.Now})
 	c := app.SignIn(t, mari)
-	if s := c.Get(t, "/tickets/new", http.StatusOK).Text("#support-status"); !strings.Contains(s, "opens") || !strings.Contains(s, "30 Nov 2026 09:00 EET") {
+	if s := c.Get(t, "/tickets/new", http.StatusOK).Text("#support-status"); !strings.Contains(s, "opens") || !strings.Contains(s, "Monday 30 Nov 09:00 EET") {
 		t.Errorf("the form says %q, want when support opens (Monday 09:00)", s)
 	}
 	id := open(t, app, c, "Weekend question")
 	p := c.Get(t, path(id, ""), http.StatusOK)
-	if flash := p.Text(".flash"); !strings.Contains(flash, "Support is closed now. It opens Monday 30 Nov 09:00 EET.") {
+	// Once, as a notice beside the ticket, in the format of every other due time; the
+	// green banner only confirms the ticket.
+	if flash := p.Text(".flash"); !strings.Contains(flash, "has been received") || strings.Contains(flash, "closed") {
 		t.Errorf("flash %q", flash)
 	}
-	if s := p.Text("#support-status"); !strings.Contains(s, "opens") {
-		t.Errorf("the ticket page says %q", s)
+	if n := strings.Count(p.Text("main"), "Support is closed now"); n != 1 {
+		t.Errorf("the ticket page says support is closed %d times, want once", n)
+	}
+	if s := p.Text("p.notice#support-status"); s != "Support is closed now. It opens Monday 30 Nov 09:00 EET." {
+		t.Errorf("the ticket page's notice says %q", s)
 	}
 }

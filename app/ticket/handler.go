@@ -79,6 +79,7 @@ type ListRow struct {
 	Subject     string
 	Status      Status
 	StatusLabel string // as customers name it, translated
+	StatusClass string // its colour: one for each status as customers name it
 	Updated     string
 	Expect      string // when to expect the next reply
 }
@@ -86,7 +87,7 @@ type ListRow struct {
 // NewListRow is the row of t, localised, in lang.
 func NewListRow(t *Ticket, lang string) ListRow {
 	return ListRow{ID: t.ID, Path: ticketPath(t.ID), Reference: t.Reference(), Subject: t.Subject, Status: t.Status,
-		StatusLabel: i18n.T(lang, t.Status.CustomerLabel()), Updated: web.Date(t.UpdatedAt)}
+		StatusLabel: i18n.T(lang, t.Status.CustomerLabel()), StatusClass: t.Status.CustomerClass(), Updated: web.Date(t.UpdatedAt)}
 }
 
 // List shows the customer's organisation's tickets, latest activity first.
@@ -169,6 +170,7 @@ type NewPage struct {
 	Categories []Category
 	Impacts    []Impact
 	Support    sla.Status
+	OpensAt    string // when support opens, while it is closed, as every page writes it
 	Upload     UploadHint
 }
 
@@ -189,7 +191,10 @@ func (h *Handler) renderNew(c echo.Context, status int, form web.Form) error {
 	}
 	p := h.render.NewPage(c, "Open a ticket")
 	p.Form = form
-	p.Data = NewPage{Categories: ch.Categories, Impacts: Impacts, Support: sla.StatusAt(cal, h.svc.Now()), Upload: h.uploadHint(c)}
+	now := h.svc.Now()
+	st := sla.StatusAt(cal, now)
+	p.Data = NewPage{Categories: ch.Categories, Impacts: Impacts, Support: st, Upload: h.uploadHint(c),
+		OpensAt: (&calendarInfo{cal: cal}).when(web.ViewerOf(c).Lang, st.OpensAt, now)}
 	return c.Render(status, tplNew, p)
 }
 
@@ -219,7 +224,6 @@ func (h *Handler) Create(c echo.Context) error {
 		filesLost(c, &form, "files", files)
 		return h.renderNew(c, http.StatusUnprocessableEntity, form)
 	}
-	ctx := c.Request().Context()
 	v := web.ViewerOf(c)
 	t, err := h.svc.Create(web.Once(c, ""), web.Actor(c), v, Request{Subject: f.Subject, Body: f.Body, CategoryID: catID, Impact: Impact(f.Impact), Files: files})
 	if errors.Is(err, ErrNoSuchCategory) {
@@ -233,15 +237,8 @@ func (h *Handler) Create(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// While support is closed, the ticket's page says when it opens, as a notice: once.
 	web.Flash(c, i18n.T(v.Lang, "Your ticket %s has been received.", t.Reference()))
-	cal, err := h.svc.Calendar(ctx)
-	if err != nil {
-		return err
-	}
-	if st := sla.StatusAt(cal, h.svc.Now()); !st.Open && !st.Never {
-		msg := i18n.T(v.Lang, "Support is closed now. It opens %s.", (&calendarInfo{cal: cal}).when(v.Lang, st.OpensAt, h.svc.Now()))
-		web.Flash(c, msg)
-	}
 	return web.Redirect(c, ticketPath(t.ID))
 }
 
@@ -296,6 +293,7 @@ type CustomerPage struct {
 	Messages   []Message
 	Expect     string
 	Support    *sla.Status // when support is closed and the ticket awaits an answer
+	OpensAt    string      // when it opens then, written as the page writes due times
 	CanReply   bool
 	CanClose   bool
 	CanReopen  bool
@@ -337,7 +335,7 @@ func (h *Handler) renderCustomer(c echo.Context, status int, id int64, form web.
 	data.CanClose = t.Status != Closed
 	if t.Status == New || t.Status == Open {
 		if st := sla.StatusAt(ci.cal, now); !st.Open && !st.Never {
-			data.Support = &st
+			data.Support, data.OpensAt = &st, ci.when(v.Lang, st.OpensAt, now)
 		}
 	}
 	p := h.render.NewPage(c, t.Reference()+" "+t.Subject)

@@ -131,7 +131,9 @@ func (h *Handler) QueueLive(c echo.Context) error {
 // QueueRow is one row of the queue, as the view and filters of the query ask: the row
 // of ticket :id, marked to replace the row on the page or to be added at its top,
 // or, when the ticket is not (or no longer) in this view, that its row goes.
-func (h *Handler) QueueRow(c echo.Context) error { return h.renderQueue(c, tplRow) }
+func (h *Handler) QueueRow(c echo.Context) error {
+	return h.renderQueueStatus(c, tplRow, http.StatusOK, web.Form{})
+}
 
 // TicketLive streams a ticket's changes and the presence of the other agents to its open
 // page: a new message makes the page fetch its conversation again; presence shows who
@@ -244,18 +246,4 @@ func (s *Store) NewerMessage(ctx context.Context, id, seen, user int64) (bool, e
 		return false, fmt.Errorf("ticket store: newer message of %d: %w", id, err)
 	}
 	return newer, nil
-}
-
-// QueueRowView is what the template queue-row prints: a row, the page's CSRF token (of
-// its form "Take it"), and whether it came live, to replace its row on the page or be
-// added at the top of the table, quietly highlighted.
-type QueueRowView struct {
-	Row  QueueItem
-	CSRF string
-	Live bool
-}
-
-// View is the row as queue-row prints it.
-func (i QueueItem) View(csrf string, live bool) QueueRowView {
-	return QueueRowView{Row: i, CSRF: csrf, Live: live}
 }

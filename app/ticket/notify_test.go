@@ -73,7 +73,7 @@ func TestOpeningATicketConfirmsItByMail(t *testing.T) {
 	for _, want := range []string{
 		"Lugupeetud Mari Maasikas,",
 		"Teie pöördumine " + ref + " on vastu võetud.",
-		"Klienditugi on praegu suletud. See avatakse Esmaspäev 30 Nov 09:00 EET.",
+		"Klienditugi on praegu suletud. See avatakse esmaspäev 30. nov 09:00 EET.",
 		app.Config.PublicURL.String() + "/tickets/" + strconv.FormatInt(id, 10),
 	} {
 		if !strings.Contains(q.Body, want) {
@@ -91,7 +91,7 @@ func TestReplyNotesAndStatusNotifyTheCustomer(t *testing.T) {
 
 	// An internal note: no mail to anyone.
 	const secret = "Internal: the customer's admin password is in the wiki"
-	a.Post(t, path(id, "/note"), url.Values{"note": {secret}}, http.StatusSeeOther)
+	a.Post(t, path(id, "/compose"), url.Values{"kind": {"note"}, "body": {secret}}, http.StatusSeeOther)
 	if qs := since(t, app.DB, id, n); len(qs) != 0 {
 		t.Fatalf("an internal note queued %v", recipients(qs))
 	}
@@ -241,7 +241,7 @@ func TestPhoneTicketAndLoggedCallNotifyTheCustomer(t *testing.T) {
 		t.Fatalf("a phone ticket queued %v, want its reference to %s", recipients(qs), mari)
 	}
 	// A later call is the agent's public reply: the customer gets what was noted.
-	a.Post(t, path(id, "/call"), url.Values{"call": {"Called back: fixed by a driver update."}}, http.StatusSeeOther)
+	a.Post(t, path(id, "/compose"), url.Values{"kind": {"call"}, "body": {"Called back: fixed by a driver update."}}, http.StatusSeeOther)
 	qs = since(t, app.DB, id, 1)
 	if len(qs) != 1 || qs[0].Kind != "ticket.reply" || !strings.Contains(qs[0].Body, "> Called back: fixed by a driver update.") {
 		t.Errorf("a logged call queued %v", recipients(qs))

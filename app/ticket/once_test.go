@@ -75,15 +75,19 @@ func TestReplySentTwiceIsOneMessage(t *testing.T) {
 	c := app.SignIn(t, mari)
 	id := open(t, app, c, "Reply twice")
 	a := app.SignIn(t, andres)
-	for _, who := range []*apptest.Client{c, a} {
-		f := who.Get(t, path(id, ""), http.StatusOK).FormValues("form#reply-form")
+	for _, tc := range []struct {
+		who          *apptest.Client
+		form, action string
+	}{{c, "form#reply-form", "/reply"}, {a, "form#compose-form", "/compose"}} {
+		who := tc.who
+		f := who.Get(t, path(id, ""), http.StatusOK).FormValues(tc.form)
 		if f.Get("form_token") == "" {
 			t.Fatal("the reply form carries no form_token")
 		}
 		f.Set("body", "Only once, please.")
 		before := count(t, app.DB, `SELECT count(*) FROM ticket_messages WHERE ticket_id = $1`, id)
 		for range 2 {
-			if p := who.Post(t, path(id, "/reply"), f, http.StatusSeeOther); p.Location() != path(id, "") {
+			if p := who.Post(t, path(id, tc.action), f, http.StatusSeeOther); p.Location() != path(id, "") {
 				t.Errorf("reply went to %q, want the ticket", p.Location())
 			}
 		}
@@ -225,9 +229,9 @@ func TestAgentFormsSentTwiceAddOnce(t *testing.T) {
 		fill                     url.Values
 		rows                     string // counts what the form adds
 	}{
-		{"note", path(id, ""), "form#note-form", path(id, "/note"), url.Values{"note": {"Looked at it."}},
+		{"note", path(id, ""), "form#compose-form", path(id, "/compose"), url.Values{"kind": {"note"}, "body": {"Looked at it."}},
 			`SELECT count(*) FROM ticket_messages WHERE internal`},
-		{"phone call", path(id, ""), "form#call-form", path(id, "/call"), url.Values{"call": {"Called: fixed."}},
+		{"phone call", path(id, ""), "form#compose-form", path(id, "/compose"), url.Values{"kind": {"call"}, "body": {"Called: fixed."}},
 			`SELECT count(*) FROM ticket_messages WHERE channel = 'phone'`},
 		{"link", path(id, ""), "form#link-form", path(id, "/links"),
 			url.Values{"reference": {strconv.FormatInt(other, 10)}, "kind": {"related"}}, `SELECT count(*) FROM ticket_links`},

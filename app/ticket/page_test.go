@@ -23,7 +23,7 @@ func TestPageWithConversation(t *testing.T) {
 	c := app.SignIn(t, mari)
 	id := open(t, app, c, "One read")
 	a := app.SignIn(t, andres)
-	a.Post(t, path(id, "/note"), url.Values{"note": {"Only for us"}}, http.StatusSeeOther)
+	a.Post(t, path(id, "/compose"), url.Values{"kind": {"note"}, "body": {"Only for us"}}, http.StatusSeeOther)
 	a.PostFiles(t, path(id, "/reply"), url.Values{"body": {"The log, attached."}, "then": {"wait"}},
 		[]apptest.Upload{file("spooler.log", logData)}, http.StatusSeeOther)
 	scope := func(email string) ticket.Scope {

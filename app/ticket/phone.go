@@ -185,11 +185,11 @@ func (s *Service) CreateByPhone(ctx context.Context, actor audit.Actor, v *acces
 // LogCall adds what was said on a phone call with the customer to ticket id, as a public
 // message of the agent v with channel phone. It is v's reply, with its effect on the
 // status and the clocks (see Reply).
-func (s *Service) LogCall(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64, body string, wait bool) error {
+func (s *Service) LogCall(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64, body string, wait bool, files ...File) error {
 	if !ScopeOf(v).Staff() {
 		return ErrNotAllowed
 	}
-	return s.reply(ctx, actor, v, id, body, wait, Phone)
+	return s.reply(ctx, actor, v, id, body, wait, Phone, files...)
 }
 
 // ---- The pages ----
@@ -311,40 +311,5 @@ func (h *Handler) CreatePhone(c echo.Context) error {
 		return h.renderPhone(c, http.StatusUnprocessableEntity, form, tplPhone)
 	}
 	web.Flash(c, i18n.T(v.Lang, "Phone call logged as %s.", t.Reference()))
-	return web.Redirect(c, ticketPath(t.ID))
-}
-
-type callForm struct {
-	Body string `form:"call" validate:"required,max=20000"`
-	Then string `form:"then" validate:"omitempty,oneof=wait open"`
-}
-
-// LogCall adds a phone call with the customer to the ticket, as the agent's reply.
-func (h *Handler) LogCall(c echo.Context) error {
-	t, err := h.load(c)
-	if err != nil {
-		return err
-	}
-	var f callForm
-	form, err := h.validate.Bind(c, &f)
-	if err != nil {
-		return err
-	}
-	v := web.ViewerOf(c)
-	if !form.Invalid() {
-		err = h.svc.LogCall(web.Once(c, ticketPath(t.ID)), web.Actor(c), v, t.ID, f.Body, f.Then != "open")
-		switch {
-		case errors.Is(err, ErrClosed):
-			form.Fail("call", "This ticket is closed. To ask more, open a new ticket.")
-		case errors.Is(err, ErrNotFound):
-			return echo.ErrNotFound
-		case err != nil:
-			return err
-		}
-	}
-	if form.Invalid() {
-		return h.renderAgent(c, http.StatusUnprocessableEntity, t.ID, form, false)
-	}
-	web.Flash(c, i18n.T(v.Lang, "Phone call logged."))
 	return web.Redirect(c, ticketPath(t.ID))
 }

@@ -210,12 +210,13 @@ CROSS JOIN LATERAL (
 // It reads the columns the queue shows and no others, scanned by hand (queueDest):
 // reading seventeen through sqlx's reflection was a tenth of the page's cost.
 const (
-	queueInner = `SELECT t.id, t.org_id, t.subject, t.priority, t.status, t.assignee_id, t.created_at, t.updated_at, t.next_due_at
+	queueInner = `SELECT t.id, t.org_id, t.requester_id, t.subject, t.priority, t.status, t.assignee_id, t.created_at, t.updated_at, t.next_due_at
 FROM tickets t
 WHERE true`
 	queueOuter = `SELECT t.id, t.created_at, t.subject, (SELECT o.name FROM organisations o WHERE o.id = t.org_id) AS org_name,
        t.priority, t.status, t.assignee_id, (SELECT a.name FROM users a WHERE a.id = t.assignee_id) AS assignee_name,
-       t.updated_at, t.next_due_at, k.next_warn_at, k.running_breached
+       t.updated_at, t.next_due_at, k.next_warn_at, k.running_breached,
+       (SELECT r.name FROM users r WHERE r.id = t.requester_id) AS requester_name
 FROM (%s) t` + queueClocks
 )
 
@@ -291,7 +292,7 @@ func queueSQL(q QueueQuery) (string, []any) {
 // and status as text.
 func (r *QueueRow) queueDest(org *sql.NullString, priority, status *string) []any {
 	return []any{&r.ID, &r.CreatedAt, &r.Subject, org, priority, status, &r.AssigneeID, &r.Assignee,
-		&r.UpdatedAt, &r.NextDueAt, &r.NextWarnAt, &r.Breached}
+		&r.UpdatedAt, &r.NextDueAt, &r.NextWarnAt, &r.Breached, &r.Requester}
 }
 
 // countTickets reads how many unresolved tickets nobody has and how many agent $1 has,
@@ -784,3 +785,24 @@ WHERE t.id = v.id`
 // tryRecomputeLock takes the advisory lock $1 (recomputeLock) until the transaction
 // ends, if no other process holds it, and reads whether it did.
 const tryRecomputeLock = `SELECT pg_try_advisory_xact_lock($1)`
+
+// ---- The agent's workspace: the requester panel, saved queue views ----
+
+// selectRequesterTickets reads requester $1's tickets other than $2, unresolved ($3
+// true) or resolved, latest activity first (the index on requester_id, updated_at).
+const selectRequesterTickets = `
+SELECT t.id, t.subject, t.status, t.created_at, t.updated_at
+FROM tickets t
+WHERE t.requester_id = $1 AND t.id <> $2
+  AND (t.status IN ('new', 'open', 'waiting', 'on_hold')) = $3
+ORDER BY t.updated_at DESC, t.id DESC
+LIMIT $4`
+
+// selectQueueViews reads agent $1's saved queue views, by name.
+const selectQueueViews = `SELECT id, name, query FROM queue_views WHERE owner_id = $1 ORDER BY lower(name), id`
+
+// insertQueueView saves a view of agent $1 named $2 with query string $3.
+const insertQueueView = `INSERT INTO queue_views (owner_id, name, query, created_at) VALUES ($1, $2, $3, $4) RETURNING id`
+
+// deleteQueueView deletes view $1 of agent $2, returning its name.
+const deleteQueueView = `DELETE FROM queue_views WHERE id = $1 AND owner_id = $2 RETURNING name`

@@ -24,11 +24,10 @@ func (h *Handler) Routes() []route.Route {
 		{Method: post, Path: "/tickets/:id/reply", Kind: route.Upload, Rule: both, Handler: h.Reply},
 		{Method: post, Path: "/tickets/:id/close", Kind: route.Form, Rule: customers, Handler: h.Close},
 		{Method: post, Path: "/tickets/:id/reopen", Kind: route.Form, Rule: customers, Handler: h.Reopen},
-		{Method: post, Path: "/tickets/:id/note", Kind: route.Upload, Rule: agents, Handler: h.Note},
+		{Method: post, Path: "/tickets/:id/compose", Kind: route.Upload, Rule: agents, Handler: h.Compose},
 		{Method: post, Path: "/tickets/:id/fields", Kind: route.Form, Rule: agents, Handler: h.SetFields},
 		{Method: post, Path: "/tickets/:id/take", Kind: route.Form, Rule: agents, Handler: h.Take},
 		{Method: get, Path: "/tickets/:id/attachments/:aid/:name", Kind: route.Download, Rule: both, Handler: h.Download},
-		{Method: post, Path: "/tickets/:id/call", Kind: route.Form, Rule: agents, Handler: h.LogCall},
 		{Method: post, Path: "/tickets/:id/links", Kind: route.Form, Rule: agents, Handler: h.Link},
 		{Method: post, Path: "/tickets/:id/links/:link/delete", Kind: route.Form, Rule: agents, Handler: h.Unlink},
 		{Method: get, Path: "/tickets/:id/canned", Kind: route.Page, Rule: agents, Handler: h.InsertCanned},
@@ -44,6 +43,9 @@ func (h *Handler) Routes() []route.Route {
 		{Method: get, Path: "/tickets/:id/live", Kind: route.Stream, Rule: both, Handler: h.TicketLive},
 		{Method: get, Path: "/tickets/:id/row", Kind: route.Page, Rule: agents, Handler: h.QueueRow},
 		{Method: post, Path: "/tickets/:id/presence", Kind: route.Form, Rule: agents, Handler: h.Presence},
+		{Method: post, Path: "/queue/bulk", Kind: route.Form, Rule: agents, Handler: h.Bulk},
+		{Method: post, Path: "/queue/views", Kind: route.Form, Rule: agents, Handler: h.SaveView},
+		{Method: post, Path: "/queue/views/:view/delete", Kind: route.Form, Rule: agents, Handler: h.DeleteView},
 		{Method: get, Path: "/queue/organisations", Kind: route.Page, Rule: agents, Handler: h.OrganisationOptions},
 	}
 }

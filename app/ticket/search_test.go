@@ -55,7 +55,7 @@ func TestSearchKeepsCustomersToTheirOrganisationAndWithoutNotes(t *testing.T) {
 	m, j, a := app.SignIn(t, mari), app.SignIn(t, jaan), app.SignIn(t, andres)
 	mine := openWith(t, app, m, "Invoices do not print", "The printer says zanzibarite when we print invoices.")
 	theirs := openWith(t, app, j, "Exports fail", "Our export stops with zanzibarite as well.")
-	a.Post(t, path(mine, "/note"), url.Values{"note": {"Looks like the quokkafix bug again."}}, http.StatusSeeOther)
+	a.Post(t, path(mine, "/compose"), url.Values{"kind": {"note"}, "body": {"Looks like the quokkafix bug again."}}, http.StatusSeeOther)
 
 	// Mari finds her organisation's ticket by a word of its message, not Second Customer's.
 	p := search(t, m, "zanzibarite")

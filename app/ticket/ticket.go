@@ -81,6 +81,18 @@ func (s Status) CustomerLabel() string {
 	return string(s)
 }
 
+// CustomerClass is the stylesheet's class of the status as the customer reads it: the
+// statuses that read alike (open and on hold are both "In progress") look alike too.
+func (s Status) CustomerClass() string {
+	switch s {
+	case New:
+		return "received"
+	case Open, OnHold:
+		return "in-progress"
+	}
+	return string(s)
+}
+
 // Impact is how many people a problem stops, as the customer tells it.
 type Impact string
 

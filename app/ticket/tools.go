@@ -50,6 +50,7 @@ func (h *Handler) tools(c echo.Context, t *Ticket, panel Panel, links []Link) (T
 	if err := nameChanges(c, names, panel, tools.History); err != nil {
 		return tools, err
 	}
+	labelChanges(v.Lang, tools.History)
 	return tools, nil
 }
 

@@ -63,7 +63,7 @@ func TestTicketHistory(t *testing.T) {
 	}{
 		{"/take", nil},
 		{"/fields", url.Values{"priority": {"high"}}},
-		{"/note", url.Values{"note": {"Looked at it."}}},
+		{"/compose", url.Values{"kind": {"note"}, "body": {"Looked at it."}}},
 		{"/reply", url.Values{"body": {"Done?"}, "then": {"wait"}}},
 	}
 	for _, s := range steps {
@@ -71,7 +71,7 @@ func TestTicketHistory(t *testing.T) {
 	}
 	// The CISO, who is not an agent, is named too (the page knows agents' and the
 	// customer's names already, and asks the directory for anyone else).
-	app.SignIn(t, sirje).Post(t, path(id, "/note"), url.Values{"note": {"Not a security matter."}}, http.StatusSeeOther)
+	app.SignIn(t, sirje).Post(t, path(id, "/compose"), url.Values{"kind": {"note"}, "body": {"Not a security matter."}}, http.StatusSeeOther)
 	page := a.Get(t, path(id, ""), http.StatusOK)
 	var what, who []string
 	page.Doc.Find("#history tbody tr").Each(func(_ int, tr *goquery.Selection) {
@@ -83,8 +83,17 @@ func TestTicketHistory(t *testing.T) {
 	if !slices.Equal(what, wantWhat) || !slices.Equal(who, wantWho) {
 		t.Errorf("history %v by %v, want %v by %v", what, who, wantWhat, wantWho)
 	}
-	if h := page.Text("#history"); !strings.Contains(h, "high") || !strings.Contains(h, "assignee_id: Andres Agent") || !strings.Contains(h, "category_id: Question") {
-		t.Errorf("the history does not show the new priority, the assignee and the category by name: %s", strings.Join(strings.Fields(h), " "))
+	// In people's words: fields by their labels, people, categories and values by name.
+	h := strings.Join(strings.Fields(page.Text("#history")), " ")
+	for _, want := range []string{"Priority: Normal → High", "Assignee: Andres Agent", "Category: Question", "Requester: Mari Maasikas", "Impact: Only me", "Status: New"} {
+		if !strings.Contains(h, want) {
+			t.Errorf("the history does not say %q: %s", want, h)
+		}
+	}
+	for _, raw := range []string{"_id", "one_person", "message"} {
+		if strings.Contains(h, raw) {
+			t.Errorf("the history shows the stored %q: %s", raw, h)
+		}
 	}
 	if c := app.SignIn(t, mari).Get(t, path(id, ""), http.StatusOK); c.Doc.Find("#history").Length() != 0 || strings.Contains(c.Body, "Priority changed") {
 		t.Error("the customer's page shows the ticket's audit history")
@@ -110,7 +119,7 @@ func TestTicketHistory(t *testing.T) {
 
 	// Only the newest 50 events are shown.
 	for i := range 50 {
-		a.Post(t, path(id, "/note"), url.Values{"note": {fmt.Sprintf("Note %d", i)}}, http.StatusSeeOther)
+		a.Post(t, path(id, "/compose"), url.Values{"kind": {"note"}, "body": {fmt.Sprintf("Note %d", i)}}, http.StatusSeeOther)
 	}
 	if n := a.Get(t, path(id, ""), http.StatusOK).Doc.Find("#history tbody tr").Length(); n != 50 {
 		t.Errorf("the history shows %d events, want the newest 50", n)
@@ -221,9 +230,11 @@ func TestLogACall(t *testing.T) {
 	app := apptest.New(t)
 	id := open(t, app, app.SignIn(t, mari), "Call me")
 	a := app.SignIn(t, andres)
-	form := a.Get(t, path(id, ""), http.StatusOK).FormValues("#call-form")
-	form.Set("call", "Called Mari back and explained the setting.")
-	a.Post(t, path(id, "/call"), form, http.StatusSeeOther)
+	form := a.Get(t, path(id, ""), http.StatusOK).FormValues("#compose-form")
+	form.Set("kind", "call")
+	form.Set("body", "Called Mari back and explained the setting.")
+	form.Set("then", "open")
+	a.PostFiles(t, path(id, "/compose"), form, nil, http.StatusSeeOther)
 	if n := count(t, app.DB, `SELECT count(*) FROM ticket_messages WHERE ticket_id = $1 AND channel = 'phone' AND NOT internal AND author_id = $2`, id, userID(t, app.DB, andres)); n != 1 {
 		t.Errorf("%d public phone messages by Andres, want 1", n)
 	}
@@ -237,8 +248,8 @@ func TestLogACall(t *testing.T) {
 		t.Errorf("Mari's conversation: %q", cp.Text("#conversation"))
 	}
 	before := take(t, app.DB)
-	if p := a.Post(t, path(id, "/call"), url.Values{"call": {"  "}}, http.StatusUnprocessableEntity); p.FieldError("call") == "" {
-		t.Errorf("an empty call: %q", p.FieldError("call"))
+	if p := a.Post(t, path(id, "/compose"), url.Values{"kind": {"call"}, "body": {"  "}}, http.StatusUnprocessableEntity); p.FieldError("body") == "" || !p.Doc.Find("#kind-call[checked]").Is("input") {
+		t.Errorf("an empty call: %q, or the composer no longer says it is a call", p.FieldError("body"))
 	}
 	before.unchanged(t, app.DB, "an empty call")
 }
@@ -283,15 +294,19 @@ func TestCannedReplies(t *testing.T) {
 	// Without JavaScript: the Insert button GETs the page with the text in the box, after
 	// what the agent typed.
 	page := a.Get(t, path(id, ""), http.StatusOK)
-	rf := page.FormValues("#reply-form")
+	rf := page.FormValues("#compose-form")
 	if rf.Get("canned_id") != strconv.FormatInt(cannedID, 10) {
 		t.Fatalf("the reply form offers %v", rf)
 	}
 	action, _ := page.Doc.Find("#canned-button").Attr("formaction")
 	rf.Set("body", "Thanks for waiting.")
+	rf.Set("kind", "call")
 	p := a.Get(t, action+"?"+rf.Encode(), http.StatusOK)
 	if p.Text("#body") != "Thanks for waiting.\n\n"+want {
 		t.Errorf("inserted without JS: %q", p.Text("#body"))
+	}
+	if !p.Doc.Find("#kind-call[checked]").Is("input") {
+		t.Error("inserting a canned reply without JS forgot that the agent was logging a call")
 	}
 	// With htmx: the reply box alone.
 	frag := a.Get(t, path(id, "/canned?")+url.Values{"canned_id": {strconv.FormatInt(cannedID, 10)}, "body": {""}}.Encode(), http.StatusOK, "HX-Request", "true")
@@ -424,10 +439,10 @@ func TestAgentToolsRefuseOthers(t *testing.T) {
 	routes := []string{
 		"GET /queue/phone?q=mari", "POST /queue/phone", "GET /queue/canned", "POST /queue/canned",
 		"POST /queue/canned/" + cannedID, "POST /queue/canned/" + cannedID + "/delete",
-		"GET " + path(id, "/canned?canned_id="+cannedID), "POST " + path(id, "/call"), "POST " + path(id, "/links"),
+		"GET " + path(id, "/canned?canned_id="+cannedID), "POST " + path(id, "/compose"), "POST " + path(id, "/links"),
 		"POST " + path(id, "/links/1/delete"),
 	}
-	form := url.Values{"call": {"x"}, "reference": {strconv.FormatInt(other, 10)}, "kind": {"related"}, "title": {"x"}, "body": {"x"},
+	form := url.Values{"reference": {strconv.FormatInt(other, 10)}, "kind": {"related"}, "title": {"x"}, "body": {"x"},
 		"requester_id": {strconv.FormatInt(userID(t, app.DB, mari), 10)}, "subject": {"x"}, "category_id": {"1"}, "priority": {"low"}, "impact": {"one_person"}}
 	for _, email := range []string{mari, jaan, eva, toomas} {
 		c := app.SignIn(t, email)

@@ -1,6 +1,7 @@
 package ticket
 
 import (
+	"strconv"
 	"time"
 
 	"tugi/app/calendar"
@@ -87,11 +88,11 @@ type calendarInfo struct{ cal *calendar.Calendar }
 func (ci *calendarInfo) when(lang string, t, now time.Time) string {
 	loc := ci.cal.Location()
 	t = t.In(loc)
-	layout := "2 Jan 15:04 MST"
+	s := weekdayIn(lang, t.Weekday()) + " " + dayMonth(lang, t)
 	if t.Year() != now.In(loc).Year() {
-		layout = "2 Jan 2006 15:04 MST"
+		s += " " + strconv.Itoa(t.Year())
 	}
-	return i18n.T(lang, t.Weekday().String()) + " " + t.Format(layout)
+	return s + " " + t.Format("15:04 MST")
 }
 
 // short writes instant t compactly for a table: "14:03 EET" today, "25 Nov 14:03 EET" on

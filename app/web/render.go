@@ -33,6 +33,18 @@ type Support struct {
 	// Hours tells, in a language, when support is open: the support calendar's weekly
 	// hours, which an admin may change at any time. Nil: pages tell no hours.
 	Hours func(ctx context.Context, lang string) (string, error)
+	// Contact returns the phone and e-mail address in force, which an admin may change
+	// at any time. Nil: Phone and Email.
+	Contact func(ctx context.Context) (Contact, error)
+	// Zone is the time zone pages show times in (the support calendar's), named beside
+	// each. Nil: each time in its own zone.
+	Zone func() *time.Location
+}
+
+// Contact is how customers reach support: its phone number and e-mail address.
+type Contact struct {
+	Phone string
+	Email string
 }
 
 // Page is what every page template receives.
@@ -60,6 +72,15 @@ func (p *Page) SupportHours() (string, error) {
 		return "", nil
 	}
 	return p.Support.Hours(p.ctx, p.Lang)
+}
+
+// SupportContact returns the support contact in force: what the admin saved, or what
+// Tugi was started with. Only the pages that show it ask.
+func (p *Page) SupportContact() (Contact, error) {
+	if p.Support.Contact == nil {
+		return Contact{Phone: p.Support.Phone, Email: p.Support.Email}, nil
+	}
+	return p.Support.Contact(p.ctx)
 }
 
 // Field is one field of a page's form, for a partial that draws it: the page (its input
@@ -158,6 +179,7 @@ func NewRenderer(fsys fs.FS, static *Static, nav []NavItem, support Support) (*R
 		"static":    static.URL,
 		"roleLabel": func(r access.Role) string { return r.Label() },
 		"list":      func(items ...string) []string { return items },
+		"languages": func() []struct{ Code, Name string } { return i18n.Languages },
 		"options":   options,
 		"marked":    marked,
 		"field": func(p *Page, name, label string, suggest ...string) Field {
@@ -170,7 +192,12 @@ func NewRenderer(fsys fs.FS, static *Static, nav []NavItem, support Support) (*R
 			}
 			return f
 		},
-		"date": Date,
+		"date": func(t time.Time) string {
+			if support.Zone != nil {
+				t = t.In(support.Zone())
+			}
+			return Date(t)
+		},
 	}
 	shared, err := fs.Glob(fsys, "layouts/*.html")
 	if err != nil {
@@ -273,6 +300,9 @@ func (r *Renderer) NewPage(c echo.Context, title string) *Page {
 		ctx:       c.Request().Context(),
 	}
 	p.CSRF = CSRFToken(c)
+	if v == nil {
+		p.Lang = anonymousLang(c)
+	}
 	if v != nil {
 		if v.Lang != "" {
 			p.Lang = v.Lang

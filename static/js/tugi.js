@@ -2,6 +2,10 @@
 (function () {
   "use strict";
 
+  // Forms that save as they change hide their plain Save buttons (class nojs) while
+  // this script runs; without it, those buttons save.
+  document.documentElement.classList.add("js");
+
   // When a form comes back with mistakes, put the cursor in the first field to fix.
   function focusFirstInvalid() {
     var bad = document.querySelector("main [aria-invalid=true]");
