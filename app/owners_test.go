@@ -48,6 +48,8 @@ var owners = map[string]string{
 	"mail_outbox":        "app/mail",
 	"blobs":              "app/blob",
 	"job_runs":           "app/job",
+	"backup_runs":        "app/backup",
+	"backup_warnings":    "app/backup",
 	"role_changes":       "app/user",
 	"form_submissions":   "app/formtoken",
 	"reference_version":  "app/reference", // written by triggers only (db/migrations/0013)

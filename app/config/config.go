@@ -41,6 +41,7 @@ type Config struct {
 	ActiveUploads      int           // TUGI_ACTIVE_UPLOADS: requests with files checked and stored at once
 	OrgStorageQuota    int64         // TUGI_ORG_STORAGE_QUOTA: bytes of attachments one customer organisation may keep
 	MetricsToken       string        // TUGI_METRICS_TOKEN: the bearer token /metrics asks for; empty: /metrics only on this machine
+	Backup             Backup        // TUGI_BACKUP_*: backups (backup.go)
 }
 
 // Variable documents one setting; Variables is the list the README and `tugi serve -h` show.
@@ -242,6 +243,7 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		bad("TUGI_LOG_FORMAT", "%q is not text or json", c.LogFormat)
 	}
 	c.readMail(get, bad)
+	c.readBackup(get, bad)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("configuration: %w", errors.Join(errs...))
 	}

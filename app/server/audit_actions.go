@@ -4,6 +4,7 @@ import (
 	"tugi/app/audit"
 	"tugi/app/audit/auditpage"
 	"tugi/app/auth"
+	"tugi/app/backup"
 	"tugi/app/mail"
 	"tugi/app/routing"
 	"tugi/app/sla"
@@ -24,5 +25,6 @@ func AuditActions() (*audit.Actions, error) {
 		routing.AuditActions(),
 		sla.AuditActions(),
 		mail.AuditActions(),
+		backup.AuditActions(),
 	)
 }

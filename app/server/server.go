@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+	"tugi/app/backup"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/labstack/echo/v4"
@@ -44,6 +45,7 @@ type Options struct {
 	Now      func() time.Time    // the clock of ticket SLAs; time.Now when nil (tests set it)
 	Jobs     []job.Job           // the background jobs the runner runs, for their page
 	Metrics  prometheus.Gatherer // what /metrics serves; nothing when nil
+	Backups  *backup.Service     // whose log the backups page shows; one that makes none when nil
 }
 
 // Server is Tugi's HTTP handler and the parts main needs to run beside it.
@@ -77,6 +79,7 @@ var Nav = []web.NavItem{
 	{Label: "Routing", Path: "/admin/routing", Rule: access.AnyOf(access.Admin)},
 	{Label: "Teams", Path: "/admin/teams", Rule: access.AnyOf(access.Admin)},
 	{Label: "Jobs", Path: "/admin/jobs", Rule: access.AnyOf(access.Admin)},
+	{Label: "Backups", Path: "/admin/backups", Rule: access.AnyOf(access.Admin, access.CISO)},
 	{Label: "Audit log", Path: "/audit", Rule: access.AnyOf(access.CISO, access.Admin)},
 	{Label: "Account", Path: "/account", Rule: access.SignedIn},
 }
@@ -192,6 +195,11 @@ func New(o Options) (*Server, error) {
 	s.Add(sla.NewAdmin(o.DB, calendars, renderer, validate).Routes()...)
 	s.Add(routing.NewAdmin(routing.Options{DB: o.DB, Tickets: tickets, Renderer: renderer, Validator: validate}).Routes()...)
 	s.Add(job.NewHandler(job.HandlerOptions{DB: o.DB, Jobs: o.Jobs, Renderer: renderer, Metrics: o.Metrics, MetricsToken: cfg.MetricsToken}).Routes()...)
+	backups := o.Backups
+	if backups == nil {
+		backups = backup.New(backup.Options{DB: o.DB, Dir: cfg.Backup.Dir, Log: o.Log})
+	}
+	s.Add(backup.NewHandler(backups, renderer).Routes()...)
 	return s, nil
 }
 

@@ -29,17 +29,18 @@ const (
 // TUGI_DATA_DIR, starting it when needed, and brings the schema up to date when migrate
 // is true; otherwise it refuses a schema that is not up to date. On the embedded database
 // it migrates as the owner and then, for asApp, connects again as pgcluster.AppRole;
-// with DATABASE_URL the URL says who Tugi is. close stops what it started. embedded
-// reports which of the two it is.
-func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool, as role) (db *sqlx.DB, embedded bool, close func(), err error) {
+// with DATABASE_URL the URL says who Tugi is. close stops what it started. place tells
+// which of the two it is, and how the schema's owner connects.
+func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool, as role) (db *sqlx.DB, place dbPlace, close func(), err error) {
 	dsn := cfg.DatabaseURL
 	var cluster *pgcluster.Cluster
 	if dsn == "" {
 		if cluster, err = pgcluster.Start(ctx, pgcluster.Options{Dir: cfg.DataDir, Logger: log}); err != nil {
-			return nil, false, nil, err
+			return nil, dbPlace{}, nil, err
 		}
 		dsn = cluster.DSN(pgcluster.AppDatabase)
 	}
+	place = dbPlace{Embedded: cluster != nil, OwnerDSN: dsn}
 	stopCluster := func() {
 		if cluster != nil {
 			if err := cluster.Stop(); err != nil {
@@ -49,7 +50,7 @@ func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger, mig
 	}
 	if db, err = database.OpenLimited(ctx, dsn, database.Limits{Statement: cfg.StatementTimeout}); err != nil {
 		stopCluster()
-		return nil, false, nil, err
+		return nil, dbPlace{}, nil, err
 	}
 	if migrate {
 		err = database.Migrate(ctx, db, log)
@@ -62,9 +63,18 @@ func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger, mig
 	if err != nil {
 		db.Close()
 		stopCluster()
-		return nil, false, nil, err
+		return nil, dbPlace{}, nil, err
 	}
-	return db, cluster != nil, func() { db.Close(); stopCluster() }, nil
+	return db, place, func() { db.Close(); stopCluster() }, nil
+}
+
+// dbPlace is where openDatabase found the database.
+type dbPlace struct {
+	// Embedded: the private PostgreSQL under TUGI_DATA_DIR, not one DATABASE_URL names.
+	Embedded bool
+	// OwnerDSN is how the schema's owner connects (DATABASE_URL, or the embedded cluster's
+	// superuser), for the programs that need more than the application's role: pg_dump.
+	OwnerDSN string
 }
 
 // reopenAsApp makes sure the embedded cluster has its least-privileged role and returns a

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"tugi/app/backup"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
@@ -76,7 +77,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	log := newLogger(stdout, cfg.LogLevel, cfg.LogFormat)
 	tuneGC(os.Getenv)
 
-	db, embedded, closeDB, err := openDatabase(ctx, cfg, log, cfg.Migrate, asApp)
+	db, place, closeDB, err := openDatabase(ctx, cfg, log, cfg.Migrate, asApp)
 	if err != nil {
 		return err
 	}
@@ -86,18 +87,22 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	// runtime's and the process's (app/job).
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	jobs := backgroundJobs(ctx, db, cfg, log)
+	backups, err := backupService(cfg, db, place, log)
+	if err != nil {
+		return err
+	}
+	jobs := backgroundJobs(ctx, db, cfg, log, backups)
 	runner, err := job.NewRunner(job.Options{DB: db, Log: log, Metrics: metrics}, jobs...)
 	if err != nil {
 		return err
 	}
 
 	srv, err := server.New(server.Options{DB: db, Config: cfg, Log: log, Throttle: auth.DefaultThrottle,
-		Support: web.Support{Phone: supportPhone, Email: supportEmail}, Jobs: jobs, Metrics: metrics})
+		Support: web.Support{Phone: supportPhone, Email: supportEmail}, Jobs: jobs, Metrics: metrics, Backups: backups})
 	if err != nil {
 		return err
 	}
-	if embedded {
+	if place.Embedded {
 		if err := loadDemoOnce(ctx, db, srv.Sessions, log); err != nil {
 			return err
 		}
@@ -144,8 +149,8 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 			serveErr <- httpSrv.Serve(ln)
 		}
 	}()
-	log.Info("Tugi is ready", "url", cfg.PublicURL.String(), "listening", ln.Addr().String(), "tls", cfg.TLS(), "embedded_database", embedded)
-	if embedded {
+	log.Info("Tugi is ready", "url", cfg.PublicURL.String(), "listening", ln.Addr().String(), "tls", cfg.TLS(), "embedded_database", place.Embedded)
+	if place.Embedded {
 		log.Info("demo users: sign in as admin@tugi.example (or see the README) with password " + demo.Password)
 	}
 
@@ -189,8 +194,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 // settings change takes its own advisory lock), so every process runs them; clearing mail
 // bodies and removing ended sessions run in one process at a time (two would only wait on
 // each other's row locks); every process logs the audit head in its own log, as each log is
-// a copy kept elsewhere.
-func backgroundJobs(ctx context.Context, db *sqlx.DB, cfg *config.Config, log *slog.Logger) []job.Job {
+// a copy kept elsewhere. Backups and restore drills run in one process at a time, when the
+// log of backups says one is due, and only where there is a key for them.
+func backgroundJobs(ctx context.Context, db *sqlx.DB, cfg *config.Config, log *slog.Logger, backups *backup.Service) []job.Job {
 	mailer := mail.NewWorker(db, cfg.Mail, log)
 	clocks := ticket.NewSLAJob(ticket.JobOptions{DB: db, Calendars: sla.NewCalendars(db), BaseURL: cfg.PublicURL.String(), Log: log})
 	// A store of its own, as the list is built before the server (whose jobs page shows
@@ -200,6 +206,14 @@ func backgroundJobs(ctx context.Context, db *sqlx.DB, cfg *config.Config, log *s
 	if mailer.Configured(ctx) { // without TUGI_SMTP_URL, it says once that mail stays queued
 		jobs = append(jobs, job.Job{Name: "mail.send", About: "Sends the queued e-mail: notices of tickets and SLA warnings.",
 			Every: mailer.Poll, Run: mailer.Send})
+	}
+	if backups.Configured() {
+		jobs = append(jobs, job.Job{Name: "backup.daily", About: "Makes the daily encrypted backup of the whole database when one is due, keeps the newest seven, and warns the admins and the CISO when one fails or is late.",
+			Every: backup.CheckEvery, OneAtATime: true, Run: backups.BackupJob})
+	}
+	if backups.CanDrill() {
+		jobs = append(jobs, job.Job{Name: "backup.drill", About: "Once a month, restores the newest backup into a scratch database and checks it against its manifest.",
+			Every: time.Hour, OneAtATime: true, Run: backups.DrillJob})
 	}
 	return append(jobs,
 		job.Job{Name: "mail.clear_bodies", About: "Clears the text of e-mail sent or given up on more than seven days ago, as personal data no longer needed.",
