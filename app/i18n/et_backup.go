@@ -21,6 +21,7 @@ func init() {
 		"Audit head":                   "Auditilogi viimane sündmus",
 		"No backup has been made yet.": "Varukoopiat pole veel tehtud.",
 		"Makes the daily encrypted backup of the whole database when one is due, keeps the newest seven, and warns the admins and the CISO when one fails or is late.": "Teeb kogu andmebaasist igapäevase krüpteeritud varukoopia, kui see on käes, hoiab alles seitse uusimat ning hoiatab administraatoreid ja infoturbejuhti, kui see ebaõnnestub või hilineb.",
+		"Deletes stored files that nothing refers to any more (an erased person's, a removed ticket's), a day after they were last stored.":                            "Kustutab salvestatud failid, millele miski enam ei viita (kustutatud isiku või eemaldatud pöördumise failid), päev pärast nende viimast salvestamist.",
 		"Once a month, restores the newest backup into a scratch database and checks it against its manifest.":                                                         "Taastab kord kuus uusima varukoopia ajutisse andmebaasi ja kontrollib seda manifesti järgi.",
 	})
 }

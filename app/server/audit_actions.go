@@ -5,6 +5,7 @@ import (
 	"tugi/app/audit/auditpage"
 	"tugi/app/auth"
 	"tugi/app/backup"
+	"tugi/app/blob"
 	"tugi/app/mail"
 	"tugi/app/routing"
 	"tugi/app/sla"
@@ -26,5 +27,6 @@ func AuditActions() (*audit.Actions, error) {
 		sla.AuditActions(),
 		mail.AuditActions(),
 		backup.AuditActions(),
+		blob.AuditActions(),
 	)
 }

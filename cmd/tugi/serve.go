@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 	"tugi/app/backup"
+	"tugi/app/blob"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
@@ -224,6 +225,14 @@ func backgroundJobs(ctx context.Context, db *sqlx.DB, cfg *config.Config, log *s
 			Every: 10 * time.Minute, OneAtATime: true, Run: func(ctx context.Context) error { return sessions.Cleanup(ctx, log) }},
 		job.Job{Name: "forms.prune_tokens", About: "Forgets the tokens of forms sent more than seven days ago.",
 			Every: formtoken.PruneEvery, OneAtATime: true, Run: func(ctx context.Context) error { return formtoken.Prune(ctx, db, time.Now()) }},
+		job.Job{Name: "blob.collect", About: "Deletes stored files that nothing refers to any more (an erased person's, a removed ticket's), a day after they were last stored.",
+			Every: 6 * time.Hour, OneAtATime: true, Run: func(ctx context.Context) error {
+				got, err := blob.Collect(ctx, db, blob.CollectGrace)
+				if got.Blobs > 0 {
+					log.Info("blob: deleted files nothing refers to", "files", got.Blobs, "bytes", got.Bytes)
+				}
+				return err
+			}},
 		job.Job{Name: "audit.head_log", About: "Writes the audit chain's head to the log, so that a copy of the log kept elsewhere exposes a rewrite of the chain.",
 			Every: 24 * time.Hour, Run: func(ctx context.Context) error { return audit.LogHead(ctx, db, log) }},
 	)
