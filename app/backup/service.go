@@ -38,7 +38,7 @@ const (
 
 // Options are what a Service is built from.
 type Options struct {
-	DB *sqlx.DB // the application's pool: the log of runs, and the snapshot's figures
+	DB *sqlx.DB // the application's pool: the log of runs
 	// OwnerDSN is how the schema's owner connects: pg_dump dumps as it, and a drill
 	// creates its scratch database as it.
 	OwnerDSN   string
@@ -112,7 +112,7 @@ func (s *Service) Runs(ctx context.Context, limit int) ([]Run, error) {
 // the CISO), and removes all but the newest Keep.
 func (s *Service) Backup(ctx context.Context) (Manifest, error) {
 	started := s.o.Now()
-	m, err := Make(ctx, Source{DB: s.o.DB, DSN: s.o.OwnerDSN}, s.o.Dir, s.o.Recipients, started)
+	m, err := s.make(ctx, started)
 	run := Run{Kind: "backup", StartedAt: started, FinishedAt: s.o.Now(), OK: err == nil,
 		File: m.File, Size: m.Size, SHA256: m.SHA256, AuditSeq: m.AuditHead.Seq, Rows: m.Rows()}
 	if err == nil {
@@ -143,6 +143,17 @@ func (s *Service) DrillNewest(ctx context.Context) (Drilled, error) {
 		return d, errors.Join(err, rerr)
 	}
 	return d, err
+}
+
+// make makes a backup as the schema's owner: the application's role may not read every
+// table (it only appends to audit_pending).
+func (s *Service) make(ctx context.Context, now time.Time) (Manifest, error) {
+	owner, err := database.Open(ctx, s.o.OwnerDSN)
+	if err != nil {
+		return Manifest{}, err
+	}
+	defer owner.Close()
+	return Make(ctx, Source{DB: owner, DSN: s.o.OwnerDSN}, s.o.Dir, s.o.Recipients, now)
 }
 
 func (s *Service) drill(ctx context.Context) (Drilled, error) {
