@@ -50,6 +50,7 @@ var owners = map[string]string{
 	"job_runs":           "app/job",
 	"backup_runs":        "app/backup",
 	"backup_warnings":    "app/backup",
+	"subprocessors":      "app/subprocessor",
 	"role_changes":       "app/user",
 	"form_submissions":   "app/formtoken",
 	"reference_version":  "app/reference", // written by triggers only (db/migrations/0013)

@@ -9,6 +9,7 @@ import (
 	"tugi/app/mail"
 	"tugi/app/routing"
 	"tugi/app/sla"
+	"tugi/app/subprocessor"
 	"tugi/app/ticket"
 	"tugi/app/user"
 )
@@ -28,5 +29,6 @@ func AuditActions() (*audit.Actions, error) {
 		mail.AuditActions(),
 		backup.AuditActions(),
 		blob.AuditActions(),
+		subprocessor.AuditActions(),
 	)
 }

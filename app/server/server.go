@@ -28,6 +28,7 @@ import (
 	"tugi/app/route"
 	"tugi/app/routing"
 	"tugi/app/sla"
+	"tugi/app/subprocessor"
 	"tugi/app/ticket"
 	"tugi/app/user"
 	"tugi/app/web"
@@ -80,6 +81,7 @@ var Nav = []web.NavItem{
 	{Label: "Teams", Path: "/admin/teams", Rule: access.AnyOf(access.Admin)},
 	{Label: "Jobs", Path: "/admin/jobs", Rule: access.AnyOf(access.Admin)},
 	{Label: "Backups", Path: "/admin/backups", Rule: access.AnyOf(access.Admin, access.CISO)},
+	{Label: "Sub-processors", Path: "/admin/subprocessors", Rule: access.AnyOf(access.Admin)},
 	{Label: "Audit log", Path: "/audit", Rule: access.AnyOf(access.CISO, access.Admin)},
 	{Label: "Account", Path: "/account", Rule: access.SignedIn},
 }
@@ -200,6 +202,7 @@ func New(o Options) (*Server, error) {
 		backups = backup.New(backup.Options{DB: o.DB, Dir: cfg.Backup.Dir, Log: o.Log})
 	}
 	s.Add(backup.NewHandler(backups, renderer).Routes()...)
+	s.Add(subprocessor.NewHandler(subprocessor.New(o.DB, o.Now, cfg.PublicURL.String()), renderer, validate).Routes()...)
 	return s, nil
 }
 
