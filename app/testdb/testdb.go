@@ -34,7 +34,8 @@ import (
 	"tugi/app/pgcluster"
 )
 
-// templateLockKey serialises template building across test binaries sharing a server
+// templateLockKey, with the hash of a template's name, serialises the building of that
+// template across test binaries sharing a server
 // ("tugt" in ASCII; the migration lock is "tugi").
 const templateLockKey = 0x74756774
 
@@ -261,17 +262,31 @@ func ensure(ctx context.Context, maint *sqlx.DB, maintDSN, name, from string, bu
 		return err
 	}
 
-	// One builder at a time across the test binaries sharing this server; the others wait
-	// here and then find the template built.
+	// One builder of each template at a time across the test binaries sharing this server;
+	// the others wait here and then find it built. The lock is the template's own, so
+	// filling a benchmark's template of a million tickets keeps nobody from building
+	// another; and it is taken by polling, as waiting for such a fill in one statement
+	// would outlast the statement timeout.
 	conn, err := maint.Connx(ctx)
 	if err != nil {
 		return fmt.Errorf("template: %w", err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, templateLockKey); err != nil {
-		return fmt.Errorf("template: lock: %w", err)
+	for {
+		var locked bool
+		if err := conn.GetContext(ctx, &locked, `SELECT pg_try_advisory_lock($1, hashtext($2))`, templateLockKey, name); err != nil {
+			return fmt.Errorf("template: lock: %w", err)
+		}
+		if locked {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("template: wait for %s: %w", name, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, templateLockKey) //nolint:errcheck // closing the connection releases it too
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1, hashtext($2))`, templateLockKey, name) //nolint:errcheck // closing the connection releases it too
 	if ok, err := exists(conn); err != nil || ok {
 		return err
 	}
