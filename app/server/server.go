@@ -126,7 +126,7 @@ func New(o Options) (*Server, error) {
 	// What every request passes, whatever its route (a path no route serves too).
 	e.Use(
 		web.AssignRequestID(),
-		web.RequestLog(o.Log),
+		web.RequestLog(o.Log, "/healthz", "/readyz"),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			o.Log.Error("panic", "request_id", web.RequestID(c), "error", err, "stack", string(stack))
 			return err
@@ -166,7 +166,9 @@ func New(o Options) (*Server, error) {
 		route.Upload:   slices.Concat([]echo.MiddlewareFunc{deadlines(route.Upload), compress}, person(large, web.ReadMultipart(uploadMemory), admitUpload)),
 		route.Download: slices.Concat([]echo.MiddlewareFunc{deadlines(route.Download)}, person(small)),
 		route.Stream:   slices.Concat([]echo.MiddlewareFunc{deadlines(route.Stream)}, person(small)),
-		route.Infra:    {deadlines(route.Infra), compress, small},
+		// No compression: /healthz and /readyz answer a few bytes, and the static files
+		// are compressed once at start-up (web.Static); /metrics compresses its own.
+		route.Infra: {deadlines(route.Infra), small},
 	}}
 	s.routed = map[string]map[string]bool{}
 	e.Use(s.unrouted)
@@ -219,7 +221,13 @@ func (s *Server) Add(routes ...route.Route) {
 			s.routed[r.Path] = map[string]bool{}
 		}
 		s.routed[r.Path][r.Method] = true
-		s.Echo.Add(r.Method, r.Path, r.Handler, append(slices.Clip(chain), auth.Require(r.Rule, r.Strength))...)
+		// Wrapped here, once: Echo would wrap a route's own middleware around its handler
+		// again for every request, a closure for each of the ten or so (docs/performance.md).
+		h := auth.Require(r.Rule, r.Strength)(r.Handler)
+		for i := len(chain) - 1; i >= 0; i-- {
+			h = chain[i](h)
+		}
+		s.Echo.Add(r.Method, r.Path, h)
 	}
 }
 

@@ -95,7 +95,9 @@ func run(m *testing.M) int {
 		}
 	}
 
-	maint, err := database.Open(ctx, maintDSN)
+	// Cloning a benchmark's filled template (gigabytes, NewFilledDSN) took 35 s on a busy
+	// machine, past the default statement timeout of 30 s.
+	maint, err := database.OpenLimited(ctx, maintDSN, database.Limits{Statement: 15 * time.Minute})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "testdb: maintenance database: %v\n", err)
 		return 1

@@ -422,47 +422,135 @@ func padded(dest []any, before, after int) []any {
 
 // ---- Search ----
 
-// The search is two queries. searchMatches finds, through the GIN indexes, up to
-// SearchCap messages whose body matches and as many tickets whose subject matches, in no
-// order (so that the scan can stop there), keeps each ticket's newest match, and returns
-// a page of them, newest first: the ticket, the message (none for a subject) and when it
-// was written, all read with the matches themselves, so no ticket is looked up to order
-// them. PostgreSQL plans it at every run for the words given (a common word is read by a
-// scan of the messages that stops at SearchCap, quicker than its whole list in the
-// index), so it is kept short to plan. searchRows then reads the page's tickets by id,
-// with one plan for every search, and checks each with visible; the snippets are made in
-// Go (snippet), not by ts_headline, which cost the database as much as the rest.
+// The search is two queries. searchMatches finds up to SearchCap messages whose body
+// matches and as many tickets whose subject matches, keeps each ticket's newest match,
+// and returns a page of them, newest first: the ticket, the message (none for a subject)
+// and when it was written, all read with the matches themselves, so no ticket is looked
+// up to order them. searchRows then reads the page's tickets by id, with one plan for
+// every search, and checks each with visible; the snippets are made in Go (snippet), not
+// by ts_headline, which cost the database as much as the rest.
 //
-// A customer never matches an internal note nor another organisation's message
-// (searchableMessage).
-const searchMatches = `
-WITH matches AS MATERIALIZED (
-    (SELECT m.ticket_id, m.id AS message_id, m.created_at AS at
+// Each of the two (bodies, subjects) is read one of two ways, as Go decides from the
+// words' frequencies in the columns' statistics (searchStats, Lexemes.walks): a word in
+// few rows through its GIN index, every match at once, in no order (exact while under
+// SearchCap); a common word by walking the rows newest first, by id, and stopping at
+// SearchCap matches, after at most searchWalk rows. The index would return a common word's
+// oldest matches first once SearchCap cuts them, and PostgreSQL, asked to order by id,
+// misjudges a rare word as common and walks the whole table; the walk's subquery keeps the
+// GIN index out of it. A walk that reads searchWalk rows short of SearchCap matches while
+// the scope has more rows (the word is rarer than the statistics said) returns one row
+// more, marked short, and Search reads again through the index.
+//
+// There are eight texts: by the two ways for each, and by scope, staff's (every ticket,
+// no condition) or an organisation's (searchableMessage and visible without their staff
+// parameter, so that the parameters left are the organisation, the person and whether
+// they see the whole organisation's tickets). Each text's plan then depends on no
+// parameter's value: the words reach the query as the tsquery of a subquery, and the caps
+// are written into it, so PostgreSQL, after planning the first five runs for their
+// values, keeps one plan for each text on each connection, where it planned every run
+// (a fifth of its time in a selective search).
+//
+// The parameters, after an organisation's three ($1 organisation, $2 person, $3 whole
+// organisation): the text in websearch_to_tsquery's syntax, the keyset's time and ticket
+// id (the time null on the first page), and how many matches to return.
+func searchMatches(staff, walkBodies, walkSubjects bool) string {
+	messages, tickets := "true", "true"
+	param := func(n int) string { return "$" + strconv.Itoa(n) }
+	first := 1
+	if !staff {
+		organisation := strings.NewReplacer("$1::boolean OR ", "", "$2", "$1", "$3", "$2", "$4", "$3")
+		messages, tickets = organisation.Replace(searchableMessage), organisation.Replace(visible)
+		first = 4
+	}
+	query := `(SELECT websearch_to_tsquery('simple', ` + param(first) + `::text))`
+	after, afterID, limit := param(first+1), param(first+2), param(first+3)
+	capped, walk := strconv.Itoa(SearchCap), strconv.Itoa(searchWalk)
+	bodies := `
+    (SELECT m.ticket_id, m.id AS message_id, m.created_at AS at, false AS short
      FROM ticket_messages m
-     WHERE m.body_tsv @@ websearch_to_tsquery('simple', $5::text) AND ` + searchableMessage + `
-     LIMIT $6)
-    UNION ALL
-    (SELECT t.id, NULL, t.created_at
+     WHERE m.body_tsv @@ ` + query + ` AND ` + messages + `
+     LIMIT ` + capped + `)`
+	if walkBodies {
+		bodies = `
+    (SELECT m.ticket_id, m.id AS message_id, m.created_at AS at, m.n > ` + walk + ` AS short
+     FROM (SELECT m.ticket_id, m.id, m.created_at, m.body_tsv, row_number() OVER (ORDER BY m.id DESC) AS n
+           FROM ticket_messages m
+           WHERE ` + messages + `
+           ORDER BY m.id DESC
+           LIMIT ` + walk + ` + 1) m
+     WHERE m.n > ` + walk + ` OR m.body_tsv @@ ` + query + `
+     LIMIT ` + capped + `)`
+	}
+	subjects := `
+    (SELECT t.id, NULL::bigint, t.created_at, false
      FROM tickets t
-     WHERE t.subject_tsv @@ websearch_to_tsquery('simple', $5::text) AND ` + visible + `
-     LIMIT $6)
+     WHERE t.subject_tsv @@ ` + query + ` AND ` + tickets + `
+     LIMIT ` + capped + `)`
+	if walkSubjects {
+		subjects = `
+    (SELECT t.id, NULL::bigint, t.created_at, t.n > ` + walk + `
+     FROM (SELECT t.id, t.created_at, t.subject_tsv, row_number() OVER (ORDER BY t.id DESC) AS n
+           FROM tickets t
+           WHERE ` + tickets + `
+           ORDER BY t.id DESC
+           LIMIT ` + walk + ` + 1) t
+     WHERE t.n > ` + walk + ` OR t.subject_tsv @@ ` + query + `
+     LIMIT ` + capped + `)`
+	}
+	return `
+WITH matches AS MATERIALIZED (` + bodies + `
+    UNION ALL` + subjects + `
 ), newest AS (
     SELECT DISTINCT ON (ticket_id) ticket_id, message_id, at
     FROM matches
+    WHERE NOT short
     ORDER BY ticket_id, at DESC, message_id DESC NULLS LAST
+), counted AS (
+    SELECT count(*) FILTER (WHERE message_id IS NOT NULL AND NOT short) AS bodies,
+           count(*) FILTER (WHERE message_id IS NULL AND NOT short) AS subjects,
+           coalesce(bool_or(short) FILTER (WHERE message_id IS NOT NULL), false) AS bodies_short,
+           coalesce(bool_or(short) FILTER (WHERE message_id IS NULL), false) AS subjects_short
+    FROM matches
 )
-SELECT ticket_id, message_id, at,
-       ((SELECT count(*) FROM matches WHERE message_id IS NOT NULL) >= $6
-        OR (SELECT count(*) FROM matches WHERE message_id IS NULL) >= $6) AS capped
-FROM newest
-WHERE $7::timestamptz IS NULL OR (at, ticket_id) < ($7::timestamptz, $8::bigint)
-ORDER BY at DESC, ticket_id DESC
-LIMIT $9`
+SELECT n.ticket_id, n.message_id, n.at, c.bodies >= ` + capped + ` OR c.subjects >= ` + capped + ` AS capped,
+       c.bodies_short, c.subjects_short
+FROM counted c
+LEFT JOIN LATERAL (
+    SELECT ticket_id, message_id, at
+    FROM newest
+    WHERE ` + after + `::timestamptz IS NULL OR (at, ticket_id) < (` + after + `::timestamptz, ` + afterID + `::bigint)
+    ORDER BY at DESC, ticket_id DESC
+    LIMIT ` + limit + `) n ON true
+ORDER BY n.at DESC, n.ticket_id DESC`
+}
 
-// dest is where a row of searchMatches scans into, with whether the search reached
-// SearchCap.
-func (m *match) dest(capped *bool) []any {
-	return []any{&m.ticketID, &m.messageID, &m.at, capped}
+// The eight texts of searchMatches: by staff's scope or an organisation's, and by whether
+// the bodies and the subjects are walked.
+var searchMatchesSQL = func() (texts [2][2][2]string) {
+	for i, staff := range []bool{false, true} {
+		for j, bodies := range []bool{false, true} {
+			for k, subjects := range []bool{false, true} {
+				texts[i][j][k] = searchMatches(staff, bodies, subjects)
+			}
+		}
+	}
+	return texts
+}()
+
+// searchStats reads the statistics of the searched columns: each of the lexemes most
+// common in the messages' bodies and the tickets' subjects, with the share of rows it is
+// in (PostgreSQL's most_common_elems, kept by ANALYZE).
+const searchStats = `
+SELECT s.tablename, e.lexeme, e.freq
+FROM pg_stats s, unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS e (lexeme, freq)
+WHERE s.schemaname = current_schema() AND e.lexeme IS NOT NULL
+  AND ((s.tablename = 'ticket_messages' AND s.attname = 'body_tsv') OR (s.tablename = 'tickets' AND s.attname = 'subject_tsv'))`
+
+// dest is where a row of searchMatches scans into (ticket: none in the one row of a
+// search without matches), with whether the search reached SearchCap and whether a walk
+// stopped short of it.
+func (m *match) dest(ticket *sql.NullInt64, at *sql.NullTime, capped, bodiesShort, subjectsShort *bool) []any {
+	return []any{ticket, &m.messageID, at, capped, bodiesShort, subjectsShort}
 }
 
 // searchRows reads the tickets $5 of a page of matches, in that order, with the text of

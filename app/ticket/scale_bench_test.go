@@ -70,20 +70,23 @@ func BenchmarkScale(b *testing.B) {
 		Tickets  int64  `db:"tickets"`
 		Messages int64  `db:"messages"`
 		Rare     int64  `db:"rare"`
+		Common   int64  `db:"common"`
 		Open     int64  `db:"unresolved"`
 		Free     int64  `db:"unassigned"`
 		Size     string `db:"size"`
 	}
 	err := db.GetContext(ctx, &sizes, `SELECT (SELECT count(*) FROM tickets) AS tickets, (SELECT count(*) FROM ticket_messages) AS messages,
 		(SELECT count(*) FROM ticket_messages WHERE body_tsv @@ to_tsquery('simple', $1)) AS rare,
+		(SELECT count(*) FROM ticket_messages WHERE body_tsv @@ to_tsquery('simple', $2)) AS common,
 		(SELECT count(*) FROM tickets WHERE status IN ('new', 'open', 'waiting', 'on_hold')) AS unresolved,
 		(SELECT count(*) FROM tickets WHERE status IN ('new', 'open', 'waiting', 'on_hold') AND assignee_id IS NULL) AS unassigned,
-		pg_size_pretty(pg_database_size(current_database())) AS size`, scaleRareWord)
+		pg_size_pretty(pg_database_size(current_database())) AS size`, scaleRareWord, scaleCommonWord)
 	if err != nil {
 		b.Fatal(err)
 	}
-	say("database: %d tickets (%d unresolved, %d of them unassigned), %d messages, %q in %d of them; %s on disk",
-		sizes.Tickets, sizes.Open, sizes.Free, sizes.Messages, scaleRareWord, sizes.Rare, sizes.Size)
+	say("database: %d tickets (%d unresolved, %d of them unassigned), %d messages, %q in %d of them, %q in %d (%.1f %%); %s on disk",
+		sizes.Tickets, sizes.Open, sizes.Free, sizes.Messages, scaleRareWord, sizes.Rare, scaleCommonWord, sizes.Common,
+		100*float64(sizes.Common)/float64(sizes.Messages), sizes.Size)
 
 	// Who and what the pages are for.
 	agentEmail, customerEmail, creatorEmail := scaleAgentEmail(1), scaleCustomerEmail(7, 0), scaleCustomerEmail(8, 0)
@@ -122,6 +125,17 @@ func BenchmarkScale(b *testing.B) {
 		b.Fatalf("search: %d rows, %v", len(found.Rows), err)
 	}
 	explainSearch, explainSearchRows := rec.all[len(rec.all)-2], rec.last
+	// A common word, as the page searches it: with the words' frequencies, so that its
+	// messages are walked newest first.
+	lexemes, err := st.Lexemes(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	common, err := st.Search(ctx, ticket.ScopeOf(agent), ticket.SearchQuery{Text: scaleCommonWord, Limit: 25, Lexemes: lexemes})
+	if err != nil || len(common.Rows) != 25 {
+		b.Fatalf("search for a common word: %d rows, %v", len(common.Rows), err)
+	}
+	explainCommon := rec.all[len(rec.all)-2]
 
 	for _, e := range []struct {
 		what string
@@ -131,6 +145,7 @@ func BenchmarkScale(b *testing.B) {
 		{"a customer's ticket list", explainList},
 		{"the search for " + strconv.Quote(scaleRareWord) + " (an agent): the page of matches", explainSearch},
 		{"the search's rows, for the page of matches", explainSearchRows},
+		{"the search for " + strconv.Quote(scaleCommonWord) + " (an agent; a common word, walked newest first): the page of matches", explainCommon},
 	} {
 		plan, err := explain(ctx, db, e.q)
 		if err != nil {
@@ -157,23 +172,33 @@ func BenchmarkScale(b *testing.B) {
 		what, path   string
 		metric       string
 		cookies      []*http.Cookie
-		ratio, p99ms float64 // targets; ratio 0: an absolute target of minRPS
+		ratio, p99ms float64 // targets; ratio 0: an absolute target of minRPS; p99ms 0: none
 		minRPS       float64
+		bare         string // the bare handler's base URL, when not the bare pages'
 	}
 	searchPath := "/tickets/search?q=" + scaleRareWord
 	rows := []row{
-		{"agent queue, unassigned", "/queue?view=unassigned", "queue", agentCookies, 0.30, 25, 0},
-		{"customer's ticket list", "/tickets", "list", customerCookies, 0.30, 25, 0},
-		{"one ticket (agent's page)", "/tickets/" + strconv.FormatInt(ticketID, 10), "ticket", agentCookies, 0.25, 30, 0},
-		{"search, a selective word", searchPath, "search", agentCookies, 0, 100, 1000},
+		{"agent queue, unassigned", "/queue?view=unassigned", "queue", agentCookies, 0.30, 25, 0, ""},
+		{"customer's ticket list", "/tickets", "list", customerCookies, 0.30, 25, 0, ""},
+		{"one ticket (agent's page)", "/tickets/" + strconv.FormatInt(ticketID, 10), "ticket", agentCookies, 0.30, 30, 0, ""},
+		{"search, a selective word", searchPath, "search", agentCookies, 0, 100, 1000, ""},
+		// What every request costs before its handler does anything: the whole server
+		// (request id, log, headers, the infrastructure's chain) against a bare Echo
+		// handler answering the same 3 bytes.
+		{"/healthz", "/healthz", "healthz", nil, 0.60, 0, 0, bareHealthz(b)},
 	}
 	// A ratio means something only if the bare render draws the page Tugi serves: the same
 	// template with the same data, give or take the tokens and times that differ.
 	if err := os.MkdirAll("../../var/bench", 0o755); err != nil {
 		b.Fatal(err)
 	}
+	for i := range rows {
+		if rows[i].bare == "" {
+			rows[i].bare = bareURL
+		}
+	}
 	for _, r := range rows {
-		full, bare := page(b, base+r.path, r.cookies), page(b, bareURL+r.path, nil)
+		full, bare := page(b, base+r.path, r.cookies), page(b, r.bare+r.path, nil)
 		say("%-28s Tugi's page %6d bytes, the bare render's %6d", r.what, len(full), len(bare))
 		if d := float64(len(full)-len(bare)) / float64(len(full)); d > 0.03 || d < -0.03 {
 			name := "../../var/bench/" + r.metric
@@ -190,7 +215,7 @@ func BenchmarkScale(b *testing.B) {
 				return loadtest.Run(ctx, loadtest.Get(base+r.path, r.cookies...), http.StatusOK, concurrency, d)
 			},
 			func(d time.Duration) loadtest.Result {
-				return loadtest.Run(ctx, loadtest.Get(bareURL+r.path), http.StatusOK, concurrency, d)
+				return loadtest.Run(ctx, loadtest.Get(r.bare+r.path), http.StatusOK, concurrency, d)
 			}, rounds, duration)
 		if bare.Errors > 0 || full.Errors > 0 {
 			b.Fatalf("%s: errors: bare %d, full %d (see %s)", r.what, bare.Errors, full.Errors, logName)
@@ -199,13 +224,27 @@ func BenchmarkScale(b *testing.B) {
 		say("%-28s %s", r.what, full)
 		say("%-28s %s", "  bare render", bare)
 		target := fmt.Sprintf("ratio %.3f (target at least %.2f), p99 %.1f ms (target at most %.0f ms)", ratio, r.ratio, ms(full.P99), r.p99ms)
+		if r.p99ms == 0 {
+			target = fmt.Sprintf("ratio %.3f (target at least %.2f), p99 %.1f ms", ratio, r.ratio, ms(full.P99))
+		}
 		if r.ratio == 0 {
 			target = fmt.Sprintf("%.0f req/s (target at least %.0f), p99 %.1f ms (target at most %.0f ms); ratio to bare %.2f", full.RPS(), r.minRPS, ms(full.P99), r.p99ms, ratio)
 		}
 		say("%-28s %s", "", target)
 		b.ReportMetric(full.RPS(), r.metric+"-req/s")
 		b.ReportMetric(ms(full.P99), r.metric+"-p99-ms")
+		b.ReportMetric(ratio, r.metric+"-ratio")
 	}
+
+	// A common word's first page, its newest matches: a time to answer, not a rate.
+	commonRun := loadtest.Run(ctx, loadtest.Get(base+"/tickets/search?q="+scaleCommonWord, agentCookies...), http.StatusOK, concurrency, duration)
+	if commonRun.Errors > 0 {
+		b.Fatalf("search for a common word: %d errors (see %s)", commonRun.Errors, logName)
+	}
+	say("%-28s %s", "search, a common word", commonRun)
+	say("%-28s p99 %.1f ms (target at most 50 ms) for %q, in %.1f %% of the messages", "", ms(commonRun.P99), scaleCommonWord,
+		100*float64(sizes.Common)/float64(sizes.Messages))
+	b.ReportMetric(ms(commonRun.P99), "search-common-p99-ms")
 
 	// Ticket creation as a customer, through the form with its CSRF token, 8 clients.
 	const writers = 8
@@ -613,6 +652,15 @@ func giveHistory(b *testing.B, db *sqlx.DB, id int64) {
 	if err != nil {
 		b.Fatal(err)
 	}
+}
+
+// bareHealthz serves GET /healthz as a bare Echo handler does, and returns its base URL.
+func bareHealthz(b *testing.B) string {
+	e := echo.New()
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	srv := httptest.NewServer(e)
+	b.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // bareServer serves the four pages from memory: the same templates and page data, no

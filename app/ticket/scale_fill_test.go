@@ -20,6 +20,7 @@ const (
 	scaleAgents     = 50
 	scaleMaxPerTick = 9 // messages per ticket: 1 to 9, 5 on average, so about 5,000,000
 	scaleRareWord   = "zanzibar"
+	scaleCommonWord = "shows" // in two of the sentences: about one message in ten
 	scalePassword   = "bench-password-not-secret"
 	// scaleFillVersion names the filled template with the migrations' hash: change it
 	// whenever fillScale changes, so an old template is not reused.

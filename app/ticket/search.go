@@ -26,12 +26,102 @@ const tplSearch = "ticket/search"
 // common word costs, and the page says when the cap was reached.
 const SearchCap = 500
 
+// searchCommon is the share of rows from which a word is common: the rows are walked
+// newest first for it rather than read through the GIN index (searchMatches). Walking
+// finds SearchCap matches of such a word within SearchCap/searchCommon rows (25,000),
+// while the index would have PostgreSQL fetch all of its rows (100,000 of 5,000,000
+// messages) to find the newest.
+const searchCommon = 0.02
+
+// searchWalk is how many rows a walk reads at most: twice what a word at searchCommon
+// needs. A walk that reaches it short of SearchCap matches is read again by the index.
+const searchWalk = int(2 * SearchCap / searchCommon)
+
 // SearchQuery is a full-text search, and where its page starts.
 type SearchQuery struct {
 	Text    string    // in websearch_to_tsquery's syntax: words, "a phrase", OR, -word
 	After   time.Time // keyset: the match time and ticket id of the last row of the previous page
 	AfterID int64
 	Limit   int
+	Lexemes *Lexemes // how common words are; nil: every search goes through the indexes
+}
+
+// Lexemes is how common words are in the searched columns, from PostgreSQL's statistics
+// (searchStats): each of the most common lexemes with the share of rows it is in.
+type Lexemes struct {
+	Bodies, Subjects map[string]float64
+}
+
+// walks returns whether a search for text walks the messages (bodies) and the tickets
+// (subjects) newest first: when its words together are in at least searchCommon of the
+// rows, estimated as if they were independent. A phrase, OR or a word left out is read
+// through the index as before: a phrase of two common words may be in no row at all.
+func (l *Lexemes) walks(text string) (bodies, subjects bool) {
+	if l == nil || strings.ContainsAny(text, `"-`) {
+		return false, false
+	}
+	for _, w := range strings.Fields(text) {
+		if strings.EqualFold(w, "or") {
+			return false, false
+		}
+	}
+	terms := searchTerms(text)
+	if len(terms) == 0 {
+		return false, false
+	}
+	common := func(freqs map[string]float64) bool {
+		f := 1.0
+		for _, t := range terms {
+			f *= freqs[t]
+		}
+		return f >= searchCommon
+	}
+	return common(l.Bodies), common(l.Subjects)
+}
+
+// Lexemes reads how common the searched words are.
+func (s *Store) Lexemes(ctx context.Context) (*Lexemes, error) {
+	rows, err := s.q.QueryContext(ctx, searchStats)
+	if err != nil {
+		return nil, fmt.Errorf("ticket store: search statistics: %w", err)
+	}
+	defer rows.Close()
+	l := &Lexemes{Bodies: map[string]float64{}, Subjects: map[string]float64{}}
+	for rows.Next() {
+		var table, lexeme string
+		var freq float64
+		if err := rows.Scan(&table, &lexeme, &freq); err != nil {
+			return nil, fmt.Errorf("ticket store: search statistics: %w", err)
+		}
+		if table == "tickets" {
+			l.Subjects[lexeme] = freq
+		} else {
+			l.Bodies[lexeme] = freq
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ticket store: search statistics: %w", err)
+	}
+	return l, nil
+}
+
+// lexemesFor is how long the service keeps the statistics it read: ANALYZE renews them
+// as the tables grow, far more slowly.
+const lexemesFor = 10 * time.Minute
+
+// lexemes returns the words' frequencies, read again when older than lexemesFor.
+func (s *Service) lexemes(ctx context.Context) (*Lexemes, error) {
+	s.lexMu.Lock()
+	defer s.lexMu.Unlock()
+	if s.lex != nil && time.Since(s.lexAt) < lexemesFor {
+		return s.lex, nil
+	}
+	l, err := NewStore(s.reads).Lexemes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.lex, s.lexAt = l, time.Now()
+	return l, nil
 }
 
 // SearchRow is a ticket that matches a search, with a snippet of the text that matched:
@@ -73,14 +163,22 @@ func (s *Store) Search(ctx context.Context, scope Scope, q SearchQuery) (SearchR
 	}
 	terms := searchTerms(q.Text)
 	after, afterID := q.After, q.AfterID
+	walkBodies, walkSubjects := q.Lexemes.walks(q.Text)
 	want := q.Limit + 1 // a row more than a page: whether more follow
 	for len(res.Rows) < want {
 		n := want - len(res.Rows)
-		ms, capped, err := s.matches(ctx, scope, q.Text, after, afterID, n)
+		found, err := s.matches(ctx, scope, q.Text, after, afterID, n, walkBodies, walkSubjects)
 		if err != nil {
 			return res, err
 		}
-		res.Capped = res.Capped || capped
+		if found.bodiesShort || found.subjectsShort {
+			// The word is rarer than the statistics said: read it through the index.
+			walkBodies = walkBodies && !found.bodiesShort
+			walkSubjects = walkSubjects && !found.subjectsShort
+			continue
+		}
+		ms := found.matches
+		res.Capped = res.Capped || found.capped
 		rows, err := s.searchRows(ctx, scope, ms, terms)
 		if err != nil {
 			return res, err
@@ -101,31 +199,55 @@ func (s *Store) Search(ctx context.Context, scope Scope, q SearchQuery) (SearchR
 	return res, nil
 }
 
-// matches returns up to n matches after the keyset (after, afterID), and whether the
-// search reached SearchCap.
-func (s *Store) matches(ctx context.Context, scope Scope, text string, after time.Time, afterID int64, n int) ([]match, bool, error) {
+// b2i is 1 for true and 0 for false: an index of searchMatchesSQL.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// found is what searchMatches returned: a page of matches, whether the search reached
+// SearchCap, and whether a walk (of the messages, of the tickets) stopped short of it.
+type found struct {
+	matches                    []match
+	capped                     bool
+	bodiesShort, subjectsShort bool
+}
+
+// matches returns up to n matches after the keyset (after, afterID), the bodies and the
+// subjects walked newest first or read through their index (searchMatches).
+func (s *Store) matches(ctx context.Context, scope Scope, text string, after time.Time, afterID int64, n int, walkBodies, walkSubjects bool) (found, error) {
+	var f found
 	var afterArg any
 	if !after.IsZero() {
 		afterArg = after
 	}
-	rows, err := s.q.QueryContext(ctx, searchMatches, scope.args(text, SearchCap, afterArg, afterID, n)...)
+	args := []any{text, afterArg, afterID, n}
+	if !scope.Staff() {
+		args = append([]any{scope.OrgID, scope.UserID, scope.OrgWide}, args...)
+	}
+	rows, err := s.q.QueryContext(ctx, searchMatchesSQL[b2i(scope.Staff())][b2i(walkBodies)][b2i(walkSubjects)], args...)
 	if err != nil {
-		return nil, false, fmt.Errorf("ticket store: search: %w", err)
+		return f, fmt.Errorf("ticket store: search: %w", err)
 	}
 	defer rows.Close()
-	var ms []match
-	capped := false
 	for rows.Next() {
 		var m match
-		if err := rows.Scan(m.dest(&capped)...); err != nil {
-			return nil, false, fmt.Errorf("ticket store: search: %w", err)
+		var ticket sql.NullInt64
+		var at sql.NullTime
+		if err := rows.Scan(m.dest(&ticket, &at, &f.capped, &f.bodiesShort, &f.subjectsShort)...); err != nil {
+			return f, fmt.Errorf("ticket store: search: %w", err)
 		}
-		ms = append(ms, m)
+		if ticket.Valid {
+			m.ticketID, m.at = ticket.Int64, at.Time
+			f.matches = append(f.matches, m)
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("ticket store: search: %w", err)
+		return f, fmt.Errorf("ticket store: search: %w", err)
 	}
-	return ms, capped, nil
+	return f, nil
 }
 
 // searchRows reads the rows of matches ms that scope may see, in their order, each with
@@ -347,8 +469,12 @@ func (h *Handler) Search(c echo.Context) error {
 		if err != nil {
 			return err
 		}
+		lexemes, err := h.svc.lexemes(c.Request().Context())
+		if err != nil {
+			return err
+		}
 		res, err := NewStore(h.svc.reads).Search(c.Request().Context(), scope, SearchQuery{
-			Text: text, After: page.After, AfterID: page.AfterID, Limit: pageSize})
+			Text: text, After: page.After, AfterID: page.AfterID, Limit: pageSize, Lexemes: lexemes})
 		if err != nil {
 			return err
 		}

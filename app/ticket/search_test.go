@@ -302,3 +302,33 @@ func TestSearchNewestMatchFirst(t *testing.T) {
 		t.Errorf("the row's date is %q, want the mention's", got)
 	}
 }
+
+// A common word's first page holds its newest matches, not the first ones the index
+// returns: with more matches than a search considers, the rows are walked newest first
+// (the statistics, once ANALYZE has run, say the word is common).
+func TestSearchCommonWordNewestFirst(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	m := app.SignIn(t, mari)
+	old := openWith(t, app, m, "Old one", "The first mentions quaggax.")
+	// More messages with the word than a search considers, all on the old ticket and
+	// written long ago (set up directly in SQL), then a new ticket that mentions it once.
+	_, err := app.DB.Exec(`INSERT INTO ticket_messages (ticket_id, org_id, author_id, channel, body, created_at)
+		SELECT t.id, t.org_id, t.requester_id, 'web', 'Again quaggax ' || g, now() - interval '300 days' + g * interval '1 minute'
+		FROM tickets t, generate_series(1, 600) g WHERE t.id = $1`, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recent := openWith(t, app, m, "New one", "Today quaggax again.")
+	if _, err := app.DB.Exec(`ANALYZE ticket_messages`); err != nil {
+		t.Fatal(err)
+	}
+	p := search(t, m, "quaggax")
+	if got := found(p); !slices.Equal(got, []int64{recent, old}) || p.Doc.Find("#search-capped").Length() != 1 {
+		t.Errorf("found %v (capped notice %d), want the newest mention's ticket %d first, then %d", got, p.Doc.Find("#search-capped").Length(), recent, old)
+	}
+	row := fmt.Sprintf(`tr[data-ticket="%d"]`, old)
+	if got := p.Text(row + " .snippet"); got != "Again quaggax 600" {
+		t.Errorf("the old ticket's snippet is %q, want its newest mention", got)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -57,6 +58,11 @@ type Service struct {
 	policies *reference.Cache[map[sla.Priority]sla.Policy]
 	canned   *reference.Cache[[]CannedReply]
 	routes   *reference.Cache[routing.Table]
+
+	// How common the searched words are (Service.lexemes), and when it was read.
+	lexMu sync.Mutex
+	lex   *Lexemes
+	lexAt time.Time
 }
 
 // NewService returns the ticket service.

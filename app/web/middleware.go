@@ -2,10 +2,13 @@ package web
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/gzhttp"
@@ -27,30 +30,54 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 // proxy's: on a shared computer the next person cannot page back to them. A handler whose
 // answer may be kept sets its own Cache-Control over it, as static files do.
 func SecurityHeaders(hsts bool) echo.MiddlewareFunc {
+	// The values are made once and put into each response's header map as they are, which
+	// costs neither the canonical form of each name nor a new slice for each value (seven
+	// allocations a request). Each slice holds one value to its capacity, so a handler that
+	// adds a value to one of these headers gets a new slice, never writes into the shared one.
+	set := [][2]string{
+		{"Content-Security-Policy", contentSecurityPolicy},
+		{"X-Content-Type-Options", "nosniff"},
+		{"X-Frame-Options", "DENY"},
+		{"Referrer-Policy", "same-origin"},
+		{"Cross-Origin-Opener-Policy", "same-origin"},
+		{"Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"},
+		{"Cache-Control", "no-store"},
+	}
+	if hsts {
+		set = append(set, [2]string{"Strict-Transport-Security", "max-age=63072000; includeSubDomains"})
+	}
+	type header struct {
+		name  string
+		value []string
+	}
+	headers := make([]header, len(set))
+	for i, kv := range set {
+		headers[i] = header{http.CanonicalHeaderKey(kv[0]), []string{kv[1]}[:1:1]}
+	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Response().Header()
-			h.Set("Content-Security-Policy", contentSecurityPolicy)
-			h.Set("X-Content-Type-Options", "nosniff")
-			h.Set("X-Frame-Options", "DENY")
-			h.Set("Referrer-Policy", "same-origin")
-			h.Set("Cross-Origin-Opener-Policy", "same-origin")
-			h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-			h.Set("Cache-Control", "no-store")
-			if hsts {
-				h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+			for _, kv := range headers {
+				h[kv.name] = kv.value
 			}
 			return next(c)
 		}
 	}
 }
 
-// RequestLog logs every request once it is answered, with its request id and who made it.
-func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
+// RequestLog logs every request once it is answered, with its request id and who made it,
+// but for a successful answer on one of the route paths quiet: a load balancer asks
+// /healthz every few seconds, and a line for each told nothing while costing the request
+// a write to the log, the dearest part of answering it (docs/performance.md). A failed
+// answer on those paths is logged as any other.
+func RequestLog(log *slog.Logger, quiet ...string) echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true, LogRequestID: true, LogRemoteIP: true,
 		HandleError: true, // so the status logged is the one the error handler sent
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			if v.Status < http.StatusBadRequest && slices.Contains(quiet, c.Path()) {
+				return nil
+			}
 			attrs := []any{"request_id", v.RequestID, "method", v.Method, "path", v.URIPath,
 				"status", v.Status, "duration", v.Latency.Round(time.Microsecond), "client_ip", v.RemoteIP}
 			if viewer := ViewerOf(c); viewer != nil {
@@ -66,21 +93,39 @@ func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
 // about the request and shown on error pages. An id from a proxy in front is kept when it
 // looks like one (8 to 64 letters, digits, '.', '_' or '-'); anything else is replaced, so
 // a client cannot write arbitrary text into the logs.
+//
+// A new id is this process's random prefix (16 hexadecimal digits, drawn at start) and a
+// count of the ids it gave, 24 characters like the random ones it replaces: unique across
+// processes and restarts as those were, without a call into the kernel for each request.
 func AssignRequestID() echo.MiddlewareFunc {
+	var prefix [8]byte
+	_, _ = rand.Read(prefix[:]) // crypto/rand.Read does not fail on Linux
+	var seq atomic.Uint64
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Request().Header
 			id := h.Get(echo.HeaderXRequestID)
 			if !validRequestID(id) {
-				b := make([]byte, 12)
-				_, _ = rand.Read(b) // crypto/rand.Read does not fail on Linux
-				id = hex.EncodeToString(b)
+				id = newRequestID(prefix, seq.Add(1))
 				h.Del(echo.HeaderXRequestID)
 			}
-			c.Response().Header().Set(echo.HeaderXRequestID, id)
+			c.Response().Header()[requestIDHeader] = []string{id}
 			return next(c)
 		}
 	}
+}
+
+// requestIDHeader is X-Request-ID in the form http.Header keeps names in.
+var requestIDHeader = http.CanonicalHeaderKey(echo.HeaderXRequestID)
+
+// newRequestID returns prefix and n in hexadecimal, n's last 8 digits.
+func newRequestID(prefix [8]byte, n uint64) string {
+	var b [24]byte
+	hex.Encode(b[:16], prefix[:])
+	var count [4]byte
+	binary.BigEndian.PutUint32(count[:], uint32(n))
+	hex.Encode(b[16:], count[:])
+	return string(b[:])
 }
 
 func validRequestID(id string) bool {

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -125,5 +128,50 @@ func TestAdmit(t *testing.T) {
 	}
 	if inHandler() != 0 {
 		t.Errorf("%d requests still in their handlers", inHandler())
+	}
+}
+
+// A quiet path's successful answers are not logged; its failures and every other path's
+// answers are.
+func TestRequestLogQuietPaths(t *testing.T) {
+	var logs bytes.Buffer
+	e := echo.New()
+	e.Use(RequestLog(slog.New(slog.NewTextHandler(&logs, nil)), "/healthz"))
+	status := http.StatusOK
+	e.GET("/healthz", func(c echo.Context) error { return c.String(status, "ok\n") })
+	e.GET("/other", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	get := func(path string) string {
+		logs.Reset()
+		e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, path, nil))
+		return logs.String()
+	}
+	if got := get("/healthz"); got != "" {
+		t.Errorf("a healthy probe was logged: %q", got)
+	}
+	if got := get("/other"); !strings.Contains(got, "path=/other") {
+		t.Errorf("another path was not logged: %q", got)
+	}
+	status = http.StatusServiceUnavailable
+	if got := get("/healthz"); !strings.Contains(got, "status=503") {
+		t.Errorf("a failed probe was not logged: %q", got)
+	}
+}
+
+// New request ids differ from one another, within a process and between two.
+func TestNewRequestIDsDiffer(t *testing.T) {
+	seen := map[string]bool{}
+	for range 2 {
+		h := AssignRequestID()(func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
+		for range 1000 {
+			rec := httptest.NewRecorder()
+			if err := h(echo.New().NewContext(httptest.NewRequest(http.MethodGet, "/", nil), rec)); err != nil {
+				t.Fatal(err)
+			}
+			id := rec.Header().Get(echo.HeaderXRequestID)
+			if seen[id] || len(id) != 24 || !validRequestID(id) {
+				t.Fatalf("request id %q: seen before %v, or not 24 valid characters", id, seen[id])
+			}
+			seen[id] = true
+		}
 	}
 }

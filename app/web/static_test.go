@@ -1,8 +1,11 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -104,6 +107,34 @@ func TestStaticHandler(t *testing.T) {
 	}
 	if rec := get(versioned, "If-None-Match", rec.Header().Get("ETag")); rec.Code != http.StatusNotModified || rec.Body.Len() != 0 {
 		t.Errorf("If-None-Match: %d with %d bytes", rec.Code, rec.Body.Len())
+	}
+	// Compressed once at start-up, sent so to a client that accepts gzip.
+	raw, err := fs.ReadFile(static.FS, "css/tugi.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		accept string
+		gzip   bool
+	}{{"gzip", true}, {"br, gzip;q=0.5", true}, {"*", true}, {"", false}, {"identity", false}, {"gzip;q=0", false}} {
+		rec := get(versioned, "Accept-Encoding", tt.accept)
+		body := rec.Body.Bytes()
+		if got := rec.Header().Get("Content-Encoding") == "gzip"; got != tt.gzip {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q", tt.accept, rec.Header().Get("Content-Encoding"))
+			continue
+		}
+		if tt.gzip {
+			zr, err := gzip.NewReader(bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if body, err = io.ReadAll(zr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !bytes.Equal(body, raw) || rec.Header().Get("Vary") != "Accept-Encoding" {
+			t.Errorf("Accept-Encoding %q: %d bytes (Vary %q), not the file's %d", tt.accept, len(body), rec.Header().Get("Vary"), len(raw))
+		}
 	}
 	for _, p := range []string{"/static/embed.go", "/static/../../go.mod", "/static/css", "/static/", "/static/vendor/README.md"} {
 		if rec := get(p); rec.Code != http.StatusNotFound {
