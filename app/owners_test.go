@@ -74,6 +74,9 @@ var owners = map[string]string{
 	"mail_bounces":               "app/inbound",
 	"queue_views":                "app/ticket",
 	"support_contact":            "app/contact",
+	"backup_runs":                "app/backup",
+	"backup_warnings":            "app/backup",
+	"subprocessors":              "app/subprocessor",
 	"reference_version":          "app/reference", // written by triggers only (db/migrations/0013)
 	"schema_migrations":          "app/database",  // created by the migrator itself
 }

@@ -47,6 +47,7 @@ type Config struct {
 	IDCardCA           string         // TUGI_IDCARD_CA: PEM file of the CAs that issue ID-cards' certificates
 	IDCardRoots        *x509.CertPool // read from IDCardCA; nil: no ID-card sign-in
 	IDCardOCSPURL      string         // TUGI_IDCARD_OCSP_URL: the OCSP responder; empty: the one each certificate names
+	Backup             Backup         // TUGI_BACKUP_*: backups (backup.go)
 }
 
 // Variable documents one setting; Variables is the list the README and `tugi serve -h` show.
@@ -283,6 +284,7 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 	}
 	c.readMail(get, bad)
 	c.readInbound(get, bad)
+	c.readBackup(get, bad)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("configuration: %w", errors.Join(errs...))
 	}

@@ -16,6 +16,7 @@ import (
 	"tugi/app/auth"
 	"tugi/app/routing"
 	"tugi/app/sla"
+	"tugi/app/subprocessor"
 	"tugi/app/ticket"
 	"tugi/app/user"
 )
@@ -104,10 +105,29 @@ func Load(ctx context.Context, db *sqlx.DB, sessions user.SessionRevoker) error 
 		}
 		people[p.Email] = &access.Viewer{UserID: id, Email: p.Email, Name: p.Name, Roles: p.Roles, OrgID: orgIDs[p.Org], OrgName: p.Org}
 	}
+	if err := loadSubprocessors(ctx, db, actor); err != nil {
+		return err
+	}
 	if err := loadTickets(ctx, db, actor, people); err != nil {
 		return err
 	}
 	return loadIncidents(ctx, db, actor, people)
+}
+
+// loadSubprocessors records the sub-processors the demo customers' agreements name.
+func loadSubprocessors(ctx context.Context, db *sqlx.DB, actor audit.Actor) error {
+	svc := subprocessor.New(db, nil, "")
+	since := svc.Today().AddDate(-2, 0, 0)
+	for _, sp := range []subprocessor.Subprocessor{
+		{Name: "Example Data Centre OÜ", Purpose: "hosts the servers and the database, and keeps the backups", Location: "Tallinn, Estonia"},
+		{Name: "Example Mail Services AS", Purpose: "delivers the e-mail Tugi sends", Location: "Helsinki, Finland"},
+	} {
+		sp.StartsOn = since
+		if _, err := svc.Record(ctx, actor, sp); err != nil {
+			return fmt.Errorf("demo: sub-processor %s: %w", sp.Name, err)
+		}
+	}
+	return nil
 }
 
 // demoTicket is a demo ticket and what happens to it.

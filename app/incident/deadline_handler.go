@@ -37,19 +37,19 @@ func (h *Handler) DeadlineRoutes() []route.Route {
 	handlers := access.AnyOf(access.Agent, access.CISO)
 	get, post := http.MethodGet, http.MethodPost
 	return []route.Route{
-		{Method: get, Path: "/incidents/:id/deadlines", Kind: route.Page, Rule: handlers, Handler: h.Deadlines},
-		{Method: get, Path: "/incidents/:id/notices/new", Kind: route.Page, Rule: ciso, Handler: h.NewNotice},
-		{Method: post, Path: "/incidents/:id/notices", Kind: route.Form, Rule: ciso, Handler: h.RecordNotice},
-		{Method: get, Path: "/incidents/:id/breach", Kind: route.Page, Rule: ciso, Handler: h.BreachForm},
-		{Method: post, Path: "/incidents/:id/breach", Kind: route.Form, Rule: ciso, Handler: h.SaveBreach},
-		{Method: get, Path: "/incidents/register", Kind: route.Page, Rule: handlers, Handler: h.Register},
-		{Method: get, Path: "/incidents/register.csv", Kind: route.Download, Rule: handlers, Handler: h.RegisterCSV},
-		{Method: get, Path: "/incidents/figures", Kind: route.Page, Rule: handlers, Handler: h.Figures},
-		{Method: get, Path: "/incidents/figures.csv", Kind: route.Download, Rule: handlers, Handler: h.FiguresCSV},
+		{Method: get, Path: "/incidents/:id/deadlines", Kind: route.Page, Rule: handlers, Strength: access.SecondFactor, Handler: h.Deadlines},
+		{Method: get, Path: "/incidents/:id/notices/new", Kind: route.Page, Rule: ciso, Strength: access.SecondFactor, Handler: h.NewNotice},
+		{Method: post, Path: "/incidents/:id/notices", Kind: route.Form, Rule: ciso, Strength: access.SecondFactor, Handler: h.RecordNotice},
+		{Method: get, Path: "/incidents/:id/breach", Kind: route.Page, Rule: ciso, Strength: access.SecondFactor, Handler: h.BreachForm},
+		{Method: post, Path: "/incidents/:id/breach", Kind: route.Form, Rule: ciso, Strength: access.SecondFactor, Handler: h.SaveBreach},
+		{Method: get, Path: "/incidents/register", Kind: route.Page, Rule: handlers, Strength: access.SecondFactor, Handler: h.Register},
+		{Method: get, Path: "/incidents/register.csv", Kind: route.Download, Rule: handlers, Strength: access.SecondFactor, Handler: h.RegisterCSV},
+		{Method: get, Path: "/incidents/figures", Kind: route.Page, Rule: handlers, Strength: access.SecondFactor, Handler: h.Figures},
+		{Method: get, Path: "/incidents/figures.csv", Kind: route.Download, Rule: handlers, Strength: access.SecondFactor, Handler: h.FiguresCSV},
 		{Method: get, Path: "/notices", Kind: route.Page, Rule: access.AnyOf(access.Customer), Handler: h.Notices},
 		{Method: post, Path: "/notices/:id/acknowledge", Kind: route.Form, Rule: access.AnyOf(access.Customer), Handler: h.Acknowledge},
-		{Method: get, Path: "/admin/incidents", Kind: route.Page, Rule: access.AnyOf(access.Admin), Handler: h.Settings},
-		{Method: post, Path: "/admin/incidents", Kind: route.Form, Rule: access.AnyOf(access.Admin), Handler: h.SaveSettings},
+		{Method: get, Path: "/admin/incidents", Kind: route.Page, Rule: access.AnyOf(access.Admin), Strength: access.SecondFactor, Handler: h.Settings},
+		{Method: post, Path: "/admin/incidents", Kind: route.Form, Rule: access.AnyOf(access.Admin), Strength: access.SecondFactor, Handler: h.SaveSettings},
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"tugi/app/access"
+	"tugi/app/auth"
 	"tugi/app/i18n"
 	"tugi/app/ticket"
 	"tugi/app/user"
@@ -466,6 +467,11 @@ func (h *Handler) renderIncident(c echo.Context, status int, id int64, form web.
 		p.Data = ReporterPage{Inc: inc, StateLabel: i18n.T(v.Lang, inc.State.ReporterLabel()), Reported: printed(&inc.ReportedAt),
 			Noticed: printed(inc.NoticedAt), Entries: h.entries(d, v.Lang), ZoneName: zone.String()}
 		return c.Render(status, tplReporter, p)
+	}
+	if !v.Satisfies(access.SecondFactor) {
+		// The full incident is for a session past the password (the handling routes ask
+		// the same of their route): step up, and come back here.
+		return c.Redirect(http.StatusSeeOther, auth.SecondFactorPath+"?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 	}
 	data := FullPage{Inc: inc, Role: role, CISO: role == AsCISO, ZoneName: zone.String(), Details: d, Entries: h.entries(d, v.Lang),
 		Taxonomy: Taxonomy, Upload: h.svc.limits.Hint(v.Lang)}

@@ -45,6 +45,11 @@ func path(r route.Route, id int64) string {
 
 func hasParams(r route.Route) bool { return strings.ContainsAny(r.Path, ":*") }
 
+// alsoCISO are the admin pages the CISO reaches too, with the rule they have.
+var alsoCISO = map[string]string{
+	"/admin/backups": "admin|ciso", // the CISO answers for backups too (ISO/IEC 27001 8.13)
+}
+
 // Every route the router serves has a rule: the router is asked, not the table, so a route
 // added to Echo some other way than through the table is caught too. Each refuses a person
 // who is not signed in (to the sign-in page), but the few public ones.
@@ -63,7 +68,7 @@ func TestEveryRouteHasARule(t *testing.T) {
 		if r.Rule.IsPublic() != slices.Contains(public, r.Path) {
 			t.Errorf("%s %s: rule %q", r.Method, r.Path, r.Rule)
 		}
-		if strings.HasPrefix(r.Path, "/admin/") && r.Rule.String() != string(access.Admin) {
+		if strings.HasPrefix(r.Path, "/admin/") && r.Rule.String() != string(access.Admin) && r.Rule.String() != alsoCISO[r.Path] {
 			t.Errorf("%s %s is for %q, want admins only", r.Method, r.Path, r.Rule)
 		}
 	}

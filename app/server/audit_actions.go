@@ -4,6 +4,8 @@ import (
 	"tugi/app/audit"
 	"tugi/app/audit/auditpage"
 	"tugi/app/auth"
+	"tugi/app/backup"
+	"tugi/app/blob"
 	"tugi/app/chat"
 	"tugi/app/contact"
 	"tugi/app/inbound"
@@ -11,6 +13,7 @@ import (
 	"tugi/app/mail"
 	"tugi/app/routing"
 	"tugi/app/sla"
+	"tugi/app/subprocessor"
 	"tugi/app/ticket"
 	"tugi/app/user"
 )
@@ -33,5 +36,8 @@ func AuditActions() (*audit.Actions, error) {
 		contact.AuditActions(),
 		incident.AuditActions(),
 		incident.DeadlineAuditActions(),
+		backup.AuditActions(),
+		blob.AuditActions(),
+		subprocessor.AuditActions(),
 	)
 }

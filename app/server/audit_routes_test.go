@@ -114,6 +114,15 @@ var auditedRoutes = map[string]auditSample{
 		return "/admin/users/" + strconv.FormatInt(id, 10) + "/activate", nil
 	}},
 	"POST /admin/organisations": {as: toomas, form: url.Values{"name": {"Route Walk OÜ"}}},
+	"POST /admin/subprocessors": {as: toomas, form: url.Values{"name": {"Route Walk Hosting OÜ"}, "purpose": {"hosting"},
+		"location": {"Tartu, Estonia"}, "starts_on": {time.Now().AddDate(0, 0, 40).Format(time.DateOnly)}}},
+	"POST /admin/subprocessors/:id/end": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		var id int64
+		if err := app.DB.Get(&id, `SELECT min(id) FROM subprocessors`); err != nil {
+			t.Fatal(err)
+		}
+		return "/admin/subprocessors/" + strconv.FormatInt(id, 10) + "/end", url.Values{"ends_on": {time.Now().AddDate(0, 0, 40).Format(time.DateOnly)}}
+	}},
 	"POST /admin/role-changes/:id/approve": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		return roleChangePath(t, app, sirje, "approve", access.Employee, access.CISO, access.Admin), nil
 	}},

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+	"tugi/app/backup"
 	"tugi/app/contact"
 
 	"github.com/jmoiron/sqlx"
@@ -33,6 +34,7 @@ import (
 	"tugi/app/route"
 	"tugi/app/routing"
 	"tugi/app/sla"
+	"tugi/app/subprocessor"
 	"tugi/app/ticket"
 	"tugi/app/user"
 	"tugi/app/web"
@@ -52,6 +54,7 @@ type Options struct {
 	Jobs     []job.Job           // the background jobs the runner runs, for their page
 	Metrics  prometheus.Gatherer // what /metrics serves; nothing when nil
 	Live     *live.Hub           // the live layer of this process (app/live); required
+	Backups  *backup.Service     // whose log the backups page shows; one that makes none when nil
 }
 
 // Server is Tugi's HTTP handler and the parts main needs to run beside it.
@@ -101,6 +104,8 @@ var Nav = []web.NavItem{
 	{Label: "Incident deadlines", Path: "/admin/incidents", Rule: access.AnyOf(access.Admin)},
 	{Label: "Jobs", Path: "/admin/jobs", Rule: access.AnyOf(access.Admin)},
 	{Label: "Sign-in policy", Path: "/admin/sign-in", Rule: access.AnyOf(access.Admin)},
+	{Label: "Backups", Path: "/admin/backups", Rule: access.AnyOf(access.Admin, access.CISO)},
+	{Label: "Sub-processors", Path: "/admin/subprocessors", Rule: access.AnyOf(access.Admin)},
 	{Label: "Audit log", Path: "/audit", Rule: access.AnyOf(access.CISO, access.Admin)},
 	{Label: "Account", Path: "/account", Rule: access.SignedIn},
 }
@@ -236,6 +241,12 @@ func New(o Options) (*Server, error) {
 	s.Add(contact.NewHandler(contacts, renderer, validate).Routes()...)
 	s.Add(routing.NewAdmin(routing.Options{DB: o.DB, Tickets: tickets, Renderer: renderer, Validator: validate}).Routes()...)
 	s.Add(job.NewHandler(job.HandlerOptions{DB: o.DB, Jobs: o.Jobs, Renderer: renderer, Metrics: o.Metrics, MetricsToken: cfg.MetricsToken}).Routes()...)
+	backups := o.Backups
+	if backups == nil {
+		backups = backup.New(backup.Options{DB: o.DB, Dir: cfg.Backup.Dir, Log: o.Log})
+	}
+	s.Add(backup.NewHandler(backups, renderer).Routes()...)
+	s.Add(subprocessor.NewHandler(subprocessor.New(o.DB, o.Now, cfg.PublicURL.String()), renderer, validate).Routes()...)
 	return s, nil
 }
 

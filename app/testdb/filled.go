@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+
+	"tugi/app/database"
 )
 
 // NewFilledDSN returns the connection string of a fresh database cloned from a template
@@ -49,7 +51,7 @@ func NewFilledDSN(t testing.TB, key string, fill func(ctx context.Context, dsn s
 			t.Errorf("testdb: drop database %s: %v", clone, err)
 		}
 	})
-	if dsn, err = withDBName(h.maintDSN, clone); err != nil {
+	if dsn, err = database.WithDBName(h.maintDSN, clone); err != nil {
 		t.Fatalf("testdb: %v", err)
 	}
 	return dsn, built

@@ -5,14 +5,13 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"fmt"
-	"net/url"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"tugi/app/database"
 )
 
 // AppRoleDSN creates a login role that is a member of tugi_app, the role Tugi is meant to
@@ -39,40 +38,11 @@ func AppRoleDSN(t testing.TB, dsn string) string {
 			t.Errorf("testdb: drop role %s: %v", name, err)
 		}
 	})
-	roleDSN, err := withUser(dsn, name, password)
+	roleDSN, err := database.WithUser(dsn, name, password)
 	if err != nil {
 		t.Fatalf("testdb: %v", err)
 	}
 	return roleDSN
-}
-
-// withUser returns dsn, a postgres:// URL or a key=value connection string, with its user
-// and password replaced.
-func withUser(dsn, user, password string) (string, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			return "", fmt.Errorf("parse database URL: %w", err)
-		}
-		u.User = url.UserPassword(user, password)
-		q := u.Query()
-		q.Del("user")
-		q.Del("password")
-		u.RawQuery = q.Encode()
-		return u.String(), nil
-	}
-	kvs, err := parseKeyValues(dsn)
-	if err != nil {
-		return "", err
-	}
-	var b strings.Builder
-	for _, kv := range kvs {
-		if kv[0] != "user" && kv[0] != "password" {
-			fmt.Fprintf(&b, "%s=%s ", kv[0], quoteValue(kv[1]))
-		}
-	}
-	fmt.Fprintf(&b, "user=%s password=%s", quoteValue(user), quoteValue(password))
-	return b.String(), nil
 }
 
 // OpenAs opens a pool on dsn, closed when the test ends.

@@ -23,9 +23,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -179,12 +177,28 @@ func NewDSN(t testing.TB) string {
 	if h == nil {
 		t.Fatal("testdb: no database server: call testdb.Main(m) from the package's TestMain")
 	}
+	return h.newDSN(t, h.template)
+}
+
+// NewEmptyDSN creates a fresh database with nothing in it, not even the schema (as a
+// restore needs it), and returns its connection string. It is dropped when the test ends.
+func NewEmptyDSN(t testing.TB) string {
+	t.Helper()
+	h := current
+	if h == nil {
+		t.Fatal("testdb: no database server: call testdb.Main(m) from the package's TestMain")
+	}
+	return h.newDSN(t, "template0")
+}
+
+func (h *harness) newDSN(t testing.TB, template string) string {
+	t.Helper()
 	var b [6]byte
 	rand.Read(b[:])
 	name := "t_" + hex.EncodeToString(b[:])
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := h.maint.ExecContext(ctx, `CREATE DATABASE `+pq.QuoteIdentifier(name)+` TEMPLATE `+pq.QuoteIdentifier(h.template)); err != nil {
+	if _, err := h.maint.ExecContext(ctx, `CREATE DATABASE `+pq.QuoteIdentifier(name)+` TEMPLATE `+pq.QuoteIdentifier(template)); err != nil {
 		t.Fatalf("testdb: create database %s: %v", name, err)
 	}
 	t.Cleanup(func() {
@@ -194,7 +208,7 @@ func NewDSN(t testing.TB) string {
 			t.Errorf("testdb: drop database %s: %v", name, err)
 		}
 	})
-	dsn, err := withDBName(h.maintDSN, name)
+	dsn, err := database.WithDBName(h.maintDSN, name)
 	if err != nil {
 		t.Fatalf("testdb: %v", err)
 	}
@@ -298,7 +312,7 @@ func ensure(ctx context.Context, maint *sqlx.DB, maintDSN, name, from string, bu
 	if _, err := conn.ExecContext(ctx, `CREATE DATABASE `+qb+` TEMPLATE `+pq.QuoteIdentifier(from)+` ENCODING 'UTF8'`); err != nil {
 		return fmt.Errorf("template: create %s: %w", building, err)
 	}
-	dsn, err := withDBName(maintDSN, building)
+	dsn, err := database.WithDBName(maintDSN, building)
 	if err != nil {
 		return fmt.Errorf("template: %w", err)
 	}
@@ -316,102 +330,4 @@ func ensure(ctx context.Context, maint *sqlx.DB, maintDSN, name, from string, bu
 		}
 	}
 	return nil
-}
-
-// withDBName returns dsn, a postgres:// URL or a key=value connection string, with its
-// database replaced by dbname.
-func withDBName(dsn, dbname string) (string, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			return "", fmt.Errorf("parse database URL: %w", err)
-		}
-		u.Path, u.RawPath = "/"+dbname, ""
-		if q := u.Query(); q.Has("dbname") {
-			q.Del("dbname")
-			u.RawQuery = q.Encode()
-		}
-		return u.String(), nil
-	}
-	kvs, err := parseKeyValues(dsn)
-	if err != nil {
-		return "", err
-	}
-	var b strings.Builder
-	set := false
-	for _, kv := range kvs {
-		if kv[0] == "dbname" {
-			kv[1], set = dbname, true
-		}
-		fmt.Fprintf(&b, "%s=%s ", kv[0], quoteValue(kv[1]))
-	}
-	if !set {
-		fmt.Fprintf(&b, "dbname=%s", quoteValue(dbname))
-	}
-	return strings.TrimSpace(b.String()), nil
-}
-
-// parseKeyValues splits a libpq key=value connection string: pairs separated by
-// whitespace, optional spaces around "=", values bare or in single quotes, with \ escaping
-// the next character.
-func parseKeyValues(s string) ([][2]string, error) {
-	var kvs [][2]string
-	r := []rune(s)
-	i := 0
-	skipSpace := func() {
-		for i < len(r) && (r[i] == ' ' || r[i] == '\t' || r[i] == '\n' || r[i] == '\r') {
-			i++
-		}
-	}
-	for {
-		skipSpace()
-		if i >= len(r) {
-			return kvs, nil
-		}
-		start := i
-		for i < len(r) && r[i] != '=' && r[i] != ' ' && r[i] != '\t' && r[i] != '\n' && r[i] != '\r' {
-			i++
-		}
-		key := string(r[start:i])
-		skipSpace()
-		if i >= len(r) || r[i] != '=' || key == "" {
-			return nil, fmt.Errorf("connection string: %q is not key=value", key)
-		}
-		i++
-		skipSpace()
-		var val strings.Builder
-		if i < len(r) && r[i] == '\'' {
-			i++
-			for {
-				if i >= len(r) {
-					return nil, fmt.Errorf("connection string: unterminated quote in %s", key)
-				}
-				if r[i] == '\\' && i+1 < len(r) {
-					i++
-				} else if r[i] == '\'' {
-					i++
-					break
-				}
-				val.WriteRune(r[i])
-				i++
-			}
-		} else {
-			for i < len(r) && r[i] != ' ' && r[i] != '\t' && r[i] != '\n' && r[i] != '\r' {
-				if r[i] == '\\' && i+1 < len(r) {
-					i++
-				}
-				val.WriteRune(r[i])
-				i++
-			}
-		}
-		kvs = append(kvs, [2]string{key, val.String()})
-	}
-}
-
-// quoteValue quotes a key=value connection string value when it needs it.
-func quoteValue(v string) string {
-	if v != "" && !strings.ContainsAny(v, ` '\`+"\t\n\r") {
-		return v
-	}
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v) + "'"
 }

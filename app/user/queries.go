@@ -208,3 +208,9 @@ const countActiveAdmins = `SELECT count(*) FROM users WHERE active AND 'admin' =
 
 // nameOfUser reads the name of user $1.
 const nameOfUser = `SELECT name FROM users WHERE id = $1`
+
+// holdersOfRoles reads the active people holding any of the roles $1.
+const holdersOfRoles = `
+SELECT id, email, name, language FROM users
+WHERE active AND roles && $1::text[]
+ORDER BY email`

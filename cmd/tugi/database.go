@@ -29,24 +29,18 @@ const (
 // TUGI_DATA_DIR, starting it when needed, and brings the schema up to date when migrate
 // is true; otherwise it refuses a schema that is not up to date. On the embedded database
 // it migrates as the owner and then, for asApp, connects again as pgcluster.AppRole;
-// with DATABASE_URL the URL says who Tugi is. close stops what it started. embedded
-// reports which of the two it is.
-func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool, as role) (db *sqlx.DB, embedded bool, close func(), err error) {
-	db, _, embedded, close, err = openDatabaseAt(ctx, cfg, log, migrate, as)
-	return db, embedded, close, err
-}
-
-// openDatabaseAt is openDatabase that also returns the connection string the pool uses,
-// for a connection of its own (the live layer's listener).
-func openDatabaseAt(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool, as role) (db *sqlx.DB, dsn string, embedded bool, close func(), err error) {
-	dsn = cfg.DatabaseURL
+// with DATABASE_URL the URL says who Tugi is. close stops what it started. place tells
+// which of the two it is, and how to connect again: as the pool does, and as the owner.
+func openDatabase(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool, as role) (db *sqlx.DB, place dbPlace, close func(), err error) {
+	dsn := cfg.DatabaseURL
 	var cluster *pgcluster.Cluster
 	if dsn == "" {
 		if cluster, err = pgcluster.Start(ctx, pgcluster.Options{Dir: cfg.DataDir, Logger: log}); err != nil {
-			return nil, "", false, nil, err
+			return nil, dbPlace{}, nil, err
 		}
 		dsn = cluster.DSN(pgcluster.AppDatabase)
 	}
+	place = dbPlace{Embedded: cluster != nil, DSN: dsn, OwnerDSN: dsn}
 	stopCluster := func() {
 		if cluster != nil {
 			if err := cluster.Stop(); err != nil {
@@ -56,7 +50,7 @@ func openDatabaseAt(ctx context.Context, cfg *config.Config, log *slog.Logger, m
 	}
 	if db, err = database.OpenLimited(ctx, dsn, database.Limits{Statement: cfg.StatementTimeout}); err != nil {
 		stopCluster()
-		return nil, "", false, nil, err
+		return nil, dbPlace{}, nil, err
 	}
 	if migrate {
 		err = database.Migrate(ctx, db, log)
@@ -65,14 +59,26 @@ func openDatabaseAt(ctx context.Context, cfg *config.Config, log *slog.Logger, m
 	}
 	if err == nil && cluster != nil && as == asApp {
 		db, err = reopenAsApp(ctx, cluster, db)
-		dsn = cluster.AppDSN(pgcluster.AppDatabase)
+		place.DSN = cluster.AppDSN(pgcluster.AppDatabase)
 	}
 	if err != nil {
 		db.Close()
 		stopCluster()
-		return nil, "", false, nil, err
+		return nil, dbPlace{}, nil, err
 	}
-	return db, dsn, cluster != nil, func() { db.Close(); stopCluster() }, nil
+	return db, place, func() { db.Close(); stopCluster() }, nil
+}
+
+// dbPlace is where openDatabase found the database.
+type dbPlace struct {
+	// Embedded: the private PostgreSQL under TUGI_DATA_DIR, not one DATABASE_URL names.
+	Embedded bool
+	// DSN is how the pool connects, for a connection of its own (the live layer's
+	// listener).
+	DSN string
+	// OwnerDSN is how the schema's owner connects (DATABASE_URL, or the embedded cluster's
+	// superuser), for the programs that need more than the application's role: pg_dump.
+	OwnerDSN string
 }
 
 // reopenAsApp makes sure the embedded cluster has its least-privileged role and returns a

@@ -59,12 +59,12 @@ func TestEmbeddedServesAsTheAppRole(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	db, embedded, closeDB, err := openDatabase(ctx, cfg, slog.New(slog.DiscardHandler), false, asApp)
+	db, place, closeDB, err := openDatabase(ctx, cfg, slog.New(slog.DiscardHandler), false, asApp)
 	if err != nil {
 		t.Fatalf("open the embedded database as serve does: %v", err)
 	}
 	defer closeDB()
-	if !embedded {
+	if !place.Embedded {
 		t.Fatal("not the embedded database")
 	}
 	var who string

@@ -30,6 +30,11 @@ var commands = []command{
 	{"audit verify", "check that the audit log is an unbroken hash chain (and extends given checkpoints)", runAuditVerify},
 	{"audit checkpoint", "print a signed statement of the audit log's head, to keep elsewhere", runAuditCheckpoint},
 	{"audit keygen", "write a new key for signing audit checkpoints", runAuditKeygen},
+	// "backup keygen" and "backup drill" before "backup", which would take them otherwise.
+	{"backup keygen", "write a new key for backups and print its public key", runBackupKeygen},
+	{"backup drill", "restore the newest backup into a scratch database and check it", runBackupDrill},
+	{"backup", "write an encrypted backup of the whole database now (tugi serve makes one daily)", runBackup},
+	{"restore", "restore a backup into an empty database", runRestore},
 }
 
 func main() {

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"tugi/app/backup"
+	"tugi/app/blob"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
@@ -79,7 +81,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	log := newLogger(stdout, cfg.LogLevel, cfg.LogFormat)
 	tuneGC(os.Getenv)
 
-	db, dsn, embedded, closeDB, err := openDatabaseAt(ctx, cfg, log, cfg.Migrate, asApp)
+	db, place, closeDB, err := openDatabase(ctx, cfg, log, cfg.Migrate, asApp)
 	if err != nil {
 		return err
 	}
@@ -89,20 +91,24 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	// runtime's and the process's (app/job).
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	jobs := backgroundJobs(ctx, db, cfg, log)
+	backups, err := backupService(cfg, db, place, log)
+	if err != nil {
+		return err
+	}
+	jobs := backgroundJobs(ctx, db, cfg, log, backups)
 	runner, err := job.NewRunner(job.Options{DB: db, Log: log, Metrics: metrics}, jobs...)
 	if err != nil {
 		return err
 	}
 
 	// The live layer: one listening connection, and this process's streams (app/live).
-	hub := live.NewHub(live.Options{DB: db, DSN: dsn, Log: log})
+	hub := live.NewHub(live.Options{DB: db, DSN: place.DSN, Log: log})
 	srv, err := server.New(server.Options{DB: db, Config: cfg, Log: log, Throttle: auth.DefaultThrottle,
-		Support: web.Support{Phone: supportPhone, Email: supportEmail}, Jobs: jobs, Metrics: metrics, Live: hub})
+		Support: web.Support{Phone: supportPhone, Email: supportEmail}, Jobs: jobs, Metrics: metrics, Live: hub, Backups: backups})
 	if err != nil {
 		return err
 	}
-	if embedded {
+	if place.Embedded {
 		if err := loadDemoOnce(ctx, db, srv.Sessions, log); err != nil {
 			return err
 		}
@@ -180,8 +186,8 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		go func() { serveErr <- idcardSrv.ServeTLS(idln, cfg.TLSCert, cfg.TLSKey) }()
 		log.Info("ID-card sign-in is ready", "url", cfg.IDCardURL(), "listening", idln.Addr().String())
 	}
-	log.Info("Tugi is ready", "url", cfg.PublicURL.String(), "listening", ln.Addr().String(), "tls", cfg.TLS(), "embedded_database", embedded)
-	if embedded {
+	log.Info("Tugi is ready", "url", cfg.PublicURL.String(), "listening", ln.Addr().String(), "tls", cfg.TLS(), "embedded_database", place.Embedded)
+	if place.Embedded {
 		log.Info("demo users: sign in as admin@tugi.example (or see the README) with password " + demo.Password +
 			", then a code of the demo authenticator key " + demo.TOTPSecret)
 	}
@@ -239,8 +245,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 // settings change takes its own advisory lock), so every process runs them; clearing mail
 // bodies and removing ended sessions run in one process at a time (two would only wait on
 // each other's row locks); every process logs the audit head in its own log, as each log is
-// a copy kept elsewhere.
-func backgroundJobs(ctx context.Context, db *sqlx.DB, cfg *config.Config, log *slog.Logger) []job.Job {
+// a copy kept elsewhere. Backups and restore drills run in one process at a time, when the
+// log of backups says one is due, and only where there is a key for them.
+func backgroundJobs(ctx context.Context, db *sqlx.DB, cfg *config.Config, log *slog.Logger, backups *backup.Service) []job.Job {
 	mailer := mail.NewWorker(db, cfg.Mail, log)
 	clocks := ticket.NewSLAJob(ticket.JobOptions{DB: db, Calendars: sla.NewCalendars(db), BaseURL: cfg.PublicURL.String(), Log: log})
 	// A store of its own, as the list is built before the server (whose jobs page shows
@@ -258,6 +265,14 @@ func backgroundJobs(ctx context.Context, db *sqlx.DB, cfg *config.Config, log *s
 	leftover := inbound.NewService(inbound.Options{DB: db, Tickets: tickets, MailDomain: cfg.Mail.Domain, Log: log})
 	jobs = append(jobs, job.Job{Name: "inbound.process", About: "Processes e-mail received and stored but not yet turned into tickets (after a crash or a failed attempt).",
 		Every: time.Minute, Run: func(ctx context.Context) error { _, err := leftover.ProcessLeft(ctx, time.Minute); return err }})
+	if backups.Configured() {
+		jobs = append(jobs, job.Job{Name: "backup.daily", About: "Makes the daily encrypted backup of the whole database when one is due, keeps the newest seven, and warns the admins and the CISO when one fails or is late.",
+			Every: backup.CheckEvery, OneAtATime: true, Run: backups.BackupJob})
+	}
+	if backups.CanDrill() {
+		jobs = append(jobs, job.Job{Name: "backup.drill", About: "Once a month, restores the newest backup into a scratch database and checks it against its manifest.",
+			Every: time.Hour, OneAtATime: true, Run: backups.DrillJob})
+	}
 	return append(jobs,
 		job.Job{Name: "mail.clear_bodies", About: "Clears the text of e-mail sent or given up on more than seven days ago, as personal data no longer needed.",
 			Every: mail.ClearEvery, OneAtATime: true, Run: mailer.ClearBodies},
@@ -271,6 +286,14 @@ func backgroundJobs(ctx context.Context, db *sqlx.DB, cfg *config.Config, log *s
 			Every: formtoken.PruneEvery, OneAtATime: true, Run: func(ctx context.Context) error { return formtoken.Prune(ctx, db, time.Now()) }},
 		job.Job{Name: "live.prune", About: "Removes live events older than a day, which reconnecting pages no longer ask for.",
 			Every: live.PruneEvery, OneAtATime: true, Run: func(ctx context.Context) error { return live.Prune(ctx, db, time.Now()) }},
+		job.Job{Name: "blob.collect", About: "Deletes stored files that nothing refers to any more (an erased person's, a removed ticket's), a day after they were last stored.",
+			Every: 6 * time.Hour, OneAtATime: true, Run: func(ctx context.Context) error {
+				got, err := blob.Collect(ctx, db, blob.CollectGrace)
+				if got.Blobs > 0 {
+					log.Info("blob: deleted files nothing refers to", "files", got.Blobs, "bytes", got.Bytes)
+				}
+				return err
+			}},
 		job.Job{Name: "audit.head_log", About: "Writes the audit chain's head to the log, so that a copy of the log kept elsewhere exposes a rewrite of the chain.",
 			Every: 24 * time.Hour, Run: func(ctx context.Context) error { return audit.LogHead(ctx, db, log) }},
 	)
