@@ -52,6 +52,8 @@ CREATE INDEX inbound_mail_latest ON inbound_mail (received_at DESC, id DESC);
 CREATE INDEX inbound_mail_ticket ON inbound_mail (ticket_id, received_at) WHERE ticket_id IS NOT NULL;
 -- Rate limits count a sender's recent mail.
 CREATE INDEX inbound_mail_from ON inbound_mail (from_address, received_at);
+-- blob.collect asks, for each file, whether a mail still names it.
+CREATE INDEX inbound_mail_raw ON inbound_mail (raw_sha256);
 
 -- The mail domains of a customer organisation, which an admin lists: mail from an
 -- unknown address at one of them creates the sender as a contact (a customer user) of

@@ -30,6 +30,16 @@
     });
   }
   document.addEventListener('htmx:beforeSwap', function (e) { prepare(e.detail.serverResponse); });
+  // An answer that arrives after its element has left the page (the page moved on, say
+  // to the ticket just taken) is dropped: its rows are for a page no longer shown. Its
+  // events fire on the detached element, which no longer tells the document.
+  document.addEventListener('htmx:beforeRequest', function (e) {
+    e.target.addEventListener('htmx:beforeSwap', function (ev) {
+      if (!document.contains(ev.target)) {
+        ev.detail.shouldSwap = false;
+      }
+    }, {once: true});
+  });
   document.addEventListener('htmx:sseBeforeMessage', function (e) { prepare(e.detail && e.detail.data); });
   // A stream too far behind to catch up event by event says "reset": the page loads again.
   document.addEventListener('htmx:sseOpen', function (e) {
@@ -54,7 +64,7 @@
   var told = 0;
   document.addEventListener('input', function (e) {
     var box = e.target;
-    if (!box.matches || !box.matches('#reply-form textarea[name="body"]') || !document.getElementById('presence')) {
+    if (!box.matches || !box.matches('#compose-form textarea[name="body"], #reply-form textarea[name="body"]') || !document.getElementById('presence')) {
       return;
     }
     var now = Date.now();
@@ -66,7 +76,7 @@
     var body = new URLSearchParams();
     body.set('state', 'replying');
     body.set('_csrf', form.querySelector('input[name="_csrf"]').value);
-    fetch(form.getAttribute('action').replace(/\/reply$/, '/presence'), {method: 'POST', body: body, credentials: 'same-origin'});
+    fetch(form.getAttribute('action').replace(/\/(reply|compose)$/, '/presence'), {method: 'POST', body: body, credentials: 'same-origin'});
   });
 })();
 
