@@ -147,7 +147,6 @@ func TestBadSearchAndCursorsAreRefused(t *testing.T) {
 	}
 	for _, path := range []string{
 		"/queue?view=all&after=0000-01-01T00:00:00Z_1",
-		"/queue/table?view=all&after=2024-01-01T00:00:00Z_0",
 		"/tickets/search?q=printer&after=0000-01-01T00:00:00Z_1",
 	} {
 		agent.Get(t, path, http.StatusBadRequest)

@@ -356,11 +356,6 @@ func (h *Handler) Queue(c echo.Context) error {
 	return h.renderQueueStatus(c, tplQueue, http.StatusOK, web.Form{})
 }
 
-// QueueTable is the queue's table alone, which the page refreshes every 30 seconds.
-func (h *Handler) QueueTable(c echo.Context) error {
-	return h.renderQueueStatus(c, tplTable, http.StatusOK, web.Form{})
-}
-
 // renderQueueStatus renders the queue of the request's query string with status; the
 // messages of form (the save-a-view form's) show beside its fields.
 func (h *Handler) renderQueueStatus(c echo.Context, tpl string, status int, sent web.Form) error {

@@ -171,15 +171,6 @@ func TestQueuePagesAndRefreshes(t *testing.T) {
 	if src, _ := first.Doc.Find("#queue-live").Attr("sse-connect"); !strings.HasPrefix(src, "/queue/live?") || !strings.Contains(src, "view=unassigned") {
 		t.Fatalf("the queue's live stream: %q", src)
 	}
-	clock.set(nov(23, 10, 0))
-	fresh := open(t, app, c, "Arrived meanwhile")
-	frag := a.Get(t, "/queue/table?view=unassigned", http.StatusOK, "HX-Request", "true")
-	if strings.Contains(frag.Body, "<html") || frag.Doc.Find("#queue-filters").Length() != 0 {
-		t.Error("the table's route sends more than the table")
-	}
-	if !strings.Contains(frag.Body, `data-ticket="`+strconv.FormatInt(fresh, 10)+`"`) && len(refs(frag, "#queue")) < 25 {
-		t.Error("the refreshed table lacks the ticket that arrived")
-	}
 }
 
 func TestBreachingSoon(t *testing.T) {
@@ -538,7 +529,7 @@ func TestStaffWithoutTicketsAreRefused(t *testing.T) {
 	app := apptest.New(t)
 	id := open(t, app, app.SignIn(t, mari), "Private matter")
 	routes := map[string]string{
-		"GET /queue": "", "GET /queue/table": "", "GET /tickets": "", "GET /tickets/new": "",
+		"GET /queue": "", "GET /tickets": "", "GET /tickets/new": "",
 		"GET " + path(id, ""): "", "POST " + path(id, "/reply"): "", "POST " + path(id, "/compose"): "",
 		"POST " + path(id, "/fields"): "", "POST " + path(id, "/take"): "", "POST " + path(id, "/close"): "",
 		"POST " + path(id, "/reopen"): "", "POST /tickets": "",

@@ -25,7 +25,6 @@ const (
 	tplAgent      = "ticket/agent"
 	tplPanel      = "ticket/agent#panel"
 	tplQueue      = "ticket/queue"
-	tplTable      = "ticket/queue#queue-table"
 	tplRow        = "ticket/queue#queue-live-row"
 	tplOrgOptions = "ticket/queue#org-options"
 )

@@ -99,7 +99,7 @@ func TestStreamAuthorisation(t *testing.T) {
 	mine := customer.Open(t, tp, http.StatusOK)
 	agent := app.SignIn(t, andres)
 	agentStream := agent.Open(t, tp, http.StatusOK)
-	agent.Post(t, path(id, "/note"), url.Values{"note": {"Internal: check the invoice"}}, http.StatusSeeOther)
+	agent.Post(t, path(id, "/compose"), url.Values{"kind": {"note"}, "body": {"Internal: check the invoice"}}, http.StatusSeeOther)
 	if e := agentStream.NextNamed(t, "message"); !strings.Contains(e.Data, `hx-select="#conversation"`) {
 		t.Errorf("the agent's stream: %+v", e)
 	}
@@ -148,14 +148,14 @@ func TestPresenceAndReplyMeanwhile(t *testing.T) {
 	page := andresC.Get(t, path(id, ""), http.StatusOK)
 	seen := page.InputValue("seen_message")
 	app.SignIn(t, mari).Post(t, path(id, "/reply"), url.Values{"body": {"Any news?"}}, http.StatusSeeOther)
-	reply := url.Values{"body": {"Here is the answer."}, "then": {"open"}, "seen_message": {seen}}
-	asked := andresC.Post(t, path(id, "/reply"), reply, http.StatusUnprocessableEntity)
+	reply := url.Values{"kind": {"reply"}, "body": {"Here is the answer."}, "then": {"open"}, "seen_message": {seen}}
+	asked := andresC.Post(t, path(id, "/compose"), reply, http.StatusUnprocessableEntity)
 	if !strings.Contains(asked.Text("#meanwhile"), "A reply arrived meanwhile") || asked.Text("#body") != "Here is the answer." ||
 		!strings.Contains(asked.Text("#conversation"), "Any news?") {
 		t.Fatalf("the question: %q, text kept %q", asked.Text("#meanwhile"), asked.Text("#body"))
 	}
 	reply.Set("seen_message", asked.InputValue("seen_message"))
-	andresC.Post(t, path(id, "/reply"), reply, http.StatusSeeOther)
+	andresC.Post(t, path(id, "/compose"), reply, http.StatusSeeOther)
 }
 
 // until reads presence events of s until one holds want (failing after 5 s of none).

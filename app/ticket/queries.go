@@ -794,7 +794,7 @@ const selectRequesterTickets = `
 SELECT t.id, t.subject, t.status, t.created_at, t.updated_at
 FROM tickets t
 WHERE t.requester_id = $1 AND t.id <> $2
-  AND (t.status IN ('new', 'open', 'waiting', 'on_hold')) = $3
+  AND (` + unresolved.SQL + `) = $3
 ORDER BY t.updated_at DESC, t.id DESC
 LIMIT $4`
 

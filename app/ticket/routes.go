@@ -38,7 +38,6 @@ func (h *Handler) Routes() []route.Route {
 		{Method: post, Path: "/queue/canned/:canned", Kind: route.Form, Rule: agents, Handler: h.UpdateCanned},
 		{Method: post, Path: "/queue/canned/:canned/delete", Kind: route.Form, Rule: agents, Handler: h.DeleteCanned},
 		{Method: get, Path: "/queue", Kind: route.Page, Rule: agents, Handler: h.Queue},
-		{Method: get, Path: "/queue/table", Kind: route.Page, Rule: agents, Handler: h.QueueTable},
 		{Method: get, Path: "/queue/live", Kind: route.Stream, Rule: agents, Handler: h.QueueLive},
 		{Method: get, Path: "/tickets/:id/live", Kind: route.Stream, Rule: both, Handler: h.TicketLive},
 		{Method: get, Path: "/tickets/:id/row", Kind: route.Page, Rule: agents, Handler: h.QueueRow},
