@@ -206,7 +206,7 @@ func freeMailID(ctx context.Context, q database.Queryer, id string) (string, err
 		return "", nil
 	}
 	var taken bool
-	if err := q.GetContext(ctx, &taken, `SELECT EXISTS (SELECT 1 FROM ticket_messages WHERE message_id = $1)`, id); err != nil {
+	if err := q.GetContext(ctx, &taken, messageIDTaken, id); err != nil {
 		return "", fmt.Errorf("ticket: mail id: %w", err)
 	}
 	if taken {

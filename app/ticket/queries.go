@@ -806,3 +806,6 @@ const insertQueueView = `INSERT INTO queue_views (owner_id, name, query, created
 
 // deleteQueueView deletes view $1 of agent $2, returning its name.
 const deleteQueueView = `DELETE FROM queue_views WHERE id = $1 AND owner_id = $2 RETURNING name`
+
+// messageIDTaken reads whether a message already carries the mail Message-ID $1.
+const messageIDTaken = `SELECT EXISTS (SELECT 1 FROM ticket_messages WHERE message_id = $1)`

@@ -347,49 +347,10 @@ func (c *change) setStatus(to Status) error {
 // one transaction; it stores what fn changed and records fn's audit events, last. When
 // fn records no event, nothing is written.
 func (s *Service) apply(ctx context.Context, actor audit.Actor, v *access.Viewer, id int64, fn func(c *change) error) error {
-	scope := ScopeOf(v)
-	if scope.None() {
+	if ScopeOf(v).None() {
 		return ErrNotFound
 	}
-	cal, err := s.calendars.Current(ctx)
-	if err != nil {
-		return err
-	}
-	fs, err := s.facts(ctx)
-	if err != nil {
-		return err
-	}
-	return database.WithTx(ctx, s.db, func(sqltx *sqlx.Tx) error {
-		tx := s.reads.Tx(sqltx)
-		st := NewStore(tx)
-		t, err := st.Lock(ctx, scope, id)
-		if err != nil {
-			return err
-		}
-		clocks, err := st.Clocks(ctx, scope, id)
-		if err != nil {
-			return err
-		}
-		c := &change{now: s.Now(), cal: cal, policies: fs.policies, choices: fs.choices, scope: scope, st: st, old: *t, t: t, oldClock: clocks, clocks: clocks}
-		if err := fn(c); err != nil {
-			return err
-		}
-		if len(c.events) == 0 {
-			return nil
-		}
-		rules, err := c.rules()
-		if err != nil {
-			return err
-		}
-		if err := st.SaveClocks(ctx, id, c.oldClock, c.clocks, cal, rules.Policy.WarnPercent); err != nil {
-			return err
-		}
-		c.t.NextDueAt, c.t.ReplyDueAt = timePtr(c.clocks.NextDue(cal)), timePtr(c.clocks.ReplyDue(cal))
-		if c.touched {
-			c.t.UpdatedAt = c.now
-		}
-		return s.save(ctx, tx, actor, v, c)
-	})
+	return database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return s.applyIn(ctx, tx, actor, v, id, fn) })
 }
 
 // save stores the ticket of change c, made by v, queues its notices and records its

@@ -52,6 +52,29 @@ func backupService(cfg *config.Config, db *sqlx.DB, place dbPlace, log *slog.Log
 		Identities: identities, Log: log, BaseURL: cfg.PublicURL.String()}), nil
 }
 
+// openBackups opens the database as its owner and returns its backup service, with the
+// backups in dir (TUGI_BACKUP_DIR when empty), for the backup commands.
+func openBackups(ctx context.Context, dir string, stderr io.Writer) (*backup.Service, *config.Config, func(), error) {
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if dir != "" {
+		cfg.Backup.Dir = dir
+	}
+	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	db, place, closeDB, err := openDatabase(ctx, cfg, log, cfg.Migrate, asOwner)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	svc, err := backupService(cfg, db, place, log)
+	if err != nil {
+		closeDB()
+		return nil, nil, nil, err
+	}
+	return svc, cfg, closeDB, nil
+}
+
 func runBackup(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("backup [--dir DIR]",
 		"Writes a backup of the whole database (attachments included) now: pg_dump of one snapshot, encrypted\n"+
@@ -62,23 +85,11 @@ func runBackup(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := config.FromEnv(os.Getenv)
-	if err != nil {
-		return err
-	}
-	if *dir != "" {
-		cfg.Backup.Dir = *dir
-	}
-	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
-	db, place, closeDB, err := openDatabase(ctx, cfg, log, cfg.Migrate, asOwner)
+	svc, cfg, closeDB, err := openBackups(ctx, *dir, stderr)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	svc, err := backupService(cfg, db, place, log)
-	if err != nil {
-		return err
-	}
 	m, err := svc.Backup(ctx)
 	if err != nil {
 		return err
@@ -118,23 +129,11 @@ func runBackupDrill(ctx context.Context, args []string, _ io.Reader, stdout, std
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := config.FromEnv(os.Getenv)
-	if err != nil {
-		return err
-	}
-	if *dir != "" {
-		cfg.Backup.Dir = *dir
-	}
-	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
-	db, place, closeDB, err := openDatabase(ctx, cfg, log, cfg.Migrate, asOwner)
+	svc, _, closeDB, err := openBackups(ctx, *dir, stderr)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	svc, err := backupService(cfg, db, place, log)
-	if err != nil {
-		return err
-	}
 	d, err := svc.DrillNewest(ctx)
 	if err != nil {
 		return err
