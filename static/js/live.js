@@ -30,10 +30,15 @@
     });
   }
   document.addEventListener('htmx:beforeSwap', function (e) { prepare(e.detail.serverResponse); });
-  // An answer that arrives after its element has left the page (the page moved on, say
-  // to the ticket just taken) is dropped: its rows are for a page no longer shown. Its
-  // events fire on the detached element, which no longer tells the document.
+  // A stream's fetch whose answer arrives after the page moved on (say to the ticket just
+  // taken) is dropped: its rows are for a page no longer shown. Its events fire on the
+  // detached element, which no longer tells the document.
   document.addEventListener('htmx:beforeRequest', function (e) {
+    // Only a stream's own fetches: a form whose row a live update replaced still sends
+    // the person where they asked to go.
+    if (!e.target.closest || !e.target.closest('[sse-connect]')) {
+      return;
+    }
     e.target.addEventListener('htmx:beforeSwap', function (ev) {
       if (!document.contains(ev.target)) {
         ev.detail.shouldSwap = false;
