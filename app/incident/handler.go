@@ -977,17 +977,7 @@ func (h *Handler) Download(c echo.Context) error {
 		return err
 	}
 	defer r.Close()
-	hd := c.Response().Header()
-	hd.Set(echo.HeaderContentDisposition, contentDisposition(e.Filename))
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Content-Security-Policy", "sandbox; default-src 'none'")
-	hd.Set("Cache-Control", "private, no-store")
-	hd.Set(echo.HeaderContentLength, strconv.FormatInt(e.Size, 10))
-	ct := e.ContentType
-	if ct == "" {
-		ct = echo.MIMEOctetStream
-	}
-	return c.Stream(http.StatusOK, ct, r)
+	return ticket.SendFile(c, e.Filename, e.ContentType, e.Size, r)
 }
 
 type reviewForm struct {
@@ -1181,25 +1171,4 @@ func filesLost(c echo.Context, form *web.Form, field string, files []ticket.File
 	if form.Invalid() && len(files) > 0 {
 		form.Fail(field, i18n.T(web.ViewerOf(c).Lang, "Your files were not sent yet: choose them again, as a browser cannot keep them."))
 	}
-}
-
-// contentDisposition names a download: an attachment, with the name in RFC 5987 form and
-// an ASCII stand-in for old browsers.
-func contentDisposition(name string) string {
-	var ascii, ext strings.Builder
-	for _, r := range name {
-		if r < 0x80 && r >= 0x20 && r != '"' && r != '\\' && r != 0x7f {
-			ascii.WriteRune(r)
-		} else {
-			ascii.WriteByte('_')
-		}
-	}
-	for _, b := range []byte(name) {
-		if b < 0x80 && (b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte("!#$&+-.^_`|~", b) >= 0) {
-			ext.WriteByte(b)
-		} else {
-			ext.WriteString("%" + strings.ToUpper(strconv.FormatInt(int64(b)|0x100, 16)[1:]))
-		}
-	}
-	return `attachment; filename="` + ascii.String() + `"; filename*=UTF-8''` + ext.String()
 }
