@@ -404,7 +404,7 @@ func TestOnlyThePartiesAndAgentsReadAChat(t *testing.T) {
 	if err := app.DB.Get(&otherOrg, `SELECT id FROM organisations WHERE name = 'Second Customer AS'`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := live.Publish(context.Background(), app.DB, live.Event{Topic: "chat:" + itoa(id), Kind: "chat.message", Org: otherOrg,
+	if err := live.Publish(context.Background(), app.DB, live.Event{Topic: "chat:" + itoa(id), Kind: "chat.message", Org: otherOrg,
 		Data: map[string]any{"chat": id}}); err != nil {
 		t.Fatal(err)
 	}

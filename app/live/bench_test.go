@@ -138,8 +138,7 @@ func openStreams(ps []*process) int {
 // sendNow publishes an event whose data is the time it is published at.
 func sendNow(b *testing.B, db *sqlx.DB) {
 	err := database.WithTx(context.Background(), db, func(tx *sqlx.Tx) error {
-		_, err := live.Publish(context.Background(), tx, live.Event{Topic: "bench", Kind: "tick", Data: time.Now().UnixNano()})
-		return err
+		return live.Publish(context.Background(), tx, live.Event{Topic: "bench", Kind: "tick", Data: time.Now().UnixNano()})
 	})
 	if err != nil {
 		b.Fatal(err)

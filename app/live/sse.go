@@ -79,8 +79,12 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, st Stream) error {
 	if err := out.comment("retry: 2000"); err != nil {
 		return nil
 	}
-	var replayed map[int64]bool // sent from the table, and maybe buffered live too
+	// sent is the id the stream is at: events at or below it were sent from the table
+	// (and may come again from the live buffer, subscribed before the replay: skipped).
+	// Ids are given in commit order, so nothing below it can still come.
+	var sent int64
 	if after, ok := startAfter(r, st.After); ok {
+		sent = after
 		ms, err := h.replay(ctx, st.Topics, after)
 		if err != nil {
 			h.log.Error("live: replay", "error", err)
@@ -97,11 +101,10 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, st Stream) error {
 			if err := out.send(Frame{Event: "reset", Data: "reset"}, latest); err != nil {
 				return nil
 			}
-			ms = nil
+			ms, sent = nil, latest
 		}
-		replayed = make(map[int64]bool, len(ms))
 		for _, m := range ms {
-			replayed[m.ID] = true
+			sent = m.ID
 			if err := h.sendOne(ctx, out, st, m); err != nil {
 				return nil
 			}
@@ -115,14 +118,16 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, st Stream) error {
 	for {
 		select {
 		case m := <-s.ch:
-			if replayed[m.ID] {
-				continue
+			if m.ID != 0 {
+				if m.ID <= sent {
+					continue
+				}
+				sent = m.ID
 			}
 			if err := h.sendOne(ctx, out, st, m); err != nil {
 				return nil
 			}
 		case <-beat.C:
-			replayed = nil // by now every replayed event has passed the live buffer
 			if err := out.comment(""); err != nil {
 				return nil
 			}
