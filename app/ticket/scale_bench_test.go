@@ -775,6 +775,7 @@ func bareServer(b *testing.B, db *sqlx.DB, agent, customer *access.Viewer, queue
 	for _, r := range queue {
 		item := ticket.NewQueueItem(r, "en", true)
 		item.Due, item.DueClass, item.Updated = short(*r.NextDueAt), "ok", short(r.UpdatedAt)
+		item.TurnsWarnAt, item.TurnsDueAt = "2026-11-27T09:00:00Z", "2026-11-27T13:00:00Z"
 		qp.Rows = append(qp.Rows, item)
 	}
 	ld := ticket.ListData{Next: "after=x_1"}
