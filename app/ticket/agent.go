@@ -322,19 +322,19 @@ type QueueItem struct {
 	Requester     string
 	Due           string // when its nearest clock is due, from now: "in 2 h", "overdue 15 min"
 	DueAt         string // that time itself, in the calendar's zone (shown on hover)
-	// TurnsWarnAt and TurnsDueAt are the instants (RFC 3339) a running clock's cell turns
-	// amber and red, "" once it has: the open page changes its colour by itself
-	// (static/js/live.js), as the ticket page's clocks do.
-	TurnsWarnAt, TurnsDueAt string
-	Updated                 string // when it last changed
-	Take                    bool   // the viewer can take it: an agent, and not theirs already
-	TakeLabel               string // "Take it", or "Take over" when a colleague has it; translated
-	SeenAssignee            string // the assignee's id as the page shows it, for "Take it"
-	Selected                bool   // chosen for a bulk action (kept when the table refreshes)
-	Live                    bool   // rendered alone for the live queue: it replaces its row or goes on top
+	Updated       string // when it last changed
+	Take          bool   // the viewer can take it: an agent, and not theirs already
+	TakeLabel     string // "Take it", or "Take over" when a colleague has it; translated
+	SeenAssignee  string // the assignee's id as the page shows it, for "Take it"
+	Selected      bool   // chosen for a bulk action (kept when the table refreshes)
+	Live          bool   // rendered alone for the live queue: it replaces its row or goes on top
 	// What the row prints in the viewer's language, so that the "queue-row" template
 	// needs nothing but the row (a live update renders one row alone).
 	CSRF, NobodyText, PausedText, SelectLabel string
+	// TurnsWarnAt and TurnsDueAt are the instants (RFC 3339) a running clock's due cell
+	// turns amber and red, "" once it has: the open page changes its colour by itself
+	// (static/js/live.js), as the ticket page's clocks do.
+	TurnsWarnAt, TurnsDueAt string
 }
 
 // NewQueueItem is the row of r for an agent viewer in lang.
