@@ -29,6 +29,12 @@ type Stream struct {
 	// ?after=: the events after this id are sent first (Hub.Position when the page was
 	// rendered), 0 for only those from now on.
 	After int64
+	// Snapshot, when set, is sent each time the stream opens — a page's first connection
+	// and every reconnect of its browser — after the replay and before anything live:
+	// frames (without ids) that bring the page up to date as a whole, its current state
+	// and what signals told, which are never replayed ("typing"). A frame with no data
+	// sends nothing. It may read the database briefly.
+	Snapshot func(ctx context.Context) ([]Frame, error)
 	// Opened runs once the stream is open and subscribed (to announce presence, say),
 	// Beat on every heartbeat, Closed when it ends. Any may be nil.
 	Opened, Beat, Closed func()
@@ -106,6 +112,21 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, st Stream) error {
 		for _, m := range ms {
 			sent = m.ID
 			if err := h.sendOne(ctx, out, st, m); err != nil {
+				return nil
+			}
+		}
+	}
+	if st.Snapshot != nil {
+		fs, err := st.Snapshot(ctx)
+		if err != nil {
+			h.log.Error("live: snapshot", "topics", st.Topics, "error", err)
+			return nil // the client reconnects and asks again
+		}
+		for _, f := range fs {
+			if f.Data == "" {
+				continue
+			}
+			if err := out.send(f, 0); err != nil {
 				return nil
 			}
 		}
