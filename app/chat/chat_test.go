@@ -146,6 +146,40 @@ func TestPerAgentLimit(t *testing.T) {
 	if p := a.Post(t, "/queue/chats/"+itoa(second)+"/accept", nil, http.StatusSeeOther); p.Location() != chatPath(second) {
 		t.Errorf("accept after ending one: %q", p.Location())
 	}
+	a.Post(t, chatPath(second, "/end"), nil, http.StatusSeeOther)
+
+	// Kadri accepts two chats at the same moment, from two browsers: with a limit of one,
+	// one accept passes.
+	for round := range 3 {
+		third := start(t, app.SignIn(t, mari), "Third "+itoa(int64(round)))
+		fourth := start(t, app.SignIn(t, jaan), "Fourth "+itoa(int64(round)))
+		tabs := []*apptest.Client{app.SignIn(t, kadri), app.SignIn(t, kadri)}
+		for _, k := range tabs {
+			k.CSRF()
+		}
+		var wg sync.WaitGroup
+		got := make([]*apptest.Page, 2)
+		errs := make([]error, 2)
+		for i, id := range []int64{third, fourth} {
+			wg.Go(func() { got[i], errs[i] = tabs[i].TryPost("/queue/chats/"+itoa(id)+"/accept", url.Values{}) })
+		}
+		wg.Wait()
+		won := 0
+		for i, id := range []int64{third, fourth} {
+			if errs[i] != nil || got[i].Status != http.StatusSeeOther {
+				t.Fatalf("accept: %v %v", got[i], errs[i])
+			}
+			if got[i].Location() == chatPath(id) {
+				won++
+			}
+		}
+		if n := count(t, app.DB, `SELECT count(*) FROM chats c JOIN users u ON u.id = c.agent_id WHERE u.email = $1 AND c.state = 'active'`, kadri); won != 1 || n != 1 {
+			t.Errorf("round %d: %d accepts passed, Kadri holds %d chats, with a limit of one", round, won, n)
+		}
+		// Each customer ends theirs (one customer has one open chat at a time).
+		app.SignIn(t, mari).Post(t, chatPath(third, "/end"), nil, http.StatusSeeOther)
+		app.SignIn(t, jaan).Post(t, chatPath(fourth, "/end"), nil, http.StatusSeeOther)
+	}
 }
 
 // Nothing the customer typed is lost: a chat nobody answered in time, and a message

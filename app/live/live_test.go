@@ -379,3 +379,68 @@ func TestReconnectBetweenOutOfOrderCommits(t *testing.T) {
 		c.none(t, 300*time.Millisecond)
 	}
 }
+
+// An idle stream holds no database connection (only the hub's listener does, apart from
+// the pool), and gets a heartbeat — a comment line — so proxies do not close it.
+func TestIdleStreamsHoldNoConnectionAndBeat(t *testing.T) {
+	db, dsn := newDB(t)
+	p := start(t, db, dsn)
+	publish(t, db, live.Event{Topic: "queue", Kind: "n", Data: 0})
+	var readers []*bufio.Reader
+	for range 20 {
+		// Half of them start with a replay from the table, which uses the pool briefly.
+		req, err := http.NewRequest(http.MethodGet, p.url+"?topic=queue", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(readers)%2 == 0 {
+			req.Header.Set("Last-Event-ID", "0")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("stream: %v %v", resp, err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		readers = append(readers, bufio.NewReader(resp.Body))
+	}
+	for deadline := time.Now().Add(5 * time.Second); p.hub.Open() < 20; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d streams open", p.hub.Open())
+		}
+	}
+	// A stream is subscribed before its replay: give the replays time to end, on a busy
+	// machine, and then none may hold a connection.
+	for deadline := time.Now().Add(5 * time.Second); db.Stats().InUse != 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("20 idle streams hold %d of the pool's connections", db.Stats().InUse)
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // a heartbeat and then some
+	if n := db.Stats().InUse; n != 0 {
+		t.Errorf("20 idle streams hold %d of the pool's connections", n)
+	}
+	for i, r := range readers {
+		beat := make(chan bool, 1)
+		go func() {
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					beat <- false
+					return
+				}
+				if line == ":\n" {
+					beat <- true
+					return
+				}
+			}
+		}()
+		select {
+		case ok := <-beat:
+			if !ok {
+				t.Fatalf("stream %d ended without a heartbeat", i)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatalf("stream %d: no heartbeat within 2 s (every 200 ms here)", i)
+		}
+	}
+}
