@@ -574,3 +574,34 @@ func TestChatStreamSnapshotAfterReconnect(t *testing.T) {
 		t.Errorf("the chat's facts do not name the agent: %q", s)
 	}
 }
+
+// The wait a customer is told is honest: nothing while fewer than three chats were
+// answered in the last seven days; then the median wait of those, for each chat ahead
+// and theirs.
+func TestWaitEstimateIsHonest(t *testing.T) {
+	t.Parallel()
+	app, clk := newApp(t)
+	a := app.SignIn(t, andres)
+	for i, wait := range []time.Duration{40 * time.Second, 80 * time.Second, 60 * time.Second} {
+		c := app.SignIn(t, mari)
+		id := start(t, c, "Question "+itoa(int64(i)))
+		if p := c.Get(t, chatPath(id), http.StatusOK); p.Doc.Find("#chat-estimate").Length() != 0 {
+			t.Errorf("with %d chats answered, an estimate: %q", i, p.Text("#chat-estimate"))
+		}
+		clk.add(wait)
+		a.Post(t, "/queue/chats/"+itoa(id)+"/accept", nil, http.StatusSeeOther)
+		a.Post(t, chatPath(id, "/end"), nil, http.StatusSeeOther)
+	}
+	first := start(t, app.SignIn(t, jaan), "First in the queue")
+	if got := app.SignIn(t, jaan).Get(t, chatPath(first), http.StatusOK).Text("#chat-estimate"); got != "Expected wait: about 1 minute, from the waits of the last seven days." {
+		t.Errorf("first in the queue is told %q", got)
+	}
+	second := start(t, app.SignIn(t, mari), "Second in the queue")
+	p := app.SignIn(t, mari).Get(t, chatPath(second), http.StatusOK)
+	if got := p.Text("#chat-place"); got != "You are number 2 in the queue." {
+		t.Errorf("place: %q", got)
+	}
+	if got := p.Text("#chat-estimate"); got != "Expected wait: about 2 minutes, from the waits of the last seven days." {
+		t.Errorf("second in the queue is told %q", got)
+	}
+}

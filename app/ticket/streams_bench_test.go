@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"regexp"
 	"runtime/debug"
 	"slices"
@@ -33,10 +32,12 @@ import (
 // ticket pages, on the real `tugi serve` in its own process) idle but for their
 // heartbeats, and with those streams carrying ticket changes at a steady
 // changesPerSecond (each to every queue: 800 deliveries, and its ticket's page). It also
-// reports the memory the server holds per open stream (its resident set with the streams
-// open, less before) and, while changes flow, the delivery latency from publishing a
-// change (its transaction and commit, in this process, as another tugi serve would) to
-// its receipt by the queues' clients through the server. A database of 10,000 tickets (BenchmarkScale's
+// reports the memory the server holds per open stream (its Go heap and stacks in use with
+// the streams open, less before, from its /metrics; the streams open first, on a fresh
+// server) and, while changes flow, the delivery latency from publishing a change (its
+// transaction and commit, in this process, as another tugi serve would) to its receipt
+// by the queues' clients through the server. Then the streams close, and the pages are
+// measured without them. A database of 10,000 tickets (BenchmarkScale's
 // fill, smaller) is enough: the streams' cost does not depend on the tables'.
 //
 //	go test -run '^$' -bench PagesWithStreams -timeout 30m ./app/ticket
@@ -86,7 +87,6 @@ func BenchmarkPagesWithStreams(b *testing.B) {
 	bin := buildTugi(b)
 	base, logName, stopServe := serveTugi(b, bin, dsn)
 	defer stopServe()
-	pid := processOf(b, bin)
 	cookies := signIn(b, base, agentEmail)
 	bare := bareServer(b, db, agent, customer, queue, list, found, ticketID)
 
@@ -129,11 +129,9 @@ func BenchmarkPagesWithStreams(b *testing.B) {
 		}
 	}
 
-	measure("no-streams")
-
 	// 1,000 streams: 800 queues, 200 ticket pages, as one agent's tabs (each a
 	// connection of its own, as a browser over HTTP/1.1 opens).
-	rssBefore := residentKiB(b, pid)
+	memBefore, goBefore, gcBefore := goFigures(b, base)
 	host := strings.TrimPrefix(base, "http://")
 	var cookieHeader []string
 	for _, c := range cookies {
@@ -149,12 +147,13 @@ func BenchmarkPagesWithStreams(b *testing.B) {
 	rowRef := regexp.MustCompile(`hx-get="/tickets/(\d+)/row`)
 	const streams, queues = 1000, 800
 	conns := make([]net.Conn, 0, streams)
-	defer func() {
+	closeAll := func() {
 		for _, c := range conns {
 			c.Close()
 		}
 		wg.Wait()
-	}()
+	}
+	defer closeAll()
 	for i := range streams {
 		path := "/queue/live?view=unassigned"
 		if i >= queues {
@@ -190,10 +189,11 @@ func BenchmarkPagesWithStreams(b *testing.B) {
 		})
 	}
 	time.Sleep(2 * time.Second) // the streams' presence signals settle
-	rssAfter := residentKiB(b, pid)
-	perStream := float64(rssAfter-rssBefore) / streams
-	say("\n%d streams open (%d queues, %d ticket pages): tugi serve's resident set %d KiB, was %d: %.1f KiB per stream",
-		streams, queues, streams-queues, rssAfter, rssBefore, perStream)
+	memAfter, goAfter, gcAfter := goFigures(b, base)
+	perStream := (memAfter - memBefore) / streams / 1024
+	say("\n%d streams open (%d queues, %d ticket pages): tugi serve's heap and stacks in use grew by %.1f MiB, %.1f KiB per stream, "+
+		"its goroutines by %.0f; %.0f collections meanwhile (with none, what opening the streams left as garbage counts too: an upper bound)",
+		streams, queues, streams-queues, (memAfter-memBefore)/(1<<20), perStream, goAfter-goBefore, gcAfter-gcBefore)
 	b.ReportMetric(perStream, "KiB/stream")
 
 	measure("1000-streams-idle")
@@ -241,6 +241,18 @@ func BenchmarkPagesWithStreams(b *testing.B) {
 		published.Load(), received.Load(), want, 100*float64(want-received.Load())/float64(want), q(0.5), q(0.99))
 	b.ReportMetric(q(0.5), "p50-ms")
 	b.ReportMetric(q(0.99), "p99-ms")
+
+	closeAll()
+	conns = nil
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if _, g, _ := goFigures(b, base); g < goBefore+10 {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("the server's streams did not end within 30 s of their clients leaving")
+		}
+	}
+	measure("no-streams")
 	b.ReportMetric(0, "ns/op")
 }
 
@@ -261,38 +273,39 @@ func publishChange(ctx context.Context, db *sqlx.DB, id int64) error {
 	})
 }
 
-// processOf finds the process running the binary bin (a path of this benchmark's own).
-func processOf(b *testing.B, bin string) int {
-	dirs, err := filepath.Glob("/proc/[0-9]*/cmdline")
+// goFigures reads, from the /metrics of the server at base (answered on loopback), the
+// Go runtime's heap and stacks in use, its goroutines and its collections so far.
+func goFigures(b *testing.B, base string) (inUse, goroutines, collections float64) {
+	res, err := http.Get(base + "/metrics")
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, d := range dirs {
-		cmd, err := os.ReadFile(d)
-		if err == nil && strings.HasPrefix(string(cmd), bin+"\x00") {
-			pid, _ := strconv.Atoi(strings.Split(d, "/")[2])
-			return pid
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		b.Fatalf("/metrics: %s", res.Status)
+	}
+	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case "go_memstats_heap_inuse_bytes", "go_memstats_stack_inuse_bytes":
+			inUse += v
+		case "go_goroutines":
+			goroutines = v
+		case "go_gc_duration_seconds_count":
+			collections = v
 		}
 	}
-	b.Fatalf("no process runs %s", bin)
-	return 0
-}
-
-// residentKiB is the resident set of process pid, in KiB.
-func residentKiB(b *testing.B, pid int) int64 {
-	status, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		b.Fatal(err)
+	if inUse == 0 || goroutines == 0 {
+		b.Fatal("/metrics lacks Go's figures")
 	}
-	for line := range strings.Lines(string(status)) {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			if err != nil {
-				b.Fatal(err)
-			}
-			return n
-		}
-	}
-	b.Fatalf("no VmRSS for process %d", pid)
-	return 0
+	return inUse, goroutines, collections
 }
