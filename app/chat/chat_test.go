@@ -146,6 +146,40 @@ func TestPerAgentLimit(t *testing.T) {
 	if p := a.Post(t, "/queue/chats/"+itoa(second)+"/accept", nil, http.StatusSeeOther); p.Location() != chatPath(second) {
 		t.Errorf("accept after ending one: %q", p.Location())
 	}
+	a.Post(t, chatPath(second, "/end"), nil, http.StatusSeeOther)
+
+	// Kadri accepts two chats at the same moment, from two browsers: with a limit of one,
+	// one accept passes.
+	for round := range 3 {
+		third := start(t, app.SignIn(t, mari), "Third "+itoa(int64(round)))
+		fourth := start(t, app.SignIn(t, jaan), "Fourth "+itoa(int64(round)))
+		tabs := []*apptest.Client{app.SignIn(t, kadri), app.SignIn(t, kadri)}
+		for _, k := range tabs {
+			k.CSRF()
+		}
+		var wg sync.WaitGroup
+		got := make([]*apptest.Page, 2)
+		errs := make([]error, 2)
+		for i, id := range []int64{third, fourth} {
+			wg.Go(func() { got[i], errs[i] = tabs[i].TryPost("/queue/chats/"+itoa(id)+"/accept", url.Values{}) })
+		}
+		wg.Wait()
+		won := 0
+		for i, id := range []int64{third, fourth} {
+			if errs[i] != nil || got[i].Status != http.StatusSeeOther {
+				t.Fatalf("accept: %v %v", got[i], errs[i])
+			}
+			if got[i].Location() == chatPath(id) {
+				won++
+			}
+		}
+		if n := count(t, app.DB, `SELECT count(*) FROM chats c JOIN users u ON u.id = c.agent_id WHERE u.email = $1 AND c.state = 'active'`, kadri); won != 1 || n != 1 {
+			t.Errorf("round %d: %d accepts passed, Kadri holds %d chats, with a limit of one", round, won, n)
+		}
+		// Each customer ends theirs (one customer has one open chat at a time).
+		app.SignIn(t, mari).Post(t, chatPath(third, "/end"), nil, http.StatusSeeOther)
+		app.SignIn(t, jaan).Post(t, chatPath(fourth, "/end"), nil, http.StatusSeeOther)
+	}
 }
 
 // Nothing the customer typed is lost: a chat nobody answered in time, and a message
@@ -386,12 +420,34 @@ func TestOnlyThePartiesAndAgentsReadAChat(t *testing.T) {
 		for _, path := range []string{chatPath(id), chatPath(id, "/messages"), chatPath(id, "/status")} {
 			c.Get(t, path, tt.want)
 		}
+		// The agents' stream of waiting chats is for agents alone.
+		queueStream := http.StatusForbidden
+		if tt.who == andres || tt.who == kadri {
+			queueStream = http.StatusOK
+		}
+		if queueStream == http.StatusOK {
+			c.Open(t, "/queue/chats/live", http.StatusOK).Close()
+		} else {
+			c.Open(t, "/queue/chats/live", queueStream)
+		}
 		if tt.want == http.StatusOK {
-			c.Open(t, chatPath(id, "/live"), http.StatusOK).Close()
+			openChat(t, c, id).Close()
+			openChat(t, c, id, "Last-Event-ID", "0").Close()
 			continue
 		}
+		// Refused as it opens, a reconnect (Last-Event-ID: its replay) as much as a first
+		// connection.
 		c.Open(t, chatPath(id, "/live"), tt.want)
+		c.Open(t, chatPath(id, "/live"), tt.want, "Last-Event-ID", "0")
 		c.Post(t, chatPath(id, "/messages"), url.Values{"body": {"intruder"}}, tt.want)
+	}
+	// Another organisation's chat, by its id, is as unknown to mari as a chat that is not.
+	theirs := start(t, app.SignIn(t, jaan), "Their question")
+	for _, other := range []int64{theirs, theirs + 1000} {
+		m := app.SignIn(t, mari)
+		m.Get(t, chatPath(other), http.StatusNotFound)
+		m.Open(t, chatPath(other, "/live"), http.StatusNotFound)
+		m.Open(t, chatPath(other, "/live"), http.StatusNotFound, "Last-Event-ID", "0")
 	}
 	if n := count(t, app.DB, `SELECT count(*) FROM chat_messages WHERE body = 'intruder'`); n != 0 {
 		t.Error("an outsider wrote in the chat")
@@ -399,12 +455,12 @@ func TestOnlyThePartiesAndAgentsReadAChat(t *testing.T) {
 
 	// Each event is checked again: an event on the chat's topic that tells of another
 	// organisation never reaches the chat's customer.
-	s := app.SignIn(t, mari).Open(t, chatPath(id, "/live"), http.StatusOK)
+	s := openChat(t, app.SignIn(t, mari), id)
 	var otherOrg int64
 	if err := app.DB.Get(&otherOrg, `SELECT id FROM organisations WHERE name = 'Second Customer AS'`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := live.Publish(context.Background(), app.DB, live.Event{Topic: "chat:" + itoa(id), Kind: "chat.message", Org: otherOrg,
+	if err := live.Publish(context.Background(), app.DB, live.Event{Topic: "chat:" + itoa(id), Kind: "chat.message", Org: otherOrg,
 		Data: map[string]any{"chat": id}}); err != nil {
 		t.Fatal(err)
 	}
@@ -424,8 +480,8 @@ func TestMessagesCrossProcesses(t *testing.T) {
 	cust := app.SignIn(t, mari)
 	id := start(t, cust, "Is anyone there?")
 	ag := app.SignIn(t, andres).On(other)
-	custStream := cust.Open(t, chatPath(id, "/live"), http.StatusOK)
-	agStream := ag.Open(t, chatPath(id, "/live"), http.StatusOK)
+	custStream := openChat(t, cust, id)
+	agStream := openChat(t, ag, id)
 
 	ag.Post(t, "/queue/chats/"+itoa(id)+"/accept", nil, http.StatusSeeOther)
 	if e := next(custStream, "state", time.Second); e == "" {
@@ -471,5 +527,81 @@ func TestLeavingAMessageTwiceIsOnce(t *testing.T) {
 	}
 	if n := count(t, app.DB, `SELECT count(*) FROM tickets WHERE channel = 'chat'`); n != 1 {
 		t.Errorf("%d tickets from one message", n)
+	}
+}
+
+// A chat's stream that opens again after the customer's connection dropped brings the
+// page up to date as a whole: the page reads the state again (the agent who accepted it,
+// that it ended, and the message form goes), the messages (the agent's, and what the
+// agent has seen of the customer's), and "typing…" is cleared.
+func TestChatStreamSnapshotAfterReconnect(t *testing.T) {
+	t.Parallel()
+	app, _ := newApp(t)
+	cust, ag := app.SignIn(t, mari), app.SignIn(t, andres)
+	id := start(t, cust, "Hello?")
+	first := openChat(t, cust, id)
+	ag.Post(t, "/queue/chats/"+itoa(id)+"/accept", nil, http.StatusSeeOther)
+	accepted := first.NextNamed(t, "state")
+	first.Close()
+
+	// While the customer's page is not connected: the agent types, reads the customer's
+	// message, answers and ends the chat.
+	ag.Get(t, chatPath(id, "/typing"), http.StatusNoContent)
+	if got := ag.Get(t, chatPath(id), http.StatusOK).Text(".chat-message:last-child .body"); got != "Hello?" {
+		t.Fatalf("the agent reads %q", got)
+	}
+	ag.Post(t, chatPath(id, "/messages"), url.Values{"body": {"Andres here. Solved, I think."}}, http.StatusSeeOther)
+	ag.Post(t, chatPath(id, "/end"), nil, http.StatusSeeOther)
+
+	again := openChat(t, cust, id, "Last-Event-ID", accepted.ID)
+	again.Close()
+	status := cust.Get(t, chatPath(id, "/status"), http.StatusOK, "HX-Request", "true")
+	if s := status.Text("#chat-state"); s != "Chat ended" {
+		t.Errorf("the state reads %q, want Chat ended", s)
+	}
+	if status.Doc.Find(`#chat-compose[hx-swap-oob="delete"]`).Length() != 1 {
+		t.Error("the ended chat's state does not take the message form away")
+	}
+	msgs := cust.Get(t, chatPath(id, "/messages"), http.StatusOK, "HX-Request", "true")
+	if s := msgs.Text(".chat-message:last-child .body"); s != "Andres here. Solved, I think." {
+		t.Errorf("the last message reads %q", s)
+	}
+	if s := msgs.Text(".chat-message.mine .receipt"); s != "Seen" {
+		t.Errorf("the customer's message is marked %q, want Seen (the agent read it)", s)
+	}
+	// Before it ended, the page's full state named the agent.
+	if s := cust.Get(t, chatPath(id), http.StatusOK).Text("#chat-facts"); !strings.Contains(s, "Andres") {
+		t.Errorf("the chat's facts do not name the agent: %q", s)
+	}
+}
+
+// The wait a customer is told is honest: nothing while fewer than three chats were
+// answered in the last seven days; then the median wait of those, for each chat ahead
+// and theirs.
+func TestWaitEstimateIsHonest(t *testing.T) {
+	t.Parallel()
+	app, clk := newApp(t)
+	a := app.SignIn(t, andres)
+	for i, wait := range []time.Duration{40 * time.Second, 80 * time.Second, 60 * time.Second} {
+		c := app.SignIn(t, mari)
+		id := start(t, c, "Question "+itoa(int64(i)))
+		if p := c.Get(t, chatPath(id), http.StatusOK); p.Doc.Find("#chat-estimate").Length() != 0 {
+			t.Errorf("with %d chats answered, an estimate: %q", i, p.Text("#chat-estimate"))
+		}
+		clk.add(wait)
+		a.Post(t, "/queue/chats/"+itoa(id)+"/accept", nil, http.StatusSeeOther)
+		a.Post(t, chatPath(id, "/end"), nil, http.StatusSeeOther)
+	}
+	first := start(t, app.SignIn(t, jaan), "First in the queue")
+	if got := app.SignIn(t, jaan).Get(t, chatPath(first), http.StatusOK).Text("#chat-estimate"); got != "Expected wait: about 1 minute, from the waits of the last seven days." {
+		t.Errorf("first in the queue is told %q", got)
+	}
+	second := start(t, app.SignIn(t, mari), "Second in the queue")
+	p := app.SignIn(t, mari).Get(t, chatPath(second), http.StatusOK)
+	if got := p.Text("#chat-place"); got != "You are number 2 in the queue." {
+		t.Errorf("place: %q", got)
+	}
+	if got := p.Text("#chat-estimate"); got != "Expected wait: about 2 minutes, from the waits of the last seven days." {
+		t.Errorf("second in the queue is told %q", got)
 	}
 }

@@ -200,6 +200,9 @@ type ChatPage struct {
 	CanKeep    bool        // an agent may keep the transcript as a ticket
 	TicketPath string      // where the transcript is kept, once it is
 	TicketRef  string
+	// Fragment: the state alone, which the page asks for when the stream tells of a
+	// change; once the chat has ended it also takes the message form away.
+	Fragment bool
 }
 
 // StatusView is the chat's state as its page tells it.
@@ -437,7 +440,7 @@ func (h *Handler) Status(c echo.Context) error {
 		return err
 	}
 	p := h.render.NewPage(c, "Chat with support")
-	p.Data = ChatPage{Chat: ch, Status: sv, Party: sv.Party}
+	p.Data = ChatPage{Chat: ch, Status: sv, Party: sv.Party, Fragment: true}
 	c.Response().Header().Set("Vary", "HX-Request")
 	return c.Render(http.StatusOK, tplStatus, p)
 }
@@ -658,7 +661,19 @@ func (h *Handler) Live(c echo.Context) error {
 		Render: func(_ context.Context, m live.Message) (live.Frame, error) {
 			return chatFrame(v, m)
 		},
+		Snapshot: func(context.Context) ([]live.Frame, error) { return chatSnapshot, nil },
 	})
+}
+
+// chatSnapshot is what a chat's stream sends each time it opens or reconnects, so that
+// nothing on the page is stale, whatever it missed: the page reads its state again (the
+// parties, the place in the queue, whether it ended), its messages (with what the other
+// side has seen), and "typing…" is cleared (a signal, never replayed: if the other side
+// still types, the next one comes within two seconds).
+var chatSnapshot = []live.Frame{
+	{Event: "state", Data: "snapshot"},
+	{Event: "message", Data: "snapshot"},
+	{Event: "typing", Data: `<span class="typing-none"></span>`},
 }
 
 // chatFrame is what a chat's event sends to v: "message" (the messages are read again),

@@ -122,3 +122,21 @@ func next(s *apptest.Stream, name string, d time.Duration) string {
 		}
 	}
 }
+
+// openChat opens chat id's stream for c and checks what it sends first, each time it
+// opens: the snapshot that makes the page read its state and messages again and clears
+// "typing…". header is sent with the request (Last-Event-ID: a reconnect).
+func openChat(t *testing.T, c *apptest.Client, id int64, header ...string) *apptest.Stream {
+	t.Helper()
+	s := c.Open(t, chatPath(id, "/live"), http.StatusOK, header...)
+	want := map[string]string{"state": "snapshot", "message": "snapshot", "typing": `<span class="typing-none"></span>`}
+	for len(want) > 0 {
+		e := s.Next(t)
+		if e.ID == "" && want[e.Name] == e.Data {
+			delete(want, e.Name)
+		} else if e.ID == "" {
+			t.Fatalf("the snapshot sent %+v", e)
+		}
+	}
+	return s
+}

@@ -244,14 +244,12 @@ func publish(ctx context.Context, q database.Queryer, c *Chat, kind string, data
 		data = map[string]any{}
 	}
 	data["chat"] = c.ID
-	_, err := live.Publish(ctx, q, live.Event{Topic: Topic(c.ID), Kind: kind, Org: c.OrgID, Data: data})
-	return err
+	return live.Publish(ctx, q, live.Event{Topic: Topic(c.ID), Kind: kind, Org: c.OrgID, Data: data})
 }
 
 // publishQueue tells the agents that the list of chats changed (staff only: Org 0).
 func publishQueue(ctx context.Context, q database.Queryer, c *Chat, kind string) error {
-	_, err := live.Publish(ctx, q, live.Event{Topic: QueueTopic, Kind: kind, Data: map[string]any{"chat": c.ID}})
-	return err
+	return live.Publish(ctx, q, live.Event{Topic: QueueTopic, Kind: kind, Data: map[string]any{"chat": c.ID}})
 }
 
 // Start starts a chat of the customer v with their first message, while chat is offered

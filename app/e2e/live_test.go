@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,7 +15,8 @@ import (
 
 // TestLive runs the live pages in the browser across two processes on one database:
 // two agents on one ticket see each other's presence (viewing, then replying), and a
-// ticket a customer opens on one process appears on the other's open queue, marked.
+// ticket a customer opens on one process appears on the other's open queue, marked; a due
+// cell of the open queue turns amber and red at its instants.
 func TestLive(t *testing.T) {
 	app := apptest.New(t)
 	beside := app.Beside(t)
@@ -52,8 +54,26 @@ func TestLive(t *testing.T) {
 
 	queue := newTabWithin(t, b, app, 2*time.Minute)
 	queue.signIn("agent@tugi.example")
+	// The first ticket's nearest clock warns in 15 s and is due in 30 s: its due cell
+	// turns amber and then red while the queue stays open, without a reload or an event.
+	id := strings.TrimPrefix(ticket, "/tickets/")
+	warnAt, dueAt := time.Now().Add(15*time.Second), time.Now().Add(30*time.Second)
+	app.DB.MustExec(`UPDATE ticket_clocks SET warn_at = $2, breached = false WHERE ticket_id = $1`, id, warnAt)
+	app.DB.MustExec(`UPDATE tickets SET next_due_at = $2 WHERE id = $1`, id, dueAt)
 	queue.open("Andres opens the queue", app.URL+"/queue", http.StatusOK)
 	queue.waitFor("the queue's stream", `document.querySelector("#queue-live")`)
+	cell := `document.querySelector('#queue tr[data-ticket="` + id + `"] .due')`
+	if time.Now().Before(warnAt) && !eval[bool](queue, cell+`.classList.contains("ok")`) {
+		t.Errorf("before its warning time the due cell is %q", eval[string](queue, cell+`.className`))
+	}
+	queue.waitFor("the due cell turning amber", cell+`.classList.contains("warn")`)
+	if time.Now().Before(warnAt) {
+		t.Errorf("the due cell turned amber before %s", warnAt.Format(time.TimeOnly))
+	}
+	queue.waitFor("the due cell turning red", cell+`.classList.contains("breach")`)
+	if time.Now().Before(dueAt) {
+		t.Errorf("the due cell turned red before %s", dueAt.Format(time.TimeOnly))
+	}
 	rows := eval[int](queue, `document.querySelectorAll("#queue tbody tr").length`)
 	newTicket("Arrived while the queue was open")
 	queue.waitFor("the new ticket's row, marked", `[...document.querySelectorAll("#queue tbody tr.live-new")].some(r => r.innerText.includes("Arrived while the queue was open"))`)

@@ -21,9 +21,16 @@ import (
 )
 
 // BenchmarkStreams holds 1,000 open streams (and 10, to tell the layer's own latency from
-// the cost of the fan-out), on one process or spread over two on one
-// database, and publishes events at a steady eventsPerSecond, each to every stream. It
-// reports the delivery latency from publishing (the insert, then the commit) to the
+// the cost of the fan-out), on one process or spread over two on one database, in two
+// patterns:
+//
+//   - fanout: every stream follows one topic (as every open queue follows "queue"), and
+//     events are published at a steady fanoutPerSecond, each to every stream;
+//   - chats: the streams are the two sides of chats, each chat's customer on one process
+//     and its agent on the other (with two), and messages are published at a steady
+//     chatsPerSecond, each to its chat's two streams.
+//
+// It reports the delivery latency from publishing (the insert, then the commit) to the
 // receipt by each client (p50, p99), and the memory each open stream holds: the heap and
 // stacks in use with the streams open, less before, per stream — server and client side
 // together (the clients are bare connections read by one goroutine each, in this process),
@@ -31,16 +38,22 @@ import (
 // behind are ended (a browser reconnects and catches up from the table); %lost is what
 // these clients, which do not reconnect, missed so.
 //
-//	go test -run '^$' -bench BenchmarkStreams -benchtime 300x ./app/live/
+// Each sub-benchmark publishes for at least ten seconds (200 events in fanout, 1,000 in
+// chats), more with -benchtime Nx; go tool task bench runs it so.
+//
+//	go test -run '^$' -bench BenchmarkStreams ./app/live/
 func BenchmarkStreams(b *testing.B) {
 	for _, streams := range []int{10, 1000} {
 		for _, procs := range []int{1, 2} {
-			b.Run(fmt.Sprintf("streams=%d/processes=%d", streams, procs), func(b *testing.B) { benchStreams(b, procs, streams) })
+			b.Run(fmt.Sprintf("fanout/streams=%d/processes=%d", streams, procs), func(b *testing.B) { benchStreams(b, procs, streams, false) })
 		}
+	}
+	for _, procs := range []int{1, 2} {
+		b.Run(fmt.Sprintf("chats/streams=1000/processes=%d", procs), func(b *testing.B) { benchStreams(b, procs, 1000, true) })
 	}
 }
 
-func benchStreams(b *testing.B, procs, streams int) {
+func benchStreams(b *testing.B, procs, streams int, chats bool) {
 	db, dsn := newDB(b)
 	var ps []*process
 	for range procs {
@@ -54,6 +67,14 @@ func benchStreams(b *testing.B, procs, streams int) {
 	lat := make([][]time.Duration, streams)
 	var wg sync.WaitGroup
 	conns := make([]net.Conn, streams)
+	// Stream i follows "bench", or chat i/2 (its customer on the first process, its
+	// agent on the other).
+	topic := func(i int) string {
+		if chats {
+			return "chat:" + strconv.Itoa(i/2)
+		}
+		return "bench"
+	}
 	for i := range streams {
 		p := ps[i%procs]
 		conn, err := net.Dial("tcp", strings.TrimPrefix(p.url, "http://"))
@@ -61,7 +82,7 @@ func benchStreams(b *testing.B, procs, streams int) {
 			b.Fatal(err)
 		}
 		conns[i] = conn
-		if _, err := conn.Write([]byte("GET /?topic=bench HTTP/1.1\r\nHost: tugi\r\n\r\n")); err != nil {
+		if _, err := conn.Write([]byte("GET /?topic=" + topic(i) + " HTTP/1.1\r\nHost: tugi\r\n\r\n")); err != nil {
 			b.Fatal(err)
 		}
 		wg.Go(func() {
@@ -97,17 +118,24 @@ func benchStreams(b *testing.B, procs, streams int) {
 	runtime.ReadMemStats(&after)
 	perStream := float64(int64(after.HeapInuse+after.StackInuse)-int64(before.HeapInuse+before.StackInuse)) / float64(streams)
 	for i := range lat {
-		lat[i] = make([]time.Duration, 0, b.N)
+		lat[i] = make([]time.Duration, 0, 1000)
 	}
 
 	b.ResetTimer()
-	tick := time.NewTicker(time.Second / eventsPerSecond)
-	defer tick.Stop()
-	for range b.N {
-		<-tick.C
-		sendNow(b, db)
+	rate, perEvent := fanoutPerSecond, streams
+	if chats {
+		rate, perEvent = chatsPerSecond, 2
 	}
-	want := int64(b.N * streams)
+	// At least ten seconds of events, whatever b.N: go tool task bench runs every
+	// benchmark with b.N = 1 first, and one event tells nothing of a p99.
+	events := max(b.N, 10*rate)
+	tick := time.NewTicker(time.Second / time.Duration(rate))
+	defer tick.Stop()
+	for n := range events {
+		<-tick.C
+		sendNow(b, db, topic(2*n%streams))
+	}
+	want := int64(events * perEvent)
 	for received.Load() < want && time.Now().Before(deadline.Add(time.Minute)) {
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -135,18 +163,21 @@ func openStreams(ps []*process) int {
 	return n
 }
 
-// sendNow publishes an event whose data is the time it is published at.
-func sendNow(b *testing.B, db *sqlx.DB) {
+// sendNow publishes an event to topic whose data is the time it is published at.
+func sendNow(b *testing.B, db *sqlx.DB, topic string) {
 	err := database.WithTx(context.Background(), db, func(tx *sqlx.Tx) error {
-		_, err := live.Publish(context.Background(), tx, live.Event{Topic: "bench", Kind: "tick", Data: time.Now().UnixNano()})
-		return err
+		return live.Publish(context.Background(), tx, live.Event{Topic: topic, Kind: "tick", Data: time.Now().UnixNano()})
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
 }
 
-// eventsPerSecond is the benchmark's steady rate: each event goes to every stream, so
-// 1,000 streams take 20,000 deliveries a second — far more than a help desk's queue
-// changes.
-const eventsPerSecond = 20
+// The benchmark's steady rates. In fanout each event goes to every stream, so 1,000
+// streams take 20,000 deliveries a second — far more than a help desk's queue changes;
+// in chats each message goes to the two sides of its chat: 100 messages a second is
+// 200 deliveries, some 500 chats under way with a message from each every five seconds.
+const (
+	fanoutPerSecond = 20
+	chatsPerSecond  = 100
+)

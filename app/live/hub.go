@@ -50,12 +50,10 @@ type Hub struct {
 	done      chan struct{} // closed by Close: every stream ends
 	ready     chan struct{} // closed once the hub first listens
 	readyOnce sync.Once
-	latest    atomic.Int64 // the newest event id received
+	latest    atomic.Int64 // the newest event id passed on; only Run's goroutine stores it
 	open      atomic.Int64 // streams open now
 
-	// Only the goroutine of Run touches these.
-	seen   map[int64]time.Time // ids passed on lately, so a catch-up sends none twice
-	lostAt time.Time           // when the listening connection was last lost
+	listened bool // whether the hub has listened before; only Run's goroutine touches it
 }
 
 // NewHub returns a hub; Run makes it listen.
@@ -67,8 +65,7 @@ func NewHub(o Options) *Hub {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Hub{db: o.DB, dsn: o.DSN, log: o.Log, heartbeat: o.Heartbeat,
-		topics: map[string]map[*subscription]struct{}{}, done: make(chan struct{}), ready: make(chan struct{}),
-		seen: map[int64]time.Time{}}
+		topics: map[string]map[*subscription]struct{}{}, done: make(chan struct{}), ready: make(chan struct{})}
 }
 
 // Ready is closed once the hub listens: events committed from then on reach its streams.
@@ -158,9 +155,6 @@ func (h *Hub) remove(s *subscription) {
 // deliver passes m to every subscription of its topic. One whose buffer is full is
 // dropped: its stream ends and its client catches up from the table.
 func (h *Hub) deliver(m Message) {
-	if m.ID > h.latest.Load() {
-		h.latest.Store(m.ID)
-	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.topics[m.Topic] {
@@ -193,24 +187,16 @@ func (h *Hub) Run(ctx context.Context) {
 const (
 	pingEvery = 15 * time.Second
 	pingWait  = 10 * time.Second
-	// catchUpMargin is how far before the loss of the connection a catch-up reads: an
-	// event's time is its transaction's start, which may be well before its commit.
-	catchUpMargin = 2 * time.Minute
-	// seenFor is how long an id is remembered as passed on; longer than catchUpMargin.
-	seenFor = 5 * time.Minute
+	// catchUpBatch is how many events a catch-up reads at a time.
+	catchUpBatch = 1000
 )
 
 // listen opens a listener and passes its notifications on until ctx ends or the
 // connection is lost for good.
 func (h *Hub) listen(ctx context.Context) error {
-	var lostMu sync.Mutex
-	lost := time.Time{}
 	l := pq.NewDialListener(database.ListenDialer(), h.dsn, 100*time.Millisecond, 5*time.Second, func(ev pq.ListenerEventType, err error) {
 		switch ev {
 		case pq.ListenerEventDisconnected:
-			lostMu.Lock()
-			lost = time.Now()
-			lostMu.Unlock()
 			h.log.Warn("live: listening connection lost", "error", err)
 		case pq.ListenerEventConnectionAttemptFailed:
 			h.log.Warn("live: cannot connect to listen", "error", err)
@@ -227,22 +213,19 @@ func (h *Hub) listen(ctx context.Context) error {
 			return fmt.Errorf("live: listen: %w", err)
 		}
 	}
-	if h.latest.Load() == 0 { // where pages start their streams (Position), before any event came
+	if !h.listened { // where pages start their streams (Position), before any event came
 		lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		id, err := h.Latest(lctx)
 		cancel()
 		if err != nil {
 			return err
 		}
-		if id > h.latest.Load() {
-			h.latest.Store(id)
-		}
+		h.latest.Store(id)
+		h.listened = true
+	} else if err := h.catchUp(ctx); err != nil { // a new connection after the last one was lost
+		return err
 	}
 	h.readyOnce.Do(func() { close(h.ready) })
-	if !h.lostAt.IsZero() { // a new connection after the last one was lost
-		h.catchUp(ctx, h.lostAt)
-		h.lostAt = time.Time{}
-	}
 	ping := time.NewTicker(pingEvery)
 	defer ping.Stop()
 	for {
@@ -251,24 +234,18 @@ func (h *Hub) listen(ctx context.Context) error {
 			return nil
 		case n := <-l.Notify:
 			if n == nil { // the listener reconnected by itself: what came meanwhile?
-				lostMu.Lock()
-				since := lost
-				lostMu.Unlock()
-				if since.IsZero() {
-					since = time.Now()
+				if err := h.catchUp(ctx); err != nil {
+					return err // listen again, and catch up then
 				}
-				h.catchUp(ctx, since)
 				continue
 			}
 			h.receive(ctx, n.Extra)
 		case <-ping.C:
-			h.forget(time.Now())
 			answered := make(chan error, 1)
 			go func() { answered <- l.Ping() }()
 			select {
 			case <-answered: // an error means the listener is reconnecting by itself
 			case <-time.After(pingWait):
-				h.lostAt = time.Now().Add(-pingWait)
 				return errors.New("live: the database did not answer a ping")
 			case <-ctx.Done():
 				return nil
@@ -292,7 +269,7 @@ func (h *Hub) receive(ctx context.Context, payload string) {
 		return
 	}
 	m := n.Message
-	if n.More {
+	if n.More && m.ID > h.latest.Load() {
 		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		err := h.db.GetContext(rctx, &m, getEvent, n.ID)
 		cancel()
@@ -304,38 +281,39 @@ func (h *Hub) receive(ctx context.Context, payload string) {
 	h.pass(m)
 }
 
-// pass delivers m unless it was passed on lately.
+// pass delivers m unless it was passed on already. Kept events come in the order of
+// their ids (the order of their commits, in which PostgreSQL delivers notifications), so
+// one at or below the newest passed on came before, by notification or by a catch-up.
 func (h *Hub) pass(m Message) {
 	if m.ID != 0 {
-		if _, ok := h.seen[m.ID]; ok {
+		if m.ID <= h.latest.Load() {
 			return
 		}
-		h.seen[m.ID] = time.Now()
+		h.latest.Store(m.ID)
 	}
 	h.deliver(m)
 }
 
-// forget drops the ids passed on longer than seenFor ago.
-func (h *Hub) forget(now time.Time) {
-	for id, at := range h.seen {
-		if now.Sub(at) > seenFor {
-			delete(h.seen, id)
+// catchUp passes on the events committed after the newest passed on: those committed
+// while the listening connection was down.
+func (h *Hub) catchUp(ctx context.Context) error {
+	n := 0
+	for {
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		var ms []Message
+		err := h.db.SelectContext(rctx, &ms, recentEvents, h.latest.Load(), catchUpBatch)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("live: catching up after a lost connection: %w", err)
+		}
+		for _, m := range ms {
+			h.pass(m)
+		}
+		n += len(ms)
+		if len(ms) < catchUpBatch {
+			break
 		}
 	}
-}
-
-// catchUp passes on the events written since a little before since that were not passed
-// on yet: those committed while the listening connection was down.
-func (h *Hub) catchUp(ctx context.Context, since time.Time) {
-	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	var ms []Message
-	if err := h.db.SelectContext(rctx, &ms, recentEvents, since.Add(-catchUpMargin)); err != nil {
-		h.log.Error("live: catching up after a lost connection", "error", err)
-		return
-	}
-	for _, m := range ms {
-		h.pass(m)
-	}
-	h.log.Info("live: listening again", "caught_up", len(ms))
+	h.log.Info("live: listening again", "caught_up", n)
+	return nil
 }

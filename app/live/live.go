@@ -7,14 +7,15 @@
 //
 //	err := database.WithTx(ctx, db, func(tx *sqlx.Tx) error {
 //		// ... the change and its audit event ...
-//		_, err := live.Publish(ctx, tx, live.Event{Topic: "ticket:42", Kind: "ticket.changed",
+//		return live.Publish(ctx, tx, live.Event{Topic: "ticket:42", Kind: "ticket.changed",
 //			Org: orgID, Data: map[string]any{"ticket": 42}})
-//		return err
 //	})
 //
-// Publish writes the event to the table live_events and calls pg_notify in the same
-// transaction, so a change that rolls back publishes nothing, and the event is announced
-// to every process only once it is committed. Signal sends an event that is not kept
+// Publish writes the event to the table live_events in that transaction; as it commits, the
+// event takes its id and is announced to every process (pg_notify, in a deferred trigger),
+// so a change that rolls back publishes nothing. Ids are given in commit order: once a
+// client has seen id n, every event below n has committed, and "the events after n" is
+// all it can have missed. Signal sends an event that is not kept
 // (presence, "is typing"): never replayed, gone if nobody listens at that moment.
 //
 // Topic is what subscribers choose ("queue", "ticket:42", "chat:7"); Kind says what
@@ -99,19 +100,18 @@ func (e Event) payload() (string, error) {
 	return string(b), nil
 }
 
-// Publish writes e and notifies every process of it, on q: pass the transaction of the
-// change, so the event commits with it or not at all. It returns the event's id.
-func Publish(ctx context.Context, q database.Queryer, e Event) (int64, error) {
+// Publish writes e, on q: pass the transaction of the change, so the event commits with
+// it or not at all. As the transaction commits, the event takes its id, the next in commit
+// order, and every process is notified of it (migration 0038): the id is not known before.
+func Publish(ctx context.Context, q database.Queryer, e Event) error {
 	data, err := e.payload()
 	if err != nil {
-		return 0, err
+		return err
 	}
-	var id int64
-	var sent []byte // pg_notify's void
-	if err := q.QueryRowxContext(ctx, publishEvent, e.Topic, e.Kind, e.Org, data, Channel, maxInline).Scan(&id, &sent); err != nil {
-		return 0, fmt.Errorf("live: publish %s %s: %w", e.Topic, e.Kind, err)
+	if _, err := q.ExecContext(ctx, publishEvent, e.Topic, e.Kind, e.Org, data); err != nil {
+		return fmt.Errorf("live: publish %s %s: %w", e.Topic, e.Kind, err)
 	}
-	return id, nil
+	return nil
 }
 
 // Signal notifies every process of e without keeping it: for what matters only at the
@@ -150,5 +150,7 @@ func Prune(ctx context.Context, q database.Queryer, now time.Time) error {
 }
 
 // maxInline is the largest notification that carries the whole event (PostgreSQL takes
-// up to 8000 bytes); a larger event is announced by its id and read from the table.
+// up to 8000 bytes); a larger event is announced by its id and read from the table. The
+// trigger that announces kept events (migration 0038) has the same figure, and the same
+// Channel.
 const maxInline = 7900

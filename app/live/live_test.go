@@ -133,15 +133,24 @@ func (c *client) none(t testing.TB, d time.Duration) {
 	}
 }
 
+// publish publishes e in a transaction of its own and returns its id (given at the commit:
+// the newest, as the tests publish one after another).
 func publish(t testing.TB, db *sqlx.DB, e live.Event) int64 {
 	t.Helper()
-	var id int64
 	err := database.WithTx(context.Background(), db, func(tx *sqlx.Tx) error {
-		var err error
-		id, err = live.Publish(context.Background(), tx, e)
-		return err
+		return live.Publish(context.Background(), tx, e)
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+	return newest(t, db)
+}
+
+// newest is the id of the newest event.
+func newest(t testing.TB, db *sqlx.DB) int64 {
+	t.Helper()
+	var id int64
+	if err := db.Get(&id, `SELECT coalesce(max(id), 0) FROM live_events`); err != nil {
 		t.Fatal(err)
 	}
 	return id
@@ -167,7 +176,7 @@ func TestEventsCrossProcessesAndRollbackPublishesNothing(t *testing.T) {
 
 	rollback := errors.New("the change failed")
 	err := database.WithTx(context.Background(), db, func(tx *sqlx.Tx) error {
-		if _, err := live.Publish(context.Background(), tx, live.Event{Topic: "ticket:1", Kind: "ticket.changed", Data: map[string]string{"said": "rolled back"}}); err != nil {
+		if err := live.Publish(context.Background(), tx, live.Event{Topic: "ticket:1", Kind: "ticket.changed", Data: map[string]string{"said": "rolled back"}}); err != nil {
 			return err
 		}
 		return rollback
@@ -296,11 +305,9 @@ func TestListenerReconnectLosesNothing(t *testing.T) {
 func TestTooFarBehindResets(t *testing.T) {
 	db, dsn := newDB(t)
 	p := start(t, db, dsn)
-	var last int64
 	err := database.WithTx(context.Background(), db, func(tx *sqlx.Tx) error {
 		for i := range live.ReplayLimit + 1 {
-			var err error
-			if last, err = live.Publish(context.Background(), tx, live.Event{Topic: "queue", Kind: "n", Data: i}); err != nil {
+			if err := live.Publish(context.Background(), tx, live.Event{Topic: "queue", Kind: "n", Data: i}); err != nil {
 				return err
 			}
 		}
@@ -309,6 +316,7 @@ func TestTooFarBehindResets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	last := newest(t, db)
 	// Once the hub has passed the burst on (a stream open during it would fall behind
 	// and be ended, to reconnect: another test's matter).
 	for deadline := time.Now().Add(10 * time.Second); p.hub.Position() < last; time.Sleep(10 * time.Millisecond) {
@@ -323,5 +331,116 @@ func TestTooFarBehindResets(t *testing.T) {
 	id := publish(t, db, live.Event{Topic: "queue", Kind: "n", Data: "live"})
 	if e := c.next(t); e.id != strconv.FormatInt(id, 10) {
 		t.Errorf("after the reset got %+v, want event %d", e, id)
+	}
+}
+
+// Two transactions that commit in the other order than they published: the event of the
+// one that published first and committed last is not missed by a client that reconnects
+// between the two commits, with the id of the first to commit — and no client receives
+// either event twice. (When ids were taken as events were written, the late one had the
+// lower id, and "the events after" the reconnecting client's id left it out for good.)
+func TestReconnectBetweenOutOfOrderCommits(t *testing.T) {
+	db, dsn := newDB(t)
+	a, b := start(t, db, dsn), start(t, db, dsn)
+	stays := open(t, b.url+"?topic=chat:9")
+	drops := open(t, a.url+"?topic=chat:9")
+
+	ctx := context.Background()
+	first, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Rollback() //nolint:errcheck // committed below
+	if err := live.Publish(ctx, first, live.Event{Topic: "chat:9", Kind: "said", Data: "published first, committed last"}); err != nil {
+		t.Fatal(err)
+	}
+	second := publish(t, db, live.Event{Topic: "chat:9", Kind: "said", Data: "published second, committed first"})
+	for _, c := range []*client{stays, drops} {
+		if e := c.next(t); e.id != strconv.FormatInt(second, 10) || e.data != `"published second, committed first"` {
+			t.Fatalf("got %+v, want event %d", e, second)
+		}
+	}
+	drops.resp.Body.Close()
+	<-drops.ended
+	if err := first.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	late := newest(t, db)
+	if late <= second {
+		t.Fatalf("the event committed last has id %d, not after %d", late, second)
+	}
+	again := open(t, a.url+"?topic=chat:9", "Last-Event-ID", strconv.FormatInt(second, 10))
+	for _, c := range []*client{stays, again} {
+		if e := c.next(t); e.id != strconv.FormatInt(late, 10) || e.data != `"published first, committed last"` {
+			t.Errorf("got %+v, want event %d, committed last", e, late)
+		}
+	}
+	for _, c := range []*client{stays, again} {
+		c.none(t, 300*time.Millisecond)
+	}
+}
+
+// An idle stream holds no database connection (only the hub's listener does, apart from
+// the pool), and gets a heartbeat — a comment line — so proxies do not close it.
+func TestIdleStreamsHoldNoConnectionAndBeat(t *testing.T) {
+	db, dsn := newDB(t)
+	p := start(t, db, dsn)
+	publish(t, db, live.Event{Topic: "queue", Kind: "n", Data: 0})
+	var readers []*bufio.Reader
+	for range 20 {
+		// Half of them start with a replay from the table, which uses the pool briefly.
+		req, err := http.NewRequest(http.MethodGet, p.url+"?topic=queue", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(readers)%2 == 0 {
+			req.Header.Set("Last-Event-ID", "0")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("stream: %v %v", resp, err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		readers = append(readers, bufio.NewReader(resp.Body))
+	}
+	for deadline := time.Now().Add(5 * time.Second); p.hub.Open() < 20; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d streams open", p.hub.Open())
+		}
+	}
+	// A stream is subscribed before its replay: give the replays time to end, on a busy
+	// machine, and then none may hold a connection.
+	for deadline := time.Now().Add(5 * time.Second); db.Stats().InUse != 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("20 idle streams hold %d of the pool's connections", db.Stats().InUse)
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // a heartbeat and then some
+	if n := db.Stats().InUse; n != 0 {
+		t.Errorf("20 idle streams hold %d of the pool's connections", n)
+	}
+	for i, r := range readers {
+		beat := make(chan bool, 1)
+		go func() {
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					beat <- false
+					return
+				}
+				if line == ":\n" {
+					beat <- true
+					return
+				}
+			}
+		}()
+		select {
+		case ok := <-beat:
+			if !ok {
+				t.Fatalf("stream %d ended without a heartbeat", i)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatalf("stream %d: no heartbeat within 2 s (every 200 ms here)", i)
+		}
 	}
 }

@@ -1,22 +1,10 @@
 package live
 
-// publishEvent writes an event and notifies the channel ($5) of it in the same statement:
-// the whole event when its notification fits in $6 bytes, else its id, topic and "more",
-// and each process reads the rest (getEvent). It returns the event's id and pg_notify's void.
+// publishEvent writes an event with a provisional id; its trigger (migration 0038) gives
+// it its id and notifies the channel of it as the transaction commits.
 const publishEvent = `
-WITH e AS (
-    INSERT INTO live_events (topic, kind, org_id, payload)
-    VALUES ($1, $2, NULLIF($3::bigint, 0), $4::jsonb)
-    RETURNING id, topic, kind, org_id, payload, created_at
-), n AS (
-    SELECT id, topic,
-           json_build_object('id', id, 'topic', topic, 'kind', kind, 'org', coalesce(org_id, 0),
-                             'data', payload, 'at', created_at)::text AS whole
-    FROM e
-)
-SELECT id, pg_notify($5, CASE WHEN octet_length(whole) <= $6::int THEN whole
-                              ELSE json_build_object('id', id, 'topic', topic, 'more', true)::text END)
-FROM n`
+INSERT INTO live_events (topic, kind, org_id, payload)
+VALUES ($1, $2, NULLIF($3::bigint, 0), $4::jsonb)`
 
 // signalEvent notifies the channel ($1) of an event not kept ($2, a Message as JSON).
 const signalEvent = `SELECT pg_notify($1, $2)`
@@ -36,15 +24,15 @@ WHERE topic = ANY($1) AND id > $2
 ORDER BY id
 LIMIT $3`
 
-// recentEvents reads the events written since $1, oldest first: what the listener may have
-// missed while its connection was down. Events of a transaction that began before $1 but
-// committed after it carry the earlier time: $1 is taken well before the loss.
+// recentEvents reads the events after id $1, oldest first, at most $2: what the listener
+// missed while its connection was down. Ids are given in commit order, so every event
+// below the last one passed on was passed on or is not there.
 const recentEvents = `
 SELECT ` + eventColumns + `
 FROM live_events
-WHERE created_at > $1
+WHERE id > $1
 ORDER BY id
-LIMIT 10000`
+LIMIT $2`
 
 // latestEvent reads the id of the newest event, 0 when none.
 const latestEvent = `SELECT coalesce(max(id), 0) FROM live_events`

@@ -29,6 +29,12 @@ type Stream struct {
 	// ?after=: the events after this id are sent first (Hub.Position when the page was
 	// rendered), 0 for only those from now on.
 	After int64
+	// Snapshot, when set, is sent each time the stream opens — a page's first connection
+	// and every reconnect of its browser — after the replay and before anything live:
+	// frames (without ids) that bring the page up to date as a whole, its current state
+	// and what signals told, which are never replayed ("typing"). A frame with no data
+	// sends nothing. It may read the database briefly.
+	Snapshot func(ctx context.Context) ([]Frame, error)
 	// Opened runs once the stream is open and subscribed (to announce presence, say),
 	// Beat on every heartbeat, Closed when it ends. Any may be nil.
 	Opened, Beat, Closed func()
@@ -79,8 +85,12 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, st Stream) error {
 	if err := out.comment("retry: 2000"); err != nil {
 		return nil
 	}
-	var replayed map[int64]bool // sent from the table, and maybe buffered live too
+	// sent is the id the stream is at: events at or below it were sent from the table
+	// (and may come again from the live buffer, subscribed before the replay: skipped).
+	// Ids are given in commit order, so nothing below it can still come.
+	var sent int64
 	if after, ok := startAfter(r, st.After); ok {
+		sent = after
 		ms, err := h.replay(ctx, st.Topics, after)
 		if err != nil {
 			h.log.Error("live: replay", "error", err)
@@ -97,12 +107,26 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, st Stream) error {
 			if err := out.send(Frame{Event: "reset", Data: "reset"}, latest); err != nil {
 				return nil
 			}
-			ms = nil
+			ms, sent = nil, latest
 		}
-		replayed = make(map[int64]bool, len(ms))
 		for _, m := range ms {
-			replayed[m.ID] = true
+			sent = m.ID
 			if err := h.sendOne(ctx, out, st, m); err != nil {
+				return nil
+			}
+		}
+	}
+	if st.Snapshot != nil {
+		fs, err := st.Snapshot(ctx)
+		if err != nil {
+			h.log.Error("live: snapshot", "topics", st.Topics, "error", err)
+			return nil // the client reconnects and asks again
+		}
+		for _, f := range fs {
+			if f.Data == "" {
+				continue
+			}
+			if err := out.send(f, 0); err != nil {
 				return nil
 			}
 		}
@@ -115,14 +139,16 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, st Stream) error {
 	for {
 		select {
 		case m := <-s.ch:
-			if replayed[m.ID] {
-				continue
+			if m.ID != 0 {
+				if m.ID <= sent {
+					continue
+				}
+				sent = m.ID
 			}
 			if err := h.sendOne(ctx, out, st, m); err != nil {
 				return nil
 			}
 		case <-beat.C:
-			replayed = nil // by now every replayed event has passed the live buffer
 			if err := out.comment(""); err != nil {
 				return nil
 			}

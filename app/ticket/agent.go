@@ -331,6 +331,10 @@ type QueueItem struct {
 	// What the row prints in the viewer's language, so that the "queue-row" template
 	// needs nothing but the row (a live update renders one row alone).
 	CSRF, NobodyText, PausedText, SelectLabel string
+	// TurnsWarnAt and TurnsDueAt are the instants (RFC 3339) a running clock's due cell
+	// turns amber and red, "" once it has: the open page changes its colour by itself
+	// (static/js/live.js), as the ticket page's clocks do.
+	TurnsWarnAt, TurnsDueAt string
 }
 
 // NewQueueItem is the row of r for an agent viewer in lang.
@@ -349,6 +353,20 @@ func NewQueueItem(r QueueRow, lang string, take bool) QueueItem {
 		item.SeenAssignee = strconv.FormatInt(*r.AssigneeID, 10)
 	}
 	return item
+}
+
+// dueClass is the colour of a queue's due cell at now, for the nearest clock due at due
+// that warns at warn (nil: never): "breach" from its due time on (or once breached),
+// "warn" from its warning time on, else "ok". static/js/live.js turns a cell at the same
+// instants while the page stays open.
+func dueClass(now, due time.Time, warn *time.Time, breached bool) string {
+	switch {
+	case breached || !now.Before(due):
+		return "breach"
+	case warn != nil && !now.Before(*warn):
+		return "warn"
+	}
+	return "ok"
 }
 
 // Queue shows an agent queue.
@@ -440,13 +458,12 @@ func (h *Handler) renderQueueStatus(c echo.Context, tpl string, status int, sent
 		item.CSRF, item.Selected, item.Live = csrf, selected[strconv.FormatInt(r.ID, 10)], tpl == tplRow
 		if r.Status != Waiting && r.NextDueAt != nil {
 			item.Due, item.DueAt = dueFromNow(v.Lang, *r.NextDueAt, now), ci.when(v.Lang, *r.NextDueAt, now)
-			switch {
-			case now.After(*r.NextDueAt) || r.Breached:
-				item.DueClass = "breach"
-			case r.NextWarnAt != nil && !now.Before(*r.NextWarnAt):
-				item.DueClass = "warn"
-			default:
-				item.DueClass = "ok"
+			item.DueClass = dueClass(now, *r.NextDueAt, r.NextWarnAt, r.Breached)
+			if item.DueClass != "breach" {
+				item.TurnsDueAt = r.NextDueAt.UTC().Format(time.RFC3339)
+				if r.NextWarnAt != nil {
+					item.TurnsWarnAt = r.NextWarnAt.UTC().Format(time.RFC3339)
+				}
 			}
 		}
 		data.Rows = append(data.Rows, item)

@@ -405,8 +405,16 @@ func TestClocksThroughATicketsLife(t *testing.T) {
 		t.Errorf("next due %v, want the first response's", d)
 	}
 	// The agent's page says so, in support time.
-	if s := a.Get(t, path(id, ""), http.StatusOK).Text(`#clocks [data-metric="first_response"]`); !strings.Contains(s, "Due Monday 23 Nov 14:00 EET, in 4 h of support time") {
+	pg := a.Get(t, path(id, ""), http.StatusOK)
+	if s := pg.Text(`#clocks [data-metric="first_response"]`); !strings.Contains(s, "Due Monday 23 Nov 14:00 EET, in 4 h of support time") {
 		t.Errorf("the first-response clock reads %q", s)
+	}
+	// And carries the instants it turns amber and red at (static/js/live.js), the
+	// stored ones.
+	fr := pg.Doc.Find(`#clocks [data-metric="first_response"]`)
+	if w, d := fr.AttrOr("data-warn-at", ""), fr.AttrOr("data-due-at", ""); w != first.WarnAt(cal, normal.WarnPercent).UTC().Format(time.RFC3339) ||
+		d != "2026-11-23T12:00:00Z" || !fr.HasClass("ok") {
+		t.Errorf("the first-response clock: class %q, turns amber at %q and red at %q", fr.AttrOr("class", ""), w, d)
 	}
 
 	// Monday 11:00: the agent replies and waits: first response met, resolution paused.

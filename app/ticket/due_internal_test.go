@@ -43,3 +43,32 @@ func TestEstonianDates(t *testing.T) {
 		t.Errorf("English: %q", got)
 	}
 }
+
+// TestDueClass: a queue's due cell is ok until the warning time, amber from it, red from
+// the due time on, and red once the clock was marked breached whatever its times — the
+// instants static/js/live.js turns an open page's cells at (data-warn-at, data-due-at).
+func TestDueClass(t *testing.T) {
+	now := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	warn, due := now.Add(time.Hour), now.Add(2*time.Hour)
+	for _, tc := range []struct {
+		at       time.Time
+		warn     *time.Time
+		breached bool
+		want     string
+	}{
+		{now, &warn, false, "ok"},
+		{warn.Add(-time.Second), &warn, false, "ok"},
+		{warn, &warn, false, "warn"},
+		{due.Add(-time.Second), &warn, false, "warn"},
+		{due, &warn, false, "breach"},
+		{due.Add(time.Hour), &warn, false, "breach"},
+		{now, nil, false, "ok"},
+		{due.Add(-time.Second), nil, false, "ok"},
+		{due, nil, false, "breach"},
+		{now, &warn, true, "breach"},
+	} {
+		if got := dueClass(tc.at, due, tc.warn, tc.breached); got != tc.want {
+			t.Errorf("at %s (warn %v, due %s, breached %v): %q, want %q", tc.at.Format(time.TimeOnly), tc.warn, due.Format(time.TimeOnly), tc.breached, got, tc.want)
+		}
+	}
+}

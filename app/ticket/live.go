@@ -56,7 +56,7 @@ func publish(ctx context.Context, q database.Queryer, t *Ticket, by int64, event
 		}
 	}
 	for _, topic := range []string{QueueTopic, Topic(t.ID)} {
-		if _, err := live.Publish(ctx, q, live.Event{Topic: topic, Kind: KindChanged, Org: t.OrgID, Data: ch}); err != nil {
+		if err := live.Publish(ctx, q, live.Event{Topic: topic, Kind: KindChanged, Org: t.OrgID, Data: ch}); err != nil {
 			return err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"tugi/app/apptest"
 )
@@ -34,6 +35,22 @@ func TestQueueRows(t *testing.T) {
 	}
 	if title, _ := due.Attr("title"); !regexp.MustCompile(`\d\d:\d\d (EET|EEST)$`).MatchString(title) {
 		t.Errorf("the due time's hover text is %q, want the time with its zone", title)
+	}
+	// A running clock's cell carries the instants it turns amber and red, so the open
+	// page turns it then by itself; a breached one carries none.
+	warnAt, dueAt := time.Now().Add(time.Hour).UTC().Truncate(time.Second), time.Now().Add(2*time.Hour).UTC().Truncate(time.Second)
+	app.DB.MustExec(`UPDATE ticket_clocks SET warn_at = $2, breached = false WHERE ticket_id = $1`, free, warnAt)
+	app.DB.MustExec(`UPDATE tickets SET next_due_at = $2 WHERE id = $1`, free, dueAt)
+	app.DB.MustExec(`UPDATE ticket_clocks SET breached = true WHERE ticket_id = $1`, kadris)
+	q = a.Get(t, "/queue?view=all", http.StatusOK)
+	due = q.Doc.Find(row(free) + " .due")
+	if w, d := due.AttrOr("data-warn-at", ""), due.AttrOr("data-due-at", ""); w != warnAt.Format(time.RFC3339) || d != dueAt.Format(time.RFC3339) || !due.HasClass("ok") {
+		t.Errorf("the running clock's cell: class %q, turns amber at %q and red at %q; want ok, %s and %s", due.AttrOr("class", ""), w, d,
+			warnAt.Format(time.RFC3339), dueAt.Format(time.RFC3339))
+	}
+	breached := q.Doc.Find(row(kadris) + " .due")
+	if _, ok := breached.Attr("data-due-at"); ok || !breached.HasClass("breach") {
+		t.Errorf("the breached clock's cell: class %q, data-due-at %v: want breach and no instants", breached.AttrOr("class", ""), ok)
 	}
 	if s := q.Text(row(free) + " form.take button"); s != "Take it" {
 		t.Errorf("a free ticket offers %q", s)

@@ -769,12 +769,15 @@ func bareServer(b *testing.B, db *sqlx.DB, agent, customer *access.Viewer, queue
 		}
 		return t.Format("2 Jan 2006 15:04 MST")
 	}
-	qp := ticket.QueuePage{View: ticket.ViewUnassigned, Sort: "due", Query: "view=unassigned", Next: "after=x_1&view=unassigned",
+	qp := ticket.QueuePage{View: ticket.ViewUnassigned, Sort: "due", Query: "view=unassigned", ViewQuery: "view=unassigned", Next: "after=x_1&view=unassigned",
 		CanTake: true, Categories: ticket.CategoryOptions(cats, "en"), Priorities: ticket.PriorityOptions(sla.Priorities, "en"),
 		Statuses: ticket.StatusOptions(ticket.Statuses, "en"), Agents: ticket.AgentOptions(agents)}
 	for _, r := range queue {
 		item := ticket.NewQueueItem(r, "en", true)
-		item.Due, item.DueClass, item.Updated = short(*r.NextDueAt), "ok", short(r.UpdatedAt)
+		// As Tugi's rows: due from now with the time on hover, and each row's forms
+		// carry a token (one as long as the page's).
+		item.Due, item.DueAt, item.DueClass, item.Updated = "overdue 20 h", "Saturday "+short(*r.NextDueAt), "breach", short(r.UpdatedAt)
+		item.CSRF = strings.Repeat("x", 86)
 		qp.Rows = append(qp.Rows, item)
 	}
 	ld := ticket.ListData{Next: "after=x_1"}

@@ -85,22 +85,27 @@
   });
 })();
 
-// A running SLA clock on an open page turns amber at its warning time and red at its due
-// time (data-warn-at, data-due-at: instants the server computed in business time).
+// A running SLA clock on an open page (the ticket page's clocks, the queue's due cells)
+// turns amber at its warning time and red at its due time (data-warn-at, data-due-at:
+// instants the server computed in business time; the same thresholds as the server's,
+// app/ticket's dueClass and clockViews). Checked every second; a cell without a warning
+// time goes from ok to breach.
 (function () {
   'use strict';
   window.setInterval(function () {
     var now = Date.now();
-    document.querySelectorAll('.clock[data-due-at]').forEach(function (el) {
+    document.querySelectorAll('[data-due-at]').forEach(function (el) {
       var due = Date.parse(el.dataset.dueAt);
-      var warn = Date.parse(el.dataset.warnAt);
-      if (now >= due && !el.classList.contains('breach')) {
-        el.classList.remove('ok', 'warn');
-        el.classList.add('breach');
-      } else if (now < due && now >= warn && el.classList.contains('ok')) {
+      var warn = el.dataset.warnAt ? Date.parse(el.dataset.warnAt) : NaN;
+      if (now >= due) {
+        if (!el.classList.contains('breach')) {
+          el.classList.remove('ok', 'warn');
+          el.classList.add('breach');
+        }
+      } else if (now >= warn && el.classList.contains('ok')) {
         el.classList.remove('ok');
         el.classList.add('warn');
       }
     });
-  }, 5000);
+  }, 1000);
 })();
