@@ -289,6 +289,39 @@ func TestPasskeyStepUp(t *testing.T) {
 	if n := countRow(t, app, `SELECT count(*) FROM audit_events WHERE action = 'auth.step_up' AND changes->'method'->>'new' = 'password+passkey'`); n != 1 {
 		t.Errorf("%d step-ups with a passkey audited", n)
 	}
+
+	// An authenticator app beside the passkey, from the account page, in this session
+	// that proved the passkey.
+	href, _ := c.Get(t, "/account", http.StatusOK).Doc.Find("#totp-setup").Attr("href")
+	setup := c.Get(t, href, http.StatusOK)
+	secret := setup.Text("#totp-secret")
+	if secret == "" || setup.InputValue("setup") != "app" {
+		t.Fatalf("no set-up of an app from %s: %s", href, setup.Text("main"))
+	}
+	code, err := auth.TOTPCode(secret, auth.TOTPStep(app.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Post(t, secondStep, url.Values{"code": {code}, "setup": {"app"}, "next": {"/account"}}, http.StatusOK)
+	if !strings.Contains(c.Get(t, "/account", http.StatusOK).Text("#totp-status"), "An authenticator app is set up") {
+		t.Error("the app was not set up beside the passkey")
+	}
+
+	// Never with a password alone: a sign-in half done (the password right) that asks to
+	// set up an app is asked for a factor it has.
+	if _, err := app.DB.Exec(`DELETE FROM totp_factors WHERE user_id = $1`, userID(t, app, email)); err != nil {
+		t.Fatal(err)
+	}
+	thief := app.Client(t)
+	passwordStep(t, thief, email, "/")
+	p := thief.Get(t, secondStep+"?setup=app", http.StatusOK)
+	if p.Doc.Find("#totp-qr").Length() != 0 {
+		t.Fatal("a password alone was offered to set up an app")
+	}
+	thief.Post(t, secondStep, url.Values{"code": {wrongCode(t, app, 0)}, "setup": {"app"}}, http.StatusUnauthorized)
+	if countRow(t, app, `SELECT count(*) FROM totp_factors WHERE user_id = $1`, userID(t, app, email)) != 0 {
+		t.Error("an app was set up with a password alone")
+	}
 }
 
 // Removing: a person whose roles need a second factor keeps the last one, with a word

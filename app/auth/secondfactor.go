@@ -51,6 +51,7 @@ type SecondFactorPage struct {
 	Enrol  bool         // no second factor yet: set up an authenticator app
 	Secret string       // enrolment: the secret, to type in by hand
 	QR     template.URL // enrolment: the QR code, a data: URI
+	Setup  bool         // enrolment asked for from the account page, beside other factors
 	TOTP   bool         // the person has an authenticator app
 	// PasskeyOptions are the options of signing in with one of the person's passkeys
 	// (JSON, for static/js/passkey.js); "" when they have none, or the site has no
@@ -143,10 +144,18 @@ func (h *Handler) SecondFactor(c echo.Context) error {
 	if u == nil {
 		return c.Redirect(http.StatusSeeOther, "/login")
 	}
-	if stepUp && web.ViewerOf(c).Satisfies(access.SecondFactor) {
+	setup := c.QueryParam("setup")
+	if stepUp && web.ViewerOf(c).Satisfies(access.SecondFactor) && setup != "app" {
 		return c.Redirect(http.StatusSeeOther, safeNext(next))
 	}
-	return h.renderSecondFactor(c, http.StatusOK, u, stepUp, web.Form{Values: url.Values{"next": {next}}})
+	return h.renderSecondFactor(c, http.StatusOK, u, stepUp, web.Form{Values: url.Values{"next": {next}, "setup": {setup}}})
+}
+
+// settingUpApp reports whether this second step sets up an authenticator app beside the
+// person's other factors (setup=app, from the account page): only for a signed-in person
+// whose session has proved a factor already, so that a password alone never adds one.
+func settingUpApp(c echo.Context, stepUp, totp bool, setup string) bool {
+	return setup == "app" && stepUp && !totp && web.ViewerOf(c).Satisfies(access.SecondFactor)
 }
 
 func (h *Handler) renderSecondFactor(c echo.Context, status int, u *user.User, stepUp bool, form web.Form) error {
@@ -155,7 +164,8 @@ func (h *Handler) renderSecondFactor(c echo.Context, status int, u *user.User, s
 	if err != nil {
 		return err
 	}
-	data := SecondFactorPage{Email: u.Email, StepUp: stepUp, Enrol: !totp && passkeys == 0, TOTP: totp}
+	data := SecondFactorPage{Email: u.Email, StepUp: stepUp, TOTP: totp, Setup: settingUpApp(c, stepUp, totp, form.Values.Get("setup"))}
+	data.Enrol = (!totp && passkeys == 0) || data.Setup
 	title := "Confirm it is you"
 	sess := web.SessionOf(c)
 	switch {
@@ -195,8 +205,9 @@ func (h *Handler) renderSecondFactor(c echo.Context, status int, u *user.User, s
 }
 
 type codeForm struct {
-	Code string `form:"code" validate:"required,max=100"`
-	Next string `form:"next"`
+	Code  string `form:"code" validate:"required,max=100"`
+	Next  string `form:"next"`
+	Setup string `form:"setup"`
 }
 
 // ConfirmSecondFactor checks the second step: a code from the authenticator app, a
@@ -226,10 +237,11 @@ func (h *Handler) ConfirmSecondFactor(c echo.Context) error {
 		form.Fail("code", "Enter the code.")
 		return h.renderSecondFactor(c, http.StatusUnprocessableEntity, u, stepUp, form)
 	}
-	has, err := hasFactor(ctx, h.db, u.ID)
+	totp, passkeys, err := factorsOf(ctx, h.db, u.ID)
 	if err != nil {
 		return err
 	}
+	enrolling := (!totp && passkeys == 0) || settingUpApp(c, stepUp, totp, f.Setup)
 	actor, devices, attempt, err := h.secondFactorAttempt(c, u)
 	if err != nil {
 		return err
@@ -244,7 +256,7 @@ func (h *Handler) ConfirmSecondFactor(c echo.Context) error {
 	err = database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
 		switch {
 		case blocked:
-		case has:
+		case !enrolling:
 			ok, err := checkTOTP(ctx, tx, h.factors, u.ID, f.Code, now)
 			if err != nil {
 				return err
