@@ -151,7 +151,7 @@ func insertPasskey(ctx context.Context, q database.Queryer, key *FactorKey, user
 		if pqErr.Constraint == "passkeys_user_id_name_key" {
 			return 0, errPasskeyName
 		}
-		return 0, fmt.Errorf("passkeys: this passkey is registered already: %w", err)
+		return 0, errPasskeyRefused // this passkey is registered already
 	}
 	if err != nil {
 		return 0, fmt.Errorf("passkeys: store for user %d: %w", userID, err)

@@ -137,7 +137,11 @@ func (h *Handler) AddPasskey(c echo.Context) error {
 		return err
 	}
 	form.Values.Del("credential")
-	challenge, hadChallenge := takeCeremony(web.SessionOf(c).Values, keyPasskeyRegister)
+	sess := web.SessionOf(c)
+	challenge, hadChallenge := takeCeremony(sess.Values, keyPasskeyRegister)
+	if err := sess.Save(c.Request(), c.Response()); err != nil { // answered once
+		return err
+	}
 	if form.Invalid() {
 		return h.renderAccount(c, http.StatusUnprocessableEntity, form)
 	}

@@ -185,12 +185,22 @@ func TestPasskeySignIn(t *testing.T) {
 		t.Errorf("a second Laptop: %q, name %q", again.FieldError("name"), again.InputValue("name"))
 	}
 	addPasskey(t, a, phone, "Phone", http.StatusSeeOther)
+	// The same answer again: its challenge was answered once.
+	acc0 := a.Get(t, "/account", http.StatusOK)
+	answerPhone := newDevice(t).create(t, acc0, origin)
+	a.Post(t, "/account/passkeys", url.Values{"name": {"Tablet"}, "credential": {answerPhone}}, http.StatusSeeOther)
+	if p := a.Post(t, "/account/passkeys", url.Values{"name": {"Tablet 2"}, "credential": {answerPhone}}, http.StatusUnprocessableEntity); !strings.HasPrefix(p.FieldError("name"), "Your browser did not make a passkey.") {
+		t.Errorf("a registration replayed: %q", p.FieldError("name"))
+	}
+	var tablet int64
+	app.DB.Get(&tablet, `SELECT id FROM passkeys WHERE name = 'Tablet'`)
+	a.Post(t, "/account/passkeys/"+itoa(tablet)+"/remove", nil, http.StatusSeeOther)
 	acc := a.Get(t, "/account", http.StatusOK)
 	if got := acc.Text("#passkey-list td.name"); got != "LaptopPhone" {
 		t.Errorf("listed %q", got)
 	}
-	if n := countRow(t, app, `SELECT count(*) FROM audit_events WHERE action = 'auth.passkey_add'`); n != 2 {
-		t.Errorf("%d passkeys added in the audit log, want 2", n)
+	if n := countRow(t, app, `SELECT count(*) FROM audit_events WHERE action = 'auth.passkey_add'`); n != 3 {
+		t.Errorf("%d passkeys added in the audit log, want 3", n)
 	}
 	// Sealed: neither the public key nor anything else of the record in the clear.
 	var sealed []byte

@@ -3,6 +3,7 @@ package i18n
 // Estonian texts of passkeys (app/auth, issue 22).
 func init() {
 	add("et", map[string]string{
+		"Add an authenticator app to your account: you can then also sign in with a code from it.":                                                                                                      "Lisage oma kontole autentimisrakendus: siis saate sisse logida ka selle koodiga.",
 		"A passkey is the better second factor: your device confirms it is you (its screen lock, a fingerprint or a security key), and it works only on this site, so a look-alike page cannot use it.": "Pääsuvõti on parem teine tõend: teie seade kinnitab, et see olete teie (ekraanilukk, sõrmejälg või turvavõti), ja see töötab ainult selles saidis, nii et järeletehtud leht ei saa seda kasutada.",
 		"Add a passkey": "Lisa pääsuvõti",
 		"Added":         "Lisatud",
