@@ -42,9 +42,6 @@ func (h *Handler) ConfirmPasskey(c echo.Context) error {
 		web.Flash(c, i18n.T("en", "Your sign-in took too long. Sign in again."))
 		return c.Redirect(http.StatusSeeOther, "/login")
 	}
-	if h.rp == nil {
-		return echo.ErrNotFound
-	}
 	var f passkeyForm
 	form, err := h.validate.Bind(c, &f)
 	if err != nil {
@@ -119,9 +116,6 @@ type addPasskeyForm struct {
 func (h *Handler) AddPasskey(c echo.Context) error {
 	ctx := c.Request().Context()
 	v := web.ViewerOf(c)
-	if h.rp == nil {
-		return echo.ErrNotFound
-	}
 	had, err := hasFactor(ctx, h.db, v.UserID)
 	if err != nil {
 		return err
