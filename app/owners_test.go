@@ -68,6 +68,7 @@ var owners = map[string]string{
 	"sla_chat":                   "app/sla",
 	"totp_factors":               "app/auth",
 	"recovery_codes":             "app/auth",
+	"passkeys":                   "app/auth",
 	"second_factor_policy":       "app/auth",
 	"inbound_mail":               "app/inbound",
 	"org_mail_domains":           "app/inbound",

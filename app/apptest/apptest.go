@@ -6,9 +6,11 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -42,7 +44,9 @@ type App struct {
 	URL    string      // the test server's base address, http://127.0.0.1:port
 	Logs   *SafeBuffer // everything Tugi logged
 	Config *config.Config
-	now    func() time.Time // Options.Now, which Beside's server shares
+	// FactorKey seals the second factors (a fresh random key per App; Beside shares it).
+	FactorKey *auth.FactorKey
+	now       func() time.Time // Options.Now, which Beside's server shares
 
 	secrets *sync.Map     // the authenticator keys SignIn set up, by e-mail address
 	shift   *atomic.Int64 // how far the TOTP clock is ahead of time.Now, in nanoseconds (TOTPCode)
@@ -68,6 +72,9 @@ type Options struct {
 	Now       func() time.Time     // the clock of ticket SLAs; time.Now when nil
 	Jobs      []job.Job            // the background jobs the jobs page lists (none run by themselves)
 	Metrics   prometheus.Gatherer  // what /metrics serves
+	// Localhost serves at http://localhost:port and makes that the public URL: browsers
+	// take passkeys only for a domain name, never for 127.0.0.1.
+	Localhost bool
 }
 
 // New starts Tugi with the default configuration on a fresh database holding the demo data.
@@ -92,19 +99,37 @@ func NewWith(t testing.TB, o Options) *App {
 	if o.Throttle == (auth.Throttle{}) {
 		o.Throttle = auth.DefaultThrottle
 	}
-	logs := &SafeBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	app := &App{DB: db, DSN: dsn, Logs: logs, Config: cfg, now: o.Now, secrets: &sync.Map{}, shift: &atomic.Int64{}, steps: &handedOut{last: map[string]int64{}}}
-	srv, err := server.New(server.Options{DB: db, Config: cfg, Log: log, Throttle: o.Throttle,
-		Support: web.Support{Phone: "+372 671 8578", Email: "info@directo.ee"}, Now: o.Now, TOTPNow: app.Now, Jobs: o.Jobs, Metrics: o.Metrics,
-		Live: startHub(t, db, dsn, log)})
+	var ln net.Listener
+	if o.Localhost {
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		cfg.PublicURL = &url.URL{Scheme: "http", Host: fmt.Sprintf("localhost:%d", ln.Addr().(*net.TCPAddr).Port)}
+	}
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	factors, err := auth.NewFactorKey(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := demo.Load(context.Background(), db, srv.Sessions); err != nil {
+	logs := &SafeBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	app := &App{DB: db, DSN: dsn, Logs: logs, Config: cfg, FactorKey: factors, now: o.Now, secrets: &sync.Map{}, shift: &atomic.Int64{}, steps: &handedOut{last: map[string]int64{}}}
+	srv, err := server.New(server.Options{DB: db, Config: cfg, Log: log, Throttle: o.Throttle,
+		Support: web.Support{Phone: "+372 671 8578", Email: "info@directo.ee"}, Now: o.Now, TOTPNow: app.Now, Jobs: o.Jobs, Metrics: o.Metrics,
+		Live: startHub(t, db, dsn, log), FactorKey: factors})
+	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv.Echo)
+	if err := demo.Load(context.Background(), db, srv.Sessions, factors); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(srv.Echo)
+	if ln != nil {
+		ts.Listener.Close()
+		ts.Listener = ln
+	}
+	ts.Start()
 	t.Cleanup(ts.Close)
 	t.Cleanup(srv.Live.Close) // first: open streams would hold up ts.Close
 	t.Cleanup(func() {
@@ -113,6 +138,9 @@ func NewWith(t testing.TB, o Options) *App {
 		}
 	})
 	app.Server, app.URL = srv, ts.URL
+	if o.Localhost {
+		app.URL = cfg.PublicURL.String()
+	}
 	return app
 }
 
@@ -140,14 +168,15 @@ func (a *App) Beside(t testing.TB) *App {
 	logs := &SafeBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := server.New(server.Options{DB: a.DB, Config: a.Config, Log: log, Throttle: auth.DefaultThrottle,
-		Support: web.Support{Phone: "+372 671 8578", Email: "info@directo.ee"}, Now: a.now, TOTPNow: a.Now, Live: startHub(t, a.DB, a.DSN, log)})
+		Support: web.Support{Phone: "+372 671 8578", Email: "info@directo.ee"}, Now: a.now, TOTPNow: a.Now, Live: startHub(t, a.DB, a.DSN, log),
+		FactorKey: a.FactorKey})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.Echo)
 	t.Cleanup(ts.Close)
 	t.Cleanup(srv.Live.Close) // first: open streams would hold up ts.Close
-	return &App{DB: a.DB, DSN: a.DSN, Server: srv, URL: ts.URL, Logs: logs, Config: a.Config, now: a.now, secrets: a.secrets, shift: a.shift, steps: a.steps}
+	return &App{DB: a.DB, DSN: a.DSN, Server: srv, URL: ts.URL, Logs: logs, Config: a.Config, FactorKey: a.FactorKey, now: a.now, secrets: a.secrets, shift: a.shift, steps: a.steps}
 }
 
 // Client is a browser-like HTTP client with its own cookies. It does not follow

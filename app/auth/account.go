@@ -22,10 +22,18 @@ type AccountPage struct {
 	Languages []struct{ Code, Name string }
 	MinLength int
 	// The second factor: whether an authenticator app is set up, how many recovery
-	// codes are left, and whether the person's roles need one (then it cannot be removed).
+	// codes are left, and whether the person's roles need one (then the last one cannot
+	// be removed).
 	TOTP         bool
 	RecoveryLeft int
 	Required     bool
+	// The person's passkeys, and the options of registering another (JSON, for
+	// static/js/passkey.js; "" when the site has no domain name to take passkeys for).
+	Passkeys       []Passkey
+	PasskeyOptions string
+	// Whether removing the app, or a passkey, is allowed: not the last factor of a
+	// person whose roles need one.
+	CanRemoveTOTP, CanRemovePasskey bool
 }
 
 // Account shows the person's profile, language, password form and sessions.
@@ -44,7 +52,11 @@ func (h *Handler) renderAccount(c echo.Context, status int, form web.Form) error
 	if err != nil {
 		return err
 	}
-	has, err := hasTOTP(ctx, h.db, u.ID)
+	has, _, err := factorsOf(ctx, h.db, u.ID)
+	if err != nil {
+		return err
+	}
+	passkeys, options, err := h.passkeyRows(c, u)
 	if err != nil {
 		return err
 	}
@@ -56,10 +68,16 @@ func (h *Handler) renderAccount(c echo.Context, status int, form web.Form) error
 	if err != nil {
 		return err
 	}
+	required := requiresSecondFactor(policy, u.Roles.Strings())
+	factors := len(passkeys)
+	if has {
+		factors++
+	}
 	p := h.render.NewPage(c, "Your account")
 	p.Form = form
 	p.Data = AccountPage{User: u, Sessions: list, Languages: i18n.Languages, MinLength: user.MinPasswordLength,
-		TOTP: has, RecoveryLeft: left, Required: requiresSecondFactor(policy, u.Roles.Strings())}
+		TOTP: has, RecoveryLeft: left, Required: required, Passkeys: passkeys, PasskeyOptions: options,
+		CanRemoveTOTP: !required || len(passkeys) > 0, CanRemovePasskey: !required || factors > 1}
 	return c.Render(status, tplAccount, p)
 }
 

@@ -96,8 +96,8 @@ func (h *Handler) adminTarget(c echo.Context) (*user.User, error) {
 	return u, err
 }
 
-// ResetSecondFactor removes a person's authenticator app and recovery codes (a phone
-// lost), so they set up a new one at their next sign-in; they are told by mail.
+// ResetSecondFactor removes a person's authenticator app, passkeys and recovery codes (a
+// phone or a key lost), so they set up a new one at their next sign-in; they are told by mail.
 func (h *Handler) ResetSecondFactor(c echo.Context) error {
 	ctx := c.Request().Context()
 	u, err := h.adminTarget(c)
@@ -107,18 +107,18 @@ func (h *Handler) ResetSecondFactor(c echo.Context) error {
 	v := web.ViewerOf(c)
 	id := strconv.FormatInt(u.ID, 10)
 	err = database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
-		had, err := removeFactors(ctx, tx, u.ID)
+		had, passkeys, err := removeFactors(ctx, tx, u.ID)
 		if err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, web.Actor(c), audit.Event{Action: "auth.second_factor_reset", ObjectType: "user",
-			ObjectID: id, OrgID: orgOf(u), Changes: map[string]audit.Change{"had_totp": {New: had}}}); err != nil {
+			ObjectID: id, OrgID: orgOf(u), Changes: map[string]audit.Change{"had_totp": {New: had}, "passkeys_removed": {New: passkeys}}}); err != nil {
 			return err
 		}
 		_, err = mail.Enqueue(ctx, tx, mail.Message{
 			To:      mail.Address{Name: u.Name, Email: u.Email},
 			Subject: i18n.T(u.Language, "Your second factor for Tugi was reset"),
-			Text: i18n.T(u.Language, "%s reset the second factor of your Tugi account: your authenticator app and recovery codes no longer work.", v.Name) + "\n\n" +
+			Text: i18n.T(u.Language, "%s reset the second factor of your Tugi account: your authenticator app, passkeys and recovery codes no longer work.", v.Name) + "\n\n" +
 				i18n.T(u.Language, "If your roles need a second factor, you will set up a new authenticator app the next time you sign in. If you did not ask for this, tell your administrator at once.") + "\n",
 			Kind: "auth.second_factor_reset", ObjectType: "user", ObjectID: id, OrgID: orgOf(u), UserID: u.ID,
 		})

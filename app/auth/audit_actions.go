@@ -11,6 +11,8 @@ func AuditActions() []audit.ActionLabel {
 		{Action: "auth.step_up", EN: "Confirmed with a second factor", ET: "Kinnitatud teise tõendiga"},
 		{Action: "auth.totp_enrol", EN: "Authenticator app set up", ET: "Autentimisrakendus seadistatud"},
 		{Action: "auth.totp_remove", EN: "Authenticator app removed", ET: "Autentimisrakendus eemaldatud"},
+		{Action: "auth.passkey_add", EN: "Passkey added", ET: "Pääsuvõti lisatud"},
+		{Action: "auth.passkey_remove", EN: "Passkey removed", ET: "Pääsuvõti eemaldatud"},
 		{Action: "auth.recovery_codes", EN: "New recovery codes made", ET: "Uued taastekoodid loodud"},
 		{Action: "auth.second_factor_reset", EN: "Second factor reset", ET: "Teine tõend lähtestatud"},
 		{Action: "auth.second_factor_policy", EN: "Sign-in policy changed", ET: "Sisselogimise reeglid muudetud"},

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/gorilla/sessions"
 	"github.com/jmoiron/sqlx"
 	"github.com/labstack/echo/v4"
@@ -43,7 +44,9 @@ type Handler struct {
 	throttle  Throttle
 	idcard    IDCard
 	idcardURL string
-	now       func() time.Time // the clock TOTP codes are checked by
+	factors   *FactorKey         // seals TOTP secrets and passkeys
+	rp        *webauthn.WebAuthn // passkeys; nil when the site has no domain name
+	now       func() time.Time   // the clock TOTP codes are checked by
 	log       *slog.Logger
 }
 
@@ -58,6 +61,12 @@ type Options struct {
 	// IDCardURL is where the sign-in page sends a person choosing the ID-card: the
 	// listener that asks for a client certificate; "" when there is none.
 	IDCardURL string
+	// FactorKey seals the second factors' secrets (TUGI_FACTOR_KEY); required.
+	FactorKey *FactorKey
+	// PublicURL is the address people use (TUGI_PUBLIC_URL): passkeys are for its host
+	// name and origin. With an IP address for a host there are no passkeys (browsers
+	// refuse them there).
+	PublicURL *url.URL
 	// Now is the clock TOTP codes are checked by; time.Now when nil. Tests move it on
 	// rather than wait for the next 30-second step (apptest.App.TOTPCode).
 	Now func() time.Time
@@ -65,13 +74,20 @@ type Options struct {
 }
 
 // NewHandler returns the sign-in and account handlers.
-func NewHandler(o Options) *Handler {
+func NewHandler(o Options) (*Handler, error) {
 	now := o.Now
 	if now == nil {
 		now = time.Now
 	}
+	if o.FactorKey == nil {
+		return nil, errors.New("auth: no factor key (Options.FactorKey)")
+	}
+	rp, err := newRelyingParty(o.PublicURL)
+	if err != nil {
+		return nil, err
+	}
 	return &Handler{db: o.DB, reads: database.NewPrepared(o.DB), sessions: o.Sessions, render: o.Renderer, validate: o.Validator,
-		throttle: o.Throttle, idcard: o.IDCard, idcardURL: o.IDCardURL, now: now, log: o.Log}
+		throttle: o.Throttle, idcard: o.IDCard, idcardURL: o.IDCardURL, factors: o.FactorKey, rp: rp, now: now, log: o.Log}, nil
 }
 
 // LoadSession is middleware that finds the request's session and, when someone is

@@ -16,6 +16,9 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -171,6 +174,50 @@ func TestIDCardSignIn(t *testing.T) {
 		app.DB.Get(&method, `SELECT auth_method FROM sessions WHERE user_id = $1`, userID(t, app, ciso))
 		if method != "idcard" {
 			t.Errorf("session method %q", method)
+		}
+	})
+
+	t.Run("curl with the card's certificate is signed in", func(t *testing.T) {
+		curl, err := exec.LookPath("curl")
+		if err != nil {
+			t.Fatal("no curl on PATH: apt-get install curl")
+		}
+		ts := httptest.NewUnstartedServer(app.Server.Echo)
+		ts.TLS = &tls.Config{ClientAuth: tls.RequestClientCert}
+		ts.StartTLS()
+		defer ts.Close()
+		dir := t.TempDir()
+		write := func(name, kind string, der []byte) string {
+			f := filepath.Join(dir, name)
+			if err := os.WriteFile(f, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return f
+		}
+		keyDER, err := x509.MarshalPKCS8PrivateKey(valid.PrivateKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		server := write("server.pem", "CERTIFICATE", ts.Certificate().Raw)
+		cardPEM, cardKey := write("card.pem", "CERTIFICATE", valid.Certificate[0]), write("card.key", "PRIVATE KEY", keyDER)
+		jar := filepath.Join(dir, "jar")
+		run := func(args ...string) string {
+			out, err := exec.Command(curl, append([]string{"-s", "--cacert", server}, args...)...).Output()
+			if err != nil {
+				t.Fatalf("curl %v: %v", args, err)
+			}
+			return string(out)
+		}
+		// As docs/signin.md shows it.
+		if got := run("--cert", cardPEM, "--key", cardKey, "-c", jar, "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}",
+			ts.URL+"/login/id-card?next=/audit"); got != "303 "+ts.URL+"/audit" {
+			t.Fatalf("curl with the card: %q", got)
+		}
+		if page := run("-b", jar, ts.URL+"/audit"); !strings.Contains(page, "Sirje Security") {
+			t.Errorf("the audit log with curl's session: %.200q", page)
+		}
+		if got := run("-o", "/dev/null", "-w", "%{http_code}", ts.URL+"/login/id-card"); got != "401" {
+			t.Errorf("curl without a certificate: %q", got)
 		}
 	})
 

@@ -117,13 +117,24 @@ const insertCookieKey = `INSERT INTO cookie_keys (name, key) VALUES ('signing', 
 // selectCookieKey reads the cookie-signing key.
 const selectCookieKey = `SELECT key FROM cookie_keys WHERE name = 'signing'`
 
-// upsertTOTP keeps the sealed TOTP secret $2 of user $1, with $3 as the last step used.
+// upsertTOTP keeps the TOTP secret $2 of user $1, sealed with the factor key $4, with $3
+// as the last step used.
 const upsertTOTP = `
-INSERT INTO totp_factors (user_id, secret, last_step) VALUES ($1, $2, $3)
-ON CONFLICT (user_id) DO UPDATE SET secret = EXCLUDED.secret, last_step = EXCLUDED.last_step, created_at = now()`
+INSERT INTO totp_factors (user_id, secret, last_step, key_id) VALUES ($1, $2, $3, $4)
+ON CONFLICT (user_id) DO UPDATE SET secret = EXCLUDED.secret, last_step = EXCLUDED.last_step, key_id = EXCLUDED.key_id, created_at = now()`
 
-// countTOTP counts the TOTP secrets of user $1 (0 or 1).
-const countTOTP = `SELECT count(*) FROM totp_factors WHERE user_id = $1`
+// selectForeignFactorKeys reads the factor keys other than $1 that second factors are
+// sealed with.
+const selectForeignFactorKeys = `
+SELECT DISTINCT key_id FROM (SELECT key_id FROM totp_factors UNION ALL SELECT key_id FROM passkeys) k
+WHERE key_id IS NOT NULL AND key_id <> $1 ORDER BY key_id`
+
+// selectLegacyTOTP reads the TOTP secrets still sealed with the key derived from the
+// cookie key, to reseal them.
+const selectLegacyTOTP = `SELECT user_id, secret FROM totp_factors WHERE key_id IS NULL ORDER BY user_id FOR UPDATE`
+
+// resealTOTP replaces the sealed secret of user $1 with $2, sealed with the factor key $3.
+const resealTOTP = `UPDATE totp_factors SET secret = $2, key_id = $3 WHERE user_id = $1`
 
 // selectTOTP reads the sealed secret of user $1 and the last step a code was accepted for.
 const selectTOTP = `SELECT secret, last_step FROM totp_factors WHERE user_id = $1`
@@ -151,3 +162,30 @@ const selectPolicy = `SELECT roles FROM second_factor_policy`
 
 // updatePolicy sets the roles that must sign in with a second factor.
 const updatePolicy = `UPDATE second_factor_policy SET roles = $1`
+
+// selectPasskeys reads the passkeys of user $1, the oldest first.
+const selectPasskeys = `SELECT id, name, created_at, last_used_at FROM passkeys WHERE user_id = $1 ORDER BY created_at, id`
+
+// selectPasskeyRecords reads the passkeys of user $1 with their sealed credential records.
+const selectPasskeyRecords = `
+SELECT id, name, created_at, last_used_at, credential_id, credential FROM passkeys WHERE user_id = $1 ORDER BY created_at, id`
+
+// insertPasskeySQL keeps the passkey $2 (its credential id) of user $1, named $3, with
+// its credential record $4 sealed with the factor key $5, and returns its id.
+const insertPasskeySQL = `
+INSERT INTO passkeys (user_id, credential_id, name, credential, key_id) VALUES ($1, $2, $3, $4, $5) RETURNING id`
+
+// usePasskeySQL replaces the credential record of passkey $1 of user $2 with $3 (sealed
+// with the key $4) and marks it used now.
+const usePasskeySQL = `UPDATE passkeys SET credential = $3, key_id = $4, last_used_at = now() WHERE id = $1 AND user_id = $2`
+
+// deletePasskeySQL removes passkey $1 of user $2 and returns its name.
+const deletePasskeySQL = `DELETE FROM passkeys WHERE id = $1 AND user_id = $2 RETURNING name`
+
+// deletePasskeys removes every passkey of user $1.
+const deletePasskeys = `DELETE FROM passkeys WHERE user_id = $1`
+
+// countFactors reads whether user $1 has an authenticator app, and how many passkeys.
+const countFactors = `
+SELECT EXISTS (SELECT 1 FROM totp_factors WHERE user_id = $1) AS totp,
+       (SELECT count(*) FROM passkeys WHERE user_id = $1) AS passkeys`

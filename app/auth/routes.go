@@ -8,11 +8,12 @@ import (
 )
 
 // Routes are sign-in and its second step, sign-out, each person's own account, and the
-// admin's sign-in policy and a person's factors and sessions.
+// admin's sign-in policy and a person's factors and sessions; and passkeys, where Tugi
+// has a domain name (TUGI_PUBLIC_URL) for them.
 func (h *Handler) Routes() []route.Route {
 	admins := access.AnyOf(access.Admin)
 	strong := access.SecondFactor
-	return []route.Route{
+	routes := []route.Route{
 		{Method: http.MethodGet, Path: "/login", Kind: route.Page, Rule: access.Public, Handler: h.LoginPage},
 		{Method: http.MethodPost, Path: "/login", Kind: route.Form, Rule: access.Public, Handler: h.Login},
 		{Method: http.MethodGet, Path: IDCardPath, Kind: route.Page, Rule: access.Public, Handler: h.IDCardLogin},
@@ -30,4 +31,12 @@ func (h *Handler) Routes() []route.Route {
 		{Method: http.MethodPost, Path: "/admin/users/:id/second-factor/reset", Kind: route.Form, Rule: admins, Strength: strong, Handler: h.ResetSecondFactor},
 		{Method: http.MethodPost, Path: "/admin/users/:id/sessions/end", Kind: route.Form, Rule: admins, Strength: strong, Handler: h.EndSessions},
 	}
+	if h.rp == nil { // Tugi at an IP address: browsers take no passkeys there
+		return routes
+	}
+	return append(routes,
+		route.Route{Method: http.MethodPost, Path: PasskeyPath, Kind: route.Form, Rule: access.Public, Handler: h.ConfirmPasskey},
+		route.Route{Method: http.MethodPost, Path: "/account/passkeys", Kind: route.Form, Rule: access.SignedIn, Handler: h.AddPasskey},
+		route.Route{Method: http.MethodPost, Path: "/account/passkeys/:id/remove", Kind: route.Form, Rule: access.SignedIn, Strength: strong, Handler: h.RemovePasskey},
+	)
 }

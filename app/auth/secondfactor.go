@@ -48,9 +48,15 @@ const (
 type SecondFactorPage struct {
 	Email  string
 	StepUp bool         // a signed-in person asked for more, not a sign-in
-	Enrol  bool         // no authenticator yet: set one up
+	Enrol  bool         // no second factor yet: set up an authenticator app
 	Secret string       // enrolment: the secret, to type in by hand
 	QR     template.URL // enrolment: the QR code, a data: URI
+	Setup  bool         // enrolment asked for from the account page, beside other factors
+	TOTP   bool         // the person has an authenticator app
+	// PasskeyOptions are the options of signing in with one of the person's passkeys
+	// (JSON, for static/js/passkey.js); "" when they have none, or the site has no
+	// domain name to take passkeys for.
+	PasskeyOptions string
 }
 
 // RecoveryCodesPage is the data of the page that shows new recovery codes, once.
@@ -59,10 +65,11 @@ type RecoveryCodesPage struct {
 	Next  string
 }
 
-// needsSecondFactor reports whether u signs in with a second factor: when they have one,
-// or the policy asks it of one of their roles (then they set one up at sign-in).
+// needsSecondFactor reports whether u signs in with a second factor: when they have one
+// (an authenticator app or a passkey), or the policy asks it of one of their roles (then
+// they set one up at sign-in).
 func (h *Handler) needsSecondFactor(ctx context.Context, u *user.User) (bool, error) {
-	has, err := hasTOTP(ctx, h.db, u.ID)
+	has, err := hasFactor(ctx, h.db, u.ID)
 	if err != nil || has {
 		return has, err
 	}
@@ -137,23 +144,33 @@ func (h *Handler) SecondFactor(c echo.Context) error {
 	if u == nil {
 		return c.Redirect(http.StatusSeeOther, "/login")
 	}
-	if stepUp && web.ViewerOf(c).Satisfies(access.SecondFactor) {
+	setup := c.QueryParam("setup")
+	if stepUp && web.ViewerOf(c).Satisfies(access.SecondFactor) && setup != "app" {
 		return c.Redirect(http.StatusSeeOther, safeNext(next))
 	}
-	return h.renderSecondFactor(c, http.StatusOK, u, stepUp, web.Form{Values: url.Values{"next": {next}}})
+	return h.renderSecondFactor(c, http.StatusOK, u, stepUp, web.Form{Values: url.Values{"next": {next}, "setup": {setup}}})
+}
+
+// settingUpApp reports whether this second step sets up an authenticator app beside the
+// person's other factors (setup=app, from the account page): only for a signed-in person
+// whose session has proved a factor already, so that a password alone never adds one.
+func settingUpApp(c echo.Context, stepUp, totp bool, setup string) bool {
+	return setup == "app" && stepUp && !totp && web.ViewerOf(c).Satisfies(access.SecondFactor)
 }
 
 func (h *Handler) renderSecondFactor(c echo.Context, status int, u *user.User, stepUp bool, form web.Form) error {
 	ctx := c.Request().Context()
-	has, err := hasTOTP(ctx, h.db, u.ID)
+	totp, passkeys, err := factorsOf(ctx, h.db, u.ID)
 	if err != nil {
 		return err
 	}
-	data := SecondFactorPage{Email: u.Email, StepUp: stepUp, Enrol: !has}
+	data := SecondFactorPage{Email: u.Email, StepUp: stepUp, TOTP: totp, Setup: settingUpApp(c, stepUp, totp, form.Values.Get("setup"))}
+	data.Enrol = (!totp && passkeys == 0) || data.Setup
 	title := "Confirm it is you"
-	if data.Enrol {
+	sess := web.SessionOf(c)
+	switch {
+	case data.Enrol:
 		title = "Set up an authenticator app"
-		sess := web.SessionOf(c)
 		secret, _ := sess.Values[keyEnrolSecret].(string)
 		if secret == "" {
 			secret = newTOTPSecret()
@@ -164,6 +181,17 @@ func (h *Handler) renderSecondFactor(c echo.Context, status int, u *user.User, s
 		}
 		data.Secret = secret
 		if data.QR, err = totpQR(u.Email, secret); err != nil {
+			return err
+		}
+	case passkeys > 0 && h.rp != nil:
+		list, err := loadPasskeys(ctx, h.db, h.factors, u.ID)
+		if err != nil {
+			return err
+		}
+		if data.PasskeyOptions, err = beginPasskeyLogin(h.rp, u, list, sess.Values); err != nil {
+			return err
+		}
+		if err := sess.Save(c.Request(), c.Response()); err != nil {
 			return err
 		}
 	}
@@ -177,8 +205,9 @@ func (h *Handler) renderSecondFactor(c echo.Context, status int, u *user.User, s
 }
 
 type codeForm struct {
-	Code string `form:"code" validate:"required,max=100"`
-	Next string `form:"next"`
+	Code  string `form:"code" validate:"required,max=100"`
+	Next  string `form:"next"`
+	Setup string `form:"setup"`
 }
 
 // ConfirmSecondFactor checks the second step: a code from the authenticator app, a
@@ -208,17 +237,12 @@ func (h *Handler) ConfirmSecondFactor(c echo.Context) error {
 		form.Fail("code", "Enter the code.")
 		return h.renderSecondFactor(c, http.StatusUnprocessableEntity, u, stepUp, form)
 	}
-	has, err := hasTOTP(ctx, h.db, u.ID)
+	totp, passkeys, err := factorsOf(ctx, h.db, u.ID)
 	if err != nil {
 		return err
 	}
-	actor := web.Actor(c)
-	actor.UserID, actor.Roles = u.ID, u.Roles.Strings()
-	devices, err := h.devices(ctx)
-	if err != nil {
-		return err
-	}
-	attempt, err := h.throttle.Attempt(ctx, h.db, u.Email, actor.ClientIP, devices.nonce(c.Request(), u))
+	enrolling := (!totp && passkeys == 0) || settingUpApp(c, stepUp, totp, f.Setup)
+	actor, devices, attempt, err := h.secondFactorAttempt(c, u)
 	if err != nil {
 		return err
 	}
@@ -232,8 +256,8 @@ func (h *Handler) ConfirmSecondFactor(c echo.Context) error {
 	err = database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
 		switch {
 		case blocked:
-		case has:
-			ok, err := checkTOTP(ctx, tx, u.ID, f.Code, now)
+		case !enrolling:
+			ok, err := checkTOTP(ctx, tx, h.factors, u.ID, f.Code, now)
 			if err != nil {
 				return err
 			}
@@ -256,7 +280,7 @@ func (h *Handler) ConfirmSecondFactor(c echo.Context) error {
 			if step == 0 {
 				return nil
 			}
-			if err := storeTOTP(ctx, tx, u.ID, secret, step); err != nil {
+			if err := storeTOTP(ctx, tx, h.factors, u.ID, secret, step); err != nil {
 				return err
 			}
 			if codes, err = newRecoveryCodes(ctx, tx, u.ID); err != nil {
@@ -272,55 +296,12 @@ func (h *Handler) ConfirmSecondFactor(c echo.Context) error {
 		return err
 	}
 	if factor == "" {
-		reason := "wrong_code"
-		if blocked {
-			reason = "throttled_" + string(attempt.Blocked)
-		}
-		err := database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
-			if blocked {
-				if err := h.throttle.Forget(ctx, tx, attempt); err != nil {
-					return err
-				}
-			}
-			return audit.Record(ctx, tx, actor, audit.Event{Action: "auth.sign_in_failed", ObjectType: "user",
-				ObjectID: strconv.FormatInt(u.ID, 10), OrgID: orgOf(u),
-				Changes: map[string]audit.Change{"reason": {New: reason}, "step": {New: "second_factor"}}})
-		})
-		if err != nil {
-			return err
-		}
-		status := http.StatusUnauthorized
-		if blocked {
-			form.Fail("code", throttledMessage(attempt.Blocked))
-			status = http.StatusTooManyRequests
-		}
-		form.Fail("code", "That code is not right, or it has been used already. Wait for the next code and try again.")
-		return h.renderSecondFactor(c, status, u, stepUp, form)
+		return h.secondFactorFailed(c, u, stepUp, form, actor, attempt, "code", "wrong_code",
+			"That code is not right, or it has been used already. Wait for the next code and try again.")
 	}
-
-	if err := h.startSession(c, u, "password+totp"); err != nil {
-		return err
-	}
-	action := "auth.sign_in"
-	if stepUp {
-		action = "auth.step_up"
-	}
-	err = database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
-		if err := h.throttle.Succeed(ctx, tx, u.Email, attempt); err != nil {
-			return err
-		}
-		if !stepUp {
-			if err := user.NewStore(tx).RecordSignIn(ctx, u.ID); err != nil {
-				return err
-			}
-		}
-		return audit.Record(ctx, tx, actor, audit.Event{Action: action, ObjectType: "user", ObjectID: strconv.FormatInt(u.ID, 10),
-			OrgID: orgOf(u), Changes: map[string]audit.Change{"method": {New: "password+totp"}, "factor": {New: factor}}})
-	})
+	err = h.secondFactorPassed(c, u, stepUp, actor, devices, attempt, "password+totp",
+		map[string]audit.Change{"method": {New: "password+totp"}, "factor": {New: factor}})
 	if err != nil {
-		return err
-	}
-	if err := devices.set(c, u); err != nil {
 		return err
 	}
 	next := safeNext(f.Next)
@@ -336,13 +317,87 @@ func (h *Handler) ConfirmSecondFactor(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, next)
 }
 
+// secondFactorAttempt counts a try at the second step of u's sign-in with the
+// throttle (a wrong code or a refused passkey is a failed sign-in, as a wrong password
+// is), and returns who acts and the browser's device claims with it.
+func (h *Handler) secondFactorAttempt(c echo.Context, u *user.User) (audit.Actor, *devices, Attempt, error) {
+	ctx := c.Request().Context()
+	actor := web.Actor(c)
+	actor.UserID, actor.Roles = u.ID, u.Roles.Strings()
+	devices, err := h.devices(ctx)
+	if err != nil {
+		return actor, nil, Attempt{}, err
+	}
+	attempt, err := h.throttle.Attempt(ctx, h.db, u.Email, actor.ClientIP, devices.nonce(c.Request(), u))
+	return actor, devices, attempt, err
+}
+
+// secondFactorFailed records a second step refused (reason, or the throttle's limit when
+// it was not even checked) and shows the page again, with msg beside field.
+func (h *Handler) secondFactorFailed(c echo.Context, u *user.User, stepUp bool, form web.Form, actor audit.Actor, attempt Attempt, field, reason, msg string) error {
+	ctx := c.Request().Context()
+	blocked := attempt.Blocked != NoLimit
+	if blocked {
+		reason = "throttled_" + string(attempt.Blocked)
+	}
+	err := database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
+		if blocked {
+			if err := h.throttle.Forget(ctx, tx, attempt); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, tx, actor, audit.Event{Action: "auth.sign_in_failed", ObjectType: "user",
+			ObjectID: strconv.FormatInt(u.ID, 10), OrgID: orgOf(u),
+			Changes: map[string]audit.Change{"reason": {New: reason}, "step": {New: "second_factor"}}})
+	})
+	if err != nil {
+		return err
+	}
+	status := http.StatusUnauthorized
+	if blocked {
+		msg = throttledMessage(attempt.Blocked)
+		status = http.StatusTooManyRequests
+	}
+	form.Fail(field, msg)
+	return h.renderSecondFactor(c, status, u, stepUp, form)
+}
+
+// secondFactorPassed signs u in anew with method (or, stepping up, replaces their session
+// with a stronger one), and records it with changes.
+func (h *Handler) secondFactorPassed(c echo.Context, u *user.User, stepUp bool, actor audit.Actor, devices *devices, attempt Attempt, method string, changes map[string]audit.Change) error {
+	ctx := c.Request().Context()
+	if err := h.startSession(c, u, method); err != nil {
+		return err
+	}
+	action := "auth.sign_in"
+	if stepUp {
+		action = "auth.step_up"
+	}
+	err := database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
+		if err := h.throttle.Succeed(ctx, tx, u.Email, attempt); err != nil {
+			return err
+		}
+		if !stepUp {
+			if err := user.NewStore(tx).RecordSignIn(ctx, u.ID); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, tx, actor, audit.Event{Action: action, ObjectType: "user", ObjectID: strconv.FormatInt(u.ID, 10),
+			OrgID: orgOf(u), Changes: changes})
+	})
+	if err != nil {
+		return err
+	}
+	return devices.set(c, u)
+}
+
 // NewRecoveryCodes replaces the person's recovery codes with new ones and shows them once.
 func (h *Handler) NewRecoveryCodes(c echo.Context) error {
 	ctx := c.Request().Context()
 	v := web.ViewerOf(c)
 	var codes []string
 	err := database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
-		has, err := hasTOTP(ctx, tx, v.UserID)
+		has, err := hasFactor(ctx, tx, v.UserID)
 		if err != nil {
 			return err
 		}
@@ -363,8 +418,9 @@ func (h *Handler) NewRecoveryCodes(c echo.Context) error {
 	return c.Render(http.StatusOK, tplRecoveryCodes, p)
 }
 
-// RemoveTOTP removes the person's authenticator app and recovery codes, unless the
-// policy asks a second factor of one of their roles.
+// RemoveTOTP removes the person's authenticator app, unless it is their last second
+// factor and the policy asks one of their roles for one. With no factor left, their
+// recovery codes go too.
 func (h *Handler) RemoveTOTP(c echo.Context) error {
 	ctx := c.Request().Context()
 	v := web.ViewerOf(c)
@@ -372,21 +428,34 @@ func (h *Handler) RemoveTOTP(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if requiresSecondFactor(policy, roleStrings(v.Roles)) {
-		web.Flash(c, i18n.T(v.Lang, "Your roles need a second factor, so your authenticator app stays. An admin can reset it if you lose it."))
-		return web.Redirect(c, "/account")
-	}
+	required := requiresSecondFactor(policy, roleStrings(v.Roles))
 	err = database.WithTx(ctx, h.db, func(tx *sqlx.Tx) error {
-		had, err := removeFactors(ctx, tx, v.UserID)
+		res, err := tx.ExecContext(ctx, deleteTOTP, v.UserID)
 		if err != nil {
 			return err
 		}
-		if !had {
+		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
+		}
+		left, err := hasFactor(ctx, tx, v.UserID)
+		if err != nil {
+			return err
+		}
+		if !left && required {
+			return errLastFactor
+		}
+		if !left {
+			if _, err := tx.ExecContext(ctx, deleteRecoveryCodes, v.UserID); err != nil {
+				return err
+			}
 		}
 		return audit.Record(ctx, tx, web.Actor(c), audit.Event{Action: "auth.totp_remove", ObjectType: "user",
 			ObjectID: strconv.FormatInt(v.UserID, 10), OrgID: v.OrgID})
 	})
+	if errors.Is(err, errLastFactor) {
+		web.Flash(c, i18n.T(v.Lang, "Your roles need a second factor, so your authenticator app stays. An admin can reset it if you lose it."))
+		return web.Redirect(c, "/account")
+	}
 	if err != nil {
 		return err
 	}
@@ -396,9 +465,9 @@ func (h *Handler) RemoveTOTP(c echo.Context) error {
 
 // EnrolTOTP gives userID the TOTP secret secret (base32), audited as actor: for the demo
 // people, whose secret the README prints. People set up their own on the second step.
-func EnrolTOTP(ctx context.Context, db *sqlx.DB, actor audit.Actor, userID int64, secret string) error {
+func EnrolTOTP(ctx context.Context, db *sqlx.DB, key *FactorKey, actor audit.Actor, userID int64, secret string) error {
 	return database.WithTx(ctx, db, func(tx *sqlx.Tx) error {
-		if err := storeTOTP(ctx, tx, userID, strings.ToUpper(secret), 0); err != nil {
+		if err := storeTOTP(ctx, tx, key, userID, strings.ToUpper(secret), 0); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, actor, audit.Event{Action: "auth.totp_enrol", ObjectType: "user",

@@ -422,18 +422,24 @@ func TestAccountSecondFactor(t *testing.T) {
 }
 
 // Every demo staff person has the demo authenticator; customers have none; the secret
-// is kept sealed.
+// is kept sealed under the factor key file.
 func TestDemoAuthenticators(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
 	for _, p := range demo.People {
-		var secret []byte
-		err := app.DB.Get(&secret, `SELECT secret FROM totp_factors WHERE user_id = $1`, userID(t, app, p.Email))
+		var row struct {
+			Secret []byte `db:"secret"`
+			KeyID  string `db:"key_id"`
+		}
+		err := app.DB.Get(&row, `SELECT secret, key_id FROM totp_factors WHERE user_id = $1`, userID(t, app, p.Email))
 		if p.Staff() != (err == nil) {
 			t.Errorf("%s: staff %v, authenticator %v", p.Email, p.Staff(), err == nil)
 		}
-		if strings.Contains(string(secret), demo.TOTPSecret) {
+		if strings.Contains(string(row.Secret), demo.TOTPSecret) {
 			t.Errorf("%s: the secret is stored in the clear", p.Email)
+		}
+		if p.Staff() && row.KeyID != app.FactorKey.ID() {
+			t.Errorf("%s: sealed with key %q, want the file's %s", p.Email, row.KeyID, app.FactorKey.ID())
 		}
 	}
 }

@@ -3,9 +3,6 @@ package auth
 import (
 	"bytes"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -40,10 +37,6 @@ const (
 )
 
 var totpOpts = totp.ValidateOpts{Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
-
-// totpKeyLabel separates the key TOTP secrets are sealed with from the other uses of the
-// cookie key.
-const totpKeyLabel = "tugi totp secret v1"
 
 // recoveryCodeCount is how many recovery codes a person gets at once.
 const recoveryCodeCount = 10
@@ -108,67 +101,23 @@ func matchTOTP(secret, code string, now time.Time, after int64) int64 {
 	return 0
 }
 
-// secretBox seals TOTP secrets at rest with AES-256-GCM, under a key derived from the
-// cookie key every process shares (cookie_keys): a copy of the totp_factors table alone,
-// or of a backup of it, does not give the secrets away.
-func secretBox(ctx context.Context, q database.Queryer) (cipher.AEAD, error) {
-	key, err := CookieKey(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(totpKeyLabel))
-	block, err := aes.NewCipher(mac.Sum(nil))
-	if err != nil {
-		return nil, fmt.Errorf("totp: cipher: %w", err)
-	}
-	return cipher.NewGCM(block)
-}
-
-func sealSecret(box cipher.AEAD, userID int64, secret string) []byte {
-	nonce := make([]byte, box.NonceSize())
-	_, _ = rand.Read(nonce)
-	return box.Seal(nonce, nonce, []byte(secret), []byte(fmt.Sprint(userID)))
-}
-
-func openSecret(box cipher.AEAD, userID int64, sealed []byte) (string, error) {
-	n := box.NonceSize()
-	if len(sealed) < n {
-		return "", errors.New("totp: sealed secret too short")
-	}
-	b, err := box.Open(nil, sealed[:n], sealed[n:], []byte(fmt.Sprint(userID)))
-	if err != nil {
-		return "", fmt.Errorf("totp: open the secret of user %d: %w", userID, err)
-	}
-	return string(b), nil
-}
+// totpLabel binds a sealed TOTP secret to its person: copied to another's row, it does
+// not open.
+func totpLabel(userID int64) string { return fmt.Sprintf("totp:%d", userID) }
 
 // storeTOTP keeps secret as userID's TOTP secret (replacing any), with step as the last
 // step accepted: the code that confirmed it is not accepted again.
-func storeTOTP(ctx context.Context, q database.Queryer, userID int64, secret string, step int64) error {
-	box, err := secretBox(ctx, q)
-	if err != nil {
-		return err
-	}
-	if _, err := q.ExecContext(ctx, upsertTOTP, userID, sealSecret(box, userID, secret), step); err != nil {
+func storeTOTP(ctx context.Context, q database.Queryer, key *FactorKey, userID int64, secret string, step int64) error {
+	if _, err := q.ExecContext(ctx, upsertTOTP, userID, key.seal(totpLabel(userID), []byte(secret)), step, key.ID()); err != nil {
 		return fmt.Errorf("totp: store for user %d: %w", userID, err)
 	}
 	return nil
 }
 
-// hasTOTP reports whether userID has a TOTP secret.
-func hasTOTP(ctx context.Context, q database.Queryer, userID int64) (bool, error) {
-	var n int
-	if err := q.GetContext(ctx, &n, countTOTP, userID); err != nil {
-		return false, fmt.Errorf("totp: read for user %d: %w", userID, err)
-	}
-	return n > 0, nil
-}
-
 // checkTOTP reports whether code is a code of userID's secret not used before, and if so
 // marks its step used. Two requests with the same code: one wins the update, the other
 // finds the step taken.
-func checkTOTP(ctx context.Context, q database.Queryer, userID int64, code string, now time.Time) (bool, error) {
+func checkTOTP(ctx context.Context, q database.Queryer, key *FactorKey, userID int64, code string, now time.Time) (bool, error) {
 	var row struct {
 		Secret   []byte `db:"secret"`
 		LastStep int64  `db:"last_step"`
@@ -180,15 +129,11 @@ func checkTOTP(ctx context.Context, q database.Queryer, userID int64, code strin
 	if err != nil {
 		return false, fmt.Errorf("totp: read for user %d: %w", userID, err)
 	}
-	box, err := secretBox(ctx, q)
+	secret, err := key.open(totpLabel(userID), row.Secret)
 	if err != nil {
 		return false, err
 	}
-	secret, err := openSecret(box, userID, row.Secret)
-	if err != nil {
-		return false, err
-	}
-	step := matchTOTP(secret, code, now, row.LastStep)
+	step := matchTOTP(string(secret), code, now, row.LastStep)
 	if step == 0 {
 		return false, nil
 	}
@@ -249,18 +194,22 @@ func recoveryCodesLeft(ctx context.Context, q database.Queryer, userID int64) (i
 	return n, nil
 }
 
-// removeFactors deletes userID's TOTP secret and recovery codes and reports whether there
-// was a secret.
-func removeFactors(ctx context.Context, q database.Queryer, userID int64) (bool, error) {
+// removeFactors deletes every second factor of userID (authenticator app, passkeys,
+// recovery codes) and reports what there was.
+func removeFactors(ctx context.Context, q database.Queryer, userID int64) (totp bool, passkeys int64, err error) {
 	if _, err := q.ExecContext(ctx, deleteRecoveryCodes, userID); err != nil {
-		return false, fmt.Errorf("recovery codes: delete for user %d: %w", userID, err)
+		return false, 0, fmt.Errorf("recovery codes: delete for user %d: %w", userID, err)
 	}
-	res, err := q.ExecContext(ctx, deleteTOTP, userID)
+	res, err := q.ExecContext(ctx, deletePasskeys, userID)
 	if err != nil {
-		return false, fmt.Errorf("totp: delete for user %d: %w", userID, err)
+		return false, 0, fmt.Errorf("passkeys: delete for user %d: %w", userID, err)
+	}
+	passkeys, _ = res.RowsAffected()
+	if res, err = q.ExecContext(ctx, deleteTOTP, userID); err != nil {
+		return false, 0, fmt.Errorf("totp: delete for user %d: %w", userID, err)
 	}
 	n, _ := res.RowsAffected()
-	return n > 0, nil
+	return n > 0, passkeys, nil
 }
 
 // policyRoles returns the roles whose people must sign in with a second factor.

@@ -31,7 +31,11 @@ func source(t *testing.T) (*sqlx.DB, string, blob.Ref) {
 	ctx := context.Background()
 	dsn := testdb.NewDSN(t)
 	db := open(t, dsn)
-	if err := demo.Load(ctx, db, auth.NewSessionStore(db, false, time.Hour, time.Hour)); err != nil {
+	factors, err := auth.NewFactorKey(bytes.Repeat([]byte{7}, 32)) // a test's key: what it seals is demo data
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.Load(ctx, db, auth.NewSessionStore(db, false, time.Hour, time.Hour), factors); err != nil {
 		t.Fatal(err)
 	}
 	ref, err := blob.Postgres{}.Put(ctx, db, bytes.NewReader(fileBytes))

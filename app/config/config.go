@@ -35,6 +35,7 @@ type Config struct {
 	LogFormat          string         // TUGI_LOG_FORMAT: text or json
 	Migrate            bool           // TUGI_MIGRATE: whether commands bring the schema up to date themselves
 	AuditSigningKey    string         // TUGI_AUDIT_SIGNING_KEY: PEM file of the Ed25519 key that signs audit checkpoints
+	FactorKey          string         // TUGI_FACTOR_KEY: file of the key that seals second factors; "": see cmd/tugi
 	Mail               Mail           // TUGI_SMTP_URL, TUGI_MAIL_*: outgoing e-mail (mail.go)
 	Inbound            Inbound        // TUGI_INBOUND_*, TUGI_SUPPORT_ADDRESS, TUGI_SECURITY_ADDRESS: incoming e-mail (inbound.go)
 	AttachmentMaxSize  int64          // TUGI_ATTACHMENT_MAX_SIZE: bytes per attached file
@@ -73,6 +74,7 @@ var Variables = []Variable{
 	{"TUGI_LOG_FORMAT", "text", "text or json."},
 	{"TUGI_MIGRATE", "true", "whether tugi serve (and the other commands) apply pending migrations at start; false: they refuse to start while any is pending, so Tugi can run as a role that may not change the schema (run tugi migrate as the owner)."},
 	{"TUGI_AUDIT_SIGNING_KEY", "", "PEM file (PKCS #8) of the Ed25519 key that signs audit checkpoints (tugi audit keygen makes one; tugi audit checkpoint needs it)."},
+	{"TUGI_FACTOR_KEY", "<TUGI_DATA_DIR/factor-key.txt without DATABASE_URL>", "file of the key that seals the second factors (authenticator secrets, passkeys) kept in the database, so that a dump of it alone does not give them away; tugi factor keygen writes one. Every tugi process on the database needs the same file; back it up apart from the database. Unset with DATABASE_URL: tugi serve refuses to start. Unset without it: made under TUGI_DATA_DIR on the first start."},
 	{"TUGI_SMTP_URL", "", "the mail server: smtp://user:password@host:587 (STARTTLS, required), smtps://user:password@host:465 (TLS), or smtp://127.0.0.1:1025?tls=none (a local mail catcher). Unset: mail stays queued, unsent."},
 	{"TUGI_MAIL_FROM", "", "the sender of Tugi's mail, e.g. \"Tugi Support <support@example.com>\"; needed with TUGI_SMTP_URL."},
 	{"TUGI_MAIL_DOMAIN", "<the domain of TUGI_MAIL_FROM>", "the domain of the Message-IDs of Tugi's mail."},
@@ -131,6 +133,7 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 		ShutdownTimeout: duration("TUGI_SHUTDOWN_TIMEOUT"),
 		LogFormat:       strings.ToLower(get("TUGI_LOG_FORMAT")),
 		AuditSigningKey: get("TUGI_AUDIT_SIGNING_KEY"),
+		FactorKey:       get("TUGI_FACTOR_KEY"),
 	}
 	c.StatementTimeout = duration("TUGI_DB_STATEMENT_TIMEOUT")
 	if c.StatementTimeout > 0 && c.StatementTimeout < time.Second {
@@ -162,7 +165,7 @@ func FromEnv(getenv func(string) string) (*Config, error) {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("TUGI_TLS_CERT", "set TUGI_TLS_CERT and TUGI_TLS_KEY together")
 	}
-	for _, name := range []string{"TUGI_TLS_CERT", "TUGI_TLS_KEY", "TUGI_AUDIT_SIGNING_KEY"} {
+	for _, name := range []string{"TUGI_TLS_CERT", "TUGI_TLS_KEY", "TUGI_AUDIT_SIGNING_KEY", "TUGI_FACTOR_KEY"} {
 		if f := get(name); f != "" {
 			if _, err := os.Stat(f); err != nil {
 				bad(name, "cannot read %s: %v", f, errors.Unwrap(err))

@@ -110,8 +110,8 @@ func NewHandler(book *Book, render *web.Renderer, validate *web.Validator) *Hand
 func (h *Handler) Routes() []route.Route {
 	admins := access.AnyOf(access.Admin)
 	return []route.Route{
-		{Method: http.MethodGet, Path: "/admin/contact", Kind: route.Page, Rule: admins, Handler: h.Show},
-		{Method: http.MethodPost, Path: "/admin/contact", Kind: route.Form, Rule: admins, Handler: h.Save},
+		{Method: http.MethodGet, Path: "/admin/contact", Kind: route.Page, Rule: admins, Strength: access.SecondFactor, Handler: h.Show},
+		{Method: http.MethodPost, Path: "/admin/contact", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: h.Save},
 	}
 }
 

@@ -66,8 +66,9 @@ var People = []Person{
 const Team = "User Support"
 
 // Load creates the demo organisations, people, team and tickets in db, audited as the
-// "demo" job; sessions ends sessions as the directory needs (app/auth's store).
-func Load(ctx context.Context, db *sqlx.DB, sessions user.SessionRevoker) error {
+// "demo" job; sessions ends sessions as the directory needs (app/auth's store); key seals
+// the demo staff's authenticator secret (TUGI_FACTOR_KEY).
+func Load(ctx context.Context, db *sqlx.DB, sessions user.SessionRevoker, key *auth.FactorKey) error {
 	svc := user.NewService(db, sessions)
 	actor := audit.Job("demo")
 	orgIDs := map[string]int64{}
@@ -99,7 +100,7 @@ func Load(ctx context.Context, db *sqlx.DB, sessions user.SessionRevoker) error 
 			}
 		}
 		if p.Staff() {
-			if err := auth.EnrolTOTP(ctx, db, actor, id, TOTPSecret); err != nil {
+			if err := auth.EnrolTOTP(ctx, db, key, actor, id, TOTPSecret); err != nil {
 				return fmt.Errorf("demo: authenticator of %s: %w", p.Email, err)
 			}
 		}

@@ -3,9 +3,9 @@ package i18n
 // Estonian texts of the second factor and the sign-in policy (app/auth, issue 22).
 func init() {
 	add("et", map[string]string{
-		"%s has been signed out everywhere (%d sessions).":                                                           "%s on kõikjalt välja logitud (%d seanssi).",
-		"%s reset the second factor of your Tugi account: your authenticator app and recovery codes no longer work.": "%s lähtestas teie Tugi konto teise tõendi: teie autentimisrakendus ja taastekoodid enam ei kehti.",
-		"An authenticator app is set up: you are asked for a code from it when you sign in.":                         "Autentimisrakendus on seadistatud: sisselogimisel küsitakse sellest koodi.",
+		"%s has been signed out everywhere (%d sessions).":                                                                     "%s on kõikjalt välja logitud (%d seanssi).",
+		"%s reset the second factor of your Tugi account: your authenticator app, passkeys and recovery codes no longer work.": "%s lähtestas teie Tugi konto teise tõendi: teie autentimisrakendus, pääsuvõtmed ja taastekoodid enam ei kehti.",
+		"An authenticator app is set up: you are asked for a code from it when you sign in.":                                   "Autentimisrakendus on seadistatud: sisselogimisel küsitakse sellest koodi.",
 		"Code":                       "Kood",
 		"Confirm and continue":       "Kinnita ja jätka",
 		"Confirm it is you":          "Kinnitage, et see olete teie",
@@ -27,8 +27,8 @@ func init() {
 		"Remove authenticator app":          "Eemalda autentimisrakendus",
 		"Remove your authenticator app? You will sign in with your password alone.": "Kas eemaldada autentimisrakendus? Edaspidi logite sisse ainult parooliga.",
 		"Reset second factor": "Lähtesta teine tõend",
-		"Reset the second factor of %s? Their authenticator app and recovery codes stop working, and they are told by e-mail.":   "Kas lähtestada kasutaja %s teine tõend? Tema autentimisrakendus ja taastekoodid lakkavad kehtimast ning talle teatatakse e-postiga.",
-		"Reset the second factor when a person has lost their phone: they set up a new authenticator app at their next sign-in.": "Lähtestage teine tõend, kui inimene on telefoni kaotanud: ta seadistab järgmisel sisselogimisel uue autentimisrakenduse.",
+		"Reset the second factor of %s? Their authenticator app, passkeys and recovery codes stop working, and they are told by e-mail.": "Kas lähtestada kasutaja %s teine tõend? Tema autentimisrakendus, pääsuvõtmed ja taastekoodid lakkavad kehtimast ning talle teatatakse e-postiga.",
+		"Reset the second factor when a person has lost their phone: they set up a new authenticator app at their next sign-in.":         "Lähtestage teine tõend, kui inimene on telefoni kaotanud: ta seadistab järgmisel sisselogimisel uue autentimisrakenduse.",
 		"Roles that need a second factor": "Rollid, mis nõuavad teist tõendit",
 		"Scan this QR code with an authenticator app (for example FreeOTP, Aegis, Google Authenticator or Microsoft Authenticator).": "Skannige see QR-kood autentimisrakendusega (näiteks FreeOTP, Aegis, Google Authenticator või Microsoft Authenticator).",
 		"Second factor":               "Teine tõend",

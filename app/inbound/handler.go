@@ -59,9 +59,9 @@ func (h *Handler) Routes() []route.Route {
 		{Method: post, Path: "/queue/mail/:id/assign", Kind: route.Form, Rule: agents, Handler: h.Assign},
 		{Method: post, Path: "/queue/mail/:id/release", Kind: route.Form, Rule: agents, Handler: h.Release},
 		{Method: post, Path: "/queue/mail/:id/discard", Kind: route.Form, Rule: agents, Handler: h.Discard},
-		{Method: get, Path: "/admin/mail-domains", Kind: route.Page, Rule: admins, Handler: h.Domains},
-		{Method: post, Path: "/admin/mail-domains", Kind: route.Form, Rule: admins, Handler: h.AddDomain},
-		{Method: post, Path: "/admin/mail-domains/:domain/delete", Kind: route.Form, Rule: admins, Handler: h.RemoveDomain},
+		{Method: get, Path: "/admin/mail-domains", Kind: route.Page, Rule: admins, Strength: access.SecondFactor, Handler: h.Domains},
+		{Method: post, Path: "/admin/mail-domains", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: h.AddDomain},
+		{Method: post, Path: "/admin/mail-domains/:domain/delete", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: h.RemoveDomain},
 	}
 }
 

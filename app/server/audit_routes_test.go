@@ -65,7 +65,7 @@ var auditedRoutes = map[string]auditSample{
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := auth.EnrolTOTP(ctx, app.DB, audit.Job("test"), id, demo.TOTPSecret); err != nil {
+		if err := auth.EnrolTOTP(ctx, app.DB, app.FactorKey, audit.Job("test"), id, demo.TOTPSecret); err != nil {
 			t.Fatal(err)
 		}
 		return "/account/totp/remove", nil

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
@@ -36,7 +37,11 @@ func BenchmarkHealthz(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer logFile.Close()
-	srv, err := server.New(server.Options{DB: db, Config: cfg, Throttle: auth.DefaultThrottle,
+	factors, err := auth.NewFactorKey(bytes.Repeat([]byte{7}, 32)) // a benchmark's key: it seals nothing
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := server.New(server.Options{DB: db, Config: cfg, Throttle: auth.DefaultThrottle, FactorKey: factors,
 		Log: slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))})
 	if err != nil {
 		b.Fatal(err)
@@ -86,7 +91,11 @@ func BenchmarkHealthzChain(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer logFile.Close()
-	srv, err := server.New(server.Options{DB: db, Config: cfg, Throttle: auth.DefaultThrottle,
+	factors, err := auth.NewFactorKey(bytes.Repeat([]byte{7}, 32)) // a benchmark's key: it seals nothing
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := server.New(server.Options{DB: db, Config: cfg, Throttle: auth.DefaultThrottle, FactorKey: factors,
 		Log: slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))})
 	if err != nil {
 		b.Fatal(err)

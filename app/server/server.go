@@ -55,6 +55,8 @@ type Options struct {
 	Metrics  prometheus.Gatherer // what /metrics serves; nothing when nil
 	Live     *live.Hub           // the live layer of this process (app/live); required
 	Backups  *backup.Service     // whose log the backups page shows; one that makes none when nil
+	// FactorKey seals second factors (TUGI_FACTOR_KEY, auth.LoadFactorKeyFile); required.
+	FactorKey *auth.FactorKey
 }
 
 // Server is Tugi's HTTP handler and the parts main needs to run beside it.
@@ -139,8 +141,11 @@ func New(o Options) (*Server, error) {
 	validate := web.NewValidator()
 	sessions := auth.NewSessionStore(o.DB, cfg.Secure(), cfg.SessionIdle, cfg.SessionMax)
 	idcard := auth.IDCard{Roots: cfg.IDCardRoots, OCSPURL: cfg.IDCardOCSPURL, OCSPTimeout: 5 * time.Second, TrustedProxies: cfg.TrustedProxies}
-	authH := auth.NewHandler(auth.Options{DB: o.DB, Sessions: sessions, Renderer: renderer, Validator: validate, Throttle: o.Throttle,
-		IDCard: idcard, IDCardURL: cfg.IDCardURL(), Now: o.TOTPNow, Log: o.Log})
+	authH, err := auth.NewHandler(auth.Options{DB: o.DB, Sessions: sessions, Renderer: renderer, Validator: validate, Throttle: o.Throttle,
+		IDCard: idcard, IDCardURL: cfg.IDCardURL(), FactorKey: o.FactorKey, PublicURL: cfg.PublicURL, Now: o.TOTPNow, Log: o.Log})
+	if err != nil {
+		return nil, err
+	}
 	actions, err := AuditActions()
 	if err != nil {
 		return nil, err

@@ -118,9 +118,13 @@ func run(ctx context.Context, args []string, out io.Writer) (int, error) {
 	if err != nil {
 		return 2, err
 	}
+	factorKey := filepath.Join(dir, "factor-key.txt") // DATABASE_URL: the key file is Tugi's to be given
 	app := &tugi{bin: bin, logf: logf, url: "http://" + addr, env: append(os.Environ(),
-		"DATABASE_URL="+db.dsn(), "TUGI_ADDR="+addr, "TUGI_LOG_LEVEL=warn",
+		"DATABASE_URL="+db.dsn(), "TUGI_ADDR="+addr, "TUGI_LOG_LEVEL=warn", "TUGI_FACTOR_KEY="+factorKey,
 		"TUGI_SMTP_URL=smtp://"+mail.addr+"?tls=none", "TUGI_MAIL_FROM=Tugi <tugi@faultrun.example>")}
+	if err := app.run(ctx, "factor", "keygen", "--out", factorKey); err != nil {
+		return 2, err
+	}
 	if err := app.run(ctx, "migrate"); err != nil {
 		return 2, err
 	}

@@ -155,13 +155,21 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	db, _, closeDB, err := openDatabase(ctx, cfg, newLogger(stderr, cfg.LogLevel, cfg.LogFormat), cfg.Migrate, asOwner)
+	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	db, place, closeDB, err := openDatabase(ctx, cfg, log, cfg.Migrate, asOwner)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
+	factors, err := factorKey(cfg, place, log)
+	if err != nil {
+		return err
+	}
+	if err := auth.PrepareFactors(ctx, db, factors, log); err != nil {
+		return err
+	}
 	sessions := auth.NewSessionStore(db, cfg.Secure(), cfg.SessionIdle, cfg.SessionMax)
-	err = demo.Load(ctx, db, sessions)
+	err = demo.Load(ctx, db, sessions, factors)
 	if errors.Is(err, user.ErrOrgNameTaken) || errors.Is(err, user.ErrEmailTaken) {
 		return errors.New("the demo data is already loaded (a demo organisation or person exists)")
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,7 @@ func TestEmbeddedServesAsTheAppRole(t *testing.T) {
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	t.Setenv("DATABASE_URL", "")
 	t.Setenv("TUGI_DATA_DIR", dir)
+	t.Setenv("TUGI_FACTOR_KEY", "") // the embedded database makes its own
 	if _, stderr, err := run(t, "", "migrate"); err != nil {
 		t.Fatalf("migrate the embedded database: %v\n%s", err, stderr)
 	}
@@ -47,6 +49,9 @@ func TestEmbeddedServesAsTheAppRole(t *testing.T) {
 	}
 	if status := signInCISO(t, addr); status != http.StatusSeeOther {
 		t.Fatalf("sign-in on the embedded database: %d\n%s", status, stdout.String())
+	}
+	if fi, err := os.Stat(filepath.Join(dir, demoFactorKey)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the embedded database's factor key: %v, %v", fi, err)
 	}
 	if err := stop(); err != nil {
 		t.Fatalf("serve: %v", err)

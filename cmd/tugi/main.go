@@ -30,6 +30,7 @@ var commands = []command{
 	{"audit verify", "check that the audit log is an unbroken hash chain (and extends given checkpoints)", runAuditVerify},
 	{"audit checkpoint", "print a signed statement of the audit log's head, to keep elsewhere", runAuditCheckpoint},
 	{"audit keygen", "write a new key for signing audit checkpoints", runAuditKeygen},
+	{"factor keygen", "write a new key for sealing second factors (TUGI_FACTOR_KEY)", runFactorKeygen},
 	// "backup keygen" and "backup drill" before "backup", which would take them otherwise.
 	{"backup keygen", "write a new key for backups and print its public key", runBackupKeygen},
 	{"backup drill", "restore the newest backup into a scratch database and check it", runBackupDrill},

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"tugi/app/auth"
 	"tugi/app/config"
 	"tugi/app/database"
 	"tugi/app/demo"
@@ -32,18 +34,30 @@ func run(t *testing.T, stdin string, args ...string) (stdout, stderr string, err
 	return out.String(), errOut.String(), err
 }
 
-// freshDatabase points DATABASE_URL at a new, empty, migrated database and returns a
-// pool on it for the test to look into.
+// freshDatabase points DATABASE_URL at a new, empty, migrated database, and
+// TUGI_FACTOR_KEY at a new key (production sets one beside DATABASE_URL), and returns a
+// pool on the database for the test to look into.
 func freshDatabase(t *testing.T) *sqlx.DB {
 	t.Helper()
 	dsn := testdb.NewDSN(t)
 	t.Setenv("DATABASE_URL", dsn)
+	t.Setenv("TUGI_FACTOR_KEY", newFactorKeyFile(t))
 	db, err := database.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// newFactorKeyFile writes a new factor key into the test's temporary folder.
+func newFactorKeyFile(t *testing.T) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "factor-key.txt")
+	if err := auth.WriteFactorKeyFile(file); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }
 
 func countRows(t *testing.T, db *sqlx.DB, query string, args ...any) int {

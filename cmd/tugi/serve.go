@@ -86,6 +86,13 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return err
 	}
 	defer closeDB()
+	factors, err := factorKey(cfg, place, log)
+	if err != nil {
+		return err
+	}
+	if err := auth.PrepareFactors(ctx, db, factors, log); err != nil {
+		return err
+	}
 
 	// The background jobs, and the registry /metrics serves: their figures and the Go
 	// runtime's and the process's (app/job).
@@ -104,12 +111,13 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	// The live layer: one listening connection, and this process's streams (app/live).
 	hub := live.NewHub(live.Options{DB: db, DSN: place.DSN, Log: log})
 	srv, err := server.New(server.Options{DB: db, Config: cfg, Log: log, Throttle: auth.DefaultThrottle,
-		Support: web.Support{Phone: supportPhone, Email: supportEmail}, Jobs: jobs, Metrics: metrics, Live: hub, Backups: backups})
+		Support: web.Support{Phone: supportPhone, Email: supportEmail}, Jobs: jobs, Metrics: metrics, Live: hub, Backups: backups,
+		FactorKey: factors})
 	if err != nil {
 		return err
 	}
 	if place.Embedded {
-		if err := loadDemoOnce(ctx, db, srv.Sessions, log); err != nil {
+		if err := loadDemoOnce(ctx, db, srv.Sessions, factors, log); err != nil {
 			return err
 		}
 	}
@@ -341,7 +349,7 @@ func startInbound(ctx context.Context, wg *sync.WaitGroup, in *inbound.Service, 
 }
 
 // loadDemoOnce fills a database that has nobody in it with the demo data.
-func loadDemoOnce(ctx context.Context, db *sqlx.DB, sessions user.SessionRevoker, log *slog.Logger) error {
+func loadDemoOnce(ctx context.Context, db *sqlx.DB, sessions user.SessionRevoker, factors *auth.FactorKey, log *slog.Logger) error {
 	n, err := user.NewStore(db).Counts(ctx)
 	if err != nil {
 		return err
@@ -349,7 +357,7 @@ func loadDemoOnce(ctx context.Context, db *sqlx.DB, sessions user.SessionRevoker
 	if n.ActiveUsers+n.Inactive > 0 {
 		return nil
 	}
-	if err := demo.Load(ctx, db, sessions); err != nil {
+	if err := demo.Load(ctx, db, sessions, factors); err != nil {
 		return err
 	}
 	log.Info("demo data loaded into the embedded database")
