@@ -14,6 +14,7 @@ import (
 
 	"tugi/app/auth"
 	"tugi/app/config"
+	"tugi/app/live"
 	"tugi/app/loadtest"
 	"tugi/app/server"
 	"tugi/app/testdb"
@@ -36,8 +37,10 @@ func BenchmarkHealthz(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer logFile.Close()
-	srv, err := server.New(server.Options{DB: db, Config: cfg, Throttle: auth.DefaultThrottle,
-		Log: slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))})
+	log := slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// /healthz streams nothing: the live hub is there, not listening.
+	srv, err := server.New(server.Options{DB: db, Config: cfg, Throttle: auth.DefaultThrottle, Log: log,
+		Live: live.NewHub(live.Options{DB: db, Log: log})})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -86,8 +89,10 @@ func BenchmarkHealthzChain(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer logFile.Close()
-	srv, err := server.New(server.Options{DB: db, Config: cfg, Throttle: auth.DefaultThrottle,
-		Log: slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))})
+	log := slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// /healthz streams nothing: the live hub is there, not listening.
+	srv, err := server.New(server.Options{DB: db, Config: cfg, Throttle: auth.DefaultThrottle, Log: log,
+		Live: live.NewHub(live.Options{DB: db, Log: log})})
 	if err != nil {
 		b.Fatal(err)
 	}
