@@ -440,7 +440,8 @@ func padded(dest []any, before, after int) []any {
 // and when it was written, all read with the matches themselves, so no ticket is looked
 // up to order them. Only then does it read the page's tickets by id, each checked with
 // visible (a ticket the scope may not see comes back as its match alone, for the
-// keyset), with the text that matched; the snippets are made in Go (snippet), not by
+// keyset), with the text that matched, its message read by its key (the match is of
+// that ticket's message); the snippets are made in Go (snippet), not by
 // ts_headline, which cost the database as much as the rest. (The page's rows were a
 // second statement, a round trip and an executor's start more for every search.)
 //
@@ -538,7 +539,7 @@ LEFT JOIN LATERAL (
     ORDER BY at DESC, ticket_id DESC
     LIMIT ` + limit + `) n ON true
 LEFT JOIN tickets t ON t.id = n.ticket_id AND ` + tickets + `
-LEFT JOIN ticket_messages m ON m.id = n.message_id AND m.ticket_id = t.id
+LEFT JOIN ticket_messages m ON m.id = n.message_id AND t.id IS NOT NULL
 ORDER BY n.at DESC, n.ticket_id DESC`
 }
 
