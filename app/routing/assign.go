@@ -94,8 +94,8 @@ func SetAvailable(ctx context.Context, db *sqlx.DB, actor audit.Actor, userID in
 
 // setAvailable stores the agent's availability (app/user writes it, locking the agent's
 // row FOR NO KEY UPDATE: a ticket being assigned to the agent at the same moment, whose
-// foreign key takes FOR KEY SHARE while it holds its team's lock, does not wait for it,
-// so a hand-back, which takes team locks after this one, cannot deadlock with it) and
+// foreign key takes FOR KEY SHARE while it holds the agent's row of the team, does not
+// wait for it, so a hand-back, which takes locks after this one, cannot deadlock with it) and
 // returns the audit event of the change, or nil when there was none.
 func setAvailable(ctx context.Context, tx *sqlx.Tx, userID int64, available bool) (*audit.Event, error) {
 	was, err := user.NewStore(tx).SetAvailable(ctx, userID, available)
@@ -113,7 +113,7 @@ func setAvailable(ctx context.Context, tx *sqlx.Tx, userID int64, available bool
 }
 
 // Reassigner gives a handed-back ticket to the agent routing chose for it. Routing
-// decides (which tickets, to whom, under its team locks); the ticket feature, which owns
+// decides (which tickets, to whom, under its locks); the ticket feature, which owns
 // tickets, writes the change as any change of assignee (the new assignee is told) and
 // its audit event. ticket.Service is one.
 type Reassigner interface {

@@ -168,8 +168,8 @@ WHERE t.assignee_id = $1 AND ` + unresolved.SQL + ` AND (t.team_id IS NOT NULL O
 ORDER BY 1`
 
 // handBackTickets reads agent $1's unresolved tickets with the team each goes back to,
-// and locks them, in the order of their teams so that the team locks of Assign are
-// always taken in one order.
+// and locks them, in the order of their teams, so that the colleagues' rows a hand-back
+// waits for are taken team by team, in one order.
 const handBackTickets = `
 SELECT t.id, coalesce(t.team_id, (SELECT id FROM teams WHERE is_default)) AS team_id
 FROM tickets t

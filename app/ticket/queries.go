@@ -527,7 +527,7 @@ WITH matches AS MATERIALIZED (` + bodies + `
            coalesce(bool_or(short) FILTER (WHERE message_id IS NULL), false) AS subjects_short
     FROM matches
 )
-SELECT n.ticket_id, n.message_id, n.at, c.bodies >= ` + capped + ` OR c.subjects >= ` + capped + ` AS capped,
+SELECT n.ticket_id, n.at, c.bodies >= ` + capped + ` OR c.subjects >= ` + capped + ` AS capped,
        c.bodies_short, c.subjects_short,
        t.id, t.created_at, t.subject, (SELECT o.name FROM organisations o WHERE o.id = t.org_id) AS org_name, t.status,
        coalesce(m.internal, false) AS internal, coalesce(m.body, t.subject) AS text
@@ -572,7 +572,7 @@ WHERE s.schemaname = current_schema() AND e.lexeme IS NOT NULL
 // that matched.
 func (m *match) dest(ticket *sql.NullInt64, at *sql.NullTime, capped, bodiesShort, subjectsShort *bool,
 	r *SearchRow, shown *sql.NullInt64, created *sql.NullTime, subject, org, status, text *sql.NullString) []any {
-	return []any{ticket, &m.messageID, at, capped, bodiesShort, subjectsShort,
+	return []any{ticket, at, capped, bodiesShort, subjectsShort,
 		shown, created, subject, org, status, &r.Internal, text}
 }
 

@@ -141,9 +141,8 @@ func (r SearchRow) Reference() string { return Reference(r.ID, r.CreatedAt) }
 
 // match is a row of searchMatches.
 type match struct {
-	ticketID  int64
-	messageID sql.NullInt64
-	at        time.Time
+	ticketID int64
+	at       time.Time
 }
 
 // SearchResult is a page of a search.
