@@ -8,62 +8,76 @@ import (
 	"strconv"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"tugi/app/audit"
 	"tugi/app/database"
 	"tugi/app/user"
 )
 
-// lockClass is the first key of the transaction-scoped advisory lock that serialises
-// automatic assignment in one team (the second key is the team's id).
+// lockClass is the first key of the transaction-scoped advisory lock that a hand-back
+// takes on each team it may give tickets to (the second key is the team's id), so that
+// two hand-backs in one team take turns.
 const lockClass = 7007
 
-// Assign picks the agent of team teamID a new (or handed-back) ticket goes to, through q:
-// round-robin among the team's available agents below the team's cap, the one assigned
-// longest ago first, but never the person except. It returns nil when the team assigns
-// nothing automatically (cap 0 or none) or nobody can take the ticket; the ticket then
-// waits unassigned in the queue.
+// Assign picks the agent of team teamID a new ticket goes to, through q: round-robin
+// among the team's available agents below the team's cap, the one assigned longest ago
+// first, but never the person except. It returns nil when the team assigns nothing
+// automatically (cap 0 or none) or nobody can take the ticket; the ticket then waits
+// unassigned in the queue.
 //
-// When someone may have room, it takes a lock on the team that lasts until q (a
-// transaction) ends, so two tickets created at once are assigned one after the other,
-// each counting the other's: nobody goes beyond the cap. The caller must store the
-// assignment in the same transaction.
+// The agent's membership row in the team stays locked until q (a transaction) ends, so
+// two tickets created at once are never given to one agent each without counting the
+// other: nobody goes beyond the cap. An agent whose row another creation holds is passed
+// over for the next in turn, so tickets of one team are created side by side, where a
+// lock on the whole team made each wait for the one before to commit; only when every
+// agent with room is being given a ticket at that moment does it wait, for the first of
+// them, so that a ticket someone could take never waits in the queue for being created
+// in a busy moment. The caller must store the assignment in the same transaction.
 func Assign(ctx context.Context, q database.Queryer, teamID int64, except int64) (*int64, error) {
-	// A ticket of a team that assigns nothing, whose agents are all away, or all at the
-	// cap, needs no lock: it would make every creation in the team wait for the one
-	// before to commit, which is most creations when the team is busy. Only when this
-	// cheap read finds someone with room is the lock taken and the choice made again
-	// under it. An agent who gets room meanwhile misses this ticket, as if it had come a
-	// moment earlier.
-	var room bool
-	if err := q.GetContext(ctx, &room, teamHasRoom, teamID, except); err != nil {
-		return nil, fmt.Errorf("routing: has team %d room: %w", teamID, err)
+	return assign(ctx, q, teamID, except, true)
+}
+
+// assign picks the agent of team teamID a ticket goes to, never the person except: the
+// first in turn whose row no other transaction holds (nextAgentSkip) when skip, else
+// the first in turn, waiting for their row (nextAgentWait). It checks them again under
+// the lock (markAssigned, a statement of its own, whose snapshot holds every assignment
+// committed before the lock was granted) and passes over one who has no room by then.
+// A hand-back (not skip) holds its own agent's rows and waits for colleagues'; a
+// creation never waits while it holds a row.
+func assign(ctx context.Context, q database.Queryer, teamID, except int64, skip bool) (*int64, error) {
+	passed := []int64{} // an array, never NULL, for the statement's <> ALL
+	for {
+		var id sql.NullInt64
+		busy := !skip
+		if skip {
+			if err := q.QueryRowxContext(ctx, nextAgentSkip, teamID, except, pq.Array(passed)).Scan(&id, &busy); err != nil {
+				return nil, fmt.Errorf("routing: next agent of team %d: %w", teamID, err)
+			}
+		}
+		// Waiting is only for a transaction that holds no agent's row yet: one that
+		// holds one (passed over) and waited for another's could deadlock with a
+		// hand-back waiting for the first.
+		if !id.Valid && busy && (!skip || len(passed) == 0) {
+			err := q.GetContext(ctx, &id, nextAgentWait, teamID, except, pq.Array(passed))
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return nil, fmt.Errorf("routing: next agent of team %d: %w", teamID, err)
+			}
+		}
+		if !id.Valid {
+			return nil, nil
+		}
+		var marked int64
+		err := q.GetContext(ctx, &marked, markAssigned, teamID, id.Int64)
+		if errors.Is(err, sql.ErrNoRows) { // filled up, or went away, meanwhile
+			passed = append(passed, id.Int64)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("routing: mark %d assigned in team %d: %w", id.Int64, teamID, err)
+		}
+		return &id.Int64, nil
 	}
-	if !room {
-		return nil, nil
-	}
-	if _, err := q.ExecContext(ctx, lockTeam, lockClass, teamID); err != nil {
-		return nil, fmt.Errorf("routing: lock team %d: %w", teamID, err)
-	}
-	var limit sql.NullInt64
-	if err := q.GetContext(ctx, &limit, teamCap, teamID); err != nil {
-		return nil, fmt.Errorf("routing: cap of team %d: %w", teamID, err)
-	}
-	if !limit.Valid || limit.Int64 == 0 {
-		return nil, nil
-	}
-	var id int64
-	err := q.GetContext(ctx, &id, nextAgent, teamID, limit.Int64, except)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("routing: next agent of team %d: %w", teamID, err)
-	}
-	if _, err := q.ExecContext(ctx, markAssigned, teamID, id); err != nil {
-		return nil, fmt.Errorf("routing: mark %d assigned in team %d: %w", id, teamID, err)
-	}
-	return &id, nil
 }
 
 // SetAvailable marks the agent userID available for new tickets or not, audited as
@@ -80,8 +94,8 @@ func SetAvailable(ctx context.Context, db *sqlx.DB, actor audit.Actor, userID in
 
 // setAvailable stores the agent's availability (app/user writes it, locking the agent's
 // row FOR NO KEY UPDATE: a ticket being assigned to the agent at the same moment, whose
-// foreign key takes FOR KEY SHARE while it holds its team's lock, does not wait for it,
-// so a hand-back, which takes team locks after this one, cannot deadlock with it) and
+// foreign key takes FOR KEY SHARE while it holds the agent's row of the team, does not
+// wait for it, so a hand-back, which takes locks after this one, cannot deadlock with it) and
 // returns the audit event of the change, or nil when there was none.
 func setAvailable(ctx context.Context, tx *sqlx.Tx, userID int64, available bool) (*audit.Event, error) {
 	was, err := user.NewStore(tx).SetAvailable(ctx, userID, available)
@@ -99,7 +113,7 @@ func setAvailable(ctx context.Context, tx *sqlx.Tx, userID int64, available bool
 }
 
 // Reassigner gives a handed-back ticket to the agent routing chose for it. Routing
-// decides (which tickets, to whom, under its team locks); the ticket feature, which owns
+// decides (which tickets, to whom, under its locks); the ticket feature, which owns
 // tickets, writes the change as any change of assignee (the new assignee is told) and
 // its audit event. ticket.Service is one.
 type Reassigner interface {
@@ -125,9 +139,11 @@ func HandBack(ctx context.Context, db *sqlx.DB, tickets Reassigner, actor audit.
 				return err
 			}
 		}
-		// Lock every team the tickets may go back to before reading them: a ticket being
-		// assigned to this agent right now is committed (and handed back) first, and none
-		// is assigned to them after, as they are unavailable by then.
+		// Lock every team the tickets may go back to, in order, so that two hand-backs in
+		// one team take turns (each waits below for colleagues' rows); then the agent's
+		// own rows in their teams, which waits for the creations assigning to them right
+		// now to commit. Those tickets are then read and handed back too, and none is
+		// assigned to them after, as they are unavailable by then.
 		var teams []int64
 		if err := tx.SelectContext(ctx, &teams, handBackTeams, userID); err != nil {
 			return fmt.Errorf("routing: teams of %d: %w", userID, err)
@@ -136,6 +152,9 @@ func HandBack(ctx context.Context, db *sqlx.DB, tickets Reassigner, actor audit.
 			if _, err := tx.ExecContext(ctx, lockTeam, lockClass, team); err != nil {
 				return fmt.Errorf("routing: lock team %d: %w", team, err)
 			}
+		}
+		if _, err := tx.ExecContext(ctx, lockMemberships, userID); err != nil {
+			return fmt.Errorf("routing: lock the teams' rows of %d: %w", userID, err)
 		}
 		var ts []struct {
 			ID     int64  `db:"id"`
@@ -147,7 +166,9 @@ func HandBack(ctx context.Context, db *sqlx.DB, tickets Reassigner, actor audit.
 		for _, t := range ts {
 			var to *int64
 			if t.TeamID != nil {
-				if to, err = Assign(ctx, tx, *t.TeamID, userID); err != nil {
+				// A colleague another transaction is assigning to is waited for, not
+				// passed over: a ticket handed back goes to the next in turn.
+				if to, err = assign(ctx, tx, *t.TeamID, userID, false); err != nil {
 					return err
 				}
 			}

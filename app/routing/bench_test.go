@@ -14,9 +14,9 @@ import (
 
 // BenchmarkCreateRouted creates tickets from 8 goroutines (2 cores × 4): with ten routing
 // rules of which none matches, first with nobody available (the ticket waits in the queue),
-// then with three available agents (each ticket is assigned under the team's lock), then
-// with the three available but each at the team's cap (assignment busy: nobody has room, so
-// no ticket takes the team's lock). The differences are the costs of automatic assignment.
+// then with three available agents (each ticket is assigned, holding its agent's row of the
+// team: the others go to the other agents meanwhile), then with the three available but
+// each at the team's cap (assignment busy: nobody has room, so no ticket locks anything). The differences are the costs of automatic assignment.
 // Each starts once the database holds 300 tickets.
 func BenchmarkCreateRouted(b *testing.B) {
 	for _, tc := range []struct {

@@ -100,43 +100,62 @@ const setCap = `UPDATE teams SET assign_cap = $2 WHERE id = $1`
 
 // ---- Assignment ----
 
-// lockTeam takes the transaction-scoped advisory lock ($1, the team's id $2) that
-// serialises automatic assignment in one team.
+// lockTeam takes the transaction-scoped advisory lock ($1, the team's id $2) under
+// which a hand-back gives tickets to the team's agents.
 const lockTeam = `SELECT pg_advisory_xact_lock($1, $2::integer)`
 
-// teamHasRoom reads whether team $1 assigns tickets automatically and has an available
-// agent (other than $2) below its cap, who may take one: the check Assign makes before
-// taking the team's lock, as a cheap read (the same count as nextAgent's).
-const teamHasRoom = `
-SELECT EXISTS (
-    SELECT FROM teams tm
-    JOIN team_members m ON m.team_id = tm.id
-    JOIN users u ON u.id = m.user_id
-    WHERE tm.id = $1 AND coalesce(tm.assign_cap, 0) > 0
-      AND u.active AND u.available AND 'agent' = ANY (u.roles) AND u.id <> $2
-      AND (SELECT count(*) FROM tickets t
-           WHERE t.assignee_id = u.id AND ` + unresolved.SQL + `) < tm.assign_cap)`
+// hasRoom is the condition that the agent aliased u has fewer unresolved tickets than
+// the cap of the team aliased tm. It counts at most the cap's number of them (the
+// tickets_assignee_due index), so an agent holding a thousand costs no more to pass over
+// than one at the cap.
+const hasRoom = `(SELECT count(*) FROM (SELECT FROM tickets t WHERE t.assignee_id = u.id AND ` + unresolved.SQL + `
+        LIMIT tm.assign_cap) o) < tm.assign_cap`
 
-// teamCap reads the assignment cap of team $1 (NULL: none).
-const teamCap = `SELECT assign_cap FROM teams WHERE id = $1`
-
-// nextAgent reads the available agent of team $1 (never $3) assigned longest ago (never
-// first) who has fewer unresolved tickets than the cap $2. The count reads the
-// tickets_assignee_due index.
-const nextAgent = `
-SELECT m.user_id
+// candidates are the members aliased m of team $1 who may be given a ticket: active,
+// available agents (never $2, nor one of $3) below the cap of a team that assigns
+// automatically.
+const candidates = `
 FROM team_members m
+JOIN teams tm ON tm.id = m.team_id
 JOIN users u ON u.id = m.user_id
-WHERE m.team_id = $1 AND u.active AND u.available AND 'agent' = ANY (u.roles) AND u.id <> $3
-  AND (SELECT count(*) FROM tickets t
-       WHERE t.assignee_id = u.id AND ` + unresolved.SQL + `) < $2
-ORDER BY m.last_assigned_at NULLS FIRST, m.created_at, m.user_id
-LIMIT 1`
+WHERE m.team_id = $1 AND coalesce(tm.assign_cap, 0) > 0
+  AND u.active AND u.available AND 'agent' = ANY (u.roles) AND u.id <> $2 AND u.id <> ALL ($3::bigint[])
+  AND ` + hasRoom
 
-// markAssigned notes that member $2 of team $1 was given a ticket now: clock_timestamp,
-// not the transaction's time, so that tickets created in one instant still go round in
-// order.
-const markAssigned = `UPDATE team_members SET last_assigned_at = clock_timestamp() WHERE team_id = $1 AND user_id = $2`
+// nextAgentWait reads the candidate a ticket goes to in turn, the one assigned longest
+// ago (never first) first, and locks their row of the team until the transaction ends,
+// waiting for a transaction that holds it.
+const nextAgentWait = `SELECT m.user_id` + candidates + `
+ORDER BY m.last_assigned_at NULLS FIRST, m.created_at, m.user_id
+LIMIT 1
+FOR UPDATE OF m`
+
+// nextAgentSkip is nextAgentWait passing over the candidates whose rows other
+// transactions hold (each is being given a ticket): it returns the first of the others
+// (null when there is none) and, only then, whether there were candidates passed over
+// (busy), all in one round trip. Neither statement locks, nor waits for, an agent who
+// has no room.
+const nextAgentSkip = `
+WITH free AS (` + nextAgentWait + ` SKIP LOCKED)
+SELECT (SELECT user_id FROM free) AS user_id,
+       CASE WHEN EXISTS (SELECT FROM free) THEN false ELSE EXISTS (SELECT` + candidates + `) END AS busy`
+
+// markAssigned notes that member $2 of team $1, whose row the transaction holds, was
+// given a ticket now, if they still may take it: active, available, below the cap, as
+// this statement's snapshot, taken under the lock, sees every assignment to them. It
+// returns the member, or no row. clock_timestamp, not the transaction's time, so that
+// tickets created in one instant still go round in order.
+const markAssigned = `
+UPDATE team_members m SET last_assigned_at = clock_timestamp()
+FROM teams tm, users u
+WHERE m.team_id = $1 AND m.user_id = $2 AND tm.id = m.team_id AND u.id = m.user_id
+  AND coalesce(tm.assign_cap, 0) > 0 AND u.active AND u.available AND 'agent' = ANY (u.roles)
+  AND ` + hasRoom + `
+RETURNING m.user_id`
+
+// lockMemberships locks agent $1's rows of their teams, in order, until the transaction
+// ends: a hand-back waits there for the tickets being assigned to them to commit.
+const lockMemberships = `SELECT FROM team_members WHERE user_id = $1 ORDER BY team_id FOR UPDATE`
 
 // ---- Hand-back ----
 
@@ -149,8 +168,8 @@ WHERE t.assignee_id = $1 AND ` + unresolved.SQL + ` AND (t.team_id IS NOT NULL O
 ORDER BY 1`
 
 // handBackTickets reads agent $1's unresolved tickets with the team each goes back to,
-// and locks them, in the order of their teams so that the team locks of Assign are
-// always taken in one order.
+// and locks them, in the order of their teams, so that the colleagues' rows a hand-back
+// waits for are taken team by team, in one order.
 const handBackTickets = `
 SELECT t.id, coalesce(t.team_id, (SELECT id FROM teams WHERE is_default)) AS team_id
 FROM tickets t

@@ -482,3 +482,63 @@ func TestCreationWithEveryoneAtTheCapTakesNoTeamLock(t *testing.T) {
 		t.Errorf("the second ticket went to %d beyond the cap of 1", *tk.AssigneeID)
 	}
 }
+
+// A creation passes over an agent whose row of the team another transaction holds (a
+// ticket being given to them at that moment) for the next in turn, without waiting for
+// it; once every agent with room is held, it waits for the first of them, and the ticket
+// is assigned rather than left in the queue.
+func TestCreationPassesOverAnAgentBeingAssigned(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	team := newTeam(t, app.DB, "Side by side", 20)
+	a := newAgent(t, app, "Agent A", team, true)
+	b := newAgent(t, app, "Agent B", team, true)
+	addRule(t, app.DB, routing.Rule{TeamID: team})
+	m := customer(t, app.DB, mari)
+	question := categoryID(t, app.DB, "Question")
+	hold := func(agent int64) *sqlx.Tx {
+		tx, err := app.DB.BeginTxx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { tx.Rollback() })
+		if _, err := tx.ExecContext(ctx, `SELECT FROM team_members WHERE team_id = $1 AND user_id = $2 FOR UPDATE`, team, agent); err != nil {
+			t.Fatal(err)
+		}
+		return tx
+	}
+	holdA := hold(a) // A is first in turn, never assigned yet
+	wait, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	tk, err := service(app).Create(wait, audit.Actor{UserID: m.UserID}, m, ticket.Request{Subject: "While A is being assigned",
+		Body: "Side by side", CategoryID: question, Impact: ticket.OnePerson})
+	if err != nil {
+		t.Fatalf("a creation waited for the agent another transaction holds: %v", err)
+	}
+	if deref(tk.AssigneeID) != b {
+		t.Errorf("the ticket went to %d, want B (%d), the next in turn", deref(tk.AssigneeID), b)
+	}
+	// Both held: the creation waits for A, the first in turn, and gets A once A is free.
+	holdB := hold(b)
+	done := make(chan *ticket.Ticket, 1)
+	go func() {
+		tk, err := service(app).Create(ctx, audit.Actor{UserID: m.UserID}, m, ticket.Request{Subject: "While both are",
+			Body: "Waits", CategoryID: question, Impact: ticket.OnePerson})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- tk
+	}()
+	select {
+	case tk := <-done:
+		t.Fatalf("with every agent held, the creation did not wait: %v", tk)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := holdA.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if tk := <-done; tk == nil || deref(tk.AssigneeID) != a {
+		t.Errorf("once A was free, the waiting ticket went to %v, want A (%d)", tk, a)
+	}
+	holdB.Rollback()
+}

@@ -434,13 +434,16 @@ func padded(dest []any, before, after int) []any {
 
 // ---- Search ----
 
-// The search is two queries. searchMatches finds up to SearchCap messages whose body
+// The search is one statement. searchMatches finds up to SearchCap messages whose body
 // matches and as many tickets whose subject matches, keeps each ticket's newest match,
 // and returns a page of them, newest first: the ticket, the message (none for a subject)
 // and when it was written, all read with the matches themselves, so no ticket is looked
-// up to order them. searchRows then reads the page's tickets by id, with one plan for
-// every search, and checks each with visible; the snippets are made in Go (snippet), not
-// by ts_headline, which cost the database as much as the rest.
+// up to order them. Only then does it read the page's tickets by id, each checked with
+// visible (a ticket the scope may not see comes back as its match alone, for the
+// keyset), with the text that matched, its message read by its key (the match is of
+// that ticket's message); the snippets are made in Go (snippet), not by
+// ts_headline, which cost the database as much as the rest. (The page's rows were a
+// second statement, a round trip and an executor's start more for every search.)
 //
 // Each of the two (bodies, subjects) is read one of two ways, as Go decides from the
 // words' frequencies in the columns' statistics (searchStats, Lexemes.walks): a word in
@@ -524,8 +527,10 @@ WITH matches AS MATERIALIZED (` + bodies + `
            coalesce(bool_or(short) FILTER (WHERE message_id IS NULL), false) AS subjects_short
     FROM matches
 )
-SELECT n.ticket_id, n.message_id, n.at, c.bodies >= ` + capped + ` OR c.subjects >= ` + capped + ` AS capped,
-       c.bodies_short, c.subjects_short
+SELECT n.ticket_id, n.at, c.bodies >= ` + capped + ` OR c.subjects >= ` + capped + ` AS capped,
+       c.bodies_short, c.subjects_short,
+       t.id, t.created_at, t.subject, (SELECT o.name FROM organisations o WHERE o.id = t.org_id) AS org_name, t.status,
+       coalesce(m.internal, false) AS internal, coalesce(m.body, t.subject) AS text
 FROM counted c
 LEFT JOIN LATERAL (
     SELECT ticket_id, message_id, at
@@ -533,6 +538,8 @@ LEFT JOIN LATERAL (
     WHERE ` + after + `::timestamptz IS NULL OR (at, ticket_id) < (` + after + `::timestamptz, ` + afterID + `::bigint)
     ORDER BY at DESC, ticket_id DESC
     LIMIT ` + limit + `) n ON true
+LEFT JOIN tickets t ON t.id = n.ticket_id AND ` + tickets + `
+LEFT JOIN ticket_messages m ON m.id = n.message_id AND t.id IS NOT NULL
 ORDER BY n.at DESC, n.ticket_id DESC`
 }
 
@@ -558,28 +565,15 @@ FROM pg_stats s, unnest(s.most_common_elems::text::text[], s.most_common_elem_fr
 WHERE s.schemaname = current_schema() AND e.lexeme IS NOT NULL
   AND ((s.tablename = 'ticket_messages' AND s.attname = 'body_tsv') OR (s.tablename = 'tickets' AND s.attname = 'subject_tsv'))`
 
-// dest is where a row of searchMatches scans into (ticket: none in the one row of a
-// search without matches), with whether the search reached SearchCap and whether a walk
-// stopped short of it.
-func (m *match) dest(ticket *sql.NullInt64, at *sql.NullTime, capped, bodiesShort, subjectsShort *bool) []any {
-	return []any{ticket, &m.messageID, at, capped, bodiesShort, subjectsShort}
-}
-
-// searchRows reads the tickets $5 of a page of matches, in that order, with the text of
-// each one's match: message $6 (when not null) or the subject.
-const searchRows = `
-SELECT t.id, t.created_at, t.subject, (SELECT o.name FROM organisations o WHERE o.id = t.org_id) AS org_name, t.status,
-       coalesce(m.internal, false) AS internal, coalesce(m.body, t.subject) AS text
-FROM unnest($5::bigint[], $6::bigint[]) WITH ORDINALITY AS p (ticket_id, message_id, n)
-JOIN tickets t ON t.id = p.ticket_id
-LEFT JOIN ticket_messages m ON m.id = p.message_id AND m.ticket_id = t.id
-WHERE ` + visible + `
-ORDER BY p.n`
-
-// dest is where a row of searchRows scans into: the organisation's name and
-// the status, and the text that matched.
-func (r *SearchRow) dest(org *sql.NullString, status, text *string) []any {
-	return []any{&r.ID, &r.CreatedAt, &r.Subject, org, status, &r.Internal, text}
+// dest is where a row of searchMatches scans into: the match (ticket: none in the one
+// row of a search without matches), whether the search reached SearchCap and whether a
+// walk stopped short of it, and the row the page shows (shown: none when the scope may
+// not see the match's ticket), with its organisation's name, its status and the text
+// that matched.
+func (m *match) dest(ticket *sql.NullInt64, at *sql.NullTime, capped, bodiesShort, subjectsShort *bool,
+	r *SearchRow, shown *sql.NullInt64, created *sql.NullTime, subject, org, status, text *sql.NullString) []any {
+	return []any{ticket, at, capped, bodiesShort, subjectsShort,
+		shown, created, subject, org, status, &r.Internal, text}
 }
 
 // ---- Attachments ----

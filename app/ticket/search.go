@@ -13,7 +13,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
-	"github.com/lib/pq"
 
 	"tugi/app/i18n"
 	"tugi/app/web"
@@ -142,9 +141,8 @@ func (r SearchRow) Reference() string { return Reference(r.ID, r.CreatedAt) }
 
 // match is a row of searchMatches.
 type match struct {
-	ticketID  int64
-	messageID sql.NullInt64
-	at        time.Time
+	ticketID int64
+	at       time.Time
 }
 
 // SearchResult is a page of a search.
@@ -179,11 +177,10 @@ func (s *Store) Search(ctx context.Context, scope Scope, q SearchQuery) (SearchR
 		}
 		ms := found.matches
 		res.Capped = res.Capped || found.capped
-		rows, err := s.searchRows(ctx, scope, ms, terms)
-		if err != nil {
-			return res, err
+		for _, r := range found.rows {
+			r.Parts = snippet(r.text, terms)
+			res.Rows = append(res.Rows, r.SearchRow)
 		}
-		res.Rows = append(res.Rows, rows...)
 		// For an organisation-wide scope (every customer's today) searchableMessage is the
 		// whole rule and every match is shown; a scope that may see only some of its
 		// organisation's tickets reads on past those it may not.
@@ -207,12 +204,20 @@ func b2i(b bool) int {
 	return 0
 }
 
-// found is what searchMatches returned: a page of matches, whether the search reached
-// SearchCap, and whether a walk (of the messages, of the tickets) stopped short of it.
+// found is what searchMatches returned: a page of matches, the rows of those the scope
+// may see, in their order, whether the search reached SearchCap, and whether a walk (of
+// the messages, of the tickets) stopped short of it.
 type found struct {
 	matches                    []match
+	rows                       []foundRow
 	capped                     bool
 	bodiesShort, subjectsShort bool
+}
+
+// foundRow is a row of the page with the text that matched, whose snippet Search makes.
+type foundRow struct {
+	SearchRow
+	text string
 }
 
 // matches returns up to n matches after the keyset (after, afterID), the bodies and the
@@ -234,54 +239,30 @@ func (s *Store) matches(ctx context.Context, scope Scope, text string, after tim
 	defer rows.Close()
 	for rows.Next() {
 		var m match
-		var ticket sql.NullInt64
-		var at sql.NullTime
-		if err := rows.Scan(m.dest(&ticket, &at, &f.capped, &f.bodiesShort, &f.subjectsShort)...); err != nil {
+		var r foundRow
+		var ticket, shown sql.NullInt64
+		var at, created sql.NullTime
+		var subject, org, status, text sql.NullString
+		if err := rows.Scan(m.dest(&ticket, &at, &f.capped, &f.bodiesShort, &f.subjectsShort,
+			&r.SearchRow, &shown, &created, &subject, &org, &status, &text)...); err != nil {
 			return f, fmt.Errorf("ticket store: search: %w", err)
 		}
-		if ticket.Valid {
-			m.ticketID, m.at = ticket.Int64, at.Time
-			f.matches = append(f.matches, m)
+		if !ticket.Valid {
+			continue
+		}
+		m.ticketID, m.at = ticket.Int64, at.Time
+		f.matches = append(f.matches, m)
+		if shown.Valid {
+			r.ID, r.CreatedAt, r.Subject, r.OrgName, r.Status, r.MatchedAt = shown.Int64, created.Time, subject.String,
+				org.String, Status(status.String), m.at
+			r.text = text.String
+			f.rows = append(f.rows, r)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return f, fmt.Errorf("ticket store: search: %w", err)
 	}
 	return f, nil
-}
-
-// searchRows reads the rows of matches ms that scope may see, in their order, each with
-// its snippet.
-func (s *Store) searchRows(ctx context.Context, scope Scope, ms []match, terms []string) ([]SearchRow, error) {
-	if len(ms) == 0 {
-		return nil, nil
-	}
-	tickets, messages := make([]int64, len(ms)), make([]sql.NullInt64, len(ms))
-	at := make(map[int64]time.Time, len(ms))
-	for i, m := range ms {
-		tickets[i], messages[i], at[m.ticketID] = m.ticketID, m.messageID, m.at
-	}
-	rows, err := s.q.QueryContext(ctx, searchRows, scope.args(pq.Array(tickets), pq.Array(messages))...)
-	if err != nil {
-		return nil, fmt.Errorf("ticket store: search rows: %w", err)
-	}
-	defer rows.Close()
-	out := make([]SearchRow, 0, len(ms))
-	for rows.Next() {
-		var r SearchRow
-		var org sql.NullString
-		var status, text string
-		if err := rows.Scan(r.dest(&org, &status, &text)...); err != nil {
-			return nil, fmt.Errorf("ticket store: search rows: %w", err)
-		}
-		r.OrgName, r.Status, r.MatchedAt = org.String, Status(status), at[r.ID]
-		r.Parts = snippet(text, terms)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("ticket store: search rows: %w", err)
-	}
-	return out, nil
 }
 
 // Snippets: at most snippetWords words of the text, in one fragment from snippetContext
