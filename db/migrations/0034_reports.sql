@@ -54,8 +54,8 @@ CREATE TABLE report_state (
     id              boolean PRIMARY KEY DEFAULT true CHECK (id),
     backfill_id     bigint NOT NULL DEFAULT 0,
     backfilled      boolean NOT NULL DEFAULT false,
-    tickets_through timestamptz NOT NULL DEFAULT '-infinity',
-    chats_through   timestamptz NOT NULL DEFAULT '-infinity',
+    tickets_through timestamptz NOT NULL DEFAULT '1970-01-01 00:00:00+00',
+    chats_through   timestamptz NOT NULL DEFAULT '1970-01-01 00:00:00+00',
     passed_at       timestamptz
 );
 INSERT INTO report_state DEFAULT VALUES;
