@@ -7,7 +7,9 @@ package report
 
 // ticketFacts are the columns the rollup reads of a ticket (t): its first public reply
 // by a member of staff (someone without an organisation), when it was resolved if it is,
-// and its first-response and resolution clocks (f, r).
+// and its first-response and resolution clocks (f, r), each looked up by its key (as
+// plain joins, or lateral ones it may flatten, the planner merged a batch of tickets
+// with every clock from the first: LIMIT 1 keeps each a lookup).
 const ticketFacts = `
 SELECT t.id, t.org_id, t.team_id, t.assignee_id, t.category_id, t.priority, t.channel, t.created_at,
        (SELECT min(m.created_at) FROM ticket_messages m JOIN users u ON u.id = m.author_id
@@ -18,8 +20,8 @@ SELECT t.id, t.org_id, t.team_id, t.assignee_id, t.category_id, t.priority, t.ch
        r.stopped_at AS r_stopped, coalesce(r.breached, false) AS r_breached, r.used_seconds AS r_used,
        r.target_seconds AS r_target, r.due_at AS r_due, r.ticket_id IS NOT NULL AS r_exists
 FROM tickets t
-LEFT JOIN ticket_clocks f ON f.ticket_id = t.id AND f.metric = 'first_response'
-LEFT JOIN ticket_clocks r ON r.ticket_id = t.id AND r.metric = 'resolution'`
+LEFT JOIN LATERAL (SELECT * FROM ticket_clocks WHERE ticket_id = t.id AND metric = 'first_response' LIMIT 1) f ON true
+LEFT JOIN LATERAL (SELECT * FROM ticket_clocks WHERE ticket_id = t.id AND metric = 'resolution' LIMIT 1) r ON true`
 
 // backfillTickets reads the tickets after id $1, $2 at most, in id order: the rollup's
 // first walk.
