@@ -75,13 +75,15 @@ WHERE schemaname = 'public' AND tablename IN ('tickets', 'ticket_messages', 'tic
 	if err != nil {
 		return err
 	}
-	for _, def := range indexes {
-		f := strings.Fields(def)
-		name := f[2]
-		if name == "INDEX" {
-			name = f[3]
+	indexName := func(def string) string {
+		f := strings.Fields(def) // CREATE [UNIQUE] INDEX name ON ...
+		if f[2] == "INDEX" {
+			return f[3]
 		}
-		if _, err := c.ExecContext(ctx, `DROP INDEX `+name); err != nil {
+		return f[2]
+	}
+	for _, def := range indexes {
+		if _, err := c.ExecContext(ctx, `DROP INDEX `+indexName(def)); err != nil {
 			return err
 		}
 	}
@@ -156,7 +158,7 @@ SELECT setval(pg_get_serial_sequence('tickets', 'id'), (SELECT max(id) FROM tick
 		if _, err := c.ExecContext(ctx, def); err != nil {
 			return fmt.Errorf("fill: %s: %w", def, err)
 		}
-		logf("    %-30s %s", "index "+strings.Fields(def)[2], time.Since(t0).Round(100*time.Millisecond))
+		logf("    %-30s %s", "index "+indexName(def), time.Since(t0).Round(100*time.Millisecond))
 	}
 	for _, table := range []string{"tickets", "ticket_messages", "ticket_clocks", "chats", "users", "organisations"} {
 		if _, err := c.ExecContext(ctx, "VACUUM (ANALYZE) "+table); err != nil {

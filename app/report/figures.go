@@ -3,6 +3,7 @@ package report
 import (
 	"cmp"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -101,20 +102,21 @@ func periodOf(starts []int64, i int, t int64) int {
 }
 
 // group gathers a grouping's tickets: the slot of each key (in dense, by key, one more
-// than the slot; in a map for a key beyond denseKeys), counts, values.
+// than the slot; in a map for a key beyond denseKeys), each slot's counts, and the slot
+// of each ticket added, in order, for placing their times by slot afterwards.
 type group struct {
-	dense []int32
-	slot  map[int64]int
-	stats []Stat
-	fr    [][]int32
-	res   [][]int32
+	dense     []int32
+	slot      map[int64]int
+	stats     []Stat
+	frN, resN []int
+	rows      []int32
 }
 
 // denseKeys bounds the keys a group finds by index rather than in a map: ids of teams,
 // agents and organisations are small numbers.
 const denseKeys = 1 << 20
 
-func newGroup() *group { return &group{slot: map[int64]int{}} }
+func newGroup(rows []int32) *group { return &group{slot: map[int64]int{}, rows: rows[:0]} }
 
 func (g *group) slotOf(key int64) int {
 	if key >= 0 && key < denseKeys {
@@ -137,32 +139,34 @@ func (g *group) slotOf(key int64) int {
 
 func (g *group) newSlot(key int64) int {
 	g.stats = append(g.stats, Stat{Key: key})
-	g.fr, g.res = append(g.fr, nil), append(g.res, nil)
+	g.frN, g.resN = append(g.frN, 0), append(g.resN, 0)
 	return len(g.stats) - 1
 }
 
-func (g *group) add(key int64, f *fact, now int64) {
+// add counts a ticket of key with its times (-1: none) and its targets' outcomes.
+func (g *group) add(key int64, fr, res int32, frO, resO uint8) {
 	i := g.slotOf(key)
 	s := &g.stats[i]
 	s.N++
-	if f.fr >= 0 {
-		g.fr[i] = append(g.fr[i], f.fr)
+	if fr >= 0 {
+		g.frN[i]++
 	}
-	if f.res >= 0 {
-		g.res[i] = append(g.res[i], f.res)
+	if res >= 0 {
+		g.resN[i]++
 	}
-	switch outcome(f.frSLA, f.frDue, now) {
+	switch frO {
 	case slaMet:
 		s.FRMet++
 	case slaMissed:
 		s.FRMissed++
 	}
-	switch outcome(f.resSLA, f.resDue, now) {
+	switch resO {
 	case slaMet:
 		s.ResMet++
 	case slaMissed:
 		s.ResMissed++
 	}
+	g.rows = append(g.rows, int32(i))
 }
 
 // outcome is a clock's outcome at now: an open clock past its due time is missed.
@@ -173,11 +177,45 @@ func outcome(sla uint8, due, now int64) uint8 {
 	return sla
 }
 
-func (g *group) done() []Stat {
-	for i := range g.stats {
-		g.stats[i].FR, g.stats[i].Res = dist(g.fr[i]), dist(g.res[i])
+// done works out each slot's distributions from the times of the tickets added (fr and
+// res, in the order they were added), placing them by slot in buf.
+func (g *group) done(fr, res, buf []int32) []Stat {
+	place := func(vals []int32, counts []int, set func(*Stat, Dist)) {
+		offs := make([]int, len(counts)+1)
+		for i, c := range counts {
+			offs[i+1] = offs[i] + c
+		}
+		pos := slices.Clone(offs[:len(counts)])
+		b := buf[:offs[len(counts)]]
+		for r, v := range vals {
+			if v >= 0 {
+				s := g.rows[r]
+				b[pos[s]] = v
+				pos[s]++
+			}
+		}
+		for i := range counts {
+			set(&g.stats[i], dist(b[offs[i]:offs[i+1]]))
+		}
 	}
+	place(fr, g.frN, func(s *Stat, d Dist) { s.FR = d })
+	place(res, g.resN, func(s *Stat, d Dist) { s.Res = d })
 	return g.stats
+}
+
+// scratch is the memory one computation works in, kept for the next.
+type scratch struct {
+	fr, res, buf []int32
+	rows         [6][]int32
+}
+
+var scratches = sync.Pool{New: func() any { return &scratch{} }}
+
+func grow(s []int32, n int) []int32 {
+	if cap(s) < n {
+		return make([]int32, 0, n)
+	}
+	return s[:0]
 }
 
 // dist is the distribution of vs (which it reorders).
@@ -256,7 +294,15 @@ func compute(s *snapshot, q Query, now time.Time, loc *time.Location, chatTarget
 	for i, w := range weeks {
 		weekUnix[i] = w.Unix()
 	}
-	total, teams, agents, prios, orgs, weekly := newGroup(), newGroup(), newGroup(), newGroup(), newGroup(), newGroup()
+	sc := scratches.Get().(*scratch)
+	defer scratches.Put(sc)
+	n := hi - lo
+	sc.fr, sc.res, sc.buf = grow(sc.fr, n), grow(sc.res, n), grow(sc.buf, n)[:n]
+	for k := range sc.rows {
+		sc.rows[k] = grow(sc.rows[k], n)
+	}
+	total, teams, agents, prios, orgs, weekly := newGroup(sc.rows[0]), newGroup(sc.rows[1]), newGroup(sc.rows[2]),
+		newGroup(sc.rows[3]), newGroup(sc.rows[4]), newGroup(sc.rows[5])
 	channelN := make([]int, len(channels)+1)
 	categoryN := map[int64]int{}
 	w := 0
@@ -265,17 +311,23 @@ func compute(s *snapshot, q Query, now time.Time, loc *time.Location, chatTarget
 		if !q.matches(f, prio) {
 			continue
 		}
-		total.add(0, f, nowUnix)
-		teams.add(int64(f.team), f, nowUnix)
-		agents.add(int64(f.agent), f, nowUnix)
-		prios.add(int64(f.prio), f, nowUnix)
-		orgs.add(int64(f.org), f, nowUnix)
+		frO, resO := outcome(f.frSLA, f.frDue, nowUnix), outcome(f.resSLA, f.resDue, nowUnix)
+		sc.fr, sc.res = append(sc.fr, f.fr), append(sc.res, f.res)
+		total.add(0, f.fr, f.res, frO, resO)
+		teams.add(int64(f.team), f.fr, f.res, frO, resO)
+		agents.add(int64(f.agent), f.fr, f.res, frO, resO)
+		prios.add(int64(f.prio), f.fr, f.res, frO, resO)
+		orgs.add(int64(f.org), f.fr, f.res, frO, resO)
 		w = periodOf(weekUnix, w, f.created)
-		weekly.add(int64(w), f, nowUnix)
+		weekly.add(int64(w), f.fr, f.res, frO, resO)
 		channelN[f.channel]++
 		categoryN[int64(f.category)]++
 	}
-	if ts := total.done(); len(ts) > 0 {
+	for k, g := range []*group{total, teams, agents, prios, orgs, weekly} {
+		sc.rows[k] = g.rows // kept, grown or not, for the next computation
+	}
+	done := func(g *group) []Stat { return g.done(sc.fr, sc.res, sc.buf) }
+	if ts := done(total); len(ts) > 0 {
 		fig.Total = ts[0]
 	}
 	byN := func(a, b Stat) int {
@@ -285,12 +337,12 @@ func compute(s *snapshot, q Query, now time.Time, loc *time.Location, chatTarget
 		return cmp.Compare(a.Key, b.Key)
 	}
 	byKey := func(a, b Stat) int { return cmp.Compare(a.Key, b.Key) }
-	fig.Teams = slices.SortedFunc(slices.Values(teams.done()), byN)
-	fig.Agents = slices.SortedFunc(slices.Values(agents.done()), byN)
-	fig.Priorities = slices.SortedFunc(slices.Values(prios.done()), byKey)
-	fig.Orgs = slices.SortedFunc(slices.Values(orgs.done()), byN)
+	fig.Teams = slices.SortedFunc(slices.Values(done(teams)), byN)
+	fig.Agents = slices.SortedFunc(slices.Values(done(agents)), byN)
+	fig.Priorities = slices.SortedFunc(slices.Values(done(prios)), byKey)
+	fig.Orgs = slices.SortedFunc(slices.Values(done(orgs)), byN)
 	// Every week of the range, also those without tickets.
-	ws := weekly.done()
+	ws := done(weekly)
 	fig.Weeks = make([]Stat, len(weeks))
 	for i := range fig.Weeks {
 		fig.Weeks[i].Key = int64(i)

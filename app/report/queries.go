@@ -76,11 +76,20 @@ ON CONFLICT (chat_id) DO UPDATE SET org_id = excluded.org_id, agent_id = exclude
 WHERE (report_chats.agent_id, report_chats.accepted_at, report_chats.ended_at)
     IS DISTINCT FROM (excluded.agent_id, excluded.accepted_at, excluded.ended_at)`
 
-// loadTickets reads the rollup's tickets written after seq $1, in seq order, $2 at most.
+// loadTickets reads the rollup's tickets written after seq $1, in seq order, $2 at most,
+// as plain numbers (a process reads a million of them at once): times in Unix seconds and
+// 0 for none, durations -1 for none, the priority and channel by their place in the
+// lists (1 up), the SLA outcomes 0 none, 1 met, 2 missed, 3 open.
 const loadTickets = `
-SELECT ticket_id, org_id, coalesce(team_id, 0) AS team_id, coalesce(assignee_id, 0) AS assignee_id, category_id,
-       priority, channel, created_at, resolved_at, first_response_seconds, resolution_seconds,
-       first_response_sla, first_response_due, resolution_sla, resolution_due, seq
+SELECT ticket_id, org_id, coalesce(team_id, 0), coalesce(assignee_id, 0), category_id,
+       coalesce(array_position(ARRAY['urgent', 'high', 'normal', 'low'], priority), 5),
+       coalesce(array_position(ARRAY['web', 'email', 'phone', 'chat'], channel), 5),
+       extract(epoch FROM created_at)::bigint, coalesce(extract(epoch FROM resolved_at)::bigint, 0),
+       coalesce(first_response_seconds, -1), coalesce(resolution_seconds, -1),
+       CASE first_response_sla WHEN 'met' THEN 1 WHEN 'missed' THEN 2 WHEN 'open' THEN 3 ELSE 0 END,
+       coalesce(extract(epoch FROM first_response_due)::bigint, 0),
+       CASE resolution_sla WHEN 'met' THEN 1 WHEN 'missed' THEN 2 WHEN 'open' THEN 3 ELSE 0 END,
+       coalesce(extract(epoch FROM resolution_due)::bigint, 0), seq
 FROM report_tickets WHERE seq > $1 ORDER BY seq LIMIT $2`
 
 // loadChats reads the rollup's chats written after seq $1, in seq order.

@@ -36,19 +36,6 @@ const (
 	slaOpen
 )
 
-func slaCode(s *string) uint8 {
-	if s == nil {
-		return slaNone
-	}
-	switch *s {
-	case "met":
-		return slaMet
-	case "missed":
-		return slaMissed
-	}
-	return slaOpen
-}
-
 // fact is a ticket of the copy. Times are Unix seconds (0: none), durations business
 // seconds (-1: none).
 type fact struct {
@@ -124,39 +111,14 @@ func (cs *copyStore) current(ctx context.Context) (*snapshot, error) {
 			old.version = cs.cur.version
 		}
 	}
-	next, err := cs.refresh(ctx, old)
+	// Detached from the request: a first read of a large rollup that outlasts the
+	// request that began it still finishes, for the next.
+	next, err := cs.refresh(context.WithoutCancel(ctx), old)
 	if err != nil {
 		return nil, err
 	}
 	cs.cur, cs.checked = next, time.Now()
 	return next, nil
-}
-
-// loadedRow is a row of report_tickets as the copy reads it.
-type loadedRow struct {
-	ID         int64      `db:"ticket_id"`
-	OrgID      int64      `db:"org_id"`
-	TeamID     int64      `db:"team_id"`
-	AssigneeID int64      `db:"assignee_id"`
-	CategoryID int64      `db:"category_id"`
-	Priority   string     `db:"priority"`
-	Channel    string     `db:"channel"`
-	CreatedAt  time.Time  `db:"created_at"`
-	ResolvedAt *time.Time `db:"resolved_at"`
-	FR         *int64     `db:"first_response_seconds"`
-	Res        *int64     `db:"resolution_seconds"`
-	FRSLA      *string    `db:"first_response_sla"`
-	FRDue      *time.Time `db:"first_response_due"`
-	ResSLA     *string    `db:"resolution_sla"`
-	ResDue     *time.Time `db:"resolution_due"`
-	Seq        int64      `db:"seq"`
-}
-
-func unix(t *time.Time) int64 {
-	if t == nil {
-		return 0
-	}
-	return t.Unix()
 }
 
 func secs(s *int64) int32 {
@@ -166,10 +128,37 @@ func secs(s *int64) int32 {
 	return int32(min(*s, 1<<31-1))
 }
 
-func (r loadedRow) fact() fact {
-	return fact{id: r.ID, created: r.CreatedAt.Unix(), resolved: unix(r.ResolvedAt), frDue: unix(r.FRDue), resDue: unix(r.ResDue),
-		org: int32(r.OrgID), team: int32(r.TeamID), agent: int32(r.AssigneeID), category: int32(r.CategoryID), fr: secs(r.FR), res: secs(r.Res),
-		prio: indexOf(priorities, r.Priority), channel: indexOf(channels, r.Channel), frSLA: slaCode(r.FRSLA), resSLA: slaCode(r.ResSLA)}
+// readTickets reads the rollup's tickets written after seq, and the last seq read.
+func (cs *copyStore) readTickets(ctx context.Context, seq int64) ([]fact, int64, error) {
+	var out []fact
+	for {
+		rows, err := cs.db.QueryContext(ctx, loadTickets, seq, loadBatch)
+		if err != nil {
+			return nil, 0, fmt.Errorf("report: read the rollup: %w", err)
+		}
+		n := 0
+		for rows.Next() {
+			var f fact
+			var org, team, agent, category, prio, channel, fr, res, frSLA, resSLA int64
+			if err := rows.Scan(&f.id, &org, &team, &agent, &category, &prio, &channel, &f.created, &f.resolved,
+				&fr, &res, &frSLA, &f.frDue, &resSLA, &f.resDue, &seq); err != nil {
+				rows.Close()
+				return nil, 0, fmt.Errorf("report: read the rollup: %w", err)
+			}
+			f.org, f.team, f.agent, f.category = int32(org), int32(team), int32(agent), int32(category)
+			f.prio, f.channel, f.frSLA, f.resSLA = uint8(prio-1), uint8(channel-1), uint8(frSLA), uint8(resSLA)
+			f.fr, f.res = int32(min(fr, 1<<31-1)), int32(min(res, 1<<31-1))
+			out = append(out, f)
+			n++
+		}
+		if err := rows.Err(); err != nil {
+			return nil, 0, fmt.Errorf("report: read the rollup: %w", err)
+		}
+		rows.Close()
+		if n < loadBatch {
+			return out, seq, nil
+		}
+	}
 }
 
 func byCreated(a, b fact) int {
@@ -189,17 +178,9 @@ func chatByCreated(a, b chatFact) int {
 // refresh returns old with the rows written after old.seq: changed rows replaced, new
 // ones merged in order. old is not changed.
 func (cs *copyStore) refresh(ctx context.Context, old *snapshot) (*snapshot, error) {
-	var rows []loadedRow
-	for seq := old.seq; ; {
-		var batch []loadedRow
-		if err := cs.db.SelectContext(ctx, &batch, loadTickets, seq, loadBatch); err != nil {
-			return nil, fmt.Errorf("report: read the rollup: %w", err)
-		}
-		rows = append(rows, batch...)
-		if len(batch) < loadBatch {
-			break
-		}
-		seq = batch[len(batch)-1].Seq
+	rows, ticketSeq, err := cs.readTickets(ctx, old.seq)
+	if err != nil {
+		return nil, err
 	}
 	var chats []struct {
 		ID       int64     `db:"chat_id"`
@@ -220,9 +201,8 @@ func (cs *copyStore) refresh(ctx context.Context, old *snapshot) (*snapshot, err
 	// Tickets: replace those the copy has (a ticket's creation never moves), merge the new.
 	ts := slices.Clone(old.tickets)
 	var added []fact
-	for _, r := range rows {
-		f := r.fact()
-		next.seq = max(next.seq, r.Seq)
+	next.seq = max(next.seq, ticketSeq)
+	for _, f := range rows {
 		if i, found := slices.BinarySearchFunc(ts, f, byCreated); found {
 			ts[i] = f
 		} else {
