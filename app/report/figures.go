@@ -304,7 +304,7 @@ func compute(s *snapshot, q Query, now time.Time, loc *time.Location, chatTarget
 	total, teams, agents, prios, orgs, weekly := newGroup(sc.rows[0]), newGroup(sc.rows[1]), newGroup(sc.rows[2]),
 		newGroup(sc.rows[3]), newGroup(sc.rows[4]), newGroup(sc.rows[5])
 	channelN := make([]int, len(channels)+1)
-	categoryN := map[int64]int{}
+	categories := newGroup(nil) // counts only: its slots' N
 	w := 0
 	for i := lo; i < hi; i++ {
 		f := &s.tickets[i]
@@ -321,7 +321,7 @@ func compute(s *snapshot, q Query, now time.Time, loc *time.Location, chatTarget
 		w = periodOf(weekUnix, w, f.created)
 		weekly.add(int64(w), f.fr, f.res, frO, resO)
 		channelN[f.channel]++
-		categoryN[int64(f.category)]++
+		categories.stats[categories.slotOf(int64(f.category))].N++
 	}
 	for k, g := range []*group{total, teams, agents, prios, orgs, weekly} {
 		sc.rows[k] = g.rows // kept, grown or not, for the next computation
@@ -355,8 +355,8 @@ func compute(s *snapshot, q Query, now time.Time, loc *time.Location, chatTarget
 			fig.Channels = append(fig.Channels, Count{Key: int64(i), N: n})
 		}
 	}
-	for k, n := range categoryN {
-		fig.Categories = append(fig.Categories, Count{Key: k, N: n})
+	for _, st := range categories.stats {
+		fig.Categories = append(fig.Categories, Count{Key: st.Key, N: st.N})
 	}
 	slices.SortFunc(fig.Categories, func(a, b Count) int {
 		if c := cmp.Compare(b.N, a.N); c != 0 {

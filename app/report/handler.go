@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -52,13 +53,20 @@ type Handler struct {
 	copies    *copyStore
 
 	mu    sync.Mutex
-	cache map[string]cached
+	cache map[string]*cached
 }
 
+// cached is a query's figures, and the parts of its page drawn from them, by language.
 type cached struct {
 	fig     Figures
 	version int64
 	at      time.Time
+	pages   map[string]drawn
+}
+
+type drawn struct {
+	summary []Figure
+	charts  template.HTML
 }
 
 // cacheSize is how many figures a process keeps (by query) until the copy changes; a
@@ -70,7 +78,7 @@ func NewHandler(db *sqlx.DB, calendars *sla.Calendars, render *web.Renderer, now
 	if now == nil {
 		now = time.Now
 	}
-	return &Handler{db: db, calendars: calendars, render: render, now: now, copies: &copyStore{db: db}, cache: map[string]cached{}}
+	return &Handler{db: db, calendars: calendars, render: render, now: now, copies: &copyStore{db: db}, cache: map[string]*cached{}}
 }
 
 // Charts names each chart, which is also its CSV's name (/reports/<name>.csv).
@@ -160,18 +168,18 @@ func (h *Handler) readFilter(c echo.Context, loc *time.Location, form *web.Form)
 }
 
 // figures works out (or finds worked out) the figures of q.
-func (h *Handler) figures(ctx context.Context, q Query, loc *time.Location) (Figures, time.Time, error) {
+func (h *Handler) figures(ctx context.Context, q Query, loc *time.Location) (*cached, time.Time, error) {
 	s, err := h.copies.current(ctx)
 	if err != nil {
-		return Figures{}, time.Time{}, err
+		return nil, time.Time{}, err
 	}
 	var asOf *time.Time
 	if err := h.db.GetContext(ctx, &asOf, lastPass); err != nil {
-		return Figures{}, time.Time{}, fmt.Errorf("report: last pass: %w", err)
+		return nil, time.Time{}, fmt.Errorf("report: last pass: %w", err)
 	}
 	target, err := h.chatTarget(ctx)
 	if err != nil {
-		return Figures{}, time.Time{}, err
+		return nil, time.Time{}, err
 	}
 	at := time.Time{}
 	if asOf != nil {
@@ -183,16 +191,16 @@ func (h *Handler) figures(ctx context.Context, q Query, loc *time.Location) (Fig
 	hit, ok := h.cache[key]
 	h.mu.Unlock()
 	if ok && hit.version == s.version && now.Sub(hit.at) < refreshEvery {
-		return hit.fig, at, nil
+		return hit, at, nil
 	}
-	fig := compute(s, q, now, loc, int32(target/time.Second))
+	entry := &cached{fig: compute(s, q, now, loc, int32(target/time.Second)), version: s.version, at: now, pages: map[string]drawn{}}
 	h.mu.Lock()
 	if len(h.cache) >= cacheSize {
 		clear(h.cache)
 	}
-	h.cache[key] = cached{fig: fig, version: s.version, at: now}
+	h.cache[key] = entry
 	h.mu.Unlock()
-	return fig, at, nil
+	return entry, at, nil
 }
 
 // labels are the names of the figures' rows.
@@ -242,7 +250,7 @@ type PageData struct {
 	Zone       string
 	AsOf       string // when the rollup last ran, "" when never
 	Summary    []Figure
-	Charts     []Chart
+	Charts     template.HTML // every chart's section (render.go)
 	Teams      []web.Option
 	Priorities []web.Option
 	Filtered   bool
@@ -274,18 +282,7 @@ func (h *Handler) Page(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	fig, asOf, err := h.figures(ctx, f.Query, loc)
-	if err != nil {
-		return err
-	}
-	var orgIDs []int64
-	for i, o := range fig.Orgs {
-		if i == topOrgs {
-			break
-		}
-		orgIDs = append(orgIDs, o.Key)
-	}
-	l, err := h.readLabels(ctx, v.Lang, orgIDs)
+	entry, asOf, err := h.figures(ctx, f.Query, loc)
 	if err != nil {
 		return err
 	}
@@ -309,8 +306,28 @@ func (h *Handler) Page(c echo.Context) error {
 		data.Priorities = append(data.Priorities, web.Option{Value: p, Label: i18n.T(v.Lang, priorityLabel(p))})
 	}
 	data.Query = csvQuery(f)
-	data.Summary = summary(v.Lang, fig)
-	data.Charts = charts(v.Lang, fig, l, loc, data.Query)
+	h.mu.Lock()
+	page, ok := entry.pages[v.Lang]
+	h.mu.Unlock()
+	if !ok {
+		fig := entry.fig
+		var orgIDs []int64
+		for i, o := range fig.Orgs {
+			if i == topOrgs {
+				break
+			}
+			orgIDs = append(orgIDs, o.Key)
+		}
+		l, err := h.readLabels(ctx, v.Lang, orgIDs)
+		if err != nil {
+			return err
+		}
+		page = drawn{summary: summary(v.Lang, fig), charts: renderCharts(v.Lang, charts(v.Lang, fig, l, loc, data.Query))}
+		h.mu.Lock()
+		entry.pages[v.Lang] = page
+		h.mu.Unlock()
+	}
+	data.Summary, data.Charts = page.summary, page.charts
 	status := http.StatusOK
 	if len(form.Errors) > 0 {
 		status = http.StatusUnprocessableEntity
