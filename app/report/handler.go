@@ -52,8 +52,9 @@ type Handler struct {
 	now       func() time.Time
 	copies    *copyStore
 
-	mu    sync.Mutex
-	cache map[string]*cached
+	mu       sync.Mutex
+	cache    map[string]*cached
+	inflight map[string]chan struct{} // queries being worked out, closed when they are
 }
 
 // cached is a query's figures, and the parts of its page drawn from them, by language.
@@ -62,6 +63,8 @@ type cached struct {
 	version int64
 	at      time.Time
 	pages   map[string]drawn
+	// refreshing: one request works newer figures out; meanwhile these are served.
+	refreshing bool
 }
 
 type drawn struct {
@@ -78,7 +81,7 @@ func NewHandler(db *sqlx.DB, calendars *sla.Calendars, render *web.Renderer, now
 	if now == nil {
 		now = time.Now
 	}
-	return &Handler{db: db, calendars: calendars, render: render, now: now, copies: &copyStore{db: db}, cache: map[string]*cached{}}
+	return &Handler{db: db, calendars: calendars, render: render, now: now, copies: &copyStore{db: db}, cache: map[string]*cached{}, inflight: map[string]chan struct{}{}}
 }
 
 // Charts names each chart, which is also its CSV's name (/reports/<name>.csv).
@@ -187,19 +190,52 @@ func (h *Handler) figures(ctx context.Context, q Query, loc *time.Location) (*ca
 	}
 	key := fmt.Sprintf("%d %d %d %s %d %d", q.From.Unix(), q.To.Unix(), q.Team, q.Priority, q.OrgID, target)
 	now := h.now()
+	// One request works a query's figures out while the others asking for it wait for
+	// them, or, when they are only out of date, are answered with the previous ones.
 	h.mu.Lock()
-	hit, ok := h.cache[key]
-	h.mu.Unlock()
-	if ok && hit.version == s.version && now.Sub(hit.at) < refreshEvery {
+	hit := h.cache[key]
+	switch {
+	case hit != nil && hit.version == s.version && now.Sub(hit.at) < refreshEvery:
+		h.mu.Unlock()
+		return hit, at, nil
+	case hit != nil && hit.refreshing:
+		h.mu.Unlock()
+		return hit, at, nil
+	case hit != nil:
+		hit.refreshing = true
+	}
+	wait, busy := h.inflight[key]
+	if hit == nil && busy {
+		h.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, time.Time{}, ctx.Err()
+		}
+		h.mu.Lock()
+		hit = h.cache[key]
+		h.mu.Unlock()
+		if hit == nil {
+			return nil, time.Time{}, errors.New("report: the figures being worked out failed")
+		}
 		return hit, at, nil
 	}
+	done := make(chan struct{})
+	if hit == nil {
+		h.inflight[key] = done
+	}
+	h.mu.Unlock()
 	entry := &cached{fig: compute(s, q, now, loc, int32(target/time.Second)), version: s.version, at: now, pages: map[string]drawn{}}
 	h.mu.Lock()
 	if len(h.cache) >= cacheSize {
 		clear(h.cache)
 	}
 	h.cache[key] = entry
+	if h.inflight[key] == done {
+		delete(h.inflight, key)
+	}
 	h.mu.Unlock()
+	close(done)
 	return entry, at, nil
 }
 
