@@ -19,7 +19,7 @@ import (
 func TestReports(t *testing.T) {
 	app := apptest.New(t)
 	ctx := context.Background()
-	// Four hundred tickets over the last 28 days, of both demo organisations, in every
+	// Four hundred tickets over the last 27 days, in business hours, of both demo organisations, in every
 	// channel and priority, most answered and many solved; and some chats.
 	_, err := app.DB.ExecContext(ctx, `
 INSERT INTO tickets (org_id, requester_id, created_by, subject, category_id, impact, priority, status, channel, team_id, assignee_id,
@@ -28,19 +28,20 @@ SELECT u.org_id, u.id, u.id, 'Figures ' || g, (SELECT min(id) FROM categories) +
        (ARRAY['urgent', 'high', 'normal', 'normal', 'low'])[1 + g % 5],
        CASE WHEN g % 3 = 0 THEN 'open' ELSE 'solved' END, (ARRAY['web', 'email', 'web', 'phone', 'chat'])[1 + g % 5],
        (SELECT id FROM teams WHERE is_default), (SELECT id FROM users WHERE email = (ARRAY['agent@tugi.example', 'agent2@tugi.example'])[1 + g % 2]),
-       now() - (g * 100) * interval '1 minute', now() - (g * 100) * interval '1 minute',
-       CASE WHEN g % 3 <> 0 THEN now() - (g * 100 - 60 - (g * 37) % 1500) * interval '1 minute' END, NULL
+       c.at, c.at, CASE WHEN g % 3 <> 0 THEN c.at + (60 + (g * 37) % 1500) * interval '1 minute' END, NULL
 FROM generate_series(1, 400) g
+CROSS JOIN LATERAL (SELECT (date_trunc('day', now() AT TIME ZONE 'Europe/Tallinn') - (1 + g % 27) * interval '1 day'
+                            + interval '9 hours' + (g * 37 % 420) * interval '1 minute') AT TIME ZONE 'Europe/Tallinn' AS at) c
 JOIN users u ON u.email = (ARRAY['customer@demo-customer.example', 'customer@second-customer.example'])[1 + g % 2]`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = app.DB.ExecContext(ctx, `
 INSERT INTO ticket_messages (ticket_id, org_id, author_id, channel, body, created_at)
-SELECT t.id, t.org_id, t.assignee_id, 'web', 'Looking into it', t.created_at + (5 + (t.id * 37) % 300) * interval '1 minute'
+SELECT t.id, t.org_id, t.assignee_id, 'web', 'Looking into it', t.created_at + (5 + (t.id * 37) % 200) * interval '1 minute'
 FROM tickets t WHERE t.subject LIKE 'Figures %';
 INSERT INTO ticket_clocks (ticket_id, metric, target_seconds, used_seconds, started_at, stopped_at, breached)
-SELECT t.id, 'first_response', 14400, 600, t.created_at, t.created_at + (5 + (t.id * 37) % 300) * interval '1 minute', t.id % 7 = 0
+SELECT t.id, 'first_response', 14400, 600, t.created_at, t.created_at + (5 + (t.id * 37) % 200) * interval '1 minute', t.id % 7 = 0
 FROM tickets t WHERE t.subject LIKE 'Figures %';
 INSERT INTO chats (org_id, customer_id, agent_id, state, created_at, accepted_at, ended_at)
 SELECT u.org_id, u.id, (SELECT id FROM users WHERE email = 'agent@tugi.example'), 'ended', now() - g * interval '7 hours',

@@ -1,5 +1,7 @@
 package report
 
+import "math"
+
 // Charts are drawn on the server as SVG by the template views/report/reports.html from
 // the geometry worked out here: no charting script. They are readable without colour
 // (one series solid, the other hatched, and a legend naming both), carry their values as
@@ -163,6 +165,7 @@ func columns(c Chart, series []string, rows []colRow, label func(float64) string
 		}
 	}
 	plot := colBottom - colTop - 24 // room for the legend above
+	top = nice(top)
 	if top > 0 {
 		for q := 1; q <= 4; q++ {
 			v := top * float64(q) / 4
@@ -203,4 +206,19 @@ func columns(c Chart, series []string, rows []colRow, label func(float64) string
 		}
 	}
 	return c
+}
+
+// nice rounds a chart's scale up to 1, 2, 4 or 5 times a power of ten (or a quarter of
+// one), so its gridlines at quarters fall on round values with short labels.
+func nice(v float64) float64 {
+	if v <= 0 {
+		return 0
+	}
+	p := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 2, 4, 5, 10} {
+		if v <= m*p {
+			return m * p
+		}
+	}
+	return 10 * p
 }

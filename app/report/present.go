@@ -3,6 +3,7 @@ package report
 import (
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"tugi/app/i18n"
@@ -51,9 +52,18 @@ func pctText(lang string, n, of int) string {
 
 func hours(secs int32) float64 { return float64(secs) / 3600 }
 
-// hoursLabel labels a gridline of business hours.
+// hoursLabel labels a gridline of business hours, shortly: "2.5 h", "15 min".
 func hoursLabel(lang string) func(float64) string {
-	return func(v float64) string { return durText(lang, int32(v*3600)) }
+	return func(v float64) string {
+		if v < 1 {
+			return i18n.T(lang, "%d min", int(math.Round(v*60)))
+		}
+		h := strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64)
+		if lang == "et" {
+			h = strings.ReplaceAll(h, ".", ",")
+		}
+		return h + " h"
+	}
 }
 
 // summary is the headline figures.
