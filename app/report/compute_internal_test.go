@@ -1,6 +1,7 @@
 package report
 
 import (
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -24,6 +25,10 @@ func synthetic(n int, now time.Time) *snapshot {
 			f.frSLA = slaMissed
 		}
 	}
+	for i := range s.tickets {
+		s.resolved = append(s.resolved, s.tickets[i].resolved)
+	}
+	slices.Sort(s.resolved)
 	return s
 }
 

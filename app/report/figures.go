@@ -390,6 +390,16 @@ func backlog(s *snapshot, q Query, prio uint8, loc *time.Location) ([]Point, boo
 			ends[i] = q.To.Unix()
 		}
 	}
+	out := make([]Point, len(starts))
+	if q.Team == 0 && q.Priority == "" && q.OrgID == 0 {
+		// Every ticket: those created before each end less those resolved by then.
+		for i, e := range ends {
+			created, _ := slices.BinarySearchFunc(s.tickets, e, func(f fact, t int64) int { return cmp.Compare(f.created, t) })
+			resolved, _ := slices.BinarySearch(s.resolved, e+1)
+			out[i] = Point{Start: starts[i], N: created - resolved}
+		}
+		return out, daily
+	}
 	diff := make([]int, len(ends)+1)
 	first, last := ends[0], ends[len(ends)-1]
 	for i := range s.tickets {
@@ -411,7 +421,6 @@ func backlog(s *snapshot, q Query, prio uint8, loc *time.Location) ([]Point, boo
 			diff[b]--
 		}
 	}
-	out := make([]Point, len(starts))
 	n := 0
 	for i := range starts {
 		n += diff[i]

@@ -82,9 +82,12 @@ func indexOf(list []string, s string) uint8 {
 type snapshot struct {
 	tickets []fact     // by created, then id
 	chats   []chatFact // by created, then id
-	seq     int64      // the last rollup row read
-	loaded  time.Time
-	version int64 // counts the copies, for the figures' cache
+	// resolved are the tickets' resolution times (those resolved), in order: the backlog
+	// of every ticket at a moment is those created before it less those resolved by then.
+	resolved []int64
+	seq      int64 // the last rollup row read
+	loaded   time.Time
+	version  int64 // counts the copies, for the figures' cache
 }
 
 // copyStore keeps a process's copy.
@@ -215,6 +218,13 @@ func (cs *copyStore) refresh(ctx context.Context, old *snapshot) (*snapshot, err
 		ts = mergeSorted(ts, added, byCreated)
 	}
 	next.tickets = ts
+	next.resolved = make([]int64, 0, len(ts))
+	for i := range ts {
+		if ts[i].resolved != 0 {
+			next.resolved = append(next.resolved, ts[i].resolved)
+		}
+	}
+	slices.Sort(next.resolved)
 	cs2 := slices.Clone(old.chats)
 	var addedChats []chatFact
 	for _, c := range chats {
