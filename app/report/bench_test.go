@@ -179,7 +179,7 @@ SELECT setval(pg_get_serial_sequence('tickets', 'id'), (SELECT max(id) FROM tick
 // page over a year, served by the real `tugi serve` binary in its own process, driven by
 // app/loadtest from this one, asked again and again for the same year (whose figures a
 // process keeps for ten seconds), and for a different year each time (every request
-// works the figures out). It prints the figures and writes them to
+// works the figures out), with 16 clients and with one. It prints the figures and writes them to
 // var/bench/reports.txt. Run it alone with
 //
 //	go test -run '^$' -bench Reports -timeout 60m ./app/report
@@ -278,18 +278,24 @@ func BenchmarkReports(b *testing.B) {
 	differ := loadtest.Run(ctx, func(req *fasthttp.Request) {
 		loadtest.Get(base+year(1+int(n.Add(1)%300)), cookies...)(req)
 	}, http.StatusOK, concurrency, duration)
-	if same.Errors > 0 || differ.Errors > 0 {
+	var m atomic.Int64
+	alone := loadtest.Run(ctx, func(req *fasthttp.Request) {
+		loadtest.Get(base+year(1+int(m.Add(1)%300)), cookies...)(req)
+	}, http.StatusOK, 1, duration)
+	if same.Errors > 0 || differ.Errors > 0 || alone.Errors > 0 {
 		l, _ := os.ReadFile(logFile.Name())
 		b.Fatalf("errors: %d, %d; log:\n%s", same.Errors, differ.Errors, l)
 	}
 	say("\n/reports over a year, c%d for %s each; Tugi in its own process", concurrency, duration)
 	say("%-44s %s", "the same year (figures kept 10 s)", same)
 	say("%-44s %s", "a different year each request (computed)", differ)
+	say("%-44s %s", "the same, one client at a time", alone)
 	say("target: at least 50 req/s; memory after: %s", rss())
 	b.ReportMetric(same.RPS(), "same-req/s")
 	b.ReportMetric(ms(same.P99), "same-p99-ms")
 	b.ReportMetric(differ.RPS(), "computed-req/s")
 	b.ReportMetric(ms(differ.P99), "computed-p99-ms")
+	b.ReportMetric(ms(alone.P50), "computed-c1-p50-ms")
 	if err := os.MkdirAll("../../var/bench", 0o755); err != nil {
 		b.Fatal(err)
 	}
