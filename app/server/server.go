@@ -31,6 +31,7 @@ import (
 	"tugi/app/incident"
 	"tugi/app/job"
 	"tugi/app/live"
+	"tugi/app/report"
 	"tugi/app/route"
 	"tugi/app/routing"
 	"tugi/app/sla"
@@ -95,6 +96,7 @@ var Nav = []web.NavItem{
 	{Label: "Queue", Path: "/queue", Rule: access.AnyOf(access.Agent, access.CISO)},
 	{Label: "Chats", Path: "/queue/chats", Rule: access.AnyOf(access.Agent)},
 	{Label: "E-mail", Path: "/queue/mail", Rule: access.AnyOf(access.Agent, access.CISO)},
+	{Label: "Reports", Path: "/reports", Rule: report.Readers},
 	{Label: "Incidents", Path: "/incidents", Rule: access.AnyOf(access.Employee, access.Agent, access.CISO, access.Admin)},
 	{Label: "Users", Path: "/admin/users", Rule: access.AnyOf(access.Admin)},
 	{Label: "Organisations", Path: "/admin/organisations", Rule: access.AnyOf(access.Admin)},
@@ -251,6 +253,7 @@ func New(o Options) (*Server, error) {
 		backups = backup.New(backup.Options{DB: o.DB, Dir: cfg.Backup.Dir, Log: o.Log})
 	}
 	s.Add(backup.NewHandler(backups, renderer).Routes()...)
+	s.Add(report.NewHandler(o.DB, calendars, renderer, o.Now).Routes()...)
 	s.Add(subprocessor.NewHandler(subprocessor.New(o.DB, o.Now, cfg.PublicURL.String()), renderer, validate).Routes()...)
 	return s, nil
 }

@@ -31,6 +31,7 @@ import (
 	"tugi/app/job"
 	"tugi/app/live"
 	"tugi/app/mail"
+	"tugi/app/report"
 	"tugi/app/server"
 	"tugi/app/sla"
 	"tugi/app/ticket"
@@ -302,6 +303,8 @@ func backgroundJobs(ctx context.Context, db *sqlx.DB, cfg *config.Config, log *s
 				}
 				return err
 			}},
+		job.Job{Name: "report.rollup", About: "Keeps the figures of /reports: each changed ticket's and chat's times in business time of the support calendar.",
+			Every: report.RollupEvery, OneAtATime: true, Run: report.NewRollup(db, sla.NewCalendars(db).Current).Run},
 		job.Job{Name: "audit.head_log", About: "Writes the audit chain's head to the log, so that a copy of the log kept elsewhere exposes a rewrite of the chain.",
 			Every: 24 * time.Hour, Run: func(ctx context.Context) error { return audit.LogHead(ctx, db, log) }},
 	)
