@@ -11,6 +11,7 @@ import (
 	"tugi/app/inbound"
 	"tugi/app/incident"
 	"tugi/app/mail"
+	"tugi/app/retention"
 	"tugi/app/routing"
 	"tugi/app/sla"
 	"tugi/app/subprocessor"
@@ -39,5 +40,9 @@ func AuditActions() (*audit.Actions, error) {
 		backup.AuditActions(),
 		blob.AuditActions(),
 		subprocessor.AuditActions(),
+		retention.AuditActions(),
+		ticket.RetentionAuditActions(),
+		chat.RetentionAuditActions(),
+		incident.RetentionAuditActions(),
 	)
 }
