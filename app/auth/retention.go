@@ -11,13 +11,15 @@ import (
 // Retention (app/retention) ends sessions that began before the cutoff of the rule for
 // sign-ins, however recently they were used: a session holds where and with what a person
 // signed in (address, browser). Ended sessions go already (sessions.cleanup); the
-// sign-in events of the audit log stay with the log. A legal hold on the person keeps
-// their sessions. The rule is one for all; its parameters are scope.Args.
+// sign-in events of the audit log stay with the log. A legal hold on the person or their
+// organisation keeps their sessions. The rule is one for all; its parameters are scope.Args.
 
 const expiredSessions = `
 FROM sessions s
-WHERE s.created_at < $1::timestamptz AND (s.user_id = ANY ($5)) IS NOT TRUE
-  AND $2::bigint[] IS NOT NULL AND $3::timestamptz[] IS NOT NULL AND $4::bigint[] IS NOT NULL AND $6::bigint[] IS NOT NULL -- unused, but every parameter must have a type`
+WHERE s.created_at < $1::timestamptz
+  AND (s.user_id = ANY ($5) OR EXISTS (SELECT FROM users u WHERE u.id = s.user_id AND u.org_id = ANY ($4))) IS NOT TRUE
+  AND $2::bigint[] IS NOT NULL AND $3::timestamptz[] IS NOT NULL AND $6::bigint[] IS NOT NULL
+`
 
 const countExpiredSessions = `SELECT 0::bigint AS org_id, count(*) AS n` + expiredSessions
 
@@ -28,7 +30,7 @@ DELETE FROM sessions WHERE id IN (SELECT s.id` + expiredSessions + ` ORDER BY s.
 // organisation 0).
 func CountExpiredSessions(ctx context.Context, q database.Queryer, c scope.Cutoffs, h scope.Held) (scope.Counts, error) {
 	var rows []scope.Count
-	if err := q.SelectContext(ctx, &rows, countExpiredSessions, scope.Args(c, h, 0)...); err != nil {
+	if err := q.SelectContext(ctx, &rows, countExpiredSessions, scope.CountArgs(c, h)...); err != nil {
 		return nil, fmt.Errorf("auth: count expired sessions: %w", err)
 	}
 	return scope.CountsOf(rows), nil

@@ -23,7 +23,9 @@ const chatCutoff = `coalesce((SELECT r.cutoff FROM unnest($2::bigint[], $3::time
 
 // chatFree is true of a chat no hold covers.
 const chatFree = `(c.org_id = ANY ($4) OR c.customer_id = ANY ($5) OR c.agent_id = ANY ($5)
-       OR EXISTS (SELECT FROM chat_messages m WHERE m.chat_id = c.id AND m.author_id = ANY ($5))) IS NOT TRUE`
+       OR EXISTS (SELECT FROM chat_messages m WHERE m.chat_id = c.id AND m.author_id = ANY ($5))) IS NOT TRUE
+  AND $6::bigint[] IS NOT NULL
+`
 
 const expiredChats = `
 FROM chats c
@@ -46,7 +48,7 @@ const (
 // CountExpired counts per organisation the chats DeleteExpired would remove.
 func CountExpired(ctx context.Context, q database.Queryer, c scope.Cutoffs, h scope.Held) (scope.Counts, error) {
 	var rows []scope.Count
-	if err := q.SelectContext(ctx, &rows, countExpiredChats, scope.Args(c, h, 0)...); err != nil {
+	if err := q.SelectContext(ctx, &rows, countExpiredChats, scope.CountArgs(c, h)...); err != nil {
 		return nil, fmt.Errorf("chat: count expired chats: %w", err)
 	}
 	return scope.CountsOf(rows), nil
@@ -108,7 +110,7 @@ SELECT chat_id AS id, org_id, count(*) AS n FROM gone GROUP BY chat_id, org_id O
 // expire.
 func CountExpiredFiles(ctx context.Context, q database.Queryer, c scope.Cutoffs, h scope.Held) (scope.Counts, error) {
 	var rows []scope.Count
-	if err := q.SelectContext(ctx, &rows, countExpiredFiles, scope.Args(c, h, 0)...); err != nil {
+	if err := q.SelectContext(ctx, &rows, countExpiredFiles, scope.CountArgs(c, h)...); err != nil {
 		return nil, fmt.Errorf("chat: count expired files: %w", err)
 	}
 	return scope.CountsOf(rows), nil

@@ -28,7 +28,8 @@ WHERE m.raw_sha256 IS NOT NULL AND m.state <> 'received'
   AND (m.org_id = ANY ($4) OR m.sender_id = ANY ($5) OR m.processed_by = ANY ($5)
        OR EXISTS (SELECT FROM tickets t WHERE t.id = m.ticket_id
                   AND (t.requester_id = ANY ($5) OR t.assignee_id = ANY ($5) OR t.org_id = ANY ($4)))) IS NOT TRUE
-  AND $6::bigint[] IS NOT NULL -- unused, but every parameter must have a type`
+  AND $6::bigint[] IS NOT NULL
+`
 
 const countExpiredRaw = `SELECT coalesce(m.org_id, 0) AS org_id, count(*) AS n` + expiredRaw + ` GROUP BY 1`
 
@@ -45,7 +46,7 @@ const forgetTickets = `DELETE FROM inbound_mail WHERE ticket_id = ANY ($1)`
 // CountExpiredRaw counts per organisation the raw messages ClearExpiredRaw would clear.
 func CountExpiredRaw(ctx context.Context, q database.Queryer, c scope.Cutoffs, h scope.Held) (scope.Counts, error) {
 	var rows []scope.Count
-	if err := q.SelectContext(ctx, &rows, countExpiredRaw, scope.Args(c, h, 0)...); err != nil {
+	if err := q.SelectContext(ctx, &rows, countExpiredRaw, scope.CountArgs(c, h)...); err != nil {
 		return nil, fmt.Errorf("inbound: count expired mail: %w", err)
 	}
 	return scope.CountsOf(rows), nil

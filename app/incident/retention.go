@@ -28,7 +28,8 @@ WHERE i.state IN ('closed', 'not_incident') AND i.closed_at < $1::timestamptz
   AND NOT EXISTS (SELECT FROM users u WHERE u.id = i.reporter_id AND u.org_id = ANY ($4))
   AND (EXISTS (SELECT FROM incidents n WHERE n.ref_year = i.ref_year AND n.ref_number > i.ref_number)
        OR EXISTS (SELECT FROM incidents n WHERE n.ref_year > i.ref_year))
-  AND $2::bigint[] IS NOT NULL AND $3::timestamptz[] IS NOT NULL -- unused, but every parameter must have a type`
+  AND $2::bigint[] IS NOT NULL AND $3::timestamptz[] IS NOT NULL
+`
 
 const selectExpiredIncidents = `SELECT i.id, 0::bigint AS org_id` + expiredIncidents + `
 ORDER BY i.id LIMIT $7 FOR UPDATE OF i SKIP LOCKED`
@@ -52,7 +53,7 @@ const (
 // CountExpired counts the incidents DeleteExpired would remove (under organisation 0).
 func CountExpired(ctx context.Context, q database.Queryer, c scope.Cutoffs, h scope.Held) (scope.Counts, error) {
 	var rows []scope.Count
-	if err := q.SelectContext(ctx, &rows, countExpiredIncidents, scope.Args(c, h, 0)...); err != nil {
+	if err := q.SelectContext(ctx, &rows, countExpiredIncidents, scope.CountArgs(c, h)...); err != nil {
 		return nil, fmt.Errorf("incident: count expired incidents: %w", err)
 	}
 	return scope.CountsOf(rows), nil

@@ -185,8 +185,8 @@ func (s *Service) Apply(ctx context.Context) (Figures, error) {
 	actor := audit.Job(JobName)
 	counts := map[Kind]scope.Counts{}
 	var failure error
-	for _, k := range Kinds {
-		counts[k.Kind] = scope.Counts{}
+	for _, kind := range applyOrder {
+		counts[kind] = scope.Counts{}
 		for {
 			var got scope.Counts
 			err := database.WithTx(ctx, s.o.DB, func(tx *sqlx.Tx) error {
@@ -201,16 +201,16 @@ func (s *Service) Apply(ctx context.Context) (Figures, error) {
 				if err != nil {
 					return err
 				}
-				got, err = steps[k.Kind].remove(ctx, tx, actor, cutoffs(rules, started)[k.Kind], held, s.o.Batch)
+				got, err = steps[kind].remove(ctx, tx, actor, cutoffs(rules, started)[kind], held, s.o.Batch)
 				return err
 			})
 			if err != nil {
-				failure = fmt.Errorf("retention: %s: %w", k.Kind, err)
+				failure = fmt.Errorf("retention: %s: %w", kind, err)
 				break
 			}
 			var n int64
 			for org, c := range got {
-				counts[k.Kind].Add(org, c)
+				counts[kind].Add(org, c)
 				n += c
 			}
 			if n < int64(s.o.Batch) {
@@ -228,7 +228,11 @@ func (s *Service) Apply(ctx context.Context) (Figures, error) {
 	if failure != nil {
 		return fs, failure
 	}
-	s.o.Log.Info("retention: applied", "removed", len(fs))
+	var total int64
+	for _, f := range fs {
+		total += f.Count
+	}
+	s.o.Log.Info("retention: applied", "removed", total)
 	return fs, s.name(ctx, fs)
 }
 

@@ -52,16 +52,22 @@ type KindInfo struct {
 // MaxDays is the longest period a rule may set (a hundred years); longer is "for ever".
 const MaxDays = 36500
 
-// Kinds are the kinds, in the order the page lists them and the job removes them
-// (incidents before tickets: a ticket an incident names stays while the incident does).
+// Kinds are the kinds, in the order the page lists them.
 var Kinds = []KindInfo{
-	{Kind: Incidents, MinDays: 365},
 	{Kind: Tickets, OrgBound: true, MinDays: 30},
 	{Kind: Chats, OrgBound: true, MinDays: 30},
 	{Kind: Attachments, OrgBound: true, MinDays: 30},
+	{Kind: Incidents, MinDays: 365},
 	{Kind: Mail, OrgBound: true, MinDays: 7},
 	{Kind: Signins, MinDays: 7},
 }
+
+// applyOrder is the order a run removes the kinds in: each kind's selection is then the
+// same before and after the kinds removed earlier in the run, so that the preview (every
+// kind counted in one snapshot) is what a run removes. Files and raw mail go before the
+// tickets and chats that may hold them (and count as files and mail); a ticket an
+// incident names waits for the incident, to go in the run after it.
+var applyOrder = []Kind{Attachments, Mail, Signins, Tickets, Chats, Incidents}
 
 // Info returns the kind's description and whether k is a kind.
 func Info(k Kind) (KindInfo, bool) {

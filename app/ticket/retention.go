@@ -14,8 +14,8 @@ import (
 // links, once their organisation's rule lets them expire, and files alone (the messages
 // stay) once the attachments' rule does. A ticket or file stays while a legal hold covers
 // it: a hold on its organisation, or on a person who asked, entered, handles or wrote in
-// it; a ticket linked to an incident stays as long as the incident (retention removes the
-// incident first). The functions take retention's cutoffs and holds as scope.Args.
+// it; a ticket linked to an incident stays as long as the incident (and goes in the run
+// after the incident's). The functions take retention's cutoffs and holds as scope.Args.
 
 // expiredClosed is what ExpiredClosed and CountExpiredClosed select: closed tickets past
 // their organisation's cutoff that no hold covers and no incident names.
@@ -24,7 +24,9 @@ FROM tickets t
 WHERE t.status = 'closed' AND t.closed_at < ` + scopeCutoffTicket + `
   AND (t.org_id = ANY ($4) OR t.requester_id = ANY ($5) OR t.created_by = ANY ($5) OR t.assignee_id = ANY ($5)
        OR EXISTS (SELECT FROM ticket_messages m WHERE m.ticket_id = t.id AND m.author_id = ANY ($5))) IS NOT TRUE
-  AND NOT EXISTS (SELECT FROM incident_ticket_links l WHERE l.ticket_id = t.id)`
+  AND NOT EXISTS (SELECT FROM incident_ticket_links l WHERE l.ticket_id = t.id)
+  AND $6::bigint[] IS NOT NULL
+`
 
 // scopeCutoffTicket is the cutoff of the ticket's organisation: its own, else the default.
 const scopeCutoffTicket = `coalesce((SELECT r.cutoff FROM unnest($2::bigint[], $3::timestamptz[]) AS r(org_id, cutoff) WHERE r.org_id = t.org_id), $1::timestamptz)`
@@ -57,7 +59,7 @@ func ExpiredClosed(ctx context.Context, q database.Queryer, c scope.Cutoffs, h s
 // preview of retention.
 func CountExpiredClosed(ctx context.Context, q database.Queryer, c scope.Cutoffs, h scope.Held) (scope.Counts, error) {
 	var rows []scope.Count
-	if err := q.SelectContext(ctx, &rows, countExpiredClosed, scope.Args(c, h, 0)...); err != nil {
+	if err := q.SelectContext(ctx, &rows, countExpiredClosed, scope.CountArgs(c, h)...); err != nil {
 		return nil, fmt.Errorf("ticket: count expired tickets: %w", err)
 	}
 	return scope.CountsOf(rows), nil
@@ -109,7 +111,7 @@ SELECT ticket_id AS id, org_id, count(*) AS n FROM gone GROUP BY ticket_id, org_
 // CountExpiredFiles counts per organisation the files the attachments' rule lets expire.
 func CountExpiredFiles(ctx context.Context, q database.Queryer, c scope.Cutoffs, h scope.Held) (scope.Counts, error) {
 	var rows []scope.Count
-	if err := q.SelectContext(ctx, &rows, countExpiredFiles, scope.Args(c, h, 0)...); err != nil {
+	if err := q.SelectContext(ctx, &rows, countExpiredFiles, scope.CountArgs(c, h)...); err != nil {
 		return nil, fmt.Errorf("ticket: count expired files: %w", err)
 	}
 	return scope.CountsOf(rows), nil

@@ -53,3 +53,7 @@ CREATE TABLE retention_runs (
     error       text NOT NULL DEFAULT ''
 );
 CREATE INDEX retention_runs_started ON retention_runs (started_at DESC);
+
+-- Retention clears the raw message of inbound mail once its rule lets it expire
+-- (app/inbound/retention.go): the row stays, as threading and the loop limits read it.
+ALTER TABLE inbound_mail ALTER COLUMN raw_sha256 DROP NOT NULL;

@@ -4,13 +4,17 @@
 // app/incident, app/inbound, app/auth) take these without importing app/retention, which
 // calls them.
 //
-// A feature's SQL takes Args as its parameters $1 to $7 and finds a row's cutoff with
-// Cutoff(the row's organisation column):
+// A feature's SQL takes Args as its parameters $1 to $7 and finds a row's cutoff as
+// coalesce((SELECT r.cutoff FROM unnest($2::bigint[], $3::timestamptz[]) AS r(org_id,
+// cutoff) WHERE r.org_id = <the row's organisation>), $1::timestamptz):
 //
 //	$1 the default cutoff ('-infinity' when the kind is kept for ever)
 //	$2, $3 the organisations with a rule of their own and their cutoffs, in step
 //	$4, $5, $6 the organisations, people and incidents under a legal hold
-//	$7 at most how many rows (NULL: all)
+//	$7 at most how many rows (NULL: all), in a statement that removes (CountArgs stops at $6)
+//
+// PostgreSQL must know the type of every parameter sent, so a statement names those it
+// does not use in a condition that always holds ("AND $6::bigint[] IS NOT NULL").
 package scope
 
 import (
@@ -75,11 +79,8 @@ func IDs(objs []Object) pq.Int64Array {
 	return ids
 }
 
-// Cutoff is the SQL of the cutoff of a row whose organisation is the column (or
-// expression) org.
-func Cutoff(org string) string {
-	return `coalesce((SELECT r.cutoff FROM unnest($2::bigint[], $3::timestamptz[]) AS r(org_id, cutoff) WHERE r.org_id = ` + org + `), $1::timestamptz)`
-}
+// CountArgs returns c and h as the SQL parameters $1 to $6, for a statement that counts.
+func CountArgs(c Cutoffs, h Held) []any { return Args(c, h, 0)[:6] }
 
 // Args returns c, h and limit (0: all) as the SQL parameters $1 to $7.
 func Args(c Cutoffs, h Held, limit int) []any {
