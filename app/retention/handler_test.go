@@ -43,8 +43,8 @@ func TestRetentionPageAccess(t *testing.T) {
 		t.Errorf("the CISO's page lacks the preview: %q", got)
 	}
 	for path, form := range map[string]url.Values{
-		"/admin/retention/rules":          {"days_tickets": {"400"}},
-		"/admin/retention/holds":          {"hold_on": {"person"}, "hold_email": {"agent@tugi.example"}, "hold_reason": {"Test"}},
+		"/admin/retention/rules":           {"days_tickets": {"400"}},
+		"/admin/retention/holds":           {"hold_on": {"person"}, "hold_email": {"agent@tugi.example"}, "hold_reason": {"Test"}},
 		"/admin/retention/holds/1/release": nil,
 	} {
 		p, err := ciso.TryPost(path, form)

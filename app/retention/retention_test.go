@@ -40,10 +40,10 @@ type world struct {
 // pieces are one organisation's data.
 type pieces struct {
 	oldClosed, newClosed, oldOpen int64 // tickets: closed 400 days ago, 10 days ago, opened 400 days ago and open
-	oldFile                           int64 // an attachment of 400 days ago on the open ticket
-	oldChat, newChat                  int64 // ended 400 and 10 days ago
-	oldMail                           int64 // inbound mail received 400 days ago (a reply to the open ticket)
-	oldSession                        int64 // the customer's session begun 400 days ago
+	oldFile                       int64 // an attachment of 400 days ago on the open ticket
+	oldChat, newChat              int64 // ended 400 and 10 days ago
+	oldMail                       int64 // inbound mail received 400 days ago (a reply to the open ticket)
+	oldSession                    int64 // the customer's session begun 400 days ago
 }
 
 var ctx = context.Background()
