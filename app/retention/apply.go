@@ -167,6 +167,9 @@ func (s *Service) Preview(ctx context.Context) (Figures, error) {
 	cut := cutoffs(rules, s.o.Now())
 	counts := map[Kind]scope.Counts{}
 	for _, k := range Kinds {
+		if cut[k.Kind].KeepsAll() {
+			continue // kept for ever: no need to look at a million closed tickets
+		}
 		if counts[k.Kind], err = steps[k.Kind].count(ctx, tx, cut[k.Kind], held); err != nil {
 			return nil, err
 		}
@@ -197,11 +200,15 @@ func (s *Service) Apply(ctx context.Context) (Figures, error) {
 				if err := tx.SelectContext(ctx, &rules, selectRules); err != nil {
 					return fmt.Errorf("retention: read the rules: %w", err)
 				}
+				cut := cutoffs(rules, started)[kind]
+				if cut.KeepsAll() {
+					return nil
+				}
 				held, err := HeldNow(ctx, tx)
 				if err != nil {
 					return err
 				}
-				got, err = steps[kind].remove(ctx, tx, actor, cutoffs(rules, started)[kind], held, s.o.Batch)
+				got, err = steps[kind].remove(ctx, tx, actor, cut, held, s.o.Batch)
 				return err
 			})
 			if err != nil {

@@ -1,12 +1,16 @@
 package retention_test
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
 	"tugi/app/apptest"
+	"tugi/app/blob"
+	"tugi/app/retention"
 )
 
 // The page is the admins' and the CISO's: customers, agents and employees are refused,
@@ -133,4 +137,37 @@ func TestRetentionPageForms(t *testing.T) {
 		t.Errorf("released: in force %q, released %q", p.Text("#holds"), p.Text("#released-holds"))
 	}
 	admin.Post(t, "/admin/retention/holds/999999/release", nil, http.StatusNotFound)
+}
+
+// Mail whose raw message retention cleared still shows what it was and became; the agent
+// is told the message as received is gone, and asking for it answers 404.
+func TestExpiredMailShowsItsRawRemoved(t *testing.T) {
+	t.Parallel()
+	a := apptest.New(t)
+	raw, err := blob.Postgres{}.Put(ctx, a.DB, bytes.NewReader([]byte("From: c@x\r\nSubject: Printer\r\n\r\nIt prints empty pages.\r\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := idOf(t, a.DB, `
+INSERT INTO inbound_mail (message_key, raw_sha256, size, via, mailbox, from_address, subject, state, reason, received_at, processed_at)
+VALUES ('<old@x>', $1, 40, 'smtp', 'support', 'c@x', 'Printer', 'discarded', 'automatic reply', now() - interval '100 days', now() - interval '100 days')
+RETURNING id`, raw.SHA256)
+	agent := a.SignIn(t, "agent@tugi.example")
+	path := "/queue/mail/" + strconv.FormatInt(id, 10)
+	if p := agent.Get(t, path, http.StatusOK); p.Doc.Find("#raw").Length() != 1 {
+		t.Fatal("before the run the mail page offers no download of the message")
+	}
+	agent.Get(t, path+"/raw", http.StatusOK)
+
+	if _, err := retention.New(retention.Options{DB: a.DB}).Apply(ctx); err != nil { // mail: 90 days by default
+		t.Fatal(err)
+	}
+	p := agent.Get(t, path, http.StatusOK)
+	if p.Doc.Find("#raw").Length() != 0 || !strings.Contains(p.Text("#raw-removed"), "removed after its retention period") {
+		t.Errorf("after the run: download offered %v, notice %q", p.Doc.Find("#raw").Length() != 0, p.Text("#raw-removed"))
+	}
+	if !strings.Contains(p.Text("#mail-facts"), "Printer") && !strings.Contains(p.Text("h1"), "Printer") {
+		t.Errorf("the mail's subject is gone too: %q", p.Text("h1"))
+	}
+	agent.Get(t, path+"/raw", http.StatusNotFound)
 }

@@ -34,6 +34,20 @@ type Cutoffs struct {
 	Orgs map[int64]time.Time
 }
 
+// KeepsAll reports whether nothing of the kind expires: no cutoff anywhere. Retention
+// then neither counts nor removes it.
+func (c Cutoffs) KeepsAll() bool {
+	if !c.Default.IsZero() {
+		return false
+	}
+	for _, t := range c.Orgs {
+		if !t.IsZero() {
+			return false
+		}
+	}
+	return true
+}
+
 // Held are the subjects of the legal holds in force.
 type Held struct {
 	Orgs, Users, Incidents []int64
