@@ -88,25 +88,19 @@ func (t tools) dump(ctx context.Context, dsn, snapshot string, w io.Writer) erro
 }
 
 // restore runs pg_restore of the dump read from r into dsn's database, in one transaction:
-// a restore that fails leaves the database as empty as it was. Its session may use
-// restoreMemory to build each index (maintenance_work_mem): the default, 64 MB, builds the
-// search's GIN index over millions of messages in many passes, most of a restore's time.
+// a restore that fails leaves the database as empty as it was.
 func (t tools) restore(ctx context.Context, dsn string, r io.Reader) error {
 	cmd := exec.CommandContext(ctx, t.pgRestore, "--exit-on-error", "--single-transaction",
 		"--no-owner", "--no-password", "--dbname="+dsn)
-	cmd.Env = []string{"PGOPTIONS=-c maintenance_work_mem=" + restoreMemory}
 	return run(cmd, r, io.Discard, "pg_restore")
 }
-
-// restoreMemory is the memory a restore's session builds an index in.
-const restoreMemory = "1GB"
 
 // run runs cmd, feeding it stdin and writing its output to stdout, and returns an error
 // that tells what the program said when it fails.
 func run(cmd *exec.Cmd, stdin io.Reader, stdout io.Writer, name string) error {
 	var stderr bytes.Buffer
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, &stderr
-	cmd.Env = append(append(os.Environ(), "PGCONNECT_TIMEOUT=10"), cmd.Env...) // the command's own last: they win
+	cmd.Env = append(os.Environ(), "PGCONNECT_TIMEOUT=10")
 	if err := cmd.Run(); err != nil {
 		msg := strings.TrimSpace(stderr.String())
 		if len(msg) > 2000 {

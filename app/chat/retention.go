@@ -23,7 +23,7 @@ const chatCutoff = `coalesce((SELECT r.cutoff FROM unnest($2::bigint[], $3::time
 
 // chatFree is true of a chat no hold covers.
 const chatFree = `(c.org_id = ANY ($4) OR c.customer_id = ANY ($5) OR c.agent_id = ANY ($5)
-       OR EXISTS (SELECT FROM chat_messages m WHERE m.chat_id = c.id AND m.author_id = ANY ($5))) IS NOT TRUE
+       OR (cardinality($5) > 0 AND EXISTS (SELECT FROM chat_messages m WHERE m.chat_id = c.id AND m.author_id = ANY ($5)))) IS NOT TRUE
   AND $6::bigint[] IS NOT NULL
 `
 

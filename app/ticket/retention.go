@@ -23,7 +23,7 @@ const expiredClosed = `
 FROM tickets t
 WHERE t.status = 'closed' AND t.closed_at < ` + scopeCutoffTicket + `
   AND (t.org_id = ANY ($4) OR t.requester_id = ANY ($5) OR t.created_by = ANY ($5) OR t.assignee_id = ANY ($5)
-       OR EXISTS (SELECT FROM ticket_messages m WHERE m.ticket_id = t.id AND m.author_id = ANY ($5))) IS NOT TRUE
+       OR (cardinality($5) > 0 AND EXISTS (SELECT FROM ticket_messages m WHERE m.ticket_id = t.id AND m.author_id = ANY ($5)))) IS NOT TRUE
   AND NOT EXISTS (SELECT FROM incident_ticket_links l WHERE l.ticket_id = t.id)
   AND $6::bigint[] IS NOT NULL
 `
