@@ -81,6 +81,9 @@ var owners = map[string]string{
 	"backup_runs":                "app/backup",
 	"backup_warnings":            "app/backup",
 	"subprocessors":              "app/subprocessor",
+	"retention_rules":            "app/retention",
+	"legal_holds":                "app/retention",
+	"retention_runs":             "app/retention",
 	"reference_version":          "app/reference", // written by triggers only (db/migrations/0013)
 	"schema_migrations":          "app/database",  // created by the migrator itself
 }

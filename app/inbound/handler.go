@@ -237,6 +237,9 @@ func (h *Handler) Raw(c echo.Context) error {
 		return err
 	}
 	raw, err := h.s.Raw(c.Request().Context(), nil, m)
+	if errors.Is(err, ErrRawRemoved) {
+		return echo.ErrNotFound
+	}
 	if err != nil {
 		return err
 	}

@@ -295,6 +295,9 @@ func (s *Service) process(ctx context.Context, id int64, p *Parsed, d decision) 
 
 func (s *Service) parseStored(ctx context.Context, q database.Queryer, m *Mail) (*Parsed, error) {
 	raw, err := s.Raw(ctx, q, m)
+	if errors.Is(err, ErrRawRemoved) {
+		return &Parsed{From: m.From, FromName: m.FromName, Subject: m.Subject, Problems: []string{ErrRawRemoved.Error()}}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -309,6 +312,9 @@ func (s *Service) parseStored(ctx context.Context, q database.Queryer, m *Mail) 
 func (s *Service) Raw(ctx context.Context, q database.Queryer, m *Mail) ([]byte, error) {
 	if q == nil {
 		q = s.db
+	}
+	if m.RawSHA256 == "" {
+		return nil, ErrRawRemoved
 	}
 	r, err := s.blobs.Open(ctx, q, m.RawSHA256)
 	if err != nil {

@@ -14,7 +14,7 @@ RETURNING id`
 // selectByKey reads the id of the message stored under key $1.
 const selectByKey = `SELECT id FROM inbound_mail WHERE message_key = $1`
 
-const mailColumns = `id, message_key, raw_sha256, size, via, mailbox, from_address, from_name, subject, received_at,
+const mailColumns = `id, message_key, coalesce(raw_sha256, '') AS raw_sha256, size, via, mailbox, from_address, from_name, subject, received_at,
        state, reason, auth_spf, auth_dkim, auth_dmarc, ticket_id, org_id, sender_id, processed_at, processed_by`
 
 // lockMail locks message $1 for processing, in the state $2 (one of them), or returns

@@ -47,7 +47,8 @@ func hasParams(r route.Route) bool { return strings.ContainsAny(r.Path, ":*") }
 
 // alsoCISO are the admin pages the CISO reaches too, with the rule they have.
 var alsoCISO = map[string]string{
-	"/admin/backups": "admin|ciso", // the CISO answers for backups too (ISO/IEC 27001 8.13)
+	"/admin/backups":   "admin|ciso", // the CISO answers for backups too (ISO/IEC 27001 8.13)
+	"/admin/retention": "admin|ciso", // the CISO reads the retention rules and legal holds; admins change them
 }
 
 // Every route the router serves has a rule: the router is asked, not the table, so a route

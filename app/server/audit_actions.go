@@ -12,6 +12,7 @@ import (
 	"tugi/app/incident"
 	"tugi/app/mail"
 	"tugi/app/report"
+	"tugi/app/retention"
 	"tugi/app/routing"
 	"tugi/app/sla"
 	"tugi/app/subprocessor"
@@ -41,5 +42,9 @@ func AuditActions() (*audit.Actions, error) {
 		blob.AuditActions(),
 		subprocessor.AuditActions(),
 		report.AuditActions(),
+		retention.AuditActions(),
+		ticket.RetentionAuditActions(),
+		chat.RetentionAuditActions(),
+		incident.RetentionAuditActions(),
 	)
 }

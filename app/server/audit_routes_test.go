@@ -16,6 +16,7 @@ import (
 	"tugi/app/demo"
 	"tugi/app/inbound"
 	"tugi/app/incident"
+	"tugi/app/retention"
 	"tugi/app/user"
 )
 
@@ -122,6 +123,32 @@ var auditedRoutes = map[string]auditSample{
 			t.Fatal(err)
 		}
 		return "/admin/subprocessors/" + strconv.FormatInt(id, 10) + "/end", url.Values{"ends_on": {time.Now().AddDate(0, 0, 40).Format(time.DateOnly)}}
+	}},
+	"POST /admin/retention/rules":     {as: toomas, form: url.Values{"days_tickets": {"3650"}, "days_signins": {"90"}, "days_mail": {"90"}}},
+	"POST /admin/retention/overrides": {as: toomas, form: url.Values{"override_org": {"Second Customer AS"}, "override_kind": {"chats"}, "override_days": {"400"}}},
+	"POST /admin/retention/overrides/remove": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		var org int64
+		if err := app.DB.Get(&org, `SELECT id FROM organisations WHERE name = 'Demo Customer OÜ'`); err != nil {
+			t.Fatal(err)
+		}
+		days := 800
+		if err := retention.New(retention.Options{DB: app.DB}).SetOverride(context.Background(), audit.Job("test"), retention.Mail, org, &days); err != nil {
+			t.Fatal(err)
+		}
+		return "/admin/retention/overrides/remove", url.Values{"kind": {"mail"}, "org_id": {strconv.FormatInt(org, 10)}}
+	}},
+	"POST /admin/retention/holds": {as: toomas, form: url.Values{"hold_on": {"person"}, "hold_email": {peeter}, "hold_reason": {"Route walk: a court's request"}}},
+	"POST /admin/retention/holds/:id/release": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		var admin int64
+		if err := app.DB.Get(&admin, `SELECT id FROM users WHERE email = $1`, toomas); err != nil {
+			t.Fatal(err)
+		}
+		id, err := retention.New(retention.Options{DB: app.DB}).PlaceHold(context.Background(), audit.Actor{UserID: admin},
+			retention.Subject{UserID: admin}, "Route walk: to release")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return "/admin/retention/holds/" + strconv.FormatInt(id, 10) + "/release", nil
 	}},
 	"POST /admin/role-changes/:id/approve": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		return roleChangePath(t, app, sirje, "approve", access.Employee, access.CISO, access.Admin), nil

@@ -32,6 +32,7 @@ import (
 	"tugi/app/job"
 	"tugi/app/live"
 	"tugi/app/report"
+	"tugi/app/retention"
 	"tugi/app/route"
 	"tugi/app/routing"
 	"tugi/app/sla"
@@ -110,6 +111,7 @@ var Nav = []web.NavItem{
 	{Label: "Sign-in policy", Path: "/admin/sign-in", Rule: access.AnyOf(access.Admin)},
 	{Label: "Backups", Path: "/admin/backups", Rule: access.AnyOf(access.Admin, access.CISO)},
 	{Label: "Sub-processors", Path: "/admin/subprocessors", Rule: access.AnyOf(access.Admin)},
+	{Label: "Retention", Path: "/admin/retention", Rule: access.AnyOf(access.Admin, access.CISO)},
 	{Label: "Audit log", Path: "/audit", Rule: access.AnyOf(access.CISO, access.Admin)},
 	{Label: "Account", Path: "/account", Rule: access.SignedIn},
 }
@@ -255,6 +257,7 @@ func New(o Options) (*Server, error) {
 	s.Add(backup.NewHandler(backups, renderer).Routes()...)
 	s.Add(report.NewHandler(o.DB, calendars, renderer, o.Now).Routes()...)
 	s.Add(subprocessor.NewHandler(subprocessor.New(o.DB, o.Now, cfg.PublicURL.String()), renderer, validate).Routes()...)
+	s.Add(retention.NewHandler(retention.New(retention.Options{DB: o.DB, Now: o.Now, Log: o.Log}), renderer, validate).Routes()...)
 	return s, nil
 }
 

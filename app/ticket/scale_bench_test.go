@@ -35,7 +35,7 @@ import (
 	"tugi/app/loadtest"
 	"tugi/app/server"
 	"tugi/app/sla"
-	"tugi/app/testdb"
+	"tugi/app/testdb/scalefill"
 	"tugi/app/ticket"
 	"tugi/app/ticket/unresolved"
 	"tugi/app/user"
@@ -46,7 +46,7 @@ import (
 
 // BenchmarkScale is docs/performance.md's scale test: the pages agents and customers use most,
 // served by the real `tugi serve` binary (built here, in its own process) on a database of
-// 1,000,000 tickets and about 5,000,000 messages (fillScale; kept as a template database
+// 1,000,000 tickets and about 5,000,000 messages (app/testdb/scalefill; kept as a template database
 // and reused while the migrations and the generator stay the same), driven by
 // app/loadtest from this process, each beside a bare Echo handler in this process that
 // renders the same template from data held in memory. It prints the figures with their
@@ -294,7 +294,7 @@ func BenchmarkScale(b *testing.B) {
 	sizesRun := []*sized{{tickets: scaleFull.Tickets, base: base, agent: agentCookies, customer: customerCookies}}
 	for _, n := range []int{10_000, 100_000} {
 		say("")
-		dsnN, _ := scaleDB(b, scaleFull.smaller(n), say)
+		dsnN, _ := scaleDB(b, scaleFull.Smaller(n), say)
 		baseN, _, stopN := serveTugi(b, bin, dsnN)
 		defer stopN()
 		sizesRun = append(sizesRun, &sized{tickets: n, base: baseN, agent: signIn(b, baseN, agentEmail), customer: signIn(b, baseN, customerEmail)})
@@ -396,14 +396,8 @@ func pageWeight(b *testing.B, base, path string, cookies []*http.Cookie) (page, 
 // clocks already due marked told.
 func scaleDB(b *testing.B, size scaleSize, say func(string, ...any)) (string, *sqlx.DB) {
 	ctx := context.Background()
-	name := "scale_" + scaleFillVersion
-	if size != scaleFull {
-		name += "_" + strconv.Itoa(size.Tickets)
-	}
 	t0 := time.Now()
-	dsn, built := testdb.NewFilledDSN(b, name, func(ctx context.Context, dsn string) error {
-		return fillScale(ctx, dsn, size, say)
-	})
+	dsn, built := scalefill.DSN(b, size, say)
 	if built {
 		say("filled a database of %s tickets, kept it as a template and cloned it, in %s", thousands(int64(size.Tickets)), time.Since(t0).Round(time.Second))
 	} else {

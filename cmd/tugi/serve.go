@@ -32,6 +32,7 @@ import (
 	"tugi/app/live"
 	"tugi/app/mail"
 	"tugi/app/report"
+	"tugi/app/retention"
 	"tugi/app/server"
 	"tugi/app/sla"
 	"tugi/app/ticket"
@@ -295,6 +296,8 @@ func backgroundJobs(ctx context.Context, db *sqlx.DB, cfg *config.Config, log *s
 			Every: formtoken.PruneEvery, OneAtATime: true, Run: func(ctx context.Context) error { return formtoken.Prune(ctx, db, time.Now()) }},
 		job.Job{Name: "live.prune", About: "Removes live events older than a day, which reconnecting pages no longer ask for.",
 			Every: live.PruneEvery, OneAtATime: true, Run: func(ctx context.Context) error { return live.Prune(ctx, db, time.Now()) }},
+		job.Job{Name: retention.JobName, About: "Once a day, removes what the retention rules let expire and no legal hold covers, and records what it removed.",
+			Every: retention.CheckEvery, OneAtATime: true, Run: retention.New(retention.Options{DB: db, Log: log}).Job},
 		job.Job{Name: "blob.collect", About: "Deletes stored files that nothing refers to any more (an erased person's, a removed ticket's), a day after they were last stored.",
 			Every: 6 * time.Hour, OneAtATime: true, Run: func(ctx context.Context) error {
 				got, err := blob.Collect(ctx, db, blob.CollectGrace)
