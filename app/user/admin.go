@@ -134,6 +134,9 @@ func (a *Admin) renderUserForm(c echo.Context, status int, tpl, title string, u 
 		if err := audit.Describe(ctx, NewAuditDirectory(a.db), a.actions, p.Lang, data.History); err != nil {
 			return err
 		}
+		if err := audit.Unseal(ctx, a.db, data.History); err != nil {
+			return err
+		}
 		st := NewStore(a.db)
 		change, err := st.OpenRoleChange(ctx, u.ID)
 		if err != nil {
