@@ -191,17 +191,27 @@ func asSealed(raw json.RawMessage) (sealed, bool) {
 // the value while the person's key exists, ErasedValue once it was destroyed. It reads the
 // keys of the people named, in one query through q.
 func Unseal(ctx context.Context, q database.Queryer, es []Entry) error {
+	return unseal(ctx, q, es, 0)
+}
+
+// UnsealOnly is Unseal for the values of one person, userID: everyone else's stay
+// "(sealed)" (an export of the person's data opens theirs only).
+func UnsealOnly(ctx context.Context, q database.Queryer, es []Entry, userID int64) error {
+	return unseal(ctx, q, es, userID)
+}
+
+// unseal opens the sealed values of es: of only, or of everyone when only is 0.
+func unseal(ctx context.Context, q database.Queryer, es []Entry, only int64) error {
 	var people []int64
 	for _, e := range es {
 		if !bytes.Contains(e.RawChanges, []byte(`"person"`)) {
 			continue
 		}
 		for _, v := range rawValues(e.RawChanges) {
-			if s, ok := asSealed(v.Old); ok {
-				people = append(people, s.Person)
-			}
-			if s, ok := asSealed(v.New); ok {
-				people = append(people, s.Person)
+			for _, raw := range []json.RawMessage{v.Old, v.New} {
+				if s, ok := asSealed(raw); ok && (only == 0 || s.Person == only) {
+					people = append(people, s.Person)
+				}
 			}
 		}
 	}
@@ -215,7 +225,7 @@ func Unseal(ctx context.Context, q database.Queryer, es []Entry) error {
 	}
 	open := func(raw json.RawMessage, shown string) string {
 		s, ok := asSealed(raw)
-		if !ok {
+		if !ok || (only != 0 && s.Person != only) {
 			return shown
 		}
 		key := keys[s.Person]

@@ -11,6 +11,7 @@ import (
 	"tugi/app/inbound"
 	"tugi/app/incident"
 	"tugi/app/mail"
+	"tugi/app/privacy"
 	"tugi/app/routing"
 	"tugi/app/sla"
 	"tugi/app/subprocessor"
@@ -39,5 +40,6 @@ func AuditActions() (*audit.Actions, error) {
 		backup.AuditActions(),
 		blob.AuditActions(),
 		subprocessor.AuditActions(),
+		privacy.AuditActions(),
 	)
 }

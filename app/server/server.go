@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 	"tugi/app/backup"
+	"tugi/app/blob"
 	"tugi/app/contact"
 
 	"github.com/jmoiron/sqlx"
@@ -31,6 +32,7 @@ import (
 	"tugi/app/incident"
 	"tugi/app/job"
 	"tugi/app/live"
+	"tugi/app/privacy"
 	"tugi/app/route"
 	"tugi/app/routing"
 	"tugi/app/sla"
@@ -55,6 +57,9 @@ type Options struct {
 	Metrics  prometheus.Gatherer // what /metrics serves; nothing when nil
 	Live     *live.Hub           // the live layer of this process (app/live); required
 	Backups  *backup.Service     // whose log the backups page shows; one that makes none when nil
+	// Holds says whether a legal hold covers a person, refusing their erasure; nothing is
+	// held when nil.
+	Holds privacy.Holds
 }
 
 // Server is Tugi's HTTP handler and the parts main needs to run beside it.
@@ -247,6 +252,11 @@ func New(o Options) (*Server, error) {
 	}
 	s.Add(backup.NewHandler(backups, renderer).Routes()...)
 	s.Add(subprocessor.NewHandler(subprocessor.New(o.DB, o.Now, cfg.PublicURL.String()), renderer, validate).Routes()...)
+	holds := o.Holds
+	if holds == nil {
+		holds = privacy.NoHolds{}
+	}
+	s.Add(privacy.NewHandler(privacy.New(o.DB, holds, o.Now), privacy.NewExporter(o.DB, blob.Postgres{}, o.Now), renderer).Routes()...)
 	return s, nil
 }
 
