@@ -194,16 +194,13 @@ func (h *Handler) renderPreview(c echo.Context, status int, id int64, choice Cho
 	data := ErasePage{UserID: id, Name: u.Name, Email: u.Email}
 	out, err := h.svc.Preview(ctx, id, choice, v)
 	if refusal := refusalText(v.Lang, err); refusal != "" {
-		data.Refusal = refusal
-		if status == http.StatusOK {
-			status = http.StatusConflict
-		}
+		data.Refusal = refusal // the page says so; a POST refused answers 409
 	} else if err != nil {
 		return err
 	} else {
 		data.Alias = out.Alias
 		data.BackupsUntil = out.BackupsUntil.In(audit.Zone()).Format("2 Jan 2006") + " (" + audit.TimeZone + ")"
-		for _, k := range sortedKinds(out.Counts) {
+		for _, k := range SortedKinds(out.Counts) {
 			data.Rows = append(data.Rows, CountRow{Label: i18n.T(v.Lang, kindLabel(k)), Count: out.Counts[k]})
 		}
 		if out.Files.Blobs > 0 {
@@ -223,8 +220,8 @@ func (h *Handler) renderPreview(c echo.Context, status int, id int64, choice Cho
 	return c.Render(status, tplErase, p)
 }
 
-// sortedKinds lists the kinds of counts in the order of kindLabels' keys, sorted.
-func sortedKinds(c map[string]int64) []string {
+// SortedKinds lists the kinds an Outcome counts, sorted.
+func SortedKinds(c map[string]int64) []string {
 	out := make([]string, 0, len(c))
 	for k := range c {
 		out = append(out, k)

@@ -94,9 +94,8 @@ ORDER BY 1, 3`
 const exportAudit = `
 SELECT seq, at, actor_user_id, actor_roles, actor_job, client_ip, request_id, action, object_type, object_id, org_id, changes, hash
 FROM audit_events
-WHERE actor_user_id = $1
-UNION
-SELECT seq, at, actor_user_id, actor_roles, actor_job, client_ip, request_id, action, object_type, object_id, org_id, changes, hash
-FROM audit_events
-WHERE object_type = 'user' AND object_id = $1::text
+WHERE seq IN (
+    SELECT seq FROM audit_events WHERE actor_user_id = $1
+    UNION
+    SELECT seq FROM audit_events WHERE object_type = 'user' AND object_id = $1::text)
 ORDER BY seq`
