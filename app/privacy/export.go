@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
+	"tugi/app/access"
 	"tugi/app/audit"
 	"tugi/app/blob"
 	"tugi/app/database"
@@ -148,6 +150,8 @@ type exNotice struct {
 }
 
 type exMail struct {
+	Kind      string     `json:"kind" db:"kind"`
+	Withheld  bool       `json:"text_withheld,omitempty" db:"-"` // staff: mail about others' tickets
 	To        string     `json:"to" db:"to_address"`
 	Subject   string     `json:"subject" db:"subject"`
 	Body      string     `json:"body" db:"body_text"` // "" once cleared (mail.clear_bodies)
@@ -290,6 +294,13 @@ func (x *Exporter) Gather(ctx context.Context, userID int64) (*Archive, error) {
 		m.File = path.Join("files", "raw_mail", strconv.FormatInt(m.ID, 10)+".eml")
 		a.files[m.File] = m.SHA256
 		a.Files = append(a.Files, exFile{Path: m.File, Kind: "raw_mail", Name: m.Subject, SHA256: m.SHA256})
+	}
+	if !slices.Contains(u.Roles, access.Customer) {
+		// Mail to staff is about other people's tickets and incidents (Art. 15(4)): when
+		// and what kind, not what it said.
+		for i := range a.Mail {
+			a.Mail[i].Subject, a.Mail[i].Body, a.Mail[i].Withheld = "", "", true
+		}
 	}
 	if a.Audit, err = auditAbout(ctx, tx, userID); err != nil {
 		return nil, err

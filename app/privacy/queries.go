@@ -57,7 +57,7 @@ ORDER BY n.id`
 
 // exportMail: the mail Tugi sent them (the text until it is cleared some days after).
 const exportMail = `
-SELECT to_address, subject, body_text, created_at, sent_at
+SELECT kind, to_address, subject, body_text, created_at, sent_at
 FROM mail_outbox WHERE user_id = $1 OR lower(to_address) = (SELECT email FROM users WHERE id = $1)
 ORDER BY id`
 
