@@ -92,14 +92,14 @@ func TestExportHoldsThePersonAndNoOneElse(t *testing.T) {
 		t.Errorf("profile %v", profile)
 	}
 	for _, want := range []string{
-		"Printer of " + zelda.Name,                  // the ticket's subject
+		"Printer of " + zelda.Name,                    // the ticket's subject
 		"Hello " + zelda.Name + ", please try again.", // the agent's answer
-		"Andres",                                    // the other party's name
-		"Still jams. " + zelda.Name,                 // their reply
+		"Andres",                    // the other party's name
+		"Still jams. " + zelda.Name, // their reply
 		"I am " + zelda.Name + ", reach me at " + zelda.Email, "Thank you, " + zelda.Name + ".", // the chat
 		"Scanned by " + zelda.Name, "photo of " + zelda.Name, // their files' contents
-		"It is " + zelda.Name + " again.",             // the raw mail they sent in
-		"Dear " + zelda.Name,                          // mail to them
+		"It is " + zelda.Name + " again.",                               // the raw mail they sent in
+		"Dear " + zelda.Name,                                            // mail to them
 		"auth.sign_in", "auth.sign_in_failed", "user.set_personal_code", // audit events about them
 	} {
 		if !strings.Contains(all, want) {

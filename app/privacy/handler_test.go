@@ -21,7 +21,7 @@ func TestErasePages(t *testing.T) {
 	path := "/admin/users/" + strconv.FormatInt(zelda.ID, 10) + "/erase"
 
 	user := admin.Get(t, "/admin/users/"+strconv.FormatInt(zelda.ID, 10), http.StatusOK)
-	if user.Doc.Find(`#personal-data a[href="` + path + `"]`).Length() != 1 {
+	if user.Doc.Find(`#personal-data a[href="`+path+`"]`).Length() != 1 {
 		t.Error("the user's page has no link to erase them")
 	}
 	p := admin.Get(t, path, http.StatusOK)
