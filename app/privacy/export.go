@@ -360,7 +360,15 @@ func safeName(s string) string {
 // Write writes a as a zip archive to w: export.json and the files.
 func (x *Exporter) Write(ctx context.Context, a *Archive, w io.Writer) error {
 	z := zip.NewWriter(w)
-	j, err := z.Create("export.json")
+	if err := x.add(ctx, z, "", a); err != nil {
+		return err
+	}
+	return z.Close()
+}
+
+// add writes a into z under the folder dir ("" for the top).
+func (x *Exporter) add(ctx context.Context, z *zip.Writer, dir string, a *Archive) error {
+	j, err := z.Create(path.Join(dir, "export.json"))
 	if err != nil {
 		return err
 	}
@@ -374,12 +382,81 @@ func (x *Exporter) Write(ctx context.Context, a *Archive, w io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("privacy: export %s: %w", f.Path, err)
 		}
-		zw, err := z.Create(f.Path)
+		zw, err := z.Create(path.Join(dir, f.Path))
 		if err == nil {
 			_, err = io.Copy(zw, r)
 		}
 		r.Close()
 		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// OrgArchive is organisation.json, the index of an organisation's export.
+type OrgArchive struct {
+	Format       string        `json:"format"` // "tugi-organisation-export-v1"
+	ExportedAt   time.Time     `json:"exported_at"`
+	Organisation string        `json:"organisation"`
+	People       []OrgArchived `json:"people"`
+	people       []*Archive
+	orgID        int64
+}
+
+// OrgArchived is one person in an organisation's export, whose archive is in Folder.
+type OrgArchived struct {
+	ID     int64  `json:"id"`
+	Name   string `json:"name"`
+	Email  string `json:"email"`
+	Folder string `json:"folder"`
+}
+
+// GatherOrganisation reads the data of every person of organisation orgID (its customer
+// users, active or not), each as Gather does.
+func (x *Exporter) GatherOrganisation(ctx context.Context, orgID int64) (*OrgArchive, error) {
+	var name string
+	if err := x.db.GetContext(ctx, &name, exportOrganisation, orgID); err != nil {
+		return nil, fmt.Errorf("privacy: export organisation %d: %w", orgID, err)
+	}
+	var ids []int64
+	if err := x.db.SelectContext(ctx, &ids, exportOrganisationPeople, orgID); err != nil {
+		return nil, fmt.Errorf("privacy: export organisation %d: %w", orgID, err)
+	}
+	o := &OrgArchive{Format: "tugi-organisation-export-v1", ExportedAt: x.now().UTC(), Organisation: name, orgID: orgID}
+	for _, id := range ids {
+		a, err := x.Gather(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		o.people = append(o.people, a)
+		o.People = append(o.People, OrgArchived{ID: id, Name: a.Profile.Name, Email: a.Profile.Email,
+			Folder: path.Join("people", strconv.FormatInt(id, 10))})
+	}
+	return o, nil
+}
+
+// AuditOrganisation records the export of o (person.export_organisation) by actor.
+func (x *Exporter) AuditOrganisation(ctx context.Context, actor audit.Actor, o *OrgArchive) error {
+	return audit.Record(ctx, x.db, actor, audit.Event{Action: "person.export_organisation", ObjectType: "organisation",
+		ObjectID: strconv.FormatInt(o.orgID, 10), OrgID: o.orgID, Changes: map[string]audit.Change{"people": {New: len(o.People)}}})
+}
+
+// WriteOrganisation writes o as a zip archive: organisation.json, and each person's
+// archive in their folder.
+func (x *Exporter) WriteOrganisation(ctx context.Context, o *OrgArchive, w io.Writer) error {
+	z := zip.NewWriter(w)
+	j, err := z.Create("organisation.json")
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(j)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(o); err != nil {
+		return err
+	}
+	for i, a := range o.people {
+		if err := x.add(ctx, z, o.People[i].Folder, a); err != nil {
 			return err
 		}
 	}

@@ -39,9 +39,13 @@ func unzip(t *testing.T, b []byte) (map[string]any, map[string]string) {
 		}
 		files[f.Name] = string(data)
 	}
+	name := "export.json"
+	if _, ok := files[name]; !ok {
+		name = "organisation.json"
+	}
 	var doc map[string]any
-	if err := json.Unmarshal([]byte(files["export.json"]), &doc); err != nil {
-		t.Fatalf("export.json: %v", err)
+	if err := json.Unmarshal([]byte(files[name]), &doc); err != nil {
+		t.Fatalf("%s: %v", name, err)
 	}
 	return doc, files
 }

@@ -32,11 +32,16 @@ func NewHandler(svc *Service, export *Exporter, render *web.Renderer) *Handler {
 // Routes are the erasure's preview and confirmation, and the exports: of a person by an
 // admin, and of an organisation by its customer contact who holds the right.
 func (h *Handler) Routes() []route.Route {
-	admins := access.AnyOf(access.Admin)
+	admins, customers := access.AnyOf(access.Admin), access.AnyOf(access.Customer)
 	return []route.Route{
 		{Method: http.MethodGet, Path: "/admin/users/:id/erase", Kind: route.Page, Rule: admins, Strength: access.SecondFactor, Handler: h.Preview},
 		{Method: http.MethodPost, Path: "/admin/users/:id/erase", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: h.Erase},
 		{Method: http.MethodGet, Path: "/admin/users/:id/export", Kind: route.Download, Rule: admins, Strength: access.SecondFactor, Handler: h.ExportPerson},
+		{Method: http.MethodPost, Path: "/admin/users/:id/org-export", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: h.SetOrgExport},
+		// A customer with the right (their organisation's data protection contact); others
+		// get 404. The data of a whole organisation asks for more than a password.
+		{Method: http.MethodGet, Path: "/organisation/data", Kind: route.Page, Rule: customers, Strength: access.SecondFactor, Handler: h.OrgData},
+		{Method: http.MethodGet, Path: "/organisation/export", Kind: route.Download, Rule: customers, Strength: access.SecondFactor, Handler: h.ExportOrg},
 	}
 }
 
@@ -292,4 +297,77 @@ func (h *Handler) ExportPerson(c echo.Context) error {
 	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="tugi-person-`+strconv.FormatInt(id, 10)+`.zip"`)
 	res.WriteHeader(http.StatusOK)
 	return h.export.Write(ctx, a, res)
+}
+
+// SetOrgExport grants or withdraws a customer's right to export their organisation.
+func (h *Handler) SetOrgExport(c echo.Context) error {
+	id, err := userID(c)
+	if err != nil {
+		return err
+	}
+	allow := c.FormValue("allow") == "yes"
+	err = h.svc.SetOrgExportRight(c.Request().Context(), web.Actor(c), id, allow)
+	switch {
+	case errors.Is(err, user.ErrNotFound), errors.Is(err, ErrNotCustomer):
+		return echo.ErrNotFound
+	case err != nil:
+		return err
+	}
+	msg := "They may no longer export their organisation's data."
+	if allow {
+		msg = "They may now export their organisation's data, at /organisation/data."
+	}
+	web.Flash(c, i18n.T(web.ViewerOf(c).Lang, msg))
+	return web.Redirect(c, "/admin/users/"+strconv.FormatInt(id, 10))
+}
+
+const tplOrgData = "privacy/organisation"
+
+// orgExporter is the viewer when they may export their organisation; 404 otherwise.
+func (h *Handler) orgExporter(c echo.Context) (*access.Viewer, error) {
+	v := web.ViewerOf(c)
+	if v.OrgID == 0 {
+		return nil, echo.ErrNotFound
+	}
+	ok, err := HasOrgExportRight(c.Request().Context(), h.svc.db, v.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, echo.ErrNotFound
+	}
+	return v, nil
+}
+
+// OrgData is the organisation's data protection contact's page: the export of everyone's
+// data.
+func (h *Handler) OrgData(c echo.Context) error {
+	v, err := h.orgExporter(c)
+	if err != nil {
+		return err
+	}
+	p := h.render.NewPage(c, "Your organisation's data")
+	p.Data = v.OrgName
+	return c.Render(http.StatusOK, tplOrgData, p)
+}
+
+// ExportOrg downloads the archive of everyone in the viewer's organisation.
+func (h *Handler) ExportOrg(c echo.Context) error {
+	v, err := h.orgExporter(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	o, err := h.export.GatherOrganisation(ctx, v.OrgID)
+	if err != nil {
+		return err
+	}
+	if err := h.export.AuditOrganisation(ctx, web.Actor(c), o); err != nil {
+		return err
+	}
+	res := c.Response()
+	res.Header().Set(echo.HeaderContentType, "application/zip")
+	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="tugi-organisation-`+strconv.FormatInt(v.OrgID, 10)+`.zip"`)
+	res.WriteHeader(http.StatusOK)
+	return h.export.WriteOrganisation(ctx, o, res)
 }

@@ -99,3 +99,9 @@ WHERE seq IN (
     UNION
     SELECT seq FROM audit_events WHERE object_type = 'user' AND object_id = $1::text)
 ORDER BY seq`
+
+// exportOrganisation reads an organisation's name.
+const exportOrganisation = `SELECT name FROM organisations WHERE id = $1`
+
+// exportOrganisationPeople lists the people of an organisation: its customer users.
+const exportOrganisationPeople = `SELECT id FROM users WHERE org_id = $1 ORDER BY id`

@@ -584,4 +584,9 @@ var Registry = map[string]map[string]Class{
 		"available":           Plain,
 		"personal_code":       Erased("cleared (user.ErasePerson)"),
 	},
+	"org_export_rights": {
+		"user_id":    Ref,
+		"granted_by": Ref,
+		"granted_at": Plain,
+	},
 }

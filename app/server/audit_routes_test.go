@@ -88,6 +88,9 @@ var auditedRoutes = map[string]auditSample{
 		}
 		return "/admin/users/" + strconv.FormatInt(id, 10) + "/erase", url.Values{"confirm": {"1"}}
 	}},
+	"POST /admin/users/:id/org-export": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return userPath(t, app, "customer@second-customer.example", "org-export"), url.Values{"allow": {"yes"}}
+	}},
 	"GET /admin/users/:id/export": {as: toomas, status: http.StatusOK, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		return userPath(t, app, mari, "export"), nil
 	}},

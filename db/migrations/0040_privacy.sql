@@ -16,3 +16,12 @@ CREATE TABLE person_keys (
     erased_at  timestamptz,
     CHECK ((key IS NULL) = (erased_at IS NOT NULL))
 );
+
+-- The customers who may export the data of everyone in their organisation (app/privacy):
+-- the organisation's data protection contact, granted by an admin. A right of its own,
+-- not a role: no other page opens to them.
+CREATE TABLE org_export_rights (
+    user_id    bigint PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    granted_by bigint REFERENCES users (id),
+    granted_at timestamptz NOT NULL DEFAULT now()
+);
