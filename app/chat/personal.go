@@ -10,19 +10,20 @@ import (
 
 // The erasure of a person (app/privacy) in what app/chat owns. $1 is the person, $2 the
 // pattern of their name and address, $3 the pseudonym; the person's chats are those they
-// started (customer_id).
+// started (customer_id) or, for staff, took (agent_id).
 const (
+	theirChats           = `(SELECT id FROM chats WHERE customer_id = $1 OR agent_id = $1)`
 	eraseOwnChatMessages = `UPDATE chat_messages SET body = $2 WHERE author_id = $1 AND body <> $2`
 	redactChatMessages   = `
 UPDATE chat_messages SET body = left(regexp_replace(body, $2, $3, 'gi'), 4000)
-WHERE (author_id = $1 OR chat_id IN (SELECT id FROM chats WHERE customer_id = $1)) AND body ~* $2`
+WHERE (author_id = $1 OR chat_id IN ` + theirChats + `) AND body ~* $2`
 	eraseOwnChatFiles = `
 DELETE FROM chat_files f USING chat_messages m
 WHERE m.id = f.message_id AND m.author_id = $1
 RETURNING f.sha256`
 	redactChatFiles = `
 UPDATE chat_files SET filename = left(regexp_replace(filename, $2, $3, 'gi'), 255)
-WHERE chat_id IN (SELECT id FROM chats WHERE customer_id = $1) AND filename ~* $2`
+WHERE chat_id IN ` + theirChats + ` AND filename ~* $2`
 )
 
 // ErasePerson applies e to chats through q, the erasure's transaction: the person's own

@@ -11,7 +11,11 @@ import (
 
 // The erasure of a person (app/privacy) in what app/incident owns. $1 is the person, $2
 // the pattern of their name and address, $3 the pseudonym; the person's incidents are
-// those they reported (reporter_id).
+// those they reported (reporter_id) and, for staff, those they own or handle.
+
+// theirIncidents are the incidents where the person's name is looked for.
+const theirIncidents = `(SELECT id FROM incidents WHERE reporter_id = $1 OR owner_id = $1
+    UNION SELECT incident_id FROM incident_handlers WHERE user_id = $1)`
 
 // incidentTexts are the free texts of an incident with their length limits (0: none).
 var incidentTexts = []struct {
@@ -36,7 +40,7 @@ var redactIncidents = func() string {
 		where = append(where, "coalesce("+t.col+", '') ~* $2")
 	}
 	return "UPDATE incidents SET " + strings.Join(set, ", ") +
-		"\nWHERE reporter_id = $1 AND (" + strings.Join(where, " OR ") + ")"
+		"\nWHERE id IN " + theirIncidents + " AND (" + strings.Join(where, " OR ") + ")"
 }()
 
 const (
@@ -47,18 +51,18 @@ WHERE reporter_id = $1 AND (summary <> $2 OR system_or_data <> '')`
 	eraseOwnTimeline = `UPDATE incident_timeline SET body = $2 WHERE author_id = $1 AND body <> $2`
 	redactTimeline   = `
 UPDATE incident_timeline SET body = left(regexp_replace(body, $2, $3, 'gi'), 20000)
-WHERE (author_id = $1 OR incident_id IN (SELECT id FROM incidents WHERE reporter_id = $1)) AND body ~* $2`
+WHERE (author_id = $1 OR incident_id IN ` + theirIncidents + `) AND body ~* $2`
 	redactTasks = `
 UPDATE incident_tasks SET title = left(regexp_replace(title, $2, $3, 'gi'), 500)
-WHERE incident_id IN (SELECT id FROM incidents WHERE reporter_id = $1) AND title ~* $2`
+WHERE incident_id IN ` + theirIncidents + ` AND title ~* $2`
 	redactNotices = `
 UPDATE incident_notices
 SET subject = left(regexp_replace(subject, $2, $3, 'gi'), 300), body = left(regexp_replace(body, $2, $3, 'gi'), 20000),
     late_reason = left(regexp_replace(late_reason, $2, $3, 'gi'), 5000)
-WHERE incident_id IN (SELECT id FROM incidents WHERE reporter_id = $1) AND (subject ~* $2 OR body ~* $2 OR late_reason ~* $2)`
+WHERE incident_id IN ` + theirIncidents + ` AND (subject ~* $2 OR body ~* $2 OR late_reason ~* $2)`
 	redactEvidence = `
 UPDATE incident_evidence SET filename = left(regexp_replace(filename, $2, $3, 'gi'), 255)
-WHERE incident_id IN (SELECT id FROM incidents WHERE reporter_id = $1) AND filename ~* $2`
+WHERE incident_id IN ` + theirIncidents + ` AND filename ~* $2`
 	eraseOwnEvidence = `DELETE FROM incident_evidence WHERE uploaded_by = $1 RETURNING sha256`
 )
 

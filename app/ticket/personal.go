@@ -10,21 +10,23 @@ import (
 
 // The erasure of a person (app/privacy) in what app/ticket owns. $1 is the person, $2 the
 // pattern of their name and address (person.Erasure.Pattern), $3 the pseudonym; the
-// person's tickets are those they asked (requester_id).
+// person's tickets are those they asked (requester_id), and where their name is looked for
+// also those they opened for someone or were assigned (staff).
 const (
+	theirTickets     = `(SELECT id FROM tickets WHERE requester_id = $1 OR created_by = $1 OR assignee_id = $1)`
 	eraseOwnMessages = `UPDATE ticket_messages SET body = $2 WHERE author_id = $1 AND body <> $2`
 	// Their name and address, in any message of their tickets or of their own.
 	redactMessages = `
 UPDATE ticket_messages SET body = left(regexp_replace(body, $2, $3, 'gi'), 20000)
-WHERE (author_id = $1 OR ticket_id IN (SELECT id FROM tickets WHERE requester_id = $1)) AND body ~* $2`
+WHERE (author_id = $1 OR ticket_id IN ` + theirTickets + `) AND body ~* $2`
 	eraseSubjects  = `UPDATE tickets SET subject = $2 WHERE requester_id = $1 AND subject <> $2`
 	redactSubjects = `
 UPDATE tickets SET subject = left(regexp_replace(subject, $2, $3, 'gi'), 200)
-WHERE requester_id = $1 AND subject ~* $2`
+WHERE id IN ` + theirTickets + ` AND subject ~* $2`
 	eraseOwnAttachments = `DELETE FROM ticket_attachments WHERE uploaded_by = $1 RETURNING sha256`
 	redactAttachments   = `
 UPDATE ticket_attachments SET filename = left(regexp_replace(filename, $2, $3, 'gi'), 255)
-WHERE ticket_id IN (SELECT id FROM tickets WHERE requester_id = $1) AND filename ~* $2`
+WHERE ticket_id IN ` + theirTickets + ` AND filename ~* $2`
 	eraseQueueViews = `DELETE FROM queue_views WHERE owner_id = $1`
 )
 
