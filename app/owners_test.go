@@ -77,7 +77,8 @@ var owners = map[string]string{
 	"backup_runs":                "app/backup",
 	"backup_warnings":            "app/backup",
 	"subprocessors":              "app/subprocessor",
-	"person_keys":                "app/audit",     // audit.Record makes a key, audit.ShredPersonKey destroys it
+	"person_keys":                "app/audit", // audit.Record makes a key, audit.ShredPersonKey destroys it
+	"org_export_rights":          "app/privacy",
 	"reference_version":          "app/reference", // written by triggers only (db/migrations/0013)
 	"schema_migrations":          "app/database",  // created by the migrator itself
 }

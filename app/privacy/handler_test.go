@@ -62,6 +62,10 @@ func TestErasePages(t *testing.T) {
 	if !strings.Contains(p.Text(".flash"), "seven more days") {
 		t.Errorf("the confirmation says %q", p.Text(".flash"))
 	}
+	// The same event now shows the value erased: the key is gone, the event unchanged.
+	if h := p.Text("#history"); strings.Contains(h, personalCode(zelda.ID)) || !strings.Contains(h, "(erased)") {
+		t.Errorf("after the erasure the history shows: %s", h)
+	}
 	var chat string
 	if err := app.DB.Get(&chat, `SELECT body FROM chat_messages WHERE author_id = $1 ORDER BY id DESC LIMIT 1`, zelda.ID); err != nil {
 		t.Fatal(err)
