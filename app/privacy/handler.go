@@ -8,13 +8,12 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"tugi/app/access"
 	"tugi/app/audit"
 	"tugi/app/i18n"
 	"tugi/app/route"
 	"tugi/app/user"
 	"tugi/app/web"
-
-	"tugi/app/access"
 )
 
 // Handler serves the admin's erasure and export of a person.
