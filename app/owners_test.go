@@ -84,6 +84,8 @@ var owners = map[string]string{
 	"retention_rules":            "app/retention",
 	"legal_holds":                "app/retention",
 	"retention_runs":             "app/retention",
+	"person_keys":                "app/audit", // audit.Record makes a key, audit.ShredPersonKey destroys it
+	"org_export_rights":          "app/privacy",
 	"reference_version":          "app/reference", // written by triggers only (db/migrations/0013)
 	"schema_migrations":          "app/database",  // created by the migrator itself
 }

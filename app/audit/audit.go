@@ -61,15 +61,23 @@ type Event struct {
 // on its own.
 //
 // Never pass secrets (passwords, tokens, keys) in ev.Changes. Personal values (a changed
-// name or e-mail, a message's text) do not belong there either: the log names people by
-// id. When an event must record them, they are to be stored encrypted under the person's
-// own data key (crypto-shredding: docs/audit.md), so erasing the person leaves the chain
-// verifiable.
+// name or e-mail, a personal code, a message's text) do not belong there in the clear
+// either: the log names people by id. When an event must record one, pass it as a
+// Personal value: Record stores it encrypted under that person's own data key, so that
+// erasing the person destroys the key while the chain, which hashes the ciphertext, still
+// verifies (crypto-shredding: personal.go, docs/data-protection.md).
 func Record(ctx context.Context, q database.Queryer, actor Actor, ev Event) error {
 	changes := []byte("{}")
 	if len(ev.Changes) > 0 {
+		ch := ev.Changes
+		if hasPersonal(ch) {
+			var err error
+			if ch, err = seal(ctx, q, ch); err != nil {
+				return fmt.Errorf("audit: %s: %w", ev.Action, err)
+			}
+		}
 		var err error
-		if changes, err = json.Marshal(ev.Changes); err != nil {
+		if changes, err = json.Marshal(ch); err != nil {
 			return fmt.Errorf("audit: %s: encode changes: %w", ev.Action, err)
 		}
 	}

@@ -119,3 +119,29 @@ WHERE seq < $1 ORDER BY seq DESC LIMIT 1`
 
 // eventIDAt reads the id of the event at seq $1, to name a broken link.
 const eventIDAt = `SELECT id FROM audit_events WHERE seq = $1`
+
+// personKeyOrNew returns a person's data key (table person_keys; NULL once destroyed),
+// storing $2 as it when they have none. No row: another transaction is making theirs (try
+// again).
+const personKeyOrNew = `
+WITH made AS (
+    INSERT INTO person_keys (user_id, key) VALUES ($1, $2)
+    ON CONFLICT (user_id) DO NOTHING
+    RETURNING key)
+SELECT key FROM made
+UNION ALL
+SELECT key FROM person_keys WHERE user_id = $1
+LIMIT 1`
+
+// shredPersonKey destroys a person's data key (keeping the row, key NULL, as the record
+// that it was destroyed) and says whether there was one.
+const shredPersonKey = `
+WITH was AS (SELECT key IS NOT NULL AS had FROM person_keys WHERE user_id = $1),
+gone AS (
+    INSERT INTO person_keys (user_id, key, erased_at) VALUES ($1, NULL, now())
+    ON CONFLICT (user_id) DO UPDATE SET key = NULL, erased_at = coalesce(person_keys.erased_at, now())
+    RETURNING 1)
+SELECT coalesce((SELECT had FROM was), false) FROM gone`
+
+// readPersonKeys reads the data keys of people ($1).
+const readPersonKeys = `SELECT user_id, key FROM person_keys WHERE user_id = ANY($1)`

@@ -232,6 +232,9 @@ func valueText(raw json.RawMessage) string {
 			return strings.Join(list, ", ")
 		}
 	case '{':
+		if _, ok := asSealed(raw); ok {
+			return sealedText // Unseal opens it
+		}
 	default:
 		return string(raw)
 	}

@@ -34,3 +34,10 @@ DELETE FROM blobs WHERE sha256 IN (
     LIMIT $2
     FOR UPDATE SKIP LOCKED)
 RETURNING size`
+
+// deleteNamedUnnamed deletes the contents $1 that no row names (%s: a NOT EXISTS per
+// naming column), whatever their age, and returns their sizes.
+const deleteNamedUnnamed = `
+DELETE FROM blobs b WHERE b.sha256 = ANY($1)
+  AND %s
+RETURNING size`

@@ -11,6 +11,7 @@ import (
 	"tugi/app/inbound"
 	"tugi/app/incident"
 	"tugi/app/mail"
+	"tugi/app/privacy"
 	"tugi/app/report"
 	"tugi/app/retention"
 	"tugi/app/routing"
@@ -46,5 +47,6 @@ func AuditActions() (*audit.Actions, error) {
 		ticket.RetentionAuditActions(),
 		chat.RetentionAuditActions(),
 		incident.RetentionAuditActions(),
+		privacy.AuditActions(),
 	)
 }

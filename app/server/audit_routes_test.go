@@ -81,6 +81,20 @@ var auditedRoutes = map[string]auditSample{
 	"POST /admin/users/:id/personal-code": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		return userPath(t, app, "customer@second-customer.example", "personal-code"), url.Values{"personal_code": {"37605030299"}}
 	}},
+	"POST /admin/users/:id/erase": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		id, err := user.NewService(app.DB, app.Server.Sessions).Create(context.Background(), audit.Job("test"),
+			user.NewUser{Email: "erasable@tugi.example", Name: "Erasable", Roles: user.RoleList{access.Employee}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return "/admin/users/" + strconv.FormatInt(id, 10) + "/erase", url.Values{"confirm": {"1"}}
+	}},
+	"POST /admin/users/:id/org-export": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return userPath(t, app, "customer@second-customer.example", "org-export"), url.Values{"allow": {"yes"}}
+	}},
+	"GET /admin/users/:id/export": {as: toomas, status: http.StatusOK, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return userPath(t, app, mari, "export"), nil
+	}},
 	"POST /logout": {as: kadri},
 	"POST /account/password": {as: eva, form: url.Values{"current_password": {demo.Password},
 		"new_password": {"a new password for the route walk"}, "confirm_password": {"a new password for the route walk"}}},

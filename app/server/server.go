@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 	"tugi/app/backup"
+	"tugi/app/blob"
 	"tugi/app/contact"
 
 	"github.com/jmoiron/sqlx"
@@ -31,6 +32,7 @@ import (
 	"tugi/app/incident"
 	"tugi/app/job"
 	"tugi/app/live"
+	"tugi/app/privacy"
 	"tugi/app/report"
 	"tugi/app/retention"
 	"tugi/app/route"
@@ -245,7 +247,7 @@ func New(o Options) (*Server, error) {
 	s.Inbound = inbound.NewService(inbound.Options{DB: o.DB, Tickets: tickets, MailDomain: cfg.Mail.Domain, Log: o.Log})
 	s.Add(inbound.NewHandler(s.Inbound, renderer).Routes()...)
 	s.Add(auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), actions, renderer).Routes()...)
-	s.Add(user.NewAdmin(o.DB, user.NewService(o.DB, sessions), actions, renderer, validate).Routes()...)
+	s.Add(user.NewAdmin(o.DB, user.NewService(o.DB, sessions), actions, renderer, validate).WithOrgExportRight(privacy.HasOrgExportRight).Routes()...)
 	s.Add(sla.NewAdmin(o.DB, calendars, renderer, validate).Routes()...)
 	s.Add(contact.NewHandler(contacts, renderer, validate).Routes()...)
 	s.Add(routing.NewAdmin(routing.Options{DB: o.DB, Tickets: tickets, Renderer: renderer, Validator: validate}).Routes()...)
@@ -258,6 +260,7 @@ func New(o Options) (*Server, error) {
 	s.Add(report.NewHandler(o.DB, calendars, renderer, o.Now).Routes()...)
 	s.Add(subprocessor.NewHandler(subprocessor.New(o.DB, o.Now, cfg.PublicURL.String()), renderer, validate).Routes()...)
 	s.Add(retention.NewHandler(retention.New(retention.Options{DB: o.DB, Now: o.Now, Log: o.Log}), renderer, validate).Routes()...)
+	s.Add(privacy.NewHandler(privacy.New(o.DB, retention.Holds{}, o.Now), privacy.NewExporter(o.DB, blob.Postgres{}, o.Now), renderer).Routes()...)
 	return s, nil
 }
 

@@ -47,7 +47,7 @@ func BenchmarkPagesWithStreams(b *testing.B) {
 	say("BenchmarkPagesWithStreams %s", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	defer debug.SetGCPercent(debug.SetGCPercent(1000)) // as tugi serve runs (ServeGCPercent)
 
-	dsn, db := scaleDB(b, scaleFull.smaller(10_000), say)
+	dsn, db := scaleDB(b, scaleFull.Smaller(10_000), say)
 	users := user.NewStore(db)
 	viewer := func(email string) *user.User {
 		u, err := users.ByEmail(ctx, email)

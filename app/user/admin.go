@@ -35,6 +35,9 @@ type Admin struct {
 	actions  *audit.Actions // labels the user page's history
 	render   *web.Renderer
 	validate *web.Validator
+	// orgExport tells whether a customer may export their organisation's data; the user
+	// page offers the right when it is set (orgexport.go).
+	orgExport OrgExportRight
 }
 
 // NewAdmin returns the admin handlers.
@@ -101,6 +104,9 @@ type UserFormPage struct {
 	Pending   *PendingRoleChange
 	Own       bool
 	OnlyAdmin bool
+	// A customer's right to export their organisation's data: "yes", "no", or "" where
+	// it does not apply (staff) or is not kept.
+	OrgExport string
 }
 
 // PendingRoleChange is an open role change as the user page shows it.
@@ -132,6 +138,12 @@ func (a *Admin) renderUserForm(c echo.Context, status int, tpl, title string, u 
 			return err
 		}
 		if err := audit.Describe(ctx, NewAuditDirectory(a.db), a.actions, p.Lang, data.History); err != nil {
+			return err
+		}
+		if err := audit.Unseal(ctx, a.db, data.History); err != nil {
+			return err
+		}
+		if data.OrgExport, err = a.orgExportOf(ctx, u); err != nil {
 			return err
 		}
 		st := NewStore(a.db)

@@ -235,12 +235,13 @@ func (s *Service) SetPersonalCode(ctx context.Context, actor audit.Actor, id int
 			}
 			return err
 		}
-		was := ""
+		// The code names the person: the log keeps it sealed under their own key.
+		change := audit.Change{New: audit.Personal{UserID: id, Value: code}}
 		if old.PersonalCode != nil {
-			was = *old.PersonalCode
+			change.Old = audit.Personal{UserID: id, Value: *old.PersonalCode}
 		}
 		ev := audit.Event{Action: "user.set_personal_code", ObjectType: "user", ObjectID: strconv.FormatInt(id, 10),
-			Changes: map[string]audit.Change{"personal_code": {Old: was, New: code}}}
+			Changes: map[string]audit.Change{"personal_code": change}}
 		if old.OrgID != nil {
 			ev.OrgID = *old.OrgID
 		}

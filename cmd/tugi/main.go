@@ -36,6 +36,8 @@ var commands = []command{
 	{"backup drill", "restore the newest backup into a scratch database and check it", runBackupDrill},
 	{"backup", "write an encrypted backup of the whole database now (tugi serve makes one daily)", runBackup},
 	{"restore", "restore a backup into an empty database", runRestore},
+	{"person export", "write everything Tugi holds about a person as a zip archive", runPersonExport},
+	{"person erase", "erase a person: preview, ask, then pseudonymise and remove their data", runPersonErase},
 }
 
 func main() {

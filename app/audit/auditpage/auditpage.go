@@ -8,6 +8,7 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -235,6 +236,9 @@ func (h *Handler) renderPage(c echo.Context, sc audit.Scope, fl filter) error {
 		if err := audit.Describe(ctx, h.dir, h.actions, lang, es); err != nil {
 			return err
 		}
+		if err := audit.Unseal(ctx, h.db, es); err != nil {
+			return err
+		}
 		data.Entries = es
 		if more {
 			data.Older = "/audit?" + withParam(fl.form.Values, "before", strconv.FormatInt(es[len(es)-1].Seq, 10))
@@ -337,6 +341,14 @@ func (h *Handler) Export(c echo.Context) error {
 	}
 	ev := audit.Event{Action: "audit.export", ObjectType: "audit", OrgID: fl.f.OrgID,
 		Changes: map[string]audit.Change{"filter": {New: fl.input}, "scope": {New: scopeName}}}
+	if p := fl.input["person"]; strings.Contains(p, "@") && fl.f.ActorUserID != 0 {
+		// The log names people by id: the e-mail address typed is sealed under the
+		// person's own key (audit.Personal), beside the filter.
+		filter := maps.Clone(fl.input)
+		delete(filter, "person")
+		ev.Changes["filter"] = audit.Change{New: filter}
+		ev.Changes["person"] = audit.Change{New: audit.Personal{UserID: fl.f.ActorUserID, Value: p}}
+	}
 	if err := audit.Record(ctx, h.db, web.Actor(c), ev); err != nil {
 		return err
 	}
