@@ -15,6 +15,7 @@ const (
 	eraseSessions      = `DELETE FROM sessions WHERE user_id = $1`
 	eraseTOTP          = `DELETE FROM totp_factors WHERE user_id = $1`
 	eraseRecoveryCodes = `DELETE FROM recovery_codes WHERE user_id = $1`
+	erasePasskeys      = `DELETE FROM passkeys WHERE user_id = $1`
 	eraseFailures      = `DELETE FROM signin_failures WHERE lower(email) = $1`
 )
 
@@ -27,6 +28,7 @@ func ErasePerson(ctx context.Context, q database.Queryer, e person.Erasure, c pe
 		{"sessions.ended", eraseSessions, e.UserID},
 		{"second_factors.removed", eraseTOTP, e.UserID},
 		{"recovery_codes.removed", eraseRecoveryCodes, e.UserID},
+		{"passkeys.removed", erasePasskeys, e.UserID},
 		{"signin_failures.removed", eraseFailures, e.Email},
 	} {
 		res, err := q.ExecContext(ctx, s.stmt, s.arg)

@@ -57,6 +57,8 @@ func kindLabel(kind string) string {
 		return "Authenticator apps removed"
 	case "recovery_codes.removed":
 		return "Recovery codes removed"
+	case "passkeys.removed":
+		return "Passkeys removed"
 	case "signin_failures.removed":
 		return "Failed sign-ins under their address forgotten"
 	case "ticket_messages.removed":
