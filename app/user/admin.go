@@ -35,6 +35,7 @@ type Admin struct {
 	actions  *audit.Actions // labels the user page's history
 	render   *web.Renderer
 	validate *web.Validator
+	orgs     OrgSources // what other features hold about an organisation, for its page
 }
 
 // NewAdmin returns the admin handlers.
