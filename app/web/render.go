@@ -19,11 +19,50 @@ import (
 	"tugi/app/i18n"
 )
 
-// NavItem is an entry of the main navigation, shown to those its Rule allows.
+// NavItem is an entry of the main navigation, shown to those its Rule allows. Entries
+// with a Group are folded under that label (the admin's pages under "Admin"), where the
+// group keeps the place of its first entry; a group of one entry for the viewer is shown
+// as that entry.
 type NavItem struct {
 	Label string
 	Path  string
 	Rule  access.Rule
+	Group string
+}
+
+// NavEntry is an entry of the navigation a page shows: a link, or a group's label with
+// its links (Items).
+type NavEntry struct {
+	NavItem
+	Items []NavItem
+}
+
+// navFor returns the entries of nav that v may use, grouped.
+func navFor(nav []NavItem, v *access.Viewer) []NavEntry {
+	var out []NavEntry
+	at := map[string]int{} // a group's place in out
+	for _, n := range nav {
+		if !n.Rule.Allows(v) {
+			continue
+		}
+		if n.Group == "" {
+			out = append(out, NavEntry{NavItem: n})
+			continue
+		}
+		i, ok := at[n.Group]
+		if !ok {
+			at[n.Group] = len(out)
+			out = append(out, NavEntry{NavItem: NavItem{Label: n.Group}})
+			i = len(out) - 1
+		}
+		out[i].Items = append(out[i].Items, n)
+	}
+	for i := range out {
+		if len(out[i].Items) == 1 {
+			out[i] = NavEntry{NavItem: out[i].Items[0]}
+		}
+	}
+	return out
 }
 
 // Support is the customer-support contact shown in the footer.
@@ -51,7 +90,7 @@ type Contact struct {
 type Page struct {
 	Title     string
 	Viewer    *access.Viewer
-	Nav       []NavItem
+	Nav       []NavEntry
 	Path      string
 	Flashes   []string
 	CSRF      string
@@ -156,6 +195,16 @@ func (p *Page) T(msg string, args ...any) string { return i18n.T(p.Lang, msg, ar
 // Current reports whether the navigation entry at navPath is the page being shown.
 func (p *Page) Current(navPath string) bool {
 	return p.Path == navPath || (navPath != "/" && strings.HasPrefix(p.Path, navPath+"/"))
+}
+
+// CurrentIn reports whether one of a navigation group's entries is the page being shown.
+func (p *Page) CurrentIn(e NavEntry) bool {
+	for _, n := range e.Items {
+		if p.Current(n.Path) {
+			return true
+		}
+	}
+	return false
 }
 
 // Renderer renders Tugi's templates. It implements echo.Renderer.
@@ -307,11 +356,7 @@ func (r *Renderer) NewPage(c echo.Context, title string) *Page {
 		if v.Lang != "" {
 			p.Lang = v.Lang
 		}
-		for _, n := range r.nav {
-			if n.Rule.Allows(v) {
-				p.Nav = append(p.Nav, n)
-			}
-		}
+		p.Nav = navFor(r.nav, v)
 	}
 	if !IsPartial(c) { // a fragment has no place for them: keep them for the next page
 		p.Flashes = takeFlashes(c)
