@@ -2,7 +2,6 @@ package routing
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -378,24 +377,24 @@ func (a *Admin) renderTeams(c echo.Context, status int, form web.Form, refused *
 	return c.Render(status, tplTeams, p)
 }
 
-// teamNameMessage says what is wrong with a team's name, or "".
-func teamNameMessage(err error) string {
+// nameRefused reports whether err refuses a team's name, saying why beside field of
+// form (which keeps the name as typed).
+func nameRefused(form *web.Form, field, name string, err error) bool {
+	form.Values = url.Values{field: {name}}
 	switch {
 	case errors.Is(err, ErrTeamName):
-		return fmt.Sprintf("Give the team a name of 1 to %d characters.", MaxTeamName)
+		form.Fail(field, "Give the team a name of 1 to 200 characters.")
 	case errors.Is(err, ErrTeamNameTaken):
-		return "Another team, perhaps a retired one, has this name."
+		form.Fail(field, "Another team, perhaps a retired one, has this name.")
 	}
-	return ""
+	return form.Invalid()
 }
 
 // CreateTeam adds a team.
 func (a *Admin) CreateTeam(c echo.Context) error {
 	name := c.FormValue("name")
 	_, err := CreateTeam(web.Once(c, "/admin/teams"), a.db, web.Actor(c), name)
-	if msg := teamNameMessage(err); msg != "" {
-		form := web.Form{Values: url.Values{"name": {name}}}
-		form.Fail("name", msg)
+	if form := (web.Form{}); nameRefused(&form, "name", name, err) {
 		return a.renderTeams(c, http.StatusUnprocessableEntity, form, nil)
 	}
 	if err != nil {
@@ -412,10 +411,7 @@ func (a *Admin) RenameTeam(c echo.Context) error {
 	}
 	name := c.FormValue("name")
 	err = RenameTeam(c.Request().Context(), a.db, web.Actor(c), id, name)
-	if msg := teamNameMessage(err); msg != "" {
-		field := "name_" + strconv.FormatInt(id, 10)
-		form := web.Form{Values: url.Values{field: {name}}}
-		form.Fail(field, msg)
+	if form := (web.Form{}); nameRefused(&form, "name_"+strconv.FormatInt(id, 10), name, err) {
 		return a.renderTeams(c, http.StatusUnprocessableEntity, form, nil)
 	}
 	if errors.Is(err, ErrNoSuchTeam) {

@@ -19,7 +19,8 @@ import (
 // did, and bringing it back restores it whole), but no select offers it and nothing new
 // can name it (the trigger of migration 0035 refuses it as the foreign key would).
 
-// MaxTeamName is the longest name a team may have, in characters (the column's check).
+// MaxTeamName is the longest name a team may have, in characters (the column's check;
+// the form's message says 200).
 const MaxTeamName = 200
 
 // Errors of a team's life.

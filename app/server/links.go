@@ -41,7 +41,7 @@ func (s *Server) orgSources(db *sqlx.DB) user.OrgSources {
 			open, ts, err := ticket.OfOrganisation(ctx, db, orgID, limit)
 			out := make([]user.OrgTicket, len(ts))
 			for i, t := range ts {
-				out[i] = user.OrgTicket{ID: t.ID, Reference: t.Reference(), Subject: t.Subject, Status: t.Status.Label(),
+				out[i] = user.OrgTicket{ID: t.ID, Reference: t.Reference(), Subject: t.Subject, Status: t.Status,
 					StatusClass: string(t.Status), Resolved: t.Status.Resolved(), UpdatedAt: t.UpdatedAt}
 			}
 			return open, out, err

@@ -46,8 +46,8 @@ type OrgTicket struct {
 	ID          int64
 	Reference   string
 	Subject     string
-	Status      string // the status as agents read it, translated
-	StatusClass string // the status's code, for its badge's colour
+	Status      interface{ Label() string } // the ticket's status (ticket.Status), as agents read it
+	StatusClass string                      // the status's code, for its badge's colour
 	Resolved    bool
 	UpdatedAt   time.Time
 }
