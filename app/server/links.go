@@ -3,9 +3,13 @@ package server
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	"tugi/app/access"
+	"tugi/app/audit"
+	"tugi/app/audit/auditpage"
 	"tugi/app/inbound"
+	"tugi/app/incident"
 	"tugi/app/ticket"
 	"tugi/app/user"
 
@@ -48,4 +52,60 @@ func (s *Server) orgSources(db *sqlx.DB) user.OrgSources {
 		},
 		MayOpen: s.MayOpen,
 	}
+}
+
+// objectPages are the pages of the objects audit events name, by object type: the route
+// whose rule decides who may open it, and the address of one object's page.
+var objectPages = map[string]struct {
+	route string
+	link  func(id string) string
+}{
+	"ticket":       {"/tickets/:id", func(id string) string { return "/tickets/" + id }},
+	"user":         {"/admin/users/:id", func(id string) string { return "/admin/users/" + id }},
+	"organisation": {"/admin/organisations/:id", func(id string) string { return "/admin/organisations/" + id }},
+	"incident":     {"/incidents/:id", func(id string) string { return "/incidents/" + id }},
+	"chat":         {"/chat/:id", func(id string) string { return "/chat/" + id }},
+	"inbound_mail": {"/queue/mail/:id", func(id string) string { return "/queue/mail/" + id }},
+	"team":         {"/admin/teams", func(id string) string { return "/admin/teams#team-" + id }},
+	"routing_rule": {"/admin/routing", func(string) string { return "/admin/routing" }},
+}
+
+// auditLinks link the audit page's events to the pages of what they name, for a viewer
+// who may open them: by the route's rule, and an incident only when the viewer may see
+// that incident (need to know, incident.ScopeOf).
+func (s *Server) auditLinks(db *sqlx.DB) auditpage.Links {
+	objects := func(ctx context.Context, v *access.Viewer, es []audit.Entry) error {
+		var incidents []int64
+		for _, e := range es {
+			if id, err := strconv.ParseInt(e.ObjectID, 10, 64); err == nil && e.ObjectType == "incident" {
+				incidents = append(incidents, id)
+			}
+		}
+		seen := map[int64]bool{}
+		if len(incidents) > 0 && s.MayOpen(v, "/incidents/:id") {
+			var err error
+			if seen, err = incident.Visible(ctx, db, incident.ScopeOf(v), incidents); err != nil {
+				return err
+			}
+		}
+		may := map[string]bool{}
+		for i := range es {
+			e := &es[i]
+			page, ok := objectPages[e.ObjectType]
+			id, err := strconv.ParseInt(e.ObjectID, 10, 64)
+			if !ok || err != nil || id <= 0 || (e.ObjectType == "incident" && !seen[id]) {
+				continue
+			}
+			allowed, known := may[page.route]
+			if !known {
+				allowed = s.MayOpen(v, page.route)
+				may[page.route] = allowed
+			}
+			if allowed {
+				e.ObjectLink = page.link(e.ObjectID)
+			}
+		}
+		return nil
+	}
+	return auditpage.Links{Objects: objects, MayOpen: s.MayOpen}
 }

@@ -237,7 +237,7 @@ func New(o Options) (*Server, error) {
 	s.Add(incidentPages.DeadlineRoutes()...)
 	s.Inbound = inbound.NewService(inbound.Options{DB: o.DB, Tickets: tickets, MailDomain: cfg.Mail.Domain, Log: o.Log})
 	s.Add(inbound.NewHandler(s.Inbound, renderer).Routes()...)
-	s.Add(auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), actions, renderer).Routes()...)
+	s.Add(auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), actions, renderer).WithLinks(s.auditLinks(o.DB)).Routes()...)
 	s.Add(user.NewAdmin(o.DB, user.NewService(o.DB, sessions), actions, renderer, validate).WithOrganisationSources(s.orgSources(o.DB)).Routes()...)
 	s.Add(sla.NewAdmin(o.DB, calendars, renderer, validate).Routes()...)
 	s.Add(contact.NewHandler(contacts, renderer, validate).Routes()...)
