@@ -44,3 +44,21 @@ func init() {
 		"Menu": "Menüü",
 	})
 }
+
+// Months in full, as the shared date format writes them; Estonian writes them in lower
+// case ("6. detsember 2026"). "May" is the short name's too (et_workspace.go).
+func init() {
+	add("et", map[string]string{
+		"January":   "jaanuar",
+		"February":  "veebruar",
+		"March":     "märts",
+		"April":     "aprill",
+		"June":      "juuni",
+		"July":      "juuli",
+		"August":    "august",
+		"September": "september",
+		"October":   "oktoober",
+		"November":  "november",
+		"December":  "detsember",
+	})
+}

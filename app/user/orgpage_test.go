@@ -3,9 +3,12 @@ package user_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"tugi/app/apptest"
 )
@@ -81,4 +84,48 @@ func TestOrganisationPage(t *testing.T) {
 	admin.Get(t, "/admin/organisations/x", http.StatusNotFound)
 	app.SignIn(t, "agent@tugi.example").Get(t, path, http.StatusForbidden)
 	app.SignIn(t, "customer@demo-customer.example").Get(t, path, http.StatusForbidden)
+}
+
+// TestEstonianDates: a person reading Estonian sees the shared date format with the day's
+// full stop and the month's name in Estonian and lower case, on the admin's pages and the
+// audit log, and the holidays of the support calendar with their Estonian names and
+// lower-case weekdays.
+func TestEstonianDates(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	if _, err := app.DB.Exec(`UPDATE users SET language = 'et' WHERE email = $1`, adminEmail); err != nil {
+		t.Fatal(err)
+	}
+	admin := app.SignIn(t, adminEmail)
+	var org int64
+	if err := app.DB.Get(&org, `SELECT id FROM organisations WHERE name = 'Demo Customer OÜ'`); err != nil {
+		t.Fatal(err)
+	}
+	estonian := regexp.MustCompile(`^\d{1,2}\. (jaanuar|veebruar|märts|aprill|mai|juuni|juuli|august|september|oktoober|november|detsember) \d{4} \d{2}:\d{2}(:\d{2})? EES?T$`)
+	since := strings.TrimPrefix(admin.Get(t, "/admin/organisations/"+strconv.FormatInt(org, 10), http.StatusOK).Text(".page-head .muted"), "Klient alates ")
+	if !estonian.MatchString(since) {
+		t.Errorf("the organisation's page writes a date %q", since)
+	}
+	if at := admin.Get(t, "/audit", http.StatusOK).Doc.Find("#events tbody tr td.nowrap").First().Text(); !estonian.MatchString(at) {
+		t.Errorf("the audit log writes a time %q", at)
+	}
+	cal := admin.Get(t, "/admin/calendar", http.StatusOK)
+	holidays := cal.Doc.Find(`section[id^="holidays-"] tbody tr`)
+	if holidays.Length() == 0 {
+		t.Fatalf("no holidays on the calendar page: %s", cal.Text("main"))
+	}
+	sawChristmas := false
+	holidays.Each(func(_ int, tr *goquery.Selection) {
+		day, name := strings.TrimSpace(tr.Find("td").Eq(1).Text()), strings.TrimSpace(tr.Find("td").Eq(2).Text())
+		if day == "" || day != strings.ToLower(day) || strings.Contains(day, "day") {
+			t.Errorf("a holiday's weekday reads %q", day)
+		}
+		if name == "Christmas Day" || name == "Boxing Day" {
+			t.Errorf("a holiday's name is English: %q", name)
+		}
+		sawChristmas = sawChristmas || name == "esimene jõulupüha"
+	})
+	if !sawChristmas {
+		t.Errorf("no Christmas among the holidays: %s", holidays.Text())
+	}
 }

@@ -241,12 +241,21 @@ func NewRenderer(fsys fs.FS, static *Static, nav []NavItem, support Support) (*R
 			}
 			return f
 		},
-		"date": func(t time.Time) string {
-			if support.Zone != nil {
-				t = t.In(support.Zone())
-			}
-			return Date(t)
-		},
+	}
+	// Times in the support zone, in the page's language (DateIn): each language's
+	// templates get their own.
+	inZone := func(t time.Time) time.Time {
+		if support.Zone != nil {
+			t = t.In(support.Zone())
+		}
+		return t
+	}
+	dated := func(lang string) template.FuncMap {
+		return template.FuncMap{
+			"date":    func(t time.Time) string { return DateIn(lang, inZone(t)) },
+			"second":  func(t time.Time) string { return SecondIn(lang, t) },
+			"weekday": func(d time.Weekday) string { return WeekdayIn(lang, d) },
+		}
 	}
 	shared, err := fs.Glob(fsys, "layouts/*.html")
 	if err != nil {
@@ -263,7 +272,7 @@ func NewRenderer(fsys fs.FS, static *Static, nav []NavItem, support Support) (*R
 	}
 	r := &Renderer{pages: map[string]map[string]*template.Template{}, nav: nav, support: support}
 	for _, l := range i18n.Languages {
-		base := template.New("").Funcs(funcs)
+		base := template.New("").Funcs(funcs).Funcs(dated(l.Code))
 		for _, f := range shared {
 			if err := parseFile(base, fsys, f, l.Code); err != nil {
 				return nil, err
@@ -332,8 +341,9 @@ func translated(src, lang string) string {
 	})
 }
 
-// Date is how pages print a moment: 25 Nov 2026 15:04 EET (in the time's own zone).
-func Date(t time.Time) string { return t.Format("2 Jan 2006 15:04 MST") }
+// Date is how pages print a moment in English: 25 Nov 2026 15:04 EET (in the time's
+// own zone); DateIn for another language.
+func Date(t time.Time) string { return DateIn("en", t) }
 
 // NewPage starts the data of a page titled title for the request: who is viewing, the
 // navigation they may use, the CSRF token, and the flash messages kept for them.
