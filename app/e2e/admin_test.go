@@ -129,3 +129,46 @@ func TestFormControlsAlike(t *testing.T) {
 	check(agent, "/queue?view=all", `main select, main input:not([type]), main input[type=search], main input[type=date]`)
 	agent.checkConsole()
 }
+
+// TestSupportHoursFollowTheCalendar: after the admin changes the support calendar's
+// weekly hours in the browser, every place a customer reads the hours (the footer, the
+// home page, the chat page while support is closed or open) says what the calendar says,
+// not the hours it had before.
+func TestSupportHoursFollowTheCalendar(t *testing.T) {
+	app := apptest.New(t)
+	b := browser(t)
+	customer := newTab(t, b, app)
+	customer.signIn("customer@demo-customer.example")
+	before := customer.text("footer .support")
+	if !strings.Contains(before, "Mon–Fri 09:00–17:00") {
+		t.Fatalf("the footer before the change: %q", before)
+	}
+
+	admin := newTab(t, b, app)
+	admin.do("a laptop's window", chromedp.EmulateViewport(1366, 768))
+	admin.signIn("admin@tugi.example")
+	admin.open("the calendar", app.URL+"/admin/calendar", http.StatusOK)
+	admin.waitFor("the weekly hours", `document.querySelector("#weekly-hours #monday")`)
+	for _, day := range []string{"monday", "tuesday", "wednesday", "thursday", "friday"} {
+		admin.do("hours of "+day, chromedp.SetValue(chromedp.ID(day), "08:00-16:00"))
+	}
+	admin.do("Saturday's hours", chromedp.SetValue(chromedp.ID("saturday"), "10:00-14:00"))
+	admin.do("save", chromedp.Click(chromedp.CSS(`#weekly-hours button[type=submit]`)))
+	admin.waitFor("the saved calendar", `document.querySelector(".flash") && document.querySelector("#monday").value === "08:00-16:00"`)
+	admin.checkConsole()
+
+	want := "Mon–Fri 08:00–16:00; Sat 10:00–14:00 (Europe/Tallinn)"
+	customer.open("the home page", app.URL+"/", http.StatusOK)
+	if got := customer.text("footer .support"); !strings.Contains(got, want) || strings.Contains(got, "09:00–17:00") {
+		t.Errorf("the footer after the change: %q, want %q", got, want)
+	}
+	if got := customer.text("main"); !strings.Contains(got, want) {
+		t.Errorf("the home page after the change: %q", got)
+	}
+	customer.open("the chat page", app.URL+"/chat", http.StatusOK)
+	if got := customer.text("body"); !strings.Contains(got, want) || strings.Contains(got, "09:00–17:00") {
+		t.Errorf("the chat page after the change: %q", got)
+	}
+	customer.screenshot("support-hours-after-change")
+	customer.checkConsole()
+}
