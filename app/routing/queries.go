@@ -104,15 +104,16 @@ const setCap = `UPDATE teams SET assign_cap = $2 WHERE id = $1`
 // serialises automatic assignment in one team.
 const lockTeam = `SELECT pg_advisory_xact_lock($1, $2::integer)`
 
-// teamHasRoom reads whether team $1 assigns tickets automatically and has an available
-// agent (other than $2) below its cap, who may take one: the check Assign makes before
-// taking the team's lock, as a cheap read (the same count as nextAgent's).
+// teamHasRoom reads whether team $1 assigns tickets automatically (it is in service and
+// has a cap) and has an available agent (other than $2) below its cap, who may take one:
+// the check Assign makes before taking the team's lock, as a cheap read (the same count as
+// nextAgent's). A retired team assigns nothing: a hand-back leaves its tickets unassigned.
 const teamHasRoom = `
 SELECT EXISTS (
     SELECT FROM teams tm
     JOIN team_members m ON m.team_id = tm.id
     JOIN users u ON u.id = m.user_id
-    WHERE tm.id = $1 AND coalesce(tm.assign_cap, 0) > 0
+    WHERE tm.id = $1 AND tm.retired_at IS NULL AND coalesce(tm.assign_cap, 0) > 0
       AND u.active AND u.available AND 'agent' = ANY (u.roles) AND u.id <> $2
       AND (SELECT count(*) FROM tickets t
            WHERE t.assignee_id = u.id AND ` + unresolved.SQL + `) < tm.assign_cap)`

@@ -173,3 +173,38 @@ func TestOnlyAdminsShapeTeams(t *testing.T) {
 		t.Error("an agent changed a team")
 	}
 }
+
+// TestRetiredTeamAssignsNothing: a solved ticket of a retired team that comes back to
+// life stays in its team, but a hand-back gives it to nobody, not to a colleague in the
+// retired team: a retired team takes no new work.
+func TestRetiredTeamAssignsNothing(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	night := newTeam(t, app.DB, "Night shift", 5)
+	first, second := newAgent(t, app, "Night One", night, true), newAgent(t, app, "Night Two", night, true)
+	rule := addRule(t, app.DB, routing.Rule{CategoryID: ptr(categoryID(t, app.DB, "Billing")), TeamID: night})
+	tk := create(t, app, customer(t, app.DB, mari), "Invoice at night", "Billing", ticket.OnePerson)
+	if tk.AssigneeID == nil || (*tk.AssigneeID != first && *tk.AssigneeID != second) {
+		t.Fatalf("the ticket went to %v", tk.AssigneeID)
+	}
+	if err := routing.DeleteRule(ctx, app.DB, audit.Job("test"), rule); err != nil {
+		t.Fatal(err)
+	}
+	// Solved, the team retired, then the customer's reply opens it again.
+	if _, err := app.DB.Exec(`UPDATE tickets SET status = 'solved', solved_at = now() WHERE id = $1`, tk.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := routing.RetireTeam(ctx, app.DB, audit.Job("test"), night); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.DB.Exec(`UPDATE tickets SET status = 'open' WHERE id = $1`, tk.ID); err != nil {
+		t.Fatal(err)
+	}
+	moved, waiting, err := routing.HandBack(ctx, app.DB, service(app), audit.Job("test"), *tk.AssigneeID)
+	if err != nil || moved != 0 || waiting != 1 {
+		t.Errorf("the hand-back moved %d and left %d waiting (%v), want 0 and 1", moved, waiting, err)
+	}
+	if n := count(t, app, `SELECT count(*) FROM tickets WHERE id = $1 AND assignee_id IS NULL AND team_id = $2`, tk.ID, night); n != 1 {
+		t.Error("the ticket of the retired team went to a colleague in it")
+	}
+}
