@@ -227,7 +227,7 @@ func newRow(r Row, lang string, reporter bool) ListRow {
 	}
 	return ListRow{ID: r.ID, Path: Path(r.ID), Reference: r.Reference, Summary: summary, State: r.State,
 		StateLabel: i18n.T(lang, label), Severity: sev, SeverityLabel: i18n.T(lang, sev.Label()),
-		Reported: web.Date(r.ReportedAt.In(zone)), Updated: web.Date(r.UpdatedAt.In(zone))}
+		Reported: web.DateIn(lang, r.ReportedAt.In(zone)), Updated: web.DateIn(lang, r.UpdatedAt.In(zone))}
 }
 
 // List shows /incidents.
@@ -437,7 +437,7 @@ func (h *Handler) entries(d *Details, lang string) []EntryRow {
 				body += ": " + detail
 			}
 		}
-		es = append(es, EntryRow{At: web.Date(e.At.In(zone)), Author: author, Note: e.Kind == Note, ForReporter: e.ForReporter, Body: body})
+		es = append(es, EntryRow{At: web.DateIn(lang, e.At.In(zone)), Author: author, Note: e.Kind == Note, ForReporter: e.ForReporter, Body: body})
 	}
 	return es
 }
@@ -564,7 +564,7 @@ func (h *Handler) renderIncident(c echo.Context, status int, id int64, form web.
 	files := map[int64]string{}
 	for _, e := range d.Evidence {
 		row := EvidenceRow{ID: e.ID, URL: EvidenceURL(e), Name: e.Filename, Size: ticket.FormatSize(v.Lang, e.Size), SHA256: e.SHA256,
-			Uploaded: web.Date(e.UploadedAt.In(zone))}
+			Uploaded: web.DateIn(v.Lang, e.UploadedAt.In(zone))}
 		if e.UploaderName != nil {
 			row.Uploader = *e.UploaderName
 		}
@@ -572,7 +572,7 @@ func (h *Handler) renderIncident(c echo.Context, status int, id int64, form web.
 		data.Evidence = append(data.Evidence, row)
 	}
 	for _, cu := range d.Custody {
-		row := CustodyRow{At: web.Date(cu.At.In(zone)), File: files[cu.EvidenceID], Action: i18n.T(v.Lang, "Downloaded")}
+		row := CustodyRow{At: web.DateIn(v.Lang, cu.At.In(zone)), File: files[cu.EvidenceID], Action: i18n.T(v.Lang, "Downloaded")}
 		if cu.Action == "incident.evidence_upload" {
 			row.Action = i18n.T(v.Lang, "Uploaded")
 		}
