@@ -393,7 +393,10 @@ func nameRefused(form *web.Form, field, name string, err error) bool {
 // CreateTeam adds a team.
 func (a *Admin) CreateTeam(c echo.Context) error {
 	name := c.FormValue("name")
-	_, err := CreateTeam(web.Once(c, "/admin/teams"), a.db, web.Actor(c), name)
+	err := ErrTeamName // bytes that are not text never reach PostgreSQL
+	if web.Storable(name) {
+		_, err = CreateTeam(web.Once(c, "/admin/teams"), a.db, web.Actor(c), name)
+	}
 	if form := (web.Form{}); nameRefused(&form, "name", name, err) {
 		return a.renderTeams(c, http.StatusUnprocessableEntity, form, nil)
 	}
@@ -410,7 +413,10 @@ func (a *Admin) RenameTeam(c echo.Context) error {
 		return err
 	}
 	name := c.FormValue("name")
-	err = RenameTeam(c.Request().Context(), a.db, web.Actor(c), id, name)
+	err = ErrTeamName
+	if web.Storable(name) {
+		err = RenameTeam(c.Request().Context(), a.db, web.Actor(c), id, name)
+	}
 	if form := (web.Form{}); nameRefused(&form, "name_"+strconv.FormatInt(id, 10), name, err) {
 		return a.renderTeams(c, http.StatusUnprocessableEntity, form, nil)
 	}
