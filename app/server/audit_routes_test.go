@@ -416,7 +416,7 @@ func tallinn(t *testing.T) *time.Location {
 func newTeamID(t *testing.T, app *apptest.App, retired bool) string {
 	t.Helper()
 	var id int64
-	if err := app.DB.Get(&id, `INSERT INTO teams (name, retired_at) VALUES ('Route Walk Spare ' || $1::text, CASE WHEN $1 THEN now() END) RETURNING id`, retired); err != nil {
+	if err := app.DB.Get(&id, `INSERT INTO teams (name, retired_at) VALUES ('Route Walk Spare ' || $1::boolean::text, CASE WHEN $1::boolean THEN now() END) RETURNING id`, retired); err != nil {
 		t.Fatal(err)
 	}
 	return strconv.FormatInt(id, 10)
