@@ -40,6 +40,7 @@ func init() {
 		"The first %d of %d people are shown.": "Näidatakse esimest %d inimest %d-st.",
 		"Ticket":                               "Pöördumine",
 		"since %s":                             "alates %s",
+		"Retention rules and legal holds":      "Säilitusreeglid ja õiguslikud säilituskohustused",
 		// The navigation.
 		"Menu": "Menüü",
 	})

@@ -69,7 +69,11 @@ type OrganisationPage struct {
 	TicketLinks bool // the viewer may open the tickets (an agent or the CISO)
 	UserLinks   bool
 	DomainsPage bool // the viewer may open /admin/mail-domains
-	History     []audit.Entry
+	// RetentionPage: the viewer may open the retention page, where the organisation's
+	// own retention rules and legal holds are kept (app/retention); where no such page is
+	// served, no link leads nowhere.
+	RetentionPage bool
+	History       []audit.Entry
 }
 
 // How many of an organisation's tickets and people its page lists.
@@ -116,6 +120,7 @@ func (a *Admin) Organisation(c echo.Context) error {
 		data.TicketLinks = may(v, "/tickets/:id")
 		data.UserLinks = may(v, "/admin/users/:id")
 		data.DomainsPage = may(v, "/admin/mail-domains")
+		data.RetentionPage = may(v, "/admin/retention")
 	}
 	p := a.render.NewPage(c, o.Name)
 	if data.History, err = audit.History(ctx, a.db, "organisation", strconv.FormatInt(id, 10), historySize); err != nil {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"tugi/app/apptest"
+	"tugi/app/route"
 )
 
 // TestOrganisationPage: the organisation list links each organisation's page, which
@@ -64,6 +66,13 @@ func TestOrganisationPage(t *testing.T) {
 	// An admin who is not an agent cannot open tickets: they are listed, not linked.
 	if n := p.Doc.Find(`#tickets a[href^="/tickets/"]`).Length(); n != 0 {
 		t.Errorf("%d ticket links for an admin who may not open them", n)
+	}
+	// Retention and legal holds are linked only where a retention page is served.
+	served := slices.ContainsFunc(app.Server.Routes, func(r route.Route) bool { return r.Path == "/admin/retention" })
+	if href, ok := p.Doc.Find("#retention a").Attr("href"); ok != served {
+		t.Errorf("the retention link: %q shown %v, the page served %v", href, ok, served)
+	} else if ok {
+		admin.Get(t, href, http.StatusOK)
 	}
 	if !strings.Contains(p.Text("#history"), "Organisation created") {
 		t.Errorf("the history reads %q", p.Text("#history"))
