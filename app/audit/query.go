@@ -99,6 +99,9 @@ type Entry struct {
 	ActorName string        // the person's current name; "" for a job or an unknown id
 	OrgName   string        // the organisation's name
 	Changes   []FieldChange // RawChanges, field by field
+	// Set by a page for its viewer: the address of the page of the object, "" when
+	// there is none or the viewer may not open it.
+	ObjectLink string
 }
 
 // FieldChange is one field of an event's changes, as text.

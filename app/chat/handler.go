@@ -91,7 +91,7 @@ func offerReason(lang string, o Offer) string {
 	case o.Support.Never:
 		return i18n.T(lang, "Support is closed.")
 	}
-	return i18n.T(lang, "Support is closed now. It opens %s.", web.Date(o.Support.OpensAt))
+	return i18n.T(lang, "Support is closed now. It opens %s.", web.DateIn(lang, o.Support.OpensAt))
 }
 
 // opens tells when support opens next, when it is closed now.

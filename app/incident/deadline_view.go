@@ -5,15 +5,17 @@ import (
 	"time"
 
 	"tugi/app/i18n"
+	"tugi/app/web"
 )
 
 // The deadlines as pages show them: rows of ready strings (docs/architecture.md, "Pages get
 // ready strings"), each moment in Europe/Tallinn with its zone named.
 
-// When writes instant t as pages show deadlines: "Tue 2 Dec 2026 10:00 EET".
+// When writes instant t as pages show deadlines: "Tuesday 2 Dec 2026 10:00 EET",
+// "teisipäev 2. detsember 2026 10:00 EET" (web.DateIn).
 func When(lang string, t time.Time) string {
 	t = t.In(deadlineZone)
-	return i18n.T(lang, t.Weekday().String()) + " " + t.Format("2 Jan 2006 15:04 MST")
+	return web.WeekdayIn(lang, t.Weekday()) + " " + web.DateIn(lang, t)
 }
 
 // ClockRow is a clock ready to print.

@@ -227,7 +227,7 @@ func newRow(r Row, lang string, reporter bool) ListRow {
 	}
 	return ListRow{ID: r.ID, Path: Path(r.ID), Reference: r.Reference, Summary: summary, State: r.State,
 		StateLabel: i18n.T(lang, label), Severity: sev, SeverityLabel: i18n.T(lang, sev.Label()),
-		Reported: web.Date(r.ReportedAt.In(zone)), Updated: web.Date(r.UpdatedAt.In(zone))}
+		Reported: web.DateIn(lang, r.ReportedAt.In(zone)), Updated: web.DateIn(lang, r.UpdatedAt.In(zone))}
 }
 
 // List shows /incidents.
@@ -398,11 +398,11 @@ type DecisionView struct {
 	AwareSet bool
 }
 
-func printed(t *time.Time) string {
+func printed(lang string, t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return web.Date(t.In(zone))
+	return web.DateIn(lang, t.In(zone))
 }
 
 func local(t *time.Time) string {
@@ -437,7 +437,7 @@ func (h *Handler) entries(d *Details, lang string) []EntryRow {
 				body += ": " + detail
 			}
 		}
-		es = append(es, EntryRow{At: web.Date(e.At.In(zone)), Author: author, Note: e.Kind == Note, ForReporter: e.ForReporter, Body: body})
+		es = append(es, EntryRow{At: web.DateIn(lang, e.At.In(zone)), Author: author, Note: e.Kind == Note, ForReporter: e.ForReporter, Body: body})
 	}
 	return es
 }
@@ -464,8 +464,8 @@ func (h *Handler) renderIncident(c echo.Context, status int, id int64, form web.
 	if role == AsReporter {
 		p := h.render.NewPage(c, inc.Reference)
 		p.Form = form
-		p.Data = ReporterPage{Inc: inc, StateLabel: i18n.T(v.Lang, inc.State.ReporterLabel()), Reported: printed(&inc.ReportedAt),
-			Noticed: printed(inc.NoticedAt), Entries: h.entries(d, v.Lang), ZoneName: zone.String()}
+		p.Data = ReporterPage{Inc: inc, StateLabel: i18n.T(v.Lang, inc.State.ReporterLabel()), Reported: printed(v.Lang, &inc.ReportedAt),
+			Noticed: printed(v.Lang, inc.NoticedAt), Entries: h.entries(d, v.Lang), ZoneName: zone.String()}
 		return c.Render(status, tplReporter, p)
 	}
 	if !v.Satisfies(access.SecondFactor) {
@@ -476,10 +476,10 @@ func (h *Handler) renderIncident(c echo.Context, status int, id int64, form web.
 	data := FullPage{Inc: inc, Role: role, CISO: role == AsCISO, ZoneName: zone.String(), Details: d, Entries: h.entries(d, v.Lang),
 		Taxonomy: Taxonomy, Upload: h.svc.limits.Hint(v.Lang)}
 	data.Times = map[string]string{
-		"reported": printed(&inc.ReportedAt), "noticed": printed(inc.NoticedAt), "occurred": printed(inc.OccurredAt),
-		"detected": printed(inc.DetectedAt), "aware": printed(&inc.AwareAt), "significant": printed(inc.SignificantAt),
-		"triaged": printed(inc.TriagedAt), "contained": printed(inc.ContainedAt), "resolved": printed(inc.ResolvedAt),
-		"closed": printed(inc.ClosedAt), "reviewed": printed(inc.ReviewedAt), "breach_decided": printed(inc.PersonalBreachDecidedAt),
+		"reported": printed(v.Lang, &inc.ReportedAt), "noticed": printed(v.Lang, inc.NoticedAt), "occurred": printed(v.Lang, inc.OccurredAt),
+		"detected": printed(v.Lang, inc.DetectedAt), "aware": printed(v.Lang, &inc.AwareAt), "significant": printed(v.Lang, inc.SignificantAt),
+		"triaged": printed(v.Lang, inc.TriagedAt), "contained": printed(v.Lang, inc.ContainedAt), "resolved": printed(v.Lang, inc.ResolvedAt),
+		"closed": printed(v.Lang, inc.ClosedAt), "reviewed": printed(v.Lang, inc.ReviewedAt), "breach_decided": printed(v.Lang, inc.PersonalBreachDecidedAt),
 		"occurred_local": local(inc.OccurredAt), "detected_local": local(inc.DetectedAt), "aware_local": local(&inc.AwareAt),
 	}
 	if c, t, ok := TaxonomyOf(inc.TaxonomyClass, inc.TaxonomyType); ok {
@@ -554,7 +554,7 @@ func (h *Handler) renderIncident(c echo.Context, status int, id int64, form web.
 	}
 	now := h.svc.Now()
 	for _, t := range d.Tasks {
-		row := TaskRow{ID: t.ID, Title: t.Title, Due: printed(t.DueAt), Done: printed(t.DoneAt)}
+		row := TaskRow{ID: t.ID, Title: t.Title, Due: printed(v.Lang, t.DueAt), Done: printed(v.Lang, t.DoneAt)}
 		if t.OwnerName != nil {
 			row.Owner = *t.OwnerName
 		}
@@ -564,7 +564,7 @@ func (h *Handler) renderIncident(c echo.Context, status int, id int64, form web.
 	files := map[int64]string{}
 	for _, e := range d.Evidence {
 		row := EvidenceRow{ID: e.ID, URL: EvidenceURL(e), Name: e.Filename, Size: ticket.FormatSize(v.Lang, e.Size), SHA256: e.SHA256,
-			Uploaded: web.Date(e.UploadedAt.In(zone))}
+			Uploaded: web.DateIn(v.Lang, e.UploadedAt.In(zone))}
 		if e.UploaderName != nil {
 			row.Uploader = *e.UploaderName
 		}
@@ -572,7 +572,7 @@ func (h *Handler) renderIncident(c echo.Context, status int, id int64, form web.
 		data.Evidence = append(data.Evidence, row)
 	}
 	for _, cu := range d.Custody {
-		row := CustodyRow{At: web.Date(cu.At.In(zone)), File: files[cu.EvidenceID], Action: i18n.T(v.Lang, "Downloaded")}
+		row := CustodyRow{At: web.DateIn(v.Lang, cu.At.In(zone)), File: files[cu.EvidenceID], Action: i18n.T(v.Lang, "Downloaded")}
 		if cu.Action == "incident.evidence_upload" {
 			row.Action = i18n.T(v.Lang, "Uploaded")
 		}

@@ -329,16 +329,25 @@ func (a *Admin) DeleteRule(c echo.Context) error {
 
 // TeamsPage is the data of the teams page.
 type TeamsPage struct {
-	Teams  []Team
-	Agents []Option
+	Teams   []Team // in service
+	Retired []Team
+	// Refused says why retiring a team was refused: the rules and tickets that still
+	// target it (nil when nothing was refused).
+	Refused *Refusal
 }
 
-// Teams lists the teams with their members and assignment caps.
+// Refusal is a refused retirement: the team and what still targets it.
+type Refusal struct {
+	TeamID int64
+	InUseError
+}
+
+// Teams lists the teams with their members and assignment caps, those retired apart.
 func (a *Admin) Teams(c echo.Context) error {
-	return a.renderTeams(c, http.StatusOK, web.Form{})
+	return a.renderTeams(c, http.StatusOK, web.Form{}, nil)
 }
 
-func (a *Admin) renderTeams(c echo.Context, status int, form web.Form) error {
+func (a *Admin) renderTeams(c echo.Context, status int, form web.Form, refused *Refusal) error {
 	ctx := c.Request().Context()
 	st := NewStore(a.db)
 	ts, err := st.Teams(ctx)
@@ -349,10 +358,112 @@ func (a *Admin) renderTeams(c echo.Context, status int, form web.Form) error {
 	if err != nil {
 		return err
 	}
+	data := TeamsPage{Refused: refused}
+	for _, t := range ts {
+		for _, ag := range agents {
+			if !slices.ContainsFunc(t.Members, func(m Member) bool { return m.UserID == ag.ID }) {
+				t.Candidates = append(t.Candidates, ag)
+			}
+		}
+		if t.RetiredAt != nil {
+			data.Retired = append(data.Retired, t)
+		} else {
+			data.Teams = append(data.Teams, t)
+		}
+	}
 	p := a.render.NewPage(c, "Teams")
 	p.Form = form
-	p.Data = TeamsPage{Teams: ts, Agents: agents}
+	p.Data = data
 	return c.Render(status, tplTeams, p)
+}
+
+// nameRefused reports whether err refuses a team's name, saying why beside field of
+// form (which keeps the name as typed).
+func nameRefused(form *web.Form, field, name string, err error) bool {
+	form.Values = url.Values{field: {name}}
+	switch {
+	case errors.Is(err, ErrTeamName):
+		form.Fail(field, "Give the team a name of 1 to 200 characters.")
+	case errors.Is(err, ErrTeamNameTaken):
+		form.Fail(field, "Another team, perhaps a retired one, has this name.")
+	}
+	return form.Invalid()
+}
+
+// CreateTeam adds a team.
+func (a *Admin) CreateTeam(c echo.Context) error {
+	name := c.FormValue("name")
+	err := ErrTeamName // bytes that are not text never reach PostgreSQL
+	if web.Storable(name) {
+		_, err = CreateTeam(web.Once(c, "/admin/teams"), a.db, web.Actor(c), name)
+	}
+	if form := (web.Form{}); nameRefused(&form, "name", name, err) {
+		return a.renderTeams(c, http.StatusUnprocessableEntity, form, nil)
+	}
+	if err != nil {
+		return err
+	}
+	return a.teamsDone(c, "Team created.")
+}
+
+// RenameTeam gives a team a new name.
+func (a *Admin) RenameTeam(c echo.Context) error {
+	id, err := teamID(c)
+	if err != nil {
+		return err
+	}
+	name := c.FormValue("name")
+	err = ErrTeamName
+	if web.Storable(name) {
+		err = RenameTeam(c.Request().Context(), a.db, web.Actor(c), id, name)
+	}
+	if form := (web.Form{}); nameRefused(&form, "name_"+strconv.FormatInt(id, 10), name, err) {
+		return a.renderTeams(c, http.StatusUnprocessableEntity, form, nil)
+	}
+	if errors.Is(err, ErrNoSuchTeam) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	return a.teamsDone(c, "Team renamed.")
+}
+
+// RetireTeam retires a team that nothing targets any more, or says what still does.
+func (a *Admin) RetireTeam(c echo.Context) error {
+	id, err := teamID(c)
+	if err != nil {
+		return err
+	}
+	err = RetireTeam(c.Request().Context(), a.db, web.Actor(c), id)
+	var inUse *InUseError
+	switch {
+	case errors.Is(err, ErrNoSuchTeam):
+		return echo.ErrNotFound
+	case errors.As(err, &inUse):
+		return a.renderTeams(c, http.StatusConflict, web.Form{}, &Refusal{TeamID: id, InUseError: *inUse})
+	case errors.Is(err, ErrDefaultTeam):
+		return echo.NewHTTPError(http.StatusConflict, "the default team is not retired")
+	case err != nil:
+		return err
+	}
+	return a.teamsDone(c, "Team retired. It takes no new tickets and is offered nowhere.")
+}
+
+// ReinstateTeam brings a retired team back.
+func (a *Admin) ReinstateTeam(c echo.Context) error {
+	id, err := teamID(c)
+	if err != nil {
+		return err
+	}
+	err = ReinstateTeam(c.Request().Context(), a.db, web.Actor(c), id)
+	if errors.Is(err, ErrNoSuchTeam) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	return a.teamsDone(c, "Team brought back.")
 }
 
 func teamID(c echo.Context) (int64, error) {
@@ -381,7 +492,7 @@ func (a *Admin) AddMember(c echo.Context) error {
 		params, _ := c.FormParams()
 		form := web.Form{Values: url.Values{field: params["user_id"]}}
 		form.Fail(field, "Choose one of the options offered.")
-		return a.renderTeams(c, http.StatusUnprocessableEntity, form)
+		return a.renderTeams(c, http.StatusUnprocessableEntity, form, nil)
 	case err != nil:
 		return err
 	}
@@ -416,7 +527,7 @@ func (a *Admin) SetCap(c echo.Context) error {
 	if perr != nil || n < 0 || n > 1000 {
 		form := web.Form{Values: url.Values{field: {value}}}
 		form.Fail(field, "Enter a whole number from 0 to 1000.")
-		return a.renderTeams(c, http.StatusUnprocessableEntity, form)
+		return a.renderTeams(c, http.StatusUnprocessableEntity, form, nil)
 	}
 	err = SetCap(c.Request().Context(), a.db, web.Actor(c), id, n)
 	if errors.Is(err, ErrNoSuchTeam) {

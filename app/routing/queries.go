@@ -65,11 +65,11 @@ const defaultTeam = `SELECT id FROM teams WHERE is_default`
 // teamByName reads the id of the team called $1, in any case.
 const teamByName = `SELECT id FROM teams WHERE lower(name) = lower($1)`
 
-// listTeams reads the teams by name, with their assignment caps.
-const listTeams = `SELECT id, name, is_default, assign_cap FROM teams ORDER BY lower(name)`
+// listTeams reads the teams by name, those in service first, with their assignment caps.
+const listTeams = `SELECT id, name, is_default, assign_cap, retired_at FROM teams ORDER BY retired_at IS NOT NULL, lower(name)`
 
-// listTeamOptions reads the teams by name, for a select.
-const listTeamOptions = `SELECT id, name FROM teams ORDER BY lower(name)`
+// listTeamOptions reads the teams in service by name, for a select.
+const listTeamOptions = `SELECT id, name FROM teams WHERE retired_at IS NULL ORDER BY lower(name)`
 
 // listMembers reads every team's members by name, with each one's availability and
 // number of unresolved tickets.
@@ -112,13 +112,14 @@ const hasRoom = `(SELECT count(*) FROM (SELECT FROM tickets t WHERE t.assignee_i
         LIMIT tm.assign_cap) o) < tm.assign_cap`
 
 // candidates are the members aliased m of team $1 who may be given a ticket: active,
-// available agents (never $2, nor one of $3) below the cap of a team that assigns
-// automatically.
+// available agents (never $2, nor one of $3) below the cap of a team in service that
+// assigns automatically. A retired team assigns nothing: a hand-back leaves its tickets
+// unassigned.
 const candidates = `
 FROM team_members m
 JOIN teams tm ON tm.id = m.team_id
 JOIN users u ON u.id = m.user_id
-WHERE m.team_id = $1 AND coalesce(tm.assign_cap, 0) > 0
+WHERE m.team_id = $1 AND tm.retired_at IS NULL AND coalesce(tm.assign_cap, 0) > 0
   AND u.active AND u.available AND 'agent' = ANY (u.roles) AND u.id <> $2 AND u.id <> ALL ($3::bigint[])
   AND ` + hasRoom
 
@@ -149,7 +150,7 @@ const markAssigned = `
 UPDATE team_members m SET last_assigned_at = clock_timestamp()
 FROM teams tm, users u
 WHERE m.team_id = $1 AND m.user_id = $2 AND tm.id = m.team_id AND u.id = m.user_id
-  AND coalesce(tm.assign_cap, 0) > 0 AND u.active AND u.available AND 'agent' = ANY (u.roles)
+  AND tm.retired_at IS NULL AND coalesce(tm.assign_cap, 0) > 0 AND u.active AND u.available AND 'agent' = ANY (u.roles)
   AND ` + hasRoom + `
 RETURNING m.user_id`
 
@@ -184,3 +185,30 @@ const countAssigned = `SELECT count(*) FROM tickets t WHERE t.assignee_id = $1 A
 
 // listCISOs reads the active CISOs, who hear of every security concern.
 const listCISOs = `SELECT id, name, email, language FROM users WHERE active AND 'ciso' = ANY (roles) ORDER BY id`
+
+// ---- A team's life ----
+
+// insertTeam adds a team called $1 and returns its id.
+const insertTeam = `INSERT INTO teams (name) VALUES ($1) RETURNING id`
+
+// lockTeamForChange reads team $1 and locks it FOR UPDATE: a rule or a ticket naming the
+// team (the trigger team_not_retired, FOR KEY SHARE) waits until the change is committed.
+const lockTeamForChange = `SELECT name, is_default, retired_at IS NOT NULL AS retired FROM teams WHERE id = $1 FOR UPDATE`
+
+// renameTeam names team $1 $2.
+const renameTeam = `UPDATE teams SET name = $2 WHERE id = $1`
+
+// retireTeam retires team $1.
+const retireTeam = `UPDATE teams SET retired_at = now() WHERE id = $1`
+
+// reinstateTeam brings team $1 back.
+const reinstateTeam = `UPDATE teams SET retired_at = NULL WHERE id = $1`
+
+// rulesOfTeam reads the routing rules that send tickets to team $1, with their numbers in
+// the order they are tried.
+const rulesOfTeam = `
+SELECT id, number FROM (SELECT id, team_id, row_number() OVER (ORDER BY position) AS number FROM routing_rules) r
+WHERE team_id = $1 ORDER BY number`
+
+// openOfTeam counts the unresolved tickets of team $1.
+const openOfTeam = `SELECT count(*) FROM tickets t WHERE t.team_id = $1 AND ` + unresolved.SQL

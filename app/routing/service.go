@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -120,11 +121,14 @@ func DeleteRule(ctx context.Context, db *sqlx.DB, actor audit.Actor, id int64) e
 
 // Team is a team with its members, for the teams page.
 type Team struct {
-	ID        int64  `db:"id"`
-	Name      string `db:"name"`
-	IsDefault bool   `db:"is_default"`
-	Cap       *int   `db:"assign_cap"`
+	ID        int64      `db:"id"`
+	Name      string     `db:"name"`
+	IsDefault bool       `db:"is_default"`
+	Cap       *int       `db:"assign_cap"`
+	RetiredAt *time.Time `db:"retired_at"` // nil: in service
 	Members   []Member
+	// Candidates are the active agents not yet in the team, for its "add an agent" list.
+	Candidates []Option
 }
 
 // Member is a person in a team.

@@ -325,6 +325,16 @@ var auditedRoutes = map[string]auditSample{
 	"POST /admin/teams/:id/cap": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		return "/admin/teams/" + teamID(t, app) + "/cap", url.Values{"cap": {"7"}}
 	}},
+	"POST /admin/teams": {as: toomas, form: url.Values{"name": {"Route Walk Team"}}},
+	"POST /admin/teams/:id/name": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return "/admin/teams/" + teamID(t, app) + "/name", url.Values{"name": {"First Line"}}
+	}},
+	"POST /admin/teams/:id/retire": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return "/admin/teams/" + newTeamID(t, app, false) + "/retire", nil
+	}},
+	"POST /admin/teams/:id/reinstate": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return "/admin/teams/" + newTeamID(t, app, true) + "/reinstate", nil
+	}},
 	"POST /incidents/new": {as: peeter, form: url.Values{"summary": {"Route walk: a strange USB stick on my desk."}}},
 	"POST /incidents/:id/classify": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		return newIncident(t, app) + "/classify", url.Values{"taxonomy": {"malicious-code/infected-system"},
@@ -443,6 +453,16 @@ func tallinn(t *testing.T) *time.Location {
 }
 
 // teamID returns the id of the default team, as a form value.
+// newTeamID adds a team, retired or not, and returns its id.
+func newTeamID(t *testing.T, app *apptest.App, retired bool) string {
+	t.Helper()
+	var id int64
+	if err := app.DB.Get(&id, `INSERT INTO teams (name, retired_at) VALUES ('Route Walk Spare ' || $1::boolean::text, CASE WHEN $1::boolean THEN now() END) RETURNING id`, retired); err != nil {
+		t.Fatal(err)
+	}
+	return strconv.FormatInt(id, 10)
+}
+
 func teamID(t *testing.T, app *apptest.App) string {
 	t.Helper()
 	var id int64

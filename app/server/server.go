@@ -90,7 +90,8 @@ func (s *Server) Drain() {
 	s.Live.Close()
 }
 
-// Nav is the main navigation; each entry shows only to those its rule allows.
+// Nav is the main navigation; each entry shows only to those its rule allows. The admin's
+// pages fold under "Admin", so an admin's navigation fits one row on a laptop.
 var Nav = []web.NavItem{
 	{Label: "Home", Path: "/", Rule: access.SignedIn},
 	{Label: "Tickets", Path: "/tickets", Rule: access.AnyOf(access.Customer)},
@@ -101,19 +102,20 @@ var Nav = []web.NavItem{
 	{Label: "E-mail", Path: "/queue/mail", Rule: access.AnyOf(access.Agent, access.CISO)},
 	{Label: "Reports", Path: "/reports", Rule: report.Readers},
 	{Label: "Incidents", Path: "/incidents", Rule: access.AnyOf(access.Employee, access.Agent, access.CISO, access.Admin)},
-	{Label: "Users", Path: "/admin/users", Rule: access.AnyOf(access.Admin)},
-	{Label: "Organisations", Path: "/admin/organisations", Rule: access.AnyOf(access.Admin)},
-	{Label: "Mail domains", Path: "/admin/mail-domains", Rule: access.AnyOf(access.Admin)},
-	{Label: "Service levels", Path: "/admin/sla", Rule: access.AnyOf(access.Admin)},
-	{Label: "Calendar", Path: "/admin/calendar", Rule: access.AnyOf(access.Admin)},
-	{Label: "Routing", Path: "/admin/routing", Rule: access.AnyOf(access.Admin)},
-	{Label: "Teams", Path: "/admin/teams", Rule: access.AnyOf(access.Admin)},
-	{Label: "Incident deadlines", Path: "/admin/incidents", Rule: access.AnyOf(access.Admin)},
-	{Label: "Jobs", Path: "/admin/jobs", Rule: access.AnyOf(access.Admin)},
-	{Label: "Sign-in policy", Path: "/admin/sign-in", Rule: access.AnyOf(access.Admin)},
-	{Label: "Backups", Path: "/admin/backups", Rule: access.AnyOf(access.Admin, access.CISO)},
-	{Label: "Sub-processors", Path: "/admin/subprocessors", Rule: access.AnyOf(access.Admin)},
-	{Label: "Retention", Path: "/admin/retention", Rule: access.AnyOf(access.Admin, access.CISO)},
+	{Label: "Users", Path: "/admin/users", Rule: access.AnyOf(access.Admin), Group: "Admin"},
+	{Label: "Organisations", Path: "/admin/organisations", Rule: access.AnyOf(access.Admin), Group: "Admin"},
+	{Label: "Mail domains", Path: "/admin/mail-domains", Rule: access.AnyOf(access.Admin), Group: "Admin"},
+	{Label: "Service levels", Path: "/admin/sla", Rule: access.AnyOf(access.Admin), Group: "Admin"},
+	{Label: "Calendar", Path: "/admin/calendar", Rule: access.AnyOf(access.Admin), Group: "Admin"},
+	{Label: "Routing", Path: "/admin/routing", Rule: access.AnyOf(access.Admin), Group: "Admin"},
+	{Label: "Teams", Path: "/admin/teams", Rule: access.AnyOf(access.Admin), Group: "Admin"},
+	{Label: "Incident deadlines", Path: "/admin/incidents", Rule: access.AnyOf(access.Admin), Group: "Admin"},
+	{Label: "Jobs", Path: "/admin/jobs", Rule: access.AnyOf(access.Admin), Group: "Admin"},
+	{Label: "Sign-in policy", Path: "/admin/sign-in", Rule: access.AnyOf(access.Admin), Group: "Admin"},
+	{Label: "Backups", Path: "/admin/backups", Rule: access.AnyOf(access.Admin, access.CISO), Group: "Admin"},
+	{Label: "Sub-processors", Path: "/admin/subprocessors", Rule: access.AnyOf(access.Admin), Group: "Admin"},
+	{Label: "Support contact", Path: "/admin/contact", Rule: access.AnyOf(access.Admin), Group: "Admin"},
+	{Label: "Retention", Path: "/admin/retention", Rule: access.AnyOf(access.Admin, access.CISO), Group: "Admin"},
 	{Label: "Audit log", Path: "/audit", Rule: access.AnyOf(access.CISO, access.Admin)},
 	{Label: "Account", Path: "/account", Rule: access.SignedIn},
 }
@@ -246,8 +248,8 @@ func New(o Options) (*Server, error) {
 	s.Add(incidentPages.DeadlineRoutes()...)
 	s.Inbound = inbound.NewService(inbound.Options{DB: o.DB, Tickets: tickets, MailDomain: cfg.Mail.Domain, Log: o.Log})
 	s.Add(inbound.NewHandler(s.Inbound, renderer).Routes()...)
-	s.Add(auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), actions, renderer).Routes()...)
-	s.Add(user.NewAdmin(o.DB, user.NewService(o.DB, sessions), actions, renderer, validate).WithOrgExportRight(privacy.HasOrgExportRight).Routes()...)
+	s.Add(auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), actions, renderer).WithLinks(s.auditLinks(o.DB)).Routes()...)
+	s.Add(user.NewAdmin(o.DB, user.NewService(o.DB, sessions), actions, renderer, validate).WithOrgExportRight(privacy.HasOrgExportRight).WithOrganisationSources(s.orgSources(o.DB)).Routes()...)
 	s.Add(sla.NewAdmin(o.DB, calendars, renderer, validate).Routes()...)
 	s.Add(contact.NewHandler(contacts, renderer, validate).Routes()...)
 	s.Add(routing.NewAdmin(routing.Options{DB: o.DB, Tickets: tickets, Renderer: renderer, Validator: validate}).Routes()...)

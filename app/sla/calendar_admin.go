@@ -94,7 +94,7 @@ func (a *Admin) renderCalendar(c echo.Context, status int, form web.Form) error 
 	for _, y := range []int{now.Year(), now.Year() + 1} {
 		row := YearRow{Year: y}
 		for _, h := range cal.Holidays(y) {
-			row.Holidays = append(row.Holidays, HolidayRow{Date: h.Date.String(), Weekday: h.Date.Weekday().String(),
+			row.Holidays = append(row.Holidays, HolidayRow{Date: h.Date.String(), Weekday: web.WeekdayIn(web.ViewerOf(c).Lang, h.Date.Weekday()),
 				Name: holidayName(web.ViewerOf(c).Lang, h.Name), Hours: strings.Join(h.Hours, ", ")})
 		}
 		data.Years = append(data.Years, row)

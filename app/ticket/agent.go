@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -66,6 +67,11 @@ func (h *Handler) panel(c echo.Context, t *Ticket, clocks Clocks) (Panel, error)
 		return Panel{}, err
 	}
 	t.localize(ci.cal.Location())
+	teams := TeamOptions(ch.Teams)
+	if t.TeamID != nil && t.TeamName != nil && !slices.ContainsFunc(ch.Teams, func(tm Team) bool { return tm.ID == *t.TeamID }) {
+		// A retired team (no longer offered) stays the ticket's until an agent picks another.
+		teams = append(teams, web.Option{Value: strconv.FormatInt(*t.TeamID, 10), Label: i18n.T(v.Lang, "%s (retired)", *t.TeamName)})
+	}
 	return Panel{
 		Ticket:     t,
 		Clocks:     clockViews(v.Lang, clocks, ci, ps[t.Priority], h.svc.Now()),
@@ -73,7 +79,7 @@ func (h *Handler) panel(c echo.Context, t *Ticket, clocks Clocks) (Panel, error)
 		Priorities: PriorityOptions(sla.Priorities, v.Lang),
 		Categories: CategoryOptions(ch.Categories, v.Lang),
 		Agents:     AgentOptions(ch.Agents),
-		Teams:      TeamOptions(ch.Teams),
+		Teams:      teams,
 		AssigneeID: deref(t.AssigneeID),
 		TeamID:     deref(t.TeamID),
 		CanTake:    v.Has(access.Agent) && !sameID(t.AssigneeID, v.UserID),

@@ -86,7 +86,7 @@ type ListRow struct {
 // NewListRow is the row of t, localised, in lang.
 func NewListRow(t *Ticket, lang string) ListRow {
 	return ListRow{ID: t.ID, Path: ticketPath(t.ID), Reference: t.Reference(), Subject: t.Subject, Status: t.Status,
-		StatusLabel: i18n.T(lang, t.Status.CustomerLabel()), StatusClass: t.Status.CustomerClass(), Updated: web.Date(t.UpdatedAt)}
+		StatusLabel: i18n.T(lang, t.Status.CustomerLabel()), StatusClass: t.Status.CustomerClass(), Updated: web.DateIn(lang, t.UpdatedAt)}
 }
 
 // List shows the customer's organisation's tickets, latest activity first.

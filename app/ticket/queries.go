@@ -311,7 +311,8 @@ SELECT (SELECT count(*) FROM (SELECT 1 FROM tickets t
 const listCategories = `
 SELECT id, name, translations, security FROM categories WHERE active ORDER BY position, lower(name)`
 
-// listChoices reads the three lists of Choices in one round trip instead of three.
+// listChoices reads the three lists of Choices in one round trip instead of three (the
+// teams in service: a retired team takes no tickets).
 const listChoices = `
 SELECT 'category' AS kind, n, id, name, translations, security
 FROM (SELECT row_number() OVER (ORDER BY position, lower(name)) AS n, id, name, translations, security
@@ -322,7 +323,7 @@ FROM (SELECT row_number() OVER (ORDER BY lower(name), id) AS n, id, name
       FROM users WHERE active AND 'agent' = ANY (roles)) a
 UNION ALL
 SELECT 'team', n, id, name, '{}'::jsonb, false
-FROM (SELECT row_number() OVER (ORDER BY lower(name)) AS n, id, name FROM teams) t
+FROM (SELECT row_number() OVER (ORDER BY lower(name)) AS n, id, name FROM teams WHERE retired_at IS NULL) t
 ORDER BY kind, n`
 
 // isAgent reads whether user $1 is an active agent.

@@ -38,6 +38,7 @@ type Admin struct {
 	// orgExport tells whether a customer may export their organisation's data; the user
 	// page offers the right when it is set (orgexport.go).
 	orgExport OrgExportRight
+	orgs      OrgSources // what other features hold about an organisation, for its page
 }
 
 // NewAdmin returns the admin handlers.

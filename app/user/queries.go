@@ -214,3 +214,16 @@ const holdersOfRoles = `
 SELECT id, email, name, language FROM users
 WHERE active AND roles && $1::text[]
 ORDER BY email`
+
+// getOrganisation reads organisation $1 with its number of users.
+const getOrganisation = `
+SELECT o.id, o.name, o.created_at, (SELECT count(*) FROM users u WHERE u.org_id = o.id) AS members
+FROM organisations o WHERE o.id = $1`
+
+// listContacts reads the first $2 people of organisation $1, active first, by name.
+const listContacts = `
+SELECT ` + userColumns + `
+FROM users u JOIN organisations o ON o.id = u.org_id
+WHERE u.org_id = $1
+ORDER BY NOT u.active, lower(u.name), u.id
+LIMIT $2`

@@ -24,6 +24,7 @@ func (a *Admin) Routes() []route.Route {
 		{Method: post, Path: "/admin/users/:id/activate", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: a.Activate},
 		{Method: get, Path: "/admin/organisations", Kind: route.Page, Rule: admins, Strength: access.SecondFactor, Handler: a.Organisations},
 		{Method: get, Path: "/admin/organisations/names", Kind: route.Page, Rule: admins, Strength: access.SecondFactor, Handler: a.OrganisationOptions},
+		{Method: get, Path: "/admin/organisations/:id", Kind: route.Page, Rule: admins, Strength: access.SecondFactor, Handler: a.Organisation},
 		{Method: post, Path: "/admin/organisations", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: a.CreateOrganisation},
 	}
 }

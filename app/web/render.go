@@ -19,11 +19,50 @@ import (
 	"tugi/app/i18n"
 )
 
-// NavItem is an entry of the main navigation, shown to those its Rule allows.
+// NavItem is an entry of the main navigation, shown to those its Rule allows. Entries
+// with a Group are folded under that label (the admin's pages under "Admin"), where the
+// group keeps the place of its first entry; a group of one entry for the viewer is shown
+// as that entry.
 type NavItem struct {
 	Label string
 	Path  string
 	Rule  access.Rule
+	Group string
+}
+
+// NavEntry is an entry of the navigation a page shows: a link, or a group's label with
+// its links (Items).
+type NavEntry struct {
+	NavItem
+	Items []NavItem
+}
+
+// navFor returns the entries of nav that v may use, grouped.
+func navFor(nav []NavItem, v *access.Viewer) []NavEntry {
+	var out []NavEntry
+	at := map[string]int{} // a group's place in out
+	for _, n := range nav {
+		if !n.Rule.Allows(v) {
+			continue
+		}
+		if n.Group == "" {
+			out = append(out, NavEntry{NavItem: n})
+			continue
+		}
+		i, ok := at[n.Group]
+		if !ok {
+			at[n.Group] = len(out)
+			out = append(out, NavEntry{NavItem: NavItem{Label: n.Group}})
+			i = len(out) - 1
+		}
+		out[i].Items = append(out[i].Items, n)
+	}
+	for i := range out {
+		if len(out[i].Items) == 1 {
+			out[i] = NavEntry{NavItem: out[i].Items[0]}
+		}
+	}
+	return out
 }
 
 // Support is the customer-support contact shown in the footer.
@@ -51,7 +90,7 @@ type Contact struct {
 type Page struct {
 	Title     string
 	Viewer    *access.Viewer
-	Nav       []NavItem
+	Nav       []NavEntry
 	Path      string
 	Flashes   []string
 	CSRF      string
@@ -158,6 +197,16 @@ func (p *Page) Current(navPath string) bool {
 	return p.Path == navPath || (navPath != "/" && strings.HasPrefix(p.Path, navPath+"/"))
 }
 
+// CurrentIn reports whether one of a navigation group's entries is the page being shown.
+func (p *Page) CurrentIn(e NavEntry) bool {
+	for _, n := range e.Items {
+		if p.Current(n.Path) {
+			return true
+		}
+	}
+	return false
+}
+
 // Renderer renders Tugi's templates. It implements echo.Renderer.
 //
 // Templates come from one file system: layouts/ and partials/ form the base set, parsed
@@ -192,12 +241,21 @@ func NewRenderer(fsys fs.FS, static *Static, nav []NavItem, support Support) (*R
 			}
 			return f
 		},
-		"date": func(t time.Time) string {
-			if support.Zone != nil {
-				t = t.In(support.Zone())
-			}
-			return Date(t)
-		},
+	}
+	// Times in the support zone, in the page's language (DateIn): each language's
+	// templates get their own.
+	inZone := func(t time.Time) time.Time {
+		if support.Zone != nil {
+			t = t.In(support.Zone())
+		}
+		return t
+	}
+	dated := func(lang string) template.FuncMap {
+		return template.FuncMap{
+			"date":    func(t time.Time) string { return DateIn(lang, inZone(t)) },
+			"second":  func(t time.Time) string { return SecondIn(lang, t) },
+			"weekday": func(d time.Weekday) string { return WeekdayIn(lang, d) },
+		}
 	}
 	shared, err := fs.Glob(fsys, "layouts/*.html")
 	if err != nil {
@@ -214,7 +272,7 @@ func NewRenderer(fsys fs.FS, static *Static, nav []NavItem, support Support) (*R
 	}
 	r := &Renderer{pages: map[string]map[string]*template.Template{}, nav: nav, support: support}
 	for _, l := range i18n.Languages {
-		base := template.New("").Funcs(funcs)
+		base := template.New("").Funcs(funcs).Funcs(dated(l.Code))
 		for _, f := range shared {
 			if err := parseFile(base, fsys, f, l.Code); err != nil {
 				return nil, err
@@ -283,8 +341,9 @@ func translated(src, lang string) string {
 	})
 }
 
-// Date is how pages print a moment: 25 Nov 2026 15:04 EET (in the time's own zone).
-func Date(t time.Time) string { return t.Format("2 Jan 2006 15:04 MST") }
+// Date is how pages print a moment in English: 25 Nov 2026 15:04 EET (in the time's
+// own zone); DateIn for another language.
+func Date(t time.Time) string { return DateIn("en", t) }
 
 // NewPage starts the data of a page titled title for the request: who is viewing, the
 // navigation they may use, the CSRF token, and the flash messages kept for them.
@@ -307,11 +366,7 @@ func (r *Renderer) NewPage(c echo.Context, title string) *Page {
 		if v.Lang != "" {
 			p.Lang = v.Lang
 		}
-		for _, n := range r.nav {
-			if n.Rule.Allows(v) {
-				p.Nav = append(p.Nav, n)
-			}
-		}
+		p.Nav = navFor(r.nav, v)
 	}
 	if !IsPartial(c) { // a fragment has no place for them: keep them for the next page
 		p.Flashes = takeFlashes(c)

@@ -18,6 +18,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/labstack/echo/v4"
 
+	"tugi/app/access"
 	"tugi/app/audit"
 	"tugi/app/web"
 )
@@ -56,6 +57,22 @@ type Handler struct {
 	dir     Directory
 	actions *audit.Actions
 	render  *web.Renderer
+	links   Links
+}
+
+// Links let the page link what its events name, where the viewer may follow: the server
+// knows the other features' pages and who may open them.
+type Links struct {
+	// Objects sets the ObjectLink of each entry whose object has a page v may open.
+	Objects func(ctx context.Context, v *access.Viewer, es []audit.Entry) error
+	// MayOpen reports whether v may open the page at path, a route of the table.
+	MayOpen func(v *access.Viewer, path string) bool
+}
+
+// WithLinks makes the page link its events' objects, people and organisations.
+func (h *Handler) WithLinks(l Links) *Handler {
+	h.links = l
+	return h
 }
 
 // NewHandler returns the audit page's handlers, which label actions with actions.
@@ -75,6 +92,8 @@ type Page struct {
 	ObjectTypes []string
 	AdminScope  bool   // the viewer sees only the administration's events
 	Zone        string // the zone times are shown and dates read in
+	PeopleLinks bool   // the viewer may open a person's page (/admin/users/:id)
+	OrgLinks    bool   // the viewer may open an organisation's page
 }
 
 // Option is an entry of a filter's list.
@@ -224,6 +243,10 @@ func (h *Handler) renderPage(c echo.Context, sc audit.Scope, fl filter) error {
 	ctx := c.Request().Context()
 	lang := web.ViewerOf(c).Lang
 	data := Page{AdminScope: sc == audit.ScopeAdmin, Zone: audit.TimeZone, ObjectTypes: objectTypes}
+	if may := h.links.MayOpen; may != nil {
+		data.PeopleLinks = may(web.ViewerOf(c), "/admin/users/:id")
+		data.OrgLinks = may(web.ViewerOf(c), "/admin/organisations/:id")
+	}
 	status := http.StatusOK
 	if fl.form.Invalid() {
 		status = http.StatusUnprocessableEntity
@@ -238,6 +261,11 @@ func (h *Handler) renderPage(c echo.Context, sc audit.Scope, fl filter) error {
 		}
 		if err := audit.Unseal(ctx, h.db, es); err != nil {
 			return err
+		}
+		if h.links.Objects != nil {
+			if err := h.links.Objects(ctx, web.ViewerOf(c), es); err != nil {
+				return err
+			}
 		}
 		data.Entries = es
 		if more {
