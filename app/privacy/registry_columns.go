@@ -569,6 +569,7 @@ var Registry = map[string]map[string]Class{
 		"is_default": Plain,
 		"created_at": Plain,
 		"assign_cap": Plain,
+		"retired_at": Plain,
 	},
 	"ticket_attachments": {
 		"id":           Plain,
