@@ -143,48 +143,79 @@ type Receipt struct {
 	State     string
 }
 
-// Receive stores a message, and commits, before the caller acknowledges it; then it
-// processes it. A message with a Message-ID stored already (delivered twice) is not
-// stored or processed again. The error is only for storing: a message stored but not
-// processed (the database lost in between, a fault) is processed by the job
-// "inbound.process" later, so the sender need not send it again.
+// Receive stores a message and processes it, and commits, before the caller
+// acknowledges it: one transaction keeps the raw message, its row and what it makes (a
+// ticket, a reply, a note), so a message is acknowledged once all of it is on disk. When
+// processing fails (a fault, a file that cannot be stored), the message is stored alone
+// in a transaction of its own, and the job "inbound.process" processes it later, so the
+// sender need not send it again. A message whose key (Message-ID, or the hash of one
+// without) is stored already (delivered twice) is neither stored nor processed again.
+// The error is only for storing: the caller must not acknowledge the message.
 func (s *Service) Receive(ctx context.Context, d Delivery) (Receipt, error) {
 	p, err := Parse(d.Raw)
 	if err != nil {
 		p = &Parsed{Problems: []string{err.Error()}}
 	}
-	sum := sha256.Sum256(d.Raw)
-	key := p.MessageID
-	if key == "" {
-		key = "sha256:" + hex.EncodeToString(sum[:])
-	}
 	var r Receipt
-	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		ref, err := s.blobs.Put(ctx, tx, bytes.NewReader(d.Raw))
-		if err != nil {
+	perr := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		m, err := s.store(ctx, tx, d, p, &r)
+		if err != nil || m == nil {
 			return err
 		}
-		err = tx.GetContext(ctx, &r.ID, insertMail, key, ref.SHA256, ref.Size, d.Via, d.Mailbox, truncate(p.From, 320),
-			truncate(p.FromName, 200), truncate(p.Subject, 300), truncate(p.Auth.SPF, 20), truncate(p.Auth.DKIM, 20), truncate(p.Auth.DMARC, 20))
-		if errors.Is(err, sql.ErrNoRows) {
-			r.Duplicate = true
-			return tx.GetContext(ctx, &r.ID, selectByKey, key)
+		r.State, err = s.processIn(ctx, tx, m, p, decision{})
+		return err
+	})
+	if perr == nil {
+		if r.Duplicate {
+			s.log.Info("inbound mail delivered again: already stored", "inbound_id", r.ID, "via", d.Via)
 		}
+		return r, nil
+	}
+	r = Receipt{}
+	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		_, err := s.store(ctx, tx, d, p, &r)
 		return err
 	})
 	if err != nil {
 		return Receipt{}, fmt.Errorf("inbound: store: %w", err)
 	}
-	if r.Duplicate {
-		s.log.Info("inbound mail delivered again: already stored", "inbound_id", r.ID, "via", d.Via)
-		return r, nil
-	}
-	r.State, err = s.process(ctx, r.ID, p, decision{})
-	if err != nil {
-		s.log.Error("inbound mail stored but not processed; the job inbound.process retries it", "inbound_id", r.ID, "error", err)
+	if !r.Duplicate {
+		s.countAttempt(ctx, r.ID)
+		s.log.Error("inbound mail stored but not processed; the job inbound.process retries it", "inbound_id", r.ID, "error", perr)
 		r.State = Received
 	}
 	return r, nil
+}
+
+// key is what a message is stored under: its Message-ID, or the SHA-256 of the raw
+// message when it has none.
+func key(p *Parsed, raw []byte) string {
+	if p.MessageID != "" {
+		return p.MessageID
+	}
+	sum := sha256.Sum256(raw)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// store writes the raw message to the blob store and its row, in tx, and returns the
+// row; nil (and r.Duplicate) when a message with its key is stored already.
+func (s *Service) store(ctx context.Context, tx *sqlx.Tx, d Delivery, p *Parsed, r *Receipt) (*Mail, error) {
+	ref, err := s.blobs.Put(ctx, tx, bytes.NewReader(d.Raw))
+	if err != nil {
+		return nil, err
+	}
+	var m Mail
+	err = tx.GetContext(ctx, &m, insertMail, key(p, d.Raw), ref.SHA256, ref.Size, d.Via, d.Mailbox, truncate(p.From, 320),
+		truncate(p.FromName, 200), truncate(p.Subject, 300), truncate(p.Auth.SPF, 20), truncate(p.Auth.DKIM, 20), truncate(p.Auth.DMARC, 20))
+	if errors.Is(err, sql.ErrNoRows) {
+		r.Duplicate = true
+		return nil, tx.GetContext(ctx, &r.ID, selectByKey, key(p, d.Raw))
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.ID = m.ID
+	return &m, nil
 }
 
 // Mail is a stored message.
@@ -256,41 +287,52 @@ func (s *Service) process(ctx context.Context, id int64, p *Parsed, d decision) 
 				return err
 			}
 		}
-		in := &intake{s: s, tx: tx, m: &m, p: p, d: d}
-		o, err := in.decide(ctx)
-		if err != nil {
-			return err
-		}
-		state = o.state
-		var by *int64
-		if d.agent != nil {
-			by = &d.agent.UserID
-		}
-		if _, err := tx.ExecContext(ctx, setOutcome, m.ID, o.state, truncate(o.reason, 500), o.ticketID, o.orgID, o.senderID, by); err != nil {
-			return err
-		}
-		ev := audit.Event{Action: "inbound.process", ObjectType: "inbound_mail", ObjectID: strconv.FormatInt(m.ID, 10),
-			Changes: map[string]audit.Change{"state": {Old: m.State, New: o.state}}}
-		if o.orgID != nil {
-			ev.OrgID = *o.orgID
-		}
-		if o.ticketID != nil {
-			ev.Changes["ticket_id"] = audit.Change{New: *o.ticketID}
-		}
-		who := actor
-		if d.agent != nil {
-			who = *d.agent
-			ev.Action = "inbound.resolve"
-		}
-		return audit.Record(ctx, tx, who, ev)
+		state, err = s.processIn(ctx, tx, &m, p, d)
+		return err
 	})
 	if err != nil {
-		if _, e := s.db.ExecContext(context.WithoutCancel(ctx), countAttempt, id); e != nil {
-			s.log.Warn("inbound: counting a failed attempt", "inbound_id", id, "error", e)
-		}
+		s.countAttempt(ctx, id)
 		return "", fmt.Errorf("inbound: process %d: %w", id, err)
 	}
 	return state, nil
+}
+
+// countAttempt counts a failed attempt at processing message id.
+func (s *Service) countAttempt(ctx context.Context, id int64) {
+	if _, err := s.db.ExecContext(context.WithoutCancel(ctx), countAttempt, id); err != nil {
+		s.log.Warn("inbound: counting a failed attempt", "inbound_id", id, "error", err)
+	}
+}
+
+// processIn decides what message m (locked, or stored, by tx) becomes, makes it, marks
+// the message with it and records it, all in tx, and returns its new state.
+func (s *Service) processIn(ctx context.Context, tx *sqlx.Tx, m *Mail, p *Parsed, d decision) (string, error) {
+	in := &intake{s: s, tx: tx, m: m, p: p, d: d}
+	o, err := in.decide(ctx)
+	if err != nil {
+		return "", err
+	}
+	var by *int64
+	if d.agent != nil {
+		by = &d.agent.UserID
+	}
+	if _, err := tx.ExecContext(ctx, setOutcome, m.ID, o.state, truncate(o.reason, 500), o.ticketID, o.orgID, o.senderID, by); err != nil {
+		return "", err
+	}
+	ev := audit.Event{Action: "inbound.process", ObjectType: "inbound_mail", ObjectID: strconv.FormatInt(m.ID, 10),
+		Changes: map[string]audit.Change{"state": {Old: m.State, New: o.state}}}
+	if o.orgID != nil {
+		ev.OrgID = *o.orgID
+	}
+	if o.ticketID != nil {
+		ev.Changes["ticket_id"] = audit.Change{New: *o.ticketID}
+	}
+	who := actor
+	if d.agent != nil {
+		who = *d.agent
+		ev.Action = "inbound.resolve"
+	}
+	return o.state, audit.Record(ctx, tx, who, ev)
 }
 
 func (s *Service) parseStored(ctx context.Context, q database.Queryer, m *Mail) (*Parsed, error) {

@@ -2,14 +2,14 @@ package inbound
 
 // ---- Storing and processing (inbound.go) ----
 
-// insertMail stores a received message, unless one with its key is stored already: then
-// it returns no row (a duplicate).
+// insertMail stores a received message and returns its row, unless one with its key is
+// stored already: then it returns no row (a duplicate).
 const insertMail = `
 INSERT INTO inbound_mail (message_key, raw_sha256, size, via, mailbox, from_address, from_name, subject,
                           auth_spf, auth_dkim, auth_dmarc)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (message_key) DO NOTHING
-RETURNING id`
+RETURNING ` + mailColumns
 
 // selectByKey reads the id of the message stored under key $1.
 const selectByKey = `SELECT id FROM inbound_mail WHERE message_key = $1`
