@@ -58,20 +58,23 @@ const (
 )
 
 // IncidentReporter takes an incident report mailed to the security address by a staff
-// member, in tx (the transaction that marks the mail processed), and returns the
-// incident's reference. The incident feature (app/incident) provides it; without one,
-// such mail waits for an agent (held, reason "staff").
+// member, and returns the incident's reference. The report commits on its own, before the
+// intake's transaction marks the mail processed, so it must be made once per mail however
+// often it is called with the same IncidentMail.Key (a fault between the two commits
+// makes the mail processed again). Incidents (incidents.go) is the incident feature's;
+// without one, such mail waits for an agent (held, reason "staff").
 type IncidentReporter interface {
-	ReportByMail(ctx context.Context, tx *sqlx.Tx, reporter *access.Viewer, r IncidentMail) (reference string, err error)
+	ReportByMail(ctx context.Context, reporter *access.Viewer, r IncidentMail) (reference string, err error)
 }
 
 // IncidentMail is an incident report that came by mail.
 type IncidentMail struct {
+	Key      string // the mail's key (Message-ID, or the hash of one without): one report per key
 	Subject  string
-	Body     string
-	MailID   string
+	Body     string // what the sender wrote, quoted history folded away
 	Received time.Time
 	Files    []ticket.File
+	Raw      []byte // the message as received
 }
 
 // Limits stop what loop detection misses: a sender, or a ticket, that mails too much.
@@ -144,27 +147,34 @@ type Receipt struct {
 }
 
 // Receive stores a message and processes it, and commits, before the caller
-// acknowledges it: one transaction keeps the raw message, its row and what it makes (a
-// ticket, a reply, a note), so a message is acknowledged once all of it is on disk. When
-// processing fails (a fault, a file that cannot be stored), the message is stored alone
-// in a transaction of its own, and the job "inbound.process" processes it later, so the
-// sender need not send it again. A message whose key (Message-ID, or the hash of one
-// without) is stored already (delivered twice) is neither stored nor processed again.
-// The error is only for storing: the caller must not acknowledge the message.
+// acknowledges it. Mail to the support address is stored and processed in one
+// transaction: the raw message, its row and what it makes (a ticket, a reply, a note),
+// so a message is acknowledged once all of it is on disk. When processing fails (a
+// fault, a file that cannot be stored), the message is stored alone in a transaction of
+// its own, and the job "inbound.process" processes it later, so the sender need not send
+// it again. Mail to the security address is stored and committed first, then processed:
+// a staff member's report is made by the incident feature in a transaction of its own,
+// which keeps the stored message as evidence (and would wait for the row of an
+// uncommitted one). A message whose key (Message-ID, or the hash of one without) is
+// stored already (delivered twice) is neither stored nor processed again. The error is
+// only for storing: the caller must not acknowledge the message.
 func (s *Service) Receive(ctx context.Context, d Delivery) (Receipt, error) {
 	p, err := Parse(d.Raw)
 	if err != nil {
 		p = &Parsed{Problems: []string{err.Error()}}
 	}
 	var r Receipt
-	perr := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		m, err := s.store(ctx, tx, d, p, &r)
-		if err != nil || m == nil {
+	perr := errStoredFirst
+	if d.Mailbox != Security {
+		perr = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+			m, err := s.store(ctx, tx, d, p, &r)
+			if err != nil || m == nil {
+				return err
+			}
+			r.State, err = s.processIn(ctx, tx, m, p, decision{})
 			return err
-		}
-		r.State, err = s.processIn(ctx, tx, m, p, decision{})
-		return err
-	})
+		})
+	}
 	if perr == nil {
 		if r.Duplicate {
 			s.log.Info("inbound mail delivered again: already stored", "inbound_id", r.ID, "via", d.Via)
@@ -176,16 +186,27 @@ func (s *Service) Receive(ctx context.Context, d Delivery) (Receipt, error) {
 		_, err := s.store(ctx, tx, d, p, &r)
 		return err
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		return Receipt{}, fmt.Errorf("inbound: store: %w", err)
-	}
-	if !r.Duplicate {
+	case r.Duplicate:
+		s.log.Info("inbound mail delivered again: already stored", "inbound_id", r.ID, "via", d.Via)
+		return r, nil
+	case d.Mailbox == Security:
+		r.State, err = s.process(ctx, r.ID, p, decision{})
+	default:
 		s.countAttempt(ctx, r.ID)
-		s.log.Error("inbound mail stored but not processed; the job inbound.process retries it", "inbound_id", r.ID, "error", perr)
+		err = perr
+	}
+	if err != nil {
+		s.log.Error("inbound mail stored but not processed; the job inbound.process retries it", "inbound_id", r.ID, "error", err)
 		r.State = Received
 	}
 	return r, nil
 }
+
+// errStoredFirst is why mail to the security address is not processed as it is stored.
+var errStoredFirst = errors.New("inbound: stored first, processed after")
 
 // key is what a message is stored under: its Message-ID, or the SHA-256 of the raw
 // message when it has none.
@@ -514,8 +535,12 @@ func (in *intake) decide(ctx context.Context) (outcome, error) {
 // address (when the incident feature takes it); otherwise it waits for an agent.
 func (in *intake) fromStaff(ctx context.Context, o outcome) (outcome, error) {
 	if in.m.Mailbox == Security && in.s.incidents != nil {
-		ref, err := in.s.incidents.ReportByMail(ctx, in.tx, in.sender.Viewer(), IncidentMail{Subject: in.subject(),
-			Body: in.body(nil), MailID: in.p.MessageID, Received: in.m.ReceivedAt, Files: in.files()})
+		raw, err := in.s.Raw(ctx, in.tx, in.m)
+		if err != nil {
+			return outcome{}, err
+		}
+		ref, err := in.s.incidents.ReportByMail(ctx, in.sender.Viewer(), IncidentMail{Key: in.m.Key, Subject: in.subject(),
+			Body: in.body(nil), Received: in.m.ReceivedAt, Files: in.files(), Raw: raw})
 		if err != nil {
 			return outcome{}, err
 		}

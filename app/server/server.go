@@ -233,7 +233,8 @@ func New(o Options) (*Server, error) {
 	incidentPages := incident.NewHandler(incidents, renderer, validate)
 	s.Add(incidentPages.Routes()...)
 	s.Add(incidentPages.DeadlineRoutes()...)
-	s.Inbound = inbound.NewService(inbound.Options{DB: o.DB, Tickets: tickets, MailDomain: cfg.Mail.Domain, Log: o.Log})
+	s.Inbound = inbound.NewService(inbound.Options{DB: o.DB, Tickets: tickets, Incidents: inbound.Incidents(o.DB, incidents),
+		MailDomain: cfg.Mail.Domain, Log: o.Log})
 	s.Add(inbound.NewHandler(s.Inbound, renderer).Routes()...)
 	s.Add(auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), actions, renderer).Routes()...)
 	s.Add(user.NewAdmin(o.DB, user.NewService(o.DB, sessions), actions, renderer, validate).Routes()...)
