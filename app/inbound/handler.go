@@ -59,6 +59,7 @@ func (h *Handler) Routes() []route.Route {
 		{Method: post, Path: "/queue/mail/:id/assign", Kind: route.Form, Rule: agents, Handler: h.Assign},
 		{Method: post, Path: "/queue/mail/:id/release", Kind: route.Form, Rule: agents, Handler: h.Release},
 		{Method: post, Path: "/queue/mail/:id/discard", Kind: route.Form, Rule: agents, Handler: h.Discard},
+		{Method: post, Path: "/queue/mail/bounces/clear", Kind: route.Form, Rule: agents, Handler: h.ClearBounce},
 		{Method: get, Path: "/admin/mail-domains", Kind: route.Page, Rule: admins, Handler: h.Domains},
 		{Method: post, Path: "/admin/mail-domains", Kind: route.Form, Rule: admins, Handler: h.AddDomain},
 		{Method: post, Path: "/admin/mail-domains/:domain/delete", Kind: route.Form, Rule: admins, Handler: h.RemoveDomain},

@@ -77,6 +77,13 @@ type IncidentMail struct {
 	Raw      []byte // the message as received
 }
 
+// PasswordLinker mails a contact that mail made a link to set their password, in tx, the
+// transaction that made them (app/auth's PasswordLinks); it may decline (a throttle, no
+// public address) and says whether it mailed one.
+type PasswordLinker interface {
+	Issue(ctx context.Context, tx *sqlx.Tx, actor audit.Actor, u *user.User) (bool, error)
+}
+
 // Limits stop what loop detection misses: a sender, or a ticket, that mails too much.
 type Limits struct {
 	PerSender       int           // messages from one address ...
@@ -95,6 +102,8 @@ type Options struct {
 	Tickets *ticket.Service
 	// Incidents takes staff members' reports to the security address; nil: held.
 	Incidents IncidentReporter
+	// PasswordLinks mails the contacts mail makes a link to set a password; nil: none.
+	PasswordLinks PasswordLinker
 	// MailDomain is the domain of Tugi's own Message-IDs (TUGI_MAIL_DOMAIN): a reply
 	// naming one of them answers Tugi's mail about a ticket.
 	MailDomain string
@@ -108,6 +117,7 @@ type Service struct {
 	db         *sqlx.DB
 	tickets    *ticket.Service
 	incidents  IncidentReporter
+	passwords  PasswordLinker
 	mailDomain string
 	blobs      blob.Store
 	limits     Limits
@@ -125,7 +135,7 @@ func NewService(o Options) *Service {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	return &Service{db: o.DB, tickets: o.Tickets, incidents: o.Incidents, mailDomain: strings.ToLower(o.MailDomain),
+	return &Service{db: o.DB, tickets: o.Tickets, incidents: o.Incidents, passwords: o.PasswordLinks, mailDomain: strings.ToLower(o.MailDomain),
 		blobs: o.Blobs, limits: o.Limits, log: o.Log}
 }
 
@@ -424,7 +434,7 @@ func (in *intake) decide(ctx context.Context) (outcome, error) {
 	}
 	// An agent named the organisation of an unknown sender: they become its contact.
 	if in.sender == nil && in.d.orgID != 0 {
-		if in.sender, err = user.CreateContact(ctx, in.tx, in.agentActor(), p.From, p.FromName, in.d.orgID); err != nil {
+		if err := in.newContact(ctx, in.agentActor(), in.d.orgID); err != nil {
 			return outcome{}, err
 		}
 	}
@@ -459,7 +469,7 @@ func (in *intake) decide(ctx context.Context) (outcome, error) {
 				return outcome{}, err
 			}
 			if orgID != 0 {
-				if in.sender, err = user.CreateContact(ctx, in.tx, actor, p.From, p.FromName, orgID); err != nil {
+				if err := in.newContact(ctx, actor, orgID); err != nil {
 					return outcome{}, err
 				}
 			}
@@ -505,6 +515,14 @@ func (in *intake) decide(ctx context.Context) (outcome, error) {
 		o.state = UnknownSender
 		return o, nil
 	}
+	// A contact who has no password yet (made by this mail, or an earlier one) is mailed
+	// a link to set one, unless a link they have can still be used; not when their mail
+	// asked for no automatic answer.
+	if in.sender.PasswordHash == "" && in.s.passwords != nil && !p.SuppressAuto {
+		if _, err := in.s.passwords.Issue(ctx, in.tx, in.agentActor(), in.sender); err != nil {
+			return outcome{}, err
+		}
+	}
 	v := in.sender.Viewer()
 	req := in.request()
 	if target != nil {
@@ -549,6 +567,17 @@ func (in *intake) fromStaff(ctx context.Context, o outcome) (outcome, error) {
 	}
 	o.state, o.reason, o.ticketID, o.orgID = Held, HeldStaff, nil, nil
 	return o, nil
+}
+
+// newContact makes the unknown sender a contact of organisation orgID: a customer
+// account without a password (decide mails them a link to set one).
+func (in *intake) newContact(ctx context.Context, who audit.Actor, orgID int64) error {
+	u, err := user.CreateContact(ctx, in.tx, who, in.p.From, in.p.FromName, orgID)
+	if err != nil {
+		return err
+	}
+	in.sender = u
+	return nil
 }
 
 func (in *intake) agentActor() audit.Actor {

@@ -57,7 +57,7 @@ func TestEveryRouteHasARule(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
 	c := app.Client(t)
-	public := []string{"/healthz", "/readyz", "/metrics", "/static/*", "/login", "/login/second-factor", "/login/id-card"}
+	public := []string{"/healthz", "/readyz", "/metrics", "/static/*", "/login", "/login/second-factor", "/login/id-card", "/password/:token"}
 	var table []string
 	publicRoutes := 0
 	for _, r := range app.Server.Routes {

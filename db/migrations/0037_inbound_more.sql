@@ -11,3 +11,18 @@ CREATE TRIGGER users_reference_staff_added AFTER INSERT ON users
     EXECUTE FUNCTION reference_changed();
 CREATE TRIGGER users_reference_rows AFTER DELETE OR TRUNCATE ON users
     FOR EACH STATEMENT EXECUTE FUNCTION reference_changed();
+
+-- Password links (app/auth, passwordlink.go): a customer account that inbound mail made
+-- has no password; a link mailed to it lets its owner set one. Only the SHA-256 of the
+-- link's token is kept, so a copy of the database lets nobody in. A link is used once
+-- (used_at), and not after expires_at; a new one ends the older unused ones.
+CREATE TABLE password_links (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id    bigint NOT NULL REFERENCES users ON DELETE CASCADE,
+    token_hash bytea NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    expires_at timestamptz NOT NULL,
+    used_at    timestamptz
+);
+CREATE INDEX password_links_user ON password_links (user_id, created_at);
+
