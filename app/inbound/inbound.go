@@ -285,7 +285,7 @@ func (m *Mail) MessageID() string {
 // decision is what an agent decided about a held message before it is processed again.
 type decision struct {
 	agent     *audit.Actor // the agent who decided; nil for Tugi itself
-	release   bool         // process it despite a DMARC failure
+	release   bool         // process it despite a DMARC failure or a rate limit
 	orgID     int64        // the unknown sender's organisation, as the agent named it
 	fromState []string
 }
@@ -447,7 +447,7 @@ func (in *intake) decide(ctx context.Context) (outcome, error) {
 		if err := in.tx.GetContext(ctx, &n, countFromSender, p.From, in.s.limits.PerSenderWindow.Seconds(), in.m.ID); err != nil {
 			return outcome{}, err
 		}
-		if n >= in.s.limits.PerSender {
+		if n >= in.s.limits.PerSender && !in.d.release {
 			o.state, o.reason, o.senderID = RateLimited, "sender", in.senderID()
 			return o, nil
 		}
@@ -597,6 +597,9 @@ func (in *intake) senderID() *int64 {
 // overTicketLimit reports whether ticket id has taken as much mail as the limit allows
 // lately; the first message held back by it leaves a note saying so, for the agents.
 func (in *intake) overTicketLimit(ctx context.Context, id int64) (bool, error) {
+	if in.d.release { // an agent released it: the limit held it back for them to decide
+		return false, nil
+	}
 	var c struct {
 		Added int `db:"added"`
 		Held  int `db:"held"`

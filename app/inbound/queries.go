@@ -100,6 +100,14 @@ const listOfTicket = `SELECT ` + mailColumns + ` FROM inbound_mail WHERE ticket_
 // listBounces lists the bouncing addresses, latest first.
 const listBounces = `SELECT address, status, reason, bounces, first_at, last_at FROM mail_bounces ORDER BY last_at DESC LIMIT 200`
 
+// listRateLimited lists the senders whose mail the per-sender limit held back in the
+// last day, with how much and their latest such message, latest first.
+const listRateLimited = `
+SELECT from_address, count(*) AS held, max(id) AS last_id, max(received_at) AS last_at
+FROM inbound_mail
+WHERE state = 'rate_limited' AND reason = 'sender' AND received_at > now() - interval '1 day'
+GROUP BY from_address ORDER BY max(received_at) DESC LIMIT 50`
+
 // selectBounce reads whether address $1 bounces.
 const selectBounce = `SELECT address, status, reason, bounces, first_at, last_at FROM mail_bounces WHERE address = $1`
 
