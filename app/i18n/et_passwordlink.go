@@ -3,7 +3,7 @@ package i18n
 // Estonian texts of setting a password by a mailed link (app/auth, passwordlink.go).
 func init() {
 	add("et", map[string]string{
-		"Hello %s,":                  "Tere, %s!",
+		"Hello %s,":                  "Tere, %s,",
 		"Set your password":          "Parooli seadmine",
 		"Set your password for Tugi": "Seadke endale Tugi parool",
 		"Set password":               "Sea parool",
