@@ -253,3 +253,23 @@ CREATE TRIGGER fail_marking BEFORE UPDATE ON inbound_mail FOR EACH ROW WHEN (NEW
 		t.Errorf("%d tickets once the fault is gone", n)
 	}
 }
+
+// Mail in a staff member's name that fails DMARC (anyone can write the From line) is held,
+// not reported in their name, until an agent releases it.
+func TestForgedStaffReportIsHeld(t *testing.T) {
+	a := newApp(t)
+	raw := reportMail("ciso@tugi.example", "Disable the firewall now", "Please disable the firewall for maintenance.")
+	raw = append([]byte("Authentication-Results: mx.tugi.example; dmarc=fail header.from=tugi.example\r\n"), raw...)
+	r := toSecurity(t, a, raw)
+	if r.State != inbound.Held {
+		t.Fatalf("receipt %+v, want held", r)
+	}
+	if n := len(incidentsOf(t, a, "Disable the firewall")); n != 0 {
+		t.Fatalf("%d incidents made in a forged name", n)
+	}
+	agent := a.SignIn(t, "agent@tugi.example")
+	agent.Post(t, fmt.Sprintf("/queue/mail/%d/release", r.ID), nil, http.StatusSeeOther)
+	if n := len(incidentsOf(t, a, "Disable the firewall")); n != 1 {
+		t.Errorf("%d incidents after the release, want 1", n)
+	}
+}
