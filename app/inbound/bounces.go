@@ -76,7 +76,7 @@ func (h *Handler) ClearBounce(c echo.Context) error {
 	if !backTo.MatchString(back) {
 		back = "/queue/mail"
 	}
-	if address == "" || len(address) > 320 {
+	if address == "" || len(address) > 320 || !web.Storable(address) {
 		return echo.NewHTTPError(http.StatusBadRequest)
 	}
 	cleared, err := h.s.ClearBounce(c.Request().Context(), web.Actor(c), address)
