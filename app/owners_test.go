@@ -76,6 +76,7 @@ var owners = map[string]string{
 	"inbound_mail":               "app/inbound",
 	"org_mail_domains":           "app/inbound",
 	"mail_bounces":               "app/inbound",
+	"password_links":             "app/auth",
 	"queue_views":                "app/ticket",
 	"support_contact":            "app/contact",
 	"backup_runs":                "app/backup",

@@ -19,6 +19,8 @@ func AuditActions() []audit.ActionLabel {
 		{Action: "session.revoke", EN: "Session ended", ET: "Seanss lõpetatud"},
 		{Action: "session.revoke_all", EN: "Signed out everywhere", ET: "Kõikjalt välja logitud"},
 		{Action: "user.change_password", EN: "Password changed", ET: "Parool muudetud"},
+		{Action: "auth.password_link", EN: "Password link mailed", ET: "Parooli seadmise link saadetud"},
+		{Action: "user.set_password_by_link", EN: "Password set by link", ET: "Parool lingiga seatud"},
 		{Action: "user.change_password_failed", EN: "Password change refused", ET: "Parooli muutmine tagasi lükatud"},
 		{Action: "user.set_language", EN: "Language changed", ET: "Keel muudetud"},
 	}

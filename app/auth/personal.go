@@ -16,6 +16,7 @@ const (
 	eraseTOTP          = `DELETE FROM totp_factors WHERE user_id = $1`
 	eraseRecoveryCodes = `DELETE FROM recovery_codes WHERE user_id = $1`
 	erasePasskeys      = `DELETE FROM passkeys WHERE user_id = $1`
+	erasePasswordLinks = `DELETE FROM password_links WHERE user_id = $1`
 	eraseFailures      = `DELETE FROM signin_failures WHERE lower(email) = $1`
 )
 
@@ -29,6 +30,7 @@ func ErasePerson(ctx context.Context, q database.Queryer, e person.Erasure, c pe
 		{"second_factors.removed", eraseTOTP, e.UserID},
 		{"recovery_codes.removed", eraseRecoveryCodes, e.UserID},
 		{"passkeys.removed", erasePasskeys, e.UserID},
+		{"password_links.removed", erasePasswordLinks, e.UserID},
 		{"signin_failures.removed", eraseFailures, e.Email},
 	} {
 		res, err := q.ExecContext(ctx, s.stmt, s.arg)

@@ -7,9 +7,9 @@ import (
 	"tugi/app/route"
 )
 
-// Routes are sign-in and its second step, sign-out, each person's own account, and the
-// admin's sign-in policy and a person's factors and sessions; and passkeys, where Tugi
-// has a domain name (TUGI_PUBLIC_URL) for them.
+// Routes are sign-in and its second step, setting a password by a mailed link, sign-out,
+// each person's own account, and the admin's sign-in policy and a person's factors and
+// sessions; and passkeys, where Tugi has a domain name (TUGI_PUBLIC_URL) for them.
 func (h *Handler) Routes() []route.Route {
 	admins := access.AnyOf(access.Admin)
 	strong := access.SecondFactor
@@ -19,6 +19,8 @@ func (h *Handler) Routes() []route.Route {
 		{Method: http.MethodGet, Path: IDCardPath, Kind: route.Page, Rule: access.Public, Handler: h.IDCardLogin},
 		{Method: http.MethodGet, Path: SecondFactorPath, Kind: route.Page, Rule: access.Public, Handler: h.SecondFactor},
 		{Method: http.MethodPost, Path: SecondFactorPath, Kind: route.Form, Rule: access.Public, Handler: h.ConfirmSecondFactor},
+		{Method: http.MethodGet, Path: "/password/:token", Kind: route.Page, Rule: access.Public, Handler: h.PasswordLinkPage},
+		{Method: http.MethodPost, Path: "/password/:token", Kind: route.Form, Rule: access.Public, Handler: h.SetPasswordByLink},
 		{Method: http.MethodPost, Path: "/logout", Kind: route.Form, Rule: access.SignedIn, Handler: h.Logout},
 		{Method: http.MethodGet, Path: "/account", Kind: route.Page, Rule: access.SignedIn, Handler: h.Account},
 		{Method: http.MethodPost, Path: "/account/password", Kind: route.Form, Rule: access.SignedIn, Handler: h.ChangePassword},

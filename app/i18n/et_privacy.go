@@ -46,6 +46,7 @@ func init() {
 		"Preview again":                                                                                             "Näita eelvaadet uuesti",
 		"Recovery codes removed":                                                                                    "Taastekoodid eemaldatud",
 		"Passkeys removed":                                                                                          "Pääsuvõtmed eemaldatud",
+		"Links to set a password withdrawn":                                                                         "Parooli määramise lingid tühistatud",
 		"Remove a kind to delete what they wrote; keep it to keep their words with their name and address replaced. Other people's words in their tickets and chats are kept, with their name replaced.": "Eemalda liik, et kustutada tema kirjutatu; jäta alles, et hoida tema sõnad, nimi ja aadress asendatud. Teiste inimeste sõnad tema pöördumistes ja vestlustes jäävad alles, tema nimi asendatud.",
 		"Remove: %s":                           "Eemalda: %s",
 		"Saved queue views deleted":            "Salvestatud järjekorravaated kustutatud",

@@ -59,6 +59,7 @@ func (h *Handler) Routes() []route.Route {
 		{Method: post, Path: "/queue/mail/:id/assign", Kind: route.Form, Rule: agents, Handler: h.Assign},
 		{Method: post, Path: "/queue/mail/:id/release", Kind: route.Form, Rule: agents, Handler: h.Release},
 		{Method: post, Path: "/queue/mail/:id/discard", Kind: route.Form, Rule: agents, Handler: h.Discard},
+		{Method: post, Path: "/queue/mail/bounces/clear", Kind: route.Form, Rule: agents, Handler: h.ClearBounce},
 		{Method: get, Path: "/admin/mail-domains", Kind: route.Page, Rule: admins, Strength: access.SecondFactor, Handler: h.Domains},
 		{Method: post, Path: "/admin/mail-domains", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: h.AddDomain},
 		{Method: post, Path: "/admin/mail-domains/:domain/delete", Kind: route.Form, Rule: admins, Strength: access.SecondFactor, Handler: h.RemoveDomain},
@@ -70,8 +71,9 @@ type MailPage struct {
 	Waiting  []Mail
 	Latest   []Mail
 	Bounces  []BounceRow
-	TicketID int64 // the list is of this ticket's mail
-	Next     int64 // the id to list the next page before; 0: none
+	Limited  []LimitedSender // senders the rate limit held back in the last day
+	TicketID int64           // the list is of this ticket's mail
+	Next     int64           // the id to list the next page before; 0: none
 }
 
 // BounceRow is an address that bounced.
@@ -81,6 +83,14 @@ type BounceRow struct {
 	Reason  string    `db:"reason"`
 	Bounces int       `db:"bounces"`
 	FirstAt time.Time `db:"first_at"`
+	LastAt  time.Time `db:"last_at"`
+}
+
+// LimitedSender is an address whose mail the per-sender rate limit held back lately.
+type LimitedSender struct {
+	Address string    `db:"from_address"`
+	Held    int       `db:"held"`
+	LastID  int64     `db:"last_id"`
 	LastAt  time.Time `db:"last_at"`
 }
 
@@ -136,6 +146,12 @@ func (h *Handler) List(c echo.Context) error {
 		}
 		if err := h.s.db.SelectContext(ctx, &d.Bounces, listBounces); err != nil {
 			return err
+		}
+		if err := h.s.db.SelectContext(ctx, &d.Limited, listRateLimited); err != nil {
+			return err
+		}
+		for i := range d.Limited {
+			d.Limited[i].LastAt = d.Limited[i].LastAt.In(loc)
 		}
 		for i := range d.Bounces {
 			d.Bounces[i].LastAt = d.Bounces[i].LastAt.In(loc)
@@ -352,9 +368,9 @@ func (s *Service) Assign(ctx context.Context, agent audit.Actor, id, orgID int64
 }
 
 // Release processes the held message id for the agent despite what held it (a DMARC
-// failure).
+// failure, a rate limit).
 func (s *Service) Release(ctx context.Context, agent audit.Actor, id int64) (string, error) {
-	return s.process(ctx, id, nil, decision{agent: &agent, release: true, fromState: []string{Held}})
+	return s.process(ctx, id, nil, decision{agent: &agent, release: true, fromState: []string{Held, RateLimited}})
 }
 
 // Discard sets the waiting message id aside for the agent: nothing is made of it.

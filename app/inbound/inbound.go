@@ -58,20 +58,30 @@ const (
 )
 
 // IncidentReporter takes an incident report mailed to the security address by a staff
-// member, in tx (the transaction that marks the mail processed), and returns the
-// incident's reference. The incident feature (app/incident) provides it; without one,
-// such mail waits for an agent (held, reason "staff").
+// member, and returns the incident's reference. The report commits on its own, before the
+// intake's transaction marks the mail processed, so it must be made once per mail however
+// often it is called with the same IncidentMail.Key (a fault between the two commits
+// makes the mail processed again). Incidents (incidents.go) is the incident feature's;
+// without one, such mail waits for an agent (held, reason "staff").
 type IncidentReporter interface {
-	ReportByMail(ctx context.Context, tx *sqlx.Tx, reporter *access.Viewer, r IncidentMail) (reference string, err error)
+	ReportByMail(ctx context.Context, reporter *access.Viewer, r IncidentMail) (reference string, err error)
 }
 
 // IncidentMail is an incident report that came by mail.
 type IncidentMail struct {
+	Key      string // the mail's key (Message-ID, or the hash of one without): one report per key
 	Subject  string
-	Body     string
-	MailID   string
+	Body     string // what the sender wrote, quoted history folded away
 	Received time.Time
 	Files    []ticket.File
+	Raw      []byte // the message as received
+}
+
+// PasswordLinker mails a contact that mail made a link to set their password, in tx, the
+// transaction that made them (app/auth's PasswordLinks); it may decline (a throttle, no
+// public address) and says whether it mailed one.
+type PasswordLinker interface {
+	Issue(ctx context.Context, tx *sqlx.Tx, actor audit.Actor, u *user.User) (bool, error)
 }
 
 // Limits stop what loop detection misses: a sender, or a ticket, that mails too much.
@@ -92,6 +102,8 @@ type Options struct {
 	Tickets *ticket.Service
 	// Incidents takes staff members' reports to the security address; nil: held.
 	Incidents IncidentReporter
+	// PasswordLinks mails the contacts mail makes a link to set a password; nil: none.
+	PasswordLinks PasswordLinker
 	// MailDomain is the domain of Tugi's own Message-IDs (TUGI_MAIL_DOMAIN): a reply
 	// naming one of them answers Tugi's mail about a ticket.
 	MailDomain string
@@ -105,6 +117,7 @@ type Service struct {
 	db         *sqlx.DB
 	tickets    *ticket.Service
 	incidents  IncidentReporter
+	passwords  PasswordLinker
 	mailDomain string
 	blobs      blob.Store
 	limits     Limits
@@ -122,7 +135,7 @@ func NewService(o Options) *Service {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	return &Service{db: o.DB, tickets: o.Tickets, incidents: o.Incidents, mailDomain: strings.ToLower(o.MailDomain),
+	return &Service{db: o.DB, tickets: o.Tickets, incidents: o.Incidents, passwords: o.PasswordLinks, mailDomain: strings.ToLower(o.MailDomain),
 		blobs: o.Blobs, limits: o.Limits, log: o.Log}
 }
 
@@ -143,48 +156,97 @@ type Receipt struct {
 	State     string
 }
 
-// Receive stores a message, and commits, before the caller acknowledges it; then it
-// processes it. A message with a Message-ID stored already (delivered twice) is not
-// stored or processed again. The error is only for storing: a message stored but not
-// processed (the database lost in between, a fault) is processed by the job
-// "inbound.process" later, so the sender need not send it again.
+// Receive stores a message and processes it, and commits, before the caller
+// acknowledges it. Mail to the support address is stored and processed in one
+// transaction: the raw message, its row and what it makes (a ticket, a reply, a note),
+// so a message is acknowledged once all of it is on disk. When processing fails (a
+// fault, a file that cannot be stored), the message is stored alone in a transaction of
+// its own, and the job "inbound.process" processes it later, so the sender need not send
+// it again. Mail to the security address is stored and committed first, then processed:
+// a staff member's report is made by the incident feature in a transaction of its own,
+// which keeps the stored message as evidence (and would wait for the row of an
+// uncommitted one). A message whose key (Message-ID, or the hash of one without) is
+// stored already (delivered twice) is neither stored nor processed again. The error is
+// only for storing: the caller must not acknowledge the message.
 func (s *Service) Receive(ctx context.Context, d Delivery) (Receipt, error) {
 	p, err := Parse(d.Raw)
 	if err != nil {
 		p = &Parsed{Problems: []string{err.Error()}}
 	}
-	sum := sha256.Sum256(d.Raw)
-	key := p.MessageID
-	if key == "" {
-		key = "sha256:" + hex.EncodeToString(sum[:])
-	}
 	var r Receipt
-	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		ref, err := s.blobs.Put(ctx, tx, bytes.NewReader(d.Raw))
-		if err != nil {
+	perr := errStoredFirst
+	if d.Mailbox != Security {
+		perr = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+			m, err := s.store(ctx, tx, d, p, &r)
+			if err != nil || m == nil {
+				return err
+			}
+			r.State, err = s.processIn(ctx, tx, m, p, decision{})
 			return err
-		}
-		err = tx.GetContext(ctx, &r.ID, insertMail, key, ref.SHA256, ref.Size, d.Via, d.Mailbox, truncate(p.From, 320),
-			truncate(p.FromName, 200), truncate(p.Subject, 300), truncate(p.Auth.SPF, 20), truncate(p.Auth.DKIM, 20), truncate(p.Auth.DMARC, 20))
-		if errors.Is(err, sql.ErrNoRows) {
-			r.Duplicate = true
-			return tx.GetContext(ctx, &r.ID, selectByKey, key)
-		}
-		return err
-	})
-	if err != nil {
-		return Receipt{}, fmt.Errorf("inbound: store: %w", err)
+		})
 	}
-	if r.Duplicate {
-		s.log.Info("inbound mail delivered again: already stored", "inbound_id", r.ID, "via", d.Via)
+	if perr == nil {
+		if r.Duplicate {
+			s.log.Info("inbound mail delivered again: already stored", "inbound_id", r.ID, "via", d.Via)
+		}
 		return r, nil
 	}
-	r.State, err = s.process(ctx, r.ID, p, decision{})
+	r = Receipt{}
+	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		_, err := s.store(ctx, tx, d, p, &r)
+		return err
+	})
+	switch {
+	case err != nil:
+		return Receipt{}, fmt.Errorf("inbound: store: %w", err)
+	case r.Duplicate:
+		s.log.Info("inbound mail delivered again: already stored", "inbound_id", r.ID, "via", d.Via)
+		return r, nil
+	case d.Mailbox == Security:
+		r.State, err = s.process(ctx, r.ID, p, decision{})
+	default:
+		s.countAttempt(ctx, r.ID)
+		err = perr
+	}
 	if err != nil {
 		s.log.Error("inbound mail stored but not processed; the job inbound.process retries it", "inbound_id", r.ID, "error", err)
 		r.State = Received
 	}
 	return r, nil
+}
+
+// errStoredFirst is why mail to the security address is not processed as it is stored.
+var errStoredFirst = errors.New("inbound: stored first, processed after")
+
+// key is what a message is stored under: its Message-ID, or the SHA-256 of the raw
+// message when it has none.
+func key(p *Parsed, raw []byte) string {
+	if p.MessageID != "" {
+		return p.MessageID
+	}
+	sum := sha256.Sum256(raw)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// store writes the raw message to the blob store and its row, in tx, and returns the
+// row; nil (and r.Duplicate) when a message with its key is stored already.
+func (s *Service) store(ctx context.Context, tx *sqlx.Tx, d Delivery, p *Parsed, r *Receipt) (*Mail, error) {
+	ref, err := s.blobs.Put(ctx, tx, bytes.NewReader(d.Raw))
+	if err != nil {
+		return nil, err
+	}
+	var m Mail
+	err = tx.GetContext(ctx, &m, insertMail, key(p, d.Raw), ref.SHA256, ref.Size, d.Via, d.Mailbox, truncate(p.From, 320),
+		truncate(p.FromName, 200), truncate(p.Subject, 300), truncate(p.Auth.SPF, 20), truncate(p.Auth.DKIM, 20), truncate(p.Auth.DMARC, 20))
+	if errors.Is(err, sql.ErrNoRows) {
+		r.Duplicate = true
+		return nil, tx.GetContext(ctx, &r.ID, selectByKey, key(p, d.Raw))
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.ID = m.ID
+	return &m, nil
 }
 
 // Mail is a stored message.
@@ -223,7 +285,7 @@ func (m *Mail) MessageID() string {
 // decision is what an agent decided about a held message before it is processed again.
 type decision struct {
 	agent     *audit.Actor // the agent who decided; nil for Tugi itself
-	release   bool         // process it despite a DMARC failure
+	release   bool         // process it despite a DMARC failure or a rate limit
 	orgID     int64        // the unknown sender's organisation, as the agent named it
 	fromState []string
 }
@@ -256,41 +318,52 @@ func (s *Service) process(ctx context.Context, id int64, p *Parsed, d decision) 
 				return err
 			}
 		}
-		in := &intake{s: s, tx: tx, m: &m, p: p, d: d}
-		o, err := in.decide(ctx)
-		if err != nil {
-			return err
-		}
-		state = o.state
-		var by *int64
-		if d.agent != nil {
-			by = &d.agent.UserID
-		}
-		if _, err := tx.ExecContext(ctx, setOutcome, m.ID, o.state, truncate(o.reason, 500), o.ticketID, o.orgID, o.senderID, by); err != nil {
-			return err
-		}
-		ev := audit.Event{Action: "inbound.process", ObjectType: "inbound_mail", ObjectID: strconv.FormatInt(m.ID, 10),
-			Changes: map[string]audit.Change{"state": {Old: m.State, New: o.state}}}
-		if o.orgID != nil {
-			ev.OrgID = *o.orgID
-		}
-		if o.ticketID != nil {
-			ev.Changes["ticket_id"] = audit.Change{New: *o.ticketID}
-		}
-		who := actor
-		if d.agent != nil {
-			who = *d.agent
-			ev.Action = "inbound.resolve"
-		}
-		return audit.Record(ctx, tx, who, ev)
+		state, err = s.processIn(ctx, tx, &m, p, d)
+		return err
 	})
 	if err != nil {
-		if _, e := s.db.ExecContext(context.WithoutCancel(ctx), countAttempt, id); e != nil {
-			s.log.Warn("inbound: counting a failed attempt", "inbound_id", id, "error", e)
-		}
+		s.countAttempt(ctx, id)
 		return "", fmt.Errorf("inbound: process %d: %w", id, err)
 	}
 	return state, nil
+}
+
+// countAttempt counts a failed attempt at processing message id.
+func (s *Service) countAttempt(ctx context.Context, id int64) {
+	if _, err := s.db.ExecContext(context.WithoutCancel(ctx), countAttempt, id); err != nil {
+		s.log.Warn("inbound: counting a failed attempt", "inbound_id", id, "error", err)
+	}
+}
+
+// processIn decides what message m (locked, or stored, by tx) becomes, makes it, marks
+// the message with it and records it, all in tx, and returns its new state.
+func (s *Service) processIn(ctx context.Context, tx *sqlx.Tx, m *Mail, p *Parsed, d decision) (string, error) {
+	in := &intake{s: s, tx: tx, m: m, p: p, d: d}
+	o, err := in.decide(ctx)
+	if err != nil {
+		return "", err
+	}
+	var by *int64
+	if d.agent != nil {
+		by = &d.agent.UserID
+	}
+	if _, err := tx.ExecContext(ctx, setOutcome, m.ID, o.state, truncate(o.reason, 500), o.ticketID, o.orgID, o.senderID, by); err != nil {
+		return "", err
+	}
+	ev := audit.Event{Action: "inbound.process", ObjectType: "inbound_mail", ObjectID: strconv.FormatInt(m.ID, 10),
+		Changes: map[string]audit.Change{"state": {Old: m.State, New: o.state}}}
+	if o.orgID != nil {
+		ev.OrgID = *o.orgID
+	}
+	if o.ticketID != nil {
+		ev.Changes["ticket_id"] = audit.Change{New: *o.ticketID}
+	}
+	who := actor
+	if d.agent != nil {
+		who = *d.agent
+		ev.Action = "inbound.resolve"
+	}
+	return o.state, audit.Record(ctx, tx, who, ev)
 }
 
 func (s *Service) parseStored(ctx context.Context, q database.Queryer, m *Mail) (*Parsed, error) {
@@ -367,7 +440,7 @@ func (in *intake) decide(ctx context.Context) (outcome, error) {
 	}
 	// An agent named the organisation of an unknown sender: they become its contact.
 	if in.sender == nil && in.d.orgID != 0 {
-		if in.sender, err = user.CreateContact(ctx, in.tx, in.agentActor(), p.From, p.FromName, in.d.orgID); err != nil {
+		if err := in.newContact(ctx, in.agentActor(), in.d.orgID); err != nil {
 			return outcome{}, err
 		}
 	}
@@ -380,14 +453,19 @@ func (in *intake) decide(ctx context.Context) (outcome, error) {
 		if err := in.tx.GetContext(ctx, &n, countFromSender, p.From, in.s.limits.PerSenderWindow.Seconds(), in.m.ID); err != nil {
 			return outcome{}, err
 		}
-		if n >= in.s.limits.PerSender {
+		if n >= in.s.limits.PerSender && !in.d.release {
 			o.state, o.reason, o.senderID = RateLimited, "sender", in.senderID()
 			return o, nil
 		}
+		// A DMARC failure is held when the sender claims to be someone Tugi trusts: a
+		// customer's domain, or a member of staff (whose mail to the security address
+		// would be their incident report, in their name).
 		if p.Auth.DMARC == "fail" && !in.d.release {
-			known, err := in.knownDomain(ctx)
-			if err != nil {
-				return outcome{}, err
+			known := in.sender != nil && !in.sender.Roles.Has(access.Customer)
+			if !known {
+				if known, err = in.knownDomain(ctx); err != nil {
+					return outcome{}, err
+				}
 			}
 			if known {
 				o.state, o.reason, o.senderID = Held, HeldDMARC, in.senderID()
@@ -402,7 +480,7 @@ func (in *intake) decide(ctx context.Context) (outcome, error) {
 				return outcome{}, err
 			}
 			if orgID != 0 {
-				if in.sender, err = user.CreateContact(ctx, in.tx, actor, p.From, p.FromName, orgID); err != nil {
+				if err := in.newContact(ctx, actor, orgID); err != nil {
 					return outcome{}, err
 				}
 			}
@@ -448,6 +526,14 @@ func (in *intake) decide(ctx context.Context) (outcome, error) {
 		o.state = UnknownSender
 		return o, nil
 	}
+	// A contact who has no password yet (made by this mail, or an earlier one) is mailed
+	// a link to set one, unless a link they have can still be used; not when their mail
+	// asked for no automatic answer.
+	if in.sender.PasswordHash == "" && in.s.passwords != nil && !p.SuppressAuto {
+		if _, err := in.s.passwords.Issue(ctx, in.tx, in.agentActor(), in.sender); err != nil {
+			return outcome{}, err
+		}
+	}
 	v := in.sender.Viewer()
 	req := in.request()
 	if target != nil {
@@ -478,8 +564,12 @@ func (in *intake) decide(ctx context.Context) (outcome, error) {
 // address (when the incident feature takes it); otherwise it waits for an agent.
 func (in *intake) fromStaff(ctx context.Context, o outcome) (outcome, error) {
 	if in.m.Mailbox == Security && in.s.incidents != nil {
-		ref, err := in.s.incidents.ReportByMail(ctx, in.tx, in.sender.Viewer(), IncidentMail{Subject: in.subject(),
-			Body: in.body(nil), MailID: in.p.MessageID, Received: in.m.ReceivedAt, Files: in.files()})
+		raw, err := in.s.Raw(ctx, in.tx, in.m)
+		if err != nil {
+			return outcome{}, err
+		}
+		ref, err := in.s.incidents.ReportByMail(ctx, in.sender.Viewer(), IncidentMail{Key: in.m.Key, Subject: in.subject(),
+			Body: in.body(nil), Received: in.m.ReceivedAt, Files: in.files(), Raw: raw})
 		if err != nil {
 			return outcome{}, err
 		}
@@ -488,6 +578,17 @@ func (in *intake) fromStaff(ctx context.Context, o outcome) (outcome, error) {
 	}
 	o.state, o.reason, o.ticketID, o.orgID = Held, HeldStaff, nil, nil
 	return o, nil
+}
+
+// newContact makes the unknown sender a contact of organisation orgID: a customer
+// account without a password (decide mails them a link to set one).
+func (in *intake) newContact(ctx context.Context, who audit.Actor, orgID int64) error {
+	u, err := user.CreateContact(ctx, in.tx, who, in.p.From, in.p.FromName, orgID)
+	if err != nil {
+		return err
+	}
+	in.sender = u
+	return nil
 }
 
 func (in *intake) agentActor() audit.Actor {
@@ -507,6 +608,9 @@ func (in *intake) senderID() *int64 {
 // overTicketLimit reports whether ticket id has taken as much mail as the limit allows
 // lately; the first message held back by it leaves a note saying so, for the agents.
 func (in *intake) overTicketLimit(ctx context.Context, id int64) (bool, error) {
+	if in.d.release { // an agent released it: the limit held it back for them to decide
+		return false, nil
+	}
 	var c struct {
 		Added int `db:"added"`
 		Held  int `db:"held"`

@@ -3,6 +3,7 @@ package inbound_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -306,6 +307,19 @@ func TestRateLimitPerSender(t *testing.T) {
 	}
 	if n := count(t, a, `SELECT count(*) FROM tickets WHERE subject LIKE 'Loop %'`); n != inbound.DefaultLimits.PerSender {
 		t.Errorf("%d tickets, want %d", n, inbound.DefaultLimits.PerSender)
+	}
+	// The agents are told who is held back, and may release a genuine message.
+	agent := a.SignIn(t, "agent@tugi.example")
+	if text := agent.Get(t, "/queue/mail", http.StatusOK).Text("#rate-limited"); !strings.Contains(text, demoCustomer) {
+		t.Errorf("the mail page does not name the sender held back: %q", text)
+	}
+	page := agent.Get(t, fmt.Sprintf("/queue/mail/%d", last.ID), http.StatusOK)
+	if page.Doc.Find(`#release form[action$="/release"]`).Length() != 1 {
+		t.Fatal("a message held back by the rate limit offers no release")
+	}
+	agent.Post(t, fmt.Sprintf("/queue/mail/%d/release", last.ID), nil, http.StatusSeeOther)
+	if n := count(t, a, `SELECT count(*) FROM tickets WHERE subject LIKE 'Loop %'`); n != inbound.DefaultLimits.PerSender+1 {
+		t.Errorf("after the release: %d tickets, want %d", n, inbound.DefaultLimits.PerSender+1)
 	}
 }
 

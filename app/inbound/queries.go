@@ -2,14 +2,14 @@ package inbound
 
 // ---- Storing and processing (inbound.go) ----
 
-// insertMail stores a received message, unless one with its key is stored already: then
-// it returns no row (a duplicate).
+// insertMail stores a received message and returns its row, unless one with its key is
+// stored already: then it returns no row (a duplicate).
 const insertMail = `
 INSERT INTO inbound_mail (message_key, raw_sha256, size, via, mailbox, from_address, from_name, subject,
                           auth_spf, auth_dkim, auth_dmarc)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (message_key) DO NOTHING
-RETURNING id`
+RETURNING ` + mailColumns
 
 // selectByKey reads the id of the message stored under key $1.
 const selectByKey = `SELECT id FROM inbound_mail WHERE message_key = $1`
@@ -99,6 +99,14 @@ const listOfTicket = `SELECT ` + mailColumns + ` FROM inbound_mail WHERE ticket_
 
 // listBounces lists the bouncing addresses, latest first.
 const listBounces = `SELECT address, status, reason, bounces, first_at, last_at FROM mail_bounces ORDER BY last_at DESC LIMIT 200`
+
+// listRateLimited lists the senders whose mail the per-sender limit held back in the
+// last day, with how much and their latest such message, latest first.
+const listRateLimited = `
+SELECT from_address, count(*) AS held, max(id) AS last_id, max(received_at) AS last_at
+FROM inbound_mail
+WHERE state = 'rate_limited' AND reason = 'sender' AND received_at > now() - interval '1 day'
+GROUP BY from_address ORDER BY max(received_at) DESC LIMIT 50`
 
 // selectBounce reads whether address $1 bounces.
 const selectBounce = `SELECT address, status, reason, bounces, first_at, last_at FROM mail_bounces WHERE address = $1`

@@ -59,6 +59,8 @@ func kindLabel(kind string) string {
 		return "Recovery codes removed"
 	case "passkeys.removed":
 		return "Passkeys removed"
+	case "password_links.removed":
+		return "Links to set a password withdrawn"
 	case "signin_failures.removed":
 		return "Failed sign-ins under their address forgotten"
 	case "ticket_messages.removed":

@@ -382,6 +382,14 @@ var Registry = map[string]map[string]Class{
 		"created_at":    Plain,
 		"last_used_at":  Plain,
 	},
+	"password_links": {
+		"id":         Plain,
+		"user_id":    Ref,
+		"token_hash": Erased("deleted (auth.ErasePerson)"),
+		"created_at": Plain,
+		"expires_at": Plain,
+		"used_at":    Plain,
+	},
 	"person_keys": {
 		"user_id":    Ref,
 		"key":        Erased("destroyed (audit.ShredPersonKey)"),

@@ -39,6 +39,9 @@ func TestVersionMoves(t *testing.T) {
 		{`UPDATE users SET active = false WHERE email = 'v@x.example'`, true},
 		{`DELETE FROM users WHERE email = 'v@x.example'`, true},
 		{`UPDATE users SET last_sign_in_at = now(), language = 'et'`, false},
+		// A customer is in no copy: a contact made by inbound mail moves nothing.
+		{`INSERT INTO users (email, name, roles, org_id) SELECT 'c@x.example', 'Cleo', '{customer}', id FROM organisations WHERE name = 'Versioned OÜ'`, false},
+		{`INSERT INTO users (email, name, roles) VALUES ('w@x.example', 'Wim', '{agent}')`, true},
 		{`UPDATE organisations SET name = 'Renamed OÜ' WHERE name = 'Versioned OÜ'`, false},
 		{`UPDATE categories SET name = name WHERE false`, true}, // once a statement, rows or none
 	} {

@@ -58,7 +58,7 @@ func TestEveryRouteHasARule(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
 	c := app.Client(t)
-	public := []string{"/healthz", "/readyz", "/metrics", "/static/*", "/login", "/login/second-factor", "/login/id-card"}
+	public := []string{"/healthz", "/readyz", "/metrics", "/static/*", "/login", "/login/second-factor", "/login/id-card", "/password/:token"}
 	var table []string
 	publicRoutes := 0
 	for _, r := range app.Server.Routes {
@@ -177,11 +177,12 @@ func TestAccessMatrix(t *testing.T) {
 				case r.Path == "/login/id-card" && res.Status == http.StatusNotFound:
 					// Tugi here takes no ID-cards (app/auth's tests configure them).
 				case (strings.HasPrefix(r.Path, "/tickets/:") || strings.HasPrefix(r.Path, "/incidents/:") || strings.HasPrefix(r.Path, "/chat/:") || r.Path == "/admin/routing/:id" || r.Path == "/admin/organisations/:id" ||
-					strings.HasPrefix(r.Path, "/queue/mail/:")) &&
+					strings.HasPrefix(r.Path, "/queue/mail/:") || r.Path == "/password/:token") &&
 					res.Status == http.StatusNotFound:
 					// Filled with the person's own id, which need not be a ticket they may
-					// see (or a routing rule, an organisation): app/ticket's, app/routing's
-					// and app/user's tests open real ones.
+					// see (or a routing rule, an organisation, a password link's token):
+					// app/ticket's, app/routing's, app/user's and app/inbound's tests open
+					// real ones.
 				case strings.HasPrefix(r.Path, "/organisation/") && (res.Status == http.StatusSeeOther || res.Status == http.StatusNotFound):
 					// Only for a customer with the right and a second factor (a demo
 					// customer has neither): app/privacy's TestOrganisationExport opens it.

@@ -211,6 +211,15 @@ var auditedRoutes = map[string]auditSample{
 	"POST /queue/mail/:id/discard": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		return inboundMail(t, app, "spam@route-walk.example", "") + "/discard", nil
 	}},
+	"POST /queue/mail/bounces/clear": {as: andres, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		if _, err := app.DB.Exec(`INSERT INTO mail_bounces (address, status) VALUES ($1, '5.1.1')`, mari); err != nil {
+			t.Fatal(err)
+		}
+		return "/queue/mail/bounces/clear", url.Values{"address": {mari}, "back": {"/queue/mail"}}
+	}},
+	"POST /password/:token": {prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
+		return passwordLink(t, app), url.Values{"new_password": {"a password set by link"}, "confirm_password": {"a password set by link"}}
+	}},
 	"POST /admin/mail-domains": {as: toomas, form: url.Values{"domain": {"route-walk.example"}, "organisation": {"Demo Customer OÜ"}}},
 	"POST /admin/mail-domains/:domain/delete": {as: toomas, prepare: func(t *testing.T, app *apptest.App) (string, url.Values) {
 		if _, err := app.DB.Exec(`INSERT INTO org_mail_domains (domain, org_id) SELECT 'walk-away.example', id FROM organisations LIMIT 1`); err != nil {
@@ -556,6 +565,28 @@ func roleChangePath(t *testing.T, app *apptest.App, email, action string, roles 
 		t.Fatal(err)
 	}
 	return "/admin/role-changes/" + strconv.FormatInt(change, 10) + "/" + action
+}
+
+// passwordLink has a sender at a domain listed for Demo Customer OÜ mail support, which
+// makes them a contact and mails them a password link, and returns the link's path.
+func passwordLink(t *testing.T, app *apptest.App) string {
+	t.Helper()
+	if _, err := app.DB.Exec(`INSERT INTO org_mail_domains (domain, org_id) SELECT 'link-walk.example', id FROM organisations WHERE name = 'Demo Customer OÜ'`); err != nil {
+		t.Fatal(err)
+	}
+	raw := "From: walker@link-walk.example\r\nTo: support@tugi.example\r\nSubject: Route walk link\r\nMessage-ID: <link-walk@route-walk.example>\r\n\r\nHello\r\n"
+	if _, err := app.Server.Inbound.Receive(context.Background(), inbound.Delivery{Raw: []byte(raw), Mailbox: inbound.Support, Via: "smtp"}); err != nil {
+		t.Fatal(err)
+	}
+	var body string
+	if err := app.DB.Get(&body, `SELECT body_text FROM mail_outbox WHERE kind = 'auth.password_link' AND to_address = 'walker@link-walk.example'`); err != nil {
+		t.Fatal(err)
+	}
+	_, token, ok := strings.Cut(body, "/password/")
+	if !ok {
+		t.Fatalf("no link in %q", body)
+	}
+	return "/password/" + strings.Fields(token)[0]
 }
 
 // newIncident has Peeter report an incident and Sirje name Andres its handler, through

@@ -241,12 +241,13 @@ func New(o Options) (*Server, error) {
 	s.Add(home.NewHandler(o.DB, calendars, chats, renderer).Routes()...)
 	incidents := incident.NewService(incident.Options{DB: o.DB, PublicURL: cfg.PublicURL.String(), Now: o.Now,
 		Files: ticket.AttachmentLimits{MaxSize: cfg.AttachmentMaxSize, MaxFiles: cfg.AttachmentMaxFiles}})
-	s.Add(ticket.NewHandler(tickets, actions, renderer, validate).WithLive(o.Live).WithIncidents(incidents).Routes()...)
+	s.Inbound = inbound.NewService(inbound.Options{DB: o.DB, Tickets: tickets, Incidents: inbound.Incidents(o.DB, incidents),
+		PasswordLinks: auth.PasswordLinks{PublicURL: cfg.PublicURL.String()}, MailDomain: cfg.Mail.Domain, Log: o.Log})
+	s.Add(ticket.NewHandler(tickets, actions, renderer, validate).WithLive(o.Live).WithIncidents(incidents).WithBounces(s.Inbound).Routes()...)
 	s.Add(chat.NewHandler(chats, o.DB, o.Live, renderer, validate).Routes()...)
 	incidentPages := incident.NewHandler(incidents, renderer, validate)
 	s.Add(incidentPages.Routes()...)
 	s.Add(incidentPages.DeadlineRoutes()...)
-	s.Inbound = inbound.NewService(inbound.Options{DB: o.DB, Tickets: tickets, MailDomain: cfg.Mail.Domain, Log: o.Log})
 	s.Add(inbound.NewHandler(s.Inbound, renderer).Routes()...)
 	s.Add(auditpage.NewHandler(o.DB, user.NewAuditDirectory(o.DB), actions, renderer).WithLinks(s.auditLinks(o.DB)).Routes()...)
 	s.Add(user.NewAdmin(o.DB, user.NewService(o.DB, sessions), actions, renderer, validate).WithOrgExportRight(privacy.HasOrgExportRight).WithOrganisationSources(s.orgSources(o.DB)).Routes()...)

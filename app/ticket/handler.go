@@ -40,6 +40,7 @@ type Handler struct {
 	validate *web.Validator
 	// incidents, when set, shows the security incidents linked to a ticket (WithIncidents).
 	incidents Incidents
+	bounces   Bounces   // when set, the requester panel says when mail to them bounces (WithBounces)
 	hub       *live.Hub // the live layer, whose streams the queue and ticket pages follow
 }
 

@@ -23,6 +23,7 @@ type RequesterPanel struct {
 	OrgName string
 	Open    []RequesterTicket // their other unresolved tickets, latest activity first
 	Recent  []RequesterTicket // their resolved tickets, latest first
+	Bounce  *Bounce           // mail to them bounces; nil when it does not (WithBounces)
 }
 
 // RequesterTicket is one line of the requester panel, ready to print.
@@ -46,6 +47,9 @@ func (h *Handler) requesterPanel(ctx context.Context, t *Ticket, lang string, ci
 		return p, err
 	default:
 		p.Email, p.OrgID, p.OrgName = contact.Email, contact.OrgID, contact.OrgName
+	}
+	if err := h.requesterBounce(ctx, &p, ci, now); err != nil {
+		return p, err
 	}
 	for _, open := range []bool{true, false} {
 		var rows []struct {

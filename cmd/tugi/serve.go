@@ -272,7 +272,10 @@ func backgroundJobs(ctx context.Context, db *sqlx.DB, cfg *config.Config, log *s
 	// service of its own, as the list is built before the server.
 	tickets := ticket.NewService(ticket.Options{DB: db, Calendars: sla.NewCalendars(db), PublicURL: cfg.PublicURL.String(),
 		Attachments: ticket.AttachmentLimits{MaxSize: cfg.AttachmentMaxSize, MaxFiles: cfg.AttachmentMaxFiles, OrgQuota: cfg.OrgStorageQuota}})
-	leftover := inbound.NewService(inbound.Options{DB: db, Tickets: tickets, MailDomain: cfg.Mail.Domain, Log: log})
+	incidents := incident.NewService(incident.Options{DB: db, PublicURL: cfg.PublicURL.String(),
+		Files: ticket.AttachmentLimits{MaxSize: cfg.AttachmentMaxSize, MaxFiles: cfg.AttachmentMaxFiles}})
+	leftover := inbound.NewService(inbound.Options{DB: db, Tickets: tickets, Incidents: inbound.Incidents(db, incidents),
+		PasswordLinks: auth.PasswordLinks{PublicURL: cfg.PublicURL.String()}, MailDomain: cfg.Mail.Domain, Log: log})
 	jobs = append(jobs, job.Job{Name: "inbound.process", About: "Processes e-mail received and stored but not yet turned into tickets (after a crash or a failed attempt).",
 		Every: time.Minute, Run: func(ctx context.Context) error { _, err := leftover.ProcessLeft(ctx, time.Minute); return err }})
 	if backups.Configured() {
