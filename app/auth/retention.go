@@ -29,11 +29,11 @@ DELETE FROM sessions WHERE id IN (SELECT s.id` + expiredSessions + ` ORDER BY s.
 // CountExpiredSessions counts the sessions DeleteExpiredSessions would end (under
 // organisation 0).
 func CountExpiredSessions(ctx context.Context, q database.Queryer, c scope.Cutoffs, h scope.Held) (scope.Counts, error) {
-	var rows []scope.Count
-	if err := q.SelectContext(ctx, &rows, countExpiredSessions, scope.CountArgs(c, h)...); err != nil {
+	counts, err := scope.CountBy(ctx, q, countExpiredSessions, c, h)
+	if err != nil {
 		return nil, fmt.Errorf("auth: count expired sessions: %w", err)
 	}
-	return scope.CountsOf(rows), nil
+	return counts, nil
 }
 
 // DeleteExpiredSessions ends, in q's transaction, at most limit sessions that began

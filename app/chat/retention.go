@@ -47,11 +47,11 @@ const (
 
 // CountExpired counts per organisation the chats DeleteExpired would remove.
 func CountExpired(ctx context.Context, q database.Queryer, c scope.Cutoffs, h scope.Held) (scope.Counts, error) {
-	var rows []scope.Count
-	if err := q.SelectContext(ctx, &rows, countExpiredChats, scope.CountArgs(c, h)...); err != nil {
+	counts, err := scope.CountBy(ctx, q, countExpiredChats, c, h)
+	if err != nil {
 		return nil, fmt.Errorf("chat: count expired chats: %w", err)
 	}
-	return scope.CountsOf(rows), nil
+	return counts, nil
 }
 
 // DeleteExpired removes at most limit ended chats that have expired and no hold covers,
@@ -109,38 +109,21 @@ SELECT chat_id AS id, org_id, count(*) AS n FROM gone GROUP BY chat_id, org_id O
 // CountExpiredFiles counts per organisation the chat files the attachments' rule lets
 // expire.
 func CountExpiredFiles(ctx context.Context, q database.Queryer, c scope.Cutoffs, h scope.Held) (scope.Counts, error) {
-	var rows []scope.Count
-	if err := q.SelectContext(ctx, &rows, countExpiredFiles, scope.CountArgs(c, h)...); err != nil {
+	counts, err := scope.CountBy(ctx, q, countExpiredFiles, c, h)
+	if err != nil {
 		return nil, fmt.Errorf("chat: count expired files: %w", err)
 	}
-	return scope.CountsOf(rows), nil
+	return counts, nil
 }
 
 // DeleteExpiredFiles removes at most limit chat files the attachments' rule lets expire
 // (their messages stay), with one audit event chat.files_expired per chat, and returns how
 // many went per organisation.
 func DeleteExpiredFiles(ctx context.Context, q database.Queryer, actor audit.Actor, c scope.Cutoffs, h scope.Held, limit int) (scope.Counts, error) {
-	var objs []scope.Object
-	if err := q.SelectContext(ctx, &objs, selectExpiredFiles, scope.Args(c, h, limit)...); err != nil {
-		return nil, fmt.Errorf("chat: expired files: %w", err)
-	}
-	removed := scope.Counts{}
-	if len(objs) == 0 {
-		return removed, nil
-	}
-	var per []struct {
-		scope.Object
-		N int64 `db:"n"`
-	}
-	if err := q.SelectContext(ctx, &per, deleteFiles, scope.IDs(objs)); err != nil {
+	removed, err := scope.DeleteFiles(ctx, q, actor, scope.Files{Select: selectExpiredFiles, Delete: deleteFiles,
+		Action: "chat.files_expired", ObjectType: "chat"}, c, h, limit)
+	if err != nil {
 		return nil, fmt.Errorf("chat: remove expired files: %w", err)
-	}
-	for _, c := range per {
-		removed.Add(c.OrgID, c.N)
-		if err := audit.Record(ctx, q, actor, audit.Event{Action: "chat.files_expired", ObjectType: "chat",
-			ObjectID: strconv.FormatInt(c.ID, 10), OrgID: c.OrgID, Changes: map[string]audit.Change{"files": {New: c.N}}}); err != nil {
-			return nil, err
-		}
 	}
 	return removed, nil
 }

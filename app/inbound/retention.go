@@ -45,11 +45,11 @@ const forgetTickets = `DELETE FROM inbound_mail WHERE ticket_id = ANY ($1)`
 
 // CountExpiredRaw counts per organisation the raw messages ClearExpiredRaw would clear.
 func CountExpiredRaw(ctx context.Context, q database.Queryer, c scope.Cutoffs, h scope.Held) (scope.Counts, error) {
-	var rows []scope.Count
-	if err := q.SelectContext(ctx, &rows, countExpiredRaw, scope.CountArgs(c, h)...); err != nil {
+	counts, err := scope.CountBy(ctx, q, countExpiredRaw, c, h)
+	if err != nil {
 		return nil, fmt.Errorf("inbound: count expired mail: %w", err)
 	}
-	return scope.CountsOf(rows), nil
+	return counts, nil
 }
 
 // ClearExpiredRaw clears, in q's transaction, at most limit raw messages that have

@@ -52,11 +52,11 @@ const (
 
 // CountExpired counts the incidents DeleteExpired would remove (under organisation 0).
 func CountExpired(ctx context.Context, q database.Queryer, c scope.Cutoffs, h scope.Held) (scope.Counts, error) {
-	var rows []scope.Count
-	if err := q.SelectContext(ctx, &rows, countExpiredIncidents, scope.CountArgs(c, h)...); err != nil {
+	counts, err := scope.CountBy(ctx, q, countExpiredIncidents, c, h)
+	if err != nil {
 		return nil, fmt.Errorf("incident: count expired incidents: %w", err)
 	}
-	return scope.CountsOf(rows), nil
+	return counts, nil
 }
 
 // DeleteExpired removes at most limit closed incidents that have expired and no hold

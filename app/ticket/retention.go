@@ -58,11 +58,11 @@ func ExpiredClosed(ctx context.Context, q database.Queryer, c scope.Cutoffs, h s
 // CountExpiredClosed counts per organisation what ExpiredClosed would return: the
 // preview of retention.
 func CountExpiredClosed(ctx context.Context, q database.Queryer, c scope.Cutoffs, h scope.Held) (scope.Counts, error) {
-	var rows []scope.Count
-	if err := q.SelectContext(ctx, &rows, countExpiredClosed, scope.CountArgs(c, h)...); err != nil {
+	counts, err := scope.CountBy(ctx, q, countExpiredClosed, c, h)
+	if err != nil {
 		return nil, fmt.Errorf("ticket: count expired tickets: %w", err)
 	}
-	return scope.CountsOf(rows), nil
+	return counts, nil
 }
 
 // DeleteExpired removes the tickets ExpiredClosed returned, in its transaction q, with
@@ -110,38 +110,21 @@ SELECT ticket_id AS id, org_id, count(*) AS n FROM gone GROUP BY ticket_id, org_
 
 // CountExpiredFiles counts per organisation the files the attachments' rule lets expire.
 func CountExpiredFiles(ctx context.Context, q database.Queryer, c scope.Cutoffs, h scope.Held) (scope.Counts, error) {
-	var rows []scope.Count
-	if err := q.SelectContext(ctx, &rows, countExpiredFiles, scope.CountArgs(c, h)...); err != nil {
+	counts, err := scope.CountBy(ctx, q, countExpiredFiles, c, h)
+	if err != nil {
 		return nil, fmt.Errorf("ticket: count expired files: %w", err)
 	}
-	return scope.CountsOf(rows), nil
+	return counts, nil
 }
 
 // DeleteExpiredFiles removes at most limit files the attachments' rule lets expire (their
 // messages stay), in q's transaction, with one audit event ticket.files_expired per ticket,
 // and returns how many went per organisation.
 func DeleteExpiredFiles(ctx context.Context, q database.Queryer, actor audit.Actor, c scope.Cutoffs, h scope.Held, limit int) (scope.Counts, error) {
-	var objs []scope.Object
-	if err := q.SelectContext(ctx, &objs, selectExpiredFiles, scope.Args(c, h, limit)...); err != nil {
-		return nil, fmt.Errorf("ticket: expired files: %w", err)
-	}
-	removed := scope.Counts{}
-	if len(objs) == 0 {
-		return removed, nil
-	}
-	var per []struct {
-		scope.Object
-		N int64 `db:"n"`
-	}
-	if err := q.SelectContext(ctx, &per, deleteFiles, scope.IDs(objs)); err != nil {
+	removed, err := scope.DeleteFiles(ctx, q, actor, scope.Files{Select: selectExpiredFiles, Delete: deleteFiles,
+		Action: "ticket.files_expired", ObjectType: "ticket"}, c, h, limit)
+	if err != nil {
 		return nil, fmt.Errorf("ticket: remove expired files: %w", err)
-	}
-	for _, t := range per {
-		removed.Add(t.OrgID, t.N)
-		if err := audit.Record(ctx, q, actor, audit.Event{Action: "ticket.files_expired", ObjectType: "ticket",
-			ObjectID: strconv.FormatInt(t.ID, 10), OrgID: t.OrgID, Changes: map[string]audit.Change{"files": {New: t.N}}}); err != nil {
-			return nil, err
-		}
 	}
 	return removed, nil
 }

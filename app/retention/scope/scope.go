@@ -18,9 +18,14 @@
 package scope
 
 import (
+	"context"
+	"strconv"
 	"time"
 
 	"github.com/lib/pq"
+
+	"tugi/app/audit"
+	"tugi/app/database"
 )
 
 // Cutoffs say, for one kind of data, what has expired: what ended before the cutoff of
@@ -75,13 +80,57 @@ type Count struct {
 	N     int64 `db:"n"`
 }
 
-// CountsOf turns rows of a count by organisation into Counts.
-func CountsOf(rows []Count) Counts {
-	c := Counts{}
-	for _, r := range rows {
-		c.Add(r.OrgID, r.N)
+// CountBy runs stmt, a feature's count by organisation (org_id, n) of what has expired,
+// with c and h as its parameters $1 to $6.
+func CountBy(ctx context.Context, q database.Queryer, stmt string, c Cutoffs, h Held) (Counts, error) {
+	var rows []Count
+	if err := q.SelectContext(ctx, &rows, stmt, CountArgs(c, h)...); err != nil {
+		return nil, err
 	}
-	return c
+	counts := Counts{}
+	for _, r := range rows {
+		counts.Add(r.OrgID, r.N)
+	}
+	return counts, nil
+}
+
+// Files are a feature's statements for the files of its things (a ticket's attachments,
+// a chat's files) that the attachments' rule lets expire, and the audit event a thing
+// whose files went gets.
+type Files struct {
+	Select     string // at most $7 expired files (id, org_id), locked, skipping those locked
+	Delete     string // removes the files $1, returning per thing: id, org_id, n
+	Action     string // the audit action, e.g. "ticket.files_expired"
+	ObjectType string // the things' audit object type, e.g. "ticket"
+}
+
+// DeleteFiles removes at most limit files f.Select finds (the things and their messages
+// stay), in q's transaction, with one audit event f.Action per thing, and returns how
+// many went per organisation.
+func DeleteFiles(ctx context.Context, q database.Queryer, actor audit.Actor, f Files, c Cutoffs, h Held, limit int) (Counts, error) {
+	var objs []Object
+	if err := q.SelectContext(ctx, &objs, f.Select, Args(c, h, limit)...); err != nil {
+		return nil, err
+	}
+	removed := Counts{}
+	if len(objs) == 0 {
+		return removed, nil
+	}
+	var per []struct {
+		Object
+		N int64 `db:"n"`
+	}
+	if err := q.SelectContext(ctx, &per, f.Delete, IDs(objs)); err != nil {
+		return nil, err
+	}
+	for _, t := range per {
+		removed.Add(t.OrgID, t.N)
+		if err := audit.Record(ctx, q, actor, audit.Event{Action: f.Action, ObjectType: f.ObjectType,
+			ObjectID: strconv.FormatInt(t.ID, 10), OrgID: t.OrgID, Changes: map[string]audit.Change{"files": {New: t.N}}}); err != nil {
+			return nil, err
+		}
+	}
+	return removed, nil
 }
 
 // IDs returns the objects' ids.
