@@ -5,6 +5,8 @@ package report
 // tables (report_tickets, report_chats, report_state), and what each process's copy of
 // the rollup reads back.
 
+import "tugi/app/ticket/unresolved"
+
 // ticketFacts are the columns the rollup reads of a ticket (t): its first public reply
 // by a member of staff (someone without an organisation), when it was resolved if it is,
 // and its first-response and resolution clocks (f, r), each looked up by its key (as
@@ -14,7 +16,7 @@ const ticketFacts = `
 SELECT t.id, t.org_id, t.team_id, t.assignee_id, t.category_id, t.priority, t.channel, t.created_at,
        (SELECT min(m.created_at) FROM ticket_messages m JOIN users u ON u.id = m.author_id
         WHERE m.ticket_id = t.id AND NOT m.internal AND u.org_id IS NULL) AS first_response_at,
-       CASE WHEN t.status IN ('solved', 'closed') THEN coalesce(t.solved_at, t.closed_at) END AS resolved_at,
+       CASE WHEN NOT ` + unresolved.SQL + ` THEN coalesce(t.solved_at, t.closed_at) END AS resolved_at,
        f.stopped_at AS f_stopped, coalesce(f.breached, false) AS f_breached, f.used_seconds AS f_used,
        f.target_seconds AS f_target, f.due_at AS f_due, f.ticket_id IS NOT NULL AS f_exists,
        r.stopped_at AS r_stopped, coalesce(r.breached, false) AS r_breached, r.used_seconds AS r_used,
@@ -28,10 +30,11 @@ LEFT JOIN LATERAL (SELECT * FROM ticket_clocks WHERE ticket_id = t.id AND metric
 const backfillTickets = ticketFacts + `
 WHERE t.id > $1 ORDER BY t.id LIMIT $2`
 
-// changedTickets reads the tickets whose last activity is after $1 (every status listed,
-// so that tickets_status_updated serves it).
+// changedTickets reads the tickets whose last activity is after $1. It names every status
+// (not the unresolved ones: a solved ticket's times change too), so that
+// tickets_status_updated, on (status, updated_at), serves it status by status.
 const changedTickets = ticketFacts + `
-WHERE t.status IN ('new', 'open', 'waiting', 'on_hold', 'solved', 'closed') AND t.updated_at > $1`
+WHERE t.status = ANY ('{new,open,waiting,on_hold,solved,closed}') AND t.updated_at > $1`
 
 // selectState reads how far the rollup has got, and locks it for the pass.
 const selectState = `SELECT backfill_id, backfilled, tickets_through, chats_through FROM report_state FOR UPDATE`

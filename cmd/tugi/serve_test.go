@@ -163,7 +163,7 @@ func TestServeLetsRequestsInFlightFinish(t *testing.T) {
 func TestServeRunsTheBackgroundJobs(t *testing.T) {
 	db := freshDatabase(t)
 	_, stop, stdout := serveHere(t)
-	want := []string{"audit.head_log", "blob.collect", "forms.prune_tokens", "inbound.process", "incident.deadlines", "live.prune", "mail.clear_bodies", "report.rollup", "sessions.cleanup", "sla.clocks"}
+	want := []string{"audit.head_log", "blob.collect", "forms.prune_tokens", "inbound.process", "incident.deadlines", "live.prune", "mail.clear_bodies", "report.rollup", "retention.apply", "sessions.cleanup", "sla.clocks"}
 	var ok []string
 	for deadline := time.Now().Add(10 * time.Second); len(ok) < len(want) && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		ok = nil

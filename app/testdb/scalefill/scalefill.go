@@ -19,6 +19,7 @@ import (
 
 	"tugi/app/database"
 	"tugi/app/testdb"
+	"tugi/app/ticket/unresolved"
 	"tugi/app/user"
 )
 
@@ -248,14 +249,14 @@ SELECT id, 'resolution', 144000, 0, created_at,
        CASE WHEN status <> 'waiting' THEN created_at END,
        CASE WHEN status <> 'waiting' THEN next_due_at + CASE WHEN status = 'new' THEN interval '1 day' ELSE interval '0' END END,
        CASE WHEN status <> 'waiting' THEN next_due_at - interval '2 hours' END, NULL
-FROM tickets WHERE status IN ('new', 'open', 'waiting', 'on_hold')
+FROM tickets t WHERE ` + unresolved.SQL + `
 UNION ALL
 SELECT id, 'first_response', 14400, 0, created_at,
        CASE WHEN status = 'new' THEN created_at END,
        CASE WHEN status = 'new' THEN next_due_at END,
        CASE WHEN status = 'new' THEN next_due_at - interval '1 hour' END,
        CASE WHEN status <> 'new' THEN created_at + interval '37 minutes' END
-FROM tickets WHERE status IN ('new', 'open', 'waiting', 'on_hold')`},
+FROM tickets t WHERE ` + unresolved.SQL + ``},
 		{"reply due", `UPDATE tickets SET reply_due_at = next_due_at WHERE status = 'new'`},
 	}
 	for _, s := range steps {
