@@ -58,6 +58,16 @@ type App struct {
 type handedOut struct {
 	mu   sync.Mutex
 	last map[string]int64
+	// signing holds a person's second steps of SignIn one at a time: a code is accepted
+	// only after the last one accepted, so two sign-ins must send their codes in the
+	// order they were handed out.
+	signing sync.Map // lower-case e-mail address -> *sync.Mutex
+}
+
+// person returns the lock under which email's second step of sign-in is taken.
+func (h *handedOut) person(email string) *sync.Mutex {
+	m, _ := h.signing.LoadOrStore(strings.ToLower(email), &sync.Mutex{})
+	return m.(*sync.Mutex)
 }
 
 // Now is the clock Tugi checks TOTP codes by: time.Now, moved on by TOTPCode when a test
@@ -219,6 +229,9 @@ func (a *App) SignIn(t testing.TB, email string) *Client {
 	if !strings.HasPrefix(p.Location(), auth.SecondFactorPath) {
 		return c
 	}
+	signing := a.steps.person(email)
+	signing.Lock()
+	defer signing.Unlock()
 	// A person the test made, whose role needs a second factor, sets up an authenticator
 	// with the key the page offers; the App remembers it for their next sign-in.
 	if secret := c.Get(t, p.Location(), http.StatusOK).Text("#totp-secret"); secret != "" {

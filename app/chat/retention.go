@@ -120,10 +120,17 @@ func CountExpiredFiles(ctx context.Context, q database.Queryer, c scope.Cutoffs,
 // (their messages stay), with one audit event chat.files_expired per chat, and returns how
 // many went per organisation.
 func DeleteExpiredFiles(ctx context.Context, q database.Queryer, actor audit.Actor, c scope.Cutoffs, h scope.Held, limit int) (scope.Counts, error) {
-	removed, err := scope.DeleteFiles(ctx, q, actor, scope.Files{Select: selectExpiredFiles, Delete: deleteFiles,
-		Action: "chat.files_expired", ObjectType: "chat"}, c, h, limit)
+	per, err := scope.DeleteFiles(ctx, q, selectExpiredFiles, deleteFiles, c, h, limit)
 	if err != nil {
 		return nil, fmt.Errorf("chat: remove expired files: %w", err)
+	}
+	removed := scope.Counts{}
+	for _, t := range per {
+		removed.Add(t.OrgID, t.N)
+		if err := audit.Record(ctx, q, actor, audit.Event{Action: "chat.files_expired", ObjectType: "chat",
+			ObjectID: strconv.FormatInt(t.ID, 10), OrgID: t.OrgID, Changes: map[string]audit.Change{"files": {New: t.N}}}); err != nil {
+			return nil, err
+		}
 	}
 	return removed, nil
 }

@@ -19,12 +19,10 @@ package scope
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"github.com/lib/pq"
 
-	"tugi/app/audit"
 	"tugi/app/database"
 )
 
@@ -94,43 +92,29 @@ func CountBy(ctx context.Context, q database.Queryer, stmt string, c Cutoffs, h 
 	return counts, nil
 }
 
-// Files are a feature's statements for the files of its things (a ticket's attachments,
-// a chat's files) that the attachments' rule lets expire, and the audit event a thing
-// whose files went gets.
-type Files struct {
-	Select     string // at most $7 expired files (id, org_id), locked, skipping those locked
-	Delete     string // removes the files $1, returning per thing: id, org_id, n
-	Action     string // the audit action, e.g. "ticket.files_expired"
-	ObjectType string // the things' audit object type, e.g. "ticket"
+// Removed is how many files of one thing (a ticket, a chat) went.
+type Removed struct {
+	Object
+	N int64 `db:"n"`
 }
 
-// DeleteFiles removes at most limit files f.Select finds (the things and their messages
-// stay), in q's transaction, with one audit event f.Action per thing, and returns how
-// many went per organisation.
-func DeleteFiles(ctx context.Context, q database.Queryer, actor audit.Actor, f Files, c Cutoffs, h Held, limit int) (Counts, error) {
+// DeleteFiles runs a feature's statements for the files of its things that the
+// attachments' rule lets expire: sel finds at most $7 of them (id, org_id), locked,
+// skipping those locked; del removes the files $1 and returns per thing id, org_id, n.
+// The things and their messages stay; the feature records an event per thing.
+func DeleteFiles(ctx context.Context, q database.Queryer, sel, del string, c Cutoffs, h Held, limit int) ([]Removed, error) {
 	var objs []Object
-	if err := q.SelectContext(ctx, &objs, f.Select, Args(c, h, limit)...); err != nil {
+	if err := q.SelectContext(ctx, &objs, sel, Args(c, h, limit)...); err != nil {
 		return nil, err
 	}
-	removed := Counts{}
 	if len(objs) == 0 {
-		return removed, nil
+		return nil, nil
 	}
-	var per []struct {
-		Object
-		N int64 `db:"n"`
-	}
-	if err := q.SelectContext(ctx, &per, f.Delete, IDs(objs)); err != nil {
+	var per []Removed
+	if err := q.SelectContext(ctx, &per, del, IDs(objs)); err != nil {
 		return nil, err
 	}
-	for _, t := range per {
-		removed.Add(t.OrgID, t.N)
-		if err := audit.Record(ctx, q, actor, audit.Event{Action: f.Action, ObjectType: f.ObjectType,
-			ObjectID: strconv.FormatInt(t.ID, 10), OrgID: t.OrgID, Changes: map[string]audit.Change{"files": {New: t.N}}}); err != nil {
-			return nil, err
-		}
-	}
-	return removed, nil
+	return per, nil
 }
 
 // IDs returns the objects' ids.
