@@ -466,9 +466,9 @@ func (h *Handler) renderQueueStatus(c echo.Context, tpl string, status int, sent
 			item.Due, item.DueAt = dueFromNow(v.Lang, *r.NextDueAt, now), ci.when(v.Lang, *r.NextDueAt, now)
 			item.DueClass = dueClass(now, *r.NextDueAt, r.NextWarnAt, r.Breached)
 			if item.DueClass != "breach" {
-				item.TurnsDueAt = r.NextDueAt.UTC().Format(time.RFC3339)
+				item.TurnsDueAt = turnsAt(*r.NextDueAt)
 				if r.NextWarnAt != nil {
-					item.TurnsWarnAt = r.NextWarnAt.UTC().Format(time.RFC3339)
+					item.TurnsWarnAt = turnsAt(*r.NextWarnAt)
 				}
 			}
 		}

@@ -412,8 +412,8 @@ func TestClocksThroughATicketsLife(t *testing.T) {
 	// And carries the instants it turns amber and red at (static/js/live.js), the
 	// stored ones.
 	fr := pg.Doc.Find(`#clocks [data-metric="first_response"]`)
-	if w, d := fr.AttrOr("data-warn-at", ""), fr.AttrOr("data-due-at", ""); w != first.WarnAt(cal, normal.WarnPercent).UTC().Format(time.RFC3339) ||
-		d != "2026-11-23T12:00:00Z" || !fr.HasClass("ok") {
+	if w, d := fr.AttrOr("data-warn-at", ""), fr.AttrOr("data-due-at", ""); w != first.WarnAt(cal, normal.WarnPercent).UTC().Format(jsInstant) ||
+		d != "2026-11-23T12:00:00.000Z" || !fr.HasClass("ok") {
 		t.Errorf("the first-response clock: class %q, turns amber at %q and red at %q", fr.AttrOr("class", ""), w, d)
 	}
 

@@ -44,9 +44,9 @@ func TestQueueRows(t *testing.T) {
 	app.DB.MustExec(`UPDATE ticket_clocks SET breached = true WHERE ticket_id = $1`, kadris)
 	q = a.Get(t, "/queue?view=all", http.StatusOK)
 	due = q.Doc.Find(row(free) + " .due")
-	if w, d := due.AttrOr("data-warn-at", ""), due.AttrOr("data-due-at", ""); w != warnAt.Format(time.RFC3339) || d != dueAt.Format(time.RFC3339) || !due.HasClass("ok") {
+	if w, d := due.AttrOr("data-warn-at", ""), due.AttrOr("data-due-at", ""); w != warnAt.Format(jsInstant) || d != dueAt.Format(jsInstant) || !due.HasClass("ok") {
 		t.Errorf("the running clock's cell: class %q, turns amber at %q and red at %q; want ok, %s and %s", due.AttrOr("class", ""), w, d,
-			warnAt.Format(time.RFC3339), dueAt.Format(time.RFC3339))
+			warnAt.Format(jsInstant), dueAt.Format(jsInstant))
 	}
 	breached := q.Doc.Find(row(kadris) + " .due")
 	if _, ok := breached.Attr("data-due-at"); ok || !breached.HasClass("breach") {
@@ -157,3 +157,7 @@ func TestSavedViews(t *testing.T) {
 		t.Error("the deleted view is still a tab")
 	}
 }
+
+// jsInstant is how a page writes the instants its script turns clocks at (whole
+// milliseconds, UTC).
+const jsInstant = "2006-01-02T15:04:05.000Z07:00"

@@ -57,7 +57,7 @@ func clockViews(lang string, cs Clocks, cal *calendarInfo, policy sla.Policy, no
 				v.Class = "warn"
 			}
 			v.Text = i18n.T(lang, "Due %s, in %s of support time", cal.when(lang, c.Due(cal.cal), now), span(lang, c.Remaining(cal.cal, now)))
-			v.WarnAt, v.DueAt = c.WarnAt(cal.cal, policy.WarnPercent).UTC().Format(time.RFC3339), c.Due(cal.cal).UTC().Format(time.RFC3339)
+			v.WarnAt, v.DueAt = turnsAt(c.WarnAt(cal.cal, policy.WarnPercent)), turnsAt(c.Due(cal.cal))
 		}
 		out = append(out, v)
 	}
@@ -131,4 +131,12 @@ func (t *Ticket) localize(loc *time.Location) {
 			*p = p.In(loc)
 		}
 	}
+}
+
+// turnsAt writes instant t for the page's script (static/js/live.js), which turns a clock
+// amber or red when the browser's time reaches it: in milliseconds, as JavaScript's
+// clock counts, rounded up, so that nothing turns before its time (in whole seconds, a
+// clock turned up to a second early).
+func turnsAt(t time.Time) string {
+	return t.UTC().Add(time.Millisecond - 1).Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000Z07:00")
 }
