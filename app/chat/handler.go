@@ -106,20 +106,31 @@ type messageForm struct {
 	Body string `form:"body" validate:"max=4000"`
 }
 
-// Begin starts a chat with the customer's first message. When chat is no longer offered
-// (support closed meanwhile, or nobody is available), the form comes back with their
-// words in it and the offer to leave them as a ticket.
-func (h *Handler) Begin(c echo.Context) error {
+// question reads the customer's first message from the start form. When it is missing
+// or too long, the form has gone back to them with their words and why (form.Invalid),
+// and err is what rendering it returned.
+func (h *Handler) question(c echo.Context) (messageForm, web.Form, error) {
 	var f messageForm
 	form, err := h.validate.Bind(c, &f)
 	if err != nil {
-		return err
+		return f, form, err
 	}
 	if strings.TrimSpace(f.Body) == "" {
 		form.Fail("body", "Write your question first.")
 	}
 	if form.Invalid() {
-		return h.renderStart(c, http.StatusUnprocessableEntity, form)
+		return f, form, h.renderStart(c, http.StatusUnprocessableEntity, form)
+	}
+	return f, form, nil
+}
+
+// Begin starts a chat with the customer's first message. When chat is no longer offered
+// (support closed meanwhile, or nobody is available), the form comes back with their
+// words in it and the offer to leave them as a ticket.
+func (h *Handler) Begin(c echo.Context) error {
+	f, form, err := h.question(c)
+	if err != nil || form.Invalid() {
+		return err
 	}
 	v := web.ViewerOf(c)
 	ch, err := h.svc.Start(c.Request().Context(), web.Actor(c), v, f.Body)
@@ -142,16 +153,9 @@ func (h *Handler) Begin(c echo.Context) error {
 
 // LeaveMessage keeps the message of a chat that could not start as a ticket.
 func (h *Handler) LeaveMessage(c echo.Context) error {
-	var f messageForm
-	form, err := h.validate.Bind(c, &f)
-	if err != nil {
+	f, form, err := h.question(c)
+	if err != nil || form.Invalid() {
 		return err
-	}
-	if strings.TrimSpace(f.Body) == "" {
-		form.Fail("body", "Write your question first.")
-	}
-	if form.Invalid() {
-		return h.renderStart(c, http.StatusUnprocessableEntity, form)
 	}
 	v := web.ViewerOf(c)
 	t, err := h.svc.LeaveMessage(web.Once(c, ""), web.Actor(c), v, f.Body)
