@@ -355,15 +355,7 @@ func (s goString) where(offset int) string {
 func (p *goPackage) strings() []goString {
 	var out []goString
 	for _, f := range p.files {
-		imports := map[string]string{} // name → import path
-		for _, is := range f.Imports {
-			path, _ := strconv.Unquote(is.Path.Value)
-			name := filepath.Base(path)
-			if is.Name != nil {
-				name = is.Name.Name
-			}
-			imports[name] = path
-		}
+		imports := fileImports(f)
 		ast.Inspect(f, func(n ast.Node) bool {
 			e, ok := n.(ast.Expr)
 			if !ok {
@@ -446,6 +438,20 @@ func (p *goPackage) eval(e ast.Expr, imports map[string]string, s *goString, dep
 }
 
 // ---- Helpers ----
+
+// fileImports maps the names f imports packages by to their paths.
+func fileImports(f *ast.File) map[string]string {
+	imports := map[string]string{}
+	for _, is := range f.Imports {
+		path, _ := strconv.Unquote(is.Path.Value)
+		name := filepath.Base(path)
+		if is.Name != nil {
+			name = is.Name.Name
+		}
+		imports[name] = path
+	}
+	return imports
+}
 
 func rel(path string) string {
 	r, err := filepath.Rel(root, path)

@@ -74,7 +74,7 @@ func (h *Handler) renderStart(c echo.Context, status int, form web.Form) error {
 	if err != nil {
 		return err
 	}
-	data := StartPage{Offered: offer.Offered(), Reason: offerReason(v.Lang, offer), Opens: opens(offer)}
+	data := StartPage{Offered: offer.Offered(), Reason: offerReason(v.Lang, offer), Opens: opens(v.Lang, offer)}
 	p := h.render.NewPage(c, "Chat with support")
 	p.Form = form
 	p.Data = data
@@ -94,12 +94,12 @@ func offerReason(lang string, o Offer) string {
 	return i18n.T(lang, "Support is closed now. It opens %s.", web.DateIn(lang, o.Support.OpensAt))
 }
 
-// opens tells when support opens next, when it is closed now.
-func opens(o Offer) string {
+// opens tells in lang when support opens next, when it is closed now.
+func opens(lang string, o Offer) string {
 	if o.Open || o.Support.Never {
 		return ""
 	}
-	return web.Date(o.Support.OpensAt)
+	return web.DateIn(lang, o.Support.OpensAt)
 }
 
 type messageForm struct {

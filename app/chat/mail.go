@@ -12,6 +12,7 @@ import (
 	"tugi/app/database"
 	"tugi/app/i18n"
 	"tugi/app/mail"
+	"tugi/app/web"
 )
 
 // MailTranscript queues the transcript of chat id to its customer v, on their request,
@@ -35,7 +36,7 @@ func (s *Service) MailTranscript(ctx context.Context, actor audit.Actor, v *acce
 	lang := c.CustomerLang
 	loc := cal.Location()
 	var b strings.Builder
-	b.WriteString(i18n.T(lang, "Your chat with support, started %s.", c.CreatedAt.In(loc).Format("2 Jan 2006 15:04 MST")))
+	b.WriteString(i18n.T(lang, "Your chat with support, started %s.", web.DateIn(lang, c.CreatedAt.In(loc))))
 	b.WriteString("\n\n")
 	for _, m := range ms {
 		b.WriteString("[" + m.CreatedAt.In(loc).Format("15:04") + "] " + m.Author + ":\n")

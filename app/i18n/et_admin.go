@@ -46,14 +46,15 @@ func init() {
 	})
 }
 
-// Months in full, as the shared date format writes them; Estonian writes them in lower
-// case ("6. detsember 2026"). "May" is the short name's too (et_workspace.go).
+// Months in full, as the shared date format (app/web/dates.go) writes them everywhere,
+// in tables too; Estonian writes them in lower case ("6. detsember 2026").
 func init() {
 	add("et", map[string]string{
 		"January":   "jaanuar",
 		"February":  "veebruar",
 		"March":     "märts",
 		"April":     "aprill",
+		"May":       "mai",
 		"June":      "juuni",
 		"July":      "juuli",
 		"August":    "august",

@@ -14,6 +14,7 @@ import (
 	"tugi/app/database"
 	"tugi/app/i18n"
 	"tugi/app/mail"
+	"tugi/app/web"
 )
 
 // DeadlineJobEvery is how often the job "incident.deadlines" looks at the clocks: a
@@ -139,7 +140,7 @@ func (j *DeadlineJob) warn(ctx context.Context, c OpenClock, w Warning, now time
 
 // warningText is a warning's subject and sentence in lang.
 func warningText(lang string, c OpenClock, w Warning, now time.Time) (string, string) {
-	label, due := ClockLabel(lang, c.Clock), c.Due.In(deadlineZone).Format("2 Jan 2006 15:04 MST")
+	label, due := ClockLabel(lang, c.Clock), web.DateIn(lang, c.Due.In(deadlineZone))
 	if w == WarnOverdue {
 		return i18n.T(lang, "Deadline missed: %s", label),
 			i18n.T(lang, "The deadline of the %s was %s, %s ago, and no notice is recorded. Record it, with the reason for the delay, as soon as it is sent.",

@@ -207,7 +207,7 @@ func (h *Handler) renderPreview(c echo.Context, status int, id int64, choice Cho
 		return err
 	} else {
 		data.Alias = out.Alias
-		data.BackupsUntil = out.BackupsUntil.In(audit.Zone()).Format("2 Jan 2006") + " (" + audit.TimeZone + ")"
+		data.BackupsUntil = web.DayIn(v.Lang, out.BackupsUntil.In(audit.Zone())) + " (" + audit.TimeZone + ")"
 		for _, k := range SortedKinds(out.Counts) {
 			data.Rows = append(data.Rows, CountRow{Label: i18n.T(v.Lang, kindLabel(k)), Count: out.Counts[k]})
 		}

@@ -324,7 +324,7 @@ func (h *Handler) Page(c echo.Context) error {
 	}
 	data := PageData{Zone: loc.String(), Filtered: f.Team != 0 || f.Priority != "" || f.OrgID != 0}
 	if !asOf.IsZero() {
-		data.AsOf = web.Date(asOf.In(loc))
+		data.AsOf = web.DateIn(v.Lang, asOf.In(loc))
 	}
 	var teams []struct {
 		ID   int64  `db:"id"`

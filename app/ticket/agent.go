@@ -460,7 +460,7 @@ func (h *Handler) renderQueueStatus(c echo.Context, tpl string, status int, sent
 	for _, r := range rows {
 		r.localize(loc)
 		item := NewQueueItem(r, v.Lang, data.CanTake && !sameID(r.AssigneeID, v.UserID))
-		item.Updated = ci.short(r.UpdatedAt, now)
+		item.Updated = ci.short(v.Lang, r.UpdatedAt, now)
 		item.CSRF, item.Selected, item.Live = csrf, selected[strconv.FormatInt(r.ID, 10)], tpl == tplRow
 		if r.Status != Waiting && r.NextDueAt != nil {
 			item.Due, item.DueAt = dueFromNow(v.Lang, *r.NextDueAt, now), ci.when(v.Lang, *r.NextDueAt, now)

@@ -28,8 +28,9 @@ func (h *Handler) WithBounces(b Bounces) *Handler {
 	return h
 }
 
-// requesterBounce reads whether mail to the requester's address bounces.
-func (h *Handler) requesterBounce(ctx context.Context, p *RequesterPanel, ci *calendarInfo, now time.Time) error {
+// requesterBounce reads whether mail to the requester's address bounces, and since when
+// in lang.
+func (h *Handler) requesterBounce(ctx context.Context, p *RequesterPanel, lang string, ci *calendarInfo, now time.Time) error {
 	if h.bounces == nil || p.Email == "" {
 		return nil
 	}
@@ -37,7 +38,7 @@ func (h *Handler) requesterBounce(ctx context.Context, p *RequesterPanel, ci *ca
 	if err != nil || b == nil {
 		return err
 	}
-	b.Since = ci.short(b.Last, now)
+	b.Since = ci.short(lang, b.Last, now)
 	p.Bounce = b
 	return nil
 }

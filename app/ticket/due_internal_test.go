@@ -31,12 +31,12 @@ func TestDueFromNow(t *testing.T) {
 	}
 }
 
-// TestEstonianDates: Estonian writes weekdays and months in lower case, the day with a
-// full stop.
+// TestEstonianDates: Estonian writes weekdays and months in lower case, the month in full
+// as everywhere else (web.DateIn), the day with a full stop.
 func TestEstonianDates(t *testing.T) {
 	ci := &calendarInfo{cal: calendar.Default()}
 	at := time.Date(2026, 11, 30, 7, 0, 0, 0, time.UTC) // Monday 09:00 in Tallinn
-	if got := ci.when("et", at, at); got != "esmaspäev 30. nov 09:00 EET" {
+	if got := ci.when("et", at, at); got != "esmaspäev 30. november 09:00 EET" {
 		t.Errorf("Estonian: %q", got)
 	}
 	if got := ci.when("en", at, at); got != "Monday 30 Nov 09:00 EET" {

@@ -73,7 +73,7 @@ func TestOpeningATicketConfirmsItByMail(t *testing.T) {
 	for _, want := range []string{
 		"Lugupeetud Mari Maasikas,",
 		"Teie pöördumine " + ref + " on vastu võetud.",
-		"Klienditugi on praegu suletud. See avatakse esmaspäev 30. nov 09:00 EET.",
+		"Klienditugi on praegu suletud. See avatakse esmaspäev 30. november 09:00 EET.",
 		app.Config.PublicURL.String() + "/tickets/" + strconv.FormatInt(id, 10),
 	} {
 		if !strings.Contains(q.Body, want) {

@@ -48,7 +48,7 @@ func (h *Handler) requesterPanel(ctx context.Context, t *Ticket, lang string, ci
 	default:
 		p.Email, p.OrgID, p.OrgName = contact.Email, contact.OrgID, contact.OrgName
 	}
-	if err := h.requesterBounce(ctx, &p, ci, now); err != nil {
+	if err := h.requesterBounce(ctx, &p, lang, ci, now); err != nil {
 		return p, err
 	}
 	for _, open := range []bool{true, false} {
@@ -64,7 +64,7 @@ func (h *Handler) requesterPanel(ctx context.Context, t *Ticket, lang string, ci
 		}
 		for _, r := range rows {
 			line := RequesterTicket{Path: ticketPath(r.ID), Reference: Reference(r.ID, r.CreatedAt), Subject: r.Subject,
-				Status: r.Status, StatusLabel: i18n.T(lang, r.Status.Label()), Updated: ci.short(r.UpdatedAt, now)}
+				Status: r.Status, StatusLabel: i18n.T(lang, r.Status.Label()), Updated: ci.short(lang, r.UpdatedAt, now)}
 			if open {
 				p.Open = append(p.Open, line)
 			} else {

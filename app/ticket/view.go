@@ -1,12 +1,12 @@
 package ticket
 
 import (
-	"strconv"
 	"time"
 
 	"tugi/app/calendar"
 	"tugi/app/i18n"
 	"tugi/app/sla"
+	"tugi/app/web"
 )
 
 // ClockView is one SLA clock as the agent's ticket page shows it.
@@ -83,30 +83,17 @@ func span(lang string, d time.Duration) string {
 // calendarInfo is the support calendar with what pages need of it.
 type calendarInfo struct{ cal *calendar.Calendar }
 
-// when writes instant t in the calendar's zone, with its weekday: "Tuesday 24 Nov 10:30
-// EET", and the year when it is not now's.
+// when writes instant t in lang in the calendar's zone, with its weekday (web.WhenIn):
+// "Tuesday 24 Nov 10:30 EET", and the year when it is not now's.
 func (ci *calendarInfo) when(lang string, t, now time.Time) string {
-	loc := ci.cal.Location()
-	t = t.In(loc)
-	s := weekdayIn(lang, t.Weekday()) + " " + dayMonth(lang, t)
-	if t.Year() != now.In(loc).Year() {
-		s += " " + strconv.Itoa(t.Year())
-	}
-	return s + " " + t.Format("15:04 MST")
+	return web.WhenIn(lang, t.In(ci.cal.Location()), now)
 }
 
-// short writes instant t compactly for a table: "14:03 EET" today, "25 Nov 14:03 EET" on
-// another day of this year, with the year on others.
-func (ci *calendarInfo) short(t, now time.Time) string {
-	loc := ci.cal.Location()
-	t, now = t.In(loc), now.In(loc)
-	switch {
-	case t.YearDay() == now.YearDay() && t.Year() == now.Year():
-		return t.Format("15:04 MST")
-	case t.Year() == now.Year():
-		return t.Format("2 Jan 15:04 MST")
-	}
-	return t.Format("2 Jan 2006 15:04 MST")
+// short writes instant t in lang compactly for a table, in the calendar's zone
+// (web.ShortIn): "14:03 EET" today, "25 Nov 14:03 EET" on another day of this year, with
+// the year on others.
+func (ci *calendarInfo) short(lang string, t, now time.Time) string {
+	return web.ShortIn(lang, t.In(ci.cal.Location()), now)
 }
 
 // expect says when the customer can expect the next reply on t: "waiting for you" when

@@ -8,24 +8,62 @@ import (
 	"tugi/app/i18n"
 )
 
-// DateIn is how pages print a moment in lang, in the time's own zone, the zone named:
-// "6 Dec 2026 15:04 EET" in English, "6. detsember 2026 15:04 EET" in Estonian, which
-// writes the day with a full stop and the month's name in full and in lower case. The
-// templates' "date" is this in the page's language.
+// Every moment Go writes for a person goes through these, in the reader's language and in
+// the zone the surrounding text names (the time's own zone, which they name): one format,
+// day, month, year, time and zone, of which ShortIn and WhenIn leave out what the reader
+// already knows. English writes "6 Dec 2026 15:04 EET"; Estonian writes the day with a
+// full stop and the month's name in full and in lower case, "6. detsember 2026 15:04 EET",
+// and weekdays in lower case ("pühapäev"). Code outside this package never formats a month
+// or weekday name itself (TestNoEnglishDatesOutsideWeb).
+
+// DateIn is how pages and mail print a moment in lang, in the time's own zone, the zone
+// named: "6 Dec 2026 15:04 EET", "6. detsember 2026 15:04 EET". The templates' "date" is
+// this in the page's language.
 func DateIn(lang string, t time.Time) string {
-	return dayMonthYear(lang, t) + " " + t.Format("15:04 MST")
+	return DayIn(lang, t) + " " + t.Format("15:04 MST")
 }
 
 // SecondIn is DateIn to the second, for the audit log.
 func SecondIn(lang string, t time.Time) string {
-	return dayMonthYear(lang, t) + " " + t.Format("15:04:05 MST")
+	return DayIn(lang, t) + " " + t.Format("15:04:05 MST")
 }
 
-func dayMonthYear(lang string, t time.Time) string {
-	if lang == "et" {
-		return strconv.Itoa(t.Day()) + ". " + monthName(lang, t.Month()) + " " + strconv.Itoa(t.Year())
+// DayIn is t's day alone, as DateIn writes it: "6 Dec 2026", "6. detsember 2026".
+func DayIn(lang string, t time.Time) string {
+	return dayMonth(lang, t) + " " + strconv.Itoa(t.Year())
+}
+
+// ShortIn is DateIn for a table, as short as now allows: "14:03 EET" on now's day, "25
+// Nov 14:03 EET" ("25. november 14:03 EET") on another day of now's year, DateIn on
+// others. Days are t's zone's; t is in the zone to show.
+func ShortIn(lang string, t, now time.Time) string {
+	now = now.In(t.Location())
+	switch {
+	case t.YearDay() == now.YearDay() && t.Year() == now.Year():
+		return t.Format("15:04 MST")
+	case t.Year() == now.Year():
+		return dayMonth(lang, t) + " " + t.Format("15:04 MST")
 	}
-	return t.Format("2 Jan 2006")
+	return DateIn(lang, t)
+}
+
+// WhenIn is a moment inside a sentence, with its weekday, and its year when that is not
+// now's: "Tuesday 24 Nov 10:30 EET", "teisipäev 24. november 10:30 EET". t is in the
+// zone to show.
+func WhenIn(lang string, t, now time.Time) string {
+	s := WeekdayIn(lang, t.Weekday()) + " " + dayMonth(lang, t)
+	if t.Year() != now.In(t.Location()).Year() {
+		s += " " + strconv.Itoa(t.Year())
+	}
+	return s + " " + t.Format("15:04 MST")
+}
+
+// dayMonth is t's day and month: "6 Dec", "6. detsember".
+func dayMonth(lang string, t time.Time) string {
+	if lang == "et" {
+		return strconv.Itoa(t.Day()) + ". " + monthName(lang, t.Month())
+	}
+	return t.Format("2 Jan")
 }
 
 // WeekdayIn is d's name in lang as written inside a sentence or a table: Estonian writes

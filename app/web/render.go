@@ -341,10 +341,6 @@ func translated(src, lang string) string {
 	})
 }
 
-// Date is how pages print a moment in English: 25 Nov 2026 15:04 EET (in the time's
-// own zone); DateIn for another language.
-func Date(t time.Time) string { return DateIn("en", t) }
-
 // NewPage starts the data of a page titled title for the request: who is viewing, the
 // navigation they may use, the CSRF token, and the flash messages kept for them.
 func (r *Renderer) NewPage(c echo.Context, title string) *Page {

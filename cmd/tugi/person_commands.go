@@ -17,6 +17,7 @@ import (
 	"tugi/app/privacy"
 	"tugi/app/retention"
 	"tugi/app/user"
+	"tugi/app/web"
 )
 
 // listFlags is a flag given several times.
@@ -155,5 +156,5 @@ func printOutcome(w io.Writer, o *privacy.Outcome, verb string) {
 	if o.KeyDestroyed {
 		fmt.Fprintf(w, "  %-40s %s\n", "audit_values.shredded", "their key is destroyed")
 	}
-	fmt.Fprintf(w, "%s Until %s.\n", privacy.BackupsSentence, o.BackupsUntil.In(audit.Zone()).Format("2 Jan 2006")+" ("+audit.TimeZone+")")
+	fmt.Fprintf(w, "%s Until %s.\n", privacy.BackupsSentence, web.DayIn("en", o.BackupsUntil.In(audit.Zone()))+" ("+audit.TimeZone+")")
 }
