@@ -764,13 +764,9 @@ func bareServer(b *testing.B, db *sqlx.DB, agent, customer *access.Viewer, queue
 		b.Fatal(err)
 	}
 	ticket.LabelHistory("en", history)
-	// Times as the pages print them: without the year when it is this year's.
-	short := func(t time.Time) string {
-		if t = t.In(loc); t.Year() == time.Now().Year() {
-			return t.Format("2 Jan 15:04 MST")
-		}
-		return t.Format("2 Jan 2006 15:04 MST")
-	}
+	// Times as the pages print them (web.ShortIn, web.WhenIn).
+	now := time.Now()
+	short := func(t time.Time) string { return web.ShortIn("en", t.In(loc), now) }
 	qp := ticket.QueuePage{View: ticket.ViewUnassigned, Sort: "due", Query: "view=unassigned", ViewQuery: "view=unassigned", Next: "after=x_1&view=unassigned",
 		CanTake: true, Categories: ticket.CategoryOptions(cats, "en"), Priorities: ticket.PriorityOptions(sla.Priorities, "en"),
 		Statuses: ticket.StatusOptions(ticket.Statuses, "en"), Agents: ticket.AgentOptions(agents)}
@@ -778,7 +774,7 @@ func bareServer(b *testing.B, db *sqlx.DB, agent, customer *access.Viewer, queue
 		item := ticket.NewQueueItem(r, "en", true)
 		// As Tugi's rows: due from now with the time on hover, and each row's forms
 		// carry a token (one as long as the page's).
-		item.Due, item.DueAt, item.DueClass, item.Updated = "overdue 20 h", "Saturday "+short(*r.NextDueAt), "breach", short(r.UpdatedAt)
+		item.Due, item.DueAt, item.DueClass, item.Updated = "overdue 20 h", web.WhenIn("en", r.NextDueAt.In(loc), now), "breach", short(r.UpdatedAt)
 		item.CSRF = strings.Repeat("x", 86)
 		qp.Rows = append(qp.Rows, item)
 	}
