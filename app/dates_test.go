@@ -4,7 +4,9 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,7 +35,27 @@ func TestNoEnglishDatesOutsideWeb(t *testing.T) {
 	if checked < 20 {
 		t.Fatalf("checked %d packages; the walk found too few", checked)
 	}
+	// Templates print dates with date, second, day and weekday (app/web/render.go), not
+	// with a layout of their own that names months or weekdays.
+	views, err := filepath.Glob(filepath.Join(root, "views", "*", "*.html"))
+	if err != nil || len(views) < 20 {
+		t.Fatalf("found %d templates (%v)", len(views), err)
+	}
+	for _, v := range views {
+		b, err := os.ReadFile(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range templateLayout.FindAllStringSubmatch(string(b), -1) {
+			if strings.Contains(m[1], "Jan") || strings.Contains(m[1], "Mon") {
+				t.Errorf("%s: .Format %q: print dates with date, second, day or weekday, in the page's language", rel(v), m[1])
+			}
+		}
+	}
 }
+
+// templateLayout finds a template's own date layout: {{.At.Format "2 Jan 2006"}}.
+var templateLayout = regexp.MustCompile(`\.Format\s+"([^"]*)"`)
 
 // TestEnglishDatesFound shows that englishDates finds what it looks for, however the
 // layout is written, and lets ISO 8601 and times without names be.

@@ -21,6 +21,7 @@ import (
 	"tugi/app/i18n"
 	"tugi/app/mail"
 	"tugi/app/user"
+	"tugi/app/web"
 )
 
 // NoticeDays is how many days ahead a change must be announced: customers have this long to
@@ -119,8 +120,8 @@ func (s *Service) Add(ctx context.Context, actor audit.Actor, sp Subprocessor) (
 				"starts_on": {New: sp.StartsOn.Format(time.DateOnly)}}}); err != nil {
 			return err
 		}
-		day := sp.StartsOn.Format(time.DateOnly)
 		return s.tell(ctx, tx, id, func(lang string) (string, string) {
+			day := web.DayIn(lang, sp.StartsOn)
 			return i18n.T(lang, "Tugi: a new sub-processor from %s", day),
 				i18n.T(lang, "From %[1]s, %[2]s (%[3]s) will process personal data for us as a sub-processor: %[4]s.\n\nYou may object until then by answering this message or writing to support.\n\nThe list of our sub-processors: %[5]s/subprocessors\n",
 					day, sp.Name, sp.Location, sp.Purpose, s.baseURL)
@@ -175,8 +176,8 @@ func (s *Service) End(ctx context.Context, actor audit.Actor, id int64, endsOn t
 			ObjectID: strconv.FormatInt(id, 10), Changes: map[string]audit.Change{"ends_on": {New: endsOn.Format(time.DateOnly)}}}); err != nil {
 			return err
 		}
-		day := endsOn.Format(time.DateOnly)
 		return s.tell(ctx, tx, id, func(lang string) (string, string) {
+			day := web.DayIn(lang, endsOn)
 			return i18n.T(lang, "Tugi: a sub-processor ends on %s", day),
 				i18n.T(lang, "After %[1]s, %[2]s (%[3]s) will no longer process personal data for us (%[4]s).\n\nThe list of our sub-processors: %[5]s/subprocessors\n",
 					day, sp.Name, sp.Location, sp.Purpose, s.baseURL)

@@ -9,6 +9,7 @@ import (
 
 	"tugi/app/apptest"
 	"tugi/app/testdb"
+	"tugi/app/web"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
@@ -42,8 +43,9 @@ func TestAnnounceASubprocessor(t *testing.T) {
 		t.Fatalf("a refused announcement wrote %d rows (%v)", n, err)
 	}
 
-	starts := time.Now().AddDate(0, 0, 45).Format(time.DateOnly)
-	form.Set("starts_on", starts)
+	startsOn := time.Now().AddDate(0, 0, 45)
+	starts := web.DayIn("en", startsOn) // as pages and mail write it: "20 Jan 2027"
+	form.Set("starts_on", startsOn.Format(time.DateOnly))
 	admin.Post(t, "/admin/subprocessors", form, http.StatusSeeOther)
 
 	var told []string
@@ -77,8 +79,9 @@ func TestAnnounceASubprocessor(t *testing.T) {
 	if !strings.Contains(p.FieldError("ends_on"), "30 days ahead") {
 		t.Errorf("a last day too soon: %q", p.FieldError("ends_on"))
 	}
-	ends := time.Now().AddDate(0, 2, 0).Format(time.DateOnly)
-	admin.Post(t, "/admin/subprocessors/"+id+"/end", url.Values{"ends_on": {ends}}, http.StatusSeeOther)
+	endsOn := time.Now().AddDate(0, 2, 0)
+	ends := web.DayIn("en", endsOn)
+	admin.Post(t, "/admin/subprocessors/"+id+"/end", url.Values{"ends_on": {endsOn.Format(time.DateOnly)}}, http.StatusSeeOther)
 	p = customer.Get(t, "/subprocessors", http.StatusOK)
 	if !strings.Contains(p.Text("#current"), "until "+ends) {
 		t.Errorf("the last day is not shown: %q", p.Text("#current"))

@@ -255,6 +255,7 @@ func NewRenderer(fsys fs.FS, static *Static, nav []NavItem, support Support) (*R
 			"date":    func(t time.Time) string { return DateIn(lang, inZone(t)) },
 			"second":  func(t time.Time) string { return SecondIn(lang, t) },
 			"weekday": func(d time.Weekday) string { return WeekdayIn(lang, d) },
+			"day":     func(t time.Time) string { return DayIn(lang, t) }, // a calendar day, no zone
 		}
 	}
 	shared, err := fs.Glob(fsys, "layouts/*.html")
