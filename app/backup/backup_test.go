@@ -276,6 +276,13 @@ func TestAFailedBackupWarnsOnceADay(t *testing.T) {
 	if strings.Join(to, " ") != "admin@tugi.example ciso@tugi.example" {
 		t.Errorf("the failure was mailed to %v; want the admin and the CISO, once", to)
 	}
+	var body string
+	if err := db.Get(&body, `SELECT body_text FROM mail_outbox WHERE kind = 'backup.backup_failed' LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(body, "The backup of 1 Mar 2026 04:00 EET failed") { // in the support zone, named, as pages write it
+		t.Errorf("the warning does not say when the backup failed:\n%s", body)
+	}
 	runs, err := svc.Runs(ctx, 10)
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"tugi/app/mail"
 	"tugi/app/ticket"
 	"tugi/app/user"
+	"tugi/app/web"
 )
 
 // The intervals of the backup schedule.
@@ -211,7 +212,7 @@ func (s *Service) record(ctx context.Context, run Run, failure error) error {
 		}
 		return s.warn(ctx, tx, run.Kind+"_failed", subject,
 			fmt.Sprintf("The %s of %s failed:\n\n%s\n\nThe log of backups and drills: %s/admin/backups\n",
-				run.Kind, run.StartedAt.UTC().Format(time.RFC3339), run.Error, s.o.BaseURL))
+				run.Kind, web.DateIn("en", run.StartedAt.In(audit.Zone())), run.Error, s.o.BaseURL))
 	})
 }
 
@@ -259,8 +260,8 @@ func (s *Service) BackupJob(ctx context.Context) error {
 	}
 	return errors.Join(err, database.WithTx(ctx, s.o.DB, func(tx *sqlx.Tx) error {
 		return s.warn(ctx, tx, "backup_missing", "Tugi: no backup for "+strconv.Itoa(int(now.Sub(last).Hours()))+" hours",
-			fmt.Sprintf("The newest good backup was made at %s; backups are due every 24 hours.\n\nThe log of backups and drills: %s/admin/backups\n",
-				last.UTC().Format(time.RFC3339), s.o.BaseURL))
+			fmt.Sprintf("The newest good backup was made %s; backups are due every 24 hours.\n\nThe log of backups and drills: %s/admin/backups\n",
+				web.DateIn("en", last.In(audit.Zone())), s.o.BaseURL))
 	}))
 }
 
