@@ -9,12 +9,12 @@ import (
 )
 
 // Every moment Go writes for a person goes through these, in the reader's language and in
-// the zone the surrounding text names (the time's own zone, which they name): one format,
-// day, month, year, time and zone, of which ShortIn and WhenIn leave out what the reader
-// already knows. English writes "6 Dec 2026 15:04 EET"; Estonian writes the day with a
-// full stop and the month's name in full and in lower case, "6. detsember 2026 15:04 EET",
-// and weekdays in lower case ("pühapäev"). Code outside this package never formats a month
-// or weekday name itself (TestNoEnglishDatesOutsideWeb).
+// the time's own zone, which they name (callers convert it to the zone their text speaks
+// of): one format, day, month, year, time and zone, of which ShortIn and WhenIn leave out
+// what the reader already knows. English writes "6 Dec 2026 15:04 EET"; Estonian writes
+// the day with a full stop and the month's name in full and in lower case, "6. detsember
+// 2026 15:04 EET", and weekdays in lower case ("pühapäev"). Code outside this package
+// never formats a month or weekday name itself (TestNoEnglishDatesOutsideWeb).
 
 // DateIn is how pages and mail print a moment in lang, in the time's own zone, the zone
 // named: "6 Dec 2026 15:04 EET", "6. detsember 2026 15:04 EET". The templates' "date" is
