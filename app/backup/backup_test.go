@@ -263,6 +263,10 @@ func TestAFailedBackupWarnsOnceADay(t *testing.T) {
 	now := time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)
 	svc := backup.New(backup.Options{DB: db, OwnerDSN: broken, Dir: t.TempDir(), Recipients: []age.Recipient{newKey(t).Recipient()},
 		Log: quiet, Now: func() time.Time { return now }})
+	// The CISO reads Tugi in Estonian, the admin in English: each is warned in theirs.
+	if _, err := db.Exec(`UPDATE users SET language = 'et' WHERE email = 'ciso@tugi.example'`); err != nil {
+		t.Fatal(err)
+	}
 	for range 2 {
 		if err := svc.BackupJob(ctx); err == nil {
 			t.Fatal("a backup of a database that does not exist succeeded")
@@ -276,12 +280,21 @@ func TestAFailedBackupWarnsOnceADay(t *testing.T) {
 	if strings.Join(to, " ") != "admin@tugi.example ciso@tugi.example" {
 		t.Errorf("the failure was mailed to %v; want the admin and the CISO, once", to)
 	}
-	var body string
-	if err := db.Get(&body, `SELECT body_text FROM mail_outbox WHERE kind = 'backup.backup_failed' LIMIT 1`); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(body, "The backup of 1 Mar 2026 04:00 EET failed") { // in the support zone, named, as pages write it
-		t.Errorf("the warning does not say when the backup failed:\n%s", body)
+	for _, want := range []struct{ to, subject, says string }{
+		// in the support zone, named, as pages write it
+		{"admin@tugi.example", "Tugi: the backup failed", "The backup of 1 Mar 2026 04:00 EET failed"},
+		{"ciso@tugi.example", "Tugi: varukoopia tegemine ebaõnnestus", "Varukoopia tegemine (algus 1. märts 2026 04:00 EET) ebaõnnestus"},
+	} {
+		var m struct {
+			Subject string `db:"subject"`
+			Body    string `db:"body_text"`
+		}
+		if err := db.Get(&m, `SELECT subject, body_text FROM mail_outbox WHERE kind = 'backup.backup_failed' AND to_address = $1`, want.to); err != nil {
+			t.Fatal(err)
+		}
+		if m.Subject != want.subject || !strings.Contains(m.Body, want.says) {
+			t.Errorf("the warning to %s: %q\n%s\nwant the subject %q, saying %q", want.to, m.Subject, m.Body, want.subject, want.says)
+		}
 	}
 	runs, err := svc.Runs(ctx, 10)
 	if err != nil {

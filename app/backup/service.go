@@ -16,6 +16,7 @@ import (
 	"tugi/app/access"
 	"tugi/app/audit"
 	"tugi/app/database"
+	"tugi/app/i18n"
 	"tugi/app/mail"
 	"tugi/app/ticket"
 	"tugi/app/user"
@@ -206,19 +207,20 @@ func (s *Service) record(ctx context.Context, run Run, failure error) error {
 		if failure == nil {
 			return nil
 		}
-		subject := "Tugi: the backup failed"
-		if run.Kind == "drill" {
-			subject = "Tugi: the restore drill failed"
-		}
-		return s.warn(ctx, tx, run.Kind+"_failed", subject,
-			fmt.Sprintf("The %s of %s failed:\n\n%s\n\nThe log of backups and drills: %s/admin/backups\n",
-				run.Kind, web.DateIn("en", run.StartedAt.In(audit.Zone())), run.Error, s.o.BaseURL))
+		when := run.StartedAt.In(audit.Zone())
+		return s.warn(ctx, tx, run.Kind+"_failed", func(lang string) (string, string) {
+			subject, text := i18n.T(lang, "Tugi: the backup failed"), i18n.T(lang, "The backup of %s failed:", web.DateIn(lang, when))
+			if run.Kind == "drill" {
+				subject, text = i18n.T(lang, "Tugi: the restore drill failed"), i18n.T(lang, "The restore drill of %s failed:", web.DateIn(lang, when))
+			}
+			return subject, text + "\n\n" + run.Error + "\n\n" + s.logLine(lang)
+		})
 	})
 }
 
-// warn mails every admin and CISO, once a day per kind of warning, whichever process or
-// pass sends it first.
-func (s *Service) warn(ctx context.Context, tx *sqlx.Tx, kind, subject, text string) error {
+// warn mails every admin and CISO, each in their language (compose gives the subject and
+// text in one), once a day per kind of warning, whichever process or pass sends it first.
+func (s *Service) warn(ctx context.Context, tx *sqlx.Tx, kind string, compose func(lang string) (subject, text string)) error {
 	res, err := tx.ExecContext(ctx, claimWarning, kind, s.o.Now().UTC().Format(time.DateOnly))
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
@@ -231,12 +233,18 @@ func (s *Service) warn(ctx context.Context, tx *sqlx.Tx, kind, subject, text str
 		return err
 	}
 	for _, p := range people {
+		subject, text := compose(p.Language)
 		if _, err := mail.Enqueue(ctx, tx, mail.Message{To: mail.Address{Name: p.Name, Email: p.Email}, Subject: subject, Text: text,
 			Kind: "backup." + kind, ObjectType: "backup", UserID: p.ID}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// logLine is the warnings' last line: where the log of backups and drills is.
+func (s *Service) logLine(lang string) string {
+	return i18n.T(lang, "The log of backups and drills: %s", s.o.BaseURL+"/admin/backups") + "\n"
 }
 
 // BackupJob is the pass of the backup.daily job: a backup when the newest good one is a
@@ -259,9 +267,11 @@ func (s *Service) BackupJob(ctx context.Context) error {
 		return err
 	}
 	return errors.Join(err, database.WithTx(ctx, s.o.DB, func(tx *sqlx.Tx) error {
-		return s.warn(ctx, tx, "backup_missing", "Tugi: no backup for "+strconv.Itoa(int(now.Sub(last).Hours()))+" hours",
-			fmt.Sprintf("The newest good backup was made %s; backups are due every 24 hours.\n\nThe log of backups and drills: %s/admin/backups\n",
-				web.DateIn("en", last.In(audit.Zone())), s.o.BaseURL))
+		return s.warn(ctx, tx, "backup_missing", func(lang string) (string, string) {
+			hours := strconv.Itoa(int(now.Sub(last).Hours()))
+			return i18n.T(lang, "Tugi: no backup for %s hours", hours),
+				i18n.T(lang, "The newest good backup was made %s; backups are due every 24 hours.", web.DateIn(lang, last.In(audit.Zone()))) + "\n\n" + s.logLine(lang)
+		})
 	}))
 }
 

@@ -22,5 +22,12 @@ func init() {
 		"Makes the daily encrypted backup of the whole database when one is due, keeps the newest seven, and warns the admins and the CISO when one fails or is late.": "Teeb kogu andmebaasist igapäevase krüpteeritud varukoopia, kui see on käes, hoiab alles seitse uusimat ning hoiatab administraatoreid ja infoturbejuhti, kui see ebaõnnestub või hilineb.",
 		"Deletes stored files that nothing refers to any more (an erased person's, a removed ticket's), a day after they were last stored.":                            "Kustutab salvestatud failid, millele miski enam ei viita (kustutatud isiku või eemaldatud pöördumise failid), päev pärast nende viimast salvestamist.",
 		"Once a month, restores the newest backup into a scratch database and checks it against its manifest.":                                                         "Taastab kord kuus uusima varukoopia ajutisse andmebaasi ja kontrollib seda manifesti järgi.",
+		"Tugi: the backup failed":                                             "Tugi: varukoopia tegemine ebaõnnestus",
+		"Tugi: the restore drill failed":                                      "Tugi: taastamisharjutus ebaõnnestus",
+		"The backup of %s failed:":                                            "Varukoopia tegemine (algus %s) ebaõnnestus:",
+		"The restore drill of %s failed:":                                     "Taastamisharjutus (algus %s) ebaõnnestus:",
+		"Tugi: no backup for %s hours":                                        "Tugi: varukoopiat pole tehtud %s tundi",
+		"The newest good backup was made %s; backups are due every 24 hours.": "Uusim õnnestunud varukoopia on tehtud %s; varukoopia peab valmima iga 24 tunni järel.",
+		"The log of backups and drills: %s":                                   "Varukoopiate ja taastamisharjutuste logi: %s",
 	})
 }
