@@ -144,15 +144,16 @@ SELECT (SELECT user_id FROM free) AS user_id,
 // markAssigned notes that member $2 of team $1, whose row the transaction holds, was
 // given a ticket now, if they still may take it: active, available, below the cap, as
 // this statement's snapshot, taken under the lock, sees every assignment to them. It
-// returns the member, or no row. clock_timestamp, not the transaction's time, so that
-// tickets created in one instant still go round in order.
+// returns the member with their address, name and language (for the notice), or no row.
+// clock_timestamp, not the transaction's time, so that tickets created in one instant
+// still go round in order.
 const markAssigned = `
 UPDATE team_members m SET last_assigned_at = clock_timestamp()
 FROM teams tm, users u
 WHERE m.team_id = $1 AND m.user_id = $2 AND tm.id = m.team_id AND u.id = m.user_id
   AND tm.retired_at IS NULL AND coalesce(tm.assign_cap, 0) > 0 AND u.active AND u.available AND 'agent' = ANY (u.roles)
   AND ` + hasRoom + `
-RETURNING m.user_id`
+RETURNING m.user_id, u.email, u.name, u.language`
 
 // lockMemberships locks agent $1's rows of their teams, in order, until the transaction
 // ends: a hand-back waits there for the tickets being assigned to them to commit.

@@ -118,8 +118,12 @@ func (s *Service) FromChat(ctx context.Context, actor audit.Actor, tr ChatTransc
 			assignee, status = &agent, Open
 			clocks = rules.AgentReplied(clocks, now)
 		} else if team != nil {
-			if assignee, err = routing.Assign(ctx, tx, *team, 0); err != nil {
+			agent, err := routing.Assign(ctx, tx, *team, 0)
+			if err != nil {
 				return err
+			}
+			if agent != nil {
+				assignee = &agent.ID
 			}
 		}
 		nt := NewTicket{OrgID: v.OrgID, RequesterID: v.UserID, CreatedBy: v.UserID, Subject: subject, CategoryID: cat.ID,
