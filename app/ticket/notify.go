@@ -30,7 +30,7 @@ import (
 // Every notice is in its recipient's language, its subject starts with the ticket's
 // reference, and it belongs to the ticket's mail thread, so mail clients group them.
 
-// recipient is a person a notice goes to.
+// recipient is a person a notice goes to; a routing.Agent converts to one.
 type recipient struct {
 	ID    int64  `db:"id"`
 	Email string `db:"email"`

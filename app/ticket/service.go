@@ -227,7 +227,7 @@ func (s *Service) create(ctx context.Context, tx database.Queryer, v *access.Vie
 			return nil, audit.Event{}, err
 		}
 		if a != nil {
-			assignee, agent = &a.ID, &recipient{ID: a.ID, Email: a.Email, Name: a.Name, Lang: a.Lang}
+			assignee, agent = &a.ID, (*recipient)(a)
 		}
 	}
 	policy, ok := ps[priority]
