@@ -51,40 +51,33 @@ type Agent struct {
 // first in turn whose row no other transaction holds (nextAgentSkip) when skip, else
 // the first in turn, waiting for their row (nextAgentWait). It checks them again under
 // the lock (markAssigned, a statement of its own, whose snapshot holds every assignment
-// committed before the lock was granted) and passes over one who has no room by then;
-// their tickets are counted again only when another assignment by the team was committed
-// to them between the choice's count and the lock (fresh false): the row lock serialises
-// the team's assignments, each of which moves the row's last_assigned_at. A hand-back
-// (not skip) holds its own agent's rows and waits for colleagues'; a creation never
-// waits while it holds a row.
+// committed before the lock was granted) and passes over one who has no room by then.
+// A hand-back (not skip) holds its own agent's rows and waits for colleagues'; a
+// creation never waits while it holds a row.
 func assign(ctx context.Context, q database.Queryer, teamID, except int64, skip bool) (*Agent, error) {
 	passed := []int64{} // an array, never NULL, for the statement's <> ALL
 	for {
-		var next struct {
-			ID    sql.NullInt64 `db:"user_id"`
-			Fresh sql.NullBool  `db:"fresh"`
-		}
+		var id sql.NullInt64
 		busy := !skip
 		if skip {
-			if err := q.QueryRowxContext(ctx, nextAgentSkip, teamID, except, pq.Array(passed)).Scan(&next.ID, &next.Fresh, &busy); err != nil {
+			if err := q.QueryRowxContext(ctx, nextAgentSkip, teamID, except, pq.Array(passed)).Scan(&id, &busy); err != nil {
 				return nil, fmt.Errorf("routing: next agent of team %d: %w", teamID, err)
 			}
 		}
 		// Waiting is only for a transaction that holds no agent's row yet: one that
 		// holds one (passed over) and waited for another's could deadlock with a
 		// hand-back waiting for the first.
-		if !next.ID.Valid && busy && (!skip || len(passed) == 0) {
-			err := q.GetContext(ctx, &next, nextAgentWait, teamID, except, pq.Array(passed))
+		if !id.Valid && busy && (!skip || len(passed) == 0) {
+			err := q.GetContext(ctx, &id, nextAgentWait, teamID, except, pq.Array(passed))
 			if err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return nil, fmt.Errorf("routing: next agent of team %d: %w", teamID, err)
 			}
 		}
-		if !next.ID.Valid {
+		if !id.Valid {
 			return nil, nil
 		}
-		id := next.ID
 		var marked Agent
-		err := q.GetContext(ctx, &marked, markAssigned, teamID, id.Int64, next.Fresh.Valid && next.Fresh.Bool)
+		err := q.GetContext(ctx, &marked, markAssigned, teamID, id.Int64)
 		if errors.Is(err, sql.ErrNoRows) { // filled up, or went away, meanwhile
 			passed = append(passed, id.Int64)
 			continue

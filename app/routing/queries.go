@@ -137,7 +137,7 @@ const inTurn = `
 FROM (SELECT m.user_id, tm.assign_cap, m.last_assigned_at, m.created_at` + members + `
       ORDER BY m.last_assigned_at NULLS FIRST, m.created_at, m.user_id
       OFFSET 0) c
-CROSS JOIN LATERAL (SELECT m.user_id, m.last_assigned_at FROM team_members m WHERE m.team_id = $1 AND m.user_id = c.user_id
+CROSS JOIN LATERAL (SELECT m.user_id FROM team_members m WHERE m.team_id = $1 AND m.user_id = c.user_id
       FOR UPDATE`
 
 const inTurnEnd = `) l
@@ -148,11 +148,8 @@ LIMIT 1`
 
 // nextAgentWait reads the candidate a ticket goes to in turn, the one assigned longest
 // ago (never first) first, and locks their row of the team until the transaction ends,
-// waiting for a transaction that holds it. fresh says whether the row locked is as the
-// count saw it: the lock gives the row as last committed, and an assignment by the team
-// committed to the agent since the statement's snapshot (which the count missed) has
-// moved its last_assigned_at.
-const nextAgentWait = `SELECT l.user_id, c.last_assigned_at IS NOT DISTINCT FROM l.last_assigned_at AS fresh` + inTurn + inTurnEnd
+// waiting for a transaction that holds it.
+const nextAgentWait = `SELECT l.user_id` + inTurn + inTurnEnd
 
 // nextAgentSkip is nextAgentWait passing over the candidates whose rows other
 // transactions hold (each is being given a ticket): it returns the first of the others
@@ -160,15 +157,14 @@ const nextAgentWait = `SELECT l.user_id, c.last_assigned_at IS NOT DISTINCT FROM
 // (busy), all in one round trip. Neither statement locks, nor waits for, an agent who
 // has no room.
 const nextAgentSkip = `
-WITH free AS (SELECT l.user_id, c.last_assigned_at IS NOT DISTINCT FROM l.last_assigned_at AS fresh` + inTurn + ` SKIP LOCKED` + inTurnEnd + `)
-SELECT (SELECT user_id FROM free) AS user_id, (SELECT fresh FROM free) AS fresh,
+WITH free AS (SELECT l.user_id` + inTurn + ` SKIP LOCKED` + inTurnEnd + `)
+SELECT (SELECT user_id FROM free) AS user_id,
        CASE WHEN EXISTS (SELECT FROM free) THEN false ELSE EXISTS (SELECT` + candidates + `) END AS busy`
 
 // markAssigned notes that member $2 of team $1, whose row the transaction holds, was
 // given a ticket now, if they still may take it: active, available, below the cap, as
-// this statement's snapshot, taken under the lock, sees every assignment to them (their
-// tickets are not counted again when $3 says the choice's count still holds). It returns
-// the member with their address, name and language (for the notice), or no row.
+// this statement's snapshot, taken under the lock, sees every assignment to them. It
+// returns the member with their address, name and language (for the notice), or no row.
 // clock_timestamp, not the transaction's time, so that tickets created in one instant
 // still go round in order.
 const markAssigned = `
@@ -176,7 +172,7 @@ UPDATE team_members m SET last_assigned_at = clock_timestamp()
 FROM teams tm, users u
 WHERE m.team_id = $1 AND m.user_id = $2 AND tm.id = m.team_id AND u.id = m.user_id
   AND tm.retired_at IS NULL AND coalesce(tm.assign_cap, 0) > 0 AND u.active AND u.available AND 'agent' = ANY (u.roles)
-  AND ($3::boolean OR ` + hasRoom + `)
+  AND ` + hasRoom + `
 RETURNING m.user_id, u.email, u.name, u.language`
 
 // lockMemberships locks agent $1's rows of their teams, in order, until the transaction

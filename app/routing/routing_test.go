@@ -545,7 +545,7 @@ func TestCreationPassesOverAnAgentBeingAssigned(t *testing.T) {
 
 // An assignment by the team committed to an agent while a creation waits for their row
 // counts against the cap: the creation counts the agent's tickets again once it holds the
-// row, and, the agent being at the cap then, leaves its ticket in the queue.
+// row (markAssigned), and, the agent being at the cap then, leaves its ticket in the queue.
 func TestCapHoldsForAnAssignmentCommittedWhileWaiting(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
