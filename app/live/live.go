@@ -57,6 +57,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/lib/pq"
+
 	"tugi/app/database"
 )
 
@@ -100,16 +102,24 @@ func (e Event) payload() (string, error) {
 	return string(b), nil
 }
 
-// Publish writes e, on q: pass the transaction of the change, so the event commits with
-// it or not at all. As the transaction commits, the event takes its id, the next in commit
-// order, and every process is notified of it (migration 0038): the id is not known before.
-func Publish(ctx context.Context, q database.Queryer, e Event) error {
-	data, err := e.payload()
-	if err != nil {
-		return err
+// Publish writes the events es, on q, in one statement: pass the transaction of the
+// change, so they commit with it or not at all. As the transaction commits, each event
+// takes its id, the next in commit order (and, within the transaction, in the order of
+// es), and every process is notified of it (migration 0038): the id is not known before.
+func Publish(ctx context.Context, q database.Queryer, es ...Event) error {
+	if len(es) == 0 {
+		return nil
 	}
-	if _, err := q.ExecContext(ctx, publishEvent, e.Topic, e.Kind, e.Org, data); err != nil {
-		return fmt.Errorf("live: publish %s %s: %w", e.Topic, e.Kind, err)
+	topics, kinds, orgs, data := make([]string, len(es)), make([]string, len(es)), make([]int64, len(es)), make([]string, len(es))
+	for i, e := range es {
+		d, err := e.payload()
+		if err != nil {
+			return err
+		}
+		topics[i], kinds[i], orgs[i], data[i] = e.Topic, e.Kind, e.Org, d
+	}
+	if _, err := q.ExecContext(ctx, publishEvents, pq.StringArray(topics), pq.StringArray(kinds), pq.Int64Array(orgs), pq.StringArray(data)); err != nil {
+		return fmt.Errorf("live: publish %s %s: %w", es[0].Topic, es[0].Kind, err)
 	}
 	return nil
 }

@@ -1,10 +1,13 @@
 package live
 
-// publishEvent writes an event with a provisional id; its trigger (migration 0038) gives
-// it its id and notifies the channel of it as the transaction commits.
-const publishEvent = `
+// publishEvents writes events, one for each element of its arrays, in order, with
+// provisional ids; their trigger (migration 0038) gives each its id and notifies the
+// channel of it as the transaction commits, in the order they were written.
+const publishEvents = `
 INSERT INTO live_events (topic, kind, org_id, payload)
-VALUES ($1, $2, NULLIF($3::bigint, 0), $4::jsonb)`
+SELECT e.topic, e.kind, NULLIF(e.org_id, 0), e.payload::jsonb
+FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) WITH ORDINALITY AS e (topic, kind, org_id, payload, n)
+ORDER BY e.n`
 
 // signalEvent notifies the channel ($1) of an event not kept ($2, a Message as JSON).
 const signalEvent = `SELECT pg_notify($1, $2)`

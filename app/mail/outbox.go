@@ -7,7 +7,10 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"fmt"
+	"strconv"
 	"strings"
+
+	"github.com/lib/pq"
 
 	"tugi/app/database"
 )
@@ -54,23 +57,48 @@ func ThreadOf(objectType, objectID string) string { return objectType + "-" + ob
 // message tells about, so that the message is sent exactly when the change commits. It
 // returns the local part of the message's Message-ID.
 func Enqueue(ctx context.Context, q database.Queryer, m Message) (string, error) {
-	if m.To.Email == "" || m.Subject == "" || m.Kind == "" {
-		return "", fmt.Errorf("mail: a message needs a recipient, a subject and a kind")
-	}
-	id, err := newMessageID(m.Thread)
+	ids, err := EnqueueAll(ctx, q, []Message{m})
 	if err != nil {
 		return "", err
 	}
-	if m.AutoSubmitted == "" {
-		m.AutoSubmitted = "auto-generated"
+	return ids[0], nil
+}
+
+// EnqueueAll queues the messages ms as Enqueue does, in one statement (one round trip
+// whatever their number), and returns their Message-IDs' local parts in the same order.
+func EnqueueAll(ctx context.Context, q database.Queryer, ms []Message) ([]string, error) {
+	if len(ms) == 0 {
+		return nil, nil
 	}
-	_, err = q.ExecContext(ctx, insertMessage,
-		id, m.Thread, strings.ToLower(m.To.Email), m.To.Name, m.Subject, m.Text, m.Kind, m.ObjectType, m.ObjectID, m.OrgID, m.UserID,
-		m.InReplyTo, strings.Join(m.References, " "), m.AutoSubmitted)
-	if err != nil {
-		return "", fmt.Errorf("mail: enqueue %s: %w", m.Kind, err)
+	var cols [14][]string
+	ids := make([]string, len(ms))
+	kinds := make([]string, len(ms))
+	for i, m := range ms {
+		if m.To.Email == "" || m.Subject == "" || m.Kind == "" {
+			return nil, fmt.Errorf("mail: a message needs a recipient, a subject and a kind")
+		}
+		id, err := newMessageID(m.Thread)
+		if err != nil {
+			return nil, err
+		}
+		if m.AutoSubmitted == "" {
+			m.AutoSubmitted = "auto-generated"
+		}
+		ids[i], kinds[i] = id, m.Kind
+		for c, v := range [14]string{id, m.Thread, strings.ToLower(m.To.Email), m.To.Name, m.Subject, m.Text, m.Kind,
+			m.ObjectType, m.ObjectID, strconv.FormatInt(m.OrgID, 10), strconv.FormatInt(m.UserID, 10),
+			m.InReplyTo, strings.Join(m.References, " "), m.AutoSubmitted} {
+			cols[c] = append(cols[c], v)
+		}
 	}
-	return id, nil
+	args := make([]any, len(cols))
+	for c := range cols {
+		args[c] = pq.StringArray(cols[c])
+	}
+	if _, err := q.ExecContext(ctx, insertMessages, args...); err != nil {
+		return nil, fmt.Errorf("mail: enqueue %s: %w", strings.Join(kinds, ", "), err)
+	}
+	return ids, nil
 }
 
 var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)

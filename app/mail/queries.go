@@ -3,13 +3,20 @@ package mail
 // The SQL of outgoing mail: every statement the mail package runs on mail_outbox, the
 // only package that writes it (other features queue mail through Enqueue).
 
-// insertMessage writes a message to send: its Message-ID's local part ($1), its
-// thread's (empty for none), the recipient's address (in lower case) and name, subject and
-// text, its kind, what it is about, and whose it is (0 for no organisation or user).
-const insertMessage = `
+// insertMessages writes messages to send, one for each element of its arrays, in order:
+// their Message-IDs' local parts ($1), their threads' (empty for none), the recipients'
+// addresses (in lower case) and names, subjects and texts, kinds, what they are about,
+// and whose they are (0 for no organisation or user).
+const insertMessages = `
 INSERT INTO mail_outbox (message_id, thread_id, to_address, to_name, subject, body_text, kind, object_type, object_id, org_id, user_id,
                          in_reply_to, references_ids, auto_submitted)
-VALUES ($1, NULLIF($2, ''), $3, $4, $5, $6, $7, $8, $9, NULLIF($10, 0), NULLIF($11, 0), $12, $13, $14)`
+SELECT m.message_id, NULLIF(m.thread_id, ''), m.to_address, m.to_name, m.subject, m.body_text, m.kind, m.object_type, m.object_id,
+       NULLIF(m.org_id::bigint, 0), NULLIF(m.user_id::bigint, 0), m.in_reply_to, m.references_ids, m.auto_submitted
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+            $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+     WITH ORDINALITY AS m (message_id, thread_id, to_address, to_name, subject, body_text, kind, object_type, object_id,
+                           org_id, user_id, in_reply_to, references_ids, auto_submitted, n)
+ORDER BY m.n`
 
 // countQueued reads how many messages wait to be sent.
 const countQueued = `SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL`

@@ -34,8 +34,17 @@ const lockClass = 7007
 // agent with room is being given a ticket at that moment does it wait, for the first of
 // them, so that a ticket someone could take never waits in the queue for being created
 // in a busy moment. The caller must store the assignment in the same transaction.
-func Assign(ctx context.Context, q database.Queryer, teamID int64, except int64) (*int64, error) {
+func Assign(ctx context.Context, q database.Queryer, teamID int64, except int64) (*Agent, error) {
 	return assign(ctx, q, teamID, except, true)
+}
+
+// Agent is the agent a ticket was assigned to, with what a notice to them needs, as the
+// assignment read them (active, an agent).
+type Agent struct {
+	ID    int64  `db:"user_id"`
+	Email string `db:"email"`
+	Name  string `db:"name"`
+	Lang  string `db:"language"`
 }
 
 // assign picks the agent of team teamID a ticket goes to, never the person except: the
@@ -45,7 +54,7 @@ func Assign(ctx context.Context, q database.Queryer, teamID int64, except int64)
 // committed before the lock was granted) and passes over one who has no room by then.
 // A hand-back (not skip) holds its own agent's rows and waits for colleagues'; a
 // creation never waits while it holds a row.
-func assign(ctx context.Context, q database.Queryer, teamID, except int64, skip bool) (*int64, error) {
+func assign(ctx context.Context, q database.Queryer, teamID, except int64, skip bool) (*Agent, error) {
 	passed := []int64{} // an array, never NULL, for the statement's <> ALL
 	for {
 		var id sql.NullInt64
@@ -67,7 +76,7 @@ func assign(ctx context.Context, q database.Queryer, teamID, except int64, skip 
 		if !id.Valid {
 			return nil, nil
 		}
-		var marked int64
+		var marked Agent
 		err := q.GetContext(ctx, &marked, markAssigned, teamID, id.Int64)
 		if errors.Is(err, sql.ErrNoRows) { // filled up, or went away, meanwhile
 			passed = append(passed, id.Int64)
@@ -76,7 +85,7 @@ func assign(ctx context.Context, q database.Queryer, teamID, except int64, skip 
 		if err != nil {
 			return nil, fmt.Errorf("routing: mark %d assigned in team %d: %w", id.Int64, teamID, err)
 		}
-		return &id.Int64, nil
+		return &marked, nil
 	}
 }
 
@@ -168,8 +177,12 @@ func HandBack(ctx context.Context, db *sqlx.DB, tickets Reassigner, actor audit.
 			if t.TeamID != nil {
 				// A colleague another transaction is assigning to is waited for, not
 				// passed over: a ticket handed back goes to the next in turn.
-				if to, err = assign(ctx, tx, *t.TeamID, userID, false); err != nil {
+				agent, err := assign(ctx, tx, *t.TeamID, userID, false)
+				if err != nil {
 					return err
+				}
+				if agent != nil {
+					to = &agent.ID
 				}
 			}
 			if err := tickets.HandBack(ctx, tx, actor, t.ID, to); err != nil {

@@ -111,25 +111,45 @@ const lockTeam = `SELECT pg_advisory_xact_lock($1, $2::integer)`
 const hasRoom = `(SELECT count(*) FROM (SELECT FROM tickets t WHERE t.assignee_id = u.id AND ` + unresolved.SQL + `
         LIMIT tm.assign_cap) o) < tm.assign_cap`
 
-// candidates are the members aliased m of team $1 who may be given a ticket: active,
-// available agents (never $2, nor one of $3) below the cap of a team in service that
+// members are the members aliased m of team $1 who may be given a ticket if they have
+// room: active, available agents (never $2, nor one of $3) of a team in service that
 // assigns automatically. A retired team assigns nothing: a hand-back leaves its tickets
 // unassigned.
-const candidates = `
+const members = `
 FROM team_members m
 JOIN teams tm ON tm.id = m.team_id
 JOIN users u ON u.id = m.user_id
 WHERE m.team_id = $1 AND tm.retired_at IS NULL AND coalesce(tm.assign_cap, 0) > 0
-  AND u.active AND u.available AND 'agent' = ANY (u.roles) AND u.id <> $2 AND u.id <> ALL ($3::bigint[])
+  AND u.active AND u.available AND 'agent' = ANY (u.roles) AND u.id <> $2 AND u.id <> ALL ($3::bigint[])`
+
+// candidates are those of members below the team's cap.
+const candidates = members + `
   AND ` + hasRoom
+
+// inTurn and inTurnEnd surround the locking clause of nextAgentWait. The members are put
+// in turn first, the one assigned longest ago (never first) first, and only then, one
+// after the other in that order, is each one's room counted and their row locked: the
+// first below the cap whose row is locked ends the statement, so the tickets of the
+// others are not counted (counting every member's, before sorting them, cost a creation
+// the cap's number of index entries for each available agent). OFFSET 0 keeps the
+// count out of the sorted subquery; LATERAL makes the lock a step of the walk in turn.
+const inTurn = `
+FROM (SELECT m.user_id, tm.assign_cap, m.last_assigned_at, m.created_at` + members + `
+      ORDER BY m.last_assigned_at NULLS FIRST, m.created_at, m.user_id
+      OFFSET 0) c
+CROSS JOIN LATERAL (SELECT m.user_id FROM team_members m WHERE m.team_id = $1 AND m.user_id = c.user_id
+      FOR UPDATE`
+
+const inTurnEnd = `) l
+WHERE (SELECT count(*) FROM (SELECT FROM tickets t WHERE t.assignee_id = c.user_id AND ` + unresolved.SQL + `
+        LIMIT c.assign_cap) o) < c.assign_cap
+ORDER BY c.last_assigned_at NULLS FIRST, c.created_at, c.user_id
+LIMIT 1`
 
 // nextAgentWait reads the candidate a ticket goes to in turn, the one assigned longest
 // ago (never first) first, and locks their row of the team until the transaction ends,
 // waiting for a transaction that holds it.
-const nextAgentWait = `SELECT m.user_id` + candidates + `
-ORDER BY m.last_assigned_at NULLS FIRST, m.created_at, m.user_id
-LIMIT 1
-FOR UPDATE OF m`
+const nextAgentWait = `SELECT l.user_id` + inTurn + inTurnEnd
 
 // nextAgentSkip is nextAgentWait passing over the candidates whose rows other
 // transactions hold (each is being given a ticket): it returns the first of the others
@@ -137,22 +157,23 @@ FOR UPDATE OF m`
 // (busy), all in one round trip. Neither statement locks, nor waits for, an agent who
 // has no room.
 const nextAgentSkip = `
-WITH free AS (` + nextAgentWait + ` SKIP LOCKED)
+WITH free AS (SELECT l.user_id` + inTurn + ` SKIP LOCKED` + inTurnEnd + `)
 SELECT (SELECT user_id FROM free) AS user_id,
        CASE WHEN EXISTS (SELECT FROM free) THEN false ELSE EXISTS (SELECT` + candidates + `) END AS busy`
 
 // markAssigned notes that member $2 of team $1, whose row the transaction holds, was
 // given a ticket now, if they still may take it: active, available, below the cap, as
 // this statement's snapshot, taken under the lock, sees every assignment to them. It
-// returns the member, or no row. clock_timestamp, not the transaction's time, so that
-// tickets created in one instant still go round in order.
+// returns the member with their address, name and language (for the notice), or no row.
+// clock_timestamp, not the transaction's time, so that tickets created in one instant
+// still go round in order.
 const markAssigned = `
 UPDATE team_members m SET last_assigned_at = clock_timestamp()
 FROM teams tm, users u
 WHERE m.team_id = $1 AND m.user_id = $2 AND tm.id = m.team_id AND u.id = m.user_id
   AND tm.retired_at IS NULL AND coalesce(tm.assign_cap, 0) > 0 AND u.active AND u.available AND 'agent' = ANY (u.roles)
   AND ` + hasRoom + `
-RETURNING m.user_id`
+RETURNING m.user_id, u.email, u.name, u.language`
 
 // lockMemberships locks agent $1's rows of their teams, in order, until the transaction
 // ends: a hand-back waits there for the tickets being assigned to them to commit.

@@ -542,3 +542,63 @@ func TestCreationPassesOverAnAgentBeingAssigned(t *testing.T) {
 	}
 	holdB.Rollback()
 }
+
+// An assignment by the team committed to an agent while a creation waits for their row
+// counts against the cap: the creation counts the agent's tickets again once it holds the
+// row (markAssigned), and, the agent being at the cap then, leaves its ticket in the queue.
+func TestCapHoldsForAnAssignmentCommittedWhileWaiting(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	team := newTeam(t, app.DB, "One each", 1)
+	a := newAgent(t, app, "Agent A", team, false)
+	addRule(t, app.DB, routing.Rule{TeamID: team})
+	m := customer(t, app.DB, mari)
+	first := create(t, app, m, "Waiting in the queue", "Question", ticket.OnePerson)
+	if first.AssigneeID != nil {
+		t.Fatalf("the first ticket went to %d while nobody was available", *first.AssigneeID)
+	}
+	if err := routing.SetAvailable(ctx, app.DB, audit.Job("test"), a, true); err != nil {
+		t.Fatal(err)
+	}
+	// Another assignment by the team, under way: it holds A's row, gives A the first
+	// ticket and moves A on in turn, as Assign and the ticket's creation do.
+	holder, err := app.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback()
+	for _, q := range []string{
+		`SELECT FROM team_members WHERE team_id = $1 AND user_id = $2 FOR UPDATE`,
+		`UPDATE team_members SET last_assigned_at = clock_timestamp() WHERE team_id = $1 AND user_id = $2`,
+	} {
+		if _, err := holder.ExecContext(ctx, q, team, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := holder.ExecContext(ctx, `UPDATE tickets SET assignee_id = $1 WHERE id = $2`, a, first.ID); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan *ticket.Ticket, 1)
+	go func() {
+		tk, err := service(app).Create(ctx, audit.Actor{UserID: m.UserID}, m, ticket.Request{Subject: "While A is being given one",
+			Body: "Waits for A", CategoryID: categoryID(t, app.DB, "Question"), Impact: ticket.OnePerson})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- tk
+	}()
+	select {
+	case tk := <-done:
+		t.Fatalf("the creation did not wait for the agent being assigned: %v", tk)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := holder.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if tk := <-done; tk == nil || tk.AssigneeID != nil {
+		t.Errorf("the second ticket went to %v beyond the cap of 1, want the queue", tk)
+	}
+	if n := id(t, app.DB, `SELECT count(*) FROM tickets WHERE assignee_id = $1`, a); n != 1 {
+		t.Errorf("agent A holds %d tickets, cap 1", n)
+	}
+}

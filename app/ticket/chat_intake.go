@@ -113,13 +113,19 @@ func (s *Service) FromChat(ctx context.Context, actor audit.Actor, tr ChatTransc
 		clocks := rules.Created(now)
 		status := New
 		var assignee *int64
+		var told *opened // what the notices of a ticket routing assigned need not read
 		if tr.AgentID != 0 {
 			agent := tr.AgentID
 			assignee, status = &agent, Open
 			clocks = rules.AgentReplied(clocks, now)
 		} else if team != nil {
-			if assignee, err = routing.Assign(ctx, tx, *team, 0); err != nil {
+			agent, err := routing.Assign(ctx, tx, *team, 0)
+			if err != nil {
 				return err
+			}
+			if agent != nil {
+				assignee = &agent.ID
+				told = &opened{assignee: (*recipient)(agent)}
 			}
 		}
 		nt := NewTicket{OrgID: v.OrgID, RequesterID: v.UserID, CreatedBy: v.UserID, Subject: subject, CategoryID: cat.ID,
@@ -136,7 +142,7 @@ func (s *Service) FromChat(ctx context.Context, actor audit.Actor, tr ChatTransc
 		t = nt.ticket(id, status, fs.choices)
 		t.OrgName, t.Requester = v.OrgName, v.Name
 		if tr.AgentID == 0 {
-			if err := s.notifyCreated(ctx, tx, t, nil, cal, true); err != nil {
+			if err := s.notifyCreated(ctx, tx, t, told, cal, true); err != nil {
 				return err
 			}
 		}

@@ -55,12 +55,8 @@ func publish(ctx context.Context, q database.Queryer, t *Ticket, by int64, event
 			}
 		}
 	}
-	for _, topic := range []string{QueueTopic, Topic(t.ID)} {
-		if err := live.Publish(ctx, q, live.Event{Topic: topic, Kind: KindChanged, Org: t.OrgID, Data: ch}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return live.Publish(ctx, q, live.Event{Topic: QueueTopic, Kind: KindChanged, Org: t.OrgID, Data: ch},
+		live.Event{Topic: Topic(t.ID), Kind: KindChanged, Org: t.OrgID, Data: ch})
 }
 
 // presence is the data of a KindPresence signal.

@@ -321,18 +321,24 @@ func mailThread(ctx context.Context, q database.Queryer, id int64, kind string) 
 	if err := q.SelectContext(ctx, &ids, selectCustomerMailIDs, id); err != nil {
 		return thread{}, fmt.Errorf("ticket: mail thread of %d: %w", id, err)
 	}
+	return threadOf(ids, kind), nil
+}
+
+// threadOf is the thread of a notice of kind on a ticket whose customer mail has the
+// Message-IDs ids, oldest first.
+func threadOf(ids []string, kind string) thread {
 	var th thread
 	if len(ids) > 0 {
 		th.inReplyTo = ids[len(ids)-1]
 		if len(ids) > 20 { // the first and the latest: enough for every client
-			ids = append(ids[:1], ids[len(ids)-19:]...)
+			ids = append(ids[:1:1], ids[len(ids)-19:]...)
 		}
 		th.references = ids
 		if kind == "ticket.created" {
 			th.autoSubmitted = "auto-replied" // RFC 3834: an automatic answer to their mail
 		}
 	}
-	return th, nil
+	return th
 }
 
 const selectCustomerMailIDs = `

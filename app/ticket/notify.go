@@ -30,7 +30,7 @@ import (
 // Every notice is in its recipient's language, its subject starts with the ticket's
 // reference, and it belongs to the ticket's mail thread, so mail clients group them.
 
-// recipient is a person a notice goes to.
+// recipient is a person a notice goes to; a routing.Agent converts to one.
 type recipient struct {
 	ID    int64  `db:"id"`
 	Email string `db:"email"`
@@ -43,6 +43,9 @@ type notifier struct {
 	q         database.Queryer
 	publicURL string
 	now       time.Time
+	// mailIDs are the e-mail Message-IDs of the customer's mail on the ticket (see
+	// mailThread), when known without reading them (a ticket just opened); nil: read.
+	mailIDs []string
 }
 
 func (n *notifier) link(id int64) string { return n.publicURL + ticketPath(id) }
@@ -50,13 +53,27 @@ func (n *notifier) link(id int64) string { return n.publicURL + ticketPath(id) }
 // enqueue queues one notice about ticket t to r; body is the text between the greeting
 // and the link.
 func (n *notifier) enqueue(ctx context.Context, t *Ticket, r recipient, kind, body string) (string, error) {
-	text := i18n.T(r.Lang, "Dear %s,", r.Name) + "\n\n" + body + "\n\n" +
-		i18n.T(r.Lang, "Read and answer it at %s", n.link(t.ID)) + "\n"
-	th, err := mailThread(ctx, n.q, t.ID, kind)
+	m, err := n.message(ctx, t, r, kind, body)
 	if err != nil {
 		return "", err
 	}
-	return mail.Enqueue(ctx, n.q, mail.Message{
+	return mail.Enqueue(ctx, n.q, m)
+}
+
+// message is the notice enqueue queues.
+func (n *notifier) message(ctx context.Context, t *Ticket, r recipient, kind, body string) (mail.Message, error) {
+	text := i18n.T(r.Lang, "Dear %s,", r.Name) + "\n\n" + body + "\n\n" +
+		i18n.T(r.Lang, "Read and answer it at %s", n.link(t.ID)) + "\n"
+	var th thread
+	if n.mailIDs != nil {
+		th = threadOf(n.mailIDs, kind)
+	} else {
+		var err error
+		if th, err = mailThread(ctx, n.q, t.ID, kind); err != nil {
+			return mail.Message{}, err
+		}
+	}
+	return mail.Message{
 		InReplyTo:     th.inReplyTo,
 		References:    th.references,
 		AutoSubmitted: th.autoSubmitted,
@@ -69,7 +86,7 @@ func (n *notifier) enqueue(ctx context.Context, t *Ticket, r recipient, kind, bo
 		ObjectID:      strconv.FormatInt(t.ID, 10),
 		OrgID:         t.OrgID,
 		UserID:        r.ID,
-	})
+	}, nil
 }
 
 func (n *notifier) requester(ctx context.Context, t *Ticket) (*recipient, error) {
@@ -92,36 +109,56 @@ func quote(body string) string {
 	return strings.Join(lines, "\n")
 }
 
+// opened is what the caller of notifyCreated knows of the ticket it has just opened,
+// so that nothing is read back: the requester (nil: read them), the agent routing
+// assigned it to (nil: read them, if it has one), and the e-mail Message-IDs of the
+// customer's mail on it (see mailThread; nil: read them).
+type opened struct {
+	requester *recipient
+	assignee  *recipient
+	mailIDs   []string
+}
+
 // notifyCreated tells the customer that their new ticket t was received, and the agent
-// routing assigned it to, if any, that it is theirs. r is the requester when the caller
-// knows them (the customer who opened it); nil: looked up. Without ack, the customer is
-// not told (their mail asked for no automatic answer).
-func (s *Service) notifyCreated(ctx context.Context, q database.Queryer, t *Ticket, r *recipient, cal *calendar.Calendar, ack bool) error {
+// routing assigned it to, if any, that it is theirs, in one statement. o is what the
+// caller knows (nil: nothing). Without ack, the customer is not told (their mail asked
+// for no automatic answer).
+func (s *Service) notifyCreated(ctx context.Context, q database.Queryer, t *Ticket, o *opened, cal *calendar.Calendar, ack bool) error {
 	if s.publicURL == "" {
 		return nil
 	}
-	n := &notifier{q: q, publicURL: s.publicURL, now: t.CreatedAt}
-	if !ack {
-		return n.assigned(ctx, t, 0)
+	if o == nil {
+		o = &opened{}
 	}
-	if r == nil {
-		var err error
-		if r, err = n.requester(ctx, t); err != nil {
-			return err
+	n := &notifier{q: q, publicURL: s.publicURL, now: t.CreatedAt, mailIDs: o.mailIDs}
+	var ms []mail.Message
+	if r := o.requester; ack {
+		if r == nil {
+			var err error
+			if r, err = n.requester(ctx, t); err != nil {
+				return err
+			}
+		}
+		if r != nil {
+			ref := Reference(t.ID, t.CreatedAt)
+			body := i18n.T(r.Lang, "Your ticket %s has been received.", ref)
+			if st := sla.StatusAt(cal, n.now); !st.Open && !st.Never {
+				body += "\n\n" + i18n.T(r.Lang, "Support is closed now. It opens %s.", (&calendarInfo{cal: cal}).when(r.Lang, st.OpensAt, n.now))
+			}
+			m, err := n.message(ctx, t, *r, "ticket.created", body)
+			if err != nil {
+				return err
+			}
+			ms = append(ms, m)
 		}
 	}
-	if r == nil {
-		return n.assigned(ctx, t, 0)
-	}
-	ref := Reference(t.ID, t.CreatedAt)
-	body := i18n.T(r.Lang, "Your ticket %s has been received.", ref)
-	if st := sla.StatusAt(cal, n.now); !st.Open && !st.Never {
-		body += "\n\n" + i18n.T(r.Lang, "Support is closed now. It opens %s.", (&calendarInfo{cal: cal}).when(r.Lang, st.OpensAt, n.now))
-	}
-	if _, err := n.enqueue(ctx, t, *r, "ticket.created", body); err != nil {
+	// Routing gave it to an agent.
+	told, err := n.assignedMessages(ctx, t, 0, o.assignee)
+	if err != nil {
 		return err
 	}
-	return n.assigned(ctx, t, 0) // routing gave it to an agent
+	_, err = mail.EnqueueAll(ctx, q, append(ms, told...))
+	return err
 }
 
 // notify queues the notices of change c, made by v.
@@ -170,20 +207,36 @@ func (s *Service) notify(ctx context.Context, q database.Queryer, c *change, v *
 // assigned tells t's assignee that the ticket is theirs now, unless they took it
 // themself (by is who made the change; 0 for routing).
 func (n *notifier) assigned(ctx context.Context, t *Ticket, by int64) error {
+	ms, err := n.assignedMessages(ctx, t, by, nil)
+	if err != nil {
+		return err
+	}
+	_, err = mail.EnqueueAll(ctx, n.q, ms)
+	return err
+}
+
+// assignedMessages are the notices assigned queues; known is the assignee when the
+// caller has read them (active, an agent), nil: read here.
+func (n *notifier) assignedMessages(ctx context.Context, t *Ticket, by int64, known *recipient) ([]mail.Message, error) {
 	if t.AssigneeID == nil || *t.AssigneeID == by {
-		return nil
+		return nil, nil
 	}
 	var rs []recipient
-	if err := n.q.SelectContext(ctx, &rs, selectAgentsToTell, *t.AssigneeID, nil, by); err != nil {
-		return fmt.Errorf("ticket notice: assignee of %d: %w", t.ID, err)
+	if known != nil && known.ID == *t.AssigneeID {
+		rs = append(rs, *known)
+	} else if err := n.q.SelectContext(ctx, &rs, selectAgentsToTell, *t.AssigneeID, nil, by); err != nil {
+		return nil, fmt.Errorf("ticket notice: assignee of %d: %w", t.ID, err)
 	}
 	ref := Reference(t.ID, t.CreatedAt)
+	ms := make([]mail.Message, 0, len(rs))
 	for _, r := range rs {
-		if _, err := n.enqueue(ctx, t, r, "ticket.assign", i18n.T(r.Lang, "Ticket %s has been assigned to you: %s", ref, t.Subject)); err != nil {
-			return err
+		m, err := n.message(ctx, t, r, "ticket.assign", i18n.T(r.Lang, "Ticket %s has been assigned to you: %s", ref, t.Subject))
+		if err != nil {
+			return nil, err
 		}
+		ms = append(ms, m)
 	}
-	return nil
+	return ms, nil
 }
 
 // statusLine is what the customer reads of their ticket's new status, or "" for a

@@ -220,9 +220,14 @@ func (s *Service) create(ctx context.Context, tx database.Queryer, v *access.Vie
 		Priority: InitialPriority(r.Impact, cat.Security), Subject: r.Subject})
 	team, priority := route.TeamID, route.Priority
 	var assignee *int64
+	var agent *recipient
 	if team != nil {
-		if assignee, err = routing.Assign(ctx, tx, *team, 0); err != nil {
+		a, err := routing.Assign(ctx, tx, *team, 0)
+		if err != nil {
 			return nil, audit.Event{}, err
+		}
+		if a != nil {
+			assignee, agent = &a.ID, (*recipient)(a)
 		}
 	}
 	policy, ok := ps[priority]
@@ -262,12 +267,16 @@ func (s *Service) create(ctx context.Context, tx database.Queryer, v *access.Vie
 		changes["team_id"] = audit.Change{New: *team}
 	}
 	// The requester is the viewer: active, signed in, in the ticket's organisation (a
-	// viewer made without their address, by a job, is looked up).
-	var requester *recipient
+	// viewer made without their address, by a job, is looked up). The customer's mail on
+	// the ticket is its description's, if it came by mail.
+	o := &opened{assignee: agent, mailIDs: []string{}}
 	if v.Email != "" {
-		requester = &recipient{ID: v.UserID, Email: v.Email, Name: v.Name, Lang: v.Lang}
+		o.requester = &recipient{ID: v.UserID, Email: v.Email, Name: v.Name, Lang: v.Lang}
 	}
-	if err := s.notifyCreated(ctx, tx, t, requester, cal, !r.Quiet); err != nil {
+	if r.Channel == Email && strings.Contains(r.MailID, "@") {
+		o.mailIDs = []string{r.MailID}
+	}
+	if err := s.notifyCreated(ctx, tx, t, o, cal, !r.Quiet); err != nil {
 		return nil, audit.Event{}, err
 	}
 	if len(attached) > 0 {
