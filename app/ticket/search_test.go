@@ -324,11 +324,69 @@ func TestSearchCommonWordNewestFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := search(t, m, "quaggax")
-	if got := found(p); !slices.Equal(got, []int64{recent, old}) || p.Doc.Find("#search-capped").Length() != 1 {
-		t.Errorf("found %v (capped notice %d), want the newest mention's ticket %d first, then %d", got, p.Doc.Find("#search-capped").Length(), recent, old)
+	if got := found(p); !slices.Equal(got, []int64{recent, old}) {
+		t.Errorf("found %v, want the newest mention's ticket %d first, then %d", got, recent, old)
 	}
 	row := fmt.Sprintf(`tr[data-ticket="%d"]`, old)
 	if got := p.Text(row + " .snippet"); got != "Again quaggax 600" {
 		t.Errorf("the old ticket's snippet is %q, want its newest mention", got)
+	}
+	// Every match was found and nothing is left out; the customer is told no count of
+	// messages (PostgreSQL's estimate is of every organisation's).
+	if n := p.Doc.Find("#search-capped, #search-about").Length(); n != 0 {
+		t.Errorf("the customer's page has %d notices of how many match, want none", n)
+	}
+	// Staff are told PostgreSQL's estimate of how many messages match, not a count
+	// the page cannot make without reading them all: 601 of them.
+	a := app.SignIn(t, andres)
+	p = search(t, a, "quaggax")
+	if got := found(p); !slices.Equal(got, []int64{recent, old}) {
+		t.Errorf("the agent found %v, want %d first, then %d", got, recent, old)
+	}
+	if got := p.Text("#search-about"); got != "About 600 messages match, by PostgreSQL's estimate; the newest come first." {
+		t.Errorf("the agent's page says %q about how many match", got)
+	}
+}
+
+// A common word's pages go on from where the one before ended, each ticket once, at its
+// newest mention, though its older mentions are further back in the walk.
+func TestSearchCommonWordPages(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, tallinn)}
+	app := apptest.NewWith(t, apptest.Options{Now: clock.Now})
+	m := app.SignIn(t, mari)
+	var ids []int64
+	for i := range 27 {
+		ids = append(ids, openWith(t, app, m, fmt.Sprintf("Walked %d", i), "The zebrafix export is empty."))
+		clock.set(clock.Now().Add(time.Minute))
+	}
+	// The first ticket mentions it again, last: its row leads, with that mention.
+	m.Post(t, path(ids[0], "/reply"), url.Values{"body": {"Still no zebrafix rows."}}, http.StatusSeeOther)
+	if _, err := app.DB.Exec(`ANALYZE ticket_messages; ANALYZE tickets`); err != nil {
+		t.Fatal(err)
+	}
+	a := app.SignIn(t, andres)
+	p := search(t, a, "zebrafix")
+	if p.Doc.Find("#search-about").Length() != 1 {
+		t.Fatal("the word's messages were not walked (no estimate on the page): the test tests nothing")
+	}
+	first := found(p)
+	next, ok := p.Doc.Find("#next-page").Attr("href")
+	if len(first) != 25 || !ok {
+		t.Fatalf("first page: %d rows, next link %v", len(first), ok)
+	}
+	if first[0] != ids[0] || first[1] != ids[26] {
+		t.Errorf("the first page starts %v, want %d (mentioned last), then %d", first[:2], ids[0], ids[26])
+	}
+	if got := p.Text(fmt.Sprintf(`tr[data-ticket="%d"] .snippet`, ids[0])); got != "Still no zebrafix rows." {
+		t.Errorf("the first row's snippet is %q, want its newest mention", got)
+	}
+	p = a.Get(t, next, http.StatusOK)
+	second := found(p)
+	if !slices.Equal(second, []int64{ids[2], ids[1]}) || p.Doc.Find("#next-page").Length() != 0 {
+		t.Fatalf("second page: %v (next link %d), want %d and %d", second, p.Doc.Find("#next-page").Length(), ids[2], ids[1])
+	}
+	if all := slicesSorted(append(first, second...)); !slices.Equal(all, ids) {
+		t.Errorf("the two pages hold %v, want every ticket once: %v", all, ids)
 	}
 }
