@@ -520,11 +520,21 @@ func searchMatches(staff, walkBodies, walkSubjects bool) string {
      WHERE t.subject_tsv @@ ` + query + ` AND ` + tickets + `
      LIMIT ` + capped + `)`
 	if walkSubjects {
+		// When the walked bodies fill the page, a subject older than their oldest match
+		// would not be on it: the walk of the tickets stops at that match's ticket, which
+		// was opened before it was written (ids in the order of time, as the walks take
+		// them), where it would read a ticket for each 26 (3.9 %) further back.
+		since := ""
+		if walkBodies {
+			since = ` AND t.id >= coalesce((SELECT b.ticket_id FROM bodies b
+                                     WHERE NOT b.short AND (SELECT count(*) FROM bodies WHERE NOT short) >= ` + limit + `
+                                     ORDER BY b.at, b.message_id LIMIT 1), 0)`
+		}
 		subjects = `
     (SELECT t.id, NULL::bigint, t.created_at, t.n > ` + walk + `
      FROM (SELECT t.id, t.created_at, t.subject_tsv, row_number() OVER (ORDER BY t.id DESC) AS n
            FROM tickets t
-           WHERE ` + tickets + `
+           WHERE ` + tickets + since + `
            ORDER BY t.id DESC
            LIMIT ` + walk + ` + 1) t
      WHERE t.n > ` + walk + ` OR (t.subject_tsv @@ ` + query + ` AND ` + keyset("t.created_at", "t.id") + `
@@ -532,7 +542,9 @@ func searchMatches(staff, walkBodies, walkSubjects bool) string {
      LIMIT ` + limit + `)`
 	}
 	return `
-WITH matches AS MATERIALIZED (` + bodies + `
+WITH bodies AS MATERIALIZED (` + bodies + `
+), matches AS MATERIALIZED (
+    SELECT * FROM bodies
     UNION ALL` + subjects + `
 ), newest AS (
     SELECT DISTINCT ON (ticket_id) ticket_id, message_id, at
