@@ -816,15 +816,47 @@ const tryRecomputeLock = `SELECT pg_try_advisory_xact_lock($1)`
 
 // ---- The agent's workspace: the requester panel, saved queue views ----
 
-// selectRequesterTickets reads requester $1's tickets other than $2, unresolved ($3
-// true) or resolved, latest activity first (the index on requester_id, updated_at).
-const selectRequesterTickets = `
-SELECT t.id, t.subject, t.status, t.created_at, t.updated_at
-FROM tickets t
-WHERE t.requester_id = $1 AND t.id <> $2
-  AND (` + unresolved.SQL + `) = $3
-ORDER BY t.updated_at DESC, t.id DESC
-LIMIT $4`
+// selectRequesterPanel reads the requester panel of ticket $2's requester $1: their
+// row as a customer (kind requesterContact, none when they no longer are one: active or
+// not, with their organisation's name), then up to $3 of their other tickets unresolved
+// (requesterOpen) and $3 resolved (requesterResolved), each latest activity first (the
+// index on requester_id, updated_at).
+const selectRequesterPanel = `
+(SELECT 0 AS kind, u.email, u.org_id, o.name, NULL::bigint, NULL::text, NULL::text, NULL::timestamptz, NULL::timestamptz
+ FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.id = $1 AND u.org_id IS NOT NULL)
+UNION ALL
+(SELECT 1, NULL, NULL, NULL, t.id, t.subject, t.status, t.created_at, t.updated_at
+ FROM tickets t
+ WHERE t.requester_id = $1 AND t.id <> $2 AND (` + unresolved.SQL + `)
+ ORDER BY t.updated_at DESC, t.id DESC
+ LIMIT $3)
+UNION ALL
+(SELECT 2, NULL, NULL, NULL, t.id, t.subject, t.status, t.created_at, t.updated_at
+ FROM tickets t
+ WHERE t.requester_id = $1 AND t.id <> $2 AND NOT (` + unresolved.SQL + `)
+ ORDER BY t.updated_at DESC, t.id DESC
+ LIMIT $3)`
+
+// The kinds of selectRequesterPanel's rows.
+const (
+	requesterContact = iota
+	requesterOpen
+	requesterResolved
+)
+
+// requesterRow is a row of selectRequesterPanel: the customer's columns or a ticket's.
+type requesterRow struct {
+	kind             int
+	email, orgName   sql.NullString
+	orgID, id        sql.NullInt64
+	subject, status  sql.NullString
+	created, updated sql.NullTime
+}
+
+// dest is where a row of selectRequesterPanel scans into.
+func (r *requesterRow) dest() []any {
+	return []any{&r.kind, &r.email, &r.orgID, &r.orgName, &r.id, &r.subject, &r.status, &r.created, &r.updated}
+}
 
 // selectQueueViews reads agent $1's saved queue views, by name.
 const selectQueueViews = `SELECT id, name, query FROM queue_views WHERE owner_id = $1 ORDER BY lower(name), id`
