@@ -820,7 +820,9 @@ const tryRecomputeLock = `SELECT pg_try_advisory_xact_lock($1)`
 // row as a customer (kind requesterContact, none when they no longer are one: active or
 // not, with their organisation's name), then up to $3 of their other tickets unresolved
 // (requesterOpen) and $3 resolved (requesterResolved), each latest activity first (the
-// index on requester_id, updated_at).
+// index on requester_id, updated_at); and a row of kind requesterIncidents when a
+// security incident is linked to ticket $2 (package incident's table, read for whether
+// to ask it which: incident_ticket_links_ticket).
 const selectRequesterPanel = `
 (SELECT 0 AS kind, u.email, u.org_id, o.name, NULL::bigint, NULL::text, NULL::text, NULL::timestamptz, NULL::timestamptz
  FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.id = $1 AND u.org_id IS NOT NULL)
@@ -835,13 +837,17 @@ UNION ALL
  FROM tickets t
  WHERE t.requester_id = $1 AND t.id <> $2 AND NOT (` + unresolved.SQL + `)
  ORDER BY t.updated_at DESC, t.id DESC
- LIMIT $3)`
+ LIMIT $3)
+UNION ALL
+SELECT 3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+WHERE EXISTS (SELECT 1 FROM incident_ticket_links l WHERE l.ticket_id = $2)`
 
 // The kinds of selectRequesterPanel's rows.
 const (
 	requesterContact = iota
 	requesterOpen
 	requesterResolved
+	requesterIncidents
 )
 
 // requesterRow is a row of selectRequesterPanel: the customer's columns or a ticket's.

@@ -37,18 +37,19 @@ type RequesterTicket struct {
 
 // requesterPanel reads the side panel of ticket t's requester, for staff: who they are
 // and their tickets in one statement (selectRequesterPanel; three round trips were a
-// tenth of the page's CPU time in tugi serve), then whether mail to them bounces.
-func (h *Handler) requesterPanel(ctx context.Context, t *Ticket, lang string, ci *calendarInfo, now time.Time) (RequesterPanel, error) {
-	p := RequesterPanel{Name: t.Requester, OrgID: t.OrgID, OrgName: t.OrgName}
+// tenth of the page's CPU time in tugi serve), with whether any security incident is
+// linked to t (linked), then whether mail to them bounces.
+func (h *Handler) requesterPanel(ctx context.Context, t *Ticket, lang string, ci *calendarInfo, now time.Time) (p RequesterPanel, linked bool, err error) {
+	p = RequesterPanel{Name: t.Requester, OrgID: t.OrgID, OrgName: t.OrgName}
 	rows, err := h.svc.reads.QueryContext(ctx, selectRequesterPanel, t.RequesterID, t.ID, requesterTicketsLimit)
 	if err != nil {
-		return p, fmt.Errorf("ticket store: requester %d: %w", t.RequesterID, err)
+		return p, false, fmt.Errorf("ticket store: requester %d: %w", t.RequesterID, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var r requesterRow
 		if err := rows.Scan(r.dest()...); err != nil {
-			return p, fmt.Errorf("ticket store: requester %d: %w", t.RequesterID, err)
+			return p, false, fmt.Errorf("ticket store: requester %d: %w", t.RequesterID, err)
 		}
 		line := func() RequesterTicket {
 			status := Status(r.status.String)
@@ -62,13 +63,12 @@ func (h *Handler) requesterPanel(ctx context.Context, t *Ticket, lang string, ci
 			p.Open = append(p.Open, line())
 		case requesterResolved:
 			p.Recent = append(p.Recent, line())
+		case requesterIncidents:
+			linked = true
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return p, fmt.Errorf("ticket store: requester %d: %w", t.RequesterID, err)
+		return p, false, fmt.Errorf("ticket store: requester %d: %w", t.RequesterID, err)
 	}
-	if err := h.requesterBounce(ctx, &p, ci, now); err != nil {
-		return p, err
-	}
-	return p, nil
+	return p, linked, h.requesterBounce(ctx, &p, ci, now)
 }
