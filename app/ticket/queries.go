@@ -818,28 +818,30 @@ const tryRecomputeLock = `SELECT pg_try_advisory_xact_lock($1)`
 
 // selectRequesterPanel reads the requester panel of ticket $2's requester $1: their
 // row as a customer (kind requesterContact, none when they no longer are one: active or
-// not, with their organisation's name), then up to $3 of their other tickets unresolved
+// not, with their organisation's name, and whether package inbound lists their address
+// as bouncing, in mail_bounces, which it keeps in lower case), then up to $3 of their other tickets unresolved
 // (requesterOpen) and $3 resolved (requesterResolved), each latest activity first (the
 // index on requester_id, updated_at); and a row of kind requesterIncidents when a
 // security incident is linked to ticket $2 (package incident's table, read for whether
 // to ask it which: incident_ticket_links_ticket).
 const selectRequesterPanel = `
-(SELECT 0 AS kind, u.email, u.org_id, o.name, NULL::bigint, NULL::text, NULL::text, NULL::timestamptz, NULL::timestamptz
+(SELECT 0 AS kind, u.email, u.org_id, o.name, NULL::bigint, NULL::text, NULL::text, NULL::timestamptz, NULL::timestamptz,
+        EXISTS (SELECT 1 FROM mail_bounces b WHERE b.address = lower(u.email)) AS bounces
  FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.id = $1 AND u.org_id IS NOT NULL)
 UNION ALL
-(SELECT 1, NULL, NULL, NULL, t.id, t.subject, t.status, t.created_at, t.updated_at
+(SELECT 1, NULL, NULL, NULL, t.id, t.subject, t.status, t.created_at, t.updated_at, NULL
  FROM tickets t
  WHERE t.requester_id = $1 AND t.id <> $2 AND (` + unresolved.SQL + `)
  ORDER BY t.updated_at DESC, t.id DESC
  LIMIT $3)
 UNION ALL
-(SELECT 2, NULL, NULL, NULL, t.id, t.subject, t.status, t.created_at, t.updated_at
+(SELECT 2, NULL, NULL, NULL, t.id, t.subject, t.status, t.created_at, t.updated_at, NULL
  FROM tickets t
  WHERE t.requester_id = $1 AND t.id <> $2 AND NOT (` + unresolved.SQL + `)
  ORDER BY t.updated_at DESC, t.id DESC
  LIMIT $3)
 UNION ALL
-SELECT 3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+SELECT 3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 WHERE EXISTS (SELECT 1 FROM incident_ticket_links l WHERE l.ticket_id = $2)`
 
 // The kinds of selectRequesterPanel's rows.
@@ -857,11 +859,12 @@ type requesterRow struct {
 	orgID, id        sql.NullInt64
 	subject, status  sql.NullString
 	created, updated sql.NullTime
+	bounces          sql.NullBool
 }
 
 // dest is where a row of selectRequesterPanel scans into.
 func (r *requesterRow) dest() []any {
-	return []any{&r.kind, &r.email, &r.orgID, &r.orgName, &r.id, &r.subject, &r.status, &r.created, &r.updated}
+	return []any{&r.kind, &r.email, &r.orgID, &r.orgName, &r.id, &r.subject, &r.status, &r.created, &r.updated, &r.bounces}
 }
 
 // selectQueueViews reads agent $1's saved queue views, by name.

@@ -38,7 +38,7 @@ type RequesterTicket struct {
 // requesterPanel reads the side panel of ticket t's requester, for staff: who they are
 // and their tickets in one statement (selectRequesterPanel; three round trips were a
 // tenth of the page's CPU time in tugi serve), with whether any security incident is
-// linked to t (linked), then whether mail to them bounces.
+// linked to t (linked), then, when their address is listed as bouncing, how.
 func (h *Handler) requesterPanel(ctx context.Context, t *Ticket, lang string, ci *calendarInfo, now time.Time) (p RequesterPanel, linked bool, err error) {
 	p = RequesterPanel{Name: t.Requester, OrgID: t.OrgID, OrgName: t.OrgName}
 	rows, err := h.svc.reads.QueryContext(ctx, selectRequesterPanel, t.RequesterID, t.ID, requesterTicketsLimit)
@@ -46,6 +46,7 @@ func (h *Handler) requesterPanel(ctx context.Context, t *Ticket, lang string, ci
 		return p, false, fmt.Errorf("ticket store: requester %d: %w", t.RequesterID, err)
 	}
 	defer rows.Close()
+	bounces := false
 	for rows.Next() {
 		var r requesterRow
 		if err := rows.Scan(r.dest()...); err != nil {
@@ -59,6 +60,7 @@ func (h *Handler) requesterPanel(ctx context.Context, t *Ticket, lang string, ci
 		switch r.kind {
 		case requesterContact: // none when no longer a customer: the ticket's names stay
 			p.Email, p.OrgID, p.OrgName = r.email.String, r.orgID.Int64, r.orgName.String
+			bounces = r.bounces.Bool
 		case requesterOpen:
 			p.Open = append(p.Open, line())
 		case requesterResolved:
@@ -69,6 +71,9 @@ func (h *Handler) requesterPanel(ctx context.Context, t *Ticket, lang string, ci
 	}
 	if err := rows.Err(); err != nil {
 		return p, false, fmt.Errorf("ticket store: requester %d: %w", t.RequesterID, err)
+	}
+	if !bounces { // most addresses do not: no round trip to package inbound
+		return p, linked, nil
 	}
 	return p, linked, h.requesterBounce(ctx, &p, ci, now)
 }
