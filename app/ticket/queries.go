@@ -485,7 +485,7 @@ func searchMatches(staff, walkBodies, walkSubjects bool) string {
 	}
 	query := `(SELECT websearch_to_tsquery('simple', ` + param(first) + `::text))`
 	after, afterID, limit := param(first+1), param(first+2), param(first+3)
-	capped, walk := strconv.Itoa(SearchCap), strconv.Itoa(searchWalk)
+	capped, walk, batch := strconv.Itoa(SearchCap), strconv.Itoa(searchWalk), strconv.Itoa(searchBatch)
 	bodies := `
     (SELECT m.ticket_id, m.id AS message_id, m.created_at AS at, false AS short
      FROM ticket_messages m
@@ -493,7 +493,7 @@ func searchMatches(staff, walkBodies, walkSubjects bool) string {
      LIMIT ` + capped + `)`
 	// A walk reads the page's matches only: from the keyset on, each ticket's newest
 	// matching message (none newer matches: the same ticket's newer messages, read by
-	// ticket_messages_ticket), up to the page's rows. OFFSET 0 keeps newer a subquery run
+	// ticket_messages_ticket), up to searchBatch. OFFSET 0 keeps newer a subquery run
 	// for each match: as a hash of every matching message, which PostgreSQL would choose
 	// for a common word, it read all 452,780 of "shows" (3.5 s).
 	keyset := func(at, ticket string) string {
@@ -512,7 +512,7 @@ func searchMatches(staff, walkBodies, walkSubjects bool) string {
            LIMIT ` + walk + ` + 1) m
      WHERE m.n > ` + walk + ` OR (m.body_tsv @@ ` + query + ` AND ` + keyset("m.created_at", "m.ticket_id") + `
            AND NOT EXISTS (` + fmt.Sprintf(newer, "m.ticket_id") + ` AND m2.id > m.id OFFSET 0))
-     LIMIT ` + limit + `)`
+     LIMIT ` + batch + `)`
 	}
 	subjects := `
     (SELECT t.id, NULL::bigint, t.created_at, false
@@ -527,7 +527,7 @@ func searchMatches(staff, walkBodies, walkSubjects bool) string {
 		since := ""
 		if walkBodies {
 			since = ` AND t.id >= coalesce((SELECT b.ticket_id FROM bodies b
-                                     WHERE NOT b.short AND (SELECT count(*) FROM bodies WHERE NOT short) >= ` + limit + `
+                                     WHERE NOT b.short AND (SELECT count(*) FROM bodies WHERE NOT short) >= ` + batch + `
                                      ORDER BY b.at, b.message_id LIMIT 1), 0)`
 		}
 		subjects = `
@@ -539,7 +539,7 @@ func searchMatches(staff, walkBodies, walkSubjects bool) string {
            LIMIT ` + walk + ` + 1) t
      WHERE t.n > ` + walk + ` OR (t.subject_tsv @@ ` + query + ` AND ` + keyset("t.created_at", "t.id") + `
            AND NOT EXISTS (` + fmt.Sprintf(newer, "t.id") + ` OFFSET 0))
-     LIMIT ` + limit + `)`
+     LIMIT ` + batch + `)`
 	}
 	return `
 WITH bodies AS MATERIALIZED (` + bodies + `
