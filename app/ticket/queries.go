@@ -819,11 +819,11 @@ const tryRecomputeLock = `SELECT pg_try_advisory_xact_lock($1)`
 // selectRequesterPanel reads the requester panel of ticket $2's requester $1: their
 // row as a customer (kind requesterContact, none when they no longer are one: active or
 // not, with their organisation's name, and whether package inbound lists their address
-// as bouncing, in mail_bounces, which it keeps in lower case), then up to $3 of their other tickets unresolved
-// (requesterOpen) and $3 resolved (requesterResolved), each latest activity first (the
-// index on requester_id, updated_at); and a row of kind requesterIncidents when a
-// security incident is linked to ticket $2 (package incident's table, read for whether
-// to ask it which: incident_ticket_links_ticket).
+// as bouncing, in mail_bounces, which it keeps in lower case), then up to $3 of their
+// other tickets unresolved (requesterOpen) and $3 resolved (requesterResolved), each
+// latest activity first (the index on requester_id, updated_at); and a row of kind
+// requesterIncidents when a security incident is linked to ticket $2 (package
+// incident's table, read for whether to ask it which: incident_ticket_links_ticket).
 const selectRequesterPanel = `
 (SELECT 0 AS kind, u.email, u.org_id, o.name, NULL::bigint, NULL::text, NULL::text, NULL::timestamptz, NULL::timestamptz,
         EXISTS (SELECT 1 FROM mail_bounces b WHERE b.address = lower(u.email)) AS bounces
