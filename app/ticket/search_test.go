@@ -390,3 +390,47 @@ func TestSearchCommonWordPages(t *testing.T) {
 		t.Errorf("the two pages hold %v, want every ticket once: %v", all, ids)
 	}
 }
+
+// A common word's pages end where its walk ends, the newest 50,000 messages: the page
+// that reaches the end says that only some are shown and offers no next page, rather
+// than read the word's index, whose first matches are its oldest.
+func TestSearchCommonWordEndsAtTheWalk(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{t: time.Date(2026, 11, 2, 10, 0, 0, 0, tallinn)}
+	app := apptest.NewWith(t, apptest.Options{Now: clock.Now})
+	m := app.SignIn(t, mari)
+	oldest := openWith(t, app, m, "Long ago", "The first ever ferretix.")
+	// 50,000 newer mentions on one ticket (set up directly in SQL): its newest counts.
+	busy := openWith(t, app, m, "Busy one", "Another ferretix.")
+	_, err := app.DB.Exec(`INSERT INTO ticket_messages (ticket_id, org_id, author_id, channel, body, created_at)
+		SELECT t.id, t.org_id, t.requester_id, 'web', 'More ferretix ' || g, $2::timestamptz + g * interval '1 millisecond'
+		FROM tickets t, generate_series(1, 50000) g WHERE t.id = $1`, busy, clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.set(clock.Now().Add(24 * time.Hour))
+	var ids []int64
+	for i := range 26 {
+		ids = append(ids, openWith(t, app, m, fmt.Sprintf("Recent %d", i), "A new ferretix."))
+	}
+	if _, err := app.DB.Exec(`ANALYZE ticket_messages`); err != nil {
+		t.Fatal(err)
+	}
+	a := app.SignIn(t, andres)
+	p := search(t, a, "ferretix")
+	if p.Doc.Find("#search-about").Length() != 1 {
+		t.Fatal("the word's messages were not walked (no estimate on the page): the test tests nothing")
+	}
+	next, ok := p.Doc.Find("#next-page").Attr("href")
+	if got := found(p); len(got) != 25 || !ok || p.Doc.Find("#search-capped").Length() != 0 {
+		t.Fatalf("first page: %v, next link %v, capped notice %d", got, ok, p.Doc.Find("#search-capped").Length())
+	}
+	p = a.Get(t, next, http.StatusOK)
+	if got := found(p); !slices.Equal(got, []int64{ids[0], busy}) {
+		t.Errorf("second page: %v, want %d and then %d, and not %d (beyond the walk)", got, ids[0], busy, oldest)
+	}
+	if p.Doc.Find("#search-capped").Length() != 1 || p.Doc.Find("#next-page").Length() != 0 {
+		t.Errorf("the walk's last page: capped notice %d, next link %d; want the notice and no next page",
+			p.Doc.Find("#search-capped").Length(), p.Doc.Find("#next-page").Length())
+	}
+}
