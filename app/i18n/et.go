@@ -567,6 +567,7 @@ var catalogues = map[string]map[string]string{
 		"Type at least %d characters.":      "Sisestage vähemalt %d tähemärki.",
 		"Type at most %d characters.":       "Sisestage kõige rohkem %d tähemärki.",
 		"Many tickets match, and only some of them are shown. Add words to narrow the search.": "Sobivaid pöördumisi on palju ja siin on neist ainult osa. Otsingu kitsendamiseks lisage sõnu.",
+		"About %s messages match, by PostgreSQL's estimate; the newest come first.":            "PostgreSQL-i hinnangul sobib umbes %s sõnumit; uuemad on eespool.",
 		"No tickets match.": "Ükski pöördumine ei sobi.",
 		"More results":      "Veel tulemusi",
 

@@ -137,15 +137,15 @@ func (h *Handler) renderAgent(c echo.Context, status int, id int64, form web.For
 	if err != nil {
 		return err
 	}
-	incidents, err := h.ticketIncidents(c, t.ID)
-	if err != nil {
-		return err
-	}
 	ci, err := h.calendar(c)
 	if err != nil {
 		return err
 	}
-	requester, err := h.requesterPanel(ctx, t, v.Lang, ci, h.svc.Now())
+	requester, linked, err := h.requesterPanel(ctx, t, v.Lang, ci, h.svc.Now())
+	if err != nil {
+		return err
+	}
+	incidents, err := h.ticketIncidents(c, t.ID, linked)
 	if err != nil {
 		return err
 	}

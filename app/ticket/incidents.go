@@ -38,9 +38,15 @@ type TicketIncidents struct {
 	Links []IncidentLink
 }
 
-func (h *Handler) ticketIncidents(c echo.Context, id int64) (TicketIncidents, error) {
+// ticketIncidents reads what the page shows of ticket id's incidents; linked is whether
+// any incident is linked to it (selectRequesterPanel reads it with the requester's
+// panel): most tickets have none, and their page then asks package incident nothing.
+func (h *Handler) ticketIncidents(c echo.Context, id int64, linked bool) (TicketIncidents, error) {
 	if h.incidents == nil {
 		return TicketIncidents{}, nil
+	}
+	if !linked {
+		return TicketIncidents{On: true}, nil
 	}
 	ls, err := h.incidents.TicketIncidentLinks(c.Request().Context(), web.ViewerOf(c), id)
 	return TicketIncidents{On: true, Links: ls}, err

@@ -449,13 +449,18 @@ func padded(dest []any, before, after int) []any {
 // Each of the two (bodies, subjects) is read one of two ways, as Go decides from the
 // words' frequencies in the columns' statistics (searchStats, Lexemes.walks): a word in
 // few rows through its GIN index, every match at once, in no order (exact while under
-// SearchCap); a common word by walking the rows newest first, by id, and stopping at
-// SearchCap matches, after at most searchWalk rows. The index would return a common word's
-// oldest matches first once SearchCap cuts them, and PostgreSQL, asked to order by id,
-// misjudges a rare word as common and walks the whole table; the walk's subquery keeps the
-// GIN index out of it. A walk that reads searchWalk rows short of SearchCap matches while
-// the scope has more rows (the word is rarer than the statistics said) returns one row
-// more, marked short, and Search reads again through the index.
+// SearchCap); a common word by walking the rows newest first, by id, from the page's
+// keyset, and stopping once it has the page's rows: only each ticket's newest match
+// counts (a message with a newer matching message of its ticket, or a subject whose
+// ticket has a matching message, is passed over), so the page's tickets are certain
+// after as many matches as the page has rows, and the next page goes on from its last.
+// The index would return a common word's oldest matches first once SearchCap cuts them,
+// and PostgreSQL, asked to order by id, misjudges a rare word as common and walks the
+// whole table; the walk's subquery keeps the GIN index out of it. A walk considers the
+// newest searchWalk rows; one that reaches their end short of the page's rows returns one
+// row more, marked short: on the first page the word is rarer than the statistics said
+// and Search reads again through the index; on a later one the search has shown what
+// it considers (capped).
 //
 // There are eight texts: by the two ways for each, and by scope, staff's (every ticket,
 // no condition) or an organisation's (searchableMessage and visible without their staff
@@ -480,12 +485,26 @@ func searchMatches(staff, walkBodies, walkSubjects bool) string {
 	}
 	query := `(SELECT websearch_to_tsquery('simple', ` + param(first) + `::text))`
 	after, afterID, limit := param(first+1), param(first+2), param(first+3)
-	capped, walk := strconv.Itoa(SearchCap), strconv.Itoa(searchWalk)
+	capped, walk, batch := strconv.Itoa(SearchCap), strconv.Itoa(searchWalk), strconv.Itoa(searchBatch)
 	bodies := `
     (SELECT m.ticket_id, m.id AS message_id, m.created_at AS at, false AS short
      FROM ticket_messages m
      WHERE m.body_tsv @@ ` + query + ` AND ` + messages + `
      LIMIT ` + capped + `)`
+	// A walk reads the page's matches only: from the keyset on, each ticket's newest
+	// matching message (none newer matches: the same ticket's newer messages, read by
+	// ticket_messages_ticket), up to searchBatch. OFFSET 0 keeps newer a subquery run
+	// for each match: as a hash of every matching message, which PostgreSQL would choose
+	// for a common word, it read all 452,780 of "shows" (3.5 s).
+	keyset := func(at, ticket string) string {
+		return `(` + after + `::timestamptz IS NULL OR (` + at + `, ` + ticket + `) < (` + after + `::timestamptz, ` + afterID + `::bigint))`
+	}
+	// The word is matched by @@'s function, which no index serves: PostgreSQL otherwise
+	// ANDs the word's whole GIN list into each probe (50,000 entries for a ticket that holds
+	// as many of its messages), where the ticket's own newer messages are a few.
+	newer := `
+           SELECT 1 FROM ticket_messages m2
+           WHERE m2.ticket_id = %s AND ts_match_vq(m2.body_tsv, ` + query + `) AND ` + strings.ReplaceAll(messages, "m.", "m2.")
 	if walkBodies {
 		bodies = `
     (SELECT m.ticket_id, m.id AS message_id, m.created_at AS at, m.n > ` + walk + ` AS short
@@ -494,8 +513,9 @@ func searchMatches(staff, walkBodies, walkSubjects bool) string {
            WHERE ` + messages + `
            ORDER BY m.id DESC
            LIMIT ` + walk + ` + 1) m
-     WHERE m.n > ` + walk + ` OR m.body_tsv @@ ` + query + `
-     LIMIT ` + capped + `)`
+     WHERE m.n > ` + walk + ` OR (m.body_tsv @@ ` + query + ` AND ` + keyset("m.created_at", "m.ticket_id") + `
+           AND NOT EXISTS (` + fmt.Sprintf(newer, "m.ticket_id") + ` AND m2.id > m.id OFFSET 0))
+     LIMIT ` + batch + `)`
 	}
 	subjects := `
     (SELECT t.id, NULL::bigint, t.created_at, false
@@ -503,18 +523,31 @@ func searchMatches(staff, walkBodies, walkSubjects bool) string {
      WHERE t.subject_tsv @@ ` + query + ` AND ` + tickets + `
      LIMIT ` + capped + `)`
 	if walkSubjects {
+		// When the walked bodies fill the page, a subject older than their oldest match
+		// would not be on it: the walk of the tickets stops at that match's ticket, which
+		// was opened before it was written (ids in the order of time, as the walks take
+		// them), where it would read a ticket for each 26 (3.9 %) further back.
+		since := ""
+		if walkBodies {
+			since = ` AND t.id >= coalesce((SELECT b.ticket_id FROM bodies b
+                                     WHERE NOT b.short AND (SELECT count(*) FROM bodies WHERE NOT short) >= ` + batch + `
+                                     ORDER BY b.at, b.message_id LIMIT 1), 0)`
+		}
 		subjects = `
     (SELECT t.id, NULL::bigint, t.created_at, t.n > ` + walk + `
      FROM (SELECT t.id, t.created_at, t.subject_tsv, row_number() OVER (ORDER BY t.id DESC) AS n
            FROM tickets t
-           WHERE ` + tickets + `
+           WHERE ` + tickets + since + `
            ORDER BY t.id DESC
            LIMIT ` + walk + ` + 1) t
-     WHERE t.n > ` + walk + ` OR t.subject_tsv @@ ` + query + `
-     LIMIT ` + capped + `)`
+     WHERE t.n > ` + walk + ` OR (t.subject_tsv @@ ` + query + ` AND ` + keyset("t.created_at", "t.id") + `
+           AND NOT EXISTS (` + fmt.Sprintf(newer, "t.id") + ` OFFSET 0))
+     LIMIT ` + batch + `)`
 	}
 	return `
-WITH matches AS MATERIALIZED (` + bodies + `
+WITH bodies AS MATERIALIZED (` + bodies + `
+), matches AS MATERIALIZED (
+    SELECT * FROM bodies
     UNION ALL` + subjects + `
 ), newest AS (
     SELECT DISTINCT ON (ticket_id) ticket_id, message_id, at
@@ -559,12 +592,15 @@ var searchMatchesSQL = func() (texts [2][2][2]string) {
 
 // searchStats reads the statistics of the searched columns: each of the lexemes most
 // common in the messages' bodies and the tickets' subjects, with the share of rows it is
-// in (PostgreSQL's most_common_elems, kept by ANALYZE).
+// in (PostgreSQL's most_common_elems, kept by ANALYZE), and in a row without a lexeme
+// how many messages there are (pg_class.reltuples, kept by ANALYZE and VACUUM).
 const searchStats = `
 SELECT s.tablename, e.lexeme, e.freq
 FROM pg_stats s, unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS e (lexeme, freq)
 WHERE s.schemaname = current_schema() AND e.lexeme IS NOT NULL
-  AND ((s.tablename = 'ticket_messages' AND s.attname = 'body_tsv') OR (s.tablename = 'tickets' AND s.attname = 'subject_tsv'))`
+  AND ((s.tablename = 'ticket_messages' AND s.attname = 'body_tsv') OR (s.tablename = 'tickets' AND s.attname = 'subject_tsv'))
+UNION ALL
+SELECT 'ticket_messages', NULL, greatest(c.reltuples, 0)::float8 FROM pg_class c WHERE c.oid = 'ticket_messages'::regclass`
 
 // dest is where a row of searchMatches scans into: the match (ticket: none in the one
 // row of a search without matches), whether the search reached SearchCap and whether a
@@ -783,15 +819,56 @@ const tryRecomputeLock = `SELECT pg_try_advisory_xact_lock($1)`
 
 // ---- The agent's workspace: the requester panel, saved queue views ----
 
-// selectRequesterTickets reads requester $1's tickets other than $2, unresolved ($3
-// true) or resolved, latest activity first (the index on requester_id, updated_at).
-const selectRequesterTickets = `
-SELECT t.id, t.subject, t.status, t.created_at, t.updated_at
-FROM tickets t
-WHERE t.requester_id = $1 AND t.id <> $2
-  AND (` + unresolved.SQL + `) = $3
-ORDER BY t.updated_at DESC, t.id DESC
-LIMIT $4`
+// selectRequesterPanel reads the requester panel of ticket $2's requester $1: their
+// row as a customer (kind requesterContact, none when they no longer are one: active or
+// not, with their organisation's name, and whether package inbound lists their address
+// as bouncing, in mail_bounces, which it keeps in lower case), then up to $3 of their
+// other tickets unresolved (requesterOpen) and $3 resolved (requesterResolved), each
+// latest activity first (the index on requester_id, updated_at); and a row of kind
+// requesterIncidents when a security incident is linked to ticket $2 (package
+// incident's table, read for whether to ask it which: incident_ticket_links_ticket).
+const selectRequesterPanel = `
+(SELECT 0 AS kind, u.email, u.org_id, o.name, NULL::bigint, NULL::text, NULL::text, NULL::timestamptz, NULL::timestamptz,
+        EXISTS (SELECT 1 FROM mail_bounces b WHERE b.address = lower(u.email)) AS bounces
+ FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.id = $1 AND u.org_id IS NOT NULL)
+UNION ALL
+(SELECT 1, NULL, NULL, NULL, t.id, t.subject, t.status, t.created_at, t.updated_at, NULL
+ FROM tickets t
+ WHERE t.requester_id = $1 AND t.id <> $2 AND (` + unresolved.SQL + `)
+ ORDER BY t.updated_at DESC, t.id DESC
+ LIMIT $3)
+UNION ALL
+(SELECT 2, NULL, NULL, NULL, t.id, t.subject, t.status, t.created_at, t.updated_at, NULL
+ FROM tickets t
+ WHERE t.requester_id = $1 AND t.id <> $2 AND NOT (` + unresolved.SQL + `)
+ ORDER BY t.updated_at DESC, t.id DESC
+ LIMIT $3)
+UNION ALL
+SELECT 3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+WHERE EXISTS (SELECT 1 FROM incident_ticket_links l WHERE l.ticket_id = $2)`
+
+// The kinds of selectRequesterPanel's rows.
+const (
+	requesterContact = iota
+	requesterOpen
+	requesterResolved
+	requesterIncidents
+)
+
+// requesterRow is a row of selectRequesterPanel: the customer's columns or a ticket's.
+type requesterRow struct {
+	kind             int
+	email, orgName   sql.NullString
+	orgID, id        sql.NullInt64
+	subject, status  sql.NullString
+	created, updated sql.NullTime
+	bounces          sql.NullBool
+}
+
+// dest is where a row of selectRequesterPanel scans into.
+func (r *requesterRow) dest() []any {
+	return []any{&r.kind, &r.email, &r.orgID, &r.orgName, &r.id, &r.subject, &r.status, &r.created, &r.updated, &r.bounces}
+}
 
 // selectQueueViews reads agent $1's saved queue views, by name.
 const selectQueueViews = `SELECT id, name, query FROM queue_views WHERE owner_id = $1 ORDER BY lower(name), id`

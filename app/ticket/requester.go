@@ -2,7 +2,6 @@ package ticket
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -36,41 +35,45 @@ type RequesterTicket struct {
 	Updated     string
 }
 
-// requesterPanel reads the side panel of ticket t's requester, for staff.
-func (h *Handler) requesterPanel(ctx context.Context, t *Ticket, lang string, ci *calendarInfo, now time.Time) (RequesterPanel, error) {
-	p := RequesterPanel{Name: t.Requester, OrgID: t.OrgID, OrgName: t.OrgName}
-	st := NewStore(h.svc.reads)
-	contact, err := st.Contact(ctx, t.RequesterID)
-	switch {
-	case errors.Is(err, ErrNoSuchContact): // no longer a customer: the ticket's names stay
-	case err != nil:
-		return p, err
-	default:
-		p.Email, p.OrgID, p.OrgName = contact.Email, contact.OrgID, contact.OrgName
+// requesterPanel reads the side panel of ticket t's requester, for staff: who they are
+// and their tickets in one statement (selectRequesterPanel; three round trips were a
+// tenth of the page's CPU time in tugi serve), with whether any security incident is
+// linked to t (linked), then, when their address is listed as bouncing, how.
+func (h *Handler) requesterPanel(ctx context.Context, t *Ticket, lang string, ci *calendarInfo, now time.Time) (p RequesterPanel, linked bool, err error) {
+	p = RequesterPanel{Name: t.Requester, OrgID: t.OrgID, OrgName: t.OrgName}
+	rows, err := h.svc.reads.QueryContext(ctx, selectRequesterPanel, t.RequesterID, t.ID, requesterTicketsLimit)
+	if err != nil {
+		return p, false, fmt.Errorf("ticket store: requester %d: %w", t.RequesterID, err)
 	}
-	if err := h.requesterBounce(ctx, &p, lang, ci, now); err != nil {
-		return p, err
-	}
-	for _, open := range []bool{true, false} {
-		var rows []struct {
-			ID        int64     `db:"id"`
-			Subject   string    `db:"subject"`
-			Status    Status    `db:"status"`
-			CreatedAt time.Time `db:"created_at"`
-			UpdatedAt time.Time `db:"updated_at"`
+	defer rows.Close()
+	bounces := false
+	for rows.Next() {
+		var r requesterRow
+		if err := rows.Scan(r.dest()...); err != nil {
+			return p, false, fmt.Errorf("ticket store: requester %d: %w", t.RequesterID, err)
 		}
-		if err := st.q.SelectContext(ctx, &rows, selectRequesterTickets, t.RequesterID, t.ID, open, requesterTicketsLimit); err != nil {
-			return p, fmt.Errorf("ticket store: requester %d tickets: %w", t.RequesterID, err)
+		line := func() RequesterTicket {
+			status := Status(r.status.String)
+			return RequesterTicket{Path: ticketPath(r.id.Int64), Reference: Reference(r.id.Int64, r.created.Time), Subject: r.subject.String,
+				Status: status, StatusLabel: i18n.T(lang, status.Label()), Updated: ci.short(lang, r.updated.Time, now)}
 		}
-		for _, r := range rows {
-			line := RequesterTicket{Path: ticketPath(r.ID), Reference: Reference(r.ID, r.CreatedAt), Subject: r.Subject,
-				Status: r.Status, StatusLabel: i18n.T(lang, r.Status.Label()), Updated: ci.short(lang, r.UpdatedAt, now)}
-			if open {
-				p.Open = append(p.Open, line)
-			} else {
-				p.Recent = append(p.Recent, line)
-			}
+		switch r.kind {
+		case requesterContact: // none when no longer a customer: the ticket's names stay
+			p.Email, p.OrgID, p.OrgName = r.email.String, r.orgID.Int64, r.orgName.String
+			bounces = r.bounces.Bool
+		case requesterOpen:
+			p.Open = append(p.Open, line())
+		case requesterResolved:
+			p.Recent = append(p.Recent, line())
+		case requesterIncidents:
+			linked = true
 		}
 	}
-	return p, nil
+	if err := rows.Err(); err != nil {
+		return p, false, fmt.Errorf("ticket store: requester %d: %w", t.RequesterID, err)
+	}
+	if !bounces { // most addresses do not: no round trip to package inbound
+		return p, linked, nil
+	}
+	return p, linked, h.requesterBounce(ctx, &p, lang, ci, now)
 }

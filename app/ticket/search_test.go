@@ -324,11 +324,113 @@ func TestSearchCommonWordNewestFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := search(t, m, "quaggax")
-	if got := found(p); !slices.Equal(got, []int64{recent, old}) || p.Doc.Find("#search-capped").Length() != 1 {
-		t.Errorf("found %v (capped notice %d), want the newest mention's ticket %d first, then %d", got, p.Doc.Find("#search-capped").Length(), recent, old)
+	if got := found(p); !slices.Equal(got, []int64{recent, old}) {
+		t.Errorf("found %v, want the newest mention's ticket %d first, then %d", got, recent, old)
 	}
 	row := fmt.Sprintf(`tr[data-ticket="%d"]`, old)
 	if got := p.Text(row + " .snippet"); got != "Again quaggax 600" {
 		t.Errorf("the old ticket's snippet is %q, want its newest mention", got)
+	}
+	// Every match was found and nothing is left out; the customer is told no count of
+	// messages (PostgreSQL's estimate is of every organisation's).
+	if n := p.Doc.Find("#search-capped, #search-about").Length(); n != 0 {
+		t.Errorf("the customer's page has %d notices of how many match, want none", n)
+	}
+	// Staff are told PostgreSQL's estimate of how many messages match, not a count
+	// the page cannot make without reading them all: 601 of them.
+	a := app.SignIn(t, andres)
+	p = search(t, a, "quaggax")
+	if got := found(p); !slices.Equal(got, []int64{recent, old}) {
+		t.Errorf("the agent found %v, want %d first, then %d", got, recent, old)
+	}
+	if got := p.Text("#search-about"); got != "About 600 messages match, by PostgreSQL's estimate; the newest come first." {
+		t.Errorf("the agent's page says %q about how many match", got)
+	}
+}
+
+// A common word's pages go on from where the one before ended, each ticket once, at its
+// newest mention, though its older mentions are further back in the walk.
+func TestSearchCommonWordPages(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, tallinn)}
+	app := apptest.NewWith(t, apptest.Options{Now: clock.Now})
+	m := app.SignIn(t, mari)
+	var ids []int64
+	for i := range 27 {
+		ids = append(ids, openWith(t, app, m, fmt.Sprintf("Walked %d", i), "The zebrafix export is empty."))
+		clock.set(clock.Now().Add(time.Minute))
+	}
+	// The first ticket mentions it again, last: its row leads, with that mention.
+	m.Post(t, path(ids[0], "/reply"), url.Values{"body": {"Still no zebrafix rows."}}, http.StatusSeeOther)
+	if _, err := app.DB.Exec(`ANALYZE ticket_messages; ANALYZE tickets`); err != nil {
+		t.Fatal(err)
+	}
+	a := app.SignIn(t, andres)
+	p := search(t, a, "zebrafix")
+	if p.Doc.Find("#search-about").Length() != 1 {
+		t.Fatal("the word's messages were not walked (no estimate on the page): the test tests nothing")
+	}
+	first := found(p)
+	next, ok := p.Doc.Find("#next-page").Attr("href")
+	if len(first) != 25 || !ok {
+		t.Fatalf("first page: %d rows, next link %v", len(first), ok)
+	}
+	if first[0] != ids[0] || first[1] != ids[26] {
+		t.Errorf("the first page starts %v, want %d (mentioned last), then %d", first[:2], ids[0], ids[26])
+	}
+	if got := p.Text(fmt.Sprintf(`tr[data-ticket="%d"] .snippet`, ids[0])); got != "Still no zebrafix rows." {
+		t.Errorf("the first row's snippet is %q, want its newest mention", got)
+	}
+	p = a.Get(t, next, http.StatusOK)
+	second := found(p)
+	if !slices.Equal(second, []int64{ids[2], ids[1]}) || p.Doc.Find("#next-page").Length() != 0 {
+		t.Fatalf("second page: %v (next link %d), want %d and %d", second, p.Doc.Find("#next-page").Length(), ids[2], ids[1])
+	}
+	if all := slicesSorted(append(first, second...)); !slices.Equal(all, ids) {
+		t.Errorf("the two pages hold %v, want every ticket once: %v", all, ids)
+	}
+}
+
+// A common word's pages end where its walk ends, the newest 50,000 messages: the page
+// that reaches the end says that only some are shown and offers no next page, rather
+// than read the word's index, whose first matches are its oldest.
+func TestSearchCommonWordEndsAtTheWalk(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{t: time.Date(2026, 11, 2, 10, 0, 0, 0, tallinn)}
+	app := apptest.NewWith(t, apptest.Options{Now: clock.Now})
+	m := app.SignIn(t, mari)
+	oldest := openWith(t, app, m, "Long ago", "The first ever ferretix.")
+	// 50,000 newer mentions on one ticket (set up directly in SQL): its newest counts.
+	busy := openWith(t, app, m, "Busy one", "Another ferretix.")
+	_, err := app.DB.Exec(`INSERT INTO ticket_messages (ticket_id, org_id, author_id, channel, body, created_at)
+		SELECT t.id, t.org_id, t.requester_id, 'web', 'More ferretix ' || g, $2::timestamptz + g * interval '1 millisecond'
+		FROM tickets t, generate_series(1, 50000) g WHERE t.id = $1`, busy, clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.set(clock.Now().Add(24 * time.Hour))
+	var ids []int64
+	for i := range 26 {
+		ids = append(ids, openWith(t, app, m, fmt.Sprintf("Recent %d", i), "A new ferretix."))
+	}
+	if _, err := app.DB.Exec(`ANALYZE ticket_messages`); err != nil {
+		t.Fatal(err)
+	}
+	a := app.SignIn(t, andres)
+	p := search(t, a, "ferretix")
+	if p.Doc.Find("#search-about").Length() != 1 {
+		t.Fatal("the word's messages were not walked (no estimate on the page): the test tests nothing")
+	}
+	next, ok := p.Doc.Find("#next-page").Attr("href")
+	if got := found(p); len(got) != 25 || !ok || p.Doc.Find("#search-capped").Length() != 0 {
+		t.Fatalf("first page: %v, next link %v, capped notice %d", got, ok, p.Doc.Find("#search-capped").Length())
+	}
+	p = a.Get(t, next, http.StatusOK)
+	if got := found(p); !slices.Equal(got, []int64{ids[0], busy}) {
+		t.Errorf("second page: %v, want %d and then %d, and not %d (beyond the walk)", got, ids[0], busy, oldest)
+	}
+	if p.Doc.Find("#search-capped").Length() != 1 || p.Doc.Find("#next-page").Length() != 0 {
+		t.Errorf("the walk's last page: capped notice %d, next link %d; want the notice and no next page",
+			p.Doc.Find("#search-capped").Length(), p.Doc.Find("#next-page").Length())
 	}
 }
