@@ -130,8 +130,9 @@ func b2i(b bool) int {
 // generated is a copy of n tickets over two years up to now, made to catch a slip in the
 // figures: times with many ties (most answered out of hours wait 0 s of business time),
 // tickets without a response or not resolved, clocks still open before and past their
-// due time, keys that are 0 (no team, no agent) and ids beyond the small ones.
-func generated(n int, now time.Time) *snapshot {
+// due time, keys that are 0 (no team, no agent) and ids beyond the small ones; of orgs
+// organisations.
+func generated(n, orgs int, now time.Time) *snapshot {
 	r := rand.New(rand.NewPCG(21, 2026))
 	s := &snapshot{tickets: make([]fact, n)}
 	start := now.AddDate(-2, 0, 0).Unix()
@@ -152,7 +153,7 @@ func generated(n int, now time.Time) *snapshot {
 		f := &s.tickets[i]
 		f.id = int64(i + 1)
 		f.created = start + r.Int64N(span)
-		f.org = int32(1 + r.IntN(300))
+		f.org = int32(1 + r.IntN(orgs))
 		if r.IntN(50) == 0 {
 			f.org = smallIDs + int32(r.IntN(3))
 		}
@@ -192,7 +193,6 @@ func TestComputeAsReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 12, 6, 15, 0, 0, 0, loc)
-	s := generated(40000, now)
 	to := time.Date(2026, 12, 7, 0, 0, 0, 0, loc)
 	ranges := []struct {
 		name     string
@@ -207,20 +207,29 @@ func TestComputeAsReference(t *testing.T) {
 	}
 	filters := []Query{{}, {Team: 2}, {Priority: "high"}, {OrgID: 7}, {OrgID: smallIDs + 1}, {Team: 0, Priority: "urgent", OrgID: 3}, {Team: 99}}
 	compared := 0
-	for _, rg := range ranges {
-		for _, fl := range filters {
-			q := fl
-			q.From, q.To = rg.from, rg.to
-			want := referenceCompute(s, q, now, loc, 120)
-			got := compute(s, q, now, loc, 120)
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("%s, filters %+v: figures differ from the plain way's\n%s", rg.name, fl, firstDifference(got, want))
+	// The first copy's slots are numbered in 16 bits, the second's, of some 95,000
+	// organisations, in 32.
+	many := generated(100000, 1_000_000, now)
+	if len(many.orgs) <= 1<<16 {
+		t.Fatalf("%d organisations: their slots fit in 16 bits", len(many.orgs))
+	}
+	for _, s := range []*snapshot{generated(40000, 300, now), many} {
+		for _, rg := range ranges {
+			for _, fl := range filters {
+				q := fl
+				q.From, q.To = rg.from, rg.to
+				want := referenceCompute(s, q, now, loc, 120)
+				got := compute(s, q, now, loc, 120)
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%s, filters %+v: figures differ from the plain way's\n%s", rg.name, fl, firstDifference(got, want))
+				}
+				compared += want.Total.N
 			}
-			compared += want.Total.N
 		}
 	}
 	// The ranges held tickets, including ones with open clocks past due, so the
 	// comparison compared something.
+	s := generated(40000, 300, now)
 	if year := referenceCompute(s, Query{From: to.AddDate(0, 0, -366), To: to}, now, loc, 120); year.Total.N < 15000 || year.Total.FRMissed == 0 || len(year.Orgs) < 300 {
 		t.Fatalf("a year of the generated copy: %d tickets, %d first responses missed, %d organisations", year.Total.N, year.Total.FRMissed, len(year.Orgs))
 	}

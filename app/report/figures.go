@@ -167,19 +167,22 @@ func statOf(counts []int32) Stat {
 	return st
 }
 
-// row is a ticket of the range as a computation keeps it: its slot in each grouping but
-// the total (team, agent, priority, organisation, week), or -1 first when the query's
-// filters leave it out.
-type row [5]int32
+// A row is a ticket of the range as a computation keeps it: its slot in each grouping but
+// the total (team, agent, priority, organisation, week), or 0 first when the query's
+// filters leave it out. Slots are 16-bit numbers when there are few enough of them (the
+// rows of a year are written once and read twice in another order: fewer bytes, less
+// waiting for memory), else 32-bit.
+type slotNumber interface{ uint16 | uint32 }
 
 // scratch is the memory one computation works in, kept for the next.
 type scratch struct {
-	rows         []row
-	counts       []int32 // by slot and class
-	stats        []Stat  // by slot
-	seen, next   []int32 // by slot: times counted, the rank to note next
-	sorted       []uint64
-	placesSorted []int32
+	rows16     [][5]uint16
+	rows32     [][5]uint32
+	counts     []int32 // by slot and class
+	stats      []Stat  // by slot
+	seen, next []int32 // by slot: times counted, the rank to note next
+	sorted     []uint64
+	order      []int32 // places in order of a time
 }
 
 var scratches = sync.Pool{New: func() any { return &scratch{} }}
@@ -192,28 +195,82 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
+// layout is where each grouping's slots begin, and what a computation counts.
+type layout struct {
+	lo, hi                              int // the range's places in the copy
+	team, agent, prio, org, week, slots int
+	weekUnix                            []int64
+	prioIndex                           uint8
+	now                                 int64
+	channelN, categoryN                 []int
+}
+
+// tally puts each ticket of the range in its slots (rows, by place from l.lo) and counts
+// it by class in sc.counts, and by channel and category.
+func tally[S slotNumber](s *snapshot, q Query, l *layout, sc *scratch, rows [][5]S) {
+	w := 0
+	for i := l.lo; i < l.hi; i++ {
+		f, r := &s.tickets[i], &rows[i-l.lo]
+		if !q.matches(f, l.prioIndex) {
+			r[0] = 0
+			continue
+		}
+		k := &s.keys[i]
+		w = periodOf(l.weekUnix, w, f.created)
+		*r = [5]S{S(l.team + int(k.team)), S(l.agent + int(k.agent)), S(l.prio + int(f.prio)), S(l.org + int(k.org)), S(l.week + w)}
+		c := classOf(f, l.now)
+		sc.counts[c]++
+		for _, slot := range r {
+			sc.counts[int(slot)*classes+c]++
+		}
+		l.channelN[f.channel]++
+		l.categoryN[k.category]++
+	}
+}
+
+// slotted works out each slot's figures, the range's rows kept in rows.
+func slotted[S slotNumber](s *snapshot, q Query, l *layout, sc *scratch, rows [][5]S) {
+	tally(s, q, l, sc, rows)
+	for i := range sc.stats {
+		sc.stats[i] = statOf(sc.counts[i*classes : (i+1)*classes])
+	}
+	percentiles(s, l.lo, sc, rows, s.byFR, func(st *Stat) *Dist { return &st.FR }, func(f *fact) int32 { return f.fr })
+	percentiles(s, l.lo, sc, rows, s.byRes, func(st *Stat) *Dist { return &st.Res }, func(f *fact) int32 { return f.res })
+}
+
 // percentiles works out the median and 90th percentile of each slot's times (the slot
 // has dist(slot).N of them; time(f) is a ticket's, -1: none): it counts the range's
 // tickets in order of their time, each in its slots, and notes a slot's time when its
 // count reaches the rank of a percentile. by is every ticket of the copy with a time, in
 // order of it (places in s.tickets); a range of few tickets sorts its own instead.
-func (sc *scratch) percentiles(s *snapshot, lo int, by []int32, dist func(*Stat) *Dist, time func(*fact) int32) {
-	n := len(sc.rows)
-	order := by
+func percentiles[S slotNumber](s *snapshot, lo int, sc *scratch, rows [][5]S, by []int32, dist func(*Stat) *Dist, time func(*fact) int32) {
+	n := len(rows)
+	var order []int32
 	if n*sortOwnBelow < len(by) {
 		sc.sorted = sc.sorted[:0]
-		for i := range sc.rows {
-			if t := time(&s.tickets[lo+i]); t >= 0 && sc.rows[i][0] >= 0 {
+		for i := range rows {
+			if t := time(&s.tickets[lo+i]); t >= 0 && rows[i][0] != 0 {
 				sc.sorted = append(sc.sorted, uint64(t)<<32|uint64(lo+i))
 			}
 		}
 		slices.Sort(sc.sorted)
-		sc.placesSorted = grow(sc.placesSorted, len(sc.sorted))
+		order = grow(sc.order, len(sc.sorted))
 		for i, v := range sc.sorted {
-			sc.placesSorted[i] = int32(uint32(v))
+			order[i] = int32(uint32(v))
 		}
-		order = sc.placesSorted
+	} else {
+		// The range's places in by, kept without a branch (which would guess wrong
+		// every other time).
+		order = grow(sc.order, len(by))
+		j := 0
+		for _, p := range by {
+			i := int(p) - lo
+			order[j] = p
+			j += 1 - int((uint(i)|uint(n-1-i))>>63)
+		}
+		order = order[:j]
 	}
+	sc.order = order
 	stats := sc.stats
 	seen, next := grow(sc.seen, len(stats)), grow(sc.next, len(stats))
 	sc.seen, sc.next = seen, next
@@ -222,7 +279,7 @@ func (sc *scratch) percentiles(s *snapshot, lo int, by []int32, dist func(*Stat)
 		next[i] = int32(rank(dist(&stats[i]).N, 50))
 	}
 	// note sets the percentile of rank seen[slot] of a slot to t.
-	note := func(slot int32, t int32) {
+	note := func(slot int, t int32) {
 		d := dist(&stats[slot])
 		k := seen[slot]
 		if k == int32(rank(d.N, 50)) {
@@ -234,21 +291,19 @@ func (sc *scratch) percentiles(s *snapshot, lo int, by []int32, dist func(*Stat)
 			next[slot] = 0 // no more
 		}
 	}
+	total := int32(0) // the total's count, seen[0]
 	for _, p := range order {
-		i := int(p) - lo
-		if uint(i) >= uint(n) {
+		r := &rows[int(p)-lo]
+		if r[0] == 0 {
 			continue
 		}
-		r := &sc.rows[i]
-		if r[0] < 0 {
-			continue
-		}
-		if seen[0]++; seen[0] == next[0] {
+		if total++; total == next[0] {
+			seen[0] = total
 			note(0, time(&s.tickets[p]))
 		}
 		for _, slot := range r {
 			if seen[slot]++; seen[slot] == next[slot] {
-				note(slot, time(&s.tickets[p]))
+				note(int(slot), time(&s.tickets[p]))
 			}
 		}
 	}
@@ -326,7 +381,6 @@ func compute(s *snapshot, q Query, now time.Time, loc *time.Location, chatTarget
 	lo, _ := slices.BinarySearchFunc(s.tickets, from, func(f fact, t int64) int { return cmp.Compare(f.created, t) })
 	hi, _ := slices.BinarySearchFunc(s.tickets, to, func(f fact, t int64) int { return cmp.Compare(f.created, t) })
 	prio := indexOf(priorities, q.Priority)
-	nowUnix := now.Unix()
 
 	weeks := weekStarts(q.From, q.To, loc)
 	fig.Weekly = weeks
@@ -336,45 +390,26 @@ func compute(s *snapshot, q Query, now time.Time, loc *time.Location, chatTarget
 	}
 	// The slots: the total, then each team, agent, priority (a byte), organisation and
 	// week, by their small numbers.
-	teamAt := 1
-	agentAt := teamAt + len(s.teams)
-	prioAt := agentAt + len(s.agents)
-	orgAt := prioAt + 256
-	weekAt := orgAt + len(s.orgs)
-	slots := weekAt + len(weeks)
+	l := &layout{lo: lo, hi: hi, weekUnix: weekUnix, prioIndex: prio, now: now.Unix(), team: 1,
+		channelN: make([]int, len(channels)+1), categoryN: make([]int, len(s.categories))}
+	l.agent = l.team + len(s.teams)
+	l.prio = l.agent + len(s.agents)
+	l.org = l.prio + 256
+	l.week = l.org + len(s.orgs)
+	l.slots = l.week + len(weeks)
 
 	sc := scratches.Get().(*scratch)
 	defer scratches.Put(sc)
-	sc.rows = grow(sc.rows, hi-lo)
-	sc.counts = grow(sc.counts, slots*classes)
+	sc.counts = grow(sc.counts, l.slots*classes)
 	clear(sc.counts)
-	channelN := make([]int, len(channels)+1)
-	categoryN := make([]int, len(s.categories))
-	w := 0
-	for i := lo; i < hi; i++ {
-		f, r := &s.tickets[i], &sc.rows[i-lo]
-		if !q.matches(f, prio) {
-			r[0] = -1
-			continue
-		}
-		k := &s.keys[i]
-		w = periodOf(weekUnix, w, f.created)
-		*r = row{int32(teamAt) + k.team, int32(agentAt) + k.agent, int32(prioAt) + int32(f.prio), int32(orgAt) + k.org, int32(weekAt + w)}
-		c := classOf(f, nowUnix)
-		sc.counts[c]++
-		for _, slot := range r {
-			sc.counts[int(slot)*classes+c]++
-		}
-		channelN[f.channel]++
-		categoryN[k.category]++
+	sc.stats = grow(sc.stats, l.slots)
+	if l.slots <= 1<<16 {
+		sc.rows16 = grow(sc.rows16, hi-lo)
+		slotted(s, q, l, sc, sc.rows16)
+	} else {
+		sc.rows32 = grow(sc.rows32, hi-lo)
+		slotted(s, q, l, sc, sc.rows32)
 	}
-	sc.stats = grow(sc.stats, slots)
-	for i := range sc.stats {
-		sc.stats[i] = statOf(sc.counts[i*classes : (i+1)*classes])
-	}
-	sc.percentiles(s, lo, s.byFR, func(st *Stat) *Dist { return &st.FR }, func(f *fact) int32 { return f.fr })
-	sc.percentiles(s, lo, s.byRes, func(st *Stat) *Dist { return &st.Res }, func(f *fact) int32 { return f.res })
-
 	fig.Total = sc.stats[0]
 	// of returns the slots from at with tickets, keyed by key.
 	of := func(at, n int, key func(int) int64) []Stat {
@@ -395,25 +430,25 @@ func compute(s *snapshot, q Query, now time.Time, loc *time.Location, chatTarget
 		}
 		return cmp.Compare(a.Key, b.Key)
 	}
-	fig.Teams = of(teamAt, len(s.teams), idOf(s.teams))
-	fig.Agents = of(agentAt, len(s.agents), idOf(s.agents))
-	fig.Priorities = of(prioAt, 256, place)
-	fig.Orgs = of(orgAt, len(s.orgs), idOf(s.orgs))
+	fig.Teams = of(l.team, len(s.teams), idOf(s.teams))
+	fig.Agents = of(l.agent, len(s.agents), idOf(s.agents))
+	fig.Priorities = of(l.prio, 256, place)
+	fig.Orgs = of(l.org, len(s.orgs), idOf(s.orgs))
 	for _, ss := range [][]Stat{fig.Teams, fig.Agents, fig.Orgs} {
 		slices.SortFunc(ss, byN)
 	}
 	// Every week of the range, also those without tickets.
 	fig.Weeks = make([]Stat, len(weeks))
 	for i := range fig.Weeks {
-		fig.Weeks[i] = sc.stats[weekAt+i]
+		fig.Weeks[i] = sc.stats[l.week+i]
 		fig.Weeks[i].Key = int64(i)
 	}
-	for i, n := range channelN {
+	for i, n := range l.channelN {
 		if n > 0 && i < len(channels) {
 			fig.Channels = append(fig.Channels, Count{Key: int64(i), N: n})
 		}
 	}
-	for i, n := range categoryN {
+	for i, n := range l.categoryN {
 		if n > 0 {
 			fig.Categories = append(fig.Categories, Count{Key: s.categories[i], N: n})
 		}
