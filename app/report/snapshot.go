@@ -281,7 +281,10 @@ func (cs *copyStore) refresh(ctx context.Context, old *snapshot) (*snapshot, err
 	}
 	next := &snapshot{seq: old.seq, loaded: old.loaded, version: old.version + 1}
 	// Tickets: replace those the copy has (a ticket's creation never moves), merge the new.
-	ts := slices.Clone(old.tickets)
+	ts := old.tickets
+	if len(rows) > 0 {
+		ts = slices.Clone(ts)
+	}
 	var added []fact
 	next.seq = max(next.seq, ticketSeq)
 	for _, f := range rows {
@@ -297,14 +300,19 @@ func (cs *copyStore) refresh(ctx context.Context, old *snapshot) (*snapshot, err
 		ts = mergeSorted(ts, added, byCreated)
 	}
 	next.tickets = ts
-	next.buildIndex()
-	next.resolved = make([]int64, 0, len(ts))
-	for i := range ts {
-		if ts[i].resolved != 0 {
-			next.resolved = append(next.resolved, ts[i].resolved)
+	if len(rows) == 0 {
+		// Only chats changed: the tickets' index and resolutions are the old copy's.
+		next.index, next.resolved = old.index, old.resolved
+	} else {
+		next.buildIndex()
+		next.resolved = make([]int64, 0, len(ts))
+		for i := range ts {
+			if ts[i].resolved != 0 {
+				next.resolved = append(next.resolved, ts[i].resolved)
+			}
 		}
+		slices.Sort(next.resolved)
 	}
-	slices.Sort(next.resolved)
 	cs2 := slices.Clone(old.chats)
 	var addedChats []chatFact
 	for _, c := range chats {
