@@ -310,8 +310,9 @@ func percentiles[S slotNumber](s *snapshot, lo int, sc *scratch, rows [][5]S, by
 }
 
 // sortOwnBelow: a range with fewer tickets than the copy's times by this factor sorts its
-// own times rather than reading the copy's every time in order.
-const sortOwnBelow = 16
+// own times rather than reading the copy's every time in order (at a million tickets, 30
+// days, 28,000, read the order in about 2.5 ms of CPU and sorted their own in 3).
+const sortOwnBelow = 64
 
 // dist is the distribution of vs (which it reorders).
 func dist(vs []int32) Dist {
