@@ -239,17 +239,17 @@ func slotted[S slotNumber](s *snapshot, q Query, l *layout, sc *scratch, rows []
 }
 
 // percentiles works out the median and 90th percentile of each slot's times (the slot
-// has dist(slot).N of them; time(f) is a ticket's, -1: none): it counts the range's
+// has distOf(slot).N of them; timeOf(f) is a ticket's, -1: none): it counts the range's
 // tickets in order of their time, each in its slots, and notes a slot's time when its
 // count reaches the rank of a percentile. by is every ticket of the copy with a time, in
 // order of it (places in s.tickets); a range of few tickets sorts its own instead.
-func percentiles[S slotNumber](s *snapshot, lo int, sc *scratch, rows [][5]S, by []int32, dist func(*Stat) *Dist, time func(*fact) int32) {
+func percentiles[S slotNumber](s *snapshot, lo int, sc *scratch, rows [][5]S, by []int32, distOf func(*Stat) *Dist, timeOf func(*fact) int32) {
 	n := len(rows)
 	var order []int32
 	if n*sortOwnBelow < len(by) {
 		sc.sorted = sc.sorted[:0]
 		for i := range rows {
-			if t := time(&s.tickets[lo+i]); t >= 0 && rows[i][0] != 0 {
+			if t := timeOf(&s.tickets[lo+i]); t >= 0 && rows[i][0] != 0 {
 				sc.sorted = append(sc.sorted, uint64(t)<<32|uint64(lo+i))
 			}
 		}
@@ -276,11 +276,11 @@ func percentiles[S slotNumber](s *snapshot, lo int, sc *scratch, rows [][5]S, by
 	sc.seen, sc.next = seen, next
 	clear(seen)
 	for i := range stats {
-		next[i] = int32(rank(dist(&stats[i]).N, 50))
+		next[i] = int32(rank(distOf(&stats[i]).N, 50))
 	}
 	// note sets the percentile of rank seen[slot] of a slot to t.
 	note := func(slot int, t int32) {
-		d := dist(&stats[slot])
+		d := distOf(&stats[slot])
 		k := seen[slot]
 		if k == int32(rank(d.N, 50)) {
 			d.P50 = t
@@ -299,11 +299,11 @@ func percentiles[S slotNumber](s *snapshot, lo int, sc *scratch, rows [][5]S, by
 		}
 		if total++; total == next[0] {
 			seen[0] = total
-			note(0, time(&s.tickets[p]))
+			note(0, timeOf(&s.tickets[p]))
 		}
 		for _, slot := range r {
 			if seen[slot]++; seen[slot] == next[slot] {
-				note(int(slot), time(&s.tickets[p]))
+				note(int(slot), timeOf(&s.tickets[p]))
 			}
 		}
 	}
