@@ -29,6 +29,7 @@ func synthetic(n int, now time.Time) *snapshot {
 		s.resolved = append(s.resolved, s.tickets[i].resolved)
 	}
 	slices.Sort(s.resolved)
+	s.buildIndex()
 	return s
 }
 
