@@ -106,13 +106,39 @@ func (h *Hub) Latest(ctx context.Context) (int64, error) {
 // subscription is one stream's place in the hub.
 type subscription struct {
 	topics  []string
-	ch      chan Message
+	ch      chan *event
 	dropped chan struct{} // closed when the stream fell Buffer events behind
+}
+
+// event is a Message as the hub passes it on: one for all the streams it goes to, which
+// keep on it the frames rendered of it once for the streams that render alike
+// (Stream.Shared), so that an event sent to a thousand queues is rendered once.
+type event struct {
+	Message
+	frames atomic.Pointer[rendered] // the frames rendered so far, the newest first
+	mu     sync.Mutex               // held to render one
+}
+
+// rendered is an event's frame as the streams of one Shared send it.
+type rendered struct {
+	key  string
+	wire []byte // with the event's id; nil: they send nothing
+	next *rendered
+}
+
+// find is the frame the streams of key send, nil when not rendered yet.
+func (e *event) find(key string) *rendered {
+	for r := e.frames.Load(); r != nil; r = r.next {
+		if r.key == key {
+			return r
+		}
+	}
+	return nil
 }
 
 // subscribe adds a subscription to topics; it fails once the hub is closed.
 func (h *Hub) subscribe(topics []string) (*subscription, error) {
-	s := &subscription{topics: topics, ch: make(chan Message, Buffer), dropped: make(chan struct{})}
+	s := &subscription{topics: topics, ch: make(chan *event, Buffer), dropped: make(chan struct{})}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -152,14 +178,14 @@ func (h *Hub) remove(s *subscription) {
 	}
 }
 
-// deliver passes m to every subscription of its topic. One whose buffer is full is
+// deliver passes e to every subscription of its topic. One whose buffer is full is
 // dropped: its stream ends and its client catches up from the table.
-func (h *Hub) deliver(m Message) {
+func (h *Hub) deliver(e *event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for s := range h.topics[m.Topic] {
+	for s := range h.topics[e.Topic] {
 		select {
-		case s.ch <- m:
+		case s.ch <- e:
 		default:
 			h.remove(s)
 			close(s.dropped)
@@ -291,7 +317,7 @@ func (h *Hub) pass(m Message) {
 		}
 		h.latest.Store(m.ID)
 	}
-	h.deliver(m)
+	h.deliver(&event{Message: m})
 }
 
 // catchUp passes on the events committed after the newest passed on: those committed
