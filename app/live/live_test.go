@@ -444,3 +444,37 @@ func TestIdleStreamsHoldNoConnectionAndBeat(t *testing.T) {
 		}
 	}
 }
+
+// A client whose Last-Event-ID is older than what the table still keeps (the events after
+// it were pruned) or that the table does not know is told to reset, with the newest id,
+// rather than sent the rest as if nothing were lost; one whose events are all kept is
+// sent them, without a reset.
+func TestPrunedOrUnknownResets(t *testing.T) {
+	db, dsn := newDB(t)
+	p := start(t, db, dsn)
+	seen := publish(t, db, live.Event{Topic: "queue", Kind: "n", Data: "seen"})
+	publish(t, db, live.Event{Topic: "queue", Kind: "n", Data: "pruned"})
+	if err := live.Prune(context.Background(), db, time.Now().Add(live.Keep+time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	kept := publish(t, db, live.Event{Topic: "queue", Kind: "n", Data: "kept"})
+	for _, from := range []int64{seen, kept + 1000} {
+		c := open(t, p.url+"?topic=queue", "Last-Event-ID", strconv.FormatInt(from, 10))
+		if e := c.next(t); e.name != "reset" || e.id != strconv.FormatInt(kept, 10) {
+			t.Errorf("from %d got %+v, want reset with id %d", from, e, kept)
+		}
+		c.none(t, 200*time.Millisecond)
+		id := publish(t, db, live.Event{Topic: "queue", Kind: "n", Data: "live"})
+		if e := c.next(t); e.id != strconv.FormatInt(id, 10) {
+			t.Errorf("after the reset got %+v, want event %d", e, id)
+		}
+		kept = id
+	}
+	from := kept
+	more := publish(t, db, live.Event{Topic: "queue", Kind: "n", Data: "more"})
+	c := open(t, p.url+"?topic=queue", "Last-Event-ID", strconv.FormatInt(from, 10))
+	if e := c.next(t); e.id != strconv.FormatInt(more, 10) || e.data != `"more"` {
+		t.Errorf("from %d, all kept, got %+v, want event %d replayed", from, e, more)
+	}
+	c.none(t, 200*time.Millisecond)
+}
