@@ -30,7 +30,13 @@ type process struct {
 
 func start(t testing.TB, db *sqlx.DB, dsn string) *process {
 	t.Helper()
-	hub := live.NewHub(live.Options{DB: db, DSN: dsn, Heartbeat: 200 * time.Millisecond})
+	return startBeating(t, db, dsn, 200*time.Millisecond)
+}
+
+// startBeating starts a process whose idle streams beat every heartbeat.
+func startBeating(t testing.TB, db *sqlx.DB, dsn string, heartbeat time.Duration) *process {
+	t.Helper()
+	hub := live.NewHub(live.Options{DB: db, DSN: dsn, Heartbeat: heartbeat})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); hub.Run(ctx) }()
