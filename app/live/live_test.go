@@ -152,6 +152,24 @@ func publish(t testing.TB, db *sqlx.DB, e live.Event) int64 {
 	return newest(t, db)
 }
 
+// burst publishes n events to "queue" in one transaction, their data 0 to n-1, and
+// returns the id of the last.
+func burst(t testing.TB, db *sqlx.DB, n int) int64 {
+	t.Helper()
+	err := database.WithTx(context.Background(), db, func(tx *sqlx.Tx) error {
+		for i := range n {
+			if err := live.Publish(context.Background(), tx, live.Event{Topic: "queue", Kind: "n", Data: i}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newest(t, db)
+}
+
 // newest is the id of the newest event.
 func newest(t testing.TB, db *sqlx.DB) int64 {
 	t.Helper()
@@ -311,18 +329,7 @@ func TestListenerReconnectLosesNothing(t *testing.T) {
 func TestTooFarBehindResets(t *testing.T) {
 	db, dsn := newDB(t)
 	p := start(t, db, dsn)
-	err := database.WithTx(context.Background(), db, func(tx *sqlx.Tx) error {
-		for i := range live.ReplayLimit + 1 {
-			if err := live.Publish(context.Background(), tx, live.Event{Topic: "queue", Kind: "n", Data: i}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	last := newest(t, db)
+	last := burst(t, db, live.ReplayLimit+1)
 	// Once the hub has passed the burst on (a stream open during it would fall behind
 	// and be ended, to reconnect: another test's matter).
 	for deadline := time.Now().Add(10 * time.Second); p.hub.Position() < last; time.Sleep(10 * time.Millisecond) {
@@ -481,6 +488,22 @@ func TestPrunedOrUnknownResets(t *testing.T) {
 	c := open(t, p.url+"?topic=queue", "Last-Event-ID", strconv.FormatInt(from, 10))
 	if e := c.next(t); e.id != strconv.FormatInt(more, 10) || e.data != `"more"` {
 		t.Errorf("from %d, all kept, got %+v, want event %d replayed", from, e, more)
+	}
+	c.none(t, 200*time.Millisecond)
+}
+
+// A burst of events (one transaction's, here) reaches an open stream whole and in order:
+// what waits in its buffer leaves together, every event with its own id.
+func TestBurstArrivesInOrder(t *testing.T) {
+	db, dsn := newDB(t)
+	p := start(t, db, dsn)
+	c := open(t, p.url+"?topic=queue")
+	last := burst(t, db, live.Buffer-1)
+	for i := range live.Buffer - 1 {
+		want := last - int64(live.Buffer-2-i)
+		if e := c.next(t); e.id != strconv.FormatInt(want, 10) || e.data != strconv.Itoa(i) {
+			t.Fatalf("event %d of the burst: %+v, want id %d data %d", i, e, want, i)
+		}
 	}
 	c.none(t, 200*time.Millisecond)
 }

@@ -128,21 +128,37 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, st Stream) error {
 			}
 		}
 	}
+	if err := out.flush(); err != nil { // the replay and the snapshot, at once
+		return nil
+	}
 	if st.Opened != nil {
 		st.Opened()
+	}
+	next := func(e *event) error {
+		if e.ID != 0 {
+			if e.ID <= sent {
+				return nil
+			}
+			sent = e.ID
+		}
+		return h.sendOne(ctx, out, st, e)
 	}
 	beat := time.NewTicker(h.heartbeat)
 	defer beat.Stop()
 	for {
 		select {
 		case e := <-s.ch:
-			if e.ID != 0 {
-				if e.ID <= sent {
-					continue
-				}
-				sent = e.ID
+			if err := next(e); err != nil {
+				return nil
 			}
-			if err := h.sendOne(ctx, out, st, e); err != nil {
+			// The events that came meanwhile (a burst, or a stream that fell behind)
+			// leave with it, in one flush.
+			for n := len(s.ch); n > 0; n-- {
+				if err := next(<-s.ch); err != nil {
+					return nil
+				}
+			}
+			if err := out.flush(); err != nil {
 				return nil
 			}
 		case <-beat.C:
@@ -163,7 +179,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, st Stream) error {
 }
 
 // catchUpStream sends a stream that starts after event id after what it missed of its
-// topics, from the table, and returns the id it is at then. What cannot be sent event by
+// topics, from the table (unflushed), and returns the id it is at then. What cannot be sent event by
 // event (too much, pruned, or after an id the table does not know) is sent as st.Missed
 // or "reset" instead. An error (logged, or the client's) ends the stream.
 func (h *Hub) catchUpStream(ctx context.Context, out *writer, st Stream, after int64) (int64, error) {
@@ -219,15 +235,15 @@ func (h *Hub) catchUpStream(ctx context.Context, out *writer, st Stream, after i
 	return sent, nil
 }
 
-// sendOne sends e if st allows it, rendered by st: the frame shared by the streams that
-// render alike, or one of its own.
+// sendOne writes e if st allows it, rendered by st: the frame shared by the streams that
+// render alike, or one of its own. The caller flushes.
 func (h *Hub) sendOne(ctx context.Context, out *writer, st Stream, e *event) error {
 	if !st.Allow(e.Message) {
 		return nil
 	}
 	if st.Render == nil || st.Shared != "" {
 		if wire := h.shared(ctx, st, e); wire != nil {
-			return out.write(wire)
+			return out.put(wire)
 		}
 		return nil
 	}
@@ -316,7 +332,7 @@ var (
 	heartbeatLine = []byte(":\n\n")
 )
 
-// writer writes server-sent events and flushes each, within frameWait.
+// writer writes server-sent events, each within frameWait.
 type writer struct {
 	w     io.Writer
 	rc    *http.ResponseController
@@ -327,28 +343,38 @@ type writer struct {
 // maxKept is the largest frame buffer a stream keeps between frames.
 const maxKept = 4 << 10
 
-// send writes one event with its id (none when 0).
+// send writes one event with its id (none when 0), unflushed.
 func (o *writer) send(f Frame, id int64) error {
 	o.buf = appendFrame(o.buf[:0], f, id)
-	err := o.write(o.buf)
+	err := o.put(o.buf)
 	if cap(o.buf) > maxKept {
 		o.buf = nil
 	}
 	return err
 }
 
-// write writes b and flushes it. The write deadline is moved at most once a second
-// (every frame has at least frameWait less a second to leave), not twice per frame.
+// write writes b and flushes it.
 func (o *writer) write(b []byte) error {
+	if err := o.put(b); err != nil {
+		return err
+	}
+	return o.flush()
+}
+
+// put writes b, to leave at the next flush (or sooner, when the connection's buffer is
+// full). The write deadline is moved at most once a second (every frame has at least
+// frameWait less a second to leave), not twice per frame.
+func (o *writer) put(b []byte) error {
 	if now := time.Now(); o.until.Sub(now) < frameWait-time.Second {
 		o.until = now.Add(frameWait)
 		_ = o.rc.SetWriteDeadline(o.until) // a test's recorder has none
 	}
-	if _, err := o.w.Write(b); err != nil {
-		return err
-	}
-	return o.rc.Flush()
+	_, err := o.w.Write(b)
+	return err
 }
+
+// flush sends what was put.
+func (o *writer) flush() error { return o.rc.Flush() }
 
 // done lifts the write deadline as the stream ends, for what the server writes after it.
 func (o *writer) done() {
