@@ -466,9 +466,22 @@ func TestPrunedOrUnknownResets(t *testing.T) {
 	db, dsn := newDB(t)
 	p := start(t, db, dsn)
 	seen := publish(t, db, live.Event{Topic: "queue", Kind: "n", Data: "seen"})
-	publish(t, db, live.Event{Topic: "queue", Kind: "n", Data: "pruned"})
+	pruned := publish(t, db, live.Event{Topic: "queue", Kind: "n", Data: "pruned"})
+	for deadline := time.Now().Add(10 * time.Second); p.hub.Position() < pruned; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the hub is at %d, not %d", p.hub.Position(), pruned)
+		}
+	}
 	if err := live.Prune(context.Background(), db, time.Now().Add(live.Keep+time.Minute)); err != nil {
 		t.Fatal(err)
+	}
+	// Pruned to nothing: a page rendered now starts after the hub's position, and is
+	// not reset (it would load again, and again); one that saw less is.
+	page := open(t, p.url+"?topic=queue&after="+strconv.FormatInt(p.hub.Position(), 10))
+	page.none(t, 200*time.Millisecond)
+	behind := open(t, p.url+"?topic=queue", "Last-Event-ID", strconv.FormatInt(seen, 10))
+	if e := behind.next(t); e.name != "reset" || e.id != strconv.FormatInt(pruned, 10) {
+		t.Errorf("from %d, all pruned, got %+v, want reset with id %d", seen, e, pruned)
 	}
 	kept := publish(t, db, live.Event{Topic: "queue", Kind: "n", Data: "kept"})
 	for _, from := range []int64{seen, kept + 1000} {

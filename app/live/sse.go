@@ -199,14 +199,19 @@ func (h *Hub) catchUpStream(ctx context.Context, out *writer, st Stream, after i
 	} else if len(ms) == 0 || ms[0].ID != after+1 {
 		// Whether the events after the client's id are all still kept: ids are given
 		// one after another at the commits (a gap is a commit that failed, rare), and
-		// pruning removes the oldest.
+		// pruning removes the oldest. The newest id known is the table's or, when it
+		// was pruned to nothing, the newest this process passed on (a page's ?after=).
 		var oldest int64
 		if oldest, newest, err = h.bounds(ctx); err != nil {
 			h.log.Error("live: replay", "error", err)
 			return 0, err
 		}
+		newest = max(newest, h.Position())
+		if oldest == 0 {
+			oldest = newest + 1
+		}
 		whole = after >= oldest-1 && after <= newest
-		sent = min(sent, newest) // an id the table does not know: what comes is new
+		sent = min(sent, newest) // an id nobody gave: what comes is new
 	}
 	if !whole && (len(ms) >= ReplayLimit || st.Missed != nil || st.Snapshot == nil) {
 		fs := []Frame{resetFrame}
