@@ -168,11 +168,9 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, st Stream) error {
 			if st.Beat != nil {
 				st.Beat()
 			}
-		case <-s.dropped:
+		case <-s.ended: // fell behind, or the hub closed
 			return nil
 		case <-ctx.Done():
-			return nil
-		case <-h.done:
 			return nil
 		}
 	}
