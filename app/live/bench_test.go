@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -31,12 +32,14 @@ import (
 //     chatsPerSecond, each to its chat's two streams.
 //
 // It reports the delivery latency from publishing (the insert, then the commit) to the
-// receipt by each client (p50, p99), and the memory each open stream holds: the heap and
+// receipt by each client (p50, p99), the memory each open stream holds: the heap and
 // stacks in use with the streams open, less before, per stream — server and client side
 // together (the clients are bare connections read by one goroutine each, in this process),
-// so an upper bound of the server's share. Streams a slow client leaves Buffer events
-// behind are ended (a browser reconnects and catches up from the table); %lost is what
-// these clients, which do not reconnect, missed so.
+// so an upper bound of the server's share — and the CPU time the process used per
+// delivery received (cpu-µs/delivery): server, clients and publisher together, a figure
+// a busy machine changes far less than the latencies. Streams a slow client leaves Buffer
+// events behind are ended (a browser reconnects and catches up from the table); %lost is
+// what these clients, which do not reconnect, missed so.
 //
 // Each sub-benchmark publishes for at least ten seconds (200 events in fanout, 1,000 in
 // chats), more with -benchtime Nx; go tool task bench runs it so.
@@ -57,7 +60,9 @@ func benchStreams(b *testing.B, procs, streams int, chats bool) {
 	db, dsn := newDB(b)
 	var ps []*process
 	for range procs {
-		ps = append(ps, start(b, db, dsn))
+		// Streams beat as in tugi serve: the tests' 200 ms would add 5,000 writes a
+		// second to 1,000 streams, a quarter of the fan-out's own.
+		ps = append(ps, startBeating(b, db, dsn, live.DefaultHeartbeat))
 	}
 	runtime.GC()
 	var before runtime.MemStats
@@ -122,6 +127,7 @@ func benchStreams(b *testing.B, procs, streams int, chats bool) {
 	}
 
 	b.ResetTimer()
+	cpuBefore := cpuTime(b)
 	rate, perEvent := fanoutPerSecond, streams
 	if chats {
 		rate, perEvent = chatsPerSecond, 2
@@ -140,6 +146,7 @@ func benchStreams(b *testing.B, procs, streams int, chats bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	b.StopTimer()
+	cpu := cpuTime(b) - cpuBefore
 	// A stream that falls Buffer events behind is ended (its browser would reconnect and
 	// be sent the rest from the table; these clients do not): reported, not hidden.
 	b.ReportMetric(float64(want-received.Load())/float64(want)*100, "%lost")
@@ -152,7 +159,18 @@ func benchStreams(b *testing.B, procs, streams int, chats bool) {
 	b.ReportMetric(ms(0.50), "p50-ms")
 	b.ReportMetric(ms(0.99), "p99-ms")
 	b.ReportMetric(perStream/1024, "KiB/stream")
+	b.ReportMetric(float64(cpu)/float64(time.Microsecond)/float64(received.Load()), "cpu-µs/delivery")
 	b.ReportMetric(0, "ns/op")
+}
+
+// cpuTime is the CPU time the process has used (user and system): per delivery, a figure
+// a busy machine does not change much, unlike latencies.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func openStreams(ps []*process) int {

@@ -43,9 +43,10 @@ type Hub struct {
 	log       *slog.Logger
 	heartbeat time.Duration
 
-	mu     sync.Mutex
-	topics map[string]map[*subscription]struct{}
-	closed bool
+	mu      sync.Mutex
+	topics  map[string]map[*subscription]struct{}
+	streams map[*subscription]struct{} // every subscription, for Close
+	closed  bool
 
 	done      chan struct{} // closed by Close: every stream ends
 	ready     chan struct{} // closed once the hub first listens
@@ -65,7 +66,7 @@ func NewHub(o Options) *Hub {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Hub{db: o.DB, dsn: o.DSN, log: o.Log, heartbeat: o.Heartbeat,
-		topics: map[string]map[*subscription]struct{}{}, done: make(chan struct{}), ready: make(chan struct{})}
+		topics: map[string]map[*subscription]struct{}{}, streams: map[*subscription]struct{}{}, done: make(chan struct{}), ready: make(chan struct{})}
 }
 
 // Ready is closed once the hub listens: events committed from then on reach its streams.
@@ -83,6 +84,9 @@ func (h *Hub) Close() {
 	if !h.closed {
 		h.closed = true
 		close(h.done)
+		for s := range h.streams {
+			h.end(s)
+		}
 	}
 }
 
@@ -105,14 +109,44 @@ func (h *Hub) Latest(ctx context.Context) (int64, error) {
 
 // subscription is one stream's place in the hub.
 type subscription struct {
-	topics  []string
-	ch      chan Message
-	dropped chan struct{} // closed when the stream fell Buffer events behind
+	topics []string
+	ch     chan *event
+	// ended is closed when the stream is to end: it fell Buffer events behind, or the
+	// hub closed. One of each stream's own, not the hub's done: a channel that 1,000
+	// streams wait on is locked by each of them at every event.
+	ended chan struct{}
+	over  bool // whether ended is closed; h.mu guards it
+}
+
+// event is a Message as the hub passes it on: one for all the streams it goes to, which
+// keep on it the frames rendered of it once for the streams that render alike
+// (Stream.Shared), so that an event sent to a thousand queues is rendered once.
+type event struct {
+	Message
+	frames atomic.Pointer[rendered] // the frames rendered so far, the newest first
+	mu     sync.Mutex               // held to render one
+}
+
+// rendered is an event's frame as the streams of one Shared send it.
+type rendered struct {
+	key  string
+	wire []byte // with the event's id; nil: they send nothing
+	next *rendered
+}
+
+// find is the frame the streams of key send, nil when not rendered yet.
+func (e *event) find(key string) *rendered {
+	for r := e.frames.Load(); r != nil; r = r.next {
+		if r.key == key {
+			return r
+		}
+	}
+	return nil
 }
 
 // subscribe adds a subscription to topics; it fails once the hub is closed.
 func (h *Hub) subscribe(topics []string) (*subscription, error) {
-	s := &subscription{topics: topics, ch: make(chan Message, Buffer), dropped: make(chan struct{})}
+	s := &subscription{topics: topics, ch: make(chan *event, Buffer), ended: make(chan struct{})}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -126,17 +160,19 @@ func (h *Hub) subscribe(topics []string) (*subscription, error) {
 		}
 		subs[s] = struct{}{}
 	}
+	h.streams[s] = struct{}{}
 	h.open.Add(1)
 	return s, nil
 }
 
 var errClosed = errors.New("live: the hub is closed")
 
-// unsubscribe removes s, whether or not it was dropped.
+// unsubscribe removes s, whether or not it was ended.
 func (h *Hub) unsubscribe(s *subscription) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.remove(s)
+	delete(h.streams, s)
 	h.open.Add(-1)
 }
 
@@ -152,17 +188,25 @@ func (h *Hub) remove(s *subscription) {
 	}
 }
 
-// deliver passes m to every subscription of its topic. One whose buffer is full is
+// end takes s out of its topics and ends its stream; h.mu is held.
+func (h *Hub) end(s *subscription) {
+	if !s.over {
+		s.over = true
+		h.remove(s)
+		close(s.ended)
+	}
+}
+
+// deliver passes e to every subscription of its topic. One whose buffer is full is
 // dropped: its stream ends and its client catches up from the table.
-func (h *Hub) deliver(m Message) {
+func (h *Hub) deliver(e *event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for s := range h.topics[m.Topic] {
+	for s := range h.topics[e.Topic] {
 		select {
-		case s.ch <- m:
+		case s.ch <- e:
 		default:
-			h.remove(s)
-			close(s.dropped)
+			h.end(s)
 		}
 	}
 }
@@ -291,7 +335,7 @@ func (h *Hub) pass(m Message) {
 		}
 		h.latest.Store(m.ID)
 	}
-	h.deliver(m)
+	h.deliver(&event{Message: m})
 }
 
 // catchUp passes on the events committed after the newest passed on: those committed

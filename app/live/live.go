@@ -44,10 +44,14 @@
 // Allow is asked for every event before it is rendered or sent, with the event's Org:
 // the stream of a customer of organisation A never carries an event of organisation B,
 // whatever topic it asked for. An idle stream holds no database connection; Render may
-// use the pool briefly for the one event it renders. Each event goes out with its id
+// use the pool briefly for the one event it renders. Streams whose Render makes the same
+// frame for everyone (the queue's, for the same filters) name it in Stream.Shared, and
+// the hub renders each event once for all of them. Each event goes out with its id
 // (SSE "id:"); a client that reconnects sends Last-Event-ID (or ?after=) and is first
-// sent, from the table, what it missed of its topics. Comments every Heartbeat keep
-// proxies from closing an idle stream. Hub.Close (at shutdown) ends every stream.
+// sent, from the table, what it missed of its topics — or, when that can no longer be
+// sent event by event (pruned, unknown, too much), Stream.Missed or "reset". Comments
+// every Heartbeat keep proxies from closing an idle stream. Hub.Close (at shutdown)
+// ends every stream.
 package live
 
 import (

@@ -30,7 +30,13 @@ type process struct {
 
 func start(t testing.TB, db *sqlx.DB, dsn string) *process {
 	t.Helper()
-	hub := live.NewHub(live.Options{DB: db, DSN: dsn, Heartbeat: 200 * time.Millisecond})
+	return startBeating(t, db, dsn, 200*time.Millisecond)
+}
+
+// startBeating starts a process whose idle streams beat every heartbeat.
+func startBeating(t testing.TB, db *sqlx.DB, dsn string, heartbeat time.Duration) *process {
+	t.Helper()
+	hub := live.NewHub(live.Options{DB: db, DSN: dsn, Heartbeat: heartbeat})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); hub.Run(ctx) }()
@@ -139,6 +145,24 @@ func publish(t testing.TB, db *sqlx.DB, e live.Event) int64 {
 	t.Helper()
 	err := database.WithTx(context.Background(), db, func(tx *sqlx.Tx) error {
 		return live.Publish(context.Background(), tx, e)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newest(t, db)
+}
+
+// burst publishes n events to "queue" in one transaction, their data 0 to n-1, and
+// returns the id of the last.
+func burst(t testing.TB, db *sqlx.DB, n int) int64 {
+	t.Helper()
+	err := database.WithTx(context.Background(), db, func(tx *sqlx.Tx) error {
+		for i := range n {
+			if err := live.Publish(context.Background(), tx, live.Event{Topic: "queue", Kind: "n", Data: i}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -305,18 +329,7 @@ func TestListenerReconnectLosesNothing(t *testing.T) {
 func TestTooFarBehindResets(t *testing.T) {
 	db, dsn := newDB(t)
 	p := start(t, db, dsn)
-	err := database.WithTx(context.Background(), db, func(tx *sqlx.Tx) error {
-		for i := range live.ReplayLimit + 1 {
-			if err := live.Publish(context.Background(), tx, live.Event{Topic: "queue", Kind: "n", Data: i}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	last := newest(t, db)
+	last := burst(t, db, live.ReplayLimit+1)
 	// Once the hub has passed the burst on (a stream open during it would fall behind
 	// and be ended, to reconnect: another test's matter).
 	for deadline := time.Now().Add(10 * time.Second); p.hub.Position() < last; time.Sleep(10 * time.Millisecond) {
@@ -443,4 +456,67 @@ func TestIdleStreamsHoldNoConnectionAndBeat(t *testing.T) {
 			t.Fatalf("stream %d: no heartbeat within 2 s (every 200 ms here)", i)
 		}
 	}
+}
+
+// A client whose Last-Event-ID is older than what the table still keeps (the events after
+// it were pruned) or that the table does not know is told to reset, with the newest id,
+// rather than sent the rest as if nothing were lost; one whose events are all kept is
+// sent them, without a reset.
+func TestPrunedOrUnknownResets(t *testing.T) {
+	db, dsn := newDB(t)
+	p := start(t, db, dsn)
+	seen := publish(t, db, live.Event{Topic: "queue", Kind: "n", Data: "seen"})
+	pruned := publish(t, db, live.Event{Topic: "queue", Kind: "n", Data: "pruned"})
+	for deadline := time.Now().Add(10 * time.Second); p.hub.Position() < pruned; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the hub is at %d, not %d", p.hub.Position(), pruned)
+		}
+	}
+	if err := live.Prune(context.Background(), db, time.Now().Add(live.Keep+time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	// Pruned to nothing: a page rendered now starts after the hub's position, and is
+	// not reset (it would load again, and again); one that saw less is.
+	page := open(t, p.url+"?topic=queue&after="+strconv.FormatInt(p.hub.Position(), 10))
+	page.none(t, 200*time.Millisecond)
+	behind := open(t, p.url+"?topic=queue", "Last-Event-ID", strconv.FormatInt(seen, 10))
+	if e := behind.next(t); e.name != "reset" || e.id != strconv.FormatInt(pruned, 10) {
+		t.Errorf("from %d, all pruned, got %+v, want reset with id %d", seen, e, pruned)
+	}
+	kept := publish(t, db, live.Event{Topic: "queue", Kind: "n", Data: "kept"})
+	for _, from := range []int64{seen, kept + 1000} {
+		c := open(t, p.url+"?topic=queue", "Last-Event-ID", strconv.FormatInt(from, 10))
+		if e := c.next(t); e.name != "reset" || e.id != strconv.FormatInt(kept, 10) {
+			t.Errorf("from %d got %+v, want reset with id %d", from, e, kept)
+		}
+		c.none(t, 200*time.Millisecond)
+		id := publish(t, db, live.Event{Topic: "queue", Kind: "n", Data: "live"})
+		if e := c.next(t); e.id != strconv.FormatInt(id, 10) {
+			t.Errorf("after the reset got %+v, want event %d", e, id)
+		}
+		kept = id
+	}
+	from := kept
+	more := publish(t, db, live.Event{Topic: "queue", Kind: "n", Data: "more"})
+	c := open(t, p.url+"?topic=queue", "Last-Event-ID", strconv.FormatInt(from, 10))
+	if e := c.next(t); e.id != strconv.FormatInt(more, 10) || e.data != `"more"` {
+		t.Errorf("from %d, all kept, got %+v, want event %d replayed", from, e, more)
+	}
+	c.none(t, 200*time.Millisecond)
+}
+
+// A burst of events (one transaction's, here) reaches an open stream whole and in order:
+// what waits in its buffer leaves together, every event with its own id.
+func TestBurstArrivesInOrder(t *testing.T) {
+	db, dsn := newDB(t)
+	p := start(t, db, dsn)
+	c := open(t, p.url+"?topic=queue")
+	last := burst(t, db, live.Buffer-1)
+	for i := range live.Buffer - 1 {
+		want := last - int64(live.Buffer-2-i)
+		if e := c.next(t); e.id != strconv.FormatInt(want, 10) || e.data != strconv.Itoa(i) {
+			t.Fatalf("event %d of the burst: %+v, want id %d data %d", i, e, want, i)
+		}
+	}
+	c.none(t, 200*time.Millisecond)
 }

@@ -42,3 +42,6 @@ const latestEvent = `SELECT coalesce(max(id), 0) FROM live_events`
 
 // pruneEvents removes the events written before $1.
 const pruneEvents = `DELETE FROM live_events WHERE created_at < $1`
+
+// eventBounds reads the ids of the oldest and the newest event kept, 0 and 0 when none.
+const eventBounds = `SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM live_events`

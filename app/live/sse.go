@@ -25,6 +25,13 @@ type Stream struct {
 	// sends nothing. It may read the database (briefly, through the pool). When nil, the
 	// event goes out as its Kind with its Data as JSON.
 	Render func(ctx context.Context, m Message) (Frame, error)
+	// Shared, when not empty, says that Render makes the same frame of an event for every
+	// stream of the same Shared, whoever views it (its output depends on nothing but the
+	// event and what Shared names: the queue's filters, say). The hub then renders each
+	// event once for all of them and sends them the same bytes; Allow is still asked of
+	// each. Such a Render is not cancelled with the stream it happens to render for. The
+	// default rendering (Render nil) is shared so by itself.
+	Shared string
 	// After is where the stream starts when the client names no Last-Event-ID nor
 	// ?after=: the events after this id are sent first (Hub.Position when the page was
 	// rendered), 0 for only those from now on.
@@ -35,6 +42,14 @@ type Stream struct {
 	// and what signals told, which are never replayed ("typing"). A frame with no data
 	// sends nothing. It may read the database briefly.
 	Snapshot func(ctx context.Context) ([]Frame, error)
+	// Missed, when set, brings the page up to date when what its client missed cannot be
+	// sent event by event: more than ReplayLimit events, or events the table no longer
+	// keeps (older than Keep: pruned), or a Last-Event-ID the table does not know. Its
+	// frames go out instead of the replay, with the newest event's id (where a reconnect
+	// then starts). When nil, the stream is sent "reset" then (the page loads again) —
+	// unless it has a Snapshot, which brings it up to date on every open anyway: then
+	// only more than ReplayLimit events reset it. It may read the database briefly.
+	Missed func(ctx context.Context) ([]Frame, error)
 	// Opened runs once the stream is open and subscribed (to announce presence, say),
 	// Beat on every heartbeat, Closed when it ends. Any may be nil.
 	Opened, Beat, Closed func()
@@ -55,6 +70,9 @@ const ReplayLimit = 500
 // frameWait is how long one frame may take to leave: a client that reads nothing for
 // that long is disconnected (a stream has no write deadline otherwise).
 const frameWait = 30 * time.Second
+
+// resetFrame tells a page to load again (static/js/live.js).
+var resetFrame = Frame{Event: "reset", Data: "reset"}
 
 // Serve serves one stream of server-sent events on w until the client leaves, the
 // stream falls too far behind (its client reconnects and catches up) or the hub closes.
@@ -81,8 +99,9 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, st Stream) error {
 	w.WriteHeader(http.StatusOK)
 	ctx := r.Context()
 	out := &writer{w: w, rc: rc}
+	defer out.done()
 	// The client waits this long before it reconnects after the stream ends.
-	if err := out.comment("retry: 2000"); err != nil {
+	if err := out.write(retryLine); err != nil {
 		return nil
 	}
 	// sent is the id the stream is at: events at or below it were sent from the table
@@ -90,30 +109,8 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, st Stream) error {
 	// Ids are given in commit order, so nothing below it can still come.
 	var sent int64
 	if after, ok := startAfter(r, st.After); ok {
-		sent = after
-		ms, err := h.replay(ctx, st.Topics, after)
-		if err != nil {
-			h.log.Error("live: replay", "error", err)
+		if sent, err = h.catchUpStream(ctx, out, st, after); err != nil {
 			return nil // the client reconnects and asks again
-		}
-		if len(ms) >= ReplayLimit {
-			// Too far behind to catch up event by event: the page loads again
-			// (static/js/live.js), and a reconnect starts from the newest event.
-			latest, err := h.Latest(ctx)
-			if err != nil {
-				h.log.Error("live: replay", "error", err)
-				return nil
-			}
-			if err := out.send(Frame{Event: "reset", Data: "reset"}, latest); err != nil {
-				return nil
-			}
-			ms, sent = nil, latest
-		}
-		for _, m := range ms {
-			sent = m.ID
-			if err := h.sendOne(ctx, out, st, m); err != nil {
-				return nil
-			}
 		}
 	}
 	if st.Snapshot != nil {
@@ -131,59 +128,170 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, st Stream) error {
 			}
 		}
 	}
+	if err := out.flush(); err != nil { // the replay and the snapshot, at once
+		return nil
+	}
 	if st.Opened != nil {
 		st.Opened()
+	}
+	next := func(e *event) error {
+		if e.ID != 0 {
+			if e.ID <= sent {
+				return nil
+			}
+			sent = e.ID
+		}
+		return h.sendOne(ctx, out, st, e)
 	}
 	beat := time.NewTicker(h.heartbeat)
 	defer beat.Stop()
 	for {
 		select {
-		case m := <-s.ch:
-			if m.ID != 0 {
-				if m.ID <= sent {
-					continue
-				}
-				sent = m.ID
+		case e := <-s.ch:
+			if err := next(e); err != nil {
+				return nil
 			}
-			if err := h.sendOne(ctx, out, st, m); err != nil {
+			// The events that came meanwhile (a burst, or a stream that fell behind)
+			// leave with it, in one flush.
+			for n := len(s.ch); n > 0; n-- {
+				if err := next(<-s.ch); err != nil {
+					return nil
+				}
+			}
+			if err := out.flush(); err != nil {
 				return nil
 			}
 		case <-beat.C:
-			if err := out.comment(""); err != nil {
+			if err := out.write(heartbeatLine); err != nil {
 				return nil
 			}
 			if st.Beat != nil {
 				st.Beat()
 			}
-		case <-s.dropped:
+		case <-s.ended: // fell behind, or the hub closed
 			return nil
 		case <-ctx.Done():
-			return nil
-		case <-h.done:
 			return nil
 		}
 	}
 }
 
-// sendOne sends m if st allows it, rendered by st.
-func (h *Hub) sendOne(ctx context.Context, out *writer, st Stream, m Message) error {
-	if !st.Allow(m) {
-		return nil
+// catchUpStream sends a stream that starts after event id after what it missed of its
+// topics, from the table (unflushed), and returns the id it is at then. What cannot be sent event by
+// event (too much, pruned, or after an id the table does not know) is sent as st.Missed
+// or "reset" instead. An error (logged, or the client's) ends the stream.
+func (h *Hub) catchUpStream(ctx context.Context, out *writer, st Stream, after int64) (int64, error) {
+	ms, err := h.replay(ctx, st.Topics, after)
+	if err != nil {
+		h.log.Error("live: replay", "error", err)
+		return 0, err
 	}
-	var f Frame
-	if st.Render != nil {
-		var err error
-		if f, err = st.Render(ctx, m); err != nil {
-			h.log.Error("live: rendering an event", "topic", m.Topic, "kind", m.Kind, "id", m.ID, "error", err)
-			return nil // the stream goes on; the event is lost to this client only
+	sent, whole := after, true
+	var newest int64
+	if len(ms) >= ReplayLimit {
+		whole = false
+		if newest, err = h.Latest(ctx); err != nil {
+			h.log.Error("live: replay", "error", err)
+			return 0, err
 		}
-	} else {
-		f = Frame{Event: m.Kind, Data: string(m.Data)}
+	} else if len(ms) == 0 || ms[0].ID != after+1 {
+		// Whether the events after the client's id are all still kept: ids are given
+		// one after another at the commits (a gap is a commit that failed, rare), and
+		// pruning removes the oldest. The newest id known is the table's or, when it
+		// was pruned to nothing, the newest this process passed on (a page's ?after=).
+		var oldest int64
+		if oldest, newest, err = h.bounds(ctx); err != nil {
+			h.log.Error("live: replay", "error", err)
+			return 0, err
+		}
+		newest = max(newest, h.Position())
+		if oldest == 0 {
+			oldest = newest + 1
+		}
+		whole = after >= oldest-1 && after <= newest
+		sent = min(sent, newest) // an id nobody gave: what comes is new
 	}
-	if f.Data == "" {
+	if !whole && (len(ms) >= ReplayLimit || st.Missed != nil || st.Snapshot == nil) {
+		fs := []Frame{resetFrame}
+		if st.Missed != nil {
+			if fs, err = st.Missed(ctx); err != nil {
+				h.log.Error("live: missed", "topics", st.Topics, "error", err)
+				return 0, err
+			}
+		}
+		for _, f := range fs {
+			if f.Data == "" {
+				continue
+			}
+			if err := out.send(f, newest); err != nil {
+				return 0, err
+			}
+		}
+		return newest, nil
+	}
+	for _, m := range ms {
+		sent = m.ID
+		if err := h.sendOne(ctx, out, st, &event{Message: m}); err != nil {
+			return 0, err
+		}
+	}
+	return sent, nil
+}
+
+// sendOne writes e if st allows it, rendered by st: the frame shared by the streams that
+// render alike, or one of its own. The caller flushes.
+func (h *Hub) sendOne(ctx context.Context, out *writer, st Stream, e *event) error {
+	if !st.Allow(e.Message) {
 		return nil
 	}
-	return out.send(f, m.ID)
+	if st.Render == nil || st.Shared != "" {
+		if wire := h.shared(ctx, st, e); wire != nil {
+			return out.put(wire)
+		}
+		return nil
+	}
+	f, ok := h.render(ctx, st, e.Message)
+	if !ok || f.Data == "" {
+		return nil
+	}
+	return out.send(f, e.ID)
+}
+
+// render renders m for st, logging an error: the stream goes on, the event is lost to
+// its client only.
+func (h *Hub) render(ctx context.Context, st Stream, m Message) (Frame, bool) {
+	if st.Render == nil {
+		return Frame{Event: m.Kind, Data: string(m.Data)}, true
+	}
+	f, err := st.Render(ctx, m)
+	if err != nil {
+		h.log.Error("live: rendering an event", "topic", m.Topic, "kind", m.Kind, "id", m.ID, "error", err)
+		return Frame{}, false
+	}
+	return f, true
+}
+
+// shared is e's frame as the streams rendering like st send it, rendered by the first of
+// them to ask: nil when they send nothing.
+func (h *Hub) shared(ctx context.Context, st Stream, e *event) []byte {
+	key := st.Shared
+	if st.Render == nil {
+		key = "" // the default rendering; a Shared is never empty
+	}
+	if r := e.find(key); r != nil {
+		return r.wire
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if r := e.find(key); r != nil {
+		return r.wire
+	}
+	r := &rendered{key: key, next: e.frames.Load()}
+	if f, ok := h.render(context.WithoutCancel(ctx), st, e.Message); ok && f.Data != "" {
+		r.wire = appendFrame(nil, f, e.ID)
+	}
+	e.frames.Store(r)
+	return r.wire
 }
 
 // startAfter is the id after which the stream starts, and whether it starts from the
@@ -209,57 +317,108 @@ func (h *Hub) replay(ctx context.Context, topics []string, after int64) ([]Messa
 	return ms, nil
 }
 
-// writer writes server-sent events and flushes each, within frameWait.
-type writer struct {
-	w  io.Writer
-	rc *http.ResponseController
-	b  strings.Builder
+// bounds reads the ids of the oldest and the newest event the table keeps (0, 0 when
+// none), using the pool briefly.
+func (h *Hub) bounds(ctx context.Context) (oldest, newest int64, err error) {
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := h.db.QueryRowContext(rctx, eventBounds).Scan(&oldest, &newest); err != nil {
+		return 0, 0, fmt.Errorf("live: bounds of the events kept: %w", err)
+	}
+	return oldest, newest, nil
 }
 
-// comment writes a line the client ignores (a heartbeat) or a field such as retry.
-func (o *writer) comment(line string) error {
-	o.b.Reset()
-	if line == "" {
-		o.b.WriteString(":\n\n")
-	} else {
-		o.b.WriteString(line)
-		o.b.WriteString("\n\n")
+// The lines a stream writes besides events: how long the client waits before it
+// reconnects, and the heartbeat, a comment the client ignores.
+var (
+	retryLine     = []byte("retry: 2000\n\n")
+	heartbeatLine = []byte(":\n\n")
+)
+
+// writer writes server-sent events, each within frameWait.
+type writer struct {
+	w     io.Writer
+	rc    *http.ResponseController
+	buf   []byte    // a frame of this stream's own, reused
+	until time.Time // the write deadline set last
+}
+
+// maxKept is the largest frame buffer a stream keeps between frames.
+const maxKept = 4 << 10
+
+// send writes one event with its id (none when 0), unflushed.
+func (o *writer) send(f Frame, id int64) error {
+	o.buf = appendFrame(o.buf[:0], f, id)
+	err := o.put(o.buf)
+	if cap(o.buf) > maxKept {
+		o.buf = nil
+	}
+	return err
+}
+
+// write writes b and flushes it.
+func (o *writer) write(b []byte) error {
+	if err := o.put(b); err != nil {
+		return err
 	}
 	return o.flush()
 }
 
-// send writes one event with its id (none when 0).
-func (o *writer) send(f Frame, id int64) error {
-	o.b.Reset()
+// put writes b, to leave at the next flush (or sooner, when the connection's buffer is
+// full). The write deadline is moved at most once a second (every frame has at least
+// frameWait less a second to leave), not twice per frame.
+func (o *writer) put(b []byte) error {
+	if now := time.Now(); o.until.Sub(now) < frameWait-time.Second {
+		o.until = now.Add(frameWait)
+		_ = o.rc.SetWriteDeadline(o.until) // a test's recorder has none
+	}
+	_, err := o.w.Write(b)
+	return err
+}
+
+// flush sends what was put.
+func (o *writer) flush() error { return o.rc.Flush() }
+
+// done lifts the write deadline as the stream ends, for what the server writes after it.
+func (o *writer) done() {
+	if !o.until.IsZero() {
+		_ = o.rc.SetWriteDeadline(time.Time{})
+	}
+}
+
+// appendFrame appends f as it goes out, with id (none when 0): a name with no line
+// breaks, and each line of the data (without carriage returns) a data field.
+func appendFrame(b []byte, f Frame, id int64) []byte {
 	if id != 0 {
-		o.b.WriteString("id: ")
-		o.b.WriteString(strconv.FormatInt(id, 10))
-		o.b.WriteByte('\n')
+		b = append(b, "id: "...)
+		b = strconv.AppendInt(b, id, 10)
+		b = append(b, '\n')
 	}
 	if f.Event != "" {
-		o.b.WriteString("event: ")
-		o.b.WriteString(strings.NewReplacer("\n", "", "\r", "").Replace(f.Event))
-		o.b.WriteByte('\n')
+		b = append(b, "event: "...)
+		b = appendWithout(b, f.Event, "\r\n")
+		b = append(b, '\n')
 	}
-	for line := range strings.Lines(strings.ReplaceAll(f.Data, "\r", "")) {
-		o.b.WriteString("data: ")
-		o.b.WriteString(strings.TrimSuffix(line, "\n"))
-		o.b.WriteByte('\n')
+	for data := f.Data; data != ""; {
+		line, rest, _ := strings.Cut(data, "\n")
+		b = append(b, "data: "...)
+		b = appendWithout(b, line, "\r")
+		b = append(b, '\n')
+		data = rest
 	}
-	o.b.WriteByte('\n')
-	return o.flush()
+	return append(b, '\n')
 }
 
-func (o *writer) flush() error {
-	_ = o.rc.SetWriteDeadline(time.Now().Add(frameWait)) // a test's recorder has none
-	if _, err := io.WriteString(o.w, o.b.String()); err != nil {
-		return err
+// appendWithout appends s without the bytes of cut.
+func appendWithout(b []byte, s, cut string) []byte {
+	for {
+		i := strings.IndexAny(s, cut)
+		if i < 0 {
+			return append(b, s...)
+		}
+		b = append(b, s[:i]...)
+		s = s[i+1:]
 	}
-	if err := o.rc.Flush(); err != nil {
-		return err
-	}
-	_ = o.rc.SetWriteDeadline(time.Time{})
-	return nil
 }
 
 // JSON is a Render for streams whose client reads the data as JSON: the event's Kind

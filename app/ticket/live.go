@@ -99,8 +99,10 @@ func allowed(scope Scope, m live.Message) bool {
 
 // QueueLive streams the queue's changes to an agent's open queue page. Each event names
 // one ticket; the page then asks for that one row (QueueRow, /tickets/:id/row) with its
-// own view and filters, which
-// answers the row, or that the ticket left this view.
+// own view and filters, which answers the row, or that the ticket left this view. The
+// frame depends on the event and the filters only, so the open queues of the same
+// filters share it (live.Stream.Shared): an event is rendered once for all of them. A
+// page that missed events the table no longer keeps loads again ("reset").
 func (h *Handler) QueueLive(c echo.Context) error {
 	v := web.ViewerOf(c)
 	scope := ScopeOf(v)
@@ -113,6 +115,7 @@ func (h *Handler) QueueLive(c echo.Context) error {
 	return h.hub.Serve(c.Response(), c.Request(), live.Stream{
 		Topics: []string{QueueTopic},
 		Allow:  func(m live.Message) bool { return allowed(scope, m) },
+		Shared: "ticket.queue?" + query,
 		Render: func(_ context.Context, m live.Message) (live.Frame, error) {
 			var ch LiveChange
 			if err := json.Unmarshal(m.Data, &ch); err != nil {
@@ -134,7 +137,9 @@ func (h *Handler) QueueRow(c echo.Context) error {
 // TicketLive streams a ticket's changes and the presence of the other agents to its open
 // page: a new message makes the page fetch its conversation again; presence shows who
 // else views it or writes a reply. It is authorised as the page is (404 for a ticket the
-// viewer may not see) and every event again.
+// viewer may not see) and every event again. A page that was away longer than the events
+// are kept (they were pruned), or further behind than a replay sends, fetches itself
+// again as on a change, so it misses nothing and keeps the reply being written.
 func (h *Handler) TicketLive(c echo.Context) error {
 	t, err := h.load(c)
 	if err != nil {
@@ -182,6 +187,9 @@ func (h *Handler) TicketLive(c echo.Context) error {
 				return f, err
 			}
 			return live.Frame{}, nil
+		},
+		Missed: func(context.Context) ([]live.Frame, error) {
+			return []live.Frame{{Event: "message", Data: refetch}}, nil
 		},
 	}
 	if scope.Staff() {

@@ -1,6 +1,7 @@
 package ticket_test
 
 import (
+	"context"
 	"html"
 	"net/http"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"tugi/app/apptest"
+	"tugi/app/live"
 )
 
 var rowURL = regexp.MustCompile(`hx-get="(/tickets/\d+/row\?[^"]+)"`)
@@ -183,4 +185,67 @@ func TestDrainEndsStreams(t *testing.T) {
 	}
 	agent.Open(t, "/queue/live", http.StatusServiceUnavailable)
 	agent.Get(t, "/queue", http.StatusOK) // pages are still served while draining
+}
+
+// A ticket page that reconnects after being away longer than the events are kept (they
+// were pruned) brings itself up to date: it is told to fetch its conversation again, as
+// on a change, with the newest event's id (where its next reconnect starts), and the page
+// it fetches holds the reply it missed. Without it the page would silently lack the reply.
+func TestTicketPageAwayPastPruningRefetches(t *testing.T) {
+	app := apptest.New(t)
+	customer, id, seen := awayFromTicket(t, app)
+	if err := live.Prune(context.Background(), app.DB, time.Now().Add(live.Keep+time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	open(t, app, customer, "Another ticket") // the newest event is another ticket's
+	newest := newestEvent(t, app)
+
+	again := customer.Open(t, path(id, "/live"), http.StatusOK, "Last-Event-ID", seen)
+	e := again.Next(t)
+	if e.Name != "message" || e.ID != newest || !strings.Contains(e.Data, `hx-get="`+path(id, "")+`"`) || !strings.Contains(e.Data, `hx-select="#conversation"`) {
+		t.Fatalf("after the pruning the page got %+v, want it told to fetch its conversation, with id %s", e, newest)
+	}
+	again.None(t, 300*time.Millisecond)
+	if page := customer.Get(t, path(id, ""), http.StatusOK); !strings.Contains(page.Text("#conversation"), "The answer you missed.") {
+		t.Errorf("the conversation fetched lacks the reply missed: %s", page.Text("#conversation"))
+	}
+}
+
+// A ticket page that reconnects while what it missed is still kept is sent that, event by
+// event, with the events' own ids, and no refetch besides.
+func TestTicketPageReconnectReplays(t *testing.T) {
+	app := apptest.New(t)
+	customer, id, seen := awayFromTicket(t, app)
+	missed := newestEvent(t, app) // the ticket's own event is published last
+	open(t, app, customer, "Another ticket")
+
+	again := customer.Open(t, path(id, "/live"), http.StatusOK, "Last-Event-ID", seen)
+	if e := again.Next(t); e.Name != "message" || e.ID != missed {
+		t.Fatalf("the reconnect got %+v, want the missed reply's event %s replayed", e, missed)
+	}
+	again.None(t, 300*time.Millisecond)
+}
+
+// awayFromTicket has a customer follow their new ticket's page until an agent's reply,
+// leave it (seen: the id of the last event it received) and miss the agent's next reply.
+func awayFromTicket(t *testing.T, app *apptest.App) (customer *apptest.Client, id int64, seen string) {
+	t.Helper()
+	customer, agent := app.SignIn(t, mari), app.SignIn(t, andres)
+	id = open(t, app, customer, "Away for a while")
+	s := customer.Open(t, path(id, "/live"), http.StatusOK)
+	agent.Post(t, path(id, "/reply"), url.Values{"body": {"A first answer."}, "then": {"open"}}, http.StatusSeeOther)
+	seen = s.NextNamed(t, "message").ID
+	s.Close()
+	agent.Post(t, path(id, "/reply"), url.Values{"body": {"The answer you missed."}, "then": {"open"}}, http.StatusSeeOther)
+	return customer, id, seen
+}
+
+// newestEvent is the id of the newest live event, as a stream's "id:" says it.
+func newestEvent(t testing.TB, app *apptest.App) string {
+	t.Helper()
+	var id int64
+	if err := app.DB.Get(&id, `SELECT max(id) FROM live_events`); err != nil {
+		t.Fatal(err)
+	}
+	return strconv.FormatInt(id, 10)
 }

@@ -46,7 +46,8 @@
     }, {once: true});
   });
   document.addEventListener('htmx:sseBeforeMessage', function (e) { prepare(e.detail && e.detail.data); });
-  // A stream too far behind to catch up event by event says "reset": the page loads again.
+  // A stream that cannot catch up event by event (too far behind, or what it missed is no
+  // longer kept) says "reset" unless its page has its own way to catch up: the page loads again.
   document.addEventListener('htmx:sseOpen', function (e) {
     var source = e.detail && e.detail.source;
     if (source && !source.tugiReset) {
