@@ -520,20 +520,8 @@ func TestCreationPassesOverAnAgentBeingAssigned(t *testing.T) {
 	}
 	// Both held: the creation waits for A, the first in turn, and gets A once A is free.
 	holdB := hold(b)
-	done := make(chan *ticket.Ticket, 1)
-	go func() {
-		tk, err := service(app).Create(ctx, audit.Actor{UserID: m.UserID}, m, ticket.Request{Subject: "While both are",
-			Body: "Waits", CategoryID: question, Impact: ticket.OnePerson})
-		if err != nil {
-			t.Error(err)
-		}
-		done <- tk
-	}()
-	select {
-	case tk := <-done:
-		t.Fatalf("with every agent held, the creation did not wait: %v", tk)
-	case <-time.After(300 * time.Millisecond):
-	}
+	done := createWaiting(t, app, m, ticket.Request{Subject: "While both are", Body: "Waits", CategoryID: question, Impact: ticket.OnePerson},
+		"with every agent held, the creation did not wait")
 	if err := holdA.Rollback(); err != nil {
 		t.Fatal(err)
 	}
@@ -578,20 +566,8 @@ func TestCapHoldsForAnAssignmentCommittedWhileWaiting(t *testing.T) {
 	if _, err := holder.ExecContext(ctx, `UPDATE tickets SET assignee_id = $1 WHERE id = $2`, a, first.ID); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan *ticket.Ticket, 1)
-	go func() {
-		tk, err := service(app).Create(ctx, audit.Actor{UserID: m.UserID}, m, ticket.Request{Subject: "While A is being given one",
-			Body: "Waits for A", CategoryID: categoryID(t, app.DB, "Question"), Impact: ticket.OnePerson})
-		if err != nil {
-			t.Error(err)
-		}
-		done <- tk
-	}()
-	select {
-	case tk := <-done:
-		t.Fatalf("the creation did not wait for the agent being assigned: %v", tk)
-	case <-time.After(300 * time.Millisecond):
-	}
+	done := createWaiting(t, app, m, ticket.Request{Subject: "While A is being given one", Body: "Waits for A",
+		CategoryID: categoryID(t, app.DB, "Question"), Impact: ticket.OnePerson}, "the creation did not wait for the agent being assigned")
 	if err := holder.Commit(); err != nil {
 		t.Fatal(err)
 	}
@@ -601,4 +577,25 @@ func TestCapHoldsForAnAssignmentCommittedWhileWaiting(t *testing.T) {
 	if n := id(t, app.DB, `SELECT count(*) FROM tickets WHERE assignee_id = $1`, a); n != 1 {
 		t.Errorf("agent A holds %d tickets, cap 1", n)
 	}
+}
+
+// createWaiting starts creating r as customer m and fails the test with why unless the
+// creation is still waiting 300 ms later (for a row another transaction holds); the
+// ticket comes on the channel once it is made.
+func createWaiting(t *testing.T, app *apptest.App, m *access.Viewer, r ticket.Request, why string) <-chan *ticket.Ticket {
+	t.Helper()
+	done := make(chan *ticket.Ticket, 1)
+	go func() {
+		tk, err := service(app).Create(ctx, audit.Actor{UserID: m.UserID}, m, r)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- tk
+	}()
+	select {
+	case tk := <-done:
+		t.Fatalf("%s: %v", why, tk)
+	case <-time.After(300 * time.Millisecond):
+	}
+	return done
 }
