@@ -175,12 +175,12 @@ func HandBack(ctx context.Context, db *sqlx.DB, tickets Reassigner, actor audit.
 		if err := tx.SelectContext(ctx, &ts, handBackTickets, userID); err != nil {
 			return fmt.Errorf("routing: tickets of %d: %w", userID, err)
 		}
-		// Every ticket's agent is chosen first, and only then are the tickets written:
-		// writing one changes its agent's count, whose row stays locked until the
-		// transaction ends, and a creation that holds the agent's row of another team
-		// waits for the count; had the hand-back then waited for that row of the team,
-		// each would wait for the other. The counts do not hold the tickets chosen and
-		// not yet written: pending does.
+		// Every ticket's colleague is chosen first, and only then are the tickets
+		// written. Writing a ticket moves its colleague's count of unresolved tickets,
+		// whose row stays locked until the transaction ends, and a creation that holds
+		// the colleague's row of another team waits for that count: had the hand-back
+		// then waited for that row of the team, each would wait for the other. The
+		// counts do not hold the tickets chosen and not yet written: pending does.
 		pending := map[int64]int{}
 		for i, t := range ts {
 			if t.TeamID == nil {
@@ -196,6 +196,18 @@ func HandBack(ctx context.Context, db *sqlx.DB, tickets Reassigner, actor audit.
 				ts[i].to = &agent.ID
 				pending[agent.ID]++
 			}
+		}
+		// Then the counts the writing moves, the agent's own and the colleagues', are
+		// locked in one statement in the order of the agents' ids (the order in which
+		// the trigger takes the two counts of one ticket), not one by one in the
+		// tickets' order: two hand-backs that share colleagues cannot take them in
+		// opposite orders.
+		counted := []int64{userID}
+		for id := range pending {
+			counted = append(counted, id)
+		}
+		if _, err := tx.ExecContext(ctx, lockCounts, pq.Array(counted)); err != nil {
+			return fmt.Errorf("routing: lock the counts of %d and colleagues: %w", userID, err)
 		}
 		for _, t := range ts {
 			if err := tickets.HandBack(ctx, tx, actor, t.ID, t.to); err != nil {

@@ -191,6 +191,10 @@ const lockMemberships = `SELECT FROM team_members WHERE user_id = $1 ORDER BY te
 
 // ---- Hand-back ----
 
+// lockCounts locks the counts of unresolved tickets of the agents $1 (those that have
+// one) in the order of their ids, until the transaction ends.
+const lockCounts = `SELECT FROM agent_open_tickets WHERE user_id = ANY ($1::bigint[]) ORDER BY user_id FOR NO KEY UPDATE`
+
 // handBackTeams reads the teams of agent $1 and of their unresolved tickets, in order.
 const handBackTeams = `
 SELECT team_id FROM team_members WHERE user_id = $1
