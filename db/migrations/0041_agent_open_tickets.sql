@@ -19,6 +19,10 @@ CREATE TABLE agent_open_tickets (
 -- two agents changes the lower id's row first, so that two moves between the same agents
 -- take the rows' locks in one order. The row of an agent is locked until the transaction
 -- ends: a second change for the agent waits for the first to commit and adds to its count.
+--
+-- It runs as the one who changes the ticket, with their search path, as team_not_retired
+-- (0035) does: no SET clause, whose saving and restoring of the setting every call of a
+-- function pays (the audit chain's functions need one, being SECURITY DEFINER).
 CREATE FUNCTION agent_open_tickets_count() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -52,12 +56,6 @@ BEGIN
 END
 $$;
 
-DO $$
-BEGIN
-    EXECUTE format('ALTER FUNCTION agent_open_tickets_count() SET search_path = %I, pg_temp', current_schema());
-END
-$$;
-
 -- The function runs only when the assignee or the status changes: the far more frequent
 -- updates of a ticket's clocks and times pass by without a call.
 CREATE TRIGGER tickets_agent_open_insert_delete AFTER INSERT OR DELETE ON tickets
@@ -79,12 +77,6 @@ BEGIN
     SELECT assignee_id, count(*) FROM tickets
     WHERE assignee_id IS NOT NULL AND status IN ('new', 'open', 'waiting', 'on_hold')
     GROUP BY assignee_id;
-END
-$$;
-
-DO $$
-BEGIN
-    EXECUTE format('ALTER FUNCTION agent_open_tickets_recount() SET search_path = %I, pg_temp', current_schema());
 END
 $$;
 
