@@ -2,7 +2,10 @@ package routing_test
 
 import (
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -128,4 +131,84 @@ func TestAgentCountsFollowEveryChange(t *testing.T) {
 	if wrong := wrongCounts(t, app.DB); len(wrong) > 0 || openOf(t, app, a) != want || want == 0 {
 		t.Errorf("counted again: A holds %d (want %d), counts differ: %v", openOf(t, app, a), want, wrong)
 	}
+}
+
+// A hand-back in two teams while tickets of the second are being created for the same
+// colleague: each creation holds the colleague's row of the second team and moves their
+// count; the hand-back gives them tickets of both teams. Neither fails (a deadlock between
+// them would fail one), and every count is right after.
+func TestHandBackInTwoTeamsDuringCreations(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	first := newTeam(t, app.DB, "First line", 1000)
+	second := newTeam(t, app.DB, "Billing", 1000)
+	leaving := newAgent(t, app, "Agent Leaving", first, true)
+	staying := newAgent(t, app, "Agent Staying", first, false)
+	for _, a := range []int64{leaving, staying} {
+		if err := routing.AddMember(ctx, app.DB, audit.Job("test"), second, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addRule(t, app.DB, routing.Rule{Words: []string{"invoice"}, TeamID: second})
+	addRule(t, app.DB, routing.Rule{TeamID: first})
+	m := customer(t, app.DB, mari)
+	// The leaving agent holds 40 tickets of the first team, then 10 of the second, handed
+	// back in that order; only then is the colleague available.
+	tk := create(t, app, m, "A question", "Question", ticket.OnePerson)
+	if _, err := app.DB.Exec(`
+INSERT INTO tickets (org_id, requester_id, created_by, subject, category_id, impact, priority, status, channel, team_id,
+                     assignee_id, created_at, updated_at, next_due_at)
+SELECT t.org_id, t.requester_id, t.created_by, 'Held ' || g, t.category_id, t.impact, t.priority, 'open', t.channel,
+       CASE WHEN g < 40 THEN $2::bigint ELSE $3::bigint END, t.assignee_id, t.created_at, t.updated_at, t.next_due_at
+FROM tickets t, generate_series(0, 49) g WHERE t.id = $1`, tk.ID, first, second); err != nil {
+		t.Fatal(err)
+	}
+	if err := routing.SetAvailable(ctx, app.DB, audit.Job("test"), staying, true); err != nil {
+		t.Fatal(err)
+	}
+	question := categoryID(t, app.DB, "Question")
+	stop := make(chan struct{})
+	var created atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, 5)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				_, err := service(app).Create(ctx, audit.Actor{UserID: m.UserID}, m, ticket.Request{
+					Subject: fmt.Sprintf("Invoice %d", created.Add(1)), Body: "Wrong amount", CategoryID: question, Impact: ticket.OnePerson})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	time.Sleep(200 * time.Millisecond) // the creations under way
+	_, unassigned, err := routing.HandBack(ctx, app.DB, service(app), audit.Actor{UserID: leaving}, leaving)
+	close(stop)
+	wg.Wait()
+	close(errs)
+	if err != nil {
+		t.Fatalf("hand-back: %v", err)
+	}
+	for err := range errs {
+		t.Errorf("creation: %v", err)
+	}
+	if unassigned != 0 {
+		t.Errorf("the hand-back left %d tickets unassigned, want every one given to the colleague", unassigned)
+	}
+	if n := openOf(t, app, leaving); n != 0 {
+		t.Errorf("the agent who left holds %d unresolved tickets, want 0", n)
+	}
+	if wrong := wrongCounts(t, app.DB); len(wrong) > 0 {
+		t.Errorf("counts differ from the tickets (agent: count, tickets): %v", wrong)
+	}
+	t.Logf("%d tickets created during the hand-back", created.Load())
 }
