@@ -16,6 +16,10 @@ package privacy
 // A personal column needs its erasure in the owning package's personal.go
 // (ErasePerson), called from erase.go, and TestErasureLeavesNoTrace then proves it.
 var Registry = map[string]map[string]Class{
+	"agent_open_tickets": {
+		"user_id": Ref,
+		"open":    Plain,
+	},
 	"audit_events": {
 		"id":            Plain,
 		"at":            Plain,

@@ -35,7 +35,7 @@ const lockClass = 7007
 // them, so that a ticket someone could take never waits in the queue for being created
 // in a busy moment. The caller must store the assignment in the same transaction.
 func Assign(ctx context.Context, q database.Queryer, teamID int64, except int64) (*Agent, error) {
-	return assign(ctx, q, teamID, except, true)
+	return assign(ctx, q, teamID, except, true, nil)
 }
 
 // Agent is the agent a ticket was assigned to, with what a notice to them needs, as the
@@ -53,8 +53,10 @@ type Agent struct {
 // the lock (markAssigned, a statement of its own, whose snapshot holds every assignment
 // committed before the lock was granted) and passes over one who has no room by then.
 // A hand-back (not skip) holds its own agent's rows and waits for colleagues'; a
-// creation never waits while it holds a row.
-func assign(ctx context.Context, q database.Queryer, teamID, except int64, skip bool) (*Agent, error) {
+// creation never waits while it holds a row. pending holds the tickets the transaction
+// has given each agent and not yet written (a hand-back's), which their count does not
+// hold yet.
+func assign(ctx context.Context, q database.Queryer, teamID, except int64, skip bool, pending map[int64]int) (*Agent, error) {
 	passed := []int64{} // an array, never NULL, for the statement's <> ALL
 	for {
 		var id sql.NullInt64
@@ -77,7 +79,7 @@ func assign(ctx context.Context, q database.Queryer, teamID, except int64, skip 
 			return nil, nil
 		}
 		var marked Agent
-		err := q.GetContext(ctx, &marked, markAssigned, teamID, id.Int64)
+		err := q.GetContext(ctx, &marked, markAssigned, teamID, id.Int64, pending[id.Int64])
 		if errors.Is(err, sql.ErrNoRows) { // filled up, or went away, meanwhile
 			passed = append(passed, id.Int64)
 			continue
@@ -168,27 +170,50 @@ func HandBack(ctx context.Context, db *sqlx.DB, tickets Reassigner, actor audit.
 		var ts []struct {
 			ID     int64  `db:"id"`
 			TeamID *int64 `db:"team_id"`
+			to     *int64
 		}
 		if err := tx.SelectContext(ctx, &ts, handBackTickets, userID); err != nil {
 			return fmt.Errorf("routing: tickets of %d: %w", userID, err)
 		}
-		for _, t := range ts {
-			var to *int64
-			if t.TeamID != nil {
-				// A colleague another transaction is assigning to is waited for, not
-				// passed over: a ticket handed back goes to the next in turn.
-				agent, err := assign(ctx, tx, *t.TeamID, userID, false)
-				if err != nil {
-					return err
-				}
-				if agent != nil {
-					to = &agent.ID
-				}
+		// Every ticket's colleague is chosen first, and only then are the tickets
+		// written. Writing a ticket moves its colleague's count of unresolved tickets,
+		// whose row stays locked until the transaction ends, and a creation that holds
+		// the colleague's row of another team waits for that count: had the hand-back
+		// then waited for that row of the team, each would wait for the other. The
+		// counts do not hold the tickets chosen and not yet written: pending does.
+		pending := map[int64]int{}
+		for i, t := range ts {
+			if t.TeamID == nil {
+				continue
 			}
-			if err := tickets.HandBack(ctx, tx, actor, t.ID, to); err != nil {
+			// A colleague another transaction is assigning to is waited for, not
+			// passed over: a ticket handed back goes to the next in turn.
+			agent, err := assign(ctx, tx, *t.TeamID, userID, false, pending)
+			if err != nil {
+				return err
+			}
+			if agent != nil {
+				ts[i].to = &agent.ID
+				pending[agent.ID]++
+			}
+		}
+		// Then the counts the writing moves, the agent's own and the colleagues', are
+		// locked in one statement in the order of the agents' ids (the order in which
+		// the trigger takes the two counts of one ticket), not one by one in the
+		// tickets' order: two hand-backs that share colleagues cannot take them in
+		// opposite orders.
+		counted := []int64{userID}
+		for id := range pending {
+			counted = append(counted, id)
+		}
+		if _, err := tx.ExecContext(ctx, lockCounts, pq.Array(counted)); err != nil {
+			return fmt.Errorf("routing: lock the counts of %d and colleagues: %w", userID, err)
+		}
+		for _, t := range ts {
+			if err := tickets.HandBack(ctx, tx, actor, t.ID, t.to); err != nil {
 				return fmt.Errorf("routing: hand back ticket %d: %w", t.ID, err)
 			}
-			if to == nil {
+			if t.to == nil {
 				unassigned++
 			} else {
 				reassigned++

@@ -2,10 +2,13 @@ package routing
 
 import "tugi/app/ticket/unresolved"
 
-// The SQL of routing, in one place. Routing owns the tables routing_rules, teams and
-// team_members (and the agents' availability, a column of users that app/user writes);
-// it reads tickets and users, and writes neither: a hand-back's change of a ticket is
-// the ticket feature's (Reassigner).
+// The SQL of routing, in one place. Routing owns the tables routing_rules, teams,
+// team_members and agent_open_tickets (and the agents' availability, a column of users
+// that app/user writes); it reads tickets and users, and writes neither: a hand-back's
+// change of a ticket is the ticket feature's (Reassigner). agent_open_tickets, each
+// agent's number of unresolved tickets, is written only by the trigger of routing's
+// migration (db/migrations/0041_agent_open_tickets.sql) on every change of a ticket's
+// status or assignee, whichever feature makes it, and read only here.
 
 // ---- Rules ----
 
@@ -71,11 +74,14 @@ const listTeams = `SELECT id, name, is_default, assign_cap, retired_at FROM team
 // listTeamOptions reads the teams in service by name, for a select.
 const listTeamOptions = `SELECT id, name FROM teams WHERE retired_at IS NULL ORDER BY lower(name)`
 
+// openOfU is the number of unresolved tickets of the agent aliased u, as the trigger of
+// agent_open_tickets keeps it (no row: none).
+const openOfU = `coalesce((SELECT a.open FROM agent_open_tickets a WHERE a.user_id = u.id), 0)`
+
 // listMembers reads every team's members by name, with each one's availability and
 // number of unresolved tickets.
 const listMembers = `
-SELECT m.team_id, m.user_id, u.name, u.email, u.available,
-       (SELECT count(*) FROM tickets t WHERE t.assignee_id = u.id AND ` + unresolved.SQL + `) AS open
+SELECT m.team_id, m.user_id, u.name, u.email, u.available, ` + openOfU + ` AS open
 FROM team_members m JOIN users u ON u.id = m.user_id
 ORDER BY lower(u.name), u.id`
 
@@ -105,11 +111,9 @@ const setCap = `UPDATE teams SET assign_cap = $2 WHERE id = $1`
 const lockTeam = `SELECT pg_advisory_xact_lock($1, $2::integer)`
 
 // hasRoom is the condition that the agent aliased u has fewer unresolved tickets than
-// the cap of the team aliased tm. It counts at most the cap's number of them (the
-// tickets_assignee_due index), so an agent holding a thousand costs no more to pass over
-// than one at the cap.
-const hasRoom = `(SELECT count(*) FROM (SELECT FROM tickets t WHERE t.assignee_id = u.id AND ` + unresolved.SQL + `
-        LIMIT tm.assign_cap) o) < tm.assign_cap`
+// the cap of the team aliased tm. It reads the agent's count (one row), where counting
+// their tickets read up to the cap's number of index entries, twice a created ticket.
+const hasRoom = openOfU + ` < tm.assign_cap`
 
 // members are the members aliased m of team $1 who may be given a ticket if they have
 // room: active, available agents (never $2, nor one of $3) of a team in service that
@@ -129,10 +133,9 @@ const candidates = members + `
 // inTurn and inTurnEnd surround the locking clause of nextAgentWait. The members are put
 // in turn first, the one assigned longest ago (never first) first, and only then, one
 // after the other in that order, is each one's room counted and their row locked: the
-// first below the cap whose row is locked ends the statement, so the tickets of the
-// others are not counted (counting every member's, before sorting them, cost a creation
-// the cap's number of index entries for each available agent). OFFSET 0 keeps the
-// count out of the sorted subquery; LATERAL makes the lock a step of the walk in turn.
+// first below the cap whose row is locked ends the statement, so the counts of the
+// others are not read. OFFSET 0 keeps the count out of the sorted subquery; LATERAL makes
+// the lock a step of the walk in turn.
 const inTurn = `
 FROM (SELECT m.user_id, tm.assign_cap, m.last_assigned_at, m.created_at` + members + `
       ORDER BY m.last_assigned_at NULLS FIRST, m.created_at, m.user_id
@@ -141,8 +144,7 @@ CROSS JOIN LATERAL (SELECT m.user_id FROM team_members m WHERE m.team_id = $1 AN
       FOR UPDATE`
 
 const inTurnEnd = `) l
-WHERE (SELECT count(*) FROM (SELECT FROM tickets t WHERE t.assignee_id = c.user_id AND ` + unresolved.SQL + `
-        LIMIT c.assign_cap) o) < c.assign_cap
+WHERE coalesce((SELECT a.open FROM agent_open_tickets a WHERE a.user_id = c.user_id), 0) < c.assign_cap
 ORDER BY c.last_assigned_at NULLS FIRST, c.created_at, c.user_id
 LIMIT 1`
 
@@ -162,17 +164,25 @@ SELECT (SELECT user_id FROM free) AS user_id,
        CASE WHEN EXISTS (SELECT FROM free) THEN false ELSE EXISTS (SELECT` + candidates + `) END AS busy`
 
 // markAssigned notes that member $2 of team $1, whose row the transaction holds, was
-// given a ticket now, if they still may take it: active, available, below the cap, as
-// this statement's snapshot, taken under the lock, sees every assignment to them. It
-// returns the member with their address, name and language (for the notice), or no row.
-// clock_timestamp, not the transaction's time, so that tickets created in one instant
-// still go round in order.
+// given a ticket now, if they still may take it: active, available, below the cap with
+// $3 more tickets (those the transaction has given them and not yet written: a
+// hand-back's), as this statement's snapshot, taken under the lock, sees every assignment
+// to them. It returns the member with their address, name and language (for the notice),
+// or no row. clock_timestamp, not the transaction's time, so that tickets created in one
+// instant still go round in order.
+//
+// The count is the agent's row of agent_open_tickets, which the trigger changes when the
+// ticket is written, after this statement, in the same transaction: a creation that
+// waited for the member's row of the team reads the count the one before it committed.
+// An agent in two teams is locked by a row of each: two creations in two teams may both
+// read the count one below the cap and both give them a ticket, as two counts of their
+// tickets could (the cap is a team's; the lock is a team's row).
 const markAssigned = `
 UPDATE team_members m SET last_assigned_at = clock_timestamp()
 FROM teams tm, users u
 WHERE m.team_id = $1 AND m.user_id = $2 AND tm.id = m.team_id AND u.id = m.user_id
   AND tm.retired_at IS NULL AND coalesce(tm.assign_cap, 0) > 0 AND u.active AND u.available AND 'agent' = ANY (u.roles)
-  AND ` + hasRoom + `
+  AND ` + openOfU + ` + $3 < tm.assign_cap
 RETURNING m.user_id, u.email, u.name, u.language`
 
 // lockMemberships locks agent $1's rows of their teams, in order, until the transaction
@@ -180,6 +190,10 @@ RETURNING m.user_id, u.email, u.name, u.language`
 const lockMemberships = `SELECT FROM team_members WHERE user_id = $1 ORDER BY team_id FOR UPDATE`
 
 // ---- Hand-back ----
+
+// lockCounts locks the counts of unresolved tickets of the agents $1 (those that have
+// one) in the order of their ids, until the transaction ends.
+const lockCounts = `SELECT FROM agent_open_tickets WHERE user_id = ANY ($1::bigint[]) ORDER BY user_id FOR NO KEY UPDATE`
 
 // handBackTeams reads the teams of agent $1 and of their unresolved tickets, in order.
 const handBackTeams = `
@@ -200,7 +214,7 @@ ORDER BY 2 NULLS LAST, t.id
 FOR UPDATE OF t`
 
 // countAssigned reads how many unresolved tickets agent $1 has.
-const countAssigned = `SELECT count(*) FROM tickets t WHERE t.assignee_id = $1 AND ` + unresolved.SQL
+const countAssigned = `SELECT coalesce((SELECT open FROM agent_open_tickets WHERE user_id = $1), 0)`
 
 // ---- The CISO ----
 

@@ -2,6 +2,10 @@
 // team (and may raise the priority), a security concern always goes to the default team and
 // tells the CISO, and inside the team the ticket is assigned round-robin to an available
 // agent below the team's cap. It also keeps the agents' availability and their hand-back.
+//
+// The cap reads each agent's number of unresolved tickets from agent_open_tickets, a table
+// routing owns that only a trigger on tickets writes (db/migrations/0041), whichever
+// feature changes a ticket's status or assignee, and only routing reads.
 package routing
 
 import (

@@ -107,3 +107,42 @@ func TestNoQuerySpellsTheListOut(t *testing.T) {
 		t.Errorf("read %d Go files under %s, want the whole app", checked, app)
 	}
 }
+
+// countingFunction is the definition of one of the functions of routing's migration that
+// keep each agent's count of unresolved tickets: its name and its body.
+var countingFunction = regexp.MustCompile(`(?s)CREATE (?:OR REPLACE )?FUNCTION (agent_open_tickets_\w+)\(\).*?\$\$(.*?)\$\$`)
+
+// statusList is a condition on a ticket's status written out as a list, with the list.
+var statusList = regexp.MustCompile(`(?i)\bstatus\s+IN\s*\(([^)]*)\)`)
+
+// The trigger that keeps each agent's count of unresolved tickets (and the function that
+// counts them again) cannot read a Go constant: it writes the list out, and says the same
+// list as unresolved.SQL, in the latest definition of each function.
+func TestAgentCountsSayTheSameList(t *testing.T) {
+	want := strings.TrimSuffix(strings.TrimPrefix(unresolved.SQL, "t.status IN ("), ")")
+	latest := map[string]string{} // function: body, the last migration's
+	err := fs.WalkDir(db.Migrations, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(db.Migrations, path)
+		for _, m := range countingFunction.FindAllStringSubmatch(string(b), -1) {
+			latest[m[1]] = m[2]
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"agent_open_tickets_count", "agent_open_tickets_recount"} {
+		lists := statusList.FindAllStringSubmatch(latest[name], -1)
+		if len(lists) == 0 {
+			t.Errorf("function %s: no list of statuses found in db/migrations", name)
+		}
+		for _, l := range lists {
+			if got := strings.Join(strings.Fields(l[1]), " "); got != want {
+				t.Errorf("function %s counts the statuses (%s), want (%s) as unresolved.SQL", name, got, want)
+			}
+		}
+	}
+}
