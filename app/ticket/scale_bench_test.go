@@ -864,7 +864,10 @@ func bareServer(b *testing.B, db *sqlx.DB, agent, customer *access.Viewer, queue
 		AssigneeID: *tk.AssigneeID, TeamID: *tk.TeamID, CanTake: true},
 		Tools: ticket.Tools{History: history, LinkKinds: []ticket.LinkKind{ticket.Related, ticket.Duplicate}}, Upload: ticket.DefaultAttachmentLimits.Hint("en"),
 		Incidents: ticket.TicketIncidents{On: true}, LastMessage: msgs[len(msgs)-1].ID}
-	sp := ticket.SearchPage{Query: scaleRareWord, Ran: true, Staff: true, Rows: found.Rows, Next: "q=x&after=x_1"}
+	sp := ticket.SearchPage{Query: scaleRareWord, Ran: true, Staff: true, Next: "q=x&after=x_1"}
+	for i := range found.Rows {
+		sp.Rows = append(sp.Rows, ticket.NewSearchItem(&found.Rows[i], "en", true))
+	}
 
 	e := echo.New()
 	e.Renderer = renderer

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -337,7 +338,7 @@ func searchTerms(text string) []string {
 // words returns the byte ranges of the words of s: runs of letters and digits, as the
 // text search parser finds most words.
 func words(s string) [][2]int {
-	var ws [][2]int
+	ws := make([][2]int, 0, len(s)/5+1) // words of about five characters and a space
 	start := -1
 	for i, r := range s {
 		in := unicode.IsLetter(r) || unicode.IsDigit(r)
@@ -397,38 +398,47 @@ func snippet(text string, terms []string) []web.Part {
 			spans[0].to = min(len(ws), first.from+snippetWords)
 		}
 	}
-	var parts []web.Part
-	add := func(s string, mark bool) {
-		if s == "" {
+	// Each part is a slice of text (or the gap): a run of unmarked words and what lies
+	// between them is one slice, extended as the words come, not a string built up.
+	parts := make([]web.Part, 0, 8)
+	from, to := 0, -1 // the last part is text[from:to]; to is -1 when it is a gap
+	add := func(a, b int, mark bool) {
+		if a == b {
 			return
 		}
-		if n := len(parts); n > 0 && parts[n-1].Mark == mark {
-			parts[n-1].Text += s
+		if n := len(parts); n > 0 && parts[n-1].Mark == mark && to == a {
+			to = b
+			parts[n-1].Text = text[from:to]
 			return
 		}
-		parts = append(parts, web.Part{Text: s, Mark: mark})
+		from, to = a, b
+		parts = append(parts, web.Part{Text: text[a:b], Mark: mark})
+	}
+	gap := func() {
+		parts = append(parts, web.Part{Text: snippetGap})
+		to = -1
 	}
 	for k, sp := range spans {
 		switch {
 		case sp.from == 0:
-			add(text[:ws[0][0]], false)
+			add(0, ws[0][0], false)
 		case k == 0 || sp.from > spans[k-1].to:
-			add(snippetGap, false)
+			gap()
 		default: // it goes on where the one before stopped
-			add(text[ws[sp.from-1][1]:ws[sp.from][0]], false)
+			add(ws[sp.from-1][1], ws[sp.from][0], false)
 		}
 		pos := ws[sp.from][0]
 		for i := sp.from; i < sp.to; i++ {
-			add(text[pos:ws[i][0]], false)
-			add(text[ws[i][0]:ws[i][1]], marked[i])
+			add(pos, ws[i][0], false)
+			add(ws[i][0], ws[i][1], marked[i])
 			pos = ws[i][1]
 		}
 		if sp.to == len(ws) {
-			add(text[pos:], false)
+			add(pos, len(text), false)
 		}
 	}
 	if last := spans[len(spans)-1]; last.to < len(ws) {
-		add(snippetGap, false)
+		gap()
 	}
 	return parts
 }
@@ -445,10 +455,38 @@ type SearchPage struct {
 	Problem string // why no search ran: nothing typed, too short, too long (translated)
 	Ran     bool   // a search ran
 	Staff   bool   // the viewer is staff: the organisation column and internal notes
-	Rows    []SearchRow
+	Rows    []SearchItem
 	Capped  bool
 	About   string // staff's: how many messages match, as PostgreSQL estimates, for a common word
 	Next    string // the query string of the next page, if there is one
+}
+
+// SearchItem is a row of the search page with every cell ready to print, as the queue's
+// and the list's rows are: the template then calls no method or function for a row (each
+// such call goes through reflection, and the rows' calls were most of the page's).
+type SearchItem struct {
+	ID          int64
+	Path        string
+	Reference   string
+	Subject     string
+	OrgName     string
+	Status      Status
+	StatusLabel string // as the viewer names it (staff's or customers' label), translated
+	Internal    bool
+	Snippet     template.HTML // the snippet, escaped, its matched words in <mark>
+	Written     string        // when the text that matched was written, in the viewer's language
+}
+
+// NewSearchItem is row r of a search as the page prints it for a viewer reading lang,
+// staff or not, with r.MatchedAt already in the zone to show.
+func NewSearchItem(r *SearchRow, lang string, staff bool) SearchItem {
+	label := r.Status.CustomerLabel()
+	if staff {
+		label = r.Status.Label()
+	}
+	return SearchItem{ID: r.ID, Path: ticketPath(r.ID), Reference: r.Reference(), Subject: r.Subject, OrgName: r.OrgName,
+		Status: r.Status, StatusLabel: i18n.T(lang, label), Internal: r.Internal, Snippet: web.Marked(r.Parts),
+		Written: web.DateIn(lang, r.MatchedAt)}
 }
 
 // about writes an estimate as people read one: two significant digits, in groups of
@@ -508,10 +546,12 @@ func (h *Handler) Search(c echo.Context) error {
 			return err
 		}
 		rows := res.Rows
+		data.Rows = make([]SearchItem, len(rows))
 		for i := range rows {
 			rows[i].MatchedAt = rows[i].MatchedAt.In(ci.cal.Location())
+			data.Rows[i] = NewSearchItem(&rows[i], v.Lang, scope.Staff())
 		}
-		data.Ran, data.Rows, data.Capped = true, rows, res.Capped
+		data.Ran, data.Capped = true, res.Capped
 		if n := lexemes.Estimate(text); n > 0 && scope.Staff() {
 			data.About = about(n)
 		}

@@ -169,10 +169,10 @@ type Part struct {
 	Mark bool
 }
 
-// marked writes parts as HTML, each escaped as the template would escape it and the
-// marked ones in <mark>. Templates call it as {{marked .Parts}}: a snippet is then one
-// action instead of three for each of its parts.
-func marked(parts []Part) template.HTML {
+// Marked writes parts as HTML, each escaped as the template would escape it and the
+// marked ones in <mark>: the search page prints a snippet as one value (SearchItem)
+// instead of three actions for each of its parts.
+func Marked(parts []Part) template.HTML {
 	var b strings.Builder
 	for _, p := range parts {
 		if p.Mark {
@@ -230,7 +230,6 @@ func NewRenderer(fsys fs.FS, static *Static, nav []NavItem, support Support) (*R
 		"list":      func(items ...string) []string { return items },
 		"languages": func() []struct{ Code, Name string } { return i18n.Languages },
 		"options":   options,
-		"marked":    marked,
 		"field": func(p *Page, name, label string, suggest ...string) Field {
 			f := Field{Page: p, Name: name, Label: label}
 			if len(suggest) > 0 {

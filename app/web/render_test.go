@@ -218,7 +218,7 @@ func TestFixedTextsTranslatedAtParse(t *testing.T) {
 // marked escapes every part as the template would and marks the marked ones: a text
 // cannot close the element or add one.
 func TestMarked(t *testing.T) {
-	got := string(marked([]Part{{`Pasting <script>alert("x")</script> into the `, false}, {"Kolibrium", true}, {` & "1+1"`, false}}))
+	got := string(Marked([]Part{{`Pasting <script>alert("x")</script> into the `, false}, {"Kolibrium", true}, {` & "1+1"`, false}}))
 	want := `Pasting &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; into the <mark>Kolibrium</mark> &amp; &#34;1&#43;1&#34;`
 	if got != want {
 		t.Errorf("marked:\n%s\nwant\n%s", got, want)
